@@ -1,0 +1,76 @@
+package io.sergeant.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The producer's and administrator's view of a backend: push tasks, count, purge, inspect dead
+ * letters, use locks and keys. A broker encodes tasks with its configured serializer and compressor
+ * and validates every value at push time.
+ *
+ * <p>Implementations are thread safe; one broker per process is the intended use. Every method
+ * blocks until the backend answered and throws {@link SergeantException} when it fails
+ * ({@link ErrorCode#UNSUPPORTED_VALUE} for a value the serializer cannot write,
+ * {@link ErrorCode#BACKEND_UNAVAILABLE} when the backend cannot be reached).
+ */
+public interface Broker extends AutoCloseable {
+
+    /**
+     * Pushes one task; returns after the backend acknowledged the write.
+     *
+     * @param consumableFrom when the task becomes deliverable, or {@code null} for now; a time in
+     *                       the future makes it a delayed task (which has no priority)
+     */
+    void pushTask(String queue, Task task, Priority priority, Instant consumableFrom);
+
+    /** Pushes tasks in one round trip, keeping their order among themselves; see {@link #pushTask}. */
+    void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom);
+
+    /** Pushes a new task with these kwargs, NORMAL priority, deliverable now. */
+    default void pushTask(String queue, Map<String, Object> kwargs) {
+        pushTask(queue, Task.of(kwargs), Priority.NORMAL, null);
+    }
+
+    /**
+     * Removes up to {@code max} deliverable tasks and returns them decoded; the caller owns them
+     * (at-most-once, whatever the worker's delivery mode). A payload that cannot be decoded is moved
+     * to the dead letters with the reason and skipped.
+     */
+    List<Task> popTasks(String queue, int max);
+
+    /** Tasks deliverable now; with {@code includeDelayed} also delayed tasks not yet due. */
+    long numberOfEnqueuedTasks(String queue, boolean includeDelayed);
+
+    /** Sizes of the queue: ready, delayed, in flight and dead letters. */
+    QueueStats stats(String queue);
+
+    /** Deletes every ready and delayed task of the queue; true if anything was deleted. */
+    boolean purgeTasks(String queue);
+
+    /** Up to {@code limit} dead letters of the queue, oldest first. */
+    List<DeadLetter> deadLetters(String queue, int limit);
+
+    /** Moves every dead letter of the queue back to the queue; returns how many. */
+    long requeueDeadLetters(String queue);
+
+    /** Deletes every dead letter of the queue; returns how many. */
+    long purgeDeadLetters(String queue);
+
+    /** A lock object with a fresh owner token; nothing is taken until {@link Lock#acquire}. */
+    Lock lock(String name);
+
+    /** Stores an encoded value under a key; true if the key did not exist before. */
+    boolean setKey(String key, Object value);
+
+    /** The decoded value of a key, or empty when it does not exist. */
+    Optional<Object> getKey(String key);
+
+    /** Deletes a key; true if it existed. */
+    boolean deleteKey(String key);
+
+    /** Closes the connections to the backend. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,53 @@
+package io.sergeant.api;
+
+/**
+ * Stable error codes of {@link SergeantException}, each with its {@link ErrorType}. Codes are part of
+ * the public contract: new ones may be added, existing ones keep their meaning.
+ */
+public enum ErrorCode {
+    /** A configuration value or key is invalid; the message lists every problem found. */
+    INVALID_CONFIGURATION(ErrorType.USER),
+    /** No plugin of that name (or URI scheme) is installed; the message lists the known ones. */
+    UNKNOWN_PLUGIN(ErrorType.USER),
+    /** Two installed plugins claim the same name or URI scheme. */
+    DUPLICATE_PLUGIN(ErrorType.USER),
+    /** A value in a task's kwargs cannot be written by the configured serializer. */
+    UNSUPPORTED_VALUE(ErrorType.USER),
+    /** An action was called where it is not allowed (for example {@code retry} from {@code onSuccess}). */
+    ILLEGAL_ACTION(ErrorType.USER),
+    /** The worker class cannot be found or instantiated. */
+    WORKER_CLASS_NOT_FOUND(ErrorType.USER),
+    /** An encoded payload is larger than the configured maximum. */
+    PAYLOAD_TOO_LARGE(ErrorType.RESOURCE),
+    /** A payload decompresses to more than the configured maximum (a compression bomb). */
+    DECOMPRESSED_TOO_LARGE(ErrorType.RESOURCE),
+    /** A payload nests deeper than the configured maximum. */
+    NESTING_TOO_DEEP(ErrorType.RESOURCE),
+    /** A payload declares a string, binary, array or map longer than allowed or than its own bytes. */
+    COLLECTION_TOO_LARGE(ErrorType.RESOURCE),
+    /** A payload is not valid in its format (garbage, truncated, wrong structure). */
+    MALFORMED_PAYLOAD(ErrorType.USER),
+    /** A payload names a class outside the allow-list of the serializer. */
+    CLASS_NOT_ALLOWED(ErrorType.USER),
+    /** The backend cannot be reached or timed out; retrying later can help. */
+    BACKEND_UNAVAILABLE(ErrorType.TRANSIENT_EXTERNAL),
+    /** The backend refused an operation (authentication, unsupported server version, bad data). */
+    BACKEND_REFUSED(ErrorType.PERMANENT_EXTERNAL),
+    /** A lease was lost: the receipt is stale because the lease expired and the task was re-leased. */
+    LEASE_LOST(ErrorType.USER),
+    /** A process-level execution failure (a child process could not start or died). */
+    EXECUTION_FAILED(ErrorType.TRANSIENT_EXTERNAL),
+    /** An unexpected internal failure. */
+    INTERNAL_ERROR(ErrorType.INTERNAL);
+
+    private final ErrorType type;
+
+    ErrorCode(ErrorType type) {
+        this.type = type;
+    }
+
+    /** The category of this code. */
+    public ErrorType type() {
+        return type;
+    }
+}

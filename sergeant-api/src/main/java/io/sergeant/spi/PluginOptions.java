@@ -1,0 +1,187 @@
+package io.sergeant.spi;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Typed, checked access to a plugin's string options. A plugin reads its options through this and
+ * calls {@link #requireOnly(Collection)} so that a misspelled key is an error naming the key and the
+ * accepted ones, not a silently ignored setting. Immutable; not for secrets (values appear in errors).
+ */
+public final class PluginOptions {
+
+    private final String owner;
+    private final Map<String, String> values;
+
+    /**
+     * @param owner  who the options belong to, for messages (for example {@code backend 'redis'})
+     * @param values the raw options
+     */
+    public PluginOptions(String owner, Map<String, String> values) {
+        this.owner = Objects.requireNonNull(owner, "owner is null");
+        this.values = Map.copyOf(Objects.requireNonNull(values, "values is null"));
+    }
+
+    /** The raw options. */
+    public Map<String, String> asMap() {
+        return values;
+    }
+
+    /**
+     * Rejects any key not in {@code allowed}.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and the known ones
+     */
+    public PluginOptions requireOnly(Collection<String> allowed) {
+        List<String> unknown = new ArrayList<>();
+        for (String key : new TreeSet<>(values.keySet())) {
+            if (!allowed.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
+                    "unknown option(s) " + unknown + " for " + owner + "; known: " + new TreeSet<>(allowed));
+        }
+        return this;
+    }
+
+    /** A string option, or the default. */
+    public String string(String key, String defaultValue) {
+        return values.getOrDefault(key, defaultValue);
+    }
+
+    /** An integer option, or the default; a non-integer value is an {@code INVALID_CONFIGURATION} error. */
+    public int integer(String key, int defaultValue) {
+        String value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(key, value, "an integer");
+        }
+    }
+
+    /** A long option (accepts K, M, G suffixes for binary multiples), or the default. */
+    public long size(String key, long defaultValue) {
+        String value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return parseSize(value);
+        } catch (NumberFormatException e) {
+            throw invalid(key, value, "a size such as 1048576, 512K, 64M or 1G");
+        }
+    }
+
+    /** A boolean option ({@code true}/{@code false}), or the default. */
+    public boolean bool(String key, boolean defaultValue) {
+        String value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw invalid(key, value, "true or false");
+    }
+
+    /** A duration option ({@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601), or the default. */
+    public Duration duration(String key, Duration defaultValue) {
+        String value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return parseDuration(value);
+        } catch (RuntimeException e) {
+            throw invalid(key, value, "a duration such as 500ms, 10s, 2m or PT1H");
+        }
+    }
+
+    /** A set of comma-separated values, or empty. */
+    public Set<String> list(String key) {
+        String value = values.get(key);
+        if (value == null || value.isBlank()) {
+            return Set.of();
+        }
+        Set<String> result = new TreeSet<>();
+        for (String part : value.split(",")) {
+            if (!part.isBlank()) {
+                result.add(part.trim());
+            }
+        }
+        return Set.copyOf(result);
+    }
+
+    /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1d}, plain seconds, or ISO-8601. */
+    public static Duration parseDuration(String text) {
+        String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (value.startsWith("p")) {
+            return Duration.parse(value.toUpperCase(java.util.Locale.ROOT));
+        }
+        if (value.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2).trim()));
+        }
+        char unit = value.charAt(value.length() - 1);
+        String number = Character.isDigit(unit) ? value : value.substring(0, value.length() - 1).trim();
+        double amount = Double.parseDouble(number);
+        double seconds = switch (unit) {
+            case 's' -> amount;
+            case 'm' -> amount * 60;
+            case 'h' -> amount * 3600;
+            case 'd' -> amount * 86400;
+            default -> {
+                if (!Character.isDigit(unit)) {
+                    throw new IllegalArgumentException("unknown duration unit in " + text);
+                }
+                yield amount;
+            }
+        };
+        if (seconds < 0 || Double.isNaN(seconds)) {
+            throw new IllegalArgumentException("negative duration " + text);
+        }
+        return Duration.ofNanos((long) (seconds * 1_000_000_000L));
+    }
+
+    /** Parses a byte size: a plain number, or with a K, M or G suffix (binary multiples, optional B). */
+    public static long parseSize(String text) {
+        String value = text.trim().toUpperCase(java.util.Locale.ROOT);
+        if (value.endsWith("B")) {
+            value = value.substring(0, value.length() - 1);
+        }
+        long multiplier = 1;
+        char unit = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
+        switch (unit) {
+            case 'K' -> multiplier = 1L << 10;
+            case 'M' -> multiplier = 1L << 20;
+            case 'G' -> multiplier = 1L << 30;
+            default -> { }
+        }
+        if (multiplier > 1) {
+            value = value.substring(0, value.length() - 1);
+        }
+        long number = Long.parseLong(value.trim());
+        if (number < 0) {
+            throw new NumberFormatException("negative size " + text);
+        }
+        return Math.multiplyExact(number, multiplier);
+    }
+
+    private SergeantException invalid(String key, String value, String expected) {
+        return new SergeantException(ErrorCode.INVALID_CONFIGURATION,
+                "option '" + key + "' of " + owner + " is '" + value + "'; expected " + expected);
+    }
+}

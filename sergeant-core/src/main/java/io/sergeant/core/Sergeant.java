@@ -1,0 +1,77 @@
+package io.sergeant.core;
+
+import com.google.inject.Inject;
+import io.sergeant.api.Broker;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.config.ConfigValidator;
+import io.sergeant.core.encoding.TaskEncoder;
+import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * The entry point of the library: validates configurations and builds brokers from the installed
+ * plugins. {@code Sergeant.create().broker(config)} is all a producer needs; Guice users get it (and a
+ * {@link Broker}) from {@link SergeantModule}. Thread safe.
+ */
+public final class Sergeant {
+
+    private final PluginRegistry registry;
+    private final ConfigValidator validator;
+
+    /** Sergeant over these plugins. */
+    @Inject
+    public Sergeant(PluginRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry is null");
+        this.validator = new ConfigValidator(registry);
+    }
+
+    /** Sergeant over the plugins on the context class loader. */
+    public static Sergeant create() {
+        return new Sergeant(PluginRegistry.discover());
+    }
+
+    /** The installed plugins. */
+    public PluginRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Validates a configuration against value ranges and the installed plugins.
+     *
+     * @throws io.sergeant.api.SergeantException {@code INVALID_CONFIGURATION} listing every problem
+     */
+    public WorkerConfig validate(WorkerConfig config) {
+        return validator.validate(config);
+    }
+
+    /**
+     * A broker for the configuration's backend and encoder (only those plugins are instantiated). The
+     * caller closes it.
+     *
+     * @throws io.sergeant.api.SergeantException for an invalid configuration or an unreachable backend
+     */
+    public Broker broker(WorkerConfig config) {
+        WorkerConfig valid = validate(config);
+        return openBroker(valid, pluginContext(valid));
+    }
+
+    /** The plugin context for a configuration. */
+    public PluginContext pluginContext(WorkerConfig config) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        return new PluginContext(config.limits(), Clock.systemUTC(), loader != null ? loader : Sergeant.class.getClassLoader());
+    }
+
+    /** Opens a broker for an already validated configuration; for the runtime. */
+    public DefaultBroker openBroker(WorkerConfig config, PluginContext context) {
+        BackendSpec spec = new BackendSpec(config.backend(), config.backendOptions());
+        TaskEncoder encoder = TaskEncoder.create(config.encoder(), registry, context);
+        Backend backend = registry.backends().forScheme(spec.scheme()).create(spec, context);
+        return new DefaultBroker(backend, encoder);
+    }
+}

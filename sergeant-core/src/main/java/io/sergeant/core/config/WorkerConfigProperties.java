@@ -1,0 +1,190 @@
+package io.sergeant.core.config;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.api.config.DeliveryConfig;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.EncoderConfig;
+import io.sergeant.api.config.ExecutorConfig;
+import io.sergeant.api.config.LoggingConfig;
+import io.sergeant.api.config.LoggingEvents;
+import io.sergeant.api.config.Starvation;
+import io.sergeant.api.config.Timeouts;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.backend.BackendSpec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Reads overrides of a {@link WorkerConfig} from flat string properties (a properties file, command
+ * line {@code -Dkey=value}, environment). Every key is listed in {@link #KEYS}; prefixed keys
+ * ({@code backend.option.*}, {@code executor.option.*}, {@code encoder.option.*}) pass plugin options
+ * through. Unknown keys and bad values are reported all at once, with secrets masked. Stateless.
+ */
+public final class WorkerConfigProperties {
+
+    /** Every accepted key with its meaning and default, for documentation and error messages. */
+    public static final Map<String, String> KEYS = keys();
+
+    private WorkerConfigProperties() {
+    }
+
+    /**
+     * Applies {@code properties} on top of {@code base}.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and bad value
+     */
+    public static WorkerConfig apply(WorkerConfig base, Map<String, String> properties) {
+        WorkerConfig.Builder builder = base.toBuilder();
+        List<String> problems = new ArrayList<>();
+        Map<String, String> backendOptions = new HashMap<>(base.backendOptions());
+        Map<String, String> executorOptions = new HashMap<>(base.executor().options());
+        Map<String, String> encoderOptions = new HashMap<>(base.encoder().options());
+        String[] executorKind = {base.executor().kind()};
+        int[] concurrency = {base.executor().concurrency()};
+        String[] killer = {base.executor().killer()};
+        String[] serializer = {base.encoder().serializer()};
+        String[] compressor = {base.encoder().compressor()};
+        Duration[] timeout = {base.timeouts().timeout()};
+        Duration[] grace = {base.timeouts().gracePeriod()};
+        DeliveryConfig[] delivery = {base.delivery()};
+        long[] limits = {base.limits().maxEncodedBytes(), base.limits().maxDecompressedBytes(),
+                base.limits().maxDepth(), base.limits().maxCollectionLength()};
+        boolean[] summary = {base.logging().summary()};
+        for (Map.Entry<String, String> entry : new TreeMap<>(properties).entrySet()) {
+            String key = entry.getKey();
+            String value = entry.getValue().trim();
+            if (key.startsWith("backend.option.")) {
+                backendOptions.put(key.substring("backend.option.".length()), value);
+                continue;
+            }
+            if (key.startsWith("executor.option.")) {
+                executorOptions.put(key.substring("executor.option.".length()), value);
+                continue;
+            }
+            if (key.startsWith("encoder.option.")) {
+                encoderOptions.put(key.substring("encoder.option.".length()), value);
+                continue;
+            }
+            String shown = key.equals("backend") ? BackendSpec.maskSecrets(value) : value;
+            try {
+                switch (key) {
+                    case "name" -> builder.name(value);
+                    case "backend" -> builder.backend(value);
+                    case "maxTasksPerRun" -> builder.maxTasksPerRun(Integer.parseInt(value));
+                    case "maxRetries" -> builder.maxRetries(Integer.parseInt(value));
+                    case "tasksPerTransaction" -> builder.tasksPerTransaction(Integer.parseInt(value));
+                    case "executor.kind" -> executorKind[0] = value;
+                    case "executor.concurrency" -> concurrency[0] = Integer.parseInt(value);
+                    case "executor.killer" -> killer[0] = value;
+                    case "encoder.serializer" -> serializer[0] = value;
+                    case "encoder.compressor" -> compressor[0] = value;
+                    case "timeouts.timeout" -> timeout[0] = PluginOptions.parseDuration(value);
+                    case "timeouts.gracePeriod" -> grace[0] = PluginOptions.parseDuration(value);
+                    case "starvation.timeWithNoTasks" -> builder.starvation(
+                            Integer.parseInt(value) == 0 ? null : new Starvation(Integer.parseInt(value)));
+                    case "delivery.mode" -> delivery[0] = delivery[0].withMode(DeliveryMode.parse(value));
+                    case "delivery.lease" -> delivery[0] = delivery[0].withLease(PluginOptions.parseDuration(value));
+                    case "delivery.maxDeliveries" -> delivery[0] = delivery[0].withMaxDeliveries(Integer.parseInt(value));
+                    case "delivery.reapInterval" -> delivery[0] = delivery[0].withReapInterval(PluginOptions.parseDuration(value));
+                    case "limits.maxEncodedBytes" -> limits[0] = PluginOptions.parseSize(value);
+                    case "limits.maxDecompressedBytes" -> limits[1] = PluginOptions.parseSize(value);
+                    case "limits.maxDepth" -> limits[2] = Integer.parseInt(value);
+                    case "limits.maxCollectionLength" -> limits[3] = Integer.parseInt(value);
+                    case "logging.summary" -> summary[0] = parseBoolean(value);
+                    case "pollInterval" -> builder.pollInterval(PluginOptions.parseDuration(value));
+                    default -> problems.add(key + ": unknown key; known keys: " + String.join(", ", new TreeSet<>(KEYS.keySet()))
+                            + " and backend.option.*, executor.option.*, encoder.option.*");
+                }
+            } catch (RuntimeException e) {
+                problems.add(key + ": cannot use '" + shown + "': " + e.getMessage());
+            }
+        }
+        apply(problems, () -> builder.executor(new ExecutorConfig(executorKind[0], concurrency[0],
+                killer[0].equals(base.executor().killer()) && !executorKind[0].equals(base.executor().kind()) ? null : killer[0],
+                executorOptions)));
+        apply(problems, () -> builder.encoder(new EncoderConfig(serializer[0], compressor[0], encoderOptions)));
+        apply(problems, () -> builder.timeouts(new Timeouts(timeout[0], grace[0])));
+        apply(problems, () -> builder.limits(new DecodeLimits(Math.toIntExact(limits[0]), limits[1],
+                Math.toIntExact(limits[2]), Math.toIntExact(limits[3]))));
+        builder.delivery(delivery[0]);
+        builder.backendOptions(backendOptions);
+        builder.logging(new LoggingConfig(base.logging().events(), summary[0]));
+        if (!problems.isEmpty()) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "invalid configuration properties ("
+                    + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n  - " + String.join("\n  - ", problems));
+        }
+        return builder.build();
+    }
+
+    /** Reads every property whose key starts with {@code prefix} (for example {@code sergeant.}), prefix removed. */
+    public static Map<String, String> withPrefix(Map<?, ?> source, String prefix) {
+        Map<String, String> result = new TreeMap<>();
+        source.forEach((key, value) -> {
+            String name = String.valueOf(key);
+            if (name.startsWith(prefix)) {
+                result.put(name.substring(prefix.length()), String.valueOf(value));
+            }
+        });
+        return result;
+    }
+
+    private static void apply(List<String> problems, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    private static boolean parseBoolean(String value) {
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException("expected true or false");
+    }
+
+    private static Map<String, String> keys() {
+        Map<String, String> keys = new TreeMap<>();
+        Consumer<String[]> put = pair -> keys.put(pair[0], pair[1]);
+        put.accept(new String[] {"name", "queue name (required)"});
+        put.accept(new String[] {"backend", "backend URI; default " + WorkerConfig.DEFAULT_BACKEND});
+        put.accept(new String[] {"maxTasksPerRun", "tasks before a normal exit and respawn; default 0 (forever)"});
+        put.accept(new String[] {"maxRetries", "retries before onMaxRetries; default 0 (unlimited)"});
+        put.accept(new String[] {"tasksPerTransaction", "batch size of a pop; default 1"});
+        put.accept(new String[] {"executor.kind", "thread or process; default thread"});
+        put.accept(new String[] {"executor.concurrency", "tasks at once; default 1"});
+        put.accept(new String[] {"executor.killer", "killer name; default the executor kind"});
+        put.accept(new String[] {"encoder.serializer", "msgpack, pickle or java; default msgpack"});
+        put.accept(new String[] {"encoder.compressor", "none, zlib, gzip, bzip2 or lzma; default none"});
+        put.accept(new String[] {"timeouts.timeout", "task timeout; default 0 (none)"});
+        put.accept(new String[] {"timeouts.gracePeriod", "time after the timeout before a forced kill; default 10s"});
+        put.accept(new String[] {"starvation.timeWithNoTasks", "empty polls before onStarvation; default 0 (never)"});
+        put.accept(new String[] {"delivery.mode", "at-least-once or at-most-once; default at-least-once"});
+        put.accept(new String[] {"delivery.lease", "lease time; default 30s"});
+        put.accept(new String[] {"delivery.maxDeliveries", "deliveries before a dead letter; default 5"});
+        put.accept(new String[] {"delivery.reapInterval", "how often expired leases are reaped; default 2s"});
+        put.accept(new String[] {"limits.maxEncodedBytes", "largest payload; default 16M"});
+        put.accept(new String[] {"limits.maxDecompressedBytes", "largest decompressed payload; default 64M"});
+        put.accept(new String[] {"limits.maxDepth", "deepest nesting; default 128"});
+        put.accept(new String[] {"limits.maxCollectionLength", "longest collection; default 1000000"});
+        put.accept(new String[] {"logging.summary", "log the run summary; default true"});
+        put.accept(new String[] {"pollInterval", "sleep after an empty poll; default 1s"});
+        return Map.copyOf(keys);
+    }
+
+    /** The accepted keys. */
+    public static Set<String> keyNames() {
+        return new TreeSet<>(KEYS.keySet());
+    }
+}

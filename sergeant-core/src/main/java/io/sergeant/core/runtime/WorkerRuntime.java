@@ -1,0 +1,409 @@
+package io.sergeant.core.runtime;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.api.worker.WorkerRespawn;
+import io.sergeant.api.worker.WorkerSignal;
+import io.sergeant.api.worker.WorkerStop;
+import io.sergeant.core.Sergeant;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.execution.ExecutionContext;
+import io.sergeant.spi.execution.ExecutorSpec;
+import io.sergeant.spi.execution.Killer;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.spi.execution.TaskResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The worker loop of one worker process (reference §5.1, §5.2), in both delivery modes.
+ *
+ * <p>It pops batches of {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the
+ * dead letters with the reason, logged once), runs them on the executor (at most {@code concurrency}
+ * at once), and in at-least-once mode acks settled tasks in one call before each next pop, keeps the
+ * leases of held tasks extended and reaps expired leases. It ends after {@code maxTasksPerRun}
+ * tasks, on {@code stop}/{@code respawn}, on {@link #requestStop()} (SIGTERM), or when the executor
+ * asks for a fresh process; tasks fetched but not started are handed back (released, or re-pushed
+ * HIGH unchanged in at-most-once mode, keeping their run count and trace id, unlike Python's
+ * re-push of bare kwargs). Running tasks finish; then {@code finalizeWorker} runs and a
+ * {@link RunSummary} is returned.
+ *
+ * <p>{@link #run()} is called once, from one thread; {@link #requestStop()} from any thread.
+ */
+public final class WorkerRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
+
+    private final Sergeant sergeant;
+    private final WorkerAssembly assembly;
+    private final WorkerConfig config;
+    private final Worker worker;
+    private final Backend backend;
+    private final List<String> workerArguments;
+    private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    private volatile boolean stopRequested;
+    private volatile boolean stopSignal;
+    private volatile boolean respawnSignal;
+    private volatile Thread loopThread;
+
+    /**
+     * Builds the runtime of {@code worker}: validates its configuration, connects its broker and binds
+     * it. Nothing runs until {@link #run()}.
+     *
+     * @param workerArguments arguments child processes pass back to core to rebuild the worker
+     * @throws SergeantException for an invalid configuration or an unreachable backend
+     */
+    public WorkerRuntime(Worker worker, Sergeant sergeant, List<String> workerArguments) {
+        this.sergeant = Objects.requireNonNull(sergeant, "sergeant is null");
+        this.assembly = new WorkerAssembly(worker, sergeant);
+        this.config = assembly.config;
+        this.worker = worker;
+        this.backend = assembly.broker.backend();
+        this.workerArguments = List.copyOf(workerArguments);
+    }
+
+    /** The validated configuration. */
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** Asks the loop to stop fetching, finish or hand back its tasks and finalize (what SIGTERM does). */
+    public void requestStop() {
+        stopRequested = true;
+        Thread thread = loopThread;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Runs the worker to its end and returns its summary; never throws for task or hook failures. */
+    public RunSummary run() {
+        loopThread = Thread.currentThread();
+        Instant start = Instant.now();
+        long wallStart = System.nanoTime();
+        long cpuStart = processCpuNanos();
+        String initializeException = null;
+        String executorException = null;
+        String finalizeException = null;
+        try {
+            worker.initialize();
+        } catch (WorkerStop e) {
+            stopSignal = true;
+        } catch (WorkerRespawn e) {
+            respawnSignal = true;
+        } catch (Exception | AssertionError | WorkerSignal e) {
+            initializeException = LifecycleTaskRunner.describe(e);
+            log.atError().addKeyValue("queue", config.name()).log("initialize has failed: {}", initializeException, e);
+        }
+        if (initializeException != null || stopSignal || respawnSignal) {
+            return summary(start, wallStart, cpuStart, initializeException, null, null);
+        }
+        try {
+            executeTasks();
+        } catch (RuntimeException e) {
+            executorException = LifecycleTaskRunner.describe(e);
+            log.atError().addKeyValue("queue", config.name()).log("execute_tasks has failed: {}", executorException, e);
+        }
+        try {
+            worker.finalizeWorker();
+        } catch (Exception | AssertionError | WorkerSignal e) {
+            finalizeException = LifecycleTaskRunner.describe(e);
+            log.atError().addKeyValue("queue", config.name()).log("finalize has failed: {}", finalizeException, e);
+        }
+        return summary(start, wallStart, cpuStart, null, executorException, finalizeException);
+    }
+
+    private void executeTasks() {
+        boolean leased = config.delivery().mode() == DeliveryMode.AT_LEAST_ONCE;
+        DeliveryOptions options = leased
+                ? DeliveryOptions.leased(config.delivery().lease(), config.delivery().maxDeliveries())
+                : DeliveryOptions.AT_MOST_ONCE;
+        Killer killer = sergeant.registry().killers().get(config.executor().killer())
+                .create(config.timeouts(), assembly.pluginContext);
+        ExecutionContext context = new ExecutionContext(assembly.runner, killer, assembly.broker.encoder(),
+                worker.getClass().getName(), workerArguments, assembly.pluginContext);
+        ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
+                new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
+        int concurrency = config.executor().concurrency();
+        Semaphore slots = new Semaphore(concurrency);
+        try (killer;
+             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
+             LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
+                     config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
+            try {
+                loop(executor, options, slots, keeper);
+            } finally {
+                awaitIdle(executor, slots, concurrency);
+                flushAcks(keeper);
+            }
+        }
+    }
+
+    private void loop(TaskExecutor executor, DeliveryOptions options, Semaphore slots, LeaseKeeper keeper) {
+        boolean runForever = config.maxTasksPerRun() == 0;
+        int tasksLeft = config.maxTasksPerRun();
+        int timeWithNoTasks = 0;
+        while (!shouldEnd(executor)) {
+            flushAcks(keeper);
+            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            if (wanted <= 0) {
+                return;
+            }
+            List<Delivery> deliveries;
+            try {
+                deliveries = backend.pop(config.name(), wanted, options);
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
+                deliveries = List.of();
+            }
+            if (deliveries.isEmpty()) {
+                sleepUnlessStopped(config.pollInterval());
+                timeWithNoTasks++;
+                starve(timeWithNoTasks);
+                continue;
+            }
+            timeWithNoTasks = 0;
+            tasksLeft -= deliveries.size();
+            if (keeper != null) {
+                keeper.hold(receipts(deliveries));
+            }
+            for (int index = 0; index < deliveries.size(); index++) {
+                if (shouldEnd(executor)) {
+                    handBack(deliveries.subList(index, deliveries.size()), keeper);
+                    return;
+                }
+                submit(executor, deliveries.get(index), slots, keeper);
+            }
+        }
+    }
+
+    private void submit(TaskExecutor executor, Delivery delivery, Semaphore slots, LeaseKeeper keeper) {
+        Task task;
+        try {
+            task = assembly.broker.encoder().decode(delivery.payload());
+        } catch (SergeantException e) {
+            deadLetter(delivery, "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
+            return;
+        }
+        slots.acquireUninterruptibly();
+        executor.submit(task).whenComplete((result, error) -> {
+            try {
+                settle(delivery, result, error);
+            } finally {
+                slots.release();
+            }
+        });
+    }
+
+    private void settle(Delivery delivery, TaskResult result, Throwable error) {
+        Outcome outcome = result != null ? result.outcome() : Outcome.FAILURE;
+        if (error != null) {
+            log.atError().addKeyValue("queue", config.name()).log("the executor failed a task: {}", error.toString());
+        }
+        outcomes.computeIfAbsent(outcome.name().toLowerCase(java.util.Locale.ROOT), key -> new AtomicLong()).incrementAndGet();
+        if (outcome == Outcome.STOP) {
+            stopSignal = true;
+        } else if (outcome == Outcome.RESPAWN) {
+            respawnSignal = true;
+        }
+        if (delivery.leased()) {
+            settledReceipts.add(delivery.receipt());
+        }
+        if (outcome.interruptsWorker()) {
+            Thread thread = loopThread;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    private void deadLetter(Delivery delivery, String reason, LeaseKeeper keeper) {
+        log.atError().addKeyValue("queue", config.name()).log("moving a task to the dead letters: {}", reason);
+        outcomes.computeIfAbsent("dead_lettered", key -> new AtomicLong()).incrementAndGet();
+        try {
+            backend.deadLetter(config.name(), delivery, reason);
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("queue", config.name()).log("could not dead-letter a task: {}", e.getMessage());
+        }
+        if (keeper != null && delivery.leased()) {
+            keeper.settled(List.of(delivery.receipt()));
+        }
+    }
+
+    private void handBack(List<Delivery> rest, LeaseKeeper keeper) {
+        if (rest.isEmpty()) {
+            return;
+        }
+        try {
+            if (keeper != null) {
+                List<Receipt> receipts = receipts(rest);
+                backend.release(config.name(), receipts);
+                keeper.settled(receipts);
+            } else {
+                List<byte[]> payloads = new ArrayList<>(rest.size());
+                rest.forEach(delivery -> payloads.add(delivery.payload()));
+                backend.push(config.name(), payloads, Priority.HIGH, null);
+            }
+            log.atInfo().addKeyValue("queue", config.name()).addKeyValue("tasks", rest.size()).log("handed back unstarted tasks");
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("queue", config.name())
+                    .log("could not hand back {} unstarted tasks: {}", rest.size(), e.getMessage());
+        }
+    }
+
+    private void flushAcks(LeaseKeeper keeper) {
+        if (keeper == null || settledReceipts.isEmpty()) {
+            return;
+        }
+        List<Receipt> receipts = new ArrayList<>();
+        for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
+            receipts.add(receipt);
+        }
+        try {
+            SettleResult result = backend.ack(config.name(), receipts);
+            if (!result.refused().isEmpty()) {
+                log.atWarn().addKeyValue("queue", config.name()).addKeyValue("refused", result.refused().size())
+                        .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
+            }
+            keeper.settled(receipts);
+        } catch (RuntimeException e) {
+            // The leases stay held and extended; the next flush tries again.
+            settledReceipts.addAll(receipts);
+            log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
+        }
+    }
+
+    private void awaitIdle(TaskExecutor executor, Semaphore slots, int concurrency) {
+        long stuckSince = 0;
+        while (true) {
+            try {
+                if (slots.tryAcquire(concurrency, 100, TimeUnit.MILLISECONDS)) {
+                    slots.release(concurrency);
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (executor.respawnRequested()) {
+                stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
+                if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
+                    log.atError().addKeyValue("queue", config.name())
+                            .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
+                    return;
+                }
+            }
+        }
+    }
+
+    private void starve(int timeWithNoTasks) {
+        config.starvationSetting().ifPresent(starvation -> {
+            if (timeWithNoTasks < starvation.timeWithNoTasks()) {
+                return;
+            }
+            if (config.logging().events().onStarvation()) {
+                log.atWarn().addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
+            }
+            try {
+                worker.onStarvation(timeWithNoTasks);
+            } catch (WorkerStop e) {
+                stopSignal = true;
+            } catch (WorkerRespawn e) {
+                respawnSignal = true;
+            } catch (Exception | AssertionError | WorkerSignal e) {
+                log.error("onStarvation handler has failed: {}", LifecycleTaskRunner.describe(e), e);
+            }
+        });
+    }
+
+    private boolean shouldEnd(TaskExecutor executor) {
+        return stopRequested || stopSignal || respawnSignal || executor.respawnRequested() && markRespawn();
+    }
+
+    private boolean markRespawn() {
+        respawnSignal = true;
+        return true;
+    }
+
+    private void sleepUnlessStopped(Duration duration) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        long left;
+        while (!stopRequested && !stopSignal && !respawnSignal && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    private RunSummary summary(Instant start, long wallStart, long cpuStart, String initializeException,
+                               String executorException, String finalizeException) {
+        double wall = (System.nanoTime() - wallStart) / 1e9;
+        double cpu = (processCpuNanos() - cpuStart) / 1e9;
+        boolean stop = stopSignal || stopRequested;
+        ExitCode exitCode;
+        if (stop) {
+            exitCode = ExitCode.WORKER_ASKED_TO_STOP;
+        } else if (respawnSignal) {
+            exitCode = ExitCode.WORKER_ASKED_TO_RESPAWN;
+        } else if (initializeException != null || executorException != null || finalizeException != null) {
+            exitCode = ExitCode.WORKER_EXECUTION_FAILURE;
+        } else {
+            exitCode = ExitCode.WORKER_EXITED_NORMALLY;
+        }
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        outcomes.forEach((key, value) -> counts.put(key, value.get()));
+        RunSummary summary = new RunSummary(start, Instant.now(), wall, cpu, initializeException, executorException,
+                finalizeException, respawnSignal && !stop, stop, counts, exitCode.code());
+        if (config.logging().summary()) {
+            log.atInfo().addKeyValue("queue", config.name()).log("worker summary: {}", summary.toJson());
+        }
+        return summary;
+    }
+
+    private static List<Receipt> receipts(List<Delivery> deliveries) {
+        List<Receipt> receipts = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            if (delivery.leased()) {
+                receipts.add(delivery.receipt());
+            }
+        }
+        return receipts;
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean bean = ManagementFactory.getOperatingSystemMXBean();
+        if (bean instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    /** Closes the broker; call after {@link #run()}. */
+    @Override
+    public void close() {
+        assembly.close();
+    }
+}

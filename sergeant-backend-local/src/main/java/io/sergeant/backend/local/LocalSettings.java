@@ -1,0 +1,124 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.backend.BackendSpec;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The parsed configuration of a local backend: the database file and the options.
+ *
+ * <p>Options (all optional):
+ * <ul>
+ *   <li>{@code busyTimeout} (default {@code 10s}, as Python Sergeant): how long a statement waits for
+ *       another process's write lock before failing with {@code BACKEND_UNAVAILABLE}.</li>
+ *   <li>{@code synchronous} ({@code OFF}, {@code NORMAL} (default), {@code FULL}, {@code EXTRA}): with
+ *       the WAL journal, {@code NORMAL} never loses a committed transaction when a process dies
+ *       (kill -9) and never corrupts the file, but a power loss or OS crash may roll back the last
+ *       few commits; {@code FULL} also survives power loss at the cost of an fsync per commit.</li>
+ *   <li>{@code journalMode} ({@code WAL} (default), {@code DELETE}, {@code TRUNCATE}, {@code PERSIST}):
+ *       WAL lets readers and one writer work at once.</li>
+ *   <li>{@code connections} (default 8): the most connections one backend keeps open; a thread waits
+ *       for a free one.</li>
+ * </ul>
+ *
+ * @param file        the database file, absolute
+ * @param busyTimeout how long to wait for a lock held by someone else
+ * @param synchronous the SQLite {@code synchronous} setting
+ * @param journalMode the SQLite {@code journal_mode}
+ * @param connections the pool size, at least 1
+ */
+public record LocalSettings(Path file, Duration busyTimeout, String synchronous, String journalMode, int connections) {
+
+    /** The option keys this backend accepts. */
+    public static final List<String> OPTIONS = List.of("busyTimeout", "synchronous", "journalMode", "connections");
+
+    private static final List<String> SYNCHRONOUS = List.of("OFF", "NORMAL", "FULL", "EXTRA");
+    private static final List<String> JOURNAL_MODES = List.of("WAL", "DELETE", "TRUNCATE", "PERSIST");
+
+    /** Checks every part. */
+    public LocalSettings {
+        Objects.requireNonNull(file, "file is null");
+        Objects.requireNonNull(busyTimeout, "busyTimeout is null");
+        Objects.requireNonNull(synchronous, "synchronous is null");
+        Objects.requireNonNull(journalMode, "journalMode is null");
+        if (connections < 1) {
+            throw new IllegalArgumentException("connections must be at least 1: " + connections);
+        }
+    }
+
+    /**
+     * Parses a spec.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} naming the bad URI or option and what is accepted
+     */
+    public static LocalSettings from(BackendSpec spec) {
+        PluginOptions options = new PluginOptions("backend 'local'", spec.options()).requireOnly(OPTIONS);
+        Path file = parseUri(spec.uri());
+        Duration busyTimeout = options.duration("busyTimeout", Duration.ofSeconds(10));
+        if (busyTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw invalid("option 'busyTimeout' of backend 'local' is '" + options.string("busyTimeout", "")
+                    + "'; expected at most " + Integer.MAX_VALUE + "ms");
+        }
+        String synchronous = oneOf(options, "synchronous", "NORMAL", SYNCHRONOUS);
+        String journalMode = oneOf(options, "journalMode", "WAL", JOURNAL_MODES);
+        int connections = options.integer("connections", 8);
+        if (connections < 1 || connections > 64) {
+            throw invalid("option 'connections' of backend 'local' is '" + connections + "'; expected 1 to 64");
+        }
+        return new LocalSettings(file, busyTimeout, synchronous, journalMode, connections);
+    }
+
+    /**
+     * The file of a {@code sqlite:} URI: {@code sqlite:relative/path.db}, {@code sqlite:/abs/path.db} or
+     * {@code sqlite:///abs/path.db}. The path is taken literally (no percent-decoding).
+     */
+    static Path parseUri(String uri) {
+        String trimmed = uri.trim();
+        int colon = trimmed.indexOf(':');
+        if (colon <= 0 || !trimmed.substring(0, colon).toLowerCase(Locale.ROOT).equals(LocalBackendFactory.SCHEME)) {
+            throw invalid("backend URI '" + uri + "' is not a sqlite URI; write sqlite:path/to/file.db or sqlite:///abs/path.db");
+        }
+        String path = trimmed.substring(colon + 1);
+        if (path.startsWith("//")) {
+            String rest = path.substring(2);
+            if (!rest.startsWith("/")) {
+                throw invalid("backend URI '" + uri + "' names a host; a sqlite file is local: write sqlite:///abs/path.db"
+                        + " or sqlite:relative/path.db");
+            }
+            path = rest;
+        }
+        if (path.isBlank()) {
+            throw invalid("backend URI '" + uri + "' has no file path; write sqlite:path/to/file.db");
+        }
+        if (path.contains("?") || path.equals(":memory:") || path.startsWith("file:")) {
+            throw invalid("backend URI '" + uri + "' must name a plain file path (no query, no :memory:);"
+                    + " put settings in the backend options " + OPTIONS);
+        }
+        try {
+            return Path.of(path).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw invalid("backend URI '" + uri + "' has an invalid file path: " + e.getMessage());
+        }
+    }
+
+    private static String oneOf(PluginOptions options, String key, String defaultValue, List<String> allowed) {
+        String value = options.string(key, defaultValue).trim().toUpperCase(Locale.ROOT);
+        if (!allowed.contains(value)) {
+            throw invalid("option '" + key + "' of backend 'local' is '" + options.string(key, defaultValue)
+                    + "'; expected one of " + allowed);
+        }
+        return value;
+    }
+
+    private static SergeantException invalid(String message) {
+        return new SergeantException(ErrorCode.INVALID_CONFIGURATION, message);
+    }
+}

@@ -1,0 +1,223 @@
+package io.sergeant.executor.thread;
+
+import io.sergeant.api.Task;
+import io.sergeant.spi.execution.Killable;
+import io.sergeant.spi.execution.Killer;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.spi.execution.TaskRunner;
+import io.sergeant.spi.execution.Watch;
+
+import java.lang.System.Logger.Level;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs tasks on a fixed pool of daemon threads, each under a watch of the killer.
+ *
+ * <p><b>Timeouts.</b> At the timeout the killer interrupts the task's thread; the runner sees the watch
+ * timed out and routes a timeout. The interrupt flag is cleared after every task, and the watch is
+ * closed first, so a late interrupt never reaches the next task on that thread.
+ *
+ * <p><b>Stuck tasks.</b> A thread cannot be killed in Java. When the killer calls {@code kill()} (the
+ * task ignored its interrupt for the whole grace period) the executor marks itself
+ * {@link #respawnRequested()} and considers that task <em>stuck</em>; its future is left alone and
+ * completes, normally and with the runner's result (a timeout), only if the thread ever returns, so
+ * handlers never run twice. The stuck task still counts against {@link #concurrency()} until then. The
+ * worker is expected to stop fetching, settle its other tasks, {@link #close()} the executor (which does
+ * not wait for stuck tasks) and exit asking to be respawned; the stuck thread, a daemon, dies with the
+ * process, and the unsettled task is delivered again by the backend (or lost in at-most-once mode),
+ * exactly as when a worker process crashes.
+ *
+ * <p>Thread safe. {@link #submit} never blocks.
+ */
+final class ThreadExecutor implements TaskExecutor {
+
+    private static final System.Logger LOG = System.getLogger(ThreadExecutor.class.getName());
+
+    private final int concurrency;
+    private final TaskRunner runner;
+    private final Killer killer;
+    private final ExecutorService pool;
+    private final Object lock = new Object();
+    /** Tasks submitted and not completed, stuck ones included. Guarded by {@link #lock}. */
+    private int outstanding;
+    /** Tasks whose thread ignored the kill; a subset of {@link #outstanding}. Guarded by {@link #lock}. */
+    private int stuck;
+    private boolean closed;
+    private volatile boolean respawnRequested;
+
+    ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
+        }
+        Objects.requireNonNull(threadNamePrefix, "threadNamePrefix is null");
+        this.concurrency = concurrency;
+        this.runner = Objects.requireNonNull(runner, "runner is null");
+        this.killer = Objects.requireNonNull(killer, "killer is null");
+        // Never more than `concurrency` tasks are outstanding (submit enforces it), so the queue only
+        // holds a task for the moment a thread needs to return to the pool after completing a future.
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), new DaemonThreadFactory(threadNamePrefix));
+    }
+
+    @Override
+    public int concurrency() {
+        return concurrency;
+    }
+
+    /**
+     * Starts a task on a pool thread; the future always completes normally (an exception escaping the
+     * runner becomes a {@link Outcome#FAILURE} result naming it), except that of a stuck task, see the
+     * class comment.
+     *
+     * @throws IllegalStateException when {@link #concurrency()} tasks are already outstanding (stuck ones
+     *         included) or the executor is closed
+     * @throws NullPointerException  when the task is null
+     */
+    @Override
+    public CompletableFuture<TaskResult> submit(Task task) {
+        Objects.requireNonNull(task, "task is null");
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the thread executor is closed; no task can be submitted");
+            }
+            if (outstanding >= concurrency) {
+                throw new IllegalStateException("the thread executor already runs " + outstanding
+                        + " task(s), its concurrency; wait for a result before submitting more");
+            }
+            outstanding++;
+        }
+        CompletableFuture<TaskResult> future = new CompletableFuture<>();
+        try {
+            pool.execute(() -> execute(task, future));
+        } catch (RejectedExecutionException e) {
+            // Only when close() gave up waiting (its thread was interrupted) and shut the pool down.
+            synchronized (lock) {
+                outstanding--;
+                lock.notifyAll();
+            }
+            throw new IllegalStateException("the thread executor is closed; no task can be submitted", e);
+        }
+        return future;
+    }
+
+    @Override
+    public boolean respawnRequested() {
+        return respawnRequested;
+    }
+
+    /**
+     * Refuses new tasks, waits for every outstanding task that is not stuck, then shuts the pool down.
+     * With timeouts enabled this is bounded by timeout plus grace period (each task either ends or is
+     * declared stuck by then); with timeouts disabled it waits as long as the running tasks take, as
+     * Python Sergeant does. Stuck threads are abandoned; they are daemons and do not keep the JVM alive.
+     * If the calling thread is interrupted it stops waiting and keeps its interrupt flag. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            try {
+                while (outstanding > stuck) {
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (stuck > 0) {
+                LOG.log(Level.WARNING, "thread executor closed with {0} stuck task thread(s) abandoned;"
+                        + " they end with the process", stuck);
+            }
+        }
+        pool.shutdown();
+    }
+
+    private void execute(Task task, CompletableFuture<TaskResult> future) {
+        TaskKillable killable = new TaskKillable(Thread.currentThread(), task);
+        TaskResult result;
+        try (Watch watch = killer.watch(killable)) {
+            result = runner.run(task, watch);
+            if (result == null) {
+                result = new TaskResult(task, Outcome.FAILURE, "IllegalStateException: the task runner returned no result");
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "the task runner failed unexpectedly: " + e, e);
+            result = new TaskResult(task, Outcome.FAILURE, e.getClass().getName() + ": " + e.getMessage());
+        }
+        // The watch is closed: the killer cannot interrupt this thread any more, so clearing is final.
+        Thread.interrupted();
+        synchronized (lock) {
+            outstanding--;
+            if (killable.stuck) {
+                stuck--;
+            }
+            lock.notifyAll();
+        }
+        future.complete(result);
+    }
+
+    private void markStuck(TaskKillable killable) {
+        synchronized (lock) {
+            if (killable.stuck) {
+                return;
+            }
+            killable.stuck = true;
+            stuck++;
+            respawnRequested = true;
+            lock.notifyAll();
+        }
+        LOG.log(Level.ERROR, "task thread {0} ignored its interrupt past the grace period; the worker must be"
+                + " respawned to end it (task kwargs keys {1})", killable.thread.getName(), killable.task.kwargs().keySet());
+    }
+
+    /** What the killer may do to one task: interrupt its thread, or declare it stuck. */
+    private final class TaskKillable implements Killable {
+
+        final Thread thread;
+        final Task task;
+        /** Guarded by the executor's lock. */
+        boolean stuck;
+
+        TaskKillable(Thread thread, Task task) {
+            this.thread = thread;
+            this.task = task;
+        }
+
+        @Override
+        public void interrupt() {
+            thread.interrupt();
+        }
+
+        @Override
+        public void kill() {
+            markStuck(this);
+        }
+    }
+
+    /** Names threads prefix + number and makes them daemons, so a stuck one never keeps the JVM alive. */
+    private static final class DaemonThreadFactory implements ThreadFactory {
+
+        private final String prefix;
+        private final AtomicInteger next = new AtomicInteger(1);
+
+        DaemonThreadFactory(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(Runnable runnable) {
+            Thread thread = new Thread(runnable, prefix + next.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+}

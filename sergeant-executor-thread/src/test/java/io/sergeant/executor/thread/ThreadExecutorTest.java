@@ -1,0 +1,161 @@
+package io.sergeant.executor.thread;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.config.Timeouts;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.execution.ExecutionContext;
+import io.sergeant.spi.execution.ExecutorFactory;
+import io.sergeant.spi.execution.ExecutorSpec;
+import io.sergeant.spi.execution.KillerFactory;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.testkit.execution.Eventually;
+import io.sergeant.testkit.execution.ExecutorCompatibilitySuite;
+import io.sergeant.testkit.execution.ScriptedTaskRunner;
+import io.sergeant.testkit.execution.SimpleTaskCodec;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ThreadExecutorTest extends ExecutorCompatibilitySuite {
+
+    @Override
+    protected ExecutorFactory executorFactory() {
+        return new ThreadExecutorFactory();
+    }
+
+    @Override
+    protected KillerFactory killerFactory() {
+        return new ThreadKillerFactory();
+    }
+
+    @Test
+    void tasksRunOnNamedDaemonPoolThreadsNeverOnTheCaller() {
+        Setup setup = open(1, NO_TIMEOUTS);
+
+        runAll(setup.executor(), List.of(ScriptedTaskRunner.succeed(1), ScriptedTaskRunner.succeed(2)));
+
+        assertThat(setup.runner().runs()).hasSize(2).allSatisfy(run -> {
+            assertThat(run.daemon()).isTrue();
+            assertThat(run.threadName()).startsWith(ThreadExecutorFactory.DEFAULT_THREAD_NAME_PREFIX)
+                    .isNotEqualTo(Thread.currentThread().getName());
+        });
+    }
+
+    @Test
+    void theInterruptFlagIsClearedBetweenTasks() {
+        Setup setup = open(1, timeouts(200, 30_000));
+        TaskExecutor executor = setup.executor();
+
+        // The spin ignores the interrupt, so its thread's flag is still set when the runner returns.
+        TaskResult spun = await(executor.submit(ScriptedTaskRunner.spin(1, 600)));
+        TaskResult next = await(executor.submit(ScriptedTaskRunner.succeed(2)));
+
+        assertThat(spun.outcome()).isEqualTo(Outcome.TIMEOUT);
+        assertThat(next.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(setup.runner().runs()).filteredOn(run -> run.id() == 2).singleElement()
+                .satisfies(run -> assertThat(run.interruptedAtStart()).isFalse());
+        assertThat(executor.respawnRequested()).isFalse();
+    }
+
+    @Test
+    void aStuckTaskLeavesItsFutureToItsThreadAndCloseAbandonsIt() {
+        Setup setup = open(2, timeouts(500, 300));
+        TaskExecutor executor = setup.executor();
+
+        CompletableFuture<TaskResult> stuck = executor.submit(ScriptedTaskRunner.spin(1, 5_000));
+        assertThat(Eventually.holds(Duration.ofSeconds(4), executor::respawnRequested)).isTrue();
+        CompletableFuture<TaskResult> running = executor.submit(ScriptedTaskRunner.sleep(2, 100));
+        assertThatThrownBy(() -> executor.submit(ScriptedTaskRunner.succeed(3)))
+                .as("the stuck task still holds one of the two slots").isInstanceOf(IllegalStateException.class);
+        TaskResult other = await(running);
+        long closing = System.nanoTime();
+        executor.close();
+
+        assertThat(other.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(Duration.ofNanos(System.nanoTime() - closing)).isLessThan(Duration.ofSeconds(2));
+        assertThat(stuck).as("handlers run once, by the stuck thread if it ever returns").isNotDone();
+        assertThat(await(stuck).outcome()).isEqualTo(Outcome.TIMEOUT);
+        assertThat(setup.runner().executions(1)).isEqualTo(1);
+        assertThat(setup.runner().killedReports()).isEmpty();
+    }
+
+    @Test
+    void moreThanConcurrencyOutstandingTasksAreRejected() {
+        Setup setup = open(2, NO_TIMEOUTS);
+        TaskExecutor executor = setup.executor();
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        futures.add(executor.submit(ScriptedTaskRunner.sleep(1, 200)));
+        futures.add(executor.submit(ScriptedTaskRunner.sleep(2, 200)));
+
+        assertThatThrownBy(() -> executor.submit(ScriptedTaskRunner.succeed(3)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("concurrency");
+        futures.forEach(ExecutorCompatibilitySuite::await);
+        assertThat(await(executor.submit(ScriptedTaskRunner.succeed(4))).outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+
+    @Test
+    void aClosedExecutorRefusesTasks() {
+        Setup setup = open(1, NO_TIMEOUTS);
+        setup.executor().close();
+
+        assertThatThrownBy(() -> setup.executor().submit(ScriptedTaskRunner.succeed(1)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void theThreadNamePrefixOptionNamesThePoolThreads() {
+        ScriptedTaskRunner runner = new ScriptedTaskRunner();
+        try (var killer = new ThreadKillerFactory().create(Timeouts.DEFAULT, PluginContext.defaults());
+             TaskExecutor executor = new ThreadExecutorFactory().create(
+                     spec(Map.of(ThreadExecutorFactory.THREAD_NAME_PREFIX, "crunch-")), context(runner, killer))) {
+            assertThat(await(executor.submit(ScriptedTaskRunner.succeed(1))).outcome()).isEqualTo(Outcome.SUCCESS);
+        }
+        assertThat(runner.runs()).singleElement().satisfies(run -> assertThat(run.threadName()).isEqualTo("crunch-1"));
+    }
+
+    @Test
+    void unknownOptionsAndABlankPrefixAreConfigurationErrors() {
+        try (var killer = new ThreadKillerFactory().create(Timeouts.DEFAULT, PluginContext.defaults())) {
+            ExecutionContext context = context(new ScriptedTaskRunner(), killer);
+            assertThatThrownBy(() -> new ThreadExecutorFactory().create(spec(Map.of("threads", "4")), context))
+                    .isInstanceOfSatisfying(SergeantException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                    .hasMessageContaining("threads").hasMessageContaining("threadNamePrefix");
+            assertThatThrownBy(() -> new ThreadExecutorFactory().create(
+                    spec(Map.of(ThreadExecutorFactory.THREAD_NAME_PREFIX, " ")), context))
+                    .isInstanceOfSatisfying(SergeantException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                    .hasMessageContaining("blank");
+        }
+    }
+
+    @Test
+    void itIsRegisteredAsTheThreadExecutor() {
+        assertThat(ServiceLoader.load(ExecutorFactory.class).stream().map(ServiceLoader.Provider::get))
+                .anySatisfy(factory -> {
+                    assertThat(factory).isInstanceOf(ThreadExecutorFactory.class);
+                    assertThat(factory.name()).isEqualTo("thread");
+                });
+    }
+
+    private static ExecutorSpec spec(Map<String, String> options) {
+        return new ExecutorSpec(1, Timeouts.DEFAULT, new PluginOptions("executor 'thread'", options));
+    }
+
+    private static ExecutionContext context(ScriptedTaskRunner runner, io.sergeant.spi.execution.Killer killer) {
+        return new ExecutionContext(runner, killer, new SimpleTaskCodec(), "test.Worker", List.of(),
+                PluginContext.defaults());
+    }
+}

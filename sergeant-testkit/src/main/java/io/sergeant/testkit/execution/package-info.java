@@ -1,0 +1,8 @@
+/**
+ * Compatibility suites for executors and killers, and their test doubles: a {@link
+ * io.sergeant.testkit.execution.ScriptedTaskRunner} that stands in for core's task runner (it runs
+ * scripted actions instead of a worker's hooks) and a {@link io.sergeant.testkit.execution.SimpleTaskCodec}.
+ * An implementation's test extends {@link io.sergeant.testkit.execution.ExecutorCompatibilitySuite}
+ * or {@link io.sergeant.testkit.execution.KillerCompatibilitySuite} in a few lines.
+ */
+package io.sergeant.testkit.execution;

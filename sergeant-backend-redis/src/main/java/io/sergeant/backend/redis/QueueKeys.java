@@ -1,0 +1,66 @@
+package io.sergeant.backend.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The nine keys of one queue on one shard, in the order every queue script expects them
+ * ({@code common.lua}). On independent nodes the first two are Python Sergeant's own ({@code q} and
+ * {@code q.delayed}); in a cluster all nine carry one hash tag, so each script touches one slot.
+ *
+ * @param all the keys, in script order
+ */
+record QueueKeys(List<byte[]> all) {
+
+    private static final String PREFIX = "__sergeant__:{";
+
+    /** Copies the keys. */
+    QueueKeys {
+        all = List.copyOf(all);
+        if (all.size() != 9) {
+            throw new IllegalArgumentException("a queue has 9 keys, not " + all.size());
+        }
+    }
+
+    /** Python Sergeant's layout: list {@code q}, sorted set {@code q.delayed}, plus our own keys. */
+    static QueueKeys python(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+        String own = PREFIX + queue + "}:";
+        return of(queue, queue + ".delayed", own);
+    }
+
+    /** A cluster shard: every key is {@code __sergeant__:{<tag>}:<structure>}. */
+    static QueueKeys sharded(String tag) {
+        Objects.requireNonNull(tag, "tag is null");
+        String own = PREFIX + tag + "}:";
+        return of(own + "queue", own + "delayed", own);
+    }
+
+    private static QueueKeys of(String queue, String delayed, String own) {
+        return new QueueKeys(List.of(
+                bytes(queue),
+                bytes(delayed),
+                bytes(own + "redeliver"),
+                bytes(own + "payload"),
+                bytes(own + "state"),
+                bytes(own + "leases"),
+                bytes(own + "seq"),
+                bytes(own + "dead"),
+                bytes(own + "dead-info")));
+    }
+
+    /** The list of immediate tasks. */
+    byte[] queue() {
+        return all.get(0);
+    }
+
+    /** The sorted set of delayed tasks. */
+    byte[] delayed() {
+        return all.get(1);
+    }
+
+    static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

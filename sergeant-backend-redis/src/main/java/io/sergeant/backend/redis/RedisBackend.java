@@ -1,0 +1,539 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.ZAddParams;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The Redis {@link Backend}: Python Sergeant's layout on one or several independent nodes, or
+ * sharded queues on a Redis Cluster, with at-least-once delivery in Lua scripts. The data layout
+ * and every script are described in this module's {@code README.md}.
+ *
+ * <p>Thread safe; every method blocks for one or a few round trips (one per shard visited, never
+ * one per task). Failures are thrown as {@link io.sergeant.api.SergeantException} with
+ * {@code BACKEND_UNAVAILABLE} (the server is down or unreachable; the next call reconnects) or
+ * {@code BACKEND_REFUSED}. Null arguments throw {@link NullPointerException}.
+ */
+final class RedisBackend implements Backend {
+
+    private static final int PUSH_CHUNK = 10_000;
+    private static final int SCRIPT_BATCH = 1_000;
+    private static final String LOCK_PREFIX = "__lock__.";
+    private static final byte[] LEASE = QueueKeys.bytes("lease");
+    private static final byte[] PAYLOAD = QueueKeys.bytes("payload");
+    private static final byte[] REQUEUE = QueueKeys.bytes("requeue");
+    private static final byte[] DELETE = QueueKeys.bytes("delete");
+
+    private final Topology topology;
+    private final Scripts scripts;
+    /** One round-robin pointer shared by push and pop, as in Python Sergeant. */
+    private final AtomicInteger pointer = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    RedisBackend(Topology topology, Scripts scripts) {
+        this.topology = requireNonNull(topology, "topology is null");
+        this.scripts = requireNonNull(scripts, "scripts is null");
+    }
+
+    // ------------------------------------------------------------------ push and pop
+
+    @Override
+    public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(items, "items is null");
+        requireNonNull(priority, "priority is null");
+        if (items.isEmpty()) {
+            return;
+        }
+        byte[][] all = items.toArray(new byte[0][]);
+        for (byte[] item : all) {
+            requireNonNull(item, "an item is null");
+        }
+        Shard shard = next(topology.shards(queue));
+        if (consumableFrom != null) {
+            pushDelayed(shard, all, consumableFrom.getEpochSecond() + consumableFrom.getNano() / 1e9);
+            return;
+        }
+        boolean high = priority == Priority.HIGH;
+        byte[] key = shard.keys().queue();
+        shard.client().call("push", j -> {
+            if (all.length <= PUSH_CHUNK) {
+                return high ? j.lpush(key, all) : j.rpush(key, all);
+            }
+            return inPipeline(j, all, (p, chunk) -> high ? p.lpush(key, chunk) : p.rpush(key, chunk));
+        });
+    }
+
+    private static void pushDelayed(Shard shard, byte[][] all, double score) {
+        byte[] key = shard.keys().delayed();
+        // Python Sergeant's ZADD NX: byte-identical delayed payloads are stored once.
+        shard.client().call("push", j -> {
+            if (all.length <= PUSH_CHUNK) {
+                return j.zadd(key, scores(all, score), ZAddParams.zAddParams().nx());
+            }
+            return inPipeline(j, all, (p, chunk) -> p.zadd(key, scores(chunk, score), ZAddParams.zAddParams().nx()));
+        });
+    }
+
+    private static Map<byte[], Double> scores(byte[][] members, double score) {
+        Map<byte[], Double> result = new HashMap<>(members.length * 2);
+        for (byte[] member : members) {
+            result.put(member, score);
+        }
+        return result;
+    }
+
+    /** Sends the items in chunks through one pipeline and surfaces any error reply. */
+    private static long inPipeline(UnifiedJedis jedis, byte[][] all,
+                                   java.util.function.BiFunction<AbstractPipeline, byte[][], Response<Long>> command) {
+        List<Response<Long>> responses = new ArrayList<>();
+        try (AbstractPipeline pipeline = jedis.pipelined()) {
+            for (int from = 0; from < all.length; from += PUSH_CHUNK) {
+                byte[][] chunk = Arrays.copyOfRange(all, from, Math.min(all.length, from + PUSH_CHUNK));
+                responses.add(command.apply(pipeline, chunk));
+            }
+            pipeline.sync();
+        }
+        long total = 0;
+        for (Response<Long> response : responses) {
+            total += response.get();
+        }
+        return total;
+    }
+
+    @Override
+    public List<Delivery> pop(String queue, int max, DeliveryOptions options) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(options, "options is null");
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative: " + max);
+        }
+        if (max == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        int start = nextIndex(shards.size());
+        List<Delivery> out = new ArrayList<>(Math.min(max, 4096));
+        // Fan in from every shard, starting at a rotating one so that no shard starves.
+        for (int i = 0; i < shards.size() && out.size() < max; i++) {
+            Shard shard = shards.get((start + i) % shards.size());
+            if (options.leased()) {
+                popLeased(shard, max - out.size(), options, out);
+            } else {
+                popUnleased(shard, max - out.size(), out);
+            }
+        }
+        return out;
+    }
+
+    private void popUnleased(Shard shard, int max, List<Delivery> out) {
+        List<byte[]> head = shard.client().call("pop", j -> j.lpop(shard.keys().queue(), max));
+        int taken = 0;
+        if (head != null) {
+            for (byte[] payload : head) {
+                out.add(new Delivery(payload, null));
+            }
+            taken = head.size();
+        }
+        if (taken < max) {
+            List<?> rest = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(), List.of(arg(max - taken)));
+            for (Object payload : rest) {
+                out.add(new Delivery((byte[]) payload, null));
+            }
+        }
+    }
+
+    private void popLeased(Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
+        List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
+                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())));
+        List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
+        String prefix = shard.index() + ":";
+        for (int i = 0; i + 3 < result.size(); i += 4) {
+            Receipt receipt = new Receipt(prefix + text(result.get(i)), text(result.get(i + 1)),
+                    (int) number(result.get(i + 2)));
+            out.add(new Delivery((byte[]) result.get(i + 3), receipt));
+        }
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    @Override
+    public SettleResult ack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.ack(), null, "ack");
+    }
+
+    @Override
+    public SettleResult extend(String queue, List<Receipt> receipts, Duration lease) {
+        requireNonNull(lease, "lease is null");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a lease must be positive: " + lease);
+        }
+        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())), "extend");
+    }
+
+    @Override
+    public SettleResult release(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.release(), null, "release");
+    }
+
+    /** Runs a settling script once per shard touched; refused positions come back 1-based. */
+    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading, String operation) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(receipts, "receipts is null");
+        if (receipts.isEmpty()) {
+            return SettleResult.all(0);
+        }
+        List<Shard> shards = topology.shards(queue);
+        int n = receipts.size();
+        boolean[] refused = new boolean[n];
+        int[] shardOf = new int[n];
+        String[] localIds = new String[n];
+        for (int i = 0; i < n; i++) {
+            Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
+            int colon = receipt.id().indexOf(':');
+            shardOf[i] = colon < 0 ? -1 : shardIndex(receipt.id().substring(0, colon), shards.size());
+            if (shardOf[i] < 0) {
+                refused[i] = true; // not one of ours: it cannot hold a lease here
+                continue;
+            }
+            localIds[i] = receipt.id().substring(colon + 1);
+        }
+        for (Shard shard : shards) {
+            List<Integer> positions = new ArrayList<>();
+            List<byte[]> args = new ArrayList<>(2 * n + 1);
+            if (leading != null) {
+                args.add(leading);
+            }
+            for (int i = 0; i < n; i++) {
+                if (shardOf[i] == shard.index()) {
+                    positions.add(i);
+                    args.add(arg(localIds[i]));
+                    args.add(arg(receipts.get(i).token()));
+                }
+            }
+            if (positions.isEmpty()) {
+                continue;
+            }
+            List<?> refusedPositions = (List<?>) shard.client().script(script, shard.keys().all(), args);
+            for (Object position : refusedPositions) {
+                refused[positions.get((int) number(position) - 1)] = true;
+            }
+        }
+        List<Receipt> refusedReceipts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (refused[i]) {
+                refusedReceipts.add(receipts.get(i));
+            }
+        }
+        return new SettleResult(n - refusedReceipts.size(), refusedReceipts);
+    }
+
+    @Override
+    public boolean deadLetter(String queue, Delivery delivery, String reason) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(delivery, "delivery is null");
+        requireNonNull(reason, "reason is null");
+        List<Shard> shards = topology.shards(queue);
+        if (!delivery.leased()) {
+            Shard shard = next(shards);
+            Object stored = shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                    List.of(PAYLOAD, delivery.payload(), arg(reason)));
+            return number(stored) == 1;
+        }
+        Receipt receipt = delivery.receipt();
+        int colon = receipt.id().indexOf(':');
+        int index = colon < 0 ? -1 : shardIndex(receipt.id().substring(0, colon), shards.size());
+        if (index < 0) {
+            return false;
+        }
+        Shard shard = shards.get(index);
+        Object stored = shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                List.of(LEASE, arg(receipt.id().substring(colon + 1)), arg(receipt.token()), arg(reason)));
+        return number(stored) == 1;
+    }
+
+    @Override
+    public ReapResult reap(String queue, int maxDeliveries) {
+        requireNonNull(queue, "queue is null");
+        if (maxDeliveries <= 0) {
+            throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
+        }
+        List<byte[]> args = List.of(arg(maxDeliveries), arg(SCRIPT_BATCH), arg(deadReason(maxDeliveries)));
+        int redelivered = 0;
+        int deadLettered = 0;
+        for (Shard shard : topology.shards(queue)) {
+            while (true) {
+                List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                int back = (int) number(result.get(0));
+                int dead = (int) number(result.get(1));
+                redelivered += back;
+                deadLettered += dead;
+                if (back + dead < SCRIPT_BATCH) {
+                    break;
+                }
+            }
+        }
+        return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
+    }
+
+    private static String deadReason(int maxDeliveries) {
+        return "lease expired after the last allowed delivery (maxDeliveries " + maxDeliveries + ")";
+    }
+
+    // ------------------------------------------------------------------ dead letters
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<DeadLetter> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(), List.of(arg(limit)));
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                all.add(deadLetter(shard.index() + ":" + text(result.get(i)), (byte[]) result.get(i + 1),
+                        text(result.get(i + 2))));
+            }
+        }
+        if (shards.size() > 1) {
+            all.sort(Comparator.comparingDouble(DeadLetter::deadAt)); // stable: each shard is already ordered
+        }
+        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+    }
+
+    /** Builds a dead letter from {@code <count>:<deadAt ms>:<reason>}. */
+    private static DeadLetter deadLetter(String id, byte[] payload, String info) {
+        int first = info.indexOf(':');
+        int second = info.indexOf(':', first + 1);
+        int count = Integer.parseInt(info.substring(0, first));
+        long deadAtMillis = Long.parseLong(info.substring(first + 1, second));
+        return new DeadLetter(id, payload, info.substring(second + 1), count, deadAtMillis / 1000.0);
+    }
+
+    @Override
+    public long requeueDeadLetters(String queue) {
+        return drainDead(queue, REQUEUE);
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        return drainDead(queue, DELETE);
+    }
+
+    private long drainDead(String queue, byte[] mode) {
+        requireNonNull(queue, "queue is null");
+        long total = 0;
+        for (Shard shard : topology.shards(queue)) {
+            while (true) {
+                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().all(),
+                        List.of(arg(SCRIPT_BATCH), mode)));
+                total += moved;
+                if (moved < SCRIPT_BATCH) {
+                    break;
+                }
+            }
+        }
+        return total;
+    }
+
+    // ------------------------------------------------------------------ sizes
+
+    @Override
+    public long length(String queue, boolean includeDelayed) {
+        QueueStats stats = stats(queue);
+        return stats.ready() + (includeDelayed ? stats.delayed() : 0);
+    }
+
+    @Override
+    public QueueStats stats(String queue) {
+        requireNonNull(queue, "queue is null");
+        long ready = 0;
+        long delayed = 0;
+        long inFlight = 0;
+        long dead = 0;
+        for (Shard shard : topology.shards(queue)) {
+            List<?> r = (List<?>) shard.client().script(scripts.stats(), shard.keys().all(), List.of());
+            long due = number(r.get(2));
+            ready += number(r.get(0)) + number(r.get(1)) + due;
+            delayed += number(r.get(3)) - due;
+            inFlight += number(r.get(4));
+            dead += number(r.get(5));
+        }
+        return new QueueStats(ready, delayed, inFlight, dead);
+    }
+
+    @Override
+    public boolean purge(String queue) {
+        requireNonNull(queue, "queue is null");
+        long deleted = 0;
+        for (Shard shard : topology.shards(queue)) {
+            deleted += number(shard.client().script(scripts.purge(), shard.keys().all(), List.of()));
+        }
+        return deleted > 0;
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    @Override
+    public boolean keySet(String key, byte[] value) {
+        requireNonNull(key, "key is null");
+        requireNonNull(value, "value is null");
+        // SET ... GET is GETSET (Python Sergeant's command) without the deprecation.
+        return topology.clientFor(key).call("keySet", j -> j.setGet(arg(key), value)) == null;
+    }
+
+    @Override
+    public Optional<byte[]> keyGet(String key) {
+        requireNonNull(key, "key is null");
+        return Optional.ofNullable(topology.clientFor(key).call("keyGet", j -> j.get(arg(key))));
+    }
+
+    @Override
+    public boolean keyDelete(String key) {
+        requireNonNull(key, "key is null");
+        return topology.clientFor(key).call("keyDelete", j -> j.del(arg(key))) > 0;
+    }
+
+    // ------------------------------------------------------------------ locks
+
+    @Override
+    public boolean lockAcquire(String name, String owner, Duration ttl) {
+        requireNonNull(name, "name is null");
+        requireNonNull(owner, "owner is null");
+        long millis = positiveMillis(ttl);
+        String reply = topology.clientFor(name).call("lockAcquire",
+                j -> j.set(lockKey(name), arg(owner), SetParams.setParams().nx().px(millis)));
+        return "OK".equals(reply);
+    }
+
+    @Override
+    public boolean lockRelease(String name, String owner) {
+        requireNonNull(name, "name is null");
+        requireNonNull(owner, "owner is null");
+        return number(topology.clientFor(name).script(scripts.lockRelease(), List.of(lockKey(name)),
+                List.of(arg(owner)))) == 1;
+    }
+
+    @Override
+    public boolean lockIsLocked(String name) {
+        requireNonNull(name, "name is null");
+        return topology.clientFor(name).call("lockIsLocked", j -> j.exists(lockKey(name)));
+    }
+
+    @Override
+    public boolean lockSetTtl(String name, String owner, Duration ttl) {
+        requireNonNull(name, "name is null");
+        requireNonNull(owner, "owner is null");
+        requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("a TTL must not be negative: " + ttl);
+        }
+        return number(topology.clientFor(name).script(scripts.lockSetTtl(), List.of(lockKey(name)),
+                List.of(arg(owner), arg(ttl.toMillis())))) == 1;
+    }
+
+    @Override
+    public Optional<Duration> lockTtl(String name) {
+        requireNonNull(name, "name is null");
+        long millis = topology.clientFor(name).call("lockTtl", j -> j.pttl(lockKey(name)));
+        if (millis < 0) {
+            return Optional.empty(); // -2: no lock; -1: no expiry (not ours), reported like Python: none
+        }
+        return Optional.of(Duration.ofSeconds((millis + 999) / 1000));
+    }
+
+    private static byte[] lockKey(String name) {
+        return arg(LOCK_PREFIX + name);
+    }
+
+    private static long positiveMillis(Duration ttl) {
+        requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("a TTL must be positive: " + ttl);
+        }
+        return Math.max(1, ttl.toMillis());
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            topology.close();
+        }
+    }
+
+    private Shard next(List<Shard> shards) {
+        return shards.get(nextIndex(shards.size()));
+    }
+
+    private int nextIndex(int size) {
+        return size == 1 ? 0 : Math.floorMod(pointer.getAndIncrement(), size);
+    }
+
+    private static int shardIndex(String text, int shardCount) {
+        try {
+            int index = Integer.parseInt(text);
+            return index >= 0 && index < shardCount ? index : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static byte[] arg(long value) {
+        return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] arg(String value) {
+        return Objects.requireNonNull(value, "value is null").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long number(Object reply) {
+        if (reply instanceof Long value) {
+            return value;
+        }
+        if (reply instanceof byte[] bytes) {
+            return Long.parseLong(new String(bytes, StandardCharsets.US_ASCII));
+        }
+        throw new IllegalStateException("unexpected Redis reply " + reply);
+    }
+
+    private static String text(Object reply) {
+        if (reply instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return String.valueOf(reply);
+    }
+}

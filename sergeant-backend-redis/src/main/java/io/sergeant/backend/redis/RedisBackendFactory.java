@@ -1,0 +1,206 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendFactory;
+import io.sergeant.spi.backend.BackendSpec;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Creates the Redis backend for {@code redis://}, {@code rediss://} (TLS) and
+ * {@code redis-cluster://} URIs (see the module's README.md for the data layout).
+ *
+ * <p>Options (all optional): {@code poolSize} (connections per node, default 16), {@code timeout}
+ * (socket read timeout, default 10s), {@code connectTimeout} (default 5s), {@code maxAttempts}
+ * (cluster redirections and retries per command, default 5) and {@code shards} (cluster only: how
+ * many shards each queue is split into, default the number of masters). Unknown options are
+ * rejected.
+ *
+ * <p>{@link #create} connects and pings every node eagerly. Stateless and thread safe.
+ */
+public final class RedisBackendFactory implements BackendFactory {
+
+    private static final String POOL_SIZE = "poolSize";
+    private static final String TIMEOUT = "timeout";
+    private static final String CONNECT_TIMEOUT = "connectTimeout";
+    private static final String MAX_ATTEMPTS = "maxAttempts";
+    private static final String SHARDS = "shards";
+    private static final List<String> OPTIONS = List.of(POOL_SIZE, TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, SHARDS);
+
+    /** The no-argument constructor {@link java.util.ServiceLoader} needs. */
+    public RedisBackendFactory() {
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("redis", "rediss", "redis-cluster");
+    }
+
+    /**
+     * Connects to the nodes or cluster of {@code spec}.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} for a bad URI or option (all option
+     *         problems at once, never quoting a password); {@code BACKEND_UNAVAILABLE} when a node
+     *         does not answer; {@code BACKEND_REFUSED} when authentication fails
+     */
+    @Override
+    public Backend create(BackendSpec spec, PluginContext context) {
+        Objects.requireNonNull(spec, "spec is null");
+        Objects.requireNonNull(context, "context is null");
+        RedisUri uri = RedisUri.parse(spec.uri());
+        Settings settings = Settings.of(new PluginOptions("backend 'redis'", spec.options()).requireOnly(OPTIONS), uri);
+        Topology topology = uri.cluster() ? connectCluster(uri, settings) : connectNodes(uri, settings);
+        try {
+            for (RedisClient client : topology.clients()) {
+                client.ping();
+            }
+        } catch (SergeantException e) {
+            topology.close();
+            throw new SergeantException(e.code(), "cannot open the Redis backend: " + e.getMessage(), e);
+        }
+        System.getLogger(RedisBackendFactory.class.getName()).log(System.Logger.Level.DEBUG,
+                "connected Redis backend " + uri);
+        return new RedisBackend(topology, Scripts.load());
+    }
+
+    private static Topology connectNodes(RedisUri uri, Settings settings) {
+        List<RedisClient> clients = new ArrayList<>();
+        for (RedisUri.Node node : uri.nodes()) {
+            JedisPooled pooled = new JedisPooled(new HostAndPort(node.host(), node.port()),
+                    clientConfig(node, settings), poolConfig(settings));
+            clients.add(new RedisClient(pooled, node.masked(), () -> pooled.getPool().clear()));
+        }
+        return new IndependentNodes(clients);
+    }
+
+    private static Topology connectCluster(RedisUri uri, Settings settings) {
+        Set<HostAndPort> seeds = new LinkedHashSet<>();
+        for (RedisUri.Node node : uri.nodes()) {
+            seeds.add(new HostAndPort(node.host(), node.port()));
+        }
+        JedisCluster cluster;
+        try {
+            cluster = new JedisCluster(seeds, clientConfig(uri.nodes().get(0), settings), settings.maxAttempts(),
+                    settings.timeout().multipliedBy(settings.maxAttempts()), poolConfig(settings));
+        } catch (JedisException e) {
+            SergeantException translated = RedisErrors.translate(e, "cluster discovery", uri.toString());
+            throw new SergeantException(translated.code(), "cannot open the Redis backend: " + translated.getMessage(), e);
+        }
+        RedisClient client = new RedisClient(cluster, uri.toString(), () -> { });
+        try {
+            int shards = settings.shards() > 0 ? settings.shards() : countMasters(client);
+            return new ClusterShards(client, shards);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** The number of masters that serve slots, from {@code CLUSTER SLOTS}. */
+    private static int countMasters(RedisClient client) {
+        byte[] anyKey = "__sergeant__".getBytes(StandardCharsets.UTF_8);
+        Object reply = client.call("cluster slots", j -> j.sendCommand(anyKey, Protocol.Command.CLUSTER,
+                "SLOTS".getBytes(StandardCharsets.US_ASCII)));
+        Set<String> masters = new HashSet<>();
+        for (Object range : (List<?>) reply) {
+            List<?> fields = (List<?>) range;
+            List<?> master = (List<?>) fields.get(2);
+            masters.add(new String((byte[]) master.get(0), StandardCharsets.UTF_8) + ":" + master.get(1));
+        }
+        return Math.max(1, masters.size());
+    }
+
+    private static JedisClientConfig clientConfig(RedisUri.Node node, Settings settings) {
+        return DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(millis(settings.connectTimeout()))
+                .socketTimeoutMillis(millis(settings.timeout()))
+                .user(node.user())
+                .password(node.password())
+                .database(node.database())
+                .ssl(node.tls())
+                .clientName("sergeant")
+                .build();
+    }
+
+    private static ConnectionPoolConfig poolConfig(Settings settings) {
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(settings.poolSize());
+        pool.setMaxIdle(settings.poolSize());
+        pool.setMinIdle(0);
+        pool.setBlockWhenExhausted(true);
+        pool.setMaxWait(settings.timeout()); // an exhausted pool fails after the timeout, never hangs
+        return pool;
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
+    }
+
+    /** Validated options. */
+    private record Settings(int poolSize, Duration timeout, Duration connectTimeout, int maxAttempts, int shards) {
+
+        static Settings of(PluginOptions options, RedisUri uri) {
+            List<String> problems = new ArrayList<>();
+            int poolSize = check(problems, () -> options.integer(POOL_SIZE, 16), 16);
+            Duration timeout = check(problems, () -> options.duration(TIMEOUT, Duration.ofSeconds(10)), Duration.ofSeconds(10));
+            Duration connectTimeout = check(problems, () -> options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(5)),
+                    Duration.ofSeconds(5));
+            int maxAttempts = check(problems, () -> options.integer(MAX_ATTEMPTS, 5), 5);
+            int shards = check(problems, () -> options.integer(SHARDS, 0), 0);
+            if (poolSize < 1) {
+                problems.add("option '" + POOL_SIZE + "' is " + poolSize + "; expected at least 1");
+            }
+            if (timeout.isZero() || connectTimeout.isZero()) {
+                problems.add("options '" + TIMEOUT + "' and '" + CONNECT_TIMEOUT + "' must be positive");
+            }
+            if (maxAttempts < 1) {
+                problems.add("option '" + MAX_ATTEMPTS + "' is " + maxAttempts + "; expected at least 1");
+            }
+            if (options.asMap().containsKey(SHARDS) && !uri.cluster()) {
+                problems.add("option '" + SHARDS + "' applies to redis-cluster:// URIs only; independent nodes"
+                        + " keep Python Sergeant's layout with one part of each queue per node");
+            } else if (options.asMap().containsKey(SHARDS) && shards < 1) {
+                problems.add("option '" + SHARDS + "' is " + shards + "; expected at least 1");
+            }
+            if (!problems.isEmpty()) {
+                throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
+                        "invalid options for backend 'redis' (" + RedisUri.mask(uri.toString()) + "): "
+                                + String.join("; ", problems));
+            }
+            return new Settings(poolSize, timeout, connectTimeout, maxAttempts, shards);
+        }
+
+        private static <T> T check(List<String> problems, java.util.function.Supplier<T> read, T fallback) {
+            try {
+                return read.get();
+            } catch (SergeantException e) {
+                problems.add(e.getMessage());
+                return fallback;
+            }
+        }
+    }
+}

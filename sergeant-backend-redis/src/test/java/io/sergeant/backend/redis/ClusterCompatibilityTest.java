@@ -1,0 +1,45 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.Map;
+
+/** The backend contract, both delivery modes, on a 3-master Redis Cluster with every queue in 3 shards. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterCompatibilityTest extends BackendCompatibilitySuite {
+
+    private RedisClusterProcess cluster;
+
+    @BeforeAll
+    void startCluster() {
+        cluster = RedisClusterProcess.start(3);
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Override
+    protected Backend newBackend() {
+        return new RedisBackendFactory().create(new BackendSpec(cluster.uri(), Map.of()), PluginContext.defaults());
+    }
+
+    @Override
+    protected boolean singleNode() {
+        return false; // three shards, like three independent nodes: no global order
+    }
+
+    @Override
+    protected boolean highPriorityIsFifo() {
+        return false;
+    }
+}

@@ -1,0 +1,51 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.Map;
+
+/** The backend contract, both delivery modes, on two independent redis-servers (Python's multi-node mode). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TwoNodesCompatibilityTest extends BackendCompatibilitySuite {
+
+    private RedisServerProcess first;
+    private RedisServerProcess second;
+
+    @BeforeAll
+    void startServers() {
+        first = RedisServerProcess.start();
+        second = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (first != null) {
+            first.close();
+        }
+        if (second != null) {
+            second.close();
+        }
+    }
+
+    @Override
+    protected Backend newBackend() {
+        return new RedisBackendFactory().create(new BackendSpec(first.uri() + "," + second.uri(), Map.of()),
+                PluginContext.defaults());
+    }
+
+    @Override
+    protected boolean singleNode() {
+        return false;
+    }
+
+    @Override
+    protected boolean highPriorityIsFifo() {
+        return false;
+    }
+}

@@ -1,0 +1,263 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendFactory;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Local-specific behaviour: URIs, options, file errors, busy files, and sharing the file with Python Sergeant. */
+class LocalBackendTest {
+
+    @TempDir
+    Path directory;
+
+    private Backend open(String uri, Map<String, String> options) {
+        return new LocalBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
+    }
+
+    private Backend open(Path file) {
+        return open("sqlite:" + file, Map.of());
+    }
+
+    @Test
+    @DisplayName("the factory is found by the service loader under name 'local' and scheme 'sqlite'")
+    void factoryIsDiscoverable() {
+        List<BackendFactory> factories = new ArrayList<>();
+        ServiceLoader.load(BackendFactory.class).forEach(factories::add);
+        assertThat(factories).anySatisfy(f -> {
+            assertThat(f).isInstanceOf(LocalBackendFactory.class);
+            assertThat(f.name()).isEqualTo("local");
+            assertThat(f.schemes()).containsExactly("sqlite");
+        });
+    }
+
+    @Test
+    @DisplayName("sqlite:relative, sqlite:/abs and sqlite:///abs name the expected files")
+    void uriForms() {
+        assertThat(LocalSettings.parseUri("sqlite:data/q.db")).isEqualTo(Path.of("data/q.db").toAbsolutePath());
+        assertThat(LocalSettings.parseUri("sqlite:/var/tmp/q.db")).isEqualTo(Path.of("/var/tmp/q.db"));
+        assertThat(LocalSettings.parseUri("sqlite:///var/tmp/q.db")).isEqualTo(Path.of("/var/tmp/q.db"));
+        assertThat(LocalSettings.parseUri("SQLITE:///var/tmp/../tmp/q.db")).isEqualTo(Path.of("/var/tmp/q.db"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis://localhost:6379", "sqlite:", "sqlite:  ", "sqlite://host/q.db",
+            "sqlite:q.db?mode=ro", "sqlite::memory:", "sqlite:file:q.db"})
+    @DisplayName("a bad URI is an INVALID_CONFIGURATION error quoting it")
+    void badUri(String uri) {
+        assertThatThrownBy(() -> open(uri, Map.of()))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                .hasMessageContaining("'" + uri + "'");
+    }
+
+    @Test
+    @DisplayName("an unknown or invalid option is rejected naming the key and what is accepted")
+    void badOptions() {
+        String uri = "sqlite:" + directory.resolve("options.db");
+        assertThatThrownBy(() -> open(uri, Map.of("busyTimout", "5s")))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                .hasMessageContaining("busyTimout").hasMessageContaining("busyTimeout");
+        assertThatThrownBy(() -> open(uri, Map.of("synchronous", "sometimes")))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                .hasMessageContaining("sometimes").hasMessageContaining("NORMAL");
+        assertThatThrownBy(() -> open(uri, Map.of("connections", "0")))
+                .isInstanceOf(SergeantException.class).hasMessageContaining("connections");
+    }
+
+    @Test
+    @DisplayName("valid options are accepted and the backend works with them")
+    void validOptions() {
+        try (Backend backend = open("sqlite:" + directory.resolve("full.db"), Map.of("busyTimeout", "2s",
+                "synchronous", "full", "journalMode", "DELETE", "connections", "2"))) {
+            backend.push("q", List.of(bytes("x")), Priority.NORMAL, null);
+            assertThat(backend.pop("q", 5, DeliveryOptions.AT_MOST_ONCE)).hasSize(1);
+        }
+    }
+
+    @Test
+    @DisplayName("a file in a missing directory is created with its directories")
+    void missingDirectoryIsCreated() {
+        Path file = directory.resolve("a/b/c/queue.db");
+        try (Backend backend = open(file)) {
+            backend.push("q", List.of(bytes("x")), Priority.NORMAL, null);
+            assertThat(backend.length("q", true)).isEqualTo(1);
+        }
+        assertThat(file).isRegularFile();
+    }
+
+    @Test
+    @DisplayName("a directory that cannot be created is a BACKEND_UNAVAILABLE error naming it")
+    void directoryCannotBeCreated() throws Exception {
+        Path blocker = Files.writeString(directory.resolve("blocker"), "not a directory");
+        assertThatThrownBy(() -> open(blocker.resolve("sub/queue.db")))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE))
+                .hasMessageContaining(blocker.resolve("sub").toString());
+    }
+
+    @Test
+    @DisplayName("a file that is not a SQLite database is a BACKEND_REFUSED error")
+    void notADatabase() throws Exception {
+        Path garbage = directory.resolve("garbage.db");
+        Files.write(garbage, "this is certainly not a sqlite database, it is just text ".repeat(100)
+                .getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> open(garbage))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_REFUSED))
+                .hasMessageContaining("garbage.db");
+    }
+
+    @Test
+    @DisplayName("a file locked by another writer past busyTimeout is BACKEND_UNAVAILABLE, and works again after")
+    void busyFile() throws Exception {
+        Path file = directory.resolve("busy.db");
+        try (Backend backend = open("sqlite:" + file, Map.of("busyTimeout", "200ms"));
+             Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = other.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> backend.push("q", List.of(bytes("x")), Priority.NORMAL, null))
+                    .isInstanceOfSatisfying(SergeantException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE))
+                    .hasMessageContaining("busyTimeout");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+            assertThat(backend.length("q", true)).as("reads still work in WAL mode").isZero();
+            statement.execute("ROLLBACK");
+            backend.push("q", List.of(bytes("x")), Priority.NORMAL, null);
+            assertThat(backend.length("q", true)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("a closed backend refuses work with ILLEGAL_ACTION")
+    void closedBackend() {
+        Backend backend = open(directory.resolve("closed.db"));
+        backend.close();
+        assertThatThrownBy(() -> backend.length("q", true))
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_ACTION));
+    }
+
+    @Test
+    @DisplayName("a file created by Python Sergeant is upgraded in place and shared both ways in at-most-once mode")
+    void sharesTheFileWithPythonSergeant() throws Exception {
+        Path file = directory.resolve("python.db");
+        try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = python.createStatement()) {
+            // Python Sergeant's connector, reference §3.4, verbatim.
+            for (String ddl : List.of(
+                    "CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)",
+                    "CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)",
+                    "CREATE TABLE IF NOT EXISTS keys (name TEXT, value BLOB)",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS key_by_name ON keys (name)",
+                    "CREATE TABLE IF NOT EXISTS locks (name TEXT, expireAt REAL)",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS lock_by_name ON locks (name)",
+                    "CREATE INDEX IF NOT EXISTS lock_by_expireAt ON locks (expireAt)")) {
+                statement.execute(ddl);
+            }
+            pythonPush(python, "q", 1.0, "from-python");
+            double now = Instant.now().toEpochMilli() / 1000.0;
+            statement.execute("INSERT INTO locks (name, expireAt) VALUES ('held', " + (now + 60) + ")");
+            statement.execute("INSERT INTO locks (name, expireAt) VALUES ('stale', " + (now - 60) + ")");
+            statement.execute("INSERT INTO keys (name, value) VALUES ('k', X'0102')");
+        }
+
+        try (Backend backend = open(file);
+             Connection python = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            assertThat(backend.keyGet("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+            assertThat(backend.lockIsLocked("held")).isTrue();
+            assertThat(backend.lockAcquire("held", "java", Duration.ofSeconds(5))).isFalse();
+            assertThat(backend.lockAcquire("stale", "java", Duration.ofSeconds(5))).as("expired Python lock").isTrue();
+
+            List<Delivery> popped = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 3));
+            assertThat(popped).extracting(d -> text(d.payload())).containsExactly("from-python");
+            assertThat(backend.ack("q", List.of(popped.get(0).receipt())).settled()).isEqualTo(1);
+
+            Instant later = Instant.now().plusSeconds(3600);
+            backend.push("q", List.of(bytes("normal")), Priority.NORMAL, null);
+            backend.push("q", List.of(bytes("high")), Priority.HIGH, null);
+            backend.push("q", List.of(bytes("delayed")), Priority.HIGH, later);
+            assertThat(priorities(python)).containsExactly(1.0, 0.0, later.getEpochSecond() + later.getNano() / 1e9);
+            assertThat(pythonPop(python, "q", 10)).containsExactlyInAnyOrder("normal", "high");
+            assertThat(backend.length("q", true)).isEqualTo(1);
+            assertThat(backend.length("q", false)).isZero();
+        }
+    }
+
+    private static void pythonPush(Connection python, String queue, double priority, String value) throws SQLException {
+        try (PreparedStatement insert = python.prepareStatement(
+                "INSERT INTO task_queue (queue_name, priority, value) VALUES(?,?,?)")) {
+            insert.setString(1, queue);
+            insert.setDouble(2, priority);
+            insert.setBytes(3, bytes(value));
+            insert.executeUpdate();
+        }
+    }
+
+    private static List<String> pythonPop(Connection python, String queue, int n) throws SQLException {
+        List<String> result = new ArrayList<>();
+        try (PreparedStatement pop = python.prepareStatement("DELETE FROM task_queue WHERE rowid in "
+                + "(SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? LIMIT ?) RETURNING value")) {
+            pop.setString(1, queue);
+            pop.setDouble(2, Instant.now().toEpochMilli() / 1000.0);
+            pop.setInt(3, n);
+            try (ResultSet rows = pop.executeQuery()) {
+                while (rows.next()) {
+                    result.add(text(rows.getBytes(1)));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static List<Double> priorities(Connection python) throws SQLException {
+        List<Double> result = new ArrayList<>();
+        try (Statement statement = python.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT priority FROM task_queue ORDER BY rowid")) {
+            while (rows.next()) {
+                result.add(rows.getDouble(1));
+            }
+        }
+        return result;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] payload) {
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,102 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.Priority;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A second process on the same file, started by the tests with {@code java -cp <test classpath>}.
+ * Usage: {@code SecondProcessMain <file> <queue> <role> [count]}; roles:
+ * <ul>
+ *   <li>{@code drain}: pops leased batches and acks them until the queue stays empty, printing each payload;</li>
+ *   <li>{@code push <count>}: pushes {@code child-0..count-1} in batches of 100, then prints {@code done};</li>
+ *   <li>{@code lease-forever}: pops leased batches in a loop without ever acking (killed by the test);</li>
+ *   <li>{@code push-forever}: pushes batches of 100 in a loop (killed by the test).</li>
+ * </ul>
+ * It prints {@code ready} once the backend is open.
+ */
+public final class SecondProcessMain {
+
+    private SecondProcessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String file = args[0];
+        String queue = args[1];
+        String role = args[2];
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (Backend backend = new LocalBackendFactory().create(new BackendSpec("sqlite:" + file, Map.of()),
+                PluginContext.defaults())) {
+            out.println("ready");
+            switch (role) {
+                case "drain" -> drain(backend, queue, out);
+                case "push" -> push(backend, queue, Integer.parseInt(args[3]), out);
+                case "lease-forever" -> {
+                    while (true) {
+                        backend.pop(queue, 50, DeliveryOptions.leased(Duration.ofSeconds(1), 100));
+                    }
+                }
+                case "push-forever" -> {
+                    for (int batch = 0; ; batch++) {
+                        backend.push(queue, batch(queue + "-" + batch, 100), Priority.NORMAL, null);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown role " + role);
+            }
+        }
+    }
+
+    private static void drain(Backend backend, String queue, PrintStream out) throws InterruptedException {
+        int emptyPolls = 0;
+        while (emptyPolls < 20) {
+            List<Delivery> batch = backend.pop(queue, 20, DeliveryOptions.leased(Duration.ofSeconds(60), 10));
+            if (batch.isEmpty()) {
+                emptyPolls++;
+                Thread.sleep(25);
+                continue;
+            }
+            emptyPolls = 0;
+            StringBuilder lines = new StringBuilder();
+            List<io.sergeant.spi.backend.Receipt> receipts = new ArrayList<>();
+            for (Delivery d : batch) {
+                lines.append(new String(d.payload(), StandardCharsets.UTF_8)).append('\n');
+                receipts.add(d.receipt());
+            }
+            out.print(lines);
+            out.flush();
+            if (backend.ack(queue, receipts).settled() != batch.size()) {
+                throw new IllegalStateException("an ack was refused");
+            }
+        }
+        out.println("done");
+    }
+
+    private static void push(Backend backend, String queue, int count, PrintStream out) {
+        for (int start = 0; start < count; start += 100) {
+            List<byte[]> items = new ArrayList<>();
+            for (int i = start; i < Math.min(count, start + 100); i++) {
+                items.add(("child-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            backend.push(queue, items, Priority.NORMAL, null);
+        }
+        out.println("done");
+    }
+
+    private static List<byte[]> batch(String prefix, int size) {
+        List<byte[]> items = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            items.add((prefix + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return items;
+    }
+}

@@ -153,8 +153,13 @@ public final class RedisServerProcess implements AutoCloseable {
                 if ("PONG".equals(command(port, "PING"))) {
                     return;
                 }
-            } catch (UncheckedIOException | IllegalStateException e) {
-                // not listening yet, or still loading its data
+            } catch (IllegalStateException e) {
+                if (String.valueOf(e.getMessage()).startsWith("NOAUTH")) {
+                    return; // answering, and asking for the password it was started with
+                }
+                // still loading its data
+            } catch (UncheckedIOException e) {
+                // not listening yet
             }
             if (System.nanoTime() > deadline) {
                 destroy();

@@ -1,0 +1,187 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Redis-specific edges: batches larger than one command or one Lua unpack, concurrent reapers, NOSCRIPT. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LeaseDetailsTest {
+
+    private RedisServerProcess server;
+    private Backend backend;
+
+    @BeforeAll
+    void start() {
+        server = RedisServerProcess.start();
+        backend = new RedisBackendFactory().create(new BackendSpec(server.uri(), Map.of()), PluginContext.defaults());
+    }
+
+    @AfterAll
+    void stop() {
+        if (backend != null) {
+            backend.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    @DisplayName("pushes larger than one command are pipelined in order; HIGH keeps LPUSH order across chunks")
+    void largePushes() {
+        String queue = unique();
+        backend.push(queue, texts("n", 25_000), Priority.NORMAL, null);
+        backend.push(queue, texts("h", 25_000), Priority.HIGH, null);
+        backend.push(queue, texts("d", 12_000), Priority.NORMAL, Instant.now().plusSeconds(3600));
+        try (Jedis raw = new Jedis("127.0.0.1", server.port())) {
+            assertThat(raw.llen(queue)).isEqualTo(50_000);
+            assertThat(raw.lindex(queue, 0)).isEqualTo("h-24999");
+            assertThat(raw.lindex(queue, 24_999)).isEqualTo("h-0");
+            assertThat(raw.lindex(queue, 25_000)).isEqualTo("n-0");
+            assertThat(raw.lindex(queue, -1)).isEqualTo("n-24999");
+            assertThat(raw.zcard(queue + ".delayed")).isEqualTo(12_000);
+        }
+        assertThat(backend.purge(queue)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a leased pop and an ack of 10,000 tasks each run as one script")
+    void hugeLeasedBatch() {
+        String queue = unique();
+        backend.push(queue, texts("t", 10_000), Priority.NORMAL, null);
+        List<Delivery> popped = backend.pop(queue, 10_000, DeliveryOptions.leased(Duration.ofSeconds(60), 3));
+        assertThat(popped).hasSize(10_000);
+        assertThat(new String(popped.get(9_999).payload(), StandardCharsets.UTF_8)).isEqualTo("t-9999");
+        assertThat(backend.extend(queue, receipts(popped), Duration.ofSeconds(90))).isEqualTo(SettleResult.all(10_000));
+        assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(10_000));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @DisplayName("four concurrent reapers move each of 2,500 expired leases exactly once")
+    void concurrentReapersNeverDoubleWork() throws Exception {
+        String queue = unique();
+        backend.push(queue, texts("t", 2_500), Priority.NORMAL, null);
+        assertThat(backend.pop(queue, 2_500, DeliveryOptions.leased(Duration.ofMillis(300), 5))).hasSize(2_500);
+        Thread.sleep(600);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<ReapResult>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> backend.reap(queue, 5)));
+            }
+            int redelivered = 0;
+            for (Future<ReapResult> result : results) {
+                ReapResult r = result.get(30, TimeUnit.SECONDS);
+                assertThat(r.deadLettered()).isZero();
+                redelivered += r.redelivered();
+            }
+            assertThat(redelivered).isEqualTo(2_500);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(2_500, 0, 0, 0));
+        List<Delivery> again = backend.pop(queue, 3_000, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
+        assertThat(again).hasSize(2_500).allMatch(d -> d.receipt().deliveryCount() == 2);
+        assertThat(backend.ack(queue, receipts(again)).settled()).isEqualTo(2_500);
+    }
+
+    @Test
+    @DisplayName("released tasks are leased first, even before HIGH tasks pushed later")
+    void releasedComeFirst() {
+        String queue = unique();
+        DeliveryOptions lease = DeliveryOptions.leased(Duration.ofSeconds(60), 5);
+        backend.push(queue, texts("n", 2), Priority.NORMAL, null);
+        List<Delivery> leased = backend.pop(queue, 1, lease);
+        backend.push(queue, texts("h", 1), Priority.HIGH, null);
+        assertThat(backend.release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
+        List<Delivery> all = backend.pop(queue, 10, lease);
+        assertThat(all).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                .containsExactly("n-0", "h-0", "n-1");
+        assertThat(backend.ack(queue, receipts(all)).settled()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("an at-most-once pop also takes handed-back tasks (after Python's list) and cleans up their state")
+    void atMostOnceTakesHandedBackTasks() {
+        String queue = unique();
+        backend.push(queue, texts("n", 2), Priority.NORMAL, null);
+        List<Delivery> leased = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
+        assertThat(backend.release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
+        List<Delivery> all = backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE);
+        assertThat(all).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                .containsExactly("n-1", "n-0");
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+        try (Jedis raw = new Jedis("127.0.0.1", server.port())) {
+            assertThat(raw.keys("__sergeant__:{" + queue + "}:*"))
+                    .as("no payload or state left behind").containsOnly("__sergeant__:{" + queue + "}:seq");
+        }
+    }
+
+    @Test
+    @DisplayName("after SCRIPT FLUSH (as after a restart) scripts are loaded again transparently")
+    void noScriptFallback() {
+        String queue = unique();
+        backend.push(queue, texts("t", 3), Priority.NORMAL, null);
+        server.command("SCRIPT", "FLUSH");
+        List<Delivery> popped = backend.pop(queue, 3, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
+        assertThat(popped).hasSize(3);
+        server.command("SCRIPT", "FLUSH");
+        assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(3));
+    }
+
+    @Test
+    @DisplayName("receipts that are not this backend's are refused, not thrown")
+    void foreignReceiptsAreRefused() {
+        String queue = unique();
+        Receipt foreign = new Receipt("mongo-id-123", "token", 1);
+        Receipt otherShard = new Receipt("7:12", "12", 1);
+        SettleResult result = backend.ack(queue, List.of(foreign, otherShard));
+        assertThat(result.settled()).isZero();
+        assertThat(result.refused()).containsExactly(foreign, otherShard);
+    }
+
+    private static List<byte[]> texts(String prefix, int n) {
+        List<byte[]> result = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            result.add((prefix + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return result;
+    }
+
+    private static List<Receipt> receipts(List<Delivery> deliveries) {
+        return deliveries.stream().map(Delivery::receipt).toList();
+    }
+
+    private static String unique() {
+        return "sgt-lease-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

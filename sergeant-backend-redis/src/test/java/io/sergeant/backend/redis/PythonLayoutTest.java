@@ -1,0 +1,206 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.Priority;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.resps.Tuple;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Python Sergeant's Redis layout, checked with raw commands: what Python would read from what we
+ * write, and what we read from what Python writes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PythonLayoutTest {
+
+    private static final DeliveryOptions LEASED = DeliveryOptions.leased(Duration.ofSeconds(60), 5);
+
+    private RedisServerProcess first;
+    private RedisServerProcess second;
+
+    @BeforeAll
+    void startServers() {
+        first = RedisServerProcess.start();
+        second = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (first != null) {
+            first.close();
+        }
+        if (second != null) {
+            second.close();
+        }
+    }
+
+    @Test
+    @DisplayName("NORMAL pushes are RPUSHed to list q and HIGH pushes LPUSHed, byte for byte")
+    void immediatePushesUsePythonsList() {
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            backend.push(queue, List.of(b("n1"), b("n2")), Priority.NORMAL, null);
+            backend.push(queue, List.of(b("h1"), b("h2")), Priority.HIGH, null);
+            assertThat(texts(raw.lrange(b(queue), 0, -1))).containsExactly("h2", "h1", "n1", "n2");
+            assertThat(raw.type(queue)).isEqualTo("list");
+        }
+    }
+
+    @Test
+    @DisplayName("delayed pushes go to sorted set q.delayed scored by consumableFrom in epoch seconds")
+    void delayedPushesUsePythonsSortedSet() {
+        String queue = unique("q");
+        Instant due = Instant.now().plusSeconds(3600);
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            backend.push(queue, List.of(b("later")), Priority.HIGH, due);
+            List<Tuple> delayed = raw.zrangeWithScores(b(queue + ".delayed"), 0, -1);
+            assertThat(delayed).hasSize(1);
+            assertThat(new String(delayed.get(0).getBinaryElement(), StandardCharsets.UTF_8)).isEqualTo("later");
+            assertThat(delayed.get(0).getScore()).isCloseTo(due.toEpochMilli() / 1000.0, within(0.001));
+            assertThat(raw.exists(queue)).as("no immediate list for a delayed push").isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("bytes a Python producer RPUSHed (the interop fixture) are popped intact in both modes")
+    void pythonPayloadIsPoppedIntact() throws IOException {
+        byte[] fixture = Files.readAllBytes(interopDir().resolve("task-msgpack-none.bin"));
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            raw.rpush(b(queue), fixture, fixture);
+            List<Delivery> once = backend.pop(queue, 1, DeliveryOptions.AT_MOST_ONCE);
+            assertThat(once).singleElement().satisfies(d -> assertThat(d.payload()).isEqualTo(fixture));
+            List<Delivery> leased = backend.pop(queue, 1, LEASED);
+            assertThat(leased).singleElement().satisfies(d -> assertThat(d.payload()).isEqualTo(fixture));
+            assertThat(backend.ack(queue, List.of(leased.get(0).receipt())).settled()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("a Python consumer's LPOP and due-ZRANGEBYSCORE read exactly what the backend pushed")
+    void pythonConsumerReadsOurPushes() {
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            backend.push(queue, List.of(b("a"), b("b")), Priority.NORMAL, null);
+            backend.push(queue, List.of(b("due")), Priority.NORMAL, Instant.now().minusSeconds(1));
+            assertThat(texts(raw.lpop(b(queue), 10))).containsExactly("a", "b");
+            double now = System.currentTimeMillis() / 1000.0;
+            assertThat(texts(raw.zrangeByScore(b(queue + ".delayed"), 0, now))).containsExactly("due");
+        }
+    }
+
+    @Test
+    @DisplayName("keys are raw strings set with GETSET semantics, and locks are __lock__.<name> holding the owner token")
+    void keysAndLocksUsePythonsNames() {
+        String key = unique("key");
+        String lock = unique("lock");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            assertThat(backend.keySet(key, b("v1"))).isTrue();
+            assertThat(raw.get(key)).isEqualTo("v1");
+            raw.set(key, "from-python");
+            assertThat(backend.keyGet(key)).map(v -> new String(v, StandardCharsets.UTF_8)).contains("from-python");
+
+            assertThat(backend.lockAcquire(lock, "owner-1", Duration.ofSeconds(30))).isTrue();
+            assertThat(raw.get("__lock__." + lock)).isEqualTo("owner-1");
+            assertThat(raw.ttl("__lock__." + lock)).isBetween(25L, 30L);
+
+            // A Python lock stores b'' as value: we see it as locked but can never release it ...
+            String pythonLock = unique("lock");
+            raw.setex("__lock__." + pythonLock, 30, "");
+            assertThat(backend.lockIsLocked(pythonLock)).isTrue();
+            assertThat(backend.lockRelease(pythonLock, "owner-1")).isFalse();
+            // ... while Python's release is a plain DEL that would delete ours (documented limitation).
+            raw.del("__lock__." + lock);
+            assertThat(backend.lockIsLocked(lock)).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("on two nodes, keys and locks live on node CRC32(name) % 2 and pushes alternate between nodes")
+    void twoNodesPlacement() {
+        String uri = first.uri() + "," + second.uri();
+        List<RedisServerProcess> nodes = List.of(first, second);
+        try (Backend backend = open(uri); Jedis a = raw(first); Jedis b = raw(second)) {
+            List<Jedis> raws = List.of(a, b);
+            for (int i = 0; i < 20; i++) {
+                String key = unique("key" + i);
+                backend.keySet(key, b("x"));
+                int home = IndependentNodes.nodeIndex(key, 2);
+                assertThat(raws.get(home).exists(key)).as(key + " on node " + nodes.get(home).port()).isTrue();
+                assertThat(raws.get(1 - home).exists(key)).isFalse();
+
+                String lock = unique("lock" + i);
+                backend.lockAcquire(lock, "me", Duration.ofSeconds(30));
+                assertThat(raws.get(IndependentNodes.nodeIndex(lock, 2)).exists("__lock__." + lock)).isTrue();
+            }
+            String queue = unique("q");
+            backend.push(queue, List.of(b("one")), Priority.NORMAL, null);
+            backend.push(queue, List.of(b("two")), Priority.NORMAL, null);
+            assertThat(a.llen(queue) + b.llen(queue)).isEqualTo(2);
+            assertThat(a.llen(queue)).as("one push per node, round robin").isEqualTo(1);
+            assertThat(backend.length(queue, false)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    @DisplayName("at-least-once structures live under __sergeant__:{q}: names that Python never uses")
+    void leaseStructuresHaveTheirOwnNames() {
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            backend.push(queue, List.of(b("a"), b("b")), Priority.NORMAL, null);
+            List<Delivery> leased = backend.pop(queue, 1, LEASED);
+            Set<String> keys = raw.keys("*" + queue + "*");
+            String own = "__sergeant__:{" + queue + "}:";
+            assertThat(keys).containsExactlyInAnyOrder(queue, own + "payload", own + "state", own + "leases", own + "seq");
+            String id = leased.get(0).receipt().id().substring(2);
+            assertThat(raw.hget(b(own + "payload"), b(id))).isEqualTo(leased.get(0).payload());
+            assertThat(texts(raw.lrange(b(queue), 0, -1))).as("Python still sees the rest").containsExactly("b");
+        }
+    }
+
+    private static Backend open(String uri) {
+        return new RedisBackendFactory().create(new BackendSpec(uri, Map.of()), PluginContext.defaults());
+    }
+
+    private static Jedis raw(RedisServerProcess server) {
+        return new Jedis("127.0.0.1", server.port());
+    }
+
+    static Path interopDir() {
+        return Path.of(System.getProperty("sergeant.interop.dir", "/work/shared/interop"));
+    }
+
+    private static String unique(String kind) {
+        return "sgt-layout-" + kind + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static byte[] b(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> texts(List<byte[]> payloads) {
+        return payloads.stream().map(p -> new String(p, StandardCharsets.UTF_8)).toList();
+    }
+}

@@ -1,0 +1,168 @@
+package io.sergeant.backend.mongo;
+
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.InsertOneModel;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import io.sergeant.api.DeadLetter;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.Binary;
+import org.bson.types.ObjectId;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The dead letters of one node, in the Java-only collection {@code sergeant_dead_letters}:
+ * {@code {_id, queue_name, value, reason, delivery_count, dead_at}}. A task that is dead-lettered
+ * while leased keeps its {@code _id}, which makes moving it idempotent: a retry after a crash between
+ * storing the dead letter and deleting the task finds the dead letter already there. Thread safe;
+ * driver exceptions propagate untranslated (the caller translates).
+ */
+final class DeadLetterStore {
+
+    /** How many dead letters a requeue moves per round trip. */
+    private static final int REQUEUE_CHUNK = 500;
+    /** How long a requeue may hold a dead letter before another requeue may take it over (seconds). */
+    private static final double REQUEUE_HOLD_SECONDS = 300;
+
+    private final MongoNode node;
+    private final Clock clock;
+
+    DeadLetterStore(MongoNode node, Clock clock) {
+        this.node = node;
+        this.clock = clock;
+    }
+
+    /** A dead-letter document. */
+    static Document document(Object id, String queue, Binary value, String reason, int deliveryCount, double deadAt) {
+        return new Document(MongoLayout.ID, id)
+                .append(MongoLayout.QUEUE_NAME, queue)
+                .append(MongoLayout.VALUE, value)
+                .append(MongoLayout.REASON, reason)
+                .append(MongoLayout.DELIVERY_COUNT, deliveryCount)
+                .append(MongoLayout.DEAD_AT, deadAt);
+    }
+
+    /** Stores one dead letter; false if one with its {@code _id} already exists. */
+    boolean insert(Document deadLetter) {
+        try {
+            collection().insertOne(deadLetter);
+            return true;
+        } catch (MongoWriteException e) {
+            if (MongoErrors.isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Stores dead letters in one round trip; those whose {@code _id} already exists are left as they are. */
+    void insertAll(List<Document> deadLetters) {
+        if (deadLetters.isEmpty()) {
+            return;
+        }
+        List<InsertOneModel<Document>> inserts = new ArrayList<>(deadLetters.size());
+        for (Document deadLetter : deadLetters) {
+            inserts.add(new InsertOneModel<>(deadLetter));
+        }
+        try {
+            collection().bulkWrite(inserts, new BulkWriteOptions().ordered(false));
+        } catch (MongoBulkWriteException e) {
+            for (BulkWriteError error : e.getWriteErrors()) {
+                if (!MongoErrors.isDuplicateKeyCode(error.getCode())) {
+                    throw e;
+                }
+            }
+            if (e.getWriteConcernError() != null) {
+                throw e;
+            }
+        }
+    }
+
+    /** Deletes the dead letter {@code id}; used to undo a store whose task turned out not to be ours. */
+    void delete(ObjectId id) {
+        collection().deleteOne(Filters.eq(MongoLayout.ID, id));
+    }
+
+    /** Up to {@code limit} dead letters of the queue, oldest first. */
+    List<DeadLetter> list(String queue, int limit) {
+        List<DeadLetter> result = new ArrayList<>();
+        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID)).limit(limit)) {
+            result.add(new DeadLetter(
+                    LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)),
+                    doc.get(MongoLayout.VALUE, Binary.class).getData(),
+                    String.valueOf(doc.get(MongoLayout.REASON)),
+                    number(doc, MongoLayout.DELIVERY_COUNT),
+                    doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
+        }
+        return result;
+    }
+
+    /** How many dead letters the queue has. */
+    long count(String queue) {
+        return collection().countDocuments(Filters.eq(MongoLayout.QUEUE_NAME, queue));
+    }
+
+    /** Deletes the queue's dead letters; returns how many. */
+    long purge(String queue) {
+        return collection().deleteMany(Filters.eq(MongoLayout.QUEUE_NAME, queue)).getDeletedCount();
+    }
+
+    /**
+     * Moves the queue's dead letters back into {@code task_queue} as fresh NORMAL tasks (new
+     * {@code _id}s, oldest first, no delivery count), in chunks. Each chunk is first marked with a
+     * requeue token so that two concurrent requeues never copy the same dead letter; a mark left by a
+     * crashed requeue expires after a few minutes. Returns how many were moved.
+     */
+    long requeue(String queue, TaskStore tasks) {
+        long moved = 0;
+        String token = UUID.randomUUID().toString();
+        while (true) {
+            double now = TaskStore.seconds(clock);
+            Bson free = Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue), Filters.or(
+                    Filters.exists(MongoLayout.REQUEUE_UNTIL, false), Filters.lt(MongoLayout.REQUEUE_UNTIL, now)));
+            List<ObjectId> ids = new ArrayList<>();
+            for (Document doc : collection().find(free).sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID))
+                    .projection(Projections.include(MongoLayout.ID)).limit(REQUEUE_CHUNK)) {
+                ids.add(doc.getObjectId(MongoLayout.ID));
+            }
+            if (ids.isEmpty()) {
+                return moved;
+            }
+            collection().updateMany(Filters.and(Filters.in(MongoLayout.ID, ids), free), Updates.combine(
+                    Updates.set(MongoLayout.REQUEUE, token),
+                    Updates.set(MongoLayout.REQUEUE_UNTIL, now + REQUEUE_HOLD_SECONDS)));
+            Bson mine = Filters.and(Filters.in(MongoLayout.ID, ids), Filters.eq(MongoLayout.REQUEUE, token));
+            List<byte[]> values = new ArrayList<>();
+            for (Document doc : collection().find(mine).sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID))
+                    .projection(Projections.include(MongoLayout.VALUE))) {
+                values.add(doc.get(MongoLayout.VALUE, Binary.class).getData());
+            }
+            if (!values.isEmpty()) {
+                tasks.insert(queue, values, MongoLayout.NORMAL);
+                collection().deleteMany(mine);
+                moved += values.size();
+            }
+        }
+    }
+
+    private MongoCollection<Document> collection() {
+        return node.deadLetters();
+    }
+
+    static int number(Document doc, String field) {
+        Number value = doc.get(field, Number.class);
+        return value == null ? 0 : value.intValue();
+    }
+}

@@ -1,0 +1,419 @@
+package io.sergeant.backend.mongo;
+
+import com.mongodb.ConnectionString;
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import org.bson.types.Binary;
+import org.bson.types.ObjectId;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+/**
+ * The MongoDB {@link Backend}: Python Sergeant's layout (database {@code sergeant}, collections
+ * {@code task_queue}, {@code keys}, {@code locks}) plus the Java-only {@code sergeant_dead_letters},
+ * on one or several independent nodes, in both delivery modes, without multi-document transactions.
+ *
+ * <p><b>Nodes.</b> As in Python Sergeant, push and pop share one round-robin pointer that starts at a
+ * random node; a pop visits up to every node, asking each for the remainder. Keys and locks live on
+ * node {@code crc32(name) % n}. Counts are summed over all nodes. Receipts and dead-letter ids carry
+ * their node ({@code <node>:<objectId>}).
+ *
+ * <p><b>Order.</b> Within a node, tasks come out by {@code priority} then {@code _id}. ObjectIds are
+ * made by the client and increase within one producer process; between producer processes they
+ * order by second only, so two producers' tasks pushed in the same second have no defined order.
+ *
+ * <p>Thread safe; every method blocks until the server answered and throws {@link SergeantException}
+ * ({@code BACKEND_UNAVAILABLE}, {@code BACKEND_REFUSED}, {@code PAYLOAD_TOO_LARGE}) on failure. The
+ * driver reconnects by itself. Null arguments throw {@link NullPointerException}.
+ */
+public final class MongoBackend implements Backend {
+
+    private final List<MongoNode> nodes;
+    private final List<TaskStore> tasks;
+    private final List<DeadLetterStore> deadLetters;
+    private final List<KeyLockStore> keysAndLocks;
+    private final Clock clock;
+    private final AtomicInteger pointer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private MongoBackend(List<MongoNode> nodes, Clock clock) {
+        this.nodes = List.copyOf(nodes);
+        this.clock = clock;
+        List<TaskStore> taskStores = new ArrayList<>();
+        List<DeadLetterStore> deadLetterStores = new ArrayList<>();
+        List<KeyLockStore> keyLockStores = new ArrayList<>();
+        for (MongoNode node : nodes) {
+            DeadLetterStore dead = new DeadLetterStore(node, clock);
+            deadLetterStores.add(dead);
+            taskStores.add(new TaskStore(node, clock, dead));
+            keyLockStores.add(new KeyLockStore(node, clock));
+        }
+        this.tasks = List.copyOf(taskStores);
+        this.deadLetters = List.copyOf(deadLetterStores);
+        this.keysAndLocks = List.copyOf(keyLockStores);
+        this.pointer = new AtomicInteger(ThreadLocalRandom.current().nextInt(nodes.size()));
+    }
+
+    /**
+     * Connects to every node of {@code uri} (see {@link MongoUris} for the syntax), checks that each
+     * answers and creates the indexes.
+     *
+     * @param database the database to use (Python Sergeant's is {@code sergeant})
+     * @param clock    the clock for lease deadlines, delayed tasks and lock expiry
+     * @throws SergeantException {@code INVALID_CONFIGURATION} for a bad URI, {@code BACKEND_UNAVAILABLE}
+     *         when a node does not answer within its server selection timeout (5 s unless the URI says
+     *         otherwise), {@code BACKEND_REFUSED} when it refuses
+     */
+    public static MongoBackend connect(String uri, String database, Clock clock) {
+        Objects.requireNonNull(database, "database is null");
+        Objects.requireNonNull(clock, "clock is null");
+        List<ConnectionString> parsed = MongoUris.parse(uri);
+        List<MongoNode> nodes = new ArrayList<>();
+        try {
+            for (ConnectionString node : parsed) {
+                nodes.add(MongoNode.connect(nodes.size(), node, database));
+            }
+        } catch (RuntimeException e) {
+            nodes.forEach(MongoNode::close);
+            throw e;
+        }
+        return new MongoBackend(nodes, clock);
+    }
+
+    /** How many independent nodes this backend spreads tasks over. */
+    public int nodeCount() {
+        return nodes.size();
+    }
+
+    @Override
+    public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
+        checkQueue(queue);
+        Objects.requireNonNull(items, "items is null");
+        Objects.requireNonNull(priority, "priority is null");
+        items.forEach(item -> Objects.requireNonNull(item, "an item is null"));
+        if (items.isEmpty()) {
+            return;
+        }
+        double value = consumableFrom != null
+                ? consumableFrom.toEpochMilli() / 1000.0
+                : priority == Priority.HIGH ? MongoLayout.HIGH : MongoLayout.NORMAL;
+        int node = nextNode();
+        call(node, "push " + items.size() + " task(s) to queue '" + queue + "'", () -> {
+            tasks.get(node).insert(queue, items, value);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Delivery> pop(String queue, int max, DeliveryOptions options) {
+        checkQueue(queue);
+        Objects.requireNonNull(options, "options is null");
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative: " + max);
+        }
+        List<Delivery> out = new ArrayList<>();
+        for (int visited = 0; visited < nodes.size() && out.size() < max; visited++) {
+            int node = nextNode();
+            int want = max - out.size();
+            out.addAll(call(node, "pop from queue '" + queue + "'", () -> tasks.get(node).pop(queue, want, options)));
+        }
+        return out;
+    }
+
+    @Override
+    public SettleResult ack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, "ack", (store, refs, refused) -> store.ack(queue, refs, refused));
+    }
+
+    @Override
+    public SettleResult extend(String queue, List<Receipt> receipts, Duration lease) {
+        Objects.requireNonNull(lease, "lease is null");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a lease must be positive: " + lease);
+        }
+        return settle(queue, receipts, "extend", (store, refs, refused) -> store.extend(queue, refs, lease, refused));
+    }
+
+    @Override
+    public SettleResult release(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, "release", (store, refs, refused) -> store.release(queue, refs, refused));
+    }
+
+    @Override
+    public boolean deadLetter(String queue, Delivery delivery, String reason) {
+        checkQueue(queue);
+        Objects.requireNonNull(delivery, "delivery is null");
+        Objects.requireNonNull(reason, "reason is null");
+        if (delivery.leased()) {
+            Optional<LeaseRef> ref = LeaseRef.parse(delivery.receipt(), nodes.size());
+            if (ref.isEmpty()) {
+                return false;
+            }
+            int node = ref.get().node();
+            return call(node, "dead-letter a task of queue '" + queue + "'",
+                    () -> tasks.get(node).deadLetterLeased(queue, ref.get(), reason));
+        }
+        int node = nextNode();
+        return call(node, "dead-letter a task of queue '" + queue + "'", () -> deadLetters.get(node).insert(
+                DeadLetterStore.document(new ObjectId(), queue, new Binary(delivery.payload()), reason, 1,
+                        TaskStore.seconds(clock))));
+    }
+
+    @Override
+    public ReapResult reap(String queue, int maxDeliveries) {
+        checkQueue(queue);
+        if (maxDeliveries <= 0) {
+            throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
+        }
+        int redelivered = 0;
+        int dead = 0;
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            ReapResult result = call(n, "reap expired leases of queue '" + queue + "'",
+                    () -> tasks.get(n).reap(queue, maxDeliveries));
+            redelivered += result.redelivered();
+            dead += result.deadLettered();
+        }
+        return redelivered == 0 && dead == 0 ? ReapResult.NONE : new ReapResult(redelivered, dead);
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        checkQueue(queue);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<DeadLetter> all = new ArrayList<>();
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            all.addAll(call(n, "list dead letters of queue '" + queue + "'", () -> deadLetters.get(n).list(queue, limit)));
+        }
+        all.sort(Comparator.comparingDouble(DeadLetter::deadAt));
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
+    @Override
+    public long requeueDeadLetters(String queue) {
+        checkQueue(queue);
+        long moved = 0;
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            moved += call(n, "requeue dead letters of queue '" + queue + "'",
+                    () -> deadLetters.get(n).requeue(queue, tasks.get(n)));
+        }
+        return moved;
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        checkQueue(queue);
+        return sum("purge dead letters of queue '" + queue + "'", n -> deadLetters.get(n).purge(queue));
+    }
+
+    @Override
+    public long length(String queue, boolean includeDelayed) {
+        checkQueue(queue);
+        return sum("count queue '" + queue + "'", n -> tasks.get(n).length(queue, includeDelayed));
+    }
+
+    @Override
+    public QueueStats stats(String queue) {
+        checkQueue(queue);
+        long ready = 0;
+        long delayed = 0;
+        long inFlight = 0;
+        long dead = 0;
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            QueueStats stats = call(n, "count queue '" + queue + "'",
+                    () -> tasks.get(n).stats(queue, deadLetters.get(n).count(queue)));
+            ready += stats.ready();
+            delayed += stats.delayed();
+            inFlight += stats.inFlight();
+            dead += stats.deadLetters();
+        }
+        return new QueueStats(ready, delayed, inFlight, dead);
+    }
+
+    @Override
+    public boolean purge(String queue) {
+        checkQueue(queue);
+        return sum("purge queue '" + queue + "'", n -> tasks.get(n).purge(queue) ? 1 : 0) > 0;
+    }
+
+    @Override
+    public boolean keySet(String key, byte[] value) {
+        Objects.requireNonNull(value, "value is null");
+        int node = nodeOf(key);
+        return call(node, "set key '" + key + "'", () -> keysAndLocks.get(node).keySet(key, value));
+    }
+
+    @Override
+    public Optional<byte[]> keyGet(String key) {
+        int node = nodeOf(key);
+        return call(node, "get key '" + key + "'", () -> keysAndLocks.get(node).keyGet(key));
+    }
+
+    @Override
+    public boolean keyDelete(String key) {
+        int node = nodeOf(key);
+        return call(node, "delete key '" + key + "'", () -> keysAndLocks.get(node).keyDelete(key));
+    }
+
+    @Override
+    public boolean lockAcquire(String name, String owner, Duration ttl) {
+        Objects.requireNonNull(owner, "owner is null");
+        checkTtl(ttl);
+        int node = nodeOf(name);
+        return call(node, "acquire lock '" + name + "'", () -> keysAndLocks.get(node).lockAcquire(name, owner, ttl));
+    }
+
+    @Override
+    public boolean lockRelease(String name, String owner) {
+        Objects.requireNonNull(owner, "owner is null");
+        int node = nodeOf(name);
+        return call(node, "release lock '" + name + "'", () -> keysAndLocks.get(node).lockRelease(name, owner));
+    }
+
+    @Override
+    public boolean lockIsLocked(String name) {
+        int node = nodeOf(name);
+        return call(node, "check lock '" + name + "'", () -> keysAndLocks.get(node).lockIsLocked(name));
+    }
+
+    @Override
+    public boolean lockSetTtl(String name, String owner, Duration ttl) {
+        Objects.requireNonNull(owner, "owner is null");
+        checkTtl(ttl);
+        int node = nodeOf(name);
+        return call(node, "set the TTL of lock '" + name + "'", () -> keysAndLocks.get(node).lockSetTtl(name, owner, ttl));
+    }
+
+    @Override
+    public Optional<Duration> lockTtl(String name) {
+        int node = nodeOf(name);
+        return call(node, "read the TTL of lock '" + name + "'", () -> keysAndLocks.get(node).lockTtl(name));
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            nodes.forEach(MongoNode::close);
+        }
+    }
+
+    @Override
+    public String toString() {
+        List<String> uris = new ArrayList<>();
+        nodes.forEach(node -> uris.add(node.maskedUri()));
+        return "MongoBackend" + uris;
+    }
+
+    /** What ack, extend and release do with the parsed receipts of one node. */
+    @FunctionalInterface
+    private interface Settler {
+        int settle(TaskStore store, List<LeaseRef> refs, List<Receipt> refused);
+    }
+
+    private SettleResult settle(String queue, List<Receipt> receipts, String verb, Settler settler) {
+        checkQueue(queue);
+        Objects.requireNonNull(receipts, "receipts is null");
+        List<Receipt> refused = new ArrayList<>();
+        Map<Integer, List<LeaseRef>> byNode = new LinkedHashMap<>();
+        for (Receipt receipt : receipts) {
+            Objects.requireNonNull(receipt, "a receipt is null");
+            Optional<LeaseRef> ref = LeaseRef.parse(receipt, nodes.size());
+            if (ref.isEmpty()) {
+                refused.add(receipt); // not one of this backend's receipts: never acted on
+                continue;
+            }
+            byNode.computeIfAbsent(ref.get().node(), n -> new ArrayList<>()).add(ref.get());
+        }
+        int settled = 0;
+        for (Map.Entry<Integer, List<LeaseRef>> entry : byNode.entrySet()) {
+            int node = entry.getKey();
+            settled += call(node, verb + " " + entry.getValue().size() + " task(s) of queue '" + queue + "'",
+                    () -> settler.settle(tasks.get(node), entry.getValue(), refused));
+        }
+        if (refused.isEmpty()) {
+            return SettleResult.all(settled);
+        }
+        // Report refusals in the caller's order.
+        List<Receipt> ordered = new ArrayList<>();
+        for (Receipt receipt : receipts) {
+            if (refused.contains(receipt)) {
+                ordered.add(receipt);
+            }
+        }
+        return new SettleResult(settled, ordered);
+    }
+
+    private long sum(String action, java.util.function.IntToLongFunction perNode) {
+        long total = 0;
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            total += call(n, action, () -> perNode.applyAsLong(n));
+        }
+        return total;
+    }
+
+    private <T> T call(int node, String action, java.util.function.Supplier<T> operation) {
+        if (closed.get()) {
+            throw new SergeantException(ErrorCode.ILLEGAL_ACTION,
+                    "the MongoDB backend " + this + " is closed; create a new one to " + action);
+        }
+        return nodes.get(node).call(action, operation);
+    }
+
+    private int nextNode() {
+        return Math.floorMod(pointer.getAndIncrement(), nodes.size());
+    }
+
+    /** Python Sergeant's key placement: CRC-32 of the UTF-8 name, modulo the node count. */
+    private int nodeOf(String name) {
+        Objects.requireNonNull(name, "name is null");
+        if (nodes.size() == 1) {
+            return 0;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(name.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % nodes.size());
+    }
+
+    private static void checkQueue(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+    }
+
+    private static void checkTtl(Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("a lock TTL must not be negative: " + ttl);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.sergeant.backend.mongo;
+
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.util.Map;
+
+/**
+ * The backend compatibility suite, both delivery modes, against two independent in-process MongoDB
+ * servers ({@code mongodb://a,mongodb://b}): no global order, so ordering checks compare sets.
+ */
+class InProcessMongoTwoNodeCompatibilityTest extends BackendCompatibilitySuite {
+
+    private static InProcessMongo first;
+    private static InProcessMongo second;
+
+    @BeforeAll
+    static void startServers() {
+        first = new InProcessMongo();
+        second = new InProcessMongo();
+    }
+
+    @AfterAll
+    static void stopServers() {
+        first.close();
+        second.close();
+    }
+
+    @Override
+    protected Backend newBackend() {
+        return new MongoBackendFactory().create(
+                new BackendSpec(first.uri() + "," + second.uri(), Map.of()), PluginContext.defaults());
+    }
+
+    @Override
+    protected boolean singleNode() {
+        return false;
+    }
+
+    /** The in-process server scans whole collections, so the bulk tests use 2,000 tasks (see InProcessMongo). */
+    @Override
+    protected int bulkSize() {
+        return InProcessMongo.BULK_SIZE;
+    }
+}

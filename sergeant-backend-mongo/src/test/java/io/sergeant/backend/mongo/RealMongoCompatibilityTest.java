@@ -1,0 +1,44 @@
+package io.sergeant.backend.mongo;
+
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The backend compatibility suite, both delivery modes, against a real MongoDB (4.4 or newer) named by
+ * {@code -Dsergeant.test.mongo.uri=mongodb://…} (several independent nodes as
+ * {@code mongodb://a,mongodb://b}); skipped without it. Data goes to the database named by
+ * {@code -Dsergeant.test.mongo.database} (default {@code sergeant_test}) under unique queue names.
+ */
+class RealMongoCompatibilityTest extends BackendCompatibilitySuite {
+
+    private static final String URI_PROPERTY = "sergeant.test.mongo.uri";
+
+    @BeforeAll
+    static void requireServer() {
+        assumeTrue(uri() != null && !uri().isBlank(),
+                "no real MongoDB given; run with -D" + URI_PROPERTY + "=mongodb://host:27017 to include it");
+    }
+
+    @Override
+    protected Backend newBackend() {
+        String database = System.getProperty("sergeant.test.mongo.database", "sergeant_test");
+        return new MongoBackendFactory().create(
+                new BackendSpec(uri(), Map.of(MongoBackendFactory.DATABASE_OPTION, database)), PluginContext.defaults());
+    }
+
+    @Override
+    protected boolean singleNode() {
+        return MongoUris.parse(uri()).size() == 1;
+    }
+
+    private static String uri() {
+        return System.getProperty(URI_PROPERTY);
+    }
+}

@@ -1,0 +1,284 @@
+package io.sergeant.codec.msgpack;
+
+import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.Errors;
+import io.sergeant.codec.support.PythonDatetimes;
+import io.sergeant.codec.support.TaskFields;
+import io.sergeant.codec.support.Utf8;
+
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads exactly one msgpack object from a byte array, bounded and without recursion: containers are
+ * tracked on an explicit stack no deeper than {@code maxDepth}; every declared length is checked against
+ * {@code maxCollectionLength} and against the bytes that remain before anything is allocated; trailing
+ * bytes are an error. Maps are converted as Python Sergeant's {@code object_hook} does, innermost first:
+ * a map holding {@code __datetime__} becomes an {@link java.time.Instant}, {@code __tuple__} an
+ * unmodifiable list, {@code __task__} a {@link io.sergeant.api.Task}.
+ * One instance per payload; not thread safe.
+ */
+final class BoundedMsgpackReader {
+
+    private static final String FORMAT = "msgpack";
+    private static final Object NO_KEY = new Object();
+
+    private final byte[] in;
+    private final int end;
+    private final DecodeLimits limits;
+    private final Clock clock;
+    private int pos;
+
+    private Object[] containers = new Object[8];
+    private int[] remaining = new int[8];
+    private Object[] keys = new Object[8];
+
+    BoundedMsgpackReader(byte[] in, DecodeLimits limits, Clock clock) {
+        this.in = in;
+        this.end = in.length;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    /** Reads the single object the payload holds. */
+    Object read() {
+        if (end == 0) {
+            throw Errors.malformed(FORMAT, "the payload is empty");
+        }
+        int depth = 0;
+        while (true) {
+            need(1);
+            int b = in[pos++] & 0xff;
+            Object value;
+            int containerSize = -1;
+            boolean map = false;
+            if (b <= 0x7f) {
+                value = Long.valueOf(b);
+            } else if (b >= 0xe0) {
+                value = Long.valueOf((byte) b);
+            } else if (b <= 0x8f) {
+                value = null;
+                containerSize = b & 0x0f;
+                map = true;
+            } else if (b <= 0x9f) {
+                value = null;
+                containerSize = b & 0x0f;
+            } else if (b <= 0xbf) {
+                value = string(b & 0x1f);
+            } else {
+                switch (b) {
+                    case 0xc0 -> value = null;
+                    case 0xc2 -> value = Boolean.FALSE;
+                    case 0xc3 -> value = Boolean.TRUE;
+                    case 0xc4 -> value = binary(u8());
+                    case 0xc5 -> value = binary(u16());
+                    case 0xc6 -> value = binary(u32());
+                    case 0xca -> value = (double) Float.intBitsToFloat((int) u32());
+                    case 0xcb -> value = Double.longBitsToDouble(i64());
+                    case 0xcc -> value = Long.valueOf(u8());
+                    case 0xcd -> value = Long.valueOf(u16());
+                    case 0xce -> value = Long.valueOf(u32());
+                    case 0xcf -> value = uint64(i64());
+                    case 0xd0 -> value = Long.valueOf((byte) u8());
+                    case 0xd1 -> value = Long.valueOf((short) u16());
+                    case 0xd2 -> value = Long.valueOf((int) u32());
+                    case 0xd3 -> value = Long.valueOf(i64());
+                    case 0xd9 -> value = string(u8());
+                    case 0xda -> value = string(u16());
+                    case 0xdb -> value = string(u32());
+                    case 0xdc -> {
+                        value = null;
+                        containerSize = length(u16(), "array", 1);
+                    }
+                    case 0xdd -> {
+                        value = null;
+                        containerSize = length(u32(), "array", 1);
+                    }
+                    case 0xde -> {
+                        value = null;
+                        containerSize = length(u16(), "map", 2);
+                        map = true;
+                    }
+                    case 0xdf -> {
+                        value = null;
+                        containerSize = length(u32(), "map", 2);
+                        map = true;
+                    }
+                    case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8 -> throw Errors.malformed(FORMAT,
+                            "extension type 0x" + Integer.toHexString(b) + " at offset " + (pos - 1)
+                                    + "; Python Sergeant never writes msgpack extension types");
+                    default -> throw Errors.malformed(FORMAT,
+                            "byte 0x" + Integer.toHexString(b) + " at offset " + (pos - 1) + " is not a msgpack type");
+                }
+            }
+            if (containerSize >= 0) {
+                if (depth >= limits.maxDepth()) {
+                    throw Errors.tooDeep(FORMAT, limits.maxDepth());
+                }
+                if (b <= 0x9f) {
+                    length(containerSize, map ? "map" : "array", map ? 2 : 1);
+                }
+                if (containerSize > 0) {
+                    push(depth++, map ? new LinkedHashMap<>(capacity(containerSize)) : new ArrayList<>(containerSize),
+                            containerSize);
+                    continue;
+                }
+                value = map ? new LinkedHashMap<>() : new ArrayList<>(0);
+            }
+            // Deliver the value to its container; completed containers are delivered to theirs in turn.
+            while (true) {
+                if (depth == 0) {
+                    if (pos != end) {
+                        throw Errors.malformed(FORMAT, (end - pos) + " trailing byte(s) after the object at offset " + pos);
+                    }
+                    return value;
+                }
+                int top = depth - 1;
+                Object container = containers[top];
+                if (container instanceof ArrayList<?>) {
+                    add(container, value);
+                } else if (keys[top] == NO_KEY) {
+                    keys[top] = value instanceof ArrayList<?> list ? Collections.unmodifiableList(list) : value;
+                    break;
+                } else {
+                    put(container, keys[top], value);
+                    keys[top] = NO_KEY;
+                }
+                if (--remaining[top] > 0) {
+                    break;
+                }
+                containers[top] = null;
+                depth = top;
+                value = container instanceof Map<?, ?> completed ? convert(completed) : container;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void add(Object list, Object value) {
+        ((List<Object>) list).add(value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void put(Object map, Object key, Object value) {
+        ((Map<Object, Object>) map).put(key, value);
+    }
+
+    private void push(int index, Object container, int size) {
+        if (index == containers.length) {
+            int grown = Math.min(limits.maxDepth(), index * 2);
+            containers = Arrays.copyOf(containers, grown);
+            remaining = Arrays.copyOf(remaining, grown);
+            keys = Arrays.copyOf(keys, grown);
+        }
+        containers[index] = container;
+        remaining[index] = size;
+        keys[index] = NO_KEY;
+    }
+
+    /** Python Sergeant's {@code decode_extensions} object hook. */
+    private Object convert(Map<?, ?> map) {
+        if (map.containsKey("__datetime__")) {
+            Object timestamp = map.get("__datetime__");
+            if (!(timestamp instanceof Long) && !(timestamp instanceof Double)) {
+                throw Errors.malformed(FORMAT, "__datetime__ holds " + TaskFields.typeName(timestamp) + ", not a number");
+            }
+            try {
+                return PythonDatetimes.fromTimestamp(((Number) timestamp).doubleValue());
+            } catch (IllegalArgumentException | java.time.DateTimeException e) {
+                throw Errors.malformed(FORMAT, "__datetime__ " + timestamp + " is not a valid timestamp", e);
+            }
+        }
+        if (map.containsKey("__tuple__")) {
+            Object items = map.get("__tuple__");
+            if (!(items instanceof List<?> list)) {
+                throw Errors.malformed(FORMAT, "__tuple__ holds " + TaskFields.typeName(items) + ", not an array");
+            }
+            return Collections.unmodifiableList(list);
+        }
+        if (map.containsKey("__task__")) {
+            Object fields = map.get("__task__");
+            if (!(fields instanceof Map<?, ?> fieldMap)) {
+                throw Errors.malformed(FORMAT, "__task__ holds " + TaskFields.typeName(fields) + ", not a map");
+            }
+            return TaskFields.fromFields(fieldMap, true, clock, FORMAT);
+        }
+        return map;
+    }
+
+    private static int capacity(int size) {
+        return (int) Math.min(1 << 30, size * 4L / 3 + 1);
+    }
+
+    private int length(long declared, String what, int minBytesPerElement) {
+        if (declared > limits.maxCollectionLength()) {
+            throw Errors.collectionTooLarge(FORMAT, what, declared, limits.maxCollectionLength(), "maxCollectionLength");
+        }
+        long available = end - pos;
+        if (declared * minBytesPerElement > available) {
+            throw Errors.collectionTooLarge(FORMAT, what, declared, available, "the number of bytes left");
+        }
+        return (int) declared;
+    }
+
+    private String string(long declared) {
+        int length = length(declared, "string of bytes", 1);
+        String s = Utf8.decode(in, pos, length);
+        if (s == null) {
+            throw Errors.malformed(FORMAT, "the str at offset " + pos + " is not valid UTF-8");
+        }
+        pos += length;
+        return s;
+    }
+
+    private byte[] binary(long declared) {
+        int length = length(declared, "binary of bytes", 1);
+        byte[] bytes = Arrays.copyOfRange(in, pos, pos + length);
+        pos += length;
+        return bytes;
+    }
+
+    private static Object uint64(long bits) {
+        if (bits >= 0) {
+            return bits;
+        }
+        return new BigInteger(Long.toUnsignedString(bits));
+    }
+
+    private void need(int count) {
+        if (end - pos < count) {
+            throw Errors.malformed(FORMAT, "the payload ends in the middle of a value at offset " + pos);
+        }
+    }
+
+    private int u8() {
+        need(1);
+        return in[pos++] & 0xff;
+    }
+
+    private int u16() {
+        need(2);
+        int v = ((in[pos] & 0xff) << 8) | (in[pos + 1] & 0xff);
+        pos += 2;
+        return v;
+    }
+
+    private long u32() {
+        need(4);
+        long v = ((long) (in[pos] & 0xff) << 24) | ((in[pos + 1] & 0xff) << 16) | ((in[pos + 2] & 0xff) << 8)
+                | (in[pos + 3] & 0xff);
+        pos += 4;
+        return v;
+    }
+
+    private long i64() {
+        long high = u32();
+        return (high << 32) | u32();
+    }
+}

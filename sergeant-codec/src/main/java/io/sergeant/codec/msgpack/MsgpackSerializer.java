@@ -1,0 +1,114 @@
+package io.sergeant.codec.msgpack;
+
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.ByteSink;
+import io.sergeant.codec.support.Errors;
+import io.sergeant.codec.support.TaskFields;
+import io.sergeant.codec.support.ValueRejection;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.codec.Serializer;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * The {@code msgpack} serializer, byte-compatible with Python Sergeant's
+ * ({@code Packer(use_bin_type=True, strict_types=True)} plus its {@code __task__}, {@code __datetime__}
+ * and {@code __tuple__} hooks). See {@link io.sergeant.codec} for the Java types values decode to.
+ *
+ * <p>Writable values: null, Boolean, Byte/Short/Integer/Long/BigInteger (signed or unsigned 64-bit
+ * range), Float/Double (written as float 64, as Python has no float 32), String (msgpack str), byte[]
+ * (bin), List, Map with String or integer keys, and Instant/OffsetDateTime/ZonedDateTime/LocalDateTime
+ * ({@code {"__datetime__": timestamp}}; a LocalDateTime is naive local time in the clock's zone). Anything
+ * else is an {@code UNSUPPORTED_VALUE} error naming the key path and the type.
+ *
+ * <p>Input larger than {@code max(maxEncodedBytes, maxDecompressedBytes)} is rejected with
+ * {@code PAYLOAD_TOO_LARGE} (the serializer sees the decompressed payload; the compressor bounds the raw
+ * one), and so is output larger than that bound, so that a producer fails instead of pushing a task its
+ * consumers would reject. Thread safe; buffers are reused per thread.
+ */
+public final class MsgpackSerializer implements Serializer {
+
+    private static final String NAME = "msgpack";
+
+    private final DecodeLimits limits;
+    private final Clock clock;
+    private final MsgpackWriter writer;
+    private final long maxPayload;
+    private final ThreadLocal<ByteSink> sinks = ThreadLocal.withInitial(ByteSink::new);
+
+    /** A serializer with the context's limits and clock (whose zone is the "local" zone of naive datetimes). */
+    public MsgpackSerializer(PluginContext context) {
+        Objects.requireNonNull(context, "context is null");
+        this.limits = context.limits();
+        this.clock = context.clock();
+        this.writer = new MsgpackWriter(limits.maxDepth(), clock.getZone());
+        this.maxPayload = Math.max(limits.maxEncodedBytes(), limits.maxDecompressedBytes());
+    }
+
+    @Override
+    public byte[] serializeTask(Task task) {
+        Objects.requireNonNull(task, "task is null");
+        ByteSink sink = sinks.get().reset();
+        try {
+            writer.writeTask(task, sink, 0);
+        } catch (ValueRejection rejection) {
+            throw rejection.toException(NAME, "kwargs");
+        }
+        return finish(sink);
+    }
+
+    @Override
+    public Task deserializeTask(byte[] data) {
+        Object value = deserializeValue(data);
+        if (value instanceof Task task) {
+            return task;
+        }
+        throw Errors.malformed(NAME, "the payload holds a " + TaskFields.typeName(value)
+                + ", not a {\"__task__\": ...} map; was it written as a key value rather than a task?");
+    }
+
+    @Override
+    public byte[] serializeValue(Object value) {
+        ByteSink sink = sinks.get().reset();
+        try {
+            if (value instanceof Task task) {
+                writer.writeTask(task, sink, 0);
+            } else {
+                writer.writeValue(value, sink, 0);
+            }
+        } catch (ValueRejection rejection) {
+            throw rejection.toException(NAME, value instanceof Task ? "kwargs" : "value");
+        }
+        return finish(sink);
+    }
+
+    @Override
+    public Object deserializeValue(byte[] data) {
+        Objects.requireNonNull(data, "data is null");
+        if (data.length > maxPayload) {
+            throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
+        }
+        try {
+            return new BoundedMsgpackReader(data, limits, clock).read();
+        } catch (SergeantException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw Errors.malformed(NAME, "cannot be read (" + e + ")", e);
+        }
+    }
+
+    private byte[] finish(ByteSink sink) {
+        if (sink.size() > maxPayload) {
+            throw Errors.payloadTooLarge(NAME + " (encoding)", sink.size(), maxPayload);
+        }
+        return sink.toByteArray();
+    }
+
+    @Override
+    public String toString() {
+        return "MsgpackSerializer[" + limits + "]";
+    }
+}

@@ -1,0 +1,253 @@
+package io.sergeant.executor.process;
+
+import io.sergeant.api.Task;
+import io.sergeant.spi.execution.ChildRuntime;
+import io.sergeant.spi.execution.ChildRuntimeProvider;
+import io.sergeant.spi.execution.TaskControl;
+import io.sergeant.spi.execution.TaskResult;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A child process of the process executor: {@code ChildMain <worker class> [worker arguments...]}.
+ *
+ * <p>Before any user code runs, it takes the process's stdin and stdout as its private channel to the
+ * parent ({@link Frames}), points {@link System#out} at {@link System#err} and gives {@link System#in}
+ * an empty stream, so worker output and logs go to stderr (inherited from the parent) and never corrupt
+ * the channel. It then opens the worker through the {@link ChildRuntimeProvider} found by
+ * {@link ServiceLoader} (core provides it; {@code initialize} runs here), reports ready, and runs one task
+ * at a time on a task thread while its main thread keeps reading frames, so an interrupt request reaches
+ * a running task. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away
+ * (end of stdin) it finalizes within a few seconds and exits.
+ *
+ * <p>Exit codes: 0 after a shutdown, 2 for bad arguments, 3 when the worker cannot be opened,
+ * 1 when the channel broke or the JVM ran out of memory.
+ */
+public final class ChildMain {
+
+    private static final System.Logger LOG = System.getLogger(ChildMain.class.getName());
+    private static final long PARENT_GONE_FINALIZE_MILLIS = 5_000;
+
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final Object writeLock = new Object();
+    private final Object controlLock = new Object();
+    private final BlockingQueue<Object> tasks = new LinkedBlockingQueue<>();
+    /** The task being run and its control; guarded by {@link #controlLock}. */
+    private Running running;
+
+    private ChildMain(DataInputStream in, DataOutputStream out) {
+        this.in = in;
+        this.out = out;
+    }
+
+    /** Runs the child; never returns normally (exits with the codes above). */
+    public static void main(String[] args) {
+        DataOutputStream channelOut = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
+        DataInputStream channelIn = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        System.out.flush();
+        System.setOut(System.err);
+        System.setIn(new ByteArrayInputStream(new byte[0]));
+        if (args.length < 1) {
+            System.err.println("usage: ChildMain <worker class> [worker arguments...]; started by the process executor");
+            System.exit(2);
+        }
+        ChildMain child = new ChildMain(channelIn, channelOut);
+        int code;
+        try {
+            code = child.run(args[0], Arrays.asList(args).subList(1, args.length));
+        } catch (VirtualMachineError e) {
+            System.err.println("sergeant child process: fatal error: " + e);
+            Runtime.getRuntime().halt(1);
+            return;
+        }
+        System.exit(code);
+    }
+
+    private int run(String workerClass, List<String> workerArguments) {
+        ChildRuntime runtime;
+        try {
+            runtime = open(workerClass, workerArguments);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.ERROR, "the child process could not open worker " + workerClass + ": " + e, e);
+            send(Frames.FAILED, 0, describe(e).getBytes(StandardCharsets.UTF_8));
+            return 3;
+        }
+        Thread taskThread = new Thread(() -> runTasks(runtime), "sergeant-child-task");
+        taskThread.setDaemon(true);
+        taskThread.start();
+        if (!send(Frames.READY, ProcessHandle.current().pid(), new byte[0])) {
+            return closeWhenParentIsGone(runtime);
+        }
+        while (true) {
+            Frames.Frame frame;
+            try {
+                frame = Frames.read(in);
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "the child process lost its channel to the parent: " + e);
+                return closeWhenParentIsGone(runtime);
+            }
+            if (frame == null) {
+                return closeWhenParentIsGone(runtime);
+            }
+            switch (frame.type()) {
+                case Frames.TASK -> tasks.add(new Job(frame.sequence(), frame.payload()));
+                case Frames.INTERRUPT -> interrupt(frame.sequence());
+                case Frames.SHUTDOWN -> {
+                    tasks.add(Shutdown.INSTANCE);
+                    awaitQuietly(taskThread, 0);
+                    runtime.close();
+                    return 0;
+                }
+                default -> LOG.log(Level.WARNING, "the child process ignores an unknown frame type " + frame.type());
+            }
+        }
+    }
+
+    private static ChildRuntime open(String workerClass, List<String> workerArguments) {
+        List<ChildRuntimeProvider> providers = ServiceLoader.load(ChildRuntimeProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        if (providers.isEmpty()) {
+            throw new IllegalStateException("no " + ChildRuntimeProvider.class.getName()
+                    + " on the child's classpath; put sergeant-core on the worker's classpath");
+        }
+        return providers.get(0).open(workerClass, workerArguments);
+    }
+
+    private void runTasks(ChildRuntime runtime) {
+        while (true) {
+            Object next;
+            try {
+                next = tasks.take();
+            } catch (InterruptedException e) {
+                // A late interrupt meant for a finished task; nothing to stop.
+                continue;
+            }
+            if (!(next instanceof Job job)) {
+                return;
+            }
+            TaskResult result = runOne(runtime, job);
+            String error = result == null ? "IllegalStateException: the task runner returned no result" : result.error();
+            String outcome = result == null ? "FAILURE" : result.outcome().name();
+            send(Frames.RESULT, job.sequence(), Frames.result(outcome, error));
+        }
+    }
+
+    private TaskResult runOne(ChildRuntime runtime, Job job) {
+        Task task;
+        try {
+            task = runtime.codec().decode(job.payload());
+        } catch (RuntimeException e) {
+            return failure(null, e);
+        }
+        Running current = new Running(job.sequence(), Thread.currentThread());
+        synchronized (controlLock) {
+            running = current;
+        }
+        try {
+            return runtime.runner().run(task, current);
+        } catch (VirtualMachineError e) {
+            System.err.println("sergeant child process: fatal error in a task: " + e);
+            Runtime.getRuntime().halt(1);
+            return null;
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "the task runner failed unexpectedly: " + e, e);
+            return failure(task, e);
+        } finally {
+            synchronized (controlLock) {
+                running = null;
+            }
+            // The running task is cleared: no interrupt can reach this thread any more, so clearing is final.
+            Thread.interrupted();
+        }
+    }
+
+    private static TaskResult failure(Task task, Throwable error) {
+        Task shown = task != null ? task : Task.of(java.util.Map.of());
+        return new TaskResult(shown, io.sergeant.spi.execution.Outcome.FAILURE, describe(error));
+    }
+
+    private void interrupt(long sequence) {
+        synchronized (controlLock) {
+            if (running != null && running.sequence == sequence) {
+                running.timedOut = true;
+                running.thread.interrupt();
+            }
+        }
+    }
+
+    private int closeWhenParentIsGone(ChildRuntime runtime) {
+        Thread closer = new Thread(runtime::close, "sergeant-child-finalize");
+        closer.setDaemon(true);
+        closer.start();
+        awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
+        return 1;
+    }
+
+    private boolean send(byte type, long sequence, byte[] payload) {
+        synchronized (writeLock) {
+            try {
+                Frames.write(out, type, sequence, payload);
+                return true;
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "the child process could not write to its parent: " + e);
+                return false;
+            }
+        }
+    }
+
+    private static void awaitQuietly(Thread thread, long millis) {
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String describe(Throwable error) {
+        String message = error.getMessage();
+        return error.getClass().getName() + (message == null ? "" : ": " + message);
+    }
+
+    /** A task frame received. */
+    private record Job(long sequence, byte[] payload) {
+    }
+
+    /** Ends the task thread. */
+    private enum Shutdown {
+        INSTANCE
+    }
+
+    /** The control of the running task: timed out once the parent's killer asked to interrupt it. */
+    private static final class Running implements TaskControl {
+
+        final long sequence;
+        final Thread thread;
+        volatile boolean timedOut;
+
+        Running(long sequence, Thread thread) {
+            this.sequence = sequence;
+            this.thread = thread;
+        }
+
+        @Override
+        public boolean timedOut() {
+            return timedOut;
+        }
+    }
+}

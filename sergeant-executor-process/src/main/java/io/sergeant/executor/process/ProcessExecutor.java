@@ -1,0 +1,504 @@
+package io.sergeant.executor.process;
+
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.Timeouts;
+import io.sergeant.spi.execution.Killable;
+import io.sergeant.spi.execution.Killer;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskCodec;
+import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.spi.execution.TaskRunner;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A warm pool of child JVMs, each running one task at a time through the worker hosted in it.
+ *
+ * <p><b>Dispatch.</b> {@link #submit} encodes the task with the worker's codec and hands it to an idle
+ * child, or queues it until one is idle (a child being replaced is not yet idle); it never blocks on a
+ * child. The killer watches each task from the moment it is sent.
+ *
+ * <p><b>Timeouts.</b> At the timeout the killer's {@code interrupt()} sends the child an interrupt frame
+ * for that task (the child interrupts the task thread, its runner then routes to {@code onTimeout});
+ * past the grace period {@code kill()} kills the child and its descendants by force. The parent then
+ * reports the task with {@link TaskRunner#reportKilled} ({@code timedOut = true}) and a fresh child takes
+ * the dead one's place. A child that dies on its own (a crash, {@code System.exit}, out of memory) is
+ * reported the same way with {@code timedOut = false} and replaced.
+ *
+ * <p><b>Respawn.</b> {@link #respawnRequested()} stays false while children can be started; only when
+ * no replacement child could be started three times in a row does it turn true (the worker then exits to
+ * be respawned), and tasks waiting for a child are reported with {@code reportKilled(task, false, ...)}.
+ *
+ * <p>Thread safe. Every child has a reader thread; replacements start on a short-lived thread.
+ */
+final class ProcessExecutor implements TaskExecutor {
+
+    private static final System.Logger LOG = System.getLogger(ProcessExecutor.class.getName());
+    private static final int ATTEMPTS_BEFORE_RESPAWN = 3;
+    private static final Duration EXIT_AFTER_EOF = Duration.ofSeconds(5);
+
+    private final int concurrency;
+    private final TaskRunner runner;
+    private final Killer killer;
+    private final TaskCodec codec;
+    private final Timeouts timeouts;
+    private final Supplier<ChildProcess> launcher;
+    private final Duration shutdownTimeout;
+    private final AtomicLong sequences = new AtomicLong();
+    private final Object lock = new Object();
+    /** Guarded by {@link #lock}. */
+    private final Set<ChildProcess> children = new LinkedHashSet<>();
+    /** Guarded by {@link #lock}. */
+    private final Deque<ChildProcess> idle = new ArrayDeque<>();
+    /** Guarded by {@link #lock}. */
+    private final Deque<Job> pending = new ArrayDeque<>();
+    /** Tasks submitted and not completed. Guarded by {@link #lock}. */
+    private int outstanding;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+    private volatile boolean respawnRequested;
+    private final List<Thread> readers = new ArrayList<>();
+
+    private ProcessExecutor(int concurrency, TaskRunner runner, Killer killer, TaskCodec codec, Timeouts timeouts,
+                            Supplier<ChildProcess> launcher, Duration shutdownTimeout) {
+        this.concurrency = concurrency;
+        this.runner = Objects.requireNonNull(runner, "runner is null");
+        this.killer = Objects.requireNonNull(killer, "killer is null");
+        this.codec = Objects.requireNonNull(codec, "codec is null");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts is null");
+        this.launcher = Objects.requireNonNull(launcher, "launcher is null");
+        this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout is null");
+    }
+
+    /**
+     * Starts {@code concurrency} children in parallel and returns once all are ready.
+     *
+     * @throws SergeantException {@code EXECUTION_FAILED} when one cannot start; the others are stopped
+     */
+    static ProcessExecutor start(int concurrency, TaskRunner runner, Killer killer, TaskCodec codec, Timeouts timeouts,
+                                 Supplier<ChildProcess> launcher, Duration shutdownTimeout) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
+        }
+        ProcessExecutor executor = new ProcessExecutor(concurrency, runner, killer, codec, timeouts, launcher, shutdownTimeout);
+        List<CompletableFuture<ChildProcess>> starting = new ArrayList<>();
+        for (int i = 0; i < concurrency; i++) {
+            CompletableFuture<ChildProcess> future = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    future.complete(launcher.get());
+                } catch (RuntimeException | Error e) {
+                    future.completeExceptionally(e);
+                }
+            }, "sergeant-child-starter");
+            thread.setDaemon(true);
+            thread.start();
+            starting.add(future);
+        }
+        RuntimeException failure = null;
+        for (CompletableFuture<ChildProcess> future : starting) {
+            try {
+                executor.adopt(future.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                failure = failure != null ? failure : e.getCause() instanceof RuntimeException r ? r
+                        : new IllegalStateException(e.getCause());
+            }
+        }
+        if (failure != null) {
+            executor.close();
+            throw failure;
+        }
+        return executor;
+    }
+
+    @Override
+    public int concurrency() {
+        return concurrency;
+    }
+
+    /**
+     * Queues a task for the next idle child; the future always completes normally.
+     *
+     * @throws IllegalStateException when {@link #concurrency()} tasks are outstanding or the executor is closed
+     * @throws NullPointerException  when the task is null
+     */
+    @Override
+    public CompletableFuture<TaskResult> submit(Task task) {
+        Objects.requireNonNull(task, "task is null");
+        byte[] payload;
+        try {
+            payload = codec.encode(task);
+        } catch (SergeantException e) {
+            return CompletableFuture.completedFuture(report(task, false,
+                    "the task cannot be encoded for a child process: " + e.getMessage()));
+        }
+        Job job = new Job(task, payload);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the process executor is closed; no task can be submitted");
+            }
+            if (outstanding >= concurrency) {
+                throw new IllegalStateException("the process executor already runs " + outstanding
+                        + " task(s), its concurrency; wait for a result before submitting more");
+            }
+            outstanding++;
+            pending.addLast(job);
+        }
+        dispatch();
+        return job.future;
+    }
+
+    @Override
+    public boolean respawnRequested() {
+        return respawnRequested;
+    }
+
+    /** The pids of the live children, for tests and diagnostics. */
+    List<Long> childPids() {
+        synchronized (lock) {
+            return children.stream().map(child -> child.pid).toList();
+        }
+    }
+
+    /**
+     * Refuses new tasks, waits for the outstanding ones (bounded by timeout plus grace period when
+     * timeouts are enabled), asks every child to finalize its worker and exit, and kills those still
+     * alive after the shutdown timeout. If the calling thread is interrupted it stops waiting for tasks,
+     * keeps its interrupt flag and goes on with the shutdown. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<ChildProcess> stopping;
+        synchronized (lock) {
+            closed = true;
+            try {
+                while (outstanding > 0) {
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stopping = new ArrayList<>(children);
+            stopping.forEach(child -> child.shuttingDown = true);
+        }
+        for (ChildProcess child : stopping) {
+            synchronized (child) {
+                if (!child.dead) {
+                    try {
+                        child.send(Frames.SHUTDOWN, 0, new byte[0]);
+                    } catch (IOException e) {
+                        LOG.log(Level.DEBUG, "could not ask " + child + " to shut down: " + e);
+                    }
+                }
+            }
+        }
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        for (ChildProcess child : stopping) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            int status = ProcessTree.awaitExit(child.process, left);
+            if (status != 0) {
+                LOG.log(Level.WARNING, child + " exited with " + status + " on shutdown");
+            }
+        }
+        List<Thread> joining;
+        synchronized (readers) {
+            joining = new ArrayList<>(readers);
+        }
+        for (Thread reader : joining) {
+            try {
+                reader.join(EXIT_AFTER_EOF.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void adopt(ChildProcess child) {
+        boolean stopNow;
+        synchronized (lock) {
+            stopNow = closed && pending.isEmpty();
+            if (!stopNow) {
+                children.add(child);
+            }
+        }
+        if (stopNow) {
+            synchronized (child) {
+                try {
+                    child.send(Frames.SHUTDOWN, 0, new byte[0]);
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "could not ask " + child + " to shut down: " + e);
+                }
+            }
+            ProcessTree.awaitExit(child.process, shutdownTimeout);
+            return;
+        }
+        Thread reader = new Thread(() -> readLoop(child), "sergeant-child-reader-" + child.pid);
+        reader.setDaemon(true);
+        synchronized (readers) {
+            readers.removeIf(thread -> !thread.isAlive());
+            readers.add(reader);
+        }
+        reader.start();
+        synchronized (lock) {
+            idle.addLast(child);
+        }
+        dispatch();
+    }
+
+    private void dispatch() {
+        while (true) {
+            ChildProcess child;
+            Job job;
+            synchronized (lock) {
+                if (pending.isEmpty() || idle.isEmpty()) {
+                    return;
+                }
+                child = idle.pollFirst();
+                job = pending.pollFirst();
+            }
+            if (!send(child, job)) {
+                synchronized (lock) {
+                    pending.addFirst(job);
+                }
+            }
+        }
+    }
+
+    /** Sends a job to a child; false when the child is dead or its channel broke (its reader replaces it). */
+    private boolean send(ChildProcess child, Job job) {
+        job.sequence = sequences.incrementAndGet();
+        boolean sent = false;
+        synchronized (child) {
+            if (!child.dead) {
+                child.current = job;
+                job.watch = killer.watch(new ChildKillable(child, job));
+                try {
+                    child.send(Frames.TASK, job.sequence, job.payload);
+                    sent = true;
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "could not send a task to " + child + ": " + e + "; replacing it");
+                    child.current = null;
+                }
+            }
+        }
+        if (!sent) {
+            if (job.watch != null) {
+                job.watch.close();
+                job.watch = null;
+            }
+            ProcessTree.destroyForcibly(child.process);
+        }
+        return sent;
+    }
+
+    private void readLoop(ChildProcess child) {
+        String failure = null;
+        try {
+            for (Frames.Frame frame; (frame = child.read()) != null; ) {
+                if (frame.type() == Frames.RESULT) {
+                    onResult(child, frame);
+                } else {
+                    LOG.log(Level.WARNING, child + " sent an unexpected frame of type " + frame.type());
+                }
+            }
+        } catch (IOException e) {
+            failure = e.getMessage();
+            ProcessTree.destroyForcibly(child.process);
+        } catch (RuntimeException | Error e) {
+            failure = e.toString();
+            LOG.log(Level.ERROR, "the reader of " + child + " failed: " + e, e);
+            ProcessTree.destroyForcibly(child.process);
+        }
+        onChildEnd(child, failure);
+    }
+
+    private void onResult(ChildProcess child, Frames.Frame frame) throws IOException {
+        Job job;
+        synchronized (child) {
+            job = child.current;
+            if (job == null || job.sequence != frame.sequence()) {
+                LOG.log(Level.WARNING, child + " sent a result for task #" + frame.sequence() + " it was not running");
+                return;
+            }
+            child.current = null;
+        }
+        // Closed outside the child's monitor: a killer fires under the watch's monitor and then takes the child's.
+        job.watch.close();
+        Frames.ResultPayload payload = Frames.parseResult(frame.payload());
+        Outcome outcome;
+        String error = payload.error();
+        try {
+            outcome = Outcome.valueOf(payload.outcome());
+        } catch (IllegalArgumentException e) {
+            outcome = Outcome.FAILURE;
+            error = "IllegalStateException: the child reported an unknown outcome '" + payload.outcome() + "'";
+        }
+        synchronized (lock) {
+            idle.addLast(child);
+        }
+        finish(job, new TaskResult(job.task, outcome, error));
+        dispatch();
+    }
+
+    private void onChildEnd(ChildProcess child, String failure) {
+        int status = ProcessTree.awaitExit(child.process, EXIT_AFTER_EOF);
+        Job job;
+        synchronized (child) {
+            child.dead = true;
+            job = child.current;
+            child.current = null;
+        }
+        boolean expected;
+        boolean replace;
+        synchronized (lock) {
+            expected = child.shuttingDown;
+            children.remove(child);
+            idle.remove(child);
+            replace = !expected && (!closed || !pending.isEmpty() || job != null);
+        }
+        if (job != null && job.watch != null) {
+            job.watch.close();
+        }
+        if (expected && job == null) {
+            return;
+        }
+        if (replace) {
+            replaceAsync();
+        }
+        if (job == null) {
+            LOG.log(Level.ERROR, child + " died while idle (exit " + status + (failure == null ? "" : ", " + failure)
+                    + "); replacing it");
+            return;
+        }
+        String reason = job.killed
+                ? "task exceeded its timeout of " + timeouts.timeout() + " and grace period of " + timeouts.gracePeriod()
+                        + "; its child process (pid " + child.pid + ") was killed"
+                : "child process died: exit " + status + (failure == null ? "" : " (" + failure + ")");
+        LOG.log(job.killed ? Level.WARNING : Level.ERROR, reason);
+        finish(job, report(job.task, job.killed, reason));
+        dispatch();
+    }
+
+    private TaskResult report(Task task, boolean timedOut, String reason) {
+        try {
+            TaskResult result = runner.reportKilled(task, timedOut, reason);
+            if (result != null) {
+                return result;
+            }
+            return new TaskResult(task, timedOut ? Outcome.TIMEOUT : Outcome.FAILURE, reason);
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "reporting a killed task failed: " + e, e);
+            return new TaskResult(task, timedOut ? Outcome.TIMEOUT : Outcome.FAILURE, reason);
+        }
+    }
+
+    private void finish(Job job, TaskResult result) {
+        synchronized (lock) {
+            outstanding--;
+            lock.notifyAll();
+        }
+        job.future.complete(result);
+    }
+
+    private void replaceAsync() {
+        Thread thread = new Thread(this::replace, "sergeant-child-starter");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void replace() {
+        int attempts = 0;
+        while (true) {
+            try {
+                ChildProcess child = launcher.get();
+                LOG.log(Level.INFO, "started replacement " + child);
+                adopt(child);
+                return;
+            } catch (RuntimeException e) {
+                attempts++;
+                LOG.log(Level.ERROR, "could not start a replacement child JVM (attempt " + attempts + "): " + e.getMessage());
+                if (attempts >= ATTEMPTS_BEFORE_RESPAWN) {
+                    respawnRequested = true;
+                    failPendingIfNoChild(e.getMessage());
+                }
+            }
+            synchronized (lock) {
+                if (closed && pending.isEmpty()) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(Math.min(10, attempts) * 1_000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void failPendingIfNoChild(String why) {
+        List<Job> failing;
+        synchronized (lock) {
+            if (!children.isEmpty()) {
+                return;
+            }
+            failing = new ArrayList<>(pending);
+            pending.clear();
+        }
+        for (Job job : failing) {
+            finish(job, report(job.task, false, "no child process could be started to run the task: " + why));
+        }
+    }
+
+    /** What the killer may do to the task a child runs; a no-op once the child moved on. */
+    private static final class ChildKillable implements Killable {
+
+        private final ChildProcess child;
+        private final Job job;
+
+        ChildKillable(ChildProcess child, Job job) {
+            this.child = child;
+            this.job = job;
+        }
+
+        @Override
+        public void interrupt() {
+            synchronized (child) {
+                if (child.current != job || child.dead) {
+                    return;
+                }
+                try {
+                    child.send(Frames.INTERRUPT, job.sequence, new byte[0]);
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "could not ask " + child + " to interrupt its task: " + e);
+                }
+            }
+        }
+
+        @Override
+        public void kill() {
+            synchronized (child) {
+                if (child.current != job || child.dead) {
+                    return;
+                }
+                job.killed = true;
+            }
+            LOG.log(Level.WARNING, "a task ignored its interrupt past the grace period; killing " + child);
+            ProcessTree.destroyForcibly(child.process);
+        }
+    }
+}

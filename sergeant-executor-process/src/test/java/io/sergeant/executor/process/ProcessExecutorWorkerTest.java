@@ -1,0 +1,126 @@
+package io.sergeant.executor.process;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.ExecutorConfig;
+import io.sergeant.api.config.Timeouts;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.runtime.RunSummary;
+import io.sergeant.core.runtime.WorkerRuntime;
+import io.sergeant.executor.process.workers.Events;
+import io.sergeant.executor.process.workers.ScriptWorker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import static io.sergeant.executor.process.workers.ScriptWorker.task;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The process executor under core's real worker runtime, with a real worker class hosted in child JVMs
+ * and the local SQLite backend: what the executor compatibility suite checks in process, checked across
+ * processes (outcomes, timeouts, kills, dead children, clean stdout, lifecycle in every child).
+ */
+class ProcessExecutorWorkerTest {
+
+    private static final long PARENT = ProcessHandle.current().pid();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tasksRunInWarmChildrenEachInitializedAndFinalizedAndEveryOutcomeComesBack() {
+        Events events = new Events(dir);
+        List<Map<String, Object>> tasks = new java.util.ArrayList<>();
+        for (int id = 1; id <= 10; id++) {
+            tasks.add(task(id, "sleep", "millis", 20));
+        }
+        tasks.add(task(11, "fail"));
+
+        RunSummary summary = run(2, Timeouts.DEFAULT, tasks);
+
+        assertThat(summary.outcomes()).containsEntry("success", 10L).containsEntry("failure", 1L);
+        Set<Long> children = new java.util.TreeSet<>(events.lifecyclePids("initialize"));
+        children.remove(PARENT);
+        assertThat(children).as("two warm children, each initialized once").hasSize(2);
+        for (int id = 1; id <= 11; id++) {
+            assertThat(events.pids("ran", id)).as("task %d ran exactly once, in a child", id).hasSize(1)
+                    .allSatisfy(pid -> assertThat(children).contains(pid));
+        }
+        assertThat(events.content("failure", 11)).contains("scripted failure of task 11");
+        assertThat(events.lifecyclePids("finalize")).as("every child finalized on close").containsAll(children);
+    }
+
+    @Test
+    void aTaskThatIgnoresItsInterruptIsKilledAtTimeoutPlusGraceAndTheNextTaskRunsInAFreshChild() {
+        Events events = new Events(dir);
+        long start = System.nanoTime();
+
+        RunSummary summary = run(1, new Timeouts(Duration.ofMillis(500), Duration.ofMillis(500)),
+                List.of(task(1, "spin"), task(2, "succeed")));
+
+        assertThat(summary.outcomes()).containsEntry("timeout", 1L).containsEntry("success", 1L);
+        assertThat(events.pids("timeout", 1)).as("onTimeout ran once, in the parent, after the kill").containsExactly(PARENT);
+        long spinner = events.pids("ran", 1).get(0);
+        assertThat(events.pids("ran", 2)).singleElement().satisfies(pid -> assertThat(pid).isNotEqualTo(spinner));
+        assertThat(ProcessHandle.of(spinner).map(ProcessHandle::isAlive).orElse(false)).as("the spinning child is gone").isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void aTaskThatAnswersItsInterruptTimesOutInsideItsChildWhichLivesOn() {
+        Events events = new Events(dir);
+
+        RunSummary summary = run(1, new Timeouts(Duration.ofMillis(300), Duration.ofSeconds(30)),
+                List.of(task(1, "sleep", "millis", 60_000), task(2, "succeed")));
+
+        assertThat(summary.outcomes()).containsEntry("timeout", 1L).containsEntry("success", 1L);
+        long child = events.pids("ran", 1).get(0);
+        assertThat(events.pids("timeout", 1)).as("onTimeout ran in the child").containsExactly(child);
+        assertThat(events.pids("ran", 2)).as("the same child ran the next task").containsExactly(child);
+    }
+
+    @Test
+    void aChildThatDiesIsReplacedAndItsTaskIsReportedAsAFailureInTheParent() {
+        Events events = new Events(dir);
+
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "exit", "code", 42), task(2, "succeed")));
+
+        assertThat(summary.outcomes()).containsEntry("failure", 1L).containsEntry("success", 1L);
+        assertThat(events.pids("failure", 1)).containsExactly(PARENT);
+        assertThat(events.content("failure", 1)).contains("child process died: exit 42");
+        assertThat(events.pids("ran", 2)).singleElement()
+                .satisfies(pid -> assertThat(pid).isNotEqualTo(events.pids("ran", 1).get(0)));
+    }
+
+    @Test
+    void whatTasksPrintOnStdoutNeverDisturbsTheChannel() {
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "print"), task(2, "succeed")));
+
+        assertThat(summary.outcomes()).containsEntry("success", 2L);
+    }
+
+    private RunSummary run(int concurrency, Timeouts timeouts, List<Map<String, Object>> tasks) {
+        UnaryOperator<WorkerConfig.Builder> tweak = builder -> builder
+                .executor(new ExecutorConfig("process", concurrency, null, Map.of(ProcessExecutorFactory.JVM_OPTIONS,
+                        ProcessExecutorFactory.DEFAULT_JVM_OPTIONS + " -XX:TieredStopAtLevel=1 -D"
+                                + ScriptWorker.DIR_PROPERTY + "=" + dir)))
+                .timeouts(timeouts).maxTasksPerRun(tasks.size()).delivery(DeliveryMode.AT_LEAST_ONCE);
+        new Events(dir);
+        Sergeant sergeant = Sergeant.create();
+        ScriptWorker worker = new ScriptWorker(dir, tweak);
+        try (Broker broker = sergeant.broker(worker.config())) {
+            tasks.forEach(kwargs -> broker.pushTask(ScriptWorker.QUEUE, kwargs));
+        }
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            return runtime.run();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.sergeant.executor.process.workers;
+
+/** A worker whose initialize throws: the worker process exits 6. */
+public class FailingInitializeWorker extends ScriptWorker {
+
+    @Override
+    public void initialize() throws Exception {
+        super.initialize();
+        throw new IllegalStateException("initialize fails on purpose");
+    }
+}

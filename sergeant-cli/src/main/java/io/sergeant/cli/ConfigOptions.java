@@ -1,0 +1,92 @@
+package io.sergeant.cli;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.config.WorkerConfigProperties;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The options every command shares to reach a backend: {@code --backend URI} and
+ * {@code --config file.properties} (keys of {@link WorkerConfigProperties}). An explicit
+ * {@code --backend} wins over the file's {@code backend}; without either the default backend
+ * {@link WorkerConfig#DEFAULT_BACKEND} is used. A picocli mixin; one instance per parsed command,
+ * not thread safe.
+ */
+public final class ConfigOptions {
+
+    @Option(names = "--backend", paramLabel = "URI",
+            description = "Backend URI: sqlite:PATH, redis://HOST:PORT/DB, redis-cluster://H1:P1,H2:P2, mongodb://... "
+                    + "(default: the backend of --config, else sqlite:${sys:java.io.tmpdir}/sergeant_default_db.sqlite3).")
+    String backend;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A properties file of worker configuration keys (backend, encoder.serializer, delivery.mode, ...).")
+    Path configFile;
+
+    /** The overriding properties: those of {@code --config}, then {@code --backend}. */
+    public Map<String, String> properties() {
+        Map<String, String> properties = new TreeMap<>();
+        if (configFile != null) {
+            properties.putAll(read(configFile));
+        }
+        if (backend != null) {
+            properties.put("backend", backend);
+        }
+        return properties;
+    }
+
+    /**
+     * A configuration for {@code queue}: defaults, then {@link #properties()}, then {@code extra}.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} for an unreadable file, an unknown key or a bad value
+     */
+    public WorkerConfig config(String queue, Map<String, String> extra) {
+        Map<String, String> properties = properties();
+        properties.putAll(extra);
+        properties.remove("name");
+        return WorkerConfigProperties.apply(WorkerConfig.builder(queue).build(), properties);
+    }
+
+    /**
+     * Opens a broker for {@code queue} with {@link #config(String, Map)}; the caller closes it.
+     *
+     * @throws SergeantException for an invalid configuration, an unknown backend scheme or an unreachable backend
+     */
+    public Broker openBroker(String queue, Map<String, String> extra) {
+        return Sergeant.create().broker(config(queue, extra));
+    }
+
+    /**
+     * Reads a properties file (UTF-8) into a map.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} when it cannot be read
+     */
+    static Map<String, String> read(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
+                    "configuration file '" + file + "' does not exist; give the path of a .properties file");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
+                    "cannot read configuration file '" + file + "': " + e.getMessage(), e);
+        }
+        Map<String, String> result = new TreeMap<>();
+        properties.stringPropertyNames().forEach(name -> result.put(name, properties.getProperty(name)));
+        return result;
+    }
+}

@@ -1,0 +1,97 @@
+package io.sergeant.cli;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.DeadLetter;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sergeant dead-letters}: lists a queue's dead letters (id, reason, delivery count, time, payload
+ * size), or moves them all back to the queue ({@code --requeue}), or deletes them all ({@code --purge}).
+ */
+@Command(name = "dead-letters", mixinStandardHelpOptions = true,
+        description = "Lists, requeues or purges the dead letters of a queue.")
+final class DeadLettersCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue whose dead letters to show.")
+    String queue;
+
+    @ArgGroup(exclusive = true)
+    Action action;
+
+    @Option(names = "--limit", defaultValue = "20", paramLabel = "N",
+            description = "List at most this many, oldest first (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    /** What to do instead of listing; at most one. */
+    static final class Action {
+        @Option(names = "--requeue", required = true, description = "Move every dead letter back to the queue.")
+        boolean requeue;
+
+        @Option(names = "--purge", required = true, description = "Delete every dead letter.")
+        boolean purge;
+    }
+
+    @Override
+    public Integer call() {
+        if (limit < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, got " + limit);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Broker broker = configOptions.openBroker(queue, Map.of())) {
+            if (action != null && action.requeue) {
+                long moved = broker.requeueDeadLetters(queue);
+                out.println("requeued " + Formats.count(moved) + " dead letter" + (moved == 1 ? "" : "s") + " to queue '" + queue + "'");
+            } else if (action != null && action.purge) {
+                long deleted = broker.purgeDeadLetters(queue);
+                out.println("purged " + Formats.count(deleted) + " dead letter" + (deleted == 1 ? "" : "s") + " of queue '" + queue + "'");
+            } else {
+                list(out, broker.deadLetters(queue, limit), broker.stats(queue).deadLetters());
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private void list(PrintWriter out, List<DeadLetter> letters, long total) {
+        if (letters.isEmpty()) {
+            out.println("queue '" + queue + "' has no dead letters");
+            return;
+        }
+        int idWidth = Math.max(2, letters.stream().mapToInt(letter -> letter.id().length()).max().orElse(2));
+        String format = "%-" + idWidth + "s  %10s  %-24s  %10s  %s%n";
+        out.printf(Locale.ROOT, format, "ID", "DELIVERIES", "DEAD AT", "BYTES", "REASON");
+        for (DeadLetter letter : letters) {
+            out.printf(Locale.ROOT, format, letter.id(), letter.deliveryCount(), time(letter.deadAt()),
+                    Formats.count(letter.payload().length), letter.reason().replace('\n', ' '));
+        }
+        if (total > letters.size()) {
+            out.println("(" + Formats.count(letters.size()) + " of " + Formats.count(total) + "; raise --limit to see more)");
+        }
+    }
+
+    private static String time(double epochSeconds) {
+        long millis = Math.round(epochSeconds * 1000);
+        return Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+}

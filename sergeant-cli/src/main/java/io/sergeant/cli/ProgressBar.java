@@ -1,0 +1,107 @@
+package io.sergeant.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * A progress display of {@code done / total} with a rate. On a terminal it redraws one line with
+ * {@code \r} at most every {@value #REDRAW_MILLIS} ms; otherwise it prints a plain line at most every
+ * {@code lineIntervalMillis}, so logs and pipes stay readable. {@link #finish} always prints the final
+ * state on its own line.
+ *
+ * <p>Not thread safe: one thread updates it. Time comes from the given nano clock, so it is testable.
+ */
+public final class ProgressBar {
+
+    static final long REDRAW_MILLIS = 100;
+    private static final int WIDTH = 30;
+
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final String label;
+    private final long total;
+    private final long lineIntervalMillis;
+    private final LongSupplier nanoClock;
+    private final long startNanos;
+    private long lastPrintNanos;
+    private boolean printed;
+
+    /**
+     * A progress bar.
+     *
+     * @param out                where to draw
+     * @param terminal           whether {@code out} is a terminal (redraw in place)
+     * @param label              what is counted, for example {@code executed}
+     * @param total              the count at completion; positive
+     * @param lineIntervalMillis minimum time between plain lines when not a terminal
+     * @param nanoClock          a monotonic clock in nanoseconds, such as {@code System::nanoTime}
+     */
+    public ProgressBar(PrintWriter out, boolean terminal, String label, long total, long lineIntervalMillis,
+                       LongSupplier nanoClock) {
+        this.out = Objects.requireNonNull(out, "out is null");
+        this.terminal = terminal;
+        this.label = Objects.requireNonNull(label, "label is null");
+        if (total <= 0) {
+            throw new IllegalArgumentException("total must be positive: " + total);
+        }
+        this.total = total;
+        this.lineIntervalMillis = lineIntervalMillis;
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock is null");
+        this.startNanos = nanoClock.getAsLong();
+    }
+
+    /** A progress bar on {@code out}, redrawn in place when the JVM runs on a terminal, with lines every 2 s otherwise. */
+    public static ProgressBar on(PrintWriter out, String label, long total) {
+        return new ProgressBar(out, System.console() != null, label, total, 2000, System::nanoTime);
+    }
+
+    /** Shows {@code done} and a free-form detail (may be empty) if enough time has passed since the last drawing. */
+    public void update(long done, String detail) {
+        long now = nanoClock.getAsLong();
+        long interval = (terminal ? REDRAW_MILLIS : lineIntervalMillis) * 1_000_000L;
+        if (printed && now - lastPrintNanos < interval) {
+            return;
+        }
+        draw(done, detail, now);
+    }
+
+    /** Draws the final state and ends the line. */
+    public void finish(long done, String detail) {
+        draw(done, detail, nanoClock.getAsLong());
+        if (terminal) {
+            out.println();
+        }
+        out.flush();
+    }
+
+    /** The line shown for {@code done} after {@code elapsedNanos}, without the carriage return. */
+    String render(long done, String detail, long elapsedNanos) {
+        double fraction = Math.min(1.0, Math.max(0.0, (double) done / total));
+        int filled = (int) Math.round(fraction * WIDTH);
+        double seconds = elapsedNanos / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        StringBuilder line = new StringBuilder(100);
+        line.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
+        line.append(String.format(Locale.ROOT, "%5.1f%% %,d/%,d %s, %,.0f/s, %.1fs", fraction * 100, done, total, label,
+                rate, seconds));
+        if (!detail.isEmpty()) {
+            line.append(" | ").append(detail);
+        }
+        return line.toString();
+    }
+
+    private void draw(long done, String detail, long now) {
+        String line = render(done, detail, now - startNanos);
+        if (terminal) {
+            // Pad so a shorter line fully covers the previous one.
+            out.print("\r" + line + "   ");
+        } else {
+            out.println(line);
+        }
+        out.flush();
+        printed = true;
+        lastPrintNanos = now;
+    }
+}

@@ -1,0 +1,95 @@
+package io.sergeant.cli;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Set;
+
+/**
+ * The {@code sergeant} command: a picocli command whose subcommands run workers, a supervisor, the
+ * demo, and administer queues. {@link #main} exits with {@link #execute}'s code: 0 on success,
+ * {@value #EXIT_FAILURE} on a failure, {@value #EXIT_USAGE} on a usage error (unknown option, bad
+ * value, unknown backend scheme or plugin, invalid configuration), and the worker exit-code contract
+ * for {@code worker}. A {@link SergeantException} is reported by its message alone, without a stack
+ * trace.
+ */
+@Command(name = "sergeant", mixinStandardHelpOptions = true, versionProvider = SergeantCommand.Version.class,
+        description = "Sergeant for Java: a fast, safe and simple distributed task queue.",
+        subcommands = {
+                DemoCommand.class,
+                WorkerCommand.class,
+                SupervisorCommand.class,
+                PushCommand.class,
+                StatsCommand.class,
+                PurgeCommand.class,
+                DeadLettersCommand.class,
+                CommandLine.HelpCommand.class})
+public final class SergeantCommand implements Runnable {
+
+    /** Exit code of a failed command. */
+    public static final int EXIT_FAILURE = 1;
+
+    /** Exit code of a usage error. */
+    public static final int EXIT_USAGE = 2;
+
+    private static final Set<ErrorCode> USAGE_ERRORS =
+            Set.of(ErrorCode.INVALID_CONFIGURATION, ErrorCode.UNKNOWN_PLUGIN, ErrorCode.DUPLICATE_PLUGIN);
+
+    @Spec
+    CommandSpec spec;
+
+    /** Runs the command line and exits the JVM with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Runs the command line with these streams and returns its exit code; never exits the JVM and never
+     * throws for a command's failure (for tests and embedding).
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The configured picocli command line of {@code sergeant}. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new SergeantCommand());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            PrintWriter errors = failed.getErr();
+            if (exception instanceof SergeantException sergeantException) {
+                errors.println("error: " + sergeantException.getMessage());
+                errors.flush();
+                return USAGE_ERRORS.contains(sergeantException.code()) ? EXIT_USAGE : EXIT_FAILURE;
+            }
+            errors.println("error: " + exception);
+            exception.printStackTrace(errors);
+            errors.flush();
+            return EXIT_FAILURE;
+        });
+        return commandLine;
+    }
+
+    /** Without a subcommand: shows the usage and fails as a usage error. */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose one of "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** The version of the sergeant-cli jar, from its manifest when packaged. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = SergeantCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"sergeant " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

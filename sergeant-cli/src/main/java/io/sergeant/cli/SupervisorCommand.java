@@ -1,0 +1,74 @@
+package io.sergeant.cli;
+
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.config.WorkerConfigProperties;
+import io.sergeant.core.supervisor.Supervisor;
+import io.sergeant.core.supervisor.SupervisorConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sergeant supervisor}: runs a {@link Supervisor} of N worker JVMs in the foreground until it
+ * ends (SIGTERM or SIGINT stop it gracefully) and exits with its code. Configuration overrides
+ * ({@code --backend}, {@code --config}, {@code -D}) are checked first and passed to every worker.
+ */
+@Command(name = "supervisor", mixinStandardHelpOptions = true,
+        description = {"Runs N worker processes of a worker class, respawning them as they exit.",
+                "SIGTERM or Ctrl-C stops the workers gracefully: they finish or hand back their tasks, then exit."})
+final class SupervisorCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--worker-class", required = true, paramLabel = "CLASS",
+            description = "Fully qualified name of the Worker subclass; the workers load it, not the supervisor.")
+    String workerClass;
+
+    @Option(names = "--concurrent-workers", required = true, paramLabel = "N", description = "How many worker processes to run.")
+    int concurrentWorkers;
+
+    @Option(names = "--max-worker-memory-usage", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Replace a worker whose resident memory (with its child processes) passes this size, for example 512M.")
+    Long maxWorkerMemoryUsage;
+
+    @Option(names = "--max-tasks-per-worker", paramLabel = "M",
+            description = "Respawn a worker after it ran this many tasks (default: the worker's maxTasksPerRun).")
+    Integer maxTasksPerWorker;
+
+    @Option(names = "--worker-jvm-options", paramLabel = "OPTIONS",
+            description = "JVM options of the worker processes, space separated, for example \"-Xmx512m -XX:+UseSerialGC\".")
+    String workerJvmOptions;
+
+    @Option(names = "--guice-module", paramLabel = "CLASS", description = "A Guice module the workers are built with (repeatable).")
+    List<String> guiceModules = new ArrayList<>();
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE",
+            description = "A worker configuration override, for example -D tasksPerTransaction=100 (repeatable).")
+    Map<String, String> defines = new LinkedHashMap<>();
+
+    @Option(names = "--grace-period", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "On stop, how long workers may take to exit before they are killed (default: 30s).")
+    Duration gracePeriod = SupervisorConfig.DEFAULT_GRACE_PERIOD;
+
+    @Override
+    public Integer call() {
+        Map<String, String> overrides = configOptions.properties();
+        overrides.putAll(defines);
+        WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
+        List<String> jvmOptions = workerJvmOptions == null || workerJvmOptions.isBlank()
+                ? List.of()
+                : Arrays.asList(workerJvmOptions.trim().split("\\s+"));
+        SupervisorConfig config = new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
+                maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, null);
+        return new Supervisor(config).run();
+    }
+}

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The nine keys of one queue on one shard, in the order every queue script expects them
+ * The twelve keys of one queue on one shard, in the order every queue script expects them
  * ({@code common.lua}). On independent nodes the first two are Python Sergeant's own ({@code q} and
- * {@code q.delayed}); in a cluster all nine carry one hash tag, so each script touches one slot.
+ * {@code q.delayed}); in a cluster all twelve carry one hash tag, so each script touches one slot.
  *
  * @param all the keys, in script order
  */
@@ -18,8 +18,8 @@ record QueueKeys(List<byte[]> all) {
     /** Copies the keys. */
     QueueKeys {
         all = List.copyOf(all);
-        if (all.size() != 9) {
-            throw new IllegalArgumentException("a queue has 9 keys, not " + all.size());
+        if (all.size() != 12) {
+            throw new IllegalArgumentException("a queue has 12 keys, not " + all.size());
         }
     }
 
@@ -42,11 +42,14 @@ record QueueKeys(List<byte[]> all) {
                 bytes(queue),
                 bytes(delayed),
                 bytes(own + "redeliver"),
-                bytes(own + "payload"),
-                bytes(own + "state"),
+                bytes(own + "batches"),
+                bytes(own + "batch-meta"),
+                bytes(own + "batch-settled"),
                 bytes(own + "leases"),
                 bytes(own + "seq"),
+                bytes(own + "inflight"),
                 bytes(own + "dead"),
+                bytes(own + "dead-payload"),
                 bytes(own + "dead-info")));
     }
 

@@ -22,8 +22,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,6 +48,8 @@ final class RedisBackend implements Backend {
 
     private static final int PUSH_CHUNK = 10_000;
     private static final int SCRIPT_BATCH = 1_000;
+    /** Expired batches one reap script call handles; each holds at most one pop's tasks. */
+    private static final int REAP_BATCHES = 100;
     private static final String LOCK_PREFIX = "__lock__.";
     private static final byte[] LEASE = QueueKeys.bytes("lease");
     private static final byte[] PAYLOAD = QueueKeys.bytes("payload");
@@ -174,11 +179,16 @@ final class RedisBackend implements Backend {
         List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
                 arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())));
         List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
-        String prefix = shard.index() + ":";
-        for (int i = 0; i + 3 < result.size(); i += 4) {
-            Receipt receipt = new Receipt(prefix + text(result.get(i)), text(result.get(i + 1)),
-                    (int) number(result.get(i + 2)));
-            out.add(new Delivery((byte[]) result.get(i + 3), receipt));
+        int i = 0;
+        while (i + 2 < result.size()) {
+            String batch = text(result.get(i));
+            int count = (int) number(result.get(i + 1));
+            int n = (int) number(result.get(i + 2));
+            i += 3;
+            for (int k = 0; k < n; k++) {
+                out.add(new Delivery((byte[]) result.get(i + k), ItemRef.receipt(shard.index(), batch, k, count)));
+            }
+            i += n;
         }
     }
 
@@ -203,7 +213,10 @@ final class RedisBackend implements Backend {
         return settle(queue, receipts, scripts.release(), null, "release");
     }
 
-    /** Runs a settling script once per shard touched; refused positions come back 1-based. */
+    /**
+     * Runs a settling script once per shard touched, with the receipts grouped by batch as
+     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index).
+     */
     private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading, String operation) {
         requireNonNull(queue, "queue is null");
         requireNonNull(receipts, "receipts is null");
@@ -213,37 +226,46 @@ final class RedisBackend implements Backend {
         List<Shard> shards = topology.shards(queue);
         int n = receipts.size();
         boolean[] refused = new boolean[n];
-        int[] shardOf = new int[n];
-        String[] localIds = new String[n];
+        ItemRef[] refs = new ItemRef[n];
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < n; i++) {
             Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
-            int colon = receipt.id().indexOf(':');
-            shardOf[i] = colon < 0 ? -1 : shardIndex(receipt.id().substring(0, colon), shards.size());
-            if (shardOf[i] < 0) {
-                refused[i] = true; // not one of ours: it cannot hold a lease here
+            ItemRef ref = ItemRef.parse(receipt, shards.size());
+            if (ref == null || !seen.add(receipt.id())) {
+                refused[i] = true; // not one of ours, or a duplicate in this call
                 continue;
             }
-            localIds[i] = receipt.id().substring(colon + 1);
+            refs[i] = ref;
         }
         for (Shard shard : shards) {
-            List<Integer> positions = new ArrayList<>();
-            List<byte[]> args = new ArrayList<>(2 * n + 1);
+            Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                if (refs[i] != null && refs[i].shard() == shard.index()) {
+                    byBatch.computeIfAbsent(refs[i].batch(), b -> new ArrayList<>()).add(i);
+                }
+            }
+            if (byBatch.isEmpty()) {
+                continue;
+            }
+            List<byte[]> args = new ArrayList<>(2 * byBatch.size() + 1);
             if (leading != null) {
                 args.add(leading);
             }
-            for (int i = 0; i < n; i++) {
-                if (shardOf[i] == shard.index()) {
-                    positions.add(i);
-                    args.add(arg(localIds[i]));
-                    args.add(arg(receipts.get(i).token()));
+            List<List<Integer>> groups = new ArrayList<>(byBatch.size());
+            for (Map.Entry<String, List<Integer>> group : byBatch.entrySet()) {
+                args.add(arg(group.getKey()));
+                args.add(arg(indexSpec(group.getValue(), refs)));
+                groups.add(group.getValue());
+            }
+            List<?> refusedItems = (List<?>) shard.client().script(script, shard.keys().all(), args);
+            for (int k = 0; k + 1 < refusedItems.size(); k += 2) {
+                List<Integer> group = groups.get((int) number(refusedItems.get(k)) - 1);
+                int index = (int) number(refusedItems.get(k + 1));
+                for (int position : group) {
+                    if (refs[position].index() == index) {
+                        refused[position] = true;
+                    }
                 }
-            }
-            if (positions.isEmpty()) {
-                continue;
-            }
-            List<?> refusedPositions = (List<?>) shard.client().script(script, shard.keys().all(), args);
-            for (Object position : refusedPositions) {
-                refused[positions.get((int) number(position) - 1)] = true;
             }
         }
         List<Receipt> refusedReceipts = new ArrayList<>();
@@ -255,6 +277,29 @@ final class RedisBackend implements Backend {
         return new SettleResult(n - refusedReceipts.size(), refusedReceipts);
     }
 
+    /** The item indexes of these positions as ranges: {@code 0-99,120}; a whole batch is one range. */
+    private static String indexSpec(List<Integer> positions, ItemRef[] refs) {
+        int[] indexes = new int[positions.size()];
+        for (int k = 0; k < indexes.length; k++) {
+            indexes[k] = refs[positions.get(k)].index();
+        }
+        Arrays.sort(indexes);
+        StringBuilder spec = new StringBuilder();
+        int k = 0;
+        while (k < indexes.length) {
+            int end = k;
+            while (end + 1 < indexes.length && indexes[end + 1] == indexes[end] + 1) {
+                end++;
+            }
+            spec.append(spec.length() == 0 ? "" : ",").append(indexes[k]);
+            if (end > k) {
+                spec.append('-').append(indexes[end]);
+            }
+            k = end + 1;
+        }
+        return spec.toString();
+    }
+
     @Override
     public boolean deadLetter(String queue, Delivery delivery, String reason) {
         requireNonNull(queue, "queue is null");
@@ -263,20 +308,16 @@ final class RedisBackend implements Backend {
         List<Shard> shards = topology.shards(queue);
         if (!delivery.leased()) {
             Shard shard = next(shards);
-            Object stored = shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                    List.of(PAYLOAD, delivery.payload(), arg(reason)));
-            return number(stored) == 1;
+            return number(shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                    List.of(PAYLOAD, arg(reason), delivery.payload()))) == 1;
         }
-        Receipt receipt = delivery.receipt();
-        int colon = receipt.id().indexOf(':');
-        int index = colon < 0 ? -1 : shardIndex(receipt.id().substring(0, colon), shards.size());
-        if (index < 0) {
+        ItemRef ref = ItemRef.parse(delivery.receipt(), shards.size());
+        if (ref == null) {
             return false;
         }
-        Shard shard = shards.get(index);
-        Object stored = shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                List.of(LEASE, arg(receipt.id().substring(colon + 1)), arg(receipt.token()), arg(reason)));
-        return number(stored) == 1;
+        Shard shard = shards.get(ref.shard());
+        return number(shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                List.of(LEASE, arg(reason), arg(ref.batch()), arg(ref.index())))) == 1;
     }
 
     @Override
@@ -285,17 +326,15 @@ final class RedisBackend implements Backend {
         if (maxDeliveries <= 0) {
             throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
         }
-        List<byte[]> args = List.of(arg(maxDeliveries), arg(SCRIPT_BATCH), arg(deadReason(maxDeliveries)));
+        List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)));
         int redelivered = 0;
         int deadLettered = 0;
         for (Shard shard : topology.shards(queue)) {
             while (true) {
                 List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
-                int back = (int) number(result.get(0));
-                int dead = (int) number(result.get(1));
-                redelivered += back;
-                deadLettered += dead;
-                if (back + dead < SCRIPT_BATCH) {
+                redelivered += (int) number(result.get(0));
+                deadLettered += (int) number(result.get(1));
+                if (number(result.get(2)) < REAP_BATCHES) {
                     break;
                 }
             }
@@ -501,15 +540,6 @@ final class RedisBackend implements Backend {
 
     private int nextIndex(int size) {
         return size == 1 ? 0 : Math.floorMod(pointer.getAndIncrement(), size);
-    }
-
-    private static int shardIndex(String text, int shardCount) {
-        try {
-            int index = Integer.parseInt(text);
-            return index >= 0 && index < shardCount ? index : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private static byte[] arg(long value) {

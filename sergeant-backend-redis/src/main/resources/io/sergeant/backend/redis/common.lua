@@ -1,11 +1,11 @@
 -- Prelude shared by every queue script (prepended by LuaScript). All queue scripts receive the
--- same nine keys, which share one hash slot in Redis Cluster (see README.md of this module).
+-- same twelve keys, which share one hash slot in Redis Cluster (see README.md of this module).
 local QUEUE, DELAYED, REDELIVER = KEYS[1], KEYS[2], KEYS[3]
-local PAYLOAD, STATE, LEASES = KEYS[4], KEYS[5], KEYS[6]
-local SEQ, DEAD, DEAD_INFO = KEYS[7], KEYS[8], KEYS[9]
+local BATCHES, META, SETTLED, LEASES = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local SEQ, INFLIGHT = KEYS[8], KEYS[9]
+local DEAD, DEAD_PAYLOAD, DEAD_INFO = KEYS[10], KEYS[11], KEYS[12]
 
 -- Lua's unpack() is limited by the C stack (about 8000 values): variadic calls go in chunks.
--- The chunk is even so that field/value and score/member pairs never straddle two calls.
 local CHUNK = 4000
 
 local function each_chunk(cmd, key, args)
@@ -17,20 +17,6 @@ local function each_chunk(cmd, key, args)
     redis.call(cmd, key, unpack(args, i, j))
     i = j + 1
   end
-end
-
-local function hmget(key, fields)
-  local out = {}
-  local n = #fields
-  local i = 1
-  while i <= n do
-    local j = i + CHUNK - 1
-    if j > n then j = n end
-    local part = redis.call('HMGET', key, unpack(fields, i, j))
-    for k = 1, #part do out[#out + 1] = part[k] end
-    i = j + 1
-  end
-  return out
 end
 
 local function int(n)
@@ -45,19 +31,105 @@ local function server_time()
   return ms, seconds
 end
 
--- A state value is "<token>:<deliveryCount>"; token 0 means "not leased" (waiting in REDELIVER).
-local function parse_state(s)
-  local sep = string.find(s, ':', 1, true)
-  return string.sub(s, 1, sep - 1), tonumber(string.sub(s, sep + 1))
+-- A handed-back task in REDELIVER is "<deliveryCount>:<payload bytes>".
+local function decode_redelivery(entry)
+  local sep = string.find(entry, ':', 1, true)
+  return tonumber(string.sub(entry, 1, sep - 1)), string.sub(entry, sep + 1)
 end
 
-local function holds_lease(state, token)
-  return state and token ~= '0' and string.sub(state, 1, #token + 1) == token .. ':'
-end
-
--- Moves a task (whose payload stays in PAYLOAD) to the dead letters; `order` sorts them oldest first.
-local function bury(id, count, reason, order, now_ms)
-  redis.call('ZADD', DEAD, order, id)
+-- Stores a payload as a dead letter; DEAD is ordered by a sequence number (oldest first).
+local function bury(payload, count, reason, now_ms)
+  local id = redis.call('INCR', SEQ)
+  redis.call('HSET', DEAD_PAYLOAD, id, payload)
+  redis.call('ZADD', DEAD, id, id)
   redis.call('HSET', DEAD_INFO, id, int(count) .. ':' .. int(now_ms) .. ':' .. reason)
-  redis.call('HDEL', STATE, id)
+end
+
+-- A leased batch: META[t] = "<deliveryCount>:<size>:<unsettled>", BATCHES[t] = msgpack array of
+-- payloads, SETTLED[t] = one '0'/'1' per item (only once some but not all items are settled).
+local function load_batch(t)
+  local meta = redis.call('HGET', META, t)
+  if not meta then return nil end
+  local a = string.find(meta, ':', 1, true)
+  local b = string.find(meta, ':', a + 1, true)
+  return {
+    t = t,
+    count = tonumber(string.sub(meta, 1, a - 1)),
+    size = tonumber(string.sub(meta, a + 1, b - 1)),
+    remaining = tonumber(string.sub(meta, b + 1)),
+    marks = redis.call('HGET', SETTLED, t)
+  }
+end
+
+local function is_settled(batch, i)
+  return batch.marks and string.byte(batch.marks, i + 1) == 49
+end
+
+local function forget_batch(t)
+  redis.call('HDEL', BATCHES, t)
+  redis.call('HDEL', META, t)
+  redis.call('HDEL', SETTLED, t)
+  redis.call('ZREM', LEASES, t)
+end
+
+-- Splits "0-999,1003" (0-based item indexes of batch) into the valid, unsettled ones and the rest.
+local function check(batch, spec)
+  local valid, refused, seen = {}, {}, {}
+  for part in string.gmatch(spec, '[^,]+') do
+    local dash = string.find(part, '-', 1, true)
+    local lo, hi
+    if dash then
+      lo, hi = tonumber(string.sub(part, 1, dash - 1)), tonumber(string.sub(part, dash + 1))
+    else
+      lo = tonumber(part)
+      hi = lo
+    end
+    for i = lo, hi do
+      if batch and i >= 0 and i < batch.size and not seen[i] and not is_settled(batch, i) then
+        seen[i] = true
+        valid[#valid + 1] = i
+      else
+        refused[#refused + 1] = i
+      end
+    end
+  end
+  return valid, refused
+end
+
+-- Marks items of a batch settled; the batch disappears with its last unsettled item.
+local function settle(batch, indexes)
+  local n = #indexes
+  if n == 0 then return end
+  redis.call('DECRBY', INFLIGHT, n)
+  if n >= batch.remaining then
+    forget_batch(batch.t)
+    return
+  end
+  local chars = {}
+  for i = 1, batch.size do
+    chars[i] = batch.marks and string.sub(batch.marks, i, i) or '0'
+  end
+  for k = 1, n do chars[indexes[k] + 1] = '1' end
+  batch.marks = table.concat(chars)
+  batch.remaining = batch.remaining - n
+  redis.call('HSET', SETTLED, batch.t, batch.marks)
+  redis.call('HSET', META, batch.t, int(batch.count) .. ':' .. int(batch.size) .. ':' .. int(batch.remaining))
+end
+
+-- Runs fn(batch, valid) for each (batch id, index spec) pair of ARGV from position `first`;
+-- returns the refused items as a flat list of (pair number, index).
+local function for_each_group(first, fn)
+  local out = {}
+  local g = 0
+  for a = first, #ARGV, 2 do
+    g = g + 1
+    local batch = load_batch(ARGV[a])
+    local valid, refused = check(batch, ARGV[a + 1])
+    if batch and #valid > 0 then fn(batch, valid) end
+    for k = 1, #refused do
+      out[#out + 1] = g
+      out[#out + 1] = refused[k]
+    end
+  end
+  return out
 end

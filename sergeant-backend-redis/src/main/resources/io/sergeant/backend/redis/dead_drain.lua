@@ -3,14 +3,14 @@
 local ids = redis.call('ZRANGE', DEAD, 0, tonumber(ARGV[1]) - 1)
 if #ids == 0 then return 0 end
 if ARGV[2] == 'requeue' then
-  local payloads = hmget(PAYLOAD, ids)
   local live = {}
   for i = 1, #ids do
-    if payloads[i] then live[#live + 1] = payloads[i] end
+    local payload = redis.call('HGET', DEAD_PAYLOAD, ids[i])
+    if payload then live[#live + 1] = payload end
   end
   if #live > 0 then each_chunk('RPUSH', QUEUE, live) end
 end
-each_chunk('HDEL', PAYLOAD, ids)
+each_chunk('HDEL', DEAD_PAYLOAD, ids)
 each_chunk('HDEL', DEAD_INFO, ids)
 each_chunk('ZREM', DEAD, ids)
 return #ids

@@ -1,18 +1,15 @@
--- Moves one delivery to the dead letters.
--- ARGV: 'lease', id, token, reason (must still hold the lease) or 'payload', payload, reason.
--- Returns 1 if stored, 0 for a stale lease.
+-- Moves one delivery to the dead letters. ARGV: 'lease', reason, batch id, index (the item must
+-- still be leased and unsettled) or 'payload', reason, payload. Returns 1 if stored, 0 if stale.
 local now_ms = server_time()
-if ARGV[1] == 'lease' then
-  local id, token, reason = ARGV[2], ARGV[3], ARGV[4]
-  local state = redis.call('HGET', STATE, id)
-  if not holds_lease(state, token) then return 0 end
-  local _, count = parse_state(state)
-  redis.call('ZREM', LEASES, id)
-  bury(id, count, reason, redis.call('INCR', SEQ), now_ms)
+if ARGV[1] == 'payload' then
+  bury(ARGV[3], 1, ARGV[2], now_ms)
   return 1
 end
-local seq = redis.call('INCR', SEQ)
-local id = int(seq)
-redis.call('HSET', PAYLOAD, id, ARGV[2])
-bury(id, 1, ARGV[3], seq, now_ms)
-return 1
+local stored = 0
+for_each_group(3, function(batch, valid)
+  local payloads = cmsgpack.unpack(redis.call('HGET', BATCHES, batch.t))
+  bury(payloads[valid[1] + 1], batch.count, ARGV[2], now_ms)
+  settle(batch, valid)
+  stored = 1
+end)
+return stored

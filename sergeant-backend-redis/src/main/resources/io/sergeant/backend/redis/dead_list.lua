@@ -1,15 +1,14 @@
 -- Lists up to ARGV[1] dead letters, oldest first: a flat array of id, payload, info
 -- ("<deliveryCount>:<deadAt ms>:<reason>").
 local ids = redis.call('ZRANGE', DEAD, 0, tonumber(ARGV[1]) - 1)
-if #ids == 0 then return {} end
-local payloads = hmget(PAYLOAD, ids)
-local infos = hmget(DEAD_INFO, ids)
 local out = {}
 for i = 1, #ids do
-  if payloads[i] and infos[i] then
+  local payload = redis.call('HGET', DEAD_PAYLOAD, ids[i])
+  local info = redis.call('HGET', DEAD_INFO, ids[i])
+  if payload and info then
     out[#out + 1] = ids[i]
-    out[#out + 1] = payloads[i]
-    out[#out + 1] = infos[i]
+    out[#out + 1] = payload
+    out[#out + 1] = info
   end
 end
 return out

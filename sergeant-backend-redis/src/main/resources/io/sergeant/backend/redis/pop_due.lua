@@ -3,26 +3,22 @@
 -- Returns the payloads.
 local max = tonumber(ARGV[1])
 local out = {}
-local ids = redis.call('LPOP', REDELIVER, max)
-if ids then
-  local payloads = hmget(PAYLOAD, ids)
-  for i = 1, #ids do
-    if payloads[i] then out[#out + 1] = payloads[i] end
+local again = redis.call('LPOP', REDELIVER, max)
+if again then
+  for i = 1, #again do
+    local _, payload = decode_redelivery(again[i])
+    out[#out + 1] = payload
   end
-  each_chunk('HDEL', PAYLOAD, ids)
-  each_chunk('HDEL', STATE, ids)
 end
-local remaining = max - #out
-if remaining > 0 then
-  local popped = redis.call('LPOP', QUEUE, remaining)
+if #out < max then
+  local popped = redis.call('LPOP', QUEUE, max - #out)
   if popped then
     for i = 1, #popped do out[#out + 1] = popped[i] end
   end
-  remaining = max - #out
 end
-if remaining > 0 then
+if #out < max then
   local _, now_s = server_time()
-  local due = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', now_s, 'LIMIT', 0, remaining)
+  local due = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', now_s, 'LIMIT', 0, max - #out)
   if #due > 0 then
     each_chunk('ZREM', DELAYED, due)
     for i = 1, #due do out[#out + 1] = due[i] end

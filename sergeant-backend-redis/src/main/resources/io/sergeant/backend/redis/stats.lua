@@ -1,10 +1,10 @@
--- Returns {LLEN QUEUE, LLEN REDELIVER, due delayed, all delayed, leased, dead letters}.
+-- Returns {LLEN QUEUE, LLEN REDELIVER, due delayed, all delayed, leased items, dead letters}.
 local _, now_s = server_time()
 return {
   redis.call('LLEN', QUEUE),
   redis.call('LLEN', REDELIVER),
   redis.call('ZCOUNT', DELAYED, '-inf', now_s),
   redis.call('ZCARD', DELAYED),
-  redis.call('ZCARD', LEASES),
+  tonumber(redis.call('GET', INFLIGHT) or '0'),
   redis.call('ZCARD', DEAD)
 }

@@ -173,9 +173,11 @@ class PythonLayoutTest {
             List<Delivery> leased = backend.pop(queue, 1, LEASED);
             Set<String> keys = raw.keys("*" + queue + "*");
             String own = "__sergeant__:{" + queue + "}:";
-            assertThat(keys).containsExactlyInAnyOrder(queue, own + "payload", own + "state", own + "leases", own + "seq");
-            String id = leased.get(0).receipt().id().substring(2);
-            assertThat(raw.hget(b(own + "payload"), b(id))).isEqualTo(leased.get(0).payload());
+            assertThat(keys).containsExactlyInAnyOrder(queue, own + "batches", own + "batch-meta", own + "leases",
+                    own + "seq", own + "inflight");
+            String batch = leased.get(0).receipt().id().split(":")[1];
+            assertThat(raw.hget(own + "batch-meta", batch)).as("delivery count, size, unsettled").isEqualTo("1:1:1");
+            assertThat(raw.zscore(own + "leases", batch)).isGreaterThan(System.currentTimeMillis() + 50_000.0);
             assertThat(texts(raw.lrange(b(queue), 0, -1))).as("Python still sees the rest").containsExactly("b");
         }
     }

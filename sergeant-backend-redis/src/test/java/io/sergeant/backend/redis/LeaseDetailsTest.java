@@ -149,6 +149,29 @@ class LeaseDetailsTest {
     }
 
     @Test
+    @DisplayName("a partly settled batch: reap redelivers only its unsettled items, after the released ones")
+    void partlySettledBatch() throws InterruptedException {
+        String queue = unique();
+        backend.push(queue, texts("t", 5), Priority.NORMAL, null);
+        List<Delivery> batch = backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofMillis(400), 5));
+        assertThat(backend.ack(queue, List.of(batch.get(0).receipt(), batch.get(2).receipt())))
+                .isEqualTo(SettleResult.all(2));
+        assertThat(backend.release(queue, List.of(batch.get(4).receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.ack(queue, List.of(batch.get(2).receipt())).refused()).containsExactly(batch.get(2).receipt());
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 2, 0));
+        Thread.sleep(600);
+        assertThat(backend.reap(queue, 5)).isEqualTo(new ReapResult(2, 0));
+        List<Delivery> again = backend.pop(queue, 10, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
+        assertThat(again).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                .containsExactly("t-4", "t-1", "t-3");
+        assertThat(again).allMatch(d -> d.receipt().deliveryCount() == 2);
+        assertThat(backend.ack(queue, List.of(batch.get(1).receipt())).refused()).as("reaped: stale")
+                .containsExactly(batch.get(1).receipt());
+        assertThat(backend.ack(queue, receipts(again))).isEqualTo(SettleResult.all(3));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
     @DisplayName("after SCRIPT FLUSH (as after a restart) scripts are loaded again transparently")
     void noScriptFallback() {
         String queue = unique();

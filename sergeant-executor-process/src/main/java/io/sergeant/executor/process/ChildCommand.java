@@ -36,8 +36,9 @@ final class ChildCommand {
     static ChildCommand of(List<String> jvmOptions, String workerClass, List<String> workerArguments) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
-        command.addAll(jvmOptions);
+        // The configured JVM options come after the inherited properties, so their -D settings win.
         inherited(System.getProperties()).forEach((name, value) -> command.add("-D" + name + "=" + value));
+        command.addAll(jvmOptions);
         String classpath = System.getProperty("java.class.path", "");
         if (classpath.length() <= MAX_INLINE_CLASSPATH) {
             command.add("-cp");

@@ -1,0 +1,74 @@
+package io.sergeant.core.supervisor;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SupervisorConfigTest {
+
+    @Test
+    void theCommandLineBecomesAConfiguration() {
+        SupervisorConfig config = SupervisorMain.parse(new String[] {"--worker-class", "com.acme.EmailWorker",
+                "--concurrent-workers", "4", "--max-worker-memory-usage", "512M", "--max-tasks-per-worker", "1000",
+                "--worker-jvm-options", " -Xmx256m  -XX:+UseSerialGC ", "--guice-module", "com.acme.Module",
+                "--grace-period", "45s", "--config", "delivery.lease=2m"});
+
+        assertThat(config.workerClass()).isEqualTo("com.acme.EmailWorker");
+        assertThat(config.concurrentWorkers()).isEqualTo(4);
+        assertThat(config.maxWorkerMemoryBytes()).isEqualTo(512L << 20);
+        assertThat(config.maxTasksPerWorker()).isEqualTo(1000);
+        assertThat(config.workerJvmOptions()).containsExactly("-Xmx256m", "-XX:+UseSerialGC");
+        assertThat(config.guiceModules()).containsExactly("com.acme.Module");
+        assertThat(config.gracePeriod()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(config.configOverrides()).containsExactly(Map.entry("delivery.lease", "2m"));
+        assertThat(config.classpath()).isNull();
+    }
+
+    @Test
+    void missingAndMalformedArgumentsAreExplained() {
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--concurrent-workers", "2"}))
+                .hasMessageContaining("--worker-class is required");
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class", "W"}))
+                .hasMessageContaining("--concurrent-workers is required");
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class", "W", "--concurrent-workers", "two"}))
+                .hasMessageContaining("'two'");
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class", "W", "--concurrent-workers", "1",
+                "--max-worker-memory-usage", "lots"})).hasMessageContaining("512M");
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class", "W", "--concurrent-workers", "1", "--bogus"}))
+                .hasMessageContaining("unknown argument '--bogus'");
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class"}))
+                .hasMessageContaining("needs a value");
+    }
+
+    @Test
+    void invalidValuesAreReportedTogether() {
+        assertThatThrownBy(() -> SupervisorConfig.builder(" ", 0).maxWorkerMemoryBytes(0L).maxTasksPerWorker(-1)
+                .gracePeriod(Duration.ofSeconds(-1)).build())
+                .isInstanceOfSatisfying(SergeantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION))
+                .hasMessageContaining("blank").hasMessageContaining("at least 1").hasMessageContaining("positive size")
+                .hasMessageContaining("max tasks per worker").hasMessageContaining("grace period");
+    }
+
+    @Test
+    void theWorkerCommandRunsWorkerMainWithTheSettingsAfterTheUsersOptions() {
+        SupervisorConfig config = SupervisorConfig.builder("com.acme.EmailWorker", 1).maxTasksPerWorker(7)
+                .workerJvmOptions(List.of("-Xmx64m")).guiceModules(List.of("com.acme.Module"))
+                .configOverride("delivery.lease", "5s").classpath("/opt/app/lib/*").build();
+
+        List<String> command = new Supervisor(config).workerCommand();
+
+        assertThat(command.get(0)).endsWith("java");
+        assertThat(command).containsSubsequence("-Xmx64m", "-Dsergeant.config.delivery.lease=5s",
+                "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "io.sergeant.core.runtime.WorkerMain",
+                "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
+        assertThat(new SupervisorConfig("W", 1, null, null, List.of(), List.of(), Map.of(),
+                SupervisorConfig.DEFAULT_GRACE_PERIOD, null)).isEqualTo(SupervisorConfig.of("W", 1));
+    }
+}

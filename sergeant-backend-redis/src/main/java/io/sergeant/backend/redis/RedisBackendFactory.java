@@ -1,5 +1,6 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.PluginContext;
@@ -37,6 +38,7 @@ import java.util.Set;
  *
  * <p>{@link #create} connects and pings every node eagerly. Stateless and thread safe.
  */
+@SergeantPlugin(name = "redis", schemes = {"redis", "rediss", "redis-cluster"})
 public final class RedisBackendFactory implements BackendFactory {
 
     private static final String POOL_SIZE = "poolSize";

@@ -1,5 +1,6 @@
 package io.sergeant.executor.thread;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.execution.ExecutionContext;
@@ -21,6 +22,7 @@ import java.util.Set;
  *
  * <p>Stateless and thread safe; public no-argument constructor for {@link java.util.ServiceLoader}.
  */
+@SergeantPlugin(name = ThreadExecutorFactory.NAME)
 public final class ThreadExecutorFactory implements ExecutorFactory {
 
     /** The name configurations use: {@value}. */

@@ -1,5 +1,6 @@
 package io.sergeant.executor.thread;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.execution.Killer;
@@ -15,6 +16,7 @@ import java.util.Objects;
  *
  * <p>Stateless and thread safe; public no-argument constructor for {@link java.util.ServiceLoader}.
  */
+@SergeantPlugin(name = ThreadKillerFactory.NAME)
 public final class ThreadKillerFactory implements KillerFactory {
 
     /** The name configurations use: {@value}. */

@@ -1,5 +1,6 @@
 package io.sergeant.it.architecture;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -36,12 +38,30 @@ class ArchitectureRulesCanFailTest {
 
     private static final String FIXTURES = "io.sergeant.it.architecture.fixtures";
 
+    /** Every fixture class; each scenario checks the classes of its own root. */
+    private static JavaClasses fixtures;
+
+    /** The factory SPIs with the good fixture factory. */
+    private static JavaClasses cleanFactories;
+
+    /** The factory SPIs with the broken fixture factories (a separate import: subclasses are per import). */
+    private static JavaClasses brokenFactories;
+
+    @BeforeAll
+    static void importFixtures() {
+        fixtures = new ClassFileImporter().importPackages(FIXTURES);
+        cleanFactories = new ClassFileImporter()
+                .importPackages("io.sergeant.spi", FIXTURES + ".factories.base", FIXTURES + ".factories.clean");
+        brokenFactories = new ClassFileImporter()
+                .importPackages("io.sergeant.spi", FIXTURES + ".factories.base", FIXTURES + ".factories.broken");
+    }
+
     private static ModuleLayout layout(String scenario) {
         return ModuleLayout.of(FIXTURES + "." + scenario);
     }
 
     private static JavaClasses importScenario(String scenario) {
-        return new ClassFileImporter().importPackages(FIXTURES + "." + scenario);
+        return fixtures.that(resideInAPackage(FIXTURES + "." + scenario + ".."));
     }
 
     private static void assertFailsNaming(ArchRule rule, JavaClasses classes, List<String> violators,
@@ -207,10 +227,8 @@ class ArchitectureRulesCanFailTest {
 
         private static final String BROKEN = FIXTURES + ".factories.broken";
 
-        private final JavaClasses clean = new ClassFileImporter()
-                .importPackages("io.sergeant.spi", FIXTURES + ".factories.base", FIXTURES + ".factories.clean");
-        private final JavaClasses broken = new ClassFileImporter()
-                .importPackages("io.sergeant.spi", FIXTURES + ".factories.base", BROKEN);
+        private final JavaClasses clean = cleanFactories;
+        private final JavaClasses broken = brokenFactories;
 
         private final ArchRule loadable = ArchitectureRules.factoriesAreLoadableByServiceLoader(
                 ArchitectureRules.FACTORY_SPIS);
@@ -270,7 +288,7 @@ class ArchitectureRulesCanFailTest {
         @Test
         @DisplayName("are never vacuous: without the SPI interfaces among the classes the registration rule fails")
         void registrationRuleNeedsTheSpis() {
-            JavaClasses withoutSpis = new ClassFileImporter().importPackages(FIXTURES + ".factories.clean");
+            JavaClasses withoutSpis = cleanFactories.that(resideInAPackage(FIXTURES + ".factories.clean.."));
 
             assertThatThrownBy(() -> registeredExactly(FIXTURES + ".factories", ServiceRegistry.of(Map.of()))
                     .check(withoutSpis))

@@ -6,8 +6,19 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.core.importer.Locations;
 import io.sergeant.api.Task;
 import io.sergeant.spi.backend.BackendFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -43,6 +54,58 @@ class ArchitectureTest {
         assertThat(production.stream().map(JavaClass::getName))
                 .as("test classes (it-tests and fixtures) are not production")
                 .noneMatch(name -> name.startsWith("io.sergeant.it."));
+    }
+
+    /**
+     * ArchUnit logs and skips a class file it cannot read (a jar being reinstalled by a concurrent
+     * build, a corrupt entry); a rule would then pass on classes it never saw. So every class file under
+     * the root in every production location must have been imported.
+     */
+    @Test
+    @DisplayName("include every class file of every module jar or classes directory")
+    void importsEveryClassFile() throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (Location location : Locations.ofPackage(LAYOUT.root())) {
+            if (!ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(location)) {
+                continue;
+            }
+            String prefix = location.asURI().toString();
+            long onDisk = countClassFiles(location.asURI());
+            long imported = production.stream()
+                    .filter(javaClass -> javaClass.getSource()
+                            .map(source -> source.getUri().toString().startsWith(prefix))
+                            .orElse(false))
+                    .count();
+            if (onDisk != imported) {
+                problems.add(prefix + " holds " + onDisk + " class files but " + imported + " were imported"
+                        + " (a jar rewritten during the run, or an unreadable class file)");
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    private static long countClassFiles(URI location) throws IOException {
+        String uri = location.toString();
+        if (!uri.startsWith("jar:")) {
+            try (Stream<Path> files = Files.walk(Path.of(location))) {
+                return files.filter(Files::isRegularFile).filter(ArchitectureTest::isClassFile).count();
+            }
+        }
+        int separator = uri.indexOf("!/");
+        Path jarPath = Path.of(URI.create(uri.substring("jar:".length(), separator)));
+        String entryPrefix = uri.substring(separator + 2);
+        try (JarFile jar = new JarFile(jarPath.toFile())) {
+            return jar.stream()
+                    .filter(entry -> !entry.isDirectory())
+                    .filter(entry -> entry.getName().startsWith(entryPrefix))
+                    .filter(entry -> isClassFile(Path.of(entry.getName())))
+                    .count();
+        }
+    }
+
+    private static boolean isClassFile(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".class") && !name.equals("module-info.class");
     }
 
     @Test

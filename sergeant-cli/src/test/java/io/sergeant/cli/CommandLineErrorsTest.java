@@ -156,4 +156,28 @@ class CommandLineErrorsTest {
         assertThat(run.exitCode()).isEqualTo(SergeantCommand.EXIT_USAGE);
         assertThat(run.err()).contains("QUEUE");
     }
+
+    @Test
+    void aSupervisorOfAMissingWorkerClassStopsWithTheWorkersCode() {
+        CommandRun run = CommandRun.of("supervisor", "--worker-class", "com.example.NoSuchWorker", "--concurrent-workers", "1",
+                "--backend", backend(), "--grace-period", "2s");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(3);
+    }
+
+    @Test
+    void supervisorOptionsAreCheckedBeforeAnyWorkerStarts() {
+        CommandRun key = CommandRun.of("supervisor", "--worker-class", "x.Y", "--concurrent-workers", "1", "-D", "nope=1");
+        assertThat(key.exitCode()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(key.err()).contains("nope: unknown key");
+
+        CommandRun workers = CommandRun.of("supervisor", "--worker-class", "x.Y", "--concurrent-workers", "0");
+        assertThat(workers.exitCode()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(workers.err()).contains("concurrent workers is 0; give at least 1");
+
+        CommandRun memory = CommandRun.of("supervisor", "--worker-class", "x.Y", "--concurrent-workers", "1",
+                "--max-worker-memory-usage", "lots");
+        assertThat(memory.exitCode()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(memory.err()).contains("'lots' is not a size");
+    }
 }

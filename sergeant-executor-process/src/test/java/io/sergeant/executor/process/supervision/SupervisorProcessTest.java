@@ -203,7 +203,7 @@ class SupervisorProcessTest {
     }
 
     @Test
-    void sigtermStopsASupervisorProcessGracefullyUnderLoadWithoutLosingATask() throws Exception {
+    void sigtermStopsASupervisorProcessGracefullyUnderLoadWithoutLosingATaskOrLeavingAProcess() throws Exception {
         Events events = new Events(dir);
         int count = 60;
         push(DeliveryMode.AT_LEAST_ONCE, tasks(count, 200));
@@ -211,10 +211,12 @@ class SupervisorProcessTest {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"),
                 SupervisorMain.class.getName(), "--worker-class", ScriptWorker.class.getName(), "--concurrent-workers", "2",
                 "--worker-jvm-options", String.join(" ", jvmOptions()), "--grace-period", "20s",
-                "--config", "delivery.mode=at-least-once"));
+                "--config", "delivery.mode=at-least-once", "--config", "executor.kind=process",
+                "--config", "executor.option.jvmOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
         supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
         assertThat(Eventually.holds(GENEROUS, () -> events.ids("success").size() >= 4)).isTrue();
+        List<ProcessHandle> tree = supervisorProcess.descendants().toList();
         long signalled = System.nanoTime();
         supervisorProcess.destroy();
 
@@ -223,8 +225,16 @@ class SupervisorProcessTest {
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(supervisorProcess.exitValue()).as(output).isZero();
         assertThat(stopping).isLessThan(Duration.ofSeconds(25));
+        System.out.printf("supervisor: SIGTERM to exit 0 under load took %d ms%n", stopping.toMillis());
         assertThat(output).contains("spawned a new worker at pid").contains("SIGTERM was received")
                 .doesNotContain("killing a worker");
+        assertThat(tree).as("two workers, each with a child JVM of the process executor").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(Eventually.holds(Duration.ofSeconds(10), () -> tree.stream().noneMatch(ProcessHandle::isAlive)))
+                .as("no worker or child process outlives the supervisor").isTrue();
+        Set<Long> childPids = new TreeSet<>();
+        events.ids("ran").forEach(id -> childPids.addAll(events.pids("ran", id)));
+        assertThat(events.lifecyclePids("finalize")).as("children that ran tasks finalized on the graceful stop")
+                .containsAll(childPids);
         Set<Integer> accounted = new TreeSet<>(events.ids("success"));
         accounted.addAll(remainingIds());
         assertThat(accounted).as("each task either ran or is back in the queue").hasSize(count);

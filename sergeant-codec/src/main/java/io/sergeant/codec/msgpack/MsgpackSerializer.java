@@ -56,6 +56,8 @@ public final class MsgpackSerializer implements Serializer {
             writer.writeTask(task, sink, 0);
         } catch (ValueRejection rejection) {
             throw rejection.toException(NAME, "kwargs");
+        } catch (StackOverflowError e) {
+            throw ValueRejection.tooDeep(limits.maxDepth()).toException(NAME, "kwargs");
         }
         return finish(sink);
     }
@@ -81,6 +83,9 @@ public final class MsgpackSerializer implements Serializer {
             }
         } catch (ValueRejection rejection) {
             throw rejection.toException(NAME, value instanceof Task ? "kwargs" : "value");
+        } catch (StackOverflowError e) {
+            // Only reachable with a very large configured maxDepth; the depth check normally fires first.
+            throw ValueRejection.tooDeep(limits.maxDepth()).toException(NAME, value instanceof Task ? "kwargs" : "value");
         }
         return finish(sink);
     }

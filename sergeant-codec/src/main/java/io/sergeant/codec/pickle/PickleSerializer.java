@@ -73,6 +73,9 @@ public final class PickleSerializer implements Serializer {
             new PickleWriter(sink, protocol, limits.maxDepth(), clock.getZone()).writePickle(value);
         } catch (ValueRejection rejection) {
             throw rejection.toException(NAME, value instanceof Task ? "kwargs" : "value");
+        } catch (StackOverflowError e) {
+            // Only reachable with a very large configured maxDepth; the depth check normally fires first.
+            throw ValueRejection.tooDeep(limits.maxDepth()).toException(NAME, value instanceof Task ? "kwargs" : "value");
         }
         if (sink.size() > maxPayload) {
             throw Errors.payloadTooLarge(NAME + " (encoding)", sink.size(), maxPayload);

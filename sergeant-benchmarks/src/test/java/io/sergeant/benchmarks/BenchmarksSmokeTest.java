@@ -1,0 +1,58 @@
+package io.sergeant.benchmarks;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.util.Collection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs every benchmark once, in this JVM, with one short warmup and measurement iteration, so that a
+ * broken benchmark fails the build instead of rotting. Scores are not judged, only that each
+ * combination ran and produced a positive score.
+ */
+class BenchmarksSmokeTest {
+
+    private static Collection<RunResult> runQuickly(Class<?> benchmark) throws RunnerException {
+        Options options = new OptionsBuilder()
+                .include("^" + benchmark.getName() + "\\.")
+                .forks(0)
+                .warmupIterations(1)
+                .warmupTime(TimeValue.milliseconds(100))
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .build();
+        return new Runner(options).run();
+    }
+
+    @Test
+    @DisplayName("encode and decode run for every serializer and compressor")
+    void codec() throws RunnerException {
+        Collection<RunResult> results = runQuickly(CodecBenchmark.class);
+
+        assertThat(results).hasSize(3 * 5 * 2);
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+        assertThat(results).extracting(result -> result.getParams().getParam("serializer") + "+"
+                        + result.getParams().getParam("compressor"))
+                .contains("java+lzma", "msgpack+none", "pickle+bzip2");
+    }
+
+    @Test
+    @DisplayName("the dispatch path runs in both delivery modes with 1 and 4 threads")
+    void dispatch() throws RunnerException {
+        Collection<RunResult> results = runQuickly(DispatchBenchmark.class);
+
+        assertThat(results).hasSize(4);
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+}

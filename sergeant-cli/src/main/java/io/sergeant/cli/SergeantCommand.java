@@ -17,6 +17,9 @@ import java.util.Set;
  * value, unknown backend scheme or plugin, invalid configuration), and the worker exit-code contract
  * for {@code worker}. A {@link SergeantException} is reported by its message alone, without a stack
  * trace.
+ *
+ * <p>A new command is a picocli {@code @Command} class in this package, listed in {@code subcommands}
+ * below (in the order {@code --help} shows them); queue commands take {@link ConfigOptions} as a mixin.
  */
 @Command(name = "sergeant", mixinStandardHelpOptions = true, versionProvider = SergeantCommand.Version.class,
         description = "Sergeant for Java: a fast, safe and simple distributed task queue.",

@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Executor threads per worker process (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--batch", defaultValue = "50", paramLabel = "N",
+    @Option(names = "--batch", defaultValue = "100", paramLabel = "N",
             description = "Tasks a worker pops per transaction (default: ${DEFAULT-VALUE}).")
     int batch;
 

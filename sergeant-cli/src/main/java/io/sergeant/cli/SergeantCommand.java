@@ -31,6 +31,7 @@ import java.util.Set;
                 StatsCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
+                io.sergeant.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SergeantCommand implements Runnable {
 

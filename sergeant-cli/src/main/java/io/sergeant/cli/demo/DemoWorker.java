@@ -14,7 +14,7 @@ import java.time.Duration;
  * appends that id to this process's {@link ExecutionLog} in the directory named by the system property
  * {@value #DIRECTORY_PROPERTY}. Nothing else happens, so the demo measures the queue, not the work.
  *
- * <p>Its configuration batches 50 tasks per pop and polls every 100 ms; the demo overrides backend,
+ * <p>Its configuration batches 100 tasks per pop and polls every 100 ms; the demo overrides backend,
  * batch, threads and delivery mode with {@code sergeant.config.*} system properties. Thread safe:
  * {@code work} may run on several executor threads.
  */
@@ -38,7 +38,7 @@ public final class DemoWorker extends Worker {
     @Override
     public WorkerConfig config() {
         return WorkerConfig.builder(QUEUE)
-                .tasksPerTransaction(50)
+                .tasksPerTransaction(100)
                 .pollInterval(Duration.ofMillis(100))
                 .build();
     }

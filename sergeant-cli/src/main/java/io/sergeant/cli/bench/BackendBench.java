@@ -1,0 +1,426 @@
+package io.sergeant.cli.bench;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.LoggingConfig;
+import io.sergeant.api.config.LoggingEvents;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.cli.ProgressBar;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.encoding.TaskEncoder;
+import io.sergeant.core.runtime.RunSummary;
+import io.sergeant.core.runtime.WorkerRuntime;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The benchmark of one backend URI, all in this JVM: Sergeant's push one by one and in bulk, the
+ * drain of a full queue by a {@link WorkerRuntime} (the whole worker loop with the thread executor
+ * and a no-op {@code work}) in both delivery modes with 1 and N threads, and the pickup latency under
+ * a steady producer; next to the raw client limit of the same bytes, measured in the same run. Every
+ * drain checks from the worker's ledger that each task ran exactly once (at-most-once) or at least
+ * once (at-least-once) and that the queue is empty afterwards.
+ *
+ * <p>Uses the queue {@value #QUEUE}, which it purges (with its dead letters) before each step. Not
+ * thread safe; one run at a time. Progress goes to the given writer.
+ */
+final class BackendBench {
+
+    /** The benchmarked queue. */
+    static final String QUEUE = "sergeant-bench";
+
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Sergeant sergeant;
+    private final String name;
+    private final String uri;
+    private final Supplier<RawClient> rawClient;
+    private final BenchSettings settings;
+    private final PrintWriter progress;
+
+    /**
+     * @param rawClient opens the raw client of this backend, or null when there is none for this URI
+     */
+    BackendBench(Sergeant sergeant, String name, String uri, Supplier<RawClient> rawClient, BenchSettings settings,
+                 PrintWriter progress) {
+        this.sergeant = Objects.requireNonNull(sergeant, "sergeant is null");
+        this.name = Objects.requireNonNull(name, "name is null");
+        this.uri = Objects.requireNonNull(uri, "uri is null");
+        this.rawClient = rawClient;
+        this.settings = Objects.requireNonNull(settings, "settings is null");
+        this.progress = Objects.requireNonNull(progress, "progress is null");
+    }
+
+    /** Runs every measurement; returns the rows in table order. */
+    List<ResultRow> run() {
+        WorkerConfig producerConfig = sergeant.validate(config(DeliveryMode.AT_MOST_ONCE, 1, 0));
+        List<ResultRow> rows = new ArrayList<>();
+        try (DefaultBroker broker = sergeant.openBroker(producerConfig, sergeant.pluginContext(producerConfig))) {
+            List<Task> tasks = tasks(settings.tasks());
+            RawRates raw = rawRates(broker.encoder(), tasks);
+            say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks, not reported)");
+            drain(broker, tasks.subList(0, Math.max(1, settings.tasks() / 4)), DeliveryMode.AT_MOST_ONCE, settings.threads());
+
+            rows.add(pushOneByOne(broker, tasks.subList(0, Math.min(settings.singleTasks(), tasks.size())), raw.single));
+            rows.add(pushBulk(broker, tasks, raw.bulk));
+            for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
+                for (int threads : settings.threads() == 1 ? List.of(1) : List.of(1, settings.threads())) {
+                    rows.add(drain(broker, tasks, mode, threads).withRaw(raw.pop));
+                }
+            }
+            if (settings.latencyTasks() > 0) {
+                for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
+                    rows.add(latency(broker, mode));
+                }
+            }
+            reset(broker);
+        }
+        return rows;
+    }
+
+    // ------------------------------------------------------------------ raw limit
+
+    private record RawRates(double single, double bulk, double pop) {
+    }
+
+    private RawRates rawRates(TaskEncoder encoder, List<Task> tasks) {
+        if (rawClient == null) {
+            return new RawRates(-1, -1, -1);
+        }
+        List<byte[]> bytes = new ArrayList<>(tasks.size());
+        for (Task task : tasks) {
+            bytes.add(encoder.encode(task));
+        }
+        int single = Math.min(settings.singleTasks(), bytes.size());
+        double bestSingle = 0;
+        double bestBulk = 0;
+        double bestPop = 0;
+        try (RawClient raw = rawClient.get()) {
+            say("raw limit: " + raw.describe() + " (best of 2 rounds)");
+            raw.clear();
+            for (int round = 0; round < 2; round++) {
+                long start = System.nanoTime();
+                raw.pushOneByOne(bytes.subList(0, single));
+                bestSingle = Math.max(bestSingle, rate(single, System.nanoTime() - start));
+                raw.clear();
+                start = System.nanoTime();
+                raw.pushBulk(bytes, settings.pushChunk());
+                bestBulk = Math.max(bestBulk, rate(bytes.size(), System.nanoTime() - start));
+                start = System.nanoTime();
+                long popped = raw.popAll(settings.batch());
+                long nanos = System.nanoTime() - start;
+                if (popped != bytes.size()) {
+                    throw new IllegalStateException("the raw client popped " + popped + " of " + bytes.size() + " items");
+                }
+                bestPop = Math.max(bestPop, rate(popped, nanos));
+                raw.clear();
+            }
+        }
+        say(String.format(Locale.ROOT, "raw limit: %,.0f single pushes/s, %,.0f bulk pushes/s, %,.0f pops/s",
+                bestSingle, bestBulk, bestPop));
+        return new RawRates(bestSingle, bestBulk, bestPop);
+    }
+
+    // ------------------------------------------------------------------ pushes
+
+    private ResultRow pushOneByOne(DefaultBroker broker, List<Task> tasks, double raw) {
+        reset(broker);
+        say("push one by one: " + ResultTable.count(tasks.size()) + " tasks");
+        ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
+        long start = System.nanoTime();
+        int pushed = 0;
+        for (Task task : tasks) {
+            broker.pushTask(QUEUE, task, Priority.NORMAL, null);
+            if (++pushed % 1000 == 0) {
+                bar.update(pushed, "");
+            }
+        }
+        long nanos = System.nanoTime() - start;
+        bar.finish(pushed, "");
+        return pushRow("push one-by-one", tasks.size(), nanos, raw, broker);
+    }
+
+    private ResultRow pushBulk(DefaultBroker broker, List<Task> tasks, double raw) {
+        reset(broker);
+        say("push bulk: " + ResultTable.count(tasks.size()) + " tasks in calls of " + ResultTable.count(settings.pushChunk()));
+        ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
+        long start = System.nanoTime();
+        push(broker, tasks, bar);
+        long nanos = System.nanoTime() - start;
+        bar.finish(tasks.size(), "");
+        return pushRow("push bulk", tasks.size(), nanos, raw, broker);
+    }
+
+    private void push(DefaultBroker broker, List<Task> tasks, ProgressBar bar) {
+        for (int from = 0; from < tasks.size(); from += settings.pushChunk()) {
+            int to = Math.min(tasks.size(), from + settings.pushChunk());
+            broker.pushTasks(QUEUE, tasks.subList(from, to), Priority.NORMAL, null);
+            if (bar != null) {
+                bar.update(to, "");
+            }
+        }
+    }
+
+    private ResultRow pushRow(String measure, long count, long nanos, double raw, DefaultBroker broker) {
+        long stored = broker.numberOfEnqueuedTasks(QUEUE, true);
+        boolean ok = stored == count;
+        String check = ok ? "all " + ResultTable.count(count) + " stored ✓"
+                : "FAILED: " + ResultTable.count(stored) + " of " + ResultTable.count(count) + " stored";
+        return new ResultRow(name, measure, "", 0, count, nanos, raw, "", check, ok);
+    }
+
+    // ------------------------------------------------------------------ drain
+
+    private ResultRow drain(DefaultBroker broker, List<Task> tasks, DeliveryMode mode, int threads) {
+        reset(broker);
+        String label = "drain " + mode(mode) + ", " + threads + " thread" + (threads == 1 ? "" : "s");
+        say(label + ": filling the queue with " + ResultTable.count(tasks.size()) + " tasks");
+        push(broker, tasks, null);
+        DeliveryLedger ledger = new DeliveryLedger(tasks.size());
+        BenchWorker worker = new BenchWorker(config(mode, threads, tasks.size()), ledger);
+        say(label + ": running the worker loop");
+        AtomicReference<RunSummary> summary = new AtomicReference<>();
+        long nanos;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Monitor monitor = Monitor.start(ProgressBar.on(progress, "executed", tasks.size()), ledger, runtime);
+            long start = System.nanoTime();
+            try {
+                summary.set(runtime.run());
+            } finally {
+                nanos = System.nanoTime() - start;
+                monitor.stop();
+            }
+        }
+        return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, -1, "",
+                check(broker, mode, ledger, tasks.size(), summary.get()), passed(broker, mode, ledger, tasks.size(), summary.get()));
+    }
+
+    // ------------------------------------------------------------------ latency
+
+    private ResultRow latency(DefaultBroker broker, DeliveryMode mode) {
+        reset(broker);
+        int total = settings.latencyTasks();
+        say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
+                mode(mode), settings.latencyRate(), settings.latencySeconds()));
+        DeliveryLedger ledger = new DeliveryLedger(total);
+        BenchWorker worker = new BenchWorker(config(mode, 1, 0), ledger);
+        AtomicReference<RunSummary> summary = new AtomicReference<>();
+        long nanos;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Thread consumer = new Thread(() -> summary.set(runtime.run()), "sergeant-bench-worker");
+            consumer.start();
+            ProgressBar bar = ProgressBar.on(progress, "pushed", total);
+            long start = System.nanoTime();
+            int pushed = 0;
+            try {
+                while (pushed < total) {
+                    long elapsed = System.nanoTime() - start;
+                    int due = (int) Math.min(total, elapsed * settings.latencyRate() / 1_000_000_000L);
+                    if (due > pushed) {
+                        List<Task> batch = new ArrayList<>(due - pushed);
+                        long now = System.nanoTime();
+                        for (int id = pushed; id < due; id++) {
+                            batch.add(Task.of(Map.of(BenchWorker.ID, (long) id, BenchWorker.PUSHED_AT, now)));
+                        }
+                        broker.pushTasks(QUEUE, batch, Priority.NORMAL, null);
+                        pushed = due;
+                        bar.update(pushed, "executed " + ResultTable.count(ledger.total()));
+                    }
+                    // One push per millisecond tick with every task due by then, as a steady producer would.
+                    long sinceStart = System.nanoTime() - start;
+                    long sleep = TICK_NANOS - sinceStart % TICK_NANOS;
+                    if (sleep > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+                    }
+                }
+                long lastChange = System.nanoTime();
+                long seen = ledger.total();
+                while (seen < total && System.nanoTime() - lastChange < STALL_NANOS && consumer.isAlive()) {
+                    sleep(5);
+                    if (ledger.total() != seen) {
+                        seen = ledger.total();
+                        lastChange = System.nanoTime();
+                    }
+                }
+                nanos = System.nanoTime() - start;
+                bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
+            } finally {
+                runtime.requestStop();
+                join(consumer);
+            }
+        }
+        long[] latencies = ledger.sortedLatencies(total);
+        String latency = latencies.length == 0 ? "n/a"
+                : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
+        return new ResultRow(name, "latency", mode(mode), 1, total, nanos, -1, latency,
+                check(broker, mode, ledger, total, summary.get()), passed(broker, mode, ledger, total, summary.get()));
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static boolean passed(DefaultBroker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+                                  RunSummary summary) {
+        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
+        QueueStats stats = broker.stats(QUEUE);
+        boolean empty = stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0 && stats.deadLetters() == 0;
+        boolean delivered = mode == DeliveryMode.AT_MOST_ONCE ? verdict.exactlyOnce() : verdict.atLeastOnce();
+        return delivered && empty && summary != null && summary.exitCode() != 1;
+    }
+
+    private static String check(DefaultBroker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+                                RunSummary summary) {
+        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
+        QueueStats stats = broker.stats(QUEUE);
+        List<String> problems = new ArrayList<>();
+        if (verdict.missing() > 0) {
+            problems.add(ResultTable.count(verdict.missing()) + " never ran");
+        }
+        if (mode == DeliveryMode.AT_MOST_ONCE && verdict.duplicates() > 0) {
+            problems.add(ResultTable.count(verdict.duplicates()) + " ran twice");
+        }
+        if (verdict.unexpected() > 0) {
+            problems.add(ResultTable.count(verdict.unexpected()) + " unexpected");
+        }
+        if (stats.ready() + stats.delayed() + stats.inFlight() + stats.deadLetters() > 0) {
+            problems.add("queue not empty after: " + stats);
+        }
+        if (summary == null) {
+            problems.add("the worker loop did not end");
+        } else if (summary.exitCode() == 1) {
+            problems.add("the worker loop failed: " + summary.toJson());
+        }
+        if (!problems.isEmpty()) {
+            return "FAILED: " + String.join(", ", problems);
+        }
+        if (mode == DeliveryMode.AT_MOST_ONCE) {
+            return "exactly once ✓";
+        }
+        return "at least once ✓ (" + ResultTable.count(verdict.duplicates()) + " redelivered)";
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private WorkerConfig config(DeliveryMode mode, int threads, int maxTasks) {
+        return WorkerConfig.builder(QUEUE)
+                .backend(uri)
+                .tasksPerTransaction(settings.batch())
+                .executor("thread", threads)
+                .delivery(mode)
+                .maxTasksPerRun(maxTasks)
+                .pollInterval(Duration.ofMillis(1))
+                .logging(new LoggingConfig(LoggingEvents.DEFAULT, false))
+                .build();
+    }
+
+    private static List<Task> tasks(int count) {
+        List<Task> tasks = new ArrayList<>(count);
+        for (int id = 0; id < count; id++) {
+            tasks.add(Task.of(Map.of(BenchWorker.ID, (long) id)));
+        }
+        return tasks;
+    }
+
+    private static void reset(DefaultBroker broker) {
+        broker.purgeTasks(QUEUE);
+        broker.purgeDeadLetters(QUEUE);
+    }
+
+    private void say(String line) {
+        progress.println(name + ": " + line);
+        progress.flush();
+    }
+
+    static String mode(DeliveryMode mode) {
+        return mode == DeliveryMode.AT_MOST_ONCE ? "at-most-once" : "at-least-once";
+    }
+
+    private static double rate(long count, long nanos) {
+        return nanos <= 0 ? 0 : count / (nanos / 1e9);
+    }
+
+    private static long percentile(long[] sorted, double fraction) {
+        int index = (int) Math.ceil(fraction * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the worker loop", e);
+        }
+    }
+
+    /** Redraws a progress bar from a ledger every 100 ms on its own thread; stops a stalled runtime. */
+    private static final class Monitor {
+
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+        private final ProgressBar bar;
+        private final DeliveryLedger ledger;
+
+        private Monitor(ProgressBar bar, DeliveryLedger ledger, WorkerRuntime runtime) {
+            this.bar = bar;
+            this.ledger = ledger;
+            this.thread = new Thread(() -> watch(runtime), "sergeant-bench-progress");
+            thread.setDaemon(true);
+        }
+
+        static Monitor start(ProgressBar bar, DeliveryLedger ledger, WorkerRuntime runtime) {
+            Monitor monitor = new Monitor(bar, ledger, runtime);
+            monitor.thread.start();
+            return monitor;
+        }
+
+        private void watch(WorkerRuntime runtime) {
+            long seen = -1;
+            long lastChange = System.nanoTime();
+            while (running.get()) {
+                long done = ledger.total();
+                if (done != seen) {
+                    seen = done;
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > STALL_NANOS) {
+                    runtime.requestStop();
+                }
+                bar.update(done, "");
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            }
+        }
+
+        void stop() {
+            running.set(false);
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+            join(thread);
+            bar.finish(ledger.total(), "");
+        }
+    }
+}

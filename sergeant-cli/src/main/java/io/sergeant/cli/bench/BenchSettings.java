@@ -1,0 +1,32 @@
+package io.sergeant.cli.bench;
+
+/**
+ * The sizes of one backend's benchmark.
+ *
+ * @param tasks          tasks of the bulk push, each drain and the raw limit
+ * @param singleTasks    tasks pushed one by one
+ * @param batch          tasks per pop (the worker's {@code tasksPerTransaction}) and per raw pop
+ * @param pushChunk      tasks per bulk push call
+ * @param threads        the larger executor thread count of the drains (the smaller is 1)
+ * @param latencySeconds how long the steady producer of the latency runs pushes
+ * @param latencyRate    tasks per second of the steady producer
+ */
+record BenchSettings(int tasks, int singleTasks, int batch, int pushChunk, int threads, double latencySeconds,
+                     int latencyRate) {
+
+    /** Checks the ranges. */
+    BenchSettings {
+        if (tasks < 1 || singleTasks < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1) {
+            throw new IllegalArgumentException("counts must be positive: " + tasks + ", " + singleTasks + ", " + batch
+                    + ", " + pushChunk + ", " + threads + ", " + latencyRate);
+        }
+        if (latencySeconds < 0) {
+            throw new IllegalArgumentException("latencySeconds must not be negative: " + latencySeconds);
+        }
+    }
+
+    /** Tasks the steady producer pushes in one latency run. */
+    int latencyTasks() {
+        return (int) Math.round(latencySeconds * latencyRate);
+    }
+}

@@ -1,0 +1,33 @@
+package io.sergeant.cli.bench;
+
+import java.util.List;
+
+/**
+ * The raw client limit of a backend: the same encoded bytes pushed and popped with the backend's
+ * client library directly, in the backend's own data layout, under a queue name of its own
+ * ({@value #QUEUE}). What Sergeant's figures are compared against. Not thread safe; one thread uses it.
+ * Failures are thrown as unchecked exceptions of the client library.
+ */
+interface RawClient extends AutoCloseable {
+
+    /** The queue (or key) the raw client uses; never the benchmarked queue. */
+    String QUEUE = "sergeant-bench-raw";
+
+    /** What the limit consists of, for example {@code Jedis: pipelined RPUSH / LPOP count}. */
+    String describe();
+
+    /** Pushes each item with its own command and round trip. */
+    void pushOneByOne(List<byte[]> items);
+
+    /** Pushes the items in chunks of {@code chunk}, as fast as the client allows. */
+    void pushBulk(List<byte[]> items, int chunk);
+
+    /** Pops everything in batches of {@code batch}; returns how many items came back. */
+    long popAll(int batch);
+
+    /** Deletes whatever the raw queue holds. */
+    void clear();
+
+    @Override
+    void close();
+}

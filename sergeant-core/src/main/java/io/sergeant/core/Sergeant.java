@@ -64,7 +64,7 @@ public final class Sergeant {
     /** The plugin context for a configuration. */
     public PluginContext pluginContext(WorkerConfig config) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        return new PluginContext(config.limits(), Clock.systemUTC(), loader != null ? loader : Sergeant.class.getClassLoader());
+        return new PluginContext(config.limits(), Clock.systemDefaultZone(), loader != null ? loader : Sergeant.class.getClassLoader());
     }
 
     /** Opens a broker for an already validated configuration; for the runtime. */

@@ -1,5 +1,6 @@
 package io.sergeant.codec.compress;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Creates the {@code bzip2} compressor. Option {@code bzip2.level}: 1 to 9 (block size in 100k), default 9 (Python's {@code bz2.compress}).
  * Unknown {@code bzip2.*} keys are rejected; other keys are ignored. Stateless and thread safe.
  */
+@SergeantPlugin(name = "bzip2")
 public final class Bzip2CompressorFactory implements CompressorFactory {
 
     /** The ServiceLoader constructor. */

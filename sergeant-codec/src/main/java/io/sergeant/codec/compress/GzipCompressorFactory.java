@@ -1,5 +1,6 @@
 package io.sergeant.codec.compress;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Creates the {@code gzip} compressor. Option {@code gzip.level}: 0 to 9, default 9 (Python's {@code gzip.compress}); the header's mtime comes from the context's clock.
  * Unknown {@code gzip.*} keys are rejected; other keys are ignored. Stateless and thread safe.
  */
+@SergeantPlugin(name = "gzip")
 public final class GzipCompressorFactory implements CompressorFactory {
 
     /** The ServiceLoader constructor. */

@@ -1,5 +1,6 @@
 package io.sergeant.codec.compress;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Creates the {@code lzma} compressor. Options {@code lzma.preset}: 0 to 9, default 6 (Python's {@code lzma.compress}); {@code lzma.memory-limit}: the most memory one decompression may use, a size such as {@code 32M} (the default, enough for presets up to 7; minimum 1M).
  * Unknown {@code lzma.*} keys are rejected; other keys are ignored. Stateless and thread safe.
  */
+@SergeantPlugin(name = "lzma")
 public final class LzmaCompressorFactory implements CompressorFactory {
 
     /** The ServiceLoader constructor. */

@@ -1,5 +1,6 @@
 package io.sergeant.codec.compress;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Creates the {@code zlib} compressor. Option {@code zlib.level}: 0 to 9, default 6 (Python's {@code zlib.compress}).
  * Unknown {@code zlib.*} keys are rejected; other keys are ignored. Stateless and thread safe.
  */
+@SergeantPlugin(name = "zlib")
 public final class ZlibCompressorFactory implements CompressorFactory {
 
     /** The ServiceLoader constructor. */

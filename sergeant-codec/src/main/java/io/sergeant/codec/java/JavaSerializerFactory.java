@@ -1,5 +1,6 @@
 package io.sergeant.codec.java;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
@@ -15,6 +16,7 @@ import java.util.Set;
  * package trees ({@code com.acme.**}) that may be read besides the built-in JDK value types; an empty
  * value allows only the built-in types. Unknown {@code java.*} keys are rejected. Stateless and thread safe.
  */
+@SergeantPlugin(name = "java")
 public final class JavaSerializerFactory implements SerializerFactory {
 
     /** The ServiceLoader constructor. */

@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Creates the {@code msgpack} serializer ({@link MsgpackSerializer}). It has no options: any
  * {@code msgpack.*} key is rejected. Stateless and thread safe.
  */
+@SergeantPlugin(name = "msgpack")
 public final class MsgpackSerializerFactory implements SerializerFactory {
 
     /** The ServiceLoader constructor. */

@@ -1,5 +1,6 @@
 package io.sergeant.codec.pickle;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.PrefixedOptions;
 import io.sergeant.spi.PluginContext;
@@ -14,6 +15,7 @@ import java.util.Set;
  * protocol number written in the header, 5 (default, as Python 3.8+) or 4 (for Python 3.7 consumers);
  * reading accepts 2 to 5 either way. Unknown {@code pickle.*} keys are rejected. Stateless and thread safe.
  */
+@SergeantPlugin(name = "pickle")
 public final class PickleSerializerFactory implements SerializerFactory {
 
     /** The ServiceLoader constructor. */

@@ -193,7 +193,10 @@ public final class WorkerRuntime implements AutoCloseable {
                 keeper.hold(receipts(deliveries));
             }
             for (int index = 0; index < deliveries.size(); index++) {
+                // Take the slot first: the task that just finished may have asked to stop or respawn.
+                slots.acquireUninterruptibly();
                 if (shouldEnd(executor)) {
+                    slots.release();
                     handBack(deliveries.subList(index, deliveries.size()), keeper);
                     return;
                 }
@@ -202,16 +205,26 @@ public final class WorkerRuntime implements AutoCloseable {
         }
     }
 
+    /** Runs one delivery; the caller holds a slot, which is released when the task settles. */
     private void submit(TaskExecutor executor, Delivery delivery, Semaphore slots, LeaseKeeper keeper) {
         Task task;
         try {
             task = assembly.broker.encoder().decode(delivery.payload());
         } catch (SergeantException e) {
+            slots.release();
             deadLetter(delivery, "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
             return;
         }
-        slots.acquireUninterruptibly();
-        executor.submit(task).whenComplete((result, error) -> {
+        java.util.concurrent.CompletableFuture<TaskResult> future;
+        try {
+            future = executor.submit(task);
+        } catch (RuntimeException e) {
+            slots.release();
+            log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
+            handBack(List.of(delivery), keeper);
+            return;
+        }
+        future.whenComplete((result, error) -> {
             try {
                 settle(delivery, result, error);
             } finally {

@@ -1,5 +1,6 @@
 package io.sergeant.executor.process;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.execution.ExecutionContext;
@@ -36,6 +37,7 @@ import java.util.Set;
  *
  * <p>Stateless and thread safe; public no-argument constructor for {@link java.util.ServiceLoader}.
  */
+@SergeantPlugin(name = "process")
 public final class ProcessExecutorFactory implements ExecutorFactory {
 
     /** The name configurations use: {@value}. */

@@ -1,5 +1,6 @@
 package io.sergeant.executor.process;
 
+import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.execution.Killer;
@@ -16,6 +17,7 @@ import java.util.Objects;
  *
  * <p>Stateless and thread safe; public no-argument constructor for {@link java.util.ServiceLoader}.
  */
+@SergeantPlugin(name = "process")
 public final class ProcessKillerFactory implements KillerFactory {
 
     /** The name configurations use: {@value}. */

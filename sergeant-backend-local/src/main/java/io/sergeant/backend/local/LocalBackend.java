@@ -24,9 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -54,18 +56,33 @@ public final class LocalBackend implements Backend {
             "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
                     + " RETURNING rowid, priority, value";
-    private static final String POP_WITH_COUNT =
-            "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
-                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
-                    + " RETURNING rowid, priority, value, delivery_count";
     private static final String MAX_LEASE_ID = "SELECT coalesce(max(id), 0) FROM sergeant_leases";
-    private static final String LEASE =
+    /** Copies the next deliverable rows into leases (ids base+1.. in delivery order, random tokens). */
+    private static final String LEASE_COPY =
             "INSERT INTO sergeant_leases (id, queue_name, priority, value, token, delivery_count, lease_until)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+                    + " SELECT ? + row_number() OVER (ORDER BY priority, task_rowid), queue_name, priority, value,"
+                    + " random() & 9223372036854775807, coalesce(delivery_count, 0) + 1, ?"
+                    + " FROM (SELECT rowid AS task_rowid, queue_name, priority, value, delivery_count FROM task_queue"
+                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
+                    + " RETURNING id, value, token, delivery_count";
+    /** Deletes the same rows as LEASE_COPY (same parameters, same transaction). */
+    private static final String LEASE_DELETE_TAKEN =
+            "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
+                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)";
+    private static final String LEASE_TO_DEAD =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
+                    + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM sergeant_leases WHERE id = ?";
+    private static final String LEASE_DELETE_ID = "DELETE FROM sergeant_leases WHERE id = ?";
+    /** The lease rows matching a JSON array of [id, token] pairs; CROSS JOIN makes SQLite look each pair up by id. */
+    private static final String MATCHING_LEASES =
+            "SELECT l.id FROM json_each(?) AS j CROSS JOIN sergeant_leases AS l"
+                    + " ON l.id = j.value ->> 0 AND l.token = j.value ->> 1 WHERE l.queue_name = ?";
+    private static final String ACK_ALL =
+            "DELETE FROM sergeant_leases WHERE id IN (" + MATCHING_LEASES + ") RETURNING id, token";
+    private static final String EXTEND_ALL =
+            "UPDATE sergeant_leases SET lease_until = ? WHERE id IN (" + MATCHING_LEASES + ") RETURNING id, token";
     private static final String ACK =
             "DELETE FROM sergeant_leases WHERE id = ? AND token = ? AND queue_name = ?";
-    private static final String EXTEND =
-            "UPDATE sergeant_leases SET lease_until = ? WHERE id = ? AND token = ? AND queue_name = ?";
     private static final String RELEASE =
             "INSERT INTO task_queue (queue_name, priority, value, delivery_count)"
                     + " SELECT queue_name, " + HIGH + ", value, delivery_count FROM sergeant_leases"
@@ -202,7 +219,7 @@ public final class LocalBackend implements Backend {
     }
 
     private List<Delivery> popUnleased(PooledConnection connection, String queue, int max) throws SQLException {
-        List<Row> rows = takeRows(connection, POP, queue, max, false);
+        List<Row> rows = takeRows(connection, queue, max);
         List<Delivery> deliveries = new ArrayList<>(rows.size());
         for (Row row : rows) {
             deliveries.add(new Delivery(row.value(), null));
@@ -214,60 +231,76 @@ public final class LocalBackend implements Backend {
             throws SQLException {
         double now = now();
         double leaseUntil = now + seconds(options.lease());
-        long nextId = -1;
-        List<Delivery> deliveries = new ArrayList<>(max);
+        List<Delivery> deliveries = new ArrayList<>(Math.min(max, 1024));
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
-            List<Row> rows = takeRows(connection, POP_WITH_COUNT, queue, wanted, true);
-            if (rows.isEmpty()) {
+            // Two set statements instead of a statement per row: copy the window into leases, then
+            // delete the same window (same parameters, inside one write transaction, so the same rows).
+            PreparedStatement copy = connection.prepare(LEASE_COPY);
+            copy.setLong(1, maxLeaseId(connection));
+            copy.setDouble(2, leaseUntil);
+            copy.setString(3, queue);
+            copy.setDouble(4, now);
+            copy.setInt(5, wanted);
+            List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
+            try (ResultSet rows = copy.executeQuery()) {
+                while (rows.next()) {
+                    leased.add(new Leased(rows.getLong(1), rows.getBytes(2), rows.getLong(3), rows.getInt(4)));
+                }
+            }
+            if (leased.isEmpty()) {
                 break;
             }
-            if (nextId < 0) {
-                nextId = maxLeaseId(connection) + 1;
+            PreparedStatement delete = connection.prepare(LEASE_DELETE_TAKEN);
+            delete.setString(1, queue);
+            delete.setDouble(2, now);
+            delete.setInt(3, wanted);
+            if (delete.executeUpdate() != leased.size()) {
+                throw new SQLException("leased " + leased.size() + " rows of queue '" + queue
+                        + "' but deleted a different number; rolled back");
             }
-            PreparedStatement lease = connection.prepare(LEASE);
+            // RETURNING hands rows back in any order; the ids were given in delivery order.
+            leased.sort(Comparator.comparingLong(Leased::id));
             int deadLettered = 0;
-            for (Row row : rows) {
-                int count = row.deliveryCount() + 1;
-                if (count > options.maxDeliveries()) {
-                    insertDeadLetter(connection, queue, row.value(), "delivered " + row.deliveryCount()
-                            + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")",
-                            row.deliveryCount(), now);
+            for (Leased lease : leased) {
+                if (lease.deliveryCount() > options.maxDeliveries()) {
+                    deadLetterLease(connection, lease.id(), "delivered " + (lease.deliveryCount() - 1)
+                            + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")", now);
                     deadLettered++;
                     continue;
                 }
-                long id = nextId++;
-                long token = ThreadLocalRandom.current().nextLong();
-                lease.setLong(1, id);
-                lease.setString(2, queue);
-                lease.setDouble(3, row.priority());
-                lease.setBytes(4, row.value());
-                lease.setLong(5, token);
-                lease.setInt(6, count);
-                lease.setDouble(7, leaseUntil);
-                lease.addBatch();
-                deliveries.add(new Delivery(row.value(), new Receipt(Long.toString(id), Long.toHexString(token), count)));
+                deliveries.add(new Delivery(lease.value(), new Receipt(Long.toString(lease.id()),
+                        Long.toHexString(lease.token()), lease.deliveryCount())));
             }
-            lease.executeBatch();
-            if (deadLettered == 0 || rows.size() < wanted) {
+            if (deadLettered == 0 || leased.size() < wanted) {
                 break;
             }
         }
         return deliveries;
     }
 
-    /** Deletes up to {@code max} deliverable rows and returns them in delivery order. */
-    private List<Row> takeRows(PooledConnection connection, String sql, String queue, int max, boolean withCount)
+    private static void deadLetterLease(PooledConnection connection, long id, String reason, double now)
             throws SQLException {
-        PreparedStatement pop = connection.prepare(sql);
+        PreparedStatement move = connection.prepare(LEASE_TO_DEAD);
+        move.setString(1, reason);
+        move.setDouble(2, now);
+        move.setLong(3, id);
+        move.executeUpdate();
+        PreparedStatement delete = connection.prepare(LEASE_DELETE_ID);
+        delete.setLong(1, id);
+        delete.executeUpdate();
+    }
+
+    /** Deletes up to {@code max} deliverable rows and returns them in delivery order. */
+    private List<Row> takeRows(PooledConnection connection, String queue, int max) throws SQLException {
+        PreparedStatement pop = connection.prepare(POP);
         pop.setString(1, queue);
         pop.setDouble(2, now());
         pop.setInt(3, max);
         List<Row> rows = new ArrayList<>(Math.min(max, 1024));
         try (ResultSet result = pop.executeQuery()) {
             while (result.next()) {
-                rows.add(new Row(result.getLong(1), result.getDouble(2), result.getBytes(3),
-                        withCount ? result.getInt(4) : 0));
+                rows.add(new Row(result.getLong(1), result.getDouble(2), result.getBytes(3)));
             }
         }
         // RETURNING hands rows back in storage order; delivery order is priority, then insertion.
@@ -284,11 +317,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public SettleResult ack(String queue, List<Receipt> receipts) {
-        return settle("ack", queue, receipts, (connection, receipt) -> {
-            PreparedStatement delete = connection.prepare(ACK);
-            bindReceipt(delete, 1, receipt, queue);
-            return delete.executeUpdate() == 1;
-        });
+        return settleAll("ack", queue, receipts, ACK_ALL, null);
     }
 
     @Override
@@ -297,13 +326,59 @@ public final class LocalBackend implements Backend {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a lease must be positive: " + lease);
         }
-        double leaseUntil = now() + seconds(lease);
-        return settle("extend", queue, receipts, (connection, receipt) -> {
-            PreparedStatement update = connection.prepare(EXTEND);
-            update.setDouble(1, leaseUntil);
-            bindReceipt(update, 2, receipt, queue);
-            return update.executeUpdate() == 1;
+        return settleAll("extend", queue, receipts, EXTEND_ALL, now() + seconds(lease));
+    }
+
+    /**
+     * Acks or extends a batch in one statement: the receipts travel as a JSON array of [id, token]
+     * pairs and the statement returns the leases it matched; every other receipt is refused.
+     */
+    private SettleResult settleAll(String what, String queue, List<Receipt> receipts, String sql, Double leaseUntil) {
+        Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(receipts, "receipts is null");
+        if (receipts.isEmpty()) {
+            return SettleResult.all(0);
+        }
+        StringBuilder json = new StringBuilder(receipts.size() * 32).append('[');
+        for (Receipt receipt : receipts) {
+            Objects.requireNonNull(receipt, "a receipt is null");
+            if (wellFormed(receipt)) {
+                if (json.length() > 1) {
+                    json.append(',');
+                }
+                json.append('[').append(Long.parseLong(receipt.id())).append(',')
+                        .append(Long.parseUnsignedLong(receipt.token(), 16)).append(']');
+            }
+        }
+        json.append(']');
+        Set<String> matched = inConnection(what, connection -> {
+            PreparedStatement statement = connection.prepare(sql);
+            int next = 1;
+            if (leaseUntil != null) {
+                statement.setDouble(next++, leaseUntil);
+            }
+            statement.setString(next++, json.toString());
+            statement.setString(next, queue);
+            Set<String> result = new HashSet<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    result.add(rows.getLong(1) + ":" + rows.getLong(2));
+                }
+            }
+            return result;
         });
+        int settled = 0;
+        List<Receipt> refused = new ArrayList<>();
+        for (Receipt receipt : receipts) {
+            // remove(): a receipt listed twice settles once.
+            if (wellFormed(receipt)
+                    && matched.remove(Long.parseLong(receipt.id()) + ":" + Long.parseUnsignedLong(receipt.token(), 16))) {
+                settled++;
+            } else {
+                refused.add(receipt);
+            }
+        }
+        return new SettleResult(settled, refused);
     }
 
     @Override
@@ -770,6 +845,10 @@ public final class LocalBackend implements Backend {
     }
 
     /** One row taken from task_queue. */
-    private record Row(long rowid, double priority, byte[] value, int deliveryCount) {
+    private record Row(long rowid, double priority, byte[] value) {
+    }
+
+    /** One row copied into the leases. */
+    private record Leased(long id, byte[] value, long token, int deliveryCount) {
     }
 }

@@ -277,7 +277,8 @@ public abstract class BackendCompatibilitySuite {
         backend.push(queue, encode(List.of("n3")), Priority.NORMAL, null);
         backend.push(queue, encode(List.of("h3")), Priority.HIGH, null);
 
-        List<String> popped = popTexts(queue, 3, mode);
+        // The first batch mixes both priorities, so its own order is checked, not only the batches' order.
+        List<String> popped = popTexts(queue, 4, mode);
         popped.addAll(popTexts(queue, 10, mode));
         assertThat(popped).hasSize(6);
         if (!singleNode()) {
@@ -497,6 +498,12 @@ public abstract class BackendCompatibilitySuite {
         SettleResult again = backend.ack(queue, receipts(popped.subList(0, 1)));
         assertThat(again.settled()).isZero();
         assertThat(again.refused()).containsExactly(popped.get(0).receipt());
+
+        backend.push(queue, encode(texts("twice", 1)), Priority.NORMAL, null);
+        Delivery one = backend.pop(queue, 1, LONG_LEASE).get(0);
+        SettleResult doubled = backend.ack(queue, List.of(one.receipt(), one.receipt()));
+        assertThat(doubled.settled()).as("a receipt listed twice settles once").isEqualTo(1);
+        assertThat(doubled.refused()).containsExactly(one.receipt());
 
         sleepPast(shortLease());
         assertThat(backend.reap(queue, 10)).as("acked tasks never come back").isEqualTo(ReapResult.NONE);

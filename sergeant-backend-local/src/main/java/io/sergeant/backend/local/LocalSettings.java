@@ -24,7 +24,8 @@ import java.util.Objects;
  *       (kill -9) and never corrupts the file, but a power loss or OS crash may roll back the last
  *       few commits; {@code FULL} also survives power loss at the cost of an fsync per commit.</li>
  *   <li>{@code journalMode} ({@code WAL} (default), {@code DELETE}, {@code TRUNCATE}, {@code PERSIST}):
- *       WAL lets readers and one writer work at once.</li>
+ *       WAL lets readers and one writer work at once; use {@code DELETE} to share the file with Python
+ *       Sergeant workers, whose connector switches the journal off when it connects.</li>
  *   <li>{@code connections} (default 8): the most connections one backend keeps open; a thread waits
  *       for a free one.</li>
  * </ul>

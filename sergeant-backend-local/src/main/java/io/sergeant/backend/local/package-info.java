@@ -47,9 +47,13 @@
  * commits, but not corrupt the file. {@code synchronous=FULL} makes every commit survive power loss
  * too, at the cost of an fsync per commit.
  *
- * <p><b>Sharing with Python Sergeant.</b> Python's connector sets {@code journal_mode=OFF} on its own
- * connection; SQLite keeps a file in WAL mode while other connections use it, so Python workers then
- * also use WAL. Python's lock quirk (an expired lock blocks {@code acquire} until a release) applies to
- * Python's own acquires only.
+ * <p><b>Sharing with Python Sergeant.</b> Python's connector runs {@code PRAGMA journal_mode = OFF}
+ * when it connects. SQLite cannot take a file out of WAL mode while another connection has it open,
+ * so with the default {@code journalMode=WAL} a Python worker fails to start ("database is locked")
+ * while a Java process uses the file. To share a file with Python workers, set the option
+ * {@code journalMode=DELETE} on the Java side: both then use rollback journals and share the file
+ * (Python's own connection runs without a journal, so a Python process killed mid-write can still
+ * damage the file; that is Python Sergeant's behaviour). Python's lock quirk (an expired lock blocks
+ * {@code acquire} until a release) applies to Python's own acquires only.
  */
 package io.sergeant.backend.local;

@@ -216,6 +216,25 @@ class LocalBackendTest {
         }
     }
 
+    @Test
+    @DisplayName("with journalMode=DELETE a Python Sergeant connection can join while the backend has the file open")
+    void pythonJoinsWithRollbackJournal() throws Exception {
+        Path file = directory.resolve("shared-with-python.db");
+        try (Backend backend = open("sqlite:" + file, Map.of("journalMode", "DELETE"))) {
+            backend.push("q", List.of(bytes("a"), bytes("b")), Priority.NORMAL, null);
+            try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 Statement statement = python.createStatement()) {
+                // What Python Sergeant's connector runs when it connects (reference §3.4).
+                statement.execute("PRAGMA journal_mode = OFF");
+                statement.execute("PRAGMA synchronous = FULL");
+                assertThat(pythonPop(python, "q", 1)).containsExactly("a");
+                pythonPush(python, "q", 0.0, "python-high");
+            }
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("python-high", "b");
+        }
+    }
+
     private static void pythonPush(Connection python, String queue, double priority, String value) throws SQLException {
         try (PreparedStatement insert = python.prepareStatement(
                 "INSERT INTO task_queue (queue_name, priority, value) VALUES(?,?,?)")) {

@@ -2,13 +2,18 @@ package io.sergeant.cli;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import io.sergeant.core.config.WorkerConfigProperties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The {@code sergeant} command: a picocli command whose subcommands run workers, a supervisor, the
@@ -66,6 +71,10 @@ public final class SergeantCommand implements Runnable {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setUsageHelpWidth(100);
+        for (String name : new String[] {"worker", "supervisor"}) {
+            commandLine.getSubcommands().get(name).getCommandSpec().usageMessage().footer(configurationKeys());
+        }
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
             PrintWriter errors = failed.getErr();
             if (exception instanceof SergeantException sergeantException) {
@@ -79,6 +88,17 @@ public final class SergeantCommand implements Runnable {
             return EXIT_FAILURE;
         });
         return commandLine;
+    }
+
+    private static String[] configurationKeys() {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("Configuration keys (-D KEY=VALUE, --config FILE):");
+        int width = WorkerConfigProperties.KEYS.keySet().stream().mapToInt(String::length).max().orElse(0);
+        new TreeMap<>(WorkerConfigProperties.KEYS).forEach((key, meaning) ->
+                lines.add(String.format(Locale.ROOT, "  %-" + width + "s  %s", key, meaning)));
+        lines.add("  and backend.option.*, executor.option.*, encoder.option.* for plugin options");
+        return lines.toArray(String[]::new);
     }
 
     /** Without a subcommand: shows the usage and fails as a usage error. */

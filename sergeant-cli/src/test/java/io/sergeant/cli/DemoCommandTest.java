@@ -14,7 +14,8 @@ class DemoCommandTest {
         assertThat(run.out()).contains("sergeant demo: 2,000 tasks, 2 worker processes x 1 thread, batches of 100, at-least-once")
                 .contains("pushed   2,000 tasks in ")
                 .containsPattern("executed 2,000 tasks in [0-9.]+ s from the first push: [0-9,]+ tasks/s")
-                .contains("exactly once: yes (2,000 distinct, 0 duplicates, 0 missing, recorded by 2 worker processes)")
+                // Under load one worker process may drain every task before the other one started.
+                .containsPattern("exactly once: yes \\(2,000 distinct, 0 duplicates, 0 missing, recorded by [12] worker process")
                 .contains("demo succeeded");
         assertThat(run.err()).contains("100.0% 2,000/2,000 executed");
     }

@@ -14,11 +14,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -152,9 +154,11 @@ final class MemoryStore {
         QueueState state = queues.get(queue);
         int settled = 0;
         List<Receipt> refused = new ArrayList<>();
+        Set<Long> extended = new HashSet<>();
         for (Receipt receipt : receipts) {
             Lease lease = held(state, receipt);
-            if (lease == null) {
+            // A receipt listed twice settles once, as in an ack.
+            if (lease == null || !extended.add(lease.entry().id())) {
                 refused.add(receipt);
                 continue;
             }

@@ -54,7 +54,9 @@ final class ResultTable {
     private static void append(StringBuilder out, String[] line, int[] widths) {
         out.append('|');
         for (int i = 0; i < line.length; i++) {
-            out.append(' ').append(line[i]).append(" ".repeat(widths[i] - line[i].length())).append(" |");
+            String padding = " ".repeat(widths[i] - line[i].length());
+            boolean numeric = i >= 3 && i <= 8;
+            out.append(' ').append(numeric ? padding + line[i] : line[i] + padding).append(" |");
         }
         out.append('\n');
     }

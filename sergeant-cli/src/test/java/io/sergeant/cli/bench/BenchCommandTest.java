@@ -1,0 +1,111 @@
+package io.sergeant.cli.bench;
+
+import io.sergeant.cli.SergeantCommand;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchCommandTest {
+
+    @TempDir
+    Path directory;
+
+    private record Run(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- out:\n" + out + "--- err:\n" + err;
+        }
+    }
+
+    private static Run bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = SergeantCommand.execute(all, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    @DisplayName("on SQLite: prints every measure with its raw limit and ratio, and checks delivery in both modes")
+    void sqliteTableWithDeliveryChecks() throws IOException {
+        Path report = directory.resolve("reports/bench.md");
+
+        Run run = bench("--backend", "sqlite:" + directory.resolve("bench.db"), "--tasks", "300", "--single", "50",
+                "--batch", "40", "--push-chunk", "100", "--threads", "2", "--latency-seconds", "0.3",
+                "--latency-rate", "500", "--out", report.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        List<String> rows = run.out().lines().filter(line -> line.startsWith("| sqlite")).toList();
+        assertThat(rows).as(run.toString()).hasSize(8);
+        assertThat(rows).filteredOn(line -> line.contains("| drain ")).hasSize(4)
+                .allSatisfy(line -> assertThat(line).containsPattern(" \\d+% \\|"));
+        assertThat(rows).filteredOn(line -> line.contains("at-most-once")).hasSize(3)
+                .allSatisfy(line -> assertThat(line).contains("exactly once ✓"));
+        assertThat(rows).filteredOn(line -> line.contains("at-least-once")).hasSize(3)
+                .allSatisfy(line -> assertThat(line).contains("at least once ✓"));
+        assertThat(rows).filteredOn(line -> line.contains("| push ")).hasSize(2)
+                .allSatisfy(line -> assertThat(line).contains("stored ✓").containsPattern(" \\d+% \\|"));
+        assertThat(rows).filteredOn(line -> line.contains("| latency ")).hasSize(2)
+                .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms"));
+        assertThat(run.out()).contains("all delivery checks passed");
+        assertThat(run.err()).contains("raw limit: sqlite-jdbc").contains("executed");
+        assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench");
+    }
+
+    @Test
+    @DisplayName("rejects bad sizes and a MongoDB URI without --all as usage errors")
+    void usageErrors() {
+        Run zero = bench("--tasks", "0");
+        Run mongo = bench("--mongo-uri", "mongodb://127.0.0.1:1");
+
+        assertThat(zero.exitCode()).as(zero.toString()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(zero.err()).contains("--tasks must be at least 1");
+        assertThat(mongo.exitCode()).as(mongo.toString()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(mongo.err()).contains("--mongo-uri goes with --all");
+    }
+
+    @Test
+    @DisplayName("the ledger tells exactly-once from at-least-once and counts missing, duplicate and unexpected runs")
+    void ledgerVerdicts() {
+        DeliveryLedger ledger = new DeliveryLedger(4);
+        ledger.record(0, -1);
+        ledger.record(1, 5);
+        ledger.record(1, 7);
+        ledger.record(2, 3);
+        ledger.record(9, -1);
+
+        DeliveryLedger.Verdict verdict = ledger.verdict(4);
+
+        assertThat(verdict).isEqualTo(new DeliveryLedger.Verdict(4, 1, 1, 1));
+        assertThat(verdict.exactlyOnce()).isFalse();
+        assertThat(verdict.atLeastOnce()).isFalse();
+        assertThat(ledger.sortedLatencies(4)).containsExactly(0, 3, 5);
+        assertThat(ledger.total()).isEqualTo(5);
+    }
+
+    @Test
+    @DisplayName("the table has a right-aligned numeric part and leaves the ratio empty without a raw limit")
+    void markdownTable() {
+        String table = ResultTable.markdown(List.of(
+                new ResultRow("redis", "drain", "at-most-once", 4, 1_000_000, 2_000_000_000L, 4_000_000, "", "exactly once ✓", true),
+                new ResultRow("redis", "latency", "at-least-once", 1, 100, 1_000_000_000L, -1, "0.50 / 1.00 ms", "ok", true)));
+
+        List<String> lines = table.lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(1)).startsWith("|:--").contains("--:|");
+        assertThat(lines.get(2)).contains(" 1,000,000 |").contains(" 500,000 |").contains(" 4,000,000 |").contains(" 13% |")
+                .contains(" 2.00 |");
+        assertThat(lines.get(3)).contains("| 0.50 / 1.00 ms ").doesNotContain("%");
+    }
+}

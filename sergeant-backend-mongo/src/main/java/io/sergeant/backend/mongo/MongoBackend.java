@@ -21,11 +21,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -346,11 +349,12 @@ public final class MongoBackend implements Backend {
         Objects.requireNonNull(receipts, "receipts is null");
         List<Receipt> refused = new ArrayList<>();
         Map<Integer, List<LeaseRef>> byNode = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
         for (Receipt receipt : receipts) {
             Objects.requireNonNull(receipt, "a receipt is null");
             Optional<LeaseRef> ref = LeaseRef.parse(receipt, nodes.size());
-            if (ref.isEmpty()) {
-                refused.add(receipt); // not one of this backend's receipts: never acted on
+            if (ref.isEmpty() || !seen.add(receipt.id() + " " + receipt.token())) {
+                refused.add(receipt); // not one of this backend's receipts, or listed again: never acted on twice
                 continue;
             }
             byNode.computeIfAbsent(ref.get().node(), n -> new ArrayList<>()).add(ref.get());
@@ -364,14 +368,22 @@ public final class MongoBackend implements Backend {
         if (refused.isEmpty()) {
             return SettleResult.all(settled);
         }
-        // Report refusals in the caller's order.
-        List<Receipt> ordered = new ArrayList<>();
+        return new SettleResult(settled, inCallerOrder(receipts, refused));
+    }
+
+    /** The refused receipts in the order the caller listed them (a receipt listed twice may appear twice). */
+    private static List<Receipt> inCallerOrder(List<Receipt> receipts, List<Receipt> refused) {
+        Map<Receipt, Integer> pending = new HashMap<>();
+        refused.forEach(r -> pending.merge(r, 1, Integer::sum));
+        List<Receipt> ordered = new ArrayList<>(refused.size());
         for (Receipt receipt : receipts) {
-            if (refused.contains(receipt)) {
+            Integer left = pending.get(receipt);
+            if (left != null && left > 0) {
                 ordered.add(receipt);
+                pending.put(receipt, left - 1);
             }
         }
-        return new SettleResult(settled, ordered);
+        return ordered;
     }
 
     private long sum(String action, java.util.function.IntToLongFunction perNode) {

@@ -3,6 +3,7 @@ package io.sergeant.backend.mongo;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
+import com.mongodb.ReadPreference;
 import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -79,7 +80,9 @@ final class MongoNode implements AutoCloseable {
             WriteConcern writeConcern = uri.getWriteConcern() != null
                     ? uri.getWriteConcern()
                     : "standalone".equals(topology) ? WriteConcern.W1 : WriteConcern.MAJORITY;
-            MongoDatabase database = client.getDatabase(databaseName).withWriteConcern(writeConcern);
+            // A queue must read what it just claimed: always the primary, whatever readPreference the URI has.
+            MongoDatabase database = client.getDatabase(databaseName).withWriteConcern(writeConcern)
+                    .withReadPreference(ReadPreference.primary());
             MongoNode node = new MongoNode(index, masked, client, topology, writeConcern, database);
             node.call("create the indexes of database '" + databaseName + "'", () -> {
                 node.createIndexes();

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  *
  * <p>The syntax follows the other backends' "comma separated URIs" rule while keeping MongoDB's own
  * meaning of a comma inside one connection string: a comma starts a new node only when it is
- * followed by a new {@code mongodb://} or {@code mongodb+srv://} prefix. So
+ * followed by a new {@code scheme://} prefix ({@code mongodb://} or {@code mongodb+srv://}; any other
+ * scheme is rejected by name). So
  * {@code mongodb://a:27017,b:27017/?replicaSet=rs} is ONE node (a replica set of two members, the
  * driver's standard), while {@code mongodb://a:27017,mongodb://b:27017} is TWO independent nodes
  * (Python Sergeant's multi-node mode: no replication between them, tasks spread round robin).
@@ -29,8 +30,8 @@ final class MongoUris {
     /** The schemes a node may use. */
     static final Set<String> SCHEMES = Set.of("mongodb", "mongodb+srv");
 
-    private static final Pattern NODE_SEPARATOR =
-            Pattern.compile(",\\s*(?=(?i:mongodb(?:\\+srv)?)://)");
+    /** A comma followed by any {@code scheme://} starts a new node (other schemes are then rejected by name). */
+    private static final Pattern NODE_SEPARATOR = Pattern.compile(",\\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)");
 
     private MongoUris() {
     }
@@ -59,7 +60,8 @@ final class MongoUris {
                 throw invalid("MongoDB node '" + BackendSpec.maskSecrets(node) + "' is listed twice in '"
                         + BackendSpec.maskSecrets(uri) + "'; list each independent node once");
             }
-            nodes.add(connectionString(node));
+            // The driver accepts only a lower-case scheme.
+            nodes.add(connectionString(scheme + node.substring(scheme.length())));
         }
         return List.copyOf(nodes);
     }

@@ -20,10 +20,20 @@ final class InProcessMongo implements AutoCloseable {
     private final MongoServer server;
     private final InetSocketAddress address;
 
+    /** Starts a server on a free loopback port. */
     InProcessMongo() {
+        this(0);
+    }
+
+    private InProcessMongo(int port) {
         server = new MongoServer(new MemoryBackend());
-        server.bind("127.0.0.1", 0);
+        server.bind("127.0.0.1", port);
         address = server.getLocalAddress();
+    }
+
+    /** Starts a fresh (empty) server on a given port, for restart tests. */
+    static InProcessMongo onPort(int port) {
+        return new InProcessMongo(port);
     }
 
     /** {@code mongodb://127.0.0.1:<port>}. */

@@ -12,6 +12,7 @@ import io.sergeant.core.Sergeant;
 import io.sergeant.core.config.WorkerConfigProperties;
 import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
+import io.sergeant.spi.backend.BackendSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -152,8 +154,8 @@ final class DemoCommand implements Callable<Integer> {
             broker.purgeDeadLetters(DemoWorker.QUEUE);
             out.println("sergeant demo: " + Formats.count(tasks) + " tasks, " + workers + " worker process"
                     + (workers == 1 ? "" : "es") + " x " + threads + " thread" + (threads == 1 ? "" : "s") + ", batches of "
-                    + batch + ", " + config.delivery().mode().toString().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-                    + ", backend " + io.sergeant.spi.backend.BackendSpec.maskSecrets(uri));
+                    + batch + ", " + config.delivery().mode().toString().toLowerCase(Locale.ROOT).replace('_', '-')
+                    + ", backend " + BackendSpec.maskSecrets(uri));
             out.flush();
             Supervisor supervisor = new Supervisor(new SupervisorConfig(DemoWorker.class.getName(), workers, null, null,
                     jvmOptions, List.of(), overrides, Duration.ofSeconds(10), null));

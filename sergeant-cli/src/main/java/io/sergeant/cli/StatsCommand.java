@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code sergeant stats}: a table of ready, delayed, in-flight and dead-lettered tasks per queue. */
@@ -33,7 +34,7 @@ final class StatsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int width = Math.max("QUEUE".length(), queues.stream().mapToInt(String::length).max().orElse(0));
         String format = "%-" + width + "s  %12s  %12s  %12s  %12s%n";
-        try (Broker broker = configOptions.openBroker(queues.get(0), java.util.Map.of())) {
+        try (Broker broker = configOptions.openBroker(queues.get(0), Map.of())) {
             List<QueueStats> stats = new ArrayList<>();
             for (String queue : queues) {
                 stats.add(broker.stats(queue));

@@ -1,6 +1,7 @@
 package io.sergeant.backend.mongo;
 
 import com.mongodb.ConnectionString;
+import com.mongodb.MongoTimeoutException;
 import io.sergeant.api.DeadLetter;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
@@ -48,11 +49,17 @@ import java.util.zip.CRC32;
  * made by the client and increase within one producer process; between producer processes they
  * order by second only, so two producers' tasks pushed in the same second have no defined order.
  *
+ * <p><b>A node down.</b> A push skips a node that cannot be selected (nothing was sent to it) and
+ * goes to the next; a pop returns what the other nodes gave and throws only when it got nothing and a
+ * node failed; counts, settles and keys need their node and throw.
+ *
  * <p>Thread safe; every method blocks until the server answered and throws {@link SergeantException}
  * ({@code BACKEND_UNAVAILABLE}, {@code BACKEND_REFUSED}, {@code PAYLOAD_TOO_LARGE}) on failure. The
  * driver reconnects by itself. Null arguments throw {@link NullPointerException}.
  */
 public final class MongoBackend implements Backend {
+
+    private static final System.Logger LOG = System.getLogger(MongoBackend.class.getName());
 
     private final List<MongoNode> nodes;
     private final List<TaskStore> tasks;
@@ -123,11 +130,32 @@ public final class MongoBackend implements Backend {
         double value = consumableFrom != null
                 ? consumableFrom.toEpochMilli() / 1000.0
                 : priority == Priority.HIGH ? MongoLayout.HIGH : MongoLayout.NORMAL;
-        int node = nextNode();
-        call(node, "push " + items.size() + " task(s) to queue '" + queue + "'", () -> {
-            tasks.get(node).insert(queue, items, value);
-            return null;
-        });
+        SergeantException unreachable = null;
+        for (int tried = 0; tried < nodes.size(); tried++) {
+            int node = nextNode();
+            try {
+                call(node, "push " + items.size() + " task(s) to queue '" + queue + "'", () -> {
+                    tasks.get(node).insert(queue, items, value);
+                    return null;
+                });
+                return;
+            } catch (SergeantException e) {
+                // Only a node that could not even be selected is skipped: nothing was sent to it, so
+                // pushing to the next independent node cannot duplicate. Any other failure is final.
+                if (!(e.getCause() instanceof MongoTimeoutException)) {
+                    throw e;
+                }
+                if (unreachable != null) {
+                    e.addSuppressed(unreachable);
+                }
+                unreachable = e;
+                if (nodes.size() > 1) {
+                    LOG.log(System.Logger.Level.WARNING, "mongodb node {0} is unreachable; pushing to the next node",
+                            nodes.get(node).maskedUri());
+                }
+            }
+        }
+        throw unreachable;
     }
 
     @Override
@@ -138,10 +166,23 @@ public final class MongoBackend implements Backend {
             throw new IllegalArgumentException("max must not be negative: " + max);
         }
         List<Delivery> out = new ArrayList<>();
+        SergeantException failure = null;
         for (int visited = 0; visited < nodes.size() && out.size() < max; visited++) {
             int node = nextNode();
             int want = max - out.size();
-            out.addAll(call(node, "pop from queue '" + queue + "'", () -> tasks.get(node).pop(queue, want, options)));
+            try {
+                out.addAll(call(node, "pop from queue '" + queue + "'", () -> tasks.get(node).pop(queue, want, options)));
+            } catch (SergeantException e) {
+                // Tasks already taken from other nodes must still be handed out (at-most-once deleted them).
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                failure = e;
+                LOG.log(System.Logger.Level.WARNING, "{0}; the other nodes are still asked", e.getMessage());
+            }
+        }
+        if (out.isEmpty() && failure != null) {
+            throw failure;
         }
         return out;
     }

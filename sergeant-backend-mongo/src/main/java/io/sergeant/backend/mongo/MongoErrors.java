@@ -1,6 +1,7 @@
 package io.sergeant.backend.mongo;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoClientException;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
@@ -95,6 +96,10 @@ final class MongoErrors {
         if (e instanceof MongoSocketException || e instanceof MongoNotPrimaryException
                 || e instanceof MongoNodeIsRecoveringException || e instanceof MongoExecutionTimeoutException
                 || e instanceof MongoWriteConcernException) {
+            return true;
+        }
+        if (e instanceof MongoBulkWriteException bulk && bulk.getWriteConcernError() != null
+                && bulk.getWriteErrors().isEmpty()) {
             return true;
         }
         if (e instanceof MongoException mongo

@@ -3,7 +3,9 @@ package io.sergeant.backend.mongo;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
+import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.SettleResult;
@@ -21,6 +23,7 @@ import java.util.UUID;
 import java.util.zip.CRC32;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Two independent in-process nodes: Python's placement of keys and locks, round-robin pushes, fan-in pops. */
 class TwoNodeMongoBackendTest {
@@ -85,6 +88,47 @@ class TwoNodeMongoBackendTest {
             assertThat(backend.extend(queue, receipts(popped), Duration.ofSeconds(60))).isEqualTo(SettleResult.all(6));
             assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(6));
             assertThat(backend.length(queue, true)).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("with one node down, pushes go to the other node and pops return what the other node has")
+    void oneNodeDown() {
+        String queue = "q-" + UUID.randomUUID();
+        InProcessMongo doomed = new InProcessMongo();
+        String uri = first.uri() + "/?serverSelectionTimeoutMS=300," + doomed.uri() + "/?serverSelectionTimeoutMS=300";
+        try (MongoBackend backend = MongoBackend.connect(uri, "sergeant", Clock.systemUTC())) {
+            doomed.close();
+            for (int i = 0; i < 4; i++) {
+                pushRetryingOnce(backend, queue, "t" + i);
+            }
+            assertThat(count(0, "task_queue", Filters.eq("queue_name", queue))).isEqualTo(4);
+            List<Delivery> popped = new ArrayList<>();
+            for (int round = 0; round < 4 && popped.size() < 4; round++) {
+                popped.addAll(backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE));
+            }
+            assertThat(popped).hasSize(4);
+            assertThatThrownBy(() -> backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE))
+                    .as("nothing left and a node failed")
+                    .isInstanceOfSatisfying(SergeantException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE));
+        } finally {
+            doomed.close();
+        }
+    }
+
+    /**
+     * The first write on a pooled connection to a dead server fails with a socket error (the driver
+     * cannot know whether it arrived, so the backend does not re-route it); the caller retries, and
+     * from then on the dead node cannot be selected and is skipped.
+     */
+    private static void pushRetryingOnce(MongoBackend backend, String queue, String text) {
+        byte[] item = text.getBytes(StandardCharsets.UTF_8);
+        try {
+            backend.push(queue, List.of(item), Priority.NORMAL, null);
+        } catch (SergeantException e) {
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            backend.push(queue, List.of(item), Priority.NORMAL, null);
         }
     }
 

@@ -59,26 +59,6 @@ public record RunSummary(Instant startTime, Instant endTime, double totalWallSec
 
     private static StringBuilder field(StringBuilder json, String name, String value) {
         json.append('"').append(name).append("\":");
-        if (value == null) {
-            return json.append("null");
-        }
-        json.append('"');
-        for (char c : value.toCharArray()) {
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        return json.append('"');
+        return JsonText.quote(json, value);
     }
 }

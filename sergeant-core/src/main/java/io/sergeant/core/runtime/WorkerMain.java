@@ -108,7 +108,7 @@ public final class WorkerMain {
     private static void writeFailure(Path summaryFile, Throwable error, ExitCode code) {
         StringWriter trace = new StringWriter();
         error.printStackTrace(new PrintWriter(trace));
-        String json = "{\"exception\":" + quote(error.toString()) + ",\"stacktrace\":" + quote(trace.toString())
+        String json = "{\"exception\":" + JsonText.quote(error.toString()) + ",\"stacktrace\":" + JsonText.quote(trace.toString())
                 + ",\"return_code\":" + code.code() + "}";
         write(summaryFile, json);
     }
@@ -122,27 +122,6 @@ public final class WorkerMain {
         } catch (IOException e) {
             log.error("could not write the run summary to {}: {}", summaryFile, e.toString());
         }
-    }
-
-    private static String quote(String text) {
-        StringBuilder json = new StringBuilder(text.length() + 2).append('"');
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        return json.append('"').toString();
     }
 
     private static String value(String[] args, int index, String flag) {

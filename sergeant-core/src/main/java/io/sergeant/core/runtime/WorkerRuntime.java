@@ -297,15 +297,17 @@ public final class WorkerRuntime implements AutoCloseable {
         for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
             receipts.add(receipt);
         }
+        // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
+        keeper.settled(receipts);
         try {
             SettleResult result = backend.ack(config.name(), receipts);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", config.name()).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
             }
-            keeper.settled(receipts);
         } catch (RuntimeException e) {
             // The leases stay held and extended; the next flush tries again.
+            keeper.hold(receipts);
             settledReceipts.addAll(receipts);
             log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
         }

@@ -1,0 +1,38 @@
+package io.sergeant.core.runtime;
+
+/** JSON string quoting for the run summary and failure reports; stateless. */
+final class JsonText {
+
+    private JsonText() {
+    }
+
+    /** Appends {@code value} as a JSON string literal, or {@code null}. */
+    static StringBuilder quote(StringBuilder json, String value) {
+        if (value == null) {
+            return json.append("null");
+        }
+        json.append('"');
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        return json.append('"');
+    }
+
+    /** {@code value} as a JSON string literal. */
+    static String quote(String value) {
+        return quote(new StringBuilder(value == null ? 4 : value.length() + 2), value).toString();
+    }
+}

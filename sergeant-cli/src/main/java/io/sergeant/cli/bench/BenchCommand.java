@@ -226,7 +226,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void writeReport(String table, List<String> notes, boolean passed) throws IOException {
         StringBuilder report = new StringBuilder();
-        report.append("Command: `sergeant bench ").append(String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+        // The parse result's original arguments start with the subcommand's name.
+        report.append("Command: `sergeant ").append(String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                 .append("`\n\n");
         report.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
                 .append(memory()).append(", Java ").append(System.getProperty("java.vm.name")).append(' ')

@@ -60,7 +60,7 @@ class BenchCommandTest {
                 .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms"));
         assertThat(run.out()).contains("all delivery checks passed");
         assertThat(run.err()).contains("raw limit: sqlite-jdbc").contains("executed");
-        assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench");
+        assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench --backend sqlite:").doesNotContain("bench bench");
     }
 
     @Test

@@ -1,0 +1,322 @@
+package io.sergeant.it.reliability;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.supervisor.Supervisor;
+import io.sergeant.core.supervisor.SupervisorConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One fault-injection run: a history directory, supervisors of {@link HistoryWorker} JVMs on a backend,
+ * producers, a killer thread, and the final check. Everything it starts is stopped by {@link #close()}
+ * (supervisors gracefully, then any leftover process by pid). Not thread safe: one test drives it.
+ */
+final class FaultRun implements AutoCloseable {
+
+    /** JVM options of the worker JVMs: quick start, small heap, quiet logs. */
+    static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+            "-Xshare:auto", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    /** The process executor's child JVM options. */
+    static final String CHILD_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+
+    private final Path dir;
+    private final Path history;
+    private final String backend;
+    private final HistoryLog testLog;
+    private final Random random;
+    private final List<Running> supervisors = new ArrayList<>();
+    private final List<Producer> producers = new ArrayList<>();
+    private final List<Broker> brokers = new ArrayList<>();
+    private final List<Thread> killers = new ArrayList<>();
+    private volatile boolean stopKilling;
+
+    private record Running(Supervisor supervisor, CompletableFuture<Integer> exit) {
+    }
+
+    FaultRun(Path dir, String backend, long seed) {
+        this.dir = Objects.requireNonNull(dir, "dir is null");
+        this.history = dir.resolve("history");
+        this.backend = Objects.requireNonNull(backend, "backend is null");
+        this.testLog = HistoryLog.open(history, "test");
+        this.random = new Random(seed);
+    }
+
+    Path history() {
+        return history;
+    }
+
+    String backend() {
+        return backend;
+    }
+
+    HistoryLog testLog() {
+        return testLog;
+    }
+
+    /** A broker on the run's backend (closed with the run). */
+    DefaultBroker broker(DeliveryMode mode) {
+        Sergeant sergeant = Sergeant.create();
+        var config = sergeant.validate(HistoryWorker.baseConfig().backend(backend).delivery(mode).build());
+        DefaultBroker broker = sergeant.openBroker(config, sergeant.pluginContext(config));
+        brokers.add(broker);
+        return broker;
+    }
+
+    /** The worker JVM options with the history directory. */
+    List<String> workerJvm(String... extra) {
+        List<String> options = new ArrayList<>(WORKER_JVM);
+        options.add("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history);
+        options.addAll(List.of(extra));
+        return options;
+    }
+
+    /** A supervisor builder for {@link HistoryWorker} on this backend with these overrides. */
+    SupervisorConfig.Builder supervisorConfig(int workers, Map<String, String> overrides) {
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.put("backend", backend);
+        return SupervisorConfig.builder(HistoryWorker.class.getName(), workers).workerJvmOptions(workerJvm())
+                .configOverrides(all).gracePeriod(Duration.ofSeconds(15));
+    }
+
+    /** Starts a supervisor on a thread of its own. */
+    Supervisor startSupervisor(SupervisorConfig config) {
+        Supervisor supervisor = new Supervisor(config);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                exit.complete(supervisor.run());
+            } catch (RuntimeException | Error e) {
+                exit.completeExceptionally(e);
+            }
+        }, "supervisor-under-test");
+        thread.setDaemon(true);
+        thread.start();
+        supervisors.add(new Running(supervisor, exit));
+        return supervisor;
+    }
+
+    /** Starts a producer in this JVM. */
+    Producer startProducer(Broker broker, Producer.Plan plan) {
+        Producer producer = new Producer(broker, testLog, plan, random.nextLong()).start();
+        producers.add(producer);
+        return producer;
+    }
+
+    /**
+     * Starts a thread that SIGKILLs one random worker of the supervisor (with its descendants) every
+     * {@code every}, choosing among workers alive for at least {@code minAge}, until {@code until} says
+     * stop or {@link #stopKilling()}.
+     */
+    void startKiller(Supervisor supervisor, Duration every, Duration minAge, BooleanSupplier until) {
+        Map<Long, Long> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread killer = new Thread(() -> {
+            long next = System.nanoTime() + every.toNanos();
+            while (!stopKilling && !until.getAsBoolean()) {
+                long now = System.nanoTime();
+                supervisor.workerPids().forEach(pid -> firstSeen.putIfAbsent(pid, now));
+                if (now - next >= 0) {
+                    List<Long> candidates = supervisor.workerPids().stream()
+                            .filter(pid -> now - firstSeen.getOrDefault(pid, now) >= minAge.toNanos()).toList();
+                    if (!candidates.isEmpty()) {
+                        kill(candidates.get(random.nextInt(candidates.size())));
+                        next = now + every.toNanos();
+                    }
+                }
+                sleep(50);
+            }
+        }, "killer");
+        killer.setDaemon(true);
+        killer.start();
+        killers.add(killer);
+    }
+
+    /** Stops every killer thread. */
+    void stopKilling() {
+        stopKilling = true;
+        for (Thread killer : killers) {
+            try {
+                killer.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Records the kill and SIGKILLs the process and every descendant it has now. */
+    void kill(long pid) {
+        ProcessHandle.of(pid).ifPresent(handle -> {
+            List<ProcessHandle> descendants = handle.descendants().toList();
+            testLog.killed(pid);
+            handle.destroyForcibly();
+            descendants.forEach(ProcessHandle::destroyForcibly);
+        });
+    }
+
+    /** Waits until every id has completed at least once; returns whether it happened in time. */
+    boolean awaitCompleted(Set<String> ids, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            if (completedIds().containsAll(ids)) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            sleep(250);
+        }
+    }
+
+    /** Waits until no new completion appeared for {@code quiet}, at most {@code bound}. */
+    void awaitQuiet(Duration quiet, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        int last = -1;
+        long lastChange = System.nanoTime();
+        while (System.nanoTime() - deadline < 0) {
+            int now = History.read(history).records().size();
+            if (now != last) {
+                last = now;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > quiet.toNanos()) {
+                return;
+            }
+            sleep(250);
+        }
+    }
+
+    /**
+     * Waits until the queue has nothing ready, delayed or in flight (leases of killed workers reaped and
+     * run again, acks flushed) and the history stopped growing for a second; returns whether it did.
+     */
+    boolean awaitSettled(io.sergeant.api.Broker broker, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            QueueStats stats = stats(broker);
+            if (stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0) {
+                int before = History.read(history).records().size();
+                sleep(1_000);
+                if (History.read(history).records().size() == before && stats(broker).inFlight() == 0) {
+                    return true;
+                }
+                continue;
+            }
+            sleep(200);
+        }
+        return false;
+    }
+
+    /** The ids completed so far. */
+    Set<String> completedIds() {
+        Set<String> ids = new HashSet<>();
+        for (HistoryRecord record : History.read(history).records()) {
+            if (record.kind() == HistoryRecord.Kind.COMPLETED) {
+                ids.add(record.id());
+            }
+        }
+        return ids;
+    }
+
+    /** Stops every supervisor gracefully (as SIGTERM does) and returns their exit codes. */
+    List<Integer> stopSupervisors() {
+        stopKilling();
+        List<Integer> codes = new ArrayList<>();
+        for (Running running : supervisors) {
+            running.supervisor().requestStop();
+        }
+        for (Running running : supervisors) {
+            try {
+                codes.add(running.exit().get(60, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                throw new IllegalStateException("a supervisor did not stop within 60 s: " + e, e);
+            }
+        }
+        supervisors.clear();
+        return codes;
+    }
+
+    /** Ids of the dead letters of the queue, decoded with the broker's encoder. */
+    static Set<String> deadLetterIds(DefaultBroker broker) {
+        Set<String> ids = new HashSet<>();
+        for (DeadLetter letter : broker.deadLetters(HistoryWorker.QUEUE, 10_000)) {
+            Task task = broker.encoder().decode(letter.payload());
+            ids.add(String.valueOf(task.kwargs().get("id")));
+        }
+        return ids;
+    }
+
+    /** The queue's sizes. */
+    static QueueStats stats(Broker broker) {
+        return broker.stats(HistoryWorker.QUEUE);
+    }
+
+    /** Checks the history. */
+    HistoryReport check(Set<String> deadLettered) {
+        return new HistoryChecker().check(History.read(history), deadLettered);
+    }
+
+    /** Prints a run's figures and appends them to {@code target/reliability-figures.txt}. */
+    static void figures(String name, String line) {
+        String text = String.format("%s %s: %s%n", java.time.Instant.now(), name, line);
+        System.out.print("[reliability] " + text);
+        try {
+            Path file = Path.of("target", "reliability-figures.txt");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopKilling = true;
+        producers.forEach(Producer::close);
+        for (Running running : supervisors) {
+            running.supervisor().requestStop();
+        }
+        for (Running running : supervisors) {
+            List<Long> pids = running.supervisor().workerPids();
+            try {
+                running.exit().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(handle -> {
+                    handle.descendants().forEach(ProcessHandle::destroyForcibly);
+                    handle.destroyForcibly();
+                }));
+            }
+        }
+        brokers.forEach(Broker::close);
+        testLog.close();
+    }
+}

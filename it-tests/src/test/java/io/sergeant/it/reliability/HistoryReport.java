@@ -1,0 +1,132 @@
+package io.sergeant.it.reliability;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What {@link HistoryChecker} found in a history. Immutable; see the checker for the definitions.
+ *
+ * @param files                    history files read
+ * @param tornLines                files whose last line was torn by a kill
+ * @param attempted                distinct task ids a producer tried to push
+ * @param pushed                   distinct task ids whose push was acknowledged
+ * @param completed                distinct task ids completed at least once
+ * @param lost                     pushed, never completed, not dead-lettered
+ * @param duplicated               completed more than once, with the number of completions
+ * @param unexpected               executed, never attempted
+ * @param unacknowledgedDelivered  attempted without acknowledgement, yet executed
+ * @param kills                    processes killed by the test
+ * @param touchedByKills           tasks with a record of a killed process
+ * @param duplicatesOutsideKills   duplicated tasks that no killed process touched
+ * @param redeliveries             one per (task, killed process) that had started it and not finished it
+ *                                 there, or whose completion there was not acknowledged
+ * @param earlyRuns                starts before a delayed task's due time
+ * @param startCounts              how many deliveries started, per task id
+ */
+public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
+                            Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
+                            int kills, Set<String> touchedByKills, Set<String> duplicatesOutsideKills,
+                            List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts) {
+
+    /** Copies the collections. */
+    public HistoryReport {
+        lost = Set.copyOf(lost);
+        duplicated = Map.copyOf(duplicated);
+        unexpected = Set.copyOf(unexpected);
+        unacknowledgedDelivered = Set.copyOf(unacknowledgedDelivered);
+        touchedByKills = Set.copyOf(touchedByKills);
+        duplicatesOutsideKills = Set.copyOf(duplicatesOutsideKills);
+        redeliveries = List.copyOf(redeliveries);
+        earlyRuns = List.copyOf(earlyRuns);
+        startCounts = Map.copyOf(startCounts);
+    }
+
+    /**
+     * A task a killed process held, and when it ran again.
+     *
+     * @param id              the task
+     * @param killedPid       the killed process (the worker)
+     * @param killedAtMillis  when it was killed
+     * @param rerunAtMillis   when the task started again elsewhere, or -1 if it never did
+     */
+    public record Redelivery(String id, long killedPid, long killedAtMillis, long rerunAtMillis) {
+
+        /** Checks the id. */
+        public Redelivery {
+            Objects.requireNonNull(id, "id is null");
+        }
+
+        /** Whether the task ran again. */
+        public boolean rerun() {
+            return rerunAtMillis >= 0;
+        }
+
+        /** Milliseconds from the kill to the re-run; -1 if it never ran again. */
+        public long delayMillis() {
+            return rerun() ? rerunAtMillis - killedAtMillis : -1;
+        }
+    }
+
+    /**
+     * A delayed task that started before its due time.
+     *
+     * @param id            the task
+     * @param dueMillis     when it was due
+     * @param startedMillis when it started
+     */
+    public record EarlyRun(String id, long dueMillis, long startedMillis) {
+
+        /** Checks the id. */
+        public EarlyRun {
+            Objects.requireNonNull(id, "id is null");
+        }
+    }
+
+    /** The number of duplicate completions beyond the first, summed over tasks. */
+    public int extraCompletions() {
+        return duplicated.values().stream().mapToInt(count -> count - 1).sum();
+    }
+
+    /** Redeliveries that happened (the task ran again after the kill). */
+    public List<Redelivery> rerunRedeliveries() {
+        return redeliveries.stream().filter(Redelivery::rerun).toList();
+    }
+
+    /** The largest redelivery delay in milliseconds, or -1 without re-runs. */
+    public long maxRedeliveryMillis() {
+        return rerunRedeliveries().stream().mapToLong(Redelivery::delayMillis).max().orElse(-1);
+    }
+
+    /** A percentile (0 to 100) of the redelivery delays in milliseconds, or -1 without re-runs. */
+    public long redeliveryPercentileMillis(double percentile) {
+        long[] delays = rerunRedeliveries().stream().mapToLong(Redelivery::delayMillis).sorted().toArray();
+        if (delays.length == 0) {
+            return -1;
+        }
+        int index = (int) Math.ceil(percentile / 100.0 * delays.length) - 1;
+        return delays[Math.max(0, Math.min(delays.length - 1, index))];
+    }
+
+    /** One line of figures, for logs and docs/guarantees.md. */
+    public String figures() {
+        return String.format(Locale.ROOT,
+                "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) unexpected=%d"
+                        + " unacked-but-delivered=%d kills=%d touched-by-kills=%d redelivered=%d (never re-run %d)"
+                        + " redelivery-ms p50=%d max=%d early-runs=%d torn-lines=%d files=%d",
+                pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
+                unexpected.size(), unacknowledgedDelivered.size(), kills, touchedByKills.size(),
+                rerunRedeliveries().size(), redeliveries.size() - rerunRedeliveries().size(),
+                redeliveryPercentileMillis(50), maxRedeliveryMillis(), earlyRuns.size(), tornLines, files);
+    }
+
+    @Override
+    public String toString() {
+        return figures() + (lost.isEmpty() ? "" : "\n  lost (first 20): " + lost.stream().sorted().limit(20).toList())
+                + (duplicatesOutsideKills.isEmpty() ? "" : "\n  duplicates outside kills: " + duplicatesOutsideKills)
+                + (unexpected.isEmpty() ? "" : "\n  unexpected: " + unexpected)
+                + (earlyRuns.isEmpty() ? "" : "\n  early runs: " + earlyRuns);
+    }
+}

@@ -2,7 +2,10 @@ package io.sergeant.spi.execution;
 
 import io.sergeant.api.Task;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Runs tasks concurrently, up to {@link #concurrency()} at once, each through the context's
@@ -19,6 +22,22 @@ public interface TaskExecutor extends AutoCloseable {
      * at most {@link #concurrency()} tasks outstanding; more may block or be rejected.
      */
     CompletableFuture<TaskResult> submit(Task task);
+
+    /**
+     * Runs a whole batch, at most {@link #concurrency()} tasks at once, in list order as far as
+     * concurrency allows. Before starting each task it asks {@code keepGoing}; once that is false no
+     * further task of the batch starts. {@code onResult} receives each ended task's result and its
+     * index in {@code tasks}, on the thread that ran it (or completed it), as soon as it ended; it must
+     * be quick and thread safe. The returned future completes when every started task has been
+     * reported (a stuck task of the thread executor may keep it from ever completing); tasks never
+     * reported were not started. While a batch runs, the caller submits nothing else.
+     *
+     * <p>The default keeps {@link #concurrency()} tasks submitted through {@link #submit}; executors
+     * override it to hand a batch to their threads with one wake-up per thread instead of one per task.
+     */
+    default CompletableFuture<Void> runBatch(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+        return new BatchDriver(this, tasks, keepGoing, onResult).start();
+    }
 
     /**
      * Whether the executor can no longer guarantee a healthy process (a thread ignored its interrupt

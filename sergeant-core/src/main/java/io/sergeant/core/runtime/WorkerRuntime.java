@@ -32,9 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -64,7 +62,8 @@ public final class WorkerRuntime implements AutoCloseable {
     private final Worker worker;
     private final Backend backend;
     private final List<String> workerArguments;
-    private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
+    private final AtomicLong[] outcomeCounts = newCounters();
+    private final AtomicLong deadLettered = new AtomicLong();
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
     private volatile boolean stopSignal;
@@ -149,30 +148,34 @@ public final class WorkerRuntime implements AutoCloseable {
                 worker.getClass().getName(), workerArguments, assembly.pluginContext);
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
-        int concurrency = config.executor().concurrency();
-        Semaphore slots = new Semaphore(concurrency);
         try (killer;
              TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
              LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
+            RunningBatch running = RunningBatch.NONE;
             try {
-                loop(executor, options, slots, keeper);
+                running = loop(executor, options, keeper);
             } finally {
-                awaitIdle(executor, slots, concurrency);
+                finish(running, executor, keeper);
                 flushAcks(keeper);
             }
         }
     }
 
-    private void loop(TaskExecutor executor, DeliveryOptions options, Semaphore slots, LeaseKeeper keeper) {
+    /**
+     * Pops the next batch while the previous one runs, so backend round trips overlap execution; a
+     * batch goes to the executor whole ({@link TaskExecutor#runBatch}). Returns the batch still running.
+     */
+    private RunningBatch loop(TaskExecutor executor, DeliveryOptions options, LeaseKeeper keeper) {
         boolean runForever = config.maxTasksPerRun() == 0;
         int tasksLeft = config.maxTasksPerRun();
         int timeWithNoTasks = 0;
+        RunningBatch running = RunningBatch.NONE;
         while (!shouldEnd(executor)) {
             flushAcks(keeper);
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             if (wanted <= 0) {
-                return;
+                return running;
             }
             List<Delivery> deliveries;
             try {
@@ -182,6 +185,11 @@ public final class WorkerRuntime implements AutoCloseable {
                 deliveries = List.of();
             }
             if (deliveries.isEmpty()) {
+                if (!running.isDone()) {
+                    // Busy, not starving: wait for the running batch, then poll again at once.
+                    awaitBatch(running, executor);
+                    continue;
+                }
                 sleepUnlessStopped(config.pollInterval());
                 timeWithNoTasks++;
                 starve(timeWithNoTasks);
@@ -192,53 +200,85 @@ public final class WorkerRuntime implements AutoCloseable {
             if (keeper != null) {
                 keeper.hold(receipts(deliveries));
             }
-            for (int index = 0; index < deliveries.size(); index++) {
-                // Take the slot first: the task that just finished may have asked to stop or respawn.
-                slots.acquireUninterruptibly();
-                if (shouldEnd(executor)) {
-                    slots.release();
-                    handBack(deliveries.subList(index, deliveries.size()), keeper);
-                    return;
+            List<Delivery> runnable = new ArrayList<>(deliveries.size());
+            List<Task> tasks = new ArrayList<>(deliveries.size());
+            for (Delivery delivery : deliveries) {
+                try {
+                    tasks.add(assembly.broker.encoder().decode(delivery.payload()));
+                    runnable.add(delivery);
+                } catch (SergeantException e) {
+                    deadLetter(delivery, "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
                 }
-                submit(executor, deliveries.get(index), slots, keeper);
             }
+            if (!awaitBatch(running, executor)) {
+                // The stuck batch's unsettled tasks come back when their leases expire.
+                handBack(runnable, keeper);
+                return RunningBatch.NONE;
+            }
+            handBack(running.unstarted(), keeper);
+            if (shouldEnd(executor)) {
+                handBack(runnable, keeper);
+                return RunningBatch.NONE;
+            }
+            running = start(executor, runnable, tasks, keeper);
         }
+        return running;
     }
 
-    /** Runs one delivery; the caller holds a slot, which is released when the task settles. */
-    private void submit(TaskExecutor executor, Delivery delivery, Semaphore slots, LeaseKeeper keeper) {
-        Task task;
-        try {
-            task = assembly.broker.encoder().decode(delivery.payload());
-        } catch (SergeantException e) {
-            slots.release();
-            deadLetter(delivery, "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
-            return;
+    private RunningBatch start(TaskExecutor executor, List<Delivery> deliveries, List<Task> tasks, LeaseKeeper keeper) {
+        if (tasks.isEmpty()) {
+            return RunningBatch.NONE;
         }
-        java.util.concurrent.CompletableFuture<TaskResult> future;
+        boolean[] reported = new boolean[tasks.size()];
         try {
-            future = executor.submit(task);
+            java.util.concurrent.CompletableFuture<Void> future = executor.runBatch(tasks, () -> !shouldEnd(executor),
+                    (result, index) -> {
+                        reported[index] = true;
+                        settle(deliveries.get(index), result);
+                    });
+            return new RunningBatch(future, deliveries, reported);
         } catch (RuntimeException e) {
-            slots.release();
-            log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
-            handBack(List.of(delivery), keeper);
-            return;
+            log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
+            handBack(deliveries, keeper);
+            return RunningBatch.NONE;
         }
-        future.whenComplete((result, error) -> {
-            try {
-                settle(delivery, result, error);
-            } finally {
-                slots.release();
-            }
-        });
     }
 
-    private void settle(Delivery delivery, TaskResult result, Throwable error) {
-        Outcome outcome = result != null ? result.outcome() : Outcome.FAILURE;
-        if (error != null) {
-            log.atError().addKeyValue("queue", config.name()).log("the executor failed a task: {}", error.toString());
+    /** Waits for the running batch; false when it is abandoned because its tasks ignore their interrupt. */
+    private boolean awaitBatch(RunningBatch running, TaskExecutor executor) {
+        long stuckSince = 0;
+        while (true) {
+            try {
+                running.future().get(100, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (executor.respawnRequested()) {
+                    stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
+                    if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
+                        log.atError().addKeyValue("queue", config.name())
+                                .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
+                        return false;
+                    }
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.atError().addKeyValue("queue", config.name()).log("a batch failed: {}", e.getCause().toString());
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
-        outcomes.computeIfAbsent(outcome.name().toLowerCase(java.util.Locale.ROOT), key -> new AtomicLong()).incrementAndGet();
+    }
+
+    private void finish(RunningBatch running, TaskExecutor executor, LeaseKeeper keeper) {
+        if (awaitBatch(running, executor)) {
+            handBack(running.unstarted(), keeper);
+        }
+    }
+
+    private void settle(Delivery delivery, TaskResult result) {
+        Outcome outcome = result.outcome();
+        outcomeCounts[outcome.ordinal()].incrementAndGet();
         if (outcome == Outcome.STOP) {
             stopSignal = true;
         } else if (outcome == Outcome.RESPAWN) {
@@ -257,7 +297,7 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private void deadLetter(Delivery delivery, String reason, LeaseKeeper keeper) {
         log.atError().addKeyValue("queue", config.name()).log("moving a task to the dead letters: {}", reason);
-        outcomes.computeIfAbsent("dead_lettered", key -> new AtomicLong()).incrementAndGet();
+        deadLettered.incrementAndGet();
         try {
             backend.deadLetter(config.name(), delivery, reason);
         } catch (RuntimeException e) {
@@ -275,8 +315,8 @@ public final class WorkerRuntime implements AutoCloseable {
         try {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
-                backend.release(config.name(), receipts);
                 keeper.settled(receipts);
+                backend.release(config.name(), receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));
@@ -310,29 +350,6 @@ public final class WorkerRuntime implements AutoCloseable {
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
             log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
-        }
-    }
-
-    private void awaitIdle(TaskExecutor executor, Semaphore slots, int concurrency) {
-        long stuckSince = 0;
-        while (true) {
-            try {
-                if (slots.tryAcquire(concurrency, 100, TimeUnit.MILLISECONDS)) {
-                    slots.release(concurrency);
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (executor.respawnRequested()) {
-                stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
-                if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
-                    log.atError().addKeyValue("queue", config.name())
-                            .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
-                    return;
-                }
-            }
         }
     }
 
@@ -389,13 +406,50 @@ public final class WorkerRuntime implements AutoCloseable {
             exitCode = ExitCode.WORKER_EXITED_NORMALLY;
         }
         Map<String, Long> counts = new java.util.TreeMap<>();
-        outcomes.forEach((key, value) -> counts.put(key, value.get()));
+        for (Outcome outcome : Outcome.values()) {
+            long count = outcomeCounts[outcome.ordinal()].get();
+            if (count > 0) {
+                counts.put(outcome.name().toLowerCase(java.util.Locale.ROOT), count);
+            }
+        }
+        if (deadLettered.get() > 0) {
+            counts.put("dead_lettered", deadLettered.get());
+        }
         RunSummary summary = new RunSummary(start, Instant.now(), wall, cpu, initializeException, executorException,
                 finalizeException, respawnSignal && !stop, stop, counts, exitCode.code());
         if (config.logging().summary()) {
             log.atInfo().addKeyValue("queue", config.name()).log("worker summary: {}", summary.toJson());
         }
         return summary;
+    }
+
+    private static AtomicLong[] newCounters() {
+        AtomicLong[] counters = new AtomicLong[Outcome.values().length];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = new AtomicLong();
+        }
+        return counters;
+    }
+
+    /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
+    private record RunningBatch(java.util.concurrent.CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
+
+        static final RunningBatch NONE = new RunningBatch(java.util.concurrent.CompletableFuture.completedFuture(null), List.of(), new boolean[0]);
+
+        boolean isDone() {
+            return future.isDone();
+        }
+
+        /** The deliveries whose tasks never started; valid once the future completed. */
+        List<Delivery> unstarted() {
+            List<Delivery> rest = new ArrayList<>();
+            for (int i = 0; i < reported.length; i++) {
+                if (!reported[i]) {
+                    rest.add(deliveries.get(i));
+                }
+            }
+            return rest;
+        }
     }
 
     private static List<Receipt> receipts(List<Delivery> deliveries) {

@@ -10,6 +10,7 @@ import io.sergeant.spi.execution.TaskRunner;
 import io.sergeant.spi.execution.Watch;
 
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +20,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Runs tasks on a fixed pool of daemon threads, each under a watch of the killer.
@@ -142,6 +145,83 @@ final class ThreadExecutor implements TaskExecutor {
     }
 
     private void execute(Task task, CompletableFuture<TaskResult> future) {
+        TaskResult result = runOne(task);
+        synchronized (lock) {
+            outstanding--;
+            lock.notifyAll();
+        }
+        future.complete(result);
+    }
+
+    /**
+     * Hands a batch to {@code min(concurrency, size)} pool threads at once; each pulls the next task
+     * index until the batch is exhausted or {@code keepGoing} turns false, so a batch costs one
+     * wake-up per thread instead of one per task. Each thread counts as one outstanding task.
+     *
+     * @throws IllegalStateException when the executor is closed or its threads are taken
+     */
+    @Override
+    public CompletableFuture<Void> runBatch(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+        Objects.requireNonNull(keepGoing, "keepGoing is null");
+        Objects.requireNonNull(onResult, "onResult is null");
+        List<Task> batch = List.copyOf(tasks);
+        int workers = Math.min(concurrency, batch.size());
+        if (workers == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the thread executor is closed; no task can be submitted");
+            }
+            if (outstanding + workers > concurrency) {
+                throw new IllegalStateException("the thread executor already runs " + outstanding
+                        + " task(s); a batch needs " + workers + " free threads of its " + concurrency);
+            }
+            outstanding += workers;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger nextIndex = new AtomicInteger();
+        AtomicInteger activeWorkers = new AtomicInteger(workers);
+        Runnable worker = () -> {
+            try {
+                int index;
+                while (keepGoing.getAsBoolean() && (index = nextIndex.getAndIncrement()) < batch.size()) {
+                    TaskResult result = runOne(batch.get(index));
+                    try {
+                        onResult.accept(result, index);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.ERROR, "a batch result consumer failed: " + e, e);
+                    }
+                }
+            } finally {
+                synchronized (lock) {
+                    outstanding--;
+                    lock.notifyAll();
+                }
+                if (activeWorkers.decrementAndGet() == 0) {
+                    done.complete(null);
+                }
+            }
+        };
+        int started = 0;
+        try {
+            for (; started < workers; started++) {
+                pool.execute(worker);
+            }
+        } catch (RejectedExecutionException e) {
+            synchronized (lock) {
+                outstanding -= workers - started;
+                lock.notifyAll();
+            }
+            if (activeWorkers.addAndGet(-(workers - started)) == 0) {
+                done.complete(null);
+            }
+        }
+        return done;
+    }
+
+    /** Runs one task on the calling pool thread under a watch; never throws. */
+    private TaskResult runOne(Task task) {
         TaskKillable killable = new TaskKillable(Thread.currentThread(), task);
         TaskResult result;
         try (Watch watch = killer.watch(killable)) {
@@ -156,13 +236,12 @@ final class ThreadExecutor implements TaskExecutor {
         // The watch is closed: the killer cannot interrupt this thread any more, so clearing is final.
         Thread.interrupted();
         synchronized (lock) {
-            outstanding--;
             if (killable.stuck) {
                 stuck--;
+                lock.notifyAll();
             }
-            lock.notifyAll();
         }
-        future.complete(result);
+        return result;
     }
 
     private void markStuck(TaskKillable killable) {

@@ -24,16 +24,40 @@ import java.util.TreeSet;
  *   <li><b>unexpected</b>: started or completed but never even attempted by a producer;</li>
  *   <li><b>unacknowledged but delivered</b>: attempted, never acknowledged (the producer died or the push
  *       failed), yet executed; allowed, since the write may land before the acknowledgement is lost;</li>
- *   <li><b>touched by kills</b>: tasks with a record of a killed process (or of one of its children), the
- *       only tasks an at-least-once run may duplicate;</li>
+ *   <li><b>touched by kills</b>: tasks with a record of a killed process (or of one of its children);</li>
+ *   <li><b>in flight at kills</b>: tasks a killed process had started and not completed, or completed less
+ *       than the ack window before it died (its ack may not have been sent): the only tasks an
+ *       at-least-once run may duplicate;</li>
  *   <li><b>redeliveries</b>: for each kill and each task the killed process had started and not completed,
  *       the first start elsewhere after the kill, and its delay from the kill;</li>
  *   <li><b>early runs</b>: starts before a delayed task's due time.</li>
  * </ul>
  *
- * Stateless and thread safe.
+ * Immutable and thread safe.
  */
 public final class HistoryChecker {
+
+    /** The default ack window: a worker acks settled tasks before its next pop, within milliseconds. */
+    public static final long DEFAULT_ACK_WINDOW_MILLIS = 1_000;
+
+    private final long ackWindowMillis;
+
+    /** A checker with the default ack window. */
+    public HistoryChecker() {
+        this(DEFAULT_ACK_WINDOW_MILLIS);
+    }
+
+    /**
+     * A checker with this ack window.
+     *
+     * @param ackWindowMillis how long before a kill a completion may still lack its ack; not negative
+     */
+    public HistoryChecker(long ackWindowMillis) {
+        if (ackWindowMillis < 0) {
+            throw new IllegalArgumentException("the ack window must not be negative: " + ackWindowMillis);
+        }
+        this.ackWindowMillis = ackWindowMillis;
+    }
 
     /** Checks a history where no task is expected in the dead letters. */
     public HistoryReport check(History history) {
@@ -107,8 +131,17 @@ public final class HistoryChecker {
                 touched.add(id);
             }
         }
+        Set<String> inFlight = new TreeSet<>();
+        starts.forEach((id, list) -> {
+            for (HistoryRecord start : list) {
+                Long victim = victim(start, kills);
+                if (victim != null && inFlightAt(completions.get(id), victim, kills.get(victim))) {
+                    inFlight.add(id);
+                }
+            }
+        });
         Set<String> duplicatesOutsideKills = new TreeSet<>(duplicated.keySet());
-        duplicatesOutsideKills.removeAll(touched);
+        duplicatesOutsideKills.removeAll(inFlight);
         List<Redelivery> redeliveries = redeliveries(starts, completions, kills);
         List<EarlyRun> earlyRuns = new ArrayList<>();
         due.forEach((id, dueMillis) -> {
@@ -122,7 +155,7 @@ public final class HistoryChecker {
         starts.forEach((id, list) -> startCounts.put(id, list.size()));
         int completedOnce = (int) completions.values().stream().filter(list -> !list.isEmpty()).count();
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
-                lost, duplicated, unexpected, unacknowledged, kills.size(), touched, duplicatesOutsideKills,
+                lost, duplicated, unexpected, unacknowledged, kills.size(), touched, inFlight, duplicatesOutsideKills,
                 redeliveries, earlyRuns, startCounts);
     }
 
@@ -178,6 +211,18 @@ public final class HistoryChecker {
             return record.ppid();
         }
         return null;
+    }
+
+    private boolean inFlightAt(List<HistoryRecord> completions, long victim, long killedAt) {
+        if (completions == null) {
+            return true;
+        }
+        for (HistoryRecord completion : completions) {
+            if ((completion.pid() == victim || completion.ppid() == victim) && killedAt - completion.millis() > ackWindowMillis) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean completedBy(List<HistoryRecord> completions, long victim) {

@@ -82,9 +82,9 @@ class HistoryCheckerTest {
         // a: started by A, killed, re-run by B 2.5 s after the kill
         // b: completed by A but not acknowledged before the kill: re-run and duplicated
         // c: started in a child process of A (process executor), never re-run: lost
-        // d: completed by A and acknowledged: no redelivery
+        // d: completed by A long before the kill, so acknowledged: no redelivery
         write("worker-a", line('S', "a", WORKER_A, 1, 4000, 0), line('S', "b", WORKER_A, 1, 4100, 0),
-                line('C', "b", WORKER_A, 1, 4200, 0), line('S', "d", WORKER_A, 1, 3000, 0), line('C', "d", WORKER_A, 1, 3100, 0));
+                line('C', "b", WORKER_A, 1, 4200, 0), line('S', "d", WORKER_A, 1, 2000, 0), line('C', "d", WORKER_A, 1, 2100, 0));
         write("child-of-a", line('S', "c", CHILD_OF_A, WORKER_A, 4500, 0));
         write("worker-b", line('S', "a", WORKER_B, 1, 7500, 0), line('C', "a", WORKER_B, 1, 7600, 0),
                 line('S', "b", WORKER_B, 1, 7000, 0), line('C', "b", WORKER_B, 1, 7100, 0));
@@ -93,6 +93,8 @@ class HistoryCheckerTest {
 
         assertThat(report.kills()).isEqualTo(1);
         assertThat(report.touchedByKills()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(report.inFlightAtKills()).as("d completed more than the ack window before the kill")
+                .containsExactlyInAnyOrder("a", "b", "c");
         assertThat(report.duplicated()).containsOnlyKeys("b");
         assertThat(report.duplicatesOutsideKills()).isEmpty();
         assertThat(report.lost()).containsExactly("c");
@@ -101,6 +103,21 @@ class HistoryCheckerTest {
         assertThat(report.maxRedeliveryMillis()).isEqualTo(2500);
         assertThat(report.redeliveryPercentileMillis(50)).isEqualTo(2000);
         assertThat(report.redeliveries().get(2).rerun()).isFalse();
+    }
+
+    @Test
+    @DisplayName("a task completed by the victim long before the kill and run again elsewhere is a duplicate outside kills")
+    void duplicateLongBeforeAKill() throws IOException {
+        write("producer", line('P', "e", PRODUCER, 1, 1000, 0));
+        write("test", line('X', "-", WORKER_A, 0, 9000, 0));
+        write("worker-a", line('S', "e", WORKER_A, 1, 2000, 0), line('C', "e", WORKER_A, 1, 2100, 0));
+        write("worker-b", line('S', "e", WORKER_B, 1, 3000, 0), line('C', "e", WORKER_B, 1, 3100, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.duplicatesOutsideKills()).containsExactly("e");
+        assertThat(new HistoryChecker(10_000).check(History.read(dir)).duplicatesOutsideKills())
+                .as("within a 10 s ack window it counts as in flight").isEmpty();
     }
 
     @Test

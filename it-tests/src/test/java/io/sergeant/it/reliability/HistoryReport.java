@@ -20,7 +20,9 @@ import java.util.Set;
  * @param unacknowledgedDelivered  attempted without acknowledgement, yet executed
  * @param kills                    processes killed by the test
  * @param touchedByKills           tasks with a record of a killed process
- * @param duplicatesOutsideKills   duplicated tasks that no killed process touched
+ * @param inFlightAtKills          tasks a killed process had started and not completed, or completed within
+ *                                 the ack window before its death
+ * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a kill
  * @param redeliveries             one per (task, killed process) that had started it and not finished it
  *                                 there, or whose completion there was not acknowledged
  * @param earlyRuns                starts before a delayed task's due time
@@ -28,7 +30,8 @@ import java.util.Set;
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
-                            int kills, Set<String> touchedByKills, Set<String> duplicatesOutsideKills,
+                            int kills, Set<String> touchedByKills, Set<String> inFlightAtKills,
+                            Set<String> duplicatesOutsideKills,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts) {
 
     /** Copies the collections. */
@@ -38,6 +41,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         unexpected = Set.copyOf(unexpected);
         unacknowledgedDelivered = Set.copyOf(unacknowledgedDelivered);
         touchedByKills = Set.copyOf(touchedByKills);
+        inFlightAtKills = Set.copyOf(inFlightAtKills);
         duplicatesOutsideKills = Set.copyOf(duplicatesOutsideKills);
         redeliveries = List.copyOf(redeliveries);
         earlyRuns = List.copyOf(earlyRuns);
@@ -114,10 +118,10 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
     public String figures() {
         return String.format(Locale.ROOT,
                 "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) unexpected=%d"
-                        + " unacked-but-delivered=%d kills=%d touched-by-kills=%d redelivered=%d (never re-run %d)"
+                        + " unacked-but-delivered=%d kills=%d in-flight-at-kills=%d redelivered=%d (never re-run %d)"
                         + " redelivery-ms p50=%d max=%d early-runs=%d torn-lines=%d files=%d",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
-                unexpected.size(), unacknowledgedDelivered.size(), kills, touchedByKills.size(),
+                unexpected.size(), unacknowledgedDelivered.size(), kills, inFlightAtKills.size(),
                 rerunRedeliveries().size(), redeliveries.size() - rerunRedeliveries().size(),
                 redeliveryPercentileMillis(50), maxRedeliveryMillis(), earlyRuns.size(), tornLines, files);
     }

@@ -1,0 +1,281 @@
+package io.sergeant.it.reliability;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.runtime.WorkerMain;
+import io.sergeant.spi.backend.Backend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile and broken payloads through a real worker process on a real backend: garbage bytes, a
+ * truncated payload, msgpack bombs (a huge declared length, deep nesting), a zlib bomb and an xz bomb
+ * (worker configured with that compressor), a pickle naming {@code os.system} (pickle serializer), and a
+ * payload over the size limit pushed by a foreign producer (raw {@link Backend#push}). Each lands in the
+ * dead letters byte for byte with its reason, is logged once, and the worker keeps running the good
+ * tasks pushed around it. On SQLite, and on Redis for the msgpack cases.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class BadInputTest {
+
+    private static final String LOG_LINE = "moving a task to the dead letters";
+
+    @TempDir
+    Path dir;
+
+    private RedisServerProcess redis;
+    private Process worker;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (worker != null && worker.isAlive()) {
+            worker.destroyForcibly();
+            worker.waitFor();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** A bad payload and the error codes its dead letter may name. */
+    private record Bad(String name, byte[] payload, Set<ErrorCode> codes) {
+
+        Bad(String name, byte[] payload, ErrorCode code) {
+            this(name, payload, Set.of(code));
+        }
+    }
+
+    @Test
+    @DisplayName("SQLite, msgpack: garbage, truncated, huge declared length, deep nesting, oversize from a foreign producer")
+    void sqliteMsgpack() throws Exception {
+        run("sqlite-msgpack", "sqlite:" + dir.resolve("queue.sqlite3"), "msgpack", "none", this::msgpackCases);
+    }
+
+    @Test
+    @DisplayName("Redis, msgpack: garbage, truncated, huge declared length, deep nesting, oversize from a foreign producer")
+    void redisMsgpack() throws Exception {
+        redis = RedisServerProcess.start();
+        run("redis-msgpack", redis.uri(), "msgpack", "none", this::msgpackCases);
+    }
+
+    @Test
+    @DisplayName("SQLite, zlib: a zlib bomb")
+    void zlibBomb() throws Exception {
+        run("sqlite-zlib", "sqlite:" + dir.resolve("queue.sqlite3"), "msgpack", "zlib",
+                broker -> List.of(new Bad("zlib bomb (128 MiB of zeros)", zlibBomb(128), ErrorCode.DECOMPRESSED_TOO_LARGE)));
+    }
+
+    @Test
+    @DisplayName("SQLite, lzma: an xz bomb")
+    void xzBomb() throws Exception {
+        run("sqlite-lzma", "sqlite:" + dir.resolve("queue.sqlite3"), "msgpack", "lzma",
+                broker -> List.of(new Bad("xz bomb (128 MiB of zeros)", xzBomb(128), ErrorCode.DECOMPRESSED_TOO_LARGE)));
+    }
+
+    @Test
+    @DisplayName("SQLite, pickle: a pickle calling os.system")
+    void pickleGlobal() throws Exception {
+        byte[] osSystem = {(byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n',
+                'X', 2, 0, 0, 0, 'i', 'd', (byte) 0x85, 'R', '.'};
+        run("sqlite-pickle", "sqlite:" + dir.resolve("queue.sqlite3"), "pickle", "none",
+                broker -> List.of(new Bad("pickle GLOBAL os.system", osSystem, ErrorCode.CLASS_NOT_ALLOWED)));
+    }
+
+    private interface Cases {
+        List<Bad> of(DefaultBroker broker) throws IOException;
+    }
+
+    private List<Bad> msgpackCases(DefaultBroker broker) {
+        byte[] garbage = new byte[64];
+        new Random(1).nextBytes(garbage);
+        garbage[0] = (byte) 0xC1; // the one byte msgpack never uses
+        byte[] good = broker.encoder().encode(Task.of(Map.of("id", "x", "ms", 1)));
+        byte[] deep = new byte[100_001];
+        Arrays.fill(deep, (byte) 0x91); // fixarray of one element, nested 100,000 deep
+        deep[deep.length - 1] = (byte) 0xC0;
+        byte[] oversize = new byte[17 << 20];
+        Arrays.fill(oversize, (byte) 'x');
+        return List.of(
+                new Bad("garbage bytes", garbage, ErrorCode.MALFORMED_PAYLOAD),
+                // The reader sees a declared length past the end of the data: too large for what is left.
+                new Bad("truncated payload", Arrays.copyOf(good, good.length / 2),
+                        Set.of(ErrorCode.MALFORMED_PAYLOAD, ErrorCode.COLLECTION_TOO_LARGE)),
+                new Bad("map32 declaring 2^32-1 entries", new byte[] {(byte) 0xDF, -1, -1, -1, -1}, ErrorCode.COLLECTION_TOO_LARGE),
+                new Bad("100,000 nested arrays", deep, ErrorCode.NESTING_TOO_DEEP),
+                new Bad("17 MiB payload from a foreign producer", oversize, ErrorCode.PAYLOAD_TOO_LARGE));
+    }
+
+    private void run(String name, String backend, String serializer, String compressor, Cases cases) throws Exception {
+        Path history = dir.resolve("history");
+        WorkerConfig config = HistoryWorker.baseConfig().backend(backend).encoder(serializer, compressor)
+                .delivery(DeliveryMode.AT_LEAST_ONCE).build();
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig valid = sergeant.validate(config);
+        try (DefaultBroker broker = sergeant.openBroker(valid, sergeant.pluginContext(valid));
+             HistoryLog log = HistoryLog.open(history, "producer")) {
+            Backend raw = broker.backend();
+            List<Bad> bad = cases.of(broker);
+            List<String> good = new ArrayList<>();
+            int next = 0;
+            for (Bad item : bad) {
+                next = pushGood(broker, log, good, next, 5);
+                raw.push(HistoryWorker.QUEUE, List.of(item.payload()), Priority.NORMAL, null);
+            }
+            pushGood(broker, log, good, next, 20);
+
+            Path output = dir.resolve("worker.log");
+            worker = startWorker(history, backend, serializer, compressor, output);
+            boolean allGood = awaitCompleted(history, good, Duration.ofSeconds(40));
+            boolean allDead = awaitDeadLetters(broker, bad.size(), Duration.ofSeconds(20));
+            boolean aliveAfterwards = worker.isAlive();
+            worker.destroy();
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).as("the worker stops on SIGTERM").isTrue();
+            String text = Files.readString(output, StandardCharsets.UTF_8);
+            List<DeadLetter> deadLetters = broker.deadLetters(HistoryWorker.QUEUE, 100);
+            HistoryReport report = new HistoryChecker().check(History.read(history));
+            long logged = text.lines().filter(line -> line.contains(LOG_LINE)).count();
+            List<String> reasons = new ArrayList<>();
+            Map<String, String> byCase = new LinkedHashMap<>();
+            for (Bad item : bad) {
+                DeadLetter letter = deadLetters.stream().filter(candidate -> Arrays.equals(candidate.payload(), item.payload()))
+                        .findFirst().orElse(null);
+                byCase.put(item.name(), letter == null ? "(not in the dead letters)" : letter.reason());
+                if (letter != null) {
+                    reasons.add(letter.reason());
+                }
+            }
+            StringBuilder figures = new StringBuilder("good=" + good.size() + " completed=" + report.completed()
+                    + " dead-letters=" + deadLetters.size() + " logged=" + logged + " worker-alive=" + aliveAfterwards);
+            byCase.forEach((bad1, reason) -> figures.append("\n    ").append(bad1).append(" -> ")
+                    .append(reason.length() > 160 ? reason.substring(0, 160) + "…" : reason));
+            FaultRun.figures("bad input " + name, figures.toString());
+
+            assertThat(allGood).as("the good tasks around the bad ones ran: %s\n%s", report, tail(text)).isTrue();
+            assertThat(aliveAfterwards).as("the worker process survived every bad payload\n%s", tail(text)).isTrue();
+            assertThat(allDead).as("every bad payload is a dead letter: %s", byCase).isTrue();
+            assertThat(deadLetters).hasSize(bad.size());
+            for (Bad item : bad) {
+                String reason = byCase.get(item.name());
+                assertThat(item.codes()).as("%s: %s", item.name(), reason)
+                        .anyMatch(code -> reason.startsWith("undecodable payload: " + code + ":"));
+            }
+            assertThat(logged).as("each bad payload is logged once\n%s", tail(text)).isEqualTo(bad.size());
+            assertThat(text).as("no OutOfMemoryError or StackOverflowError").doesNotContain("OutOfMemoryError")
+                    .doesNotContain("StackOverflowError");
+            assertThat(report.lost()).isEmpty();
+            assertThat(report.duplicated()).isEmpty();
+            assertThat(report.unexpected()).isEmpty();
+            assertThat(reasons).hasSize(bad.size());
+        }
+    }
+
+    private static int pushGood(DefaultBroker broker, HistoryLog log, List<String> good, int next, int count) {
+        for (int i = 0; i < count; i++) {
+            String id = String.format("g-%04d", next++);
+            log.attempted(List.of(id), 0);
+            broker.pushTask(HistoryWorker.QUEUE, Task.of(Map.of("id", id, "ms", 1)), Priority.NORMAL, null);
+            log.pushed(List.of(id), 0);
+            good.add(id);
+        }
+        return next;
+    }
+
+    private static Process startWorker(Path history, String backend, String serializer, String compressor, Path output)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(FaultRun.WORKER_JVM);
+        command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
+                "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.encoder.serializer=" + serializer,
+                "-Dsergeant.config.encoder.compressor=" + compressor, "-Dsergeant.config.delivery.mode=at-least-once",
+                "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2",
+                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+                "--worker-class", HistoryWorker.class.getName()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    private static boolean awaitCompleted(Path history, List<String> ids, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Set<String> done = new java.util.HashSet<>();
+            History.read(history).records().stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED)
+                    .forEach(record -> done.add(record.id()));
+            if (done.containsAll(ids)) {
+                return true;
+            }
+            FaultRun.sleep(100);
+        }
+        return false;
+    }
+
+    private static boolean awaitDeadLetters(DefaultBroker broker, int count, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (broker.stats(HistoryWorker.QUEUE).deadLetters() >= count) {
+                return true;
+            }
+            FaultRun.sleep(100);
+        }
+        return false;
+    }
+
+    private static byte[] zlibBomb(int mebibytes) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        try (OutputStream out = new DeflaterOutputStream(bytes, deflater, 1 << 16)) {
+            writeZeros(out, mebibytes);
+        } finally {
+            deflater.end();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] xzBomb(int mebibytes) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new XZOutputStream(bytes, new LZMA2Options(0))) {
+            writeZeros(out, mebibytes);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeZeros(OutputStream out, int mebibytes) throws IOException {
+        byte[] zeros = new byte[1 << 20];
+        for (int i = 0; i < mebibytes; i++) {
+            out.write(zeros);
+        }
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 4000 ? text : "…" + text.substring(text.length() - 4000);
+    }
+}

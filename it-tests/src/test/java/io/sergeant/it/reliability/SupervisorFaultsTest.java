@@ -1,0 +1,181 @@
+package io.sergeant.it.reliability;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.supervisor.Supervisor;
+import io.sergeant.core.supervisor.SupervisorMain;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The supervisor's own faults seen from the delivery history, at-least-once on SQLite: a worker killed
+ * for passing the memory limit (its tasks come back, the hog among them, nothing is lost), and SIGTERM to
+ * a supervisor process under load (a graceful stop: running tasks finish, fetched ones are handed back,
+ * so no task runs twice and every task not run is back in the queue).
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SupervisorFaultsTest {
+
+    @TempDir
+    Path dir;
+
+    private Process supervisorProcess;
+
+    @AfterEach
+    void killSupervisorProcess() throws InterruptedException {
+        if (supervisorProcess != null && supervisorProcess.isAlive()) {
+            supervisorProcess.descendants().forEach(ProcessHandle::destroyForcibly);
+            supervisorProcess.destroyForcibly();
+            supervisorProcess.waitFor();
+        }
+    }
+
+    @Test
+    @DisplayName("a worker killed for its memory loses no task: the hog and its neighbours run again elsewhere")
+    void memoryLimitKill() throws Exception {
+        try (FaultRun run = new FaultRun(dir, "sqlite:" + dir.resolve("queue.sqlite3"), 19)) {
+            DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
+            Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
+                    "delivery.lease", "2s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
+                    "executor.kind", "thread", "executor.concurrency", "4"))
+                    .workerJvmOptions(run.workerJvm("-Xmx700m")).maxWorkerMemoryBytes(350L << 20).build());
+            Producer producer = run.startProducer(broker, new Producer.Plan("m", 1500, 15, 60, 8, 0));
+            assertThat(run.awaitCompleted(Set.of("m-000050"), Duration.ofSeconds(30))).isTrue();
+            run.testLog().attempted(List.of("hog"), 0);
+            broker.pushTask(HistoryWorker.QUEUE, Task.of(Map.of("id", "hog", "action", "hog", "mb", 500)), Priority.HIGH, null);
+            run.testLog().pushed(List.of("hog"), 0);
+
+            long hog = awaitStartedBy("hog", run.history(), Duration.ofSeconds(30));
+            assertThat(awaitGone(supervisor, hog, Duration.ofSeconds(30))).as("the hog's worker was killed").isTrue();
+            // The supervisor killed it within one of its ticks (500 ms) before this moment.
+            run.testLog().killed(hog);
+
+            producer.await(60_000);
+            boolean drained = run.awaitCompleted(producer.acknowledged(), Duration.ofSeconds(30));
+            boolean hogDone = run.awaitCompleted(Set.of("hog"), Duration.ofSeconds(10));
+            boolean settled = run.awaitSettled(broker, Duration.ofSeconds(15));
+            assertThat(run.stopSupervisors()).containsOnly(0);
+            QueueStats stats = FaultRun.stats(broker);
+            HistoryReport report = run.check(Set.of());
+            FaultRun.figures("supervisor memory-limit kill", "hog-deliveries=" + report.startCounts().get("hog") + " "
+                    + report.figures() + " stats=" + stats);
+
+            assertThat(drained).as("%s", report).isTrue();
+            assertThat(hogDone).as("the hog ran again and completed").isTrue();
+            assertThat(settled).isTrue();
+            assertThat(report.startCounts().get("hog")).isEqualTo(2);
+            assertThat(report.lost()).isEmpty();
+            assertThat(report.unexpected()).isEmpty();
+            assertThat(report.duplicatesOutsideKills()).isEmpty();
+            assertThat(report.maxRedeliveryMillis()).as("redelivery after the kill was observed, ms")
+                    .isLessThanOrEqualTo(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 1_000);
+            assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    @Test
+    @DisplayName("SIGTERM to a supervisor process under load: no task runs twice, and every task not run is back in the queue")
+    void sigtermUnderLoad() throws Exception {
+        String backend = "sqlite:" + dir.resolve("queue.sqlite3");
+        try (FaultRun run = new FaultRun(dir, backend, 23)) {
+            DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
+            Producer producer = run.startProducer(broker, new Producer.Plan("g", 3000, 100, 0, 20, 0));
+            producer.await(30_000);
+            Path log = dir.resolve("supervisor.log");
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), SupervisorMain.class.getName(),
+                    "--worker-class", HistoryWorker.class.getName(), "--concurrent-workers", "2",
+                    "--worker-jvm-options", String.join(" ", run.workerJvm()), "--grace-period", "20s",
+                    "--config", "backend=" + backend, "--config", "delivery.mode=at-least-once",
+                    "--config", "delivery.lease=2s", "--config", "delivery.reapInterval=500ms",
+                    "--config", "tasksPerTransaction=10", "--config", "executor.kind=thread", "--config", "executor.concurrency=4"));
+            supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertThat(awaitCompletions(run, 500, Duration.ofSeconds(40))).as("workers are busy").isTrue();
+
+            long signalled = System.nanoTime();
+            supervisorProcess.destroy();
+            assertThat(supervisorProcess.waitFor(40, TimeUnit.SECONDS)).as("the supervisor exited").isTrue();
+            long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            QueueStats stats = FaultRun.stats(broker);
+            HistoryReport report = run.check(Set.of());
+            Set<String> queued = drain(broker);
+            Set<String> accounted = new HashSet<>(run.completedIds());
+            accounted.addAll(queued);
+            FaultRun.figures("supervisor SIGTERM under load", "stop-ms=" + stopMillis + " still-queued=" + queued.size()
+                    + " " + report.figures() + " stats-after-stop=" + stats);
+
+            assertThat(supervisorProcess.exitValue()).as(output).isZero();
+            assertThat(output).contains("SIGTERM was received").doesNotContain("killing a worker");
+            assertThat(report.duplicated()).as("a graceful stop runs no task twice").isEmpty();
+            assertThat(report.unexpected()).isEmpty();
+            assertThat(report.startCounts().values()).as("no task started twice").allMatch(count -> count == 1);
+            assertThat(stats.inFlight()).as("nothing left leased").isZero();
+            assertThat(queued).as("tasks back in the queue were never completed").doesNotContainAnyElementsOf(run.completedIds());
+            assertThat(accounted).as("every pushed task either ran or is back in the queue").containsAll(producer.acknowledged());
+            assertThat(queued).as("the stop came under load").isNotEmpty();
+        }
+    }
+
+    private static boolean awaitCompletions(FaultRun run, int count, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (run.completedIds().size() >= count) {
+                return true;
+            }
+            FaultRun.sleep(100);
+        }
+        return false;
+    }
+
+    private static Set<String> drain(DefaultBroker broker) {
+        Set<String> ids = new HashSet<>();
+        for (List<Task> batch; !(batch = broker.popTasks(HistoryWorker.QUEUE, 500)).isEmpty(); ) {
+            batch.forEach(task -> ids.add(String.valueOf(task.kwargs().get("id"))));
+        }
+        return ids;
+    }
+
+    private static long awaitStartedBy(String id, Path history, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            for (HistoryRecord record : History.read(history).records()) {
+                if (record.kind() == HistoryRecord.Kind.STARTED && record.id().equals(id)) {
+                    return record.pid();
+                }
+            }
+            FaultRun.sleep(100);
+        }
+        throw new AssertionError(id + " did not start within " + bound);
+    }
+
+    private static boolean awaitGone(Supervisor supervisor, long pid, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (!supervisor.workerPids().contains(pid)) {
+                return true;
+            }
+            FaultRun.sleep(20);
+        }
+        return false;
+    }
+}

@@ -56,56 +56,59 @@ public final class LocalBackend implements Backend {
             "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
                     + " RETURNING rowid, priority, value";
-    private static final String MAX_LEASE_ID = "SELECT coalesce(max(id), 0) FROM sergeant_leases";
-    /** Copies the next deliverable rows into leases (ids base+1.. in delivery order, random tokens). */
-    private static final String LEASE_COPY =
-            "INSERT INTO sergeant_leases (id, queue_name, priority, value, token, delivery_count, lease_until)"
-                    + " SELECT ? + row_number() OVER (ORDER BY priority, task_rowid), queue_name, priority, value,"
-                    + " random() & 9223372036854775807, coalesce(delivery_count, 0) + 1, ?"
-                    + " FROM (SELECT rowid AS task_rowid, queue_name, priority, value, delivery_count FROM task_queue"
+    /**
+     * Leases the next deliverable rows in place: the lease deadline becomes their priority (so no pop,
+     * Java or Python, takes them before it), each gets a fresh random token and one more delivery;
+     * {@code lease_priority} keeps the priority they had, which gives the delivery order and the place
+     * a reap puts them back at.
+     */
+    private static final String LEASE =
+            "UPDATE task_queue SET lease_priority = priority, priority = ?,"
+                    + " lease_token = random() & 9223372036854775807, delivery_count = coalesce(delivery_count, 0) + 1"
+                    + " WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
-                    + " RETURNING id, value, token, delivery_count";
-    /** Deletes the same rows as LEASE_COPY (same parameters, same transaction). */
-    private static final String LEASE_DELETE_TAKEN =
-            "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
-                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)";
-    private static final String LEASE_TO_DEAD =
+                    + " RETURNING rowid, lease_priority, value, lease_token, delivery_count";
+    private static final String LEASED_TO_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
-                    + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM sergeant_leases WHERE id = ?";
-    private static final String LEASE_DELETE_ID = "DELETE FROM sergeant_leases WHERE id = ?";
-    /** The lease rows matching a JSON array of [id, token] pairs; CROSS JOIN makes SQLite look each pair up by id. */
+                    + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM task_queue WHERE rowid = ?";
+    private static final String DELETE_ROWID = "DELETE FROM task_queue WHERE rowid = ?";
+    /** The leased rows matching a JSON array of [rowid, token] pairs; CROSS JOIN makes SQLite look each pair up by rowid. */
     private static final String MATCHING_LEASES =
-            "SELECT l.id FROM json_each(?) AS j CROSS JOIN sergeant_leases AS l"
-                    + " ON l.id = j.value ->> 0 AND l.token = j.value ->> 1 WHERE l.queue_name = ?";
+            "SELECT t.rowid FROM json_each(?) AS j CROSS JOIN task_queue AS t"
+                    + " ON t.rowid = j.value ->> 0 AND t.lease_token = j.value ->> 1 WHERE t.queue_name = ?";
     private static final String ACK_ALL =
-            "DELETE FROM sergeant_leases WHERE id IN (" + MATCHING_LEASES + ") RETURNING id, token";
+            "DELETE FROM task_queue WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid, lease_token";
     private static final String EXTEND_ALL =
-            "UPDATE sergeant_leases SET lease_until = ? WHERE id IN (" + MATCHING_LEASES + ") RETURNING id, token";
+            "UPDATE task_queue SET priority = ? WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid, lease_token";
     private static final String ACK =
-            "DELETE FROM sergeant_leases WHERE id = ? AND token = ? AND queue_name = ?";
+            "DELETE FROM task_queue WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     private static final String RELEASE =
-            "INSERT INTO task_queue (queue_name, priority, value, delivery_count)"
-                    + " SELECT queue_name, " + HIGH + ", value, delivery_count FROM sergeant_leases"
-                    + " WHERE id = ? AND token = ? AND queue_name = ?";
+            "UPDATE task_queue SET priority = " + HIGH + ", lease_token = NULL, lease_priority = NULL"
+                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     private static final String DEAD_FROM_LEASE =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
-                    + " SELECT queue_name, value, ?, delivery_count, ? FROM sergeant_leases"
-                    + " WHERE id = ? AND token = ? AND queue_name = ?";
+                    + " SELECT queue_name, value, ?, delivery_count, ? FROM task_queue"
+                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     private static final String DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at) VALUES (?, ?, ?, ?, ?)";
-    private static final String ANY_EXPIRED =
-            "SELECT 1 FROM sergeant_leases WHERE queue_name = ? AND lease_until <= ? LIMIT 1";
+    /**
+     * Expired leases: a token and a deadline that passed. Deadlines are epoch seconds, above NORMAL's
+     * 1.0, so the index range {@code (1.0, now]} holds them (with due delayed tasks only).
+     */
+    private static final String EXPIRED =
+            " FROM task_queue WHERE queue_name = ? AND priority > " + NORMAL + " AND priority <= ?"
+                    + " AND lease_token IS NOT NULL";
+    private static final String ANY_EXPIRED = "SELECT 1" + EXPIRED + " LIMIT 1";
     private static final String REAP_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
                     + " SELECT queue_name, value, 'lease expired after ' || delivery_count"
-                    + " || ' deliveries (maxDeliveries ' || ? || ')', delivery_count, ? FROM sergeant_leases"
-                    + " WHERE queue_name = ? AND lease_until <= ? AND delivery_count >= ? ORDER BY id";
+                    + " || ' deliveries (maxDeliveries ' || ? || ')', delivery_count, ?" + EXPIRED
+                    + " AND delivery_count >= ? ORDER BY priority, rowid";
+    private static final String REAP_DELETE_DEAD = "DELETE" + EXPIRED + " AND delivery_count >= ?";
+    /** Ends expired leases: back at the priority they had before the lease (their rowid keeps their place). */
     private static final String REAP_REDELIVER =
-            "INSERT INTO task_queue (queue_name, priority, value, delivery_count)"
-                    + " SELECT queue_name, priority, value, delivery_count FROM sergeant_leases"
-                    + " WHERE queue_name = ? AND lease_until <= ? AND delivery_count < ? ORDER BY id";
-    private static final String REAP_DELETE =
-            "DELETE FROM sergeant_leases WHERE queue_name = ? AND lease_until <= ?";
+            "UPDATE task_queue SET priority = coalesce(lease_priority, " + NORMAL + "), lease_token = NULL,"
+                    + " lease_priority = NULL WHERE rowid IN (SELECT rowid" + EXPIRED + ")";
     private static final String DEAD_LIST =
             "SELECT id, value, reason, delivery_count, dead_at FROM sergeant_dead_letters"
                     + " WHERE queue_name = ? ORDER BY id LIMIT ?";
@@ -113,14 +116,20 @@ public final class LocalBackend implements Backend {
             "INSERT INTO task_queue (queue_name, priority, value)"
                     + " SELECT queue_name, " + NORMAL + ", value FROM sergeant_dead_letters WHERE queue_name = ? ORDER BY id";
     private static final String DEAD_PURGE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ?";
-    private static final String LENGTH_ALL = "SELECT COUNT(*) FROM task_queue WHERE queue_name = ?";
+    /** Rows under a lease that has not expired: in flight, not part of the queue's length. */
+    private static final String IN_FLIGHT =
+            "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NOT NULL";
+    private static final String LENGTH_ALL =
+            "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + IN_FLIGHT + ")";
     private static final String LENGTH_DUE = "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?";
     private static final String STATS =
             "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?),"
-                    + " (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ?),"
-                    + " (SELECT COUNT(*) FROM sergeant_leases WHERE queue_name = ?),"
+                    + " (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NULL),"
+                    + " (" + IN_FLIGHT + "),"
                     + " (SELECT COUNT(*) FROM sergeant_dead_letters WHERE queue_name = ?)";
-    private static final String PURGE = "DELETE FROM task_queue WHERE queue_name = ?";
+    /** Ready and delayed rows; an expired lease is ready, a running one is not touched. */
+    private static final String PURGE =
+            "DELETE FROM task_queue WHERE queue_name = ? AND (lease_token IS NULL OR priority <= ?)";
     private static final String KEY_UPDATE = "UPDATE keys SET value = ? WHERE name = ?";
     private static final String KEY_INSERT = "INSERT INTO keys (name, value) VALUES (?, ?)";
     private static final String KEY_GET = "SELECT value FROM keys WHERE name = ?";
@@ -136,6 +145,8 @@ public final class LocalBackend implements Backend {
 
     private static final Comparator<Row> POP_ORDER =
             Comparator.comparingDouble(Row::priority).thenComparingLong(Row::rowid);
+    private static final Comparator<Leased> LEASE_ORDER =
+            Comparator.comparingDouble(Leased::priority).thenComparingLong(Leased::rowid);
 
     private final LocalSettings settings;
     private final Clock clock;
@@ -234,43 +245,34 @@ public final class LocalBackend implements Backend {
         List<Delivery> deliveries = new ArrayList<>(Math.min(max, 1024));
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
-            // Two set statements instead of a statement per row: copy the window into leases, then
-            // delete the same window (same parameters, inside one write transaction, so the same rows).
-            PreparedStatement copy = connection.prepare(LEASE_COPY);
-            copy.setLong(1, maxLeaseId(connection));
-            copy.setDouble(2, leaseUntil);
-            copy.setString(3, queue);
-            copy.setDouble(4, now);
-            copy.setInt(5, wanted);
+            // One statement: the window's rows are leased where they are (see LEASE).
+            PreparedStatement lease = connection.prepare(LEASE);
+            lease.setDouble(1, leaseUntil);
+            lease.setString(2, queue);
+            lease.setDouble(3, now);
+            lease.setInt(4, wanted);
             List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
-            try (ResultSet rows = copy.executeQuery()) {
+            try (ResultSet rows = lease.executeQuery()) {
                 while (rows.next()) {
-                    leased.add(new Leased(rows.getLong(1), rows.getBytes(2), rows.getLong(3), rows.getInt(4)));
+                    leased.add(new Leased(rows.getLong(1), rows.getDouble(2), rows.getBytes(3), rows.getLong(4),
+                            rows.getInt(5)));
                 }
             }
             if (leased.isEmpty()) {
                 break;
             }
-            PreparedStatement delete = connection.prepare(LEASE_DELETE_TAKEN);
-            delete.setString(1, queue);
-            delete.setDouble(2, now);
-            delete.setInt(3, wanted);
-            if (delete.executeUpdate() != leased.size()) {
-                throw new SQLException("leased " + leased.size() + " rows of queue '" + queue
-                        + "' but deleted a different number; rolled back");
-            }
-            // RETURNING hands rows back in any order; the ids were given in delivery order.
-            leased.sort(Comparator.comparingLong(Leased::id));
+            // RETURNING hands rows back in any order; delivery order is the priority before the lease, then rowid.
+            leased.sort(LEASE_ORDER);
             int deadLettered = 0;
-            for (Leased lease : leased) {
-                if (lease.deliveryCount() > options.maxDeliveries()) {
-                    deadLetterLease(connection, lease.id(), "delivered " + (lease.deliveryCount() - 1)
+            for (Leased row : leased) {
+                if (row.deliveryCount() > options.maxDeliveries()) {
+                    deadLetterLeased(connection, row.rowid(), "delivered " + (row.deliveryCount() - 1)
                             + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")", now);
                     deadLettered++;
                     continue;
                 }
-                deliveries.add(new Delivery(lease.value(), new Receipt(Long.toString(lease.id()),
-                        Long.toHexString(lease.token()), lease.deliveryCount())));
+                deliveries.add(new Delivery(row.value(), new Receipt(Long.toString(row.rowid()),
+                        Long.toHexString(row.token()), row.deliveryCount())));
             }
             if (deadLettered == 0 || leased.size() < wanted) {
                 break;
@@ -279,15 +281,16 @@ public final class LocalBackend implements Backend {
         return deliveries;
     }
 
-    private static void deadLetterLease(PooledConnection connection, long id, String reason, double now)
+    /** Moves a row this transaction just leased to the dead letters, with the deliveries before this one. */
+    private static void deadLetterLeased(PooledConnection connection, long rowid, String reason, double now)
             throws SQLException {
-        PreparedStatement move = connection.prepare(LEASE_TO_DEAD);
+        PreparedStatement move = connection.prepare(LEASED_TO_DEAD);
         move.setString(1, reason);
         move.setDouble(2, now);
-        move.setLong(3, id);
+        move.setLong(3, rowid);
         move.executeUpdate();
-        PreparedStatement delete = connection.prepare(LEASE_DELETE_ID);
-        delete.setLong(1, id);
+        PreparedStatement delete = connection.prepare(DELETE_ROWID);
+        delete.setLong(1, rowid);
         delete.executeUpdate();
     }
 
@@ -306,13 +309,6 @@ public final class LocalBackend implements Backend {
         // RETURNING hands rows back in storage order; delivery order is priority, then insertion.
         rows.sort(POP_ORDER);
         return rows;
-    }
-
-    private static long maxLeaseId(PooledConnection connection) throws SQLException {
-        try (ResultSet result = connection.prepare(MAX_LEASE_ID).executeQuery()) {
-            result.next();
-            return result.getLong(1);
-        }
     }
 
     @Override
@@ -339,19 +335,21 @@ public final class LocalBackend implements Backend {
         if (receipts.isEmpty()) {
             return SettleResult.all(0);
         }
-        StringBuilder json = new StringBuilder(receipts.size() * 32).append('[');
+        List<LeaseKey> keys = new ArrayList<>(receipts.size());
+        StringBuilder json = new StringBuilder(receipts.size() * 40).append('[');
         for (Receipt receipt : receipts) {
             Objects.requireNonNull(receipt, "a receipt is null");
-            if (wellFormed(receipt)) {
+            LeaseKey key = LeaseKey.of(receipt);
+            keys.add(key);
+            if (key != null) {
                 if (json.length() > 1) {
                     json.append(',');
                 }
-                json.append('[').append(Long.parseLong(receipt.id())).append(',')
-                        .append(Long.parseUnsignedLong(receipt.token(), 16)).append(']');
+                json.append('[').append(key.rowid()).append(',').append(key.token()).append(']');
             }
         }
         json.append(']');
-        Set<String> matched = inConnection(what, connection -> {
+        Set<LeaseKey> matched = inConnection(what, connection -> {
             PreparedStatement statement = connection.prepare(sql);
             int next = 1;
             if (leaseUntil != null) {
@@ -359,23 +357,23 @@ public final class LocalBackend implements Backend {
             }
             statement.setString(next++, json.toString());
             statement.setString(next, queue);
-            Set<String> result = new HashSet<>();
+            Set<LeaseKey> result = new HashSet<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    result.add(rows.getLong(1) + ":" + rows.getLong(2));
+                    result.add(new LeaseKey(rows.getLong(1), rows.getLong(2)));
                 }
             }
             return result;
         });
         int settled = 0;
         List<Receipt> refused = new ArrayList<>();
-        for (Receipt receipt : receipts) {
+        for (int i = 0; i < receipts.size(); i++) {
+            LeaseKey key = keys.get(i);
             // remove(): a receipt listed twice settles once.
-            if (wellFormed(receipt)
-                    && matched.remove(Long.parseLong(receipt.id()) + ":" + Long.parseUnsignedLong(receipt.token(), 16))) {
+            if (key != null && matched.remove(key)) {
                 settled++;
             } else {
-                refused.add(receipt);
+                refused.add(receipts.get(i));
             }
         }
         return new SettleResult(settled, refused);
@@ -384,15 +382,9 @@ public final class LocalBackend implements Backend {
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
         return settle("release", queue, receipts, (connection, receipt) -> {
-            PreparedStatement requeue = connection.prepare(RELEASE);
-            bindReceipt(requeue, 1, receipt, queue);
-            if (requeue.executeUpdate() != 1) {
-                return false;
-            }
-            PreparedStatement delete = connection.prepare(ACK);
-            bindReceipt(delete, 1, receipt, queue);
-            delete.executeUpdate();
-            return true;
+            PreparedStatement release = connection.prepare(RELEASE);
+            bindReceipt(release, 1, receipt, queue);
+            return release.executeUpdate() == 1;
         });
     }
 
@@ -454,15 +446,17 @@ public final class LocalBackend implements Backend {
             dead.setDouble(4, now);
             dead.setInt(5, maxDeliveries);
             int deadLettered = dead.executeUpdate();
+            if (deadLettered > 0) {
+                PreparedStatement delete = connection.prepare(REAP_DELETE_DEAD);
+                delete.setString(1, queue);
+                delete.setDouble(2, now);
+                delete.setInt(3, maxDeliveries);
+                delete.executeUpdate();
+            }
             PreparedStatement redeliver = connection.prepare(REAP_REDELIVER);
             redeliver.setString(1, queue);
             redeliver.setDouble(2, now);
-            redeliver.setInt(3, maxDeliveries);
             int redelivered = redeliver.executeUpdate();
-            PreparedStatement delete = connection.prepare(REAP_DELETE);
-            delete.setString(1, queue);
-            delete.setDouble(2, now);
-            delete.executeUpdate();
             return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
         });
     }
@@ -518,7 +512,10 @@ public final class LocalBackend implements Backend {
         return inConnection("length", connection -> {
             PreparedStatement count = connection.prepare(includeDelayed ? LENGTH_ALL : LENGTH_DUE);
             count.setString(1, queue);
-            if (!includeDelayed) {
+            if (includeDelayed) {
+                count.setString(2, queue);
+                count.setDouble(3, now());
+            } else {
                 count.setDouble(2, now());
             }
             try (ResultSet result = count.executeQuery()) {
@@ -539,7 +536,8 @@ public final class LocalBackend implements Backend {
             stats.setString(3, queue);
             stats.setDouble(4, now);
             stats.setString(5, queue);
-            stats.setString(6, queue);
+            stats.setDouble(6, now);
+            stats.setString(7, queue);
             try (ResultSet result = stats.executeQuery()) {
                 result.next();
                 return new QueueStats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
@@ -553,6 +551,7 @@ public final class LocalBackend implements Backend {
         return inConnection("purge", connection -> {
             PreparedStatement purge = connection.prepare(PURGE);
             purge.setString(1, queue);
+            purge.setDouble(2, now());
             return purge.executeUpdate() > 0;
         });
     }
@@ -844,11 +843,22 @@ public final class LocalBackend implements Backend {
         }
     }
 
+    /** A receipt's rowid and token; {@link #of} gives null for a receipt this backend cannot have issued. */
+    private record LeaseKey(long rowid, long token) {
+        static LeaseKey of(Receipt receipt) {
+            try {
+                return new LeaseKey(Long.parseLong(receipt.id()), Long.parseUnsignedLong(receipt.token(), 16));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
     /** One row taken from task_queue. */
     private record Row(long rowid, double priority, byte[] value) {
     }
 
-    /** One row copied into the leases. */
-    private record Leased(long id, byte[] value, long token, int deliveryCount) {
+    /** One row just leased, with the priority it had before the lease. */
+    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount) {
     }
 }

@@ -26,10 +26,6 @@ final class Schema {
 
     /** Tables only Sergeant for Java uses. */
     private static final List<String> JAVA_TABLES = List.of(
-            "CREATE TABLE IF NOT EXISTS sergeant_leases ("
-                    + "id INTEGER PRIMARY KEY, queue_name TEXT NOT NULL, priority REAL NOT NULL, value BLOB NOT NULL,"
-                    + " token INTEGER NOT NULL, delivery_count INTEGER NOT NULL, lease_until REAL NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS sergeant_leases_by_expiry ON sergeant_leases (queue_name, lease_until)",
             "CREATE TABLE IF NOT EXISTS sergeant_dead_letters ("
                     + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, value BLOB NOT NULL,"
                     + " reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)",
@@ -38,7 +34,21 @@ final class Schema {
     private Schema() {
     }
 
-    /** Creates what is missing; adds the nullable Java columns to Python's tables if absent. */
+    /**
+     * The leases table of earlier versions, which moved leased rows out of {@code task_queue}. Its rows
+     * go back into {@code task_queue}, still leased until their deadline under the same token, and
+     * the table is dropped.
+     */
+    private static final String OLD_LEASES = "sergeant_leases";
+    private static final String MOVE_OLD_LEASES =
+            "INSERT INTO task_queue (queue_name, priority, value, delivery_count, lease_token, lease_priority)"
+                    + " SELECT queue_name, lease_until, value, delivery_count, token, priority FROM " + OLD_LEASES
+                    + " ORDER BY id";
+
+    /**
+     * Creates what is missing; adds the nullable Java columns to Python's tables if absent; moves the
+     * leases of a file written by an earlier version back into {@code task_queue}.
+     */
     static void apply(PooledConnection connection) throws SQLException {
         connection.begin();
         boolean done = false;
@@ -47,9 +57,15 @@ final class Schema {
                 connection.execute(ddl);
             }
             addColumnIfMissing(connection, "task_queue", "delivery_count", "INTEGER");
+            addColumnIfMissing(connection, "task_queue", "lease_token", "INTEGER");
+            addColumnIfMissing(connection, "task_queue", "lease_priority", "REAL");
             addColumnIfMissing(connection, "locks", "owner", "TEXT");
             for (String ddl : JAVA_TABLES) {
                 connection.execute(ddl);
+            }
+            if (tableExists(connection, OLD_LEASES)) {
+                connection.execute(MOVE_OLD_LEASES);
+                connection.execute("DROP TABLE " + OLD_LEASES);
             }
             connection.commit();
             done = true;
@@ -57,6 +73,14 @@ final class Schema {
             if (!done) {
                 connection.rollbackQuietly();
             }
+        }
+    }
+
+    private static boolean tableExists(PooledConnection connection, String table) throws SQLException {
+        PreparedStatement query = connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+        query.setString(1, table);
+        try (ResultSet rows = query.executeQuery()) {
+            return rows.next();
         }
     }
 

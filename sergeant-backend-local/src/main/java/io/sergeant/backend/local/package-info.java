@@ -7,34 +7,71 @@
  * Python Sergeant's tables (reference §3.4) are created exactly as Python creates them, so a Python
  * Sergeant worker can share the file in at-most-once mode:
  * <pre>
- * task_queue (queue_name TEXT, priority REAL, value BLOB, delivery_count INTEGER)   -- delivery_count: Java only, nullable
+ * task_queue (queue_name TEXT, priority REAL, value BLOB,
+ *             delivery_count INTEGER, lease_token INTEGER, lease_priority REAL)  -- the last three: Java only, nullable
  *   INDEX queue_by_priority (queue_name, priority)
  * keys (name TEXT, value BLOB)            UNIQUE INDEX key_by_name (name)
  * locks (name TEXT, expireAt REAL, owner TEXT)                                       -- owner: Java only, nullable
  *   UNIQUE INDEX lock_by_name (name), INDEX lock_by_expireAt (expireAt)
  * </pre>
- * {@code priority} is {@code 0.0} for HIGH, {@code 1.0} for NORMAL, or the {@code consumableFrom} epoch
- * seconds of a delayed task; a task is deliverable when {@code priority <= now}, and pops take rows in
- * {@code ORDER BY priority, rowid}. {@code delivery_count} is the number of earlier deliveries of a
- * task put back by a reap or a release (NULL, meaning 0, for pushed tasks; Python's SQL names its
- * columns, so it ignores the extra ones). {@code locks.expireAt} is epoch seconds; {@code owner} is
+ * {@code priority} is {@code 0.0} for HIGH, {@code 1.0} for NORMAL, the {@code consumableFrom} epoch
+ * seconds of a delayed task, or the lease deadline of a leased one (below); a row is deliverable when
+ * {@code priority <= now}, and pops take rows in {@code ORDER BY priority, rowid}. Python's SQL names
+ * its columns, so it ignores the extra ones. {@code locks.expireAt} is epoch seconds; {@code owner} is
  * the owner token of a Java lock (NULL for a Python lock). An expired lock never blocks an acquire.
  *
- * <p>Structures Python Sergeant lacks have tables of their own, which Python never touches:
+ * <p><b>Leases live in {@code task_queue}.</b> A leased (at-least-once) pop is one {@code UPDATE} of
+ * the next deliverable rows: {@code lease_priority} takes the row's priority, {@code priority} becomes
+ * the lease deadline (epoch seconds, now plus the lease), {@code lease_token} a fresh random positive
+ * 63-bit number and {@code delivery_count} one more (NULL means 0). A receipt is the {@code rowid}
+ * plus the token in hex. So:
+ * <ul>
+ *   <li><i>in flight</i> = {@code lease_token IS NOT NULL AND priority > now}: no pop, Java or Python,
+ *       takes the row before its deadline, because every pop asks for {@code priority <= now};</li>
+ *   <li>an <i>expired</i> lease ({@code lease_token} set, {@code priority <= now}) is deliverable
+ *       again: the next pop takes it, ordered like a delayed task due at the deadline (a leased pop
+ *       counts one more delivery; an at-most-once pop, Java's or Python's, deletes it, which is a
+ *       legitimate redelivery). {@code stats} counts it as ready;</li>
+ *   <li>an ack deletes the row if its {@code rowid} and token still match; an extension moves the
+ *       deadline; a release sets {@code priority = 0.0} (ahead of NORMAL), clears the token and keeps
+ *       the count; a dead-lettering moves the row to {@code sergeant_dead_letters} if the token
+ *       matches. A receipt whose lease was reaped or taken again no longer matches and is refused;</li>
+ *   <li>a reap, in one {@code BEGIN IMMEDIATE} transaction, moves expired leases whose count reached
+ *       {@code maxDeliveries} to the dead letters and ends the others' leases: the token is cleared and
+ *       the row goes back to {@code lease_priority}, its place before the lease (the {@code rowid}
+ *       never changes, so a NORMAL task comes back ahead of newer ones). Reapers in many processes
+ *       serialize on the write lock; the second finds nothing. Expired leases are found in the index
+ *       range {@code priority} in {@code (1.0, now]} (deadlines are epoch seconds), which holds only
+ *       them and due delayed tasks;</li>
+ *   <li>a pop that would deliver a row past {@code maxDeliveries} moves it to the dead letters in
+ *       the same transaction instead.</li>
+ * </ul>
+ * The payload is written once (at push) and deleted once (at ack): a leased task costs one
+ * {@code UPDATE} more than an at-most-once one, and in-flight rows sit past {@code now} in the index,
+ * so pops never scan them.
+ *
+ * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, reference §3.4): an
+ * in-flight task looks like a delayed task due at its lease deadline, so Python's pop never takes it
+ * before then, Python's {@code length(include_delayed=True)} counts it, and Python's {@code delete}
+ * (purge) deletes it (its Java ack is then refused). Java's {@code length(queue, true)} counts ready
+ * and delayed tasks but not in-flight ones, and Java's {@code purge} keeps in-flight tasks (it deletes
+ * expired leases, which are ready).
+ *
+ * <p>Dead letters have a table of their own, which Python never touches:
  * <pre>
- * sergeant_leases (id INTEGER PRIMARY KEY, queue_name TEXT, priority REAL, value BLOB,
- *                  token INTEGER, delivery_count INTEGER, lease_until REAL)
- *   INDEX sergeant_leases_by_expiry (queue_name, lease_until)
  * sergeant_dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT, value BLOB,
  *                        reason TEXT, delivery_count INTEGER, dead_at REAL)
  *   INDEX sergeant_dead_letters_by_queue (queue_name, id)
  * </pre>
- * A leased pop moves rows from {@code task_queue} to {@code sergeant_leases} in one transaction (a
- * Python worker therefore never sees an in-flight task); an ack deletes the lease row if its id and
- * token still match (a receipt is {@code id} plus a random 64-bit {@code token} in hex); a reap or
- * release moves it back into {@code task_queue} with its {@code delivery_count} (a release at priority
- * 0.0, ahead of NORMAL tasks; a reap at its original priority); dead letters keep the payload byte for
- * byte, the reason, the number of deliveries and the time ({@code dead_at}, epoch seconds).
+ * Dead letters keep the payload byte for byte, the reason, the number of deliveries and the time
+ * ({@code dead_at}, epoch seconds); a requeue inserts them as fresh NORMAL rows.
+ *
+ * <p><b>Files of earlier versions.</b> Earlier versions moved leased rows into a table
+ * {@code sergeant_leases}. Opening such a file moves its rows back into {@code task_queue}, still
+ * leased under the same token until their deadline (the old receipts name the old lease ids, so they
+ * are refused and the tasks are redelivered once the leases expire), and drops the table, in the same
+ * transaction that adds the new columns. Upgrade every Java process that shares a file at once: a
+ * process of an earlier version fails on the dropped table.
  *
  * <h2>Concurrency and durability</h2>
  * The file uses the WAL journal (option {@code journalMode}), so readers never block the writer.

@@ -1,0 +1,264 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The lease layout (package documentation): leased rows stay in {@code task_queue} with their
+ * deadline as priority, what a Python Sergeant pop sees of them, where a reap puts them back, and the
+ * migration of the {@code sergeant_leases} table of earlier versions. Time moves by a clock of the
+ * test's own, never by sleeping.
+ */
+class LeasesInPlaceTest {
+
+    private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
+
+    @TempDir
+    Path directory;
+
+    private final MovableClock clock = new MovableClock(START);
+
+    private LocalBackend open(Path file) {
+        return LocalBackend.open(LocalSettings.from(new BackendSpec("sqlite:" + file, Map.of())), clock);
+    }
+
+    @Test
+    @DisplayName("a leased row stays in task_queue with its deadline as priority; a Python pop takes it only after the deadline")
+    void pythonNeverTakesAnInFlightTask() throws Exception {
+        Path file = directory.resolve("python-view.db");
+        try (LocalBackend backend = open(file);
+             Connection python = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            backend.push("q", List.of(bytes("leased"), bytes("ready")), Priority.NORMAL, null);
+            List<Delivery> leased = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(leased).extracting(d -> text(d.payload())).containsExactly("leased");
+            assertThat(column(python, "priority", leased.get(0))).isEqualTo(epoch(START) + 30);
+            assertThat(column(python, "lease_priority", leased.get(0))).isEqualTo(1.0);
+            assertThat(Long.toHexString(token(python, leased.get(0)))).isEqualTo(leased.get(0).receipt().token());
+
+            assertThat(pythonPop(python, epoch(START) + 29.9)).as("before the deadline").containsExactly("ready");
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 1, 0));
+            assertThat(pythonPop(python, epoch(START) + 30)).as("at the deadline").containsExactly("leased");
+            assertThat(backend.ack("q", receipts(leased)).refused()).as("Python took the expired task")
+                    .containsExactly(leased.get(0).receipt());
+        }
+    }
+
+    @Test
+    @DisplayName("an expired lease is ready again: counted as ready, taken by the next pop with one more delivery")
+    void expiredLeaseIsReadyWithoutReap() {
+        try (LocalBackend backend = open(directory.resolve("expired.db"))) {
+            backend.push("q", List.of(bytes("a")), Priority.NORMAL, null);
+            Delivery first = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(10), 5)).get(0);
+            assertThat(backend.length("q", true)).isZero();
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(1, 0, 0, 0));
+            assertThat(backend.length("q", false)).isEqualTo(1);
+
+            Delivery second = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(10), 5)).get(0);
+            assertThat(second.receipt().id()).as("the same row").isEqualTo(first.receipt().id());
+            assertThat(second.receipt().deliveryCount()).isEqualTo(2);
+            assertThat(backend.ack("q", receipts(List.of(first))).refused()).containsExactly(first.receipt());
+            assertThat(backend.reap("q", 5)).as("the lease was taken again, nothing to reap").isEqualTo(ReapResult.NONE);
+            assertThat(backend.ack("q", receipts(List.of(second)))).isEqualTo(SettleResult.all(1));
+        }
+    }
+
+    @Test
+    @DisplayName("a reap puts an expired task back at its old place: a HIGH task ahead of NORMAL ones, a NORMAL one ahead of newer ones")
+    void reapRestoresThePlace() {
+        try (LocalBackend backend = open(directory.resolve("reap.db"))) {
+            backend.push("q", List.of(bytes("n1")), Priority.NORMAL, null);
+            backend.push("q", List.of(bytes("h1")), Priority.HIGH, null);
+            List<Delivery> leased = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(leased).extracting(d -> text(d.payload())).containsExactly("h1", "n1");
+            backend.push("q", List.of(bytes("n2")), Priority.NORMAL, null);
+            backend.push("q", List.of(bytes("h2")), Priority.HIGH, null);
+
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(backend.reap("q", 5)).isEqualTo(new ReapResult(2, 0));
+            assertThat(backend.reap("q", 5)).isEqualTo(ReapResult.NONE);
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(4, 0, 0, 0));
+            List<Delivery> again = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(again).extracting(d -> text(d.payload())).containsExactly("h1", "h2", "n1", "n2");
+            assertThat(again).extracting(d -> d.receipt().deliveryCount()).containsExactly(2, 1, 2, 1);
+            assertThat(backend.ack("q", receipts(again))).isEqualTo(SettleResult.all(4));
+        }
+    }
+
+    @Test
+    @DisplayName("purge keeps running leases and deletes expired ones; length(true) leaves running leases out")
+    void purgeAndLength() {
+        try (LocalBackend backend = open(directory.resolve("purge.db"))) {
+            backend.push("q", List.of(bytes("short"), bytes("long"), bytes("ready")), Priority.NORMAL, null);
+            backend.push("q", List.of(bytes("later")), Priority.NORMAL, START.plusSeconds(3600));
+            Delivery shortLease = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(5), 5)).get(0);
+            Delivery longLease = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(60), 5)).get(0);
+            assertThat(backend.length("q", true)).isEqualTo(2);
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(backend.length("q", true)).as("the expired lease is ready again").isEqualTo(3);
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(2, 1, 1, 0));
+
+            assertThat(backend.purge("q")).isTrue();
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 1, 0));
+            assertThat(backend.ack("q", List.of(shortLease.receipt())).refused()).containsExactly(shortLease.receipt());
+            assertThat(backend.ack("q", List.of(longLease.receipt()))).isEqualTo(SettleResult.all(1));
+        }
+    }
+
+    @Test
+    @DisplayName("a file with the sergeant_leases table of an earlier version: its leases move into task_queue and the table is dropped")
+    void migratesTheOldLeasesTable() throws Exception {
+        Path file = directory.resolve("old.db");
+        double now = epoch(START);
+        try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = old.createStatement()) {
+            for (String ddl : List.of(
+                    "CREATE TABLE task_queue (queue_name TEXT, priority REAL, value BLOB)",
+                    "CREATE INDEX queue_by_priority ON task_queue (queue_name, priority)",
+                    "ALTER TABLE task_queue ADD COLUMN delivery_count INTEGER",
+                    "CREATE TABLE sergeant_leases (id INTEGER PRIMARY KEY, queue_name TEXT NOT NULL,"
+                            + " priority REAL NOT NULL, value BLOB NOT NULL, token INTEGER NOT NULL,"
+                            + " delivery_count INTEGER NOT NULL, lease_until REAL NOT NULL)",
+                    "CREATE INDEX sergeant_leases_by_expiry ON sergeant_leases (queue_name, lease_until)")) {
+                statement.execute(ddl);
+            }
+            statement.execute("INSERT INTO task_queue (queue_name, priority, value) VALUES ('q', 1.0, X'7175657565')");
+            statement.execute("INSERT INTO sergeant_leases VALUES (1, 'q', 1.0, X'72756E6E696E67', 11, 1, " + (now + 60) + ")");
+            statement.execute("INSERT INTO sergeant_leases VALUES (2, 'q', 0.0, X'6578706972656420', 22, 2, " + (now - 1) + ")");
+        }
+
+        try (LocalBackend backend = open(file);
+             Connection check = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = check.createStatement();
+             ResultSet tables = statement.executeQuery("SELECT name FROM sqlite_schema WHERE name LIKE 'sergeant_leases%'")) {
+            assertThat(tables.next()).as("the old table and its index are gone").isFalse();
+            assertThat(backend.stats("q")).as("one running lease, one expired").isEqualTo(new QueueStats(2, 0, 1, 0));
+
+            assertThat(backend.reap("q", 5)).isEqualTo(new ReapResult(1, 0));
+            List<Delivery> popped = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(popped).extracting(d -> text(d.payload())).as("the reaped HIGH task first")
+                    .containsExactly("expired ", "queue");
+            assertThat(popped).extracting(d -> d.receipt().deliveryCount()).containsExactly(3, 1);
+            assertThat(backend.ack("q", receipts(popped))).isEqualTo(SettleResult.all(2));
+
+            clock.advance(Duration.ofSeconds(61));
+            List<Delivery> running = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(running).extracting(d -> text(d.payload())).containsExactly("running");
+            assertThat(running.get(0).receipt().deliveryCount()).isEqualTo(2);
+            assertThat(backend.ack("q", receipts(running))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+        try (LocalBackend reopened = open(file)) {
+            assertThat(reopened.stats("q")).as("opening again changes nothing").isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    private static double column(Connection python, String column, Delivery delivery) throws SQLException {
+        try (PreparedStatement query = python.prepareStatement("SELECT " + column + " FROM task_queue WHERE rowid = ?")) {
+            query.setLong(1, Long.parseLong(delivery.receipt().id()));
+            try (ResultSet row = query.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                return row.getDouble(1);
+            }
+        }
+    }
+
+    private static long token(Connection python, Delivery delivery) throws SQLException {
+        try (PreparedStatement query = python.prepareStatement("SELECT lease_token FROM task_queue WHERE rowid = ?")) {
+            query.setLong(1, Long.parseLong(delivery.receipt().id()));
+            try (ResultSet row = query.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                return row.getLong(1);
+            }
+        }
+    }
+
+    /** Python Sergeant's pop (reference §3.4) at time {@code now}. */
+    private static List<String> pythonPop(Connection python, double now) throws SQLException {
+        List<String> result = new ArrayList<>();
+        try (PreparedStatement pop = python.prepareStatement("DELETE FROM task_queue WHERE rowid in "
+                + "(SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? LIMIT ?) RETURNING value")) {
+            pop.setString(1, "q");
+            pop.setDouble(2, now);
+            pop.setInt(3, 10);
+            try (ResultSet rows = pop.executeQuery()) {
+                while (rows.next()) {
+                    result.add(text(rows.getBytes(1)));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static List<Receipt> receipts(List<Delivery> deliveries) {
+        return deliveries.stream().map(Delivery::receipt).toList();
+    }
+
+    private static double epoch(Instant instant) {
+        return instant.toEpochMilli() / 1000.0;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] payload) {
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    /** A clock the test moves forward by hand. Not thread safe (one test thread). */
+    private static final class MovableClock extends Clock {
+        private Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

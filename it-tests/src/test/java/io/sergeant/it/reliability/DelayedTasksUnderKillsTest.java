@@ -57,7 +57,7 @@ class DelayedTasksUnderKillsTest {
             Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
                     "delivery.lease", "2s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
                     "executor.kind", "thread", "executor.concurrency", "4")).build());
-            Producer producer = run.startProducer(broker, new Producer.Plan("d", 2000, 5, 25, 8, 6_000));
+            Producer producer = run.startProducer(broker, new Producer.Plan("d", 2000, 5, 25, KillNineTest.MAX_WORK_MILLIS, 6_000));
             long killUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(14);
             run.startKiller(supervisor, Duration.ofMillis(2500), Duration.ofMillis(1500), () -> System.nanoTime() - killUntil > 0);
 

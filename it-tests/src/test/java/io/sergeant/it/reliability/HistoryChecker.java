@@ -37,8 +37,11 @@ import java.util.TreeSet;
  */
 public final class HistoryChecker {
 
-    /** The default ack window: a worker acks settled tasks before its next pop, within milliseconds. */
-    public static final long DEFAULT_ACK_WINDOW_MILLIS = 1_000;
+    /**
+     * The default ack window: a worker acks settled tasks before its next pop, normally within tens of
+     * milliseconds; half a second leaves room for a loaded machine.
+     */
+    public static final long DEFAULT_ACK_WINDOW_MILLIS = 500;
 
     private final long ackWindowMillis;
 

@@ -84,7 +84,7 @@ class HistoryCheckerTest {
         // c: started in a child process of A (process executor), never re-run: lost
         // d: completed by A long before the kill, so acknowledged: no redelivery
         write("worker-a", line('S', "a", WORKER_A, 1, 4000, 0), line('S', "b", WORKER_A, 1, 4100, 0),
-                line('C', "b", WORKER_A, 1, 4200, 0), line('S', "d", WORKER_A, 1, 2000, 0), line('C', "d", WORKER_A, 1, 2100, 0));
+                line('C', "b", WORKER_A, 1, 4800, 0), line('S', "d", WORKER_A, 1, 2000, 0), line('C', "d", WORKER_A, 1, 2100, 0));
         write("child-of-a", line('S', "c", CHILD_OF_A, WORKER_A, 4500, 0));
         write("worker-b", line('S', "a", WORKER_B, 1, 7500, 0), line('C', "a", WORKER_B, 1, 7600, 0),
                 line('S', "b", WORKER_B, 1, 7000, 0), line('C', "b", WORKER_B, 1, 7100, 0));

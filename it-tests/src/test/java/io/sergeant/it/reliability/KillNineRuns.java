@@ -1,0 +1,132 @@
+package io.sergeant.it.reliability;
+
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.supervisor.Supervisor;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The kill -9 runs shared by {@link KillNineTest} (CI size) and {@link SoakTest} (long): two supervised
+ * worker JVMs, a producer in the test JVM, one worker (with its children) SIGKILLed every few seconds
+ * while the producer runs, then the history check and the guarantees of the delivery mode.
+ */
+final class KillNineRuns {
+
+    private KillNineRuns() {
+    }
+
+    /** How the workers run tasks, and the load that suits it on two cores. */
+    enum Executor {
+        THREAD("thread", 4, 10, 3000, 30, Duration.ofMillis(2500), Duration.ofMillis(1500)),
+        PROCESS("process", 2, 4, 1500, 15, Duration.ofSeconds(4), Duration.ofSeconds(3));
+
+        final String kind;
+        final int concurrency;
+        final int batch;
+        final int tasks;
+        final int pushBatch;
+        final Duration killEvery;
+        final Duration minAge;
+
+        Executor(String kind, int concurrency, int batch, int tasks, int pushBatch, Duration killEvery, Duration minAge) {
+            this.kind = kind;
+            this.concurrency = concurrency;
+            this.batch = batch;
+            this.tasks = tasks;
+            this.pushBatch = pushBatch;
+            this.killEvery = killEvery;
+            this.minAge = minAge;
+        }
+
+        Map<String, String> overrides(DeliveryMode mode) {
+            Map<String, String> overrides = new java.util.LinkedHashMap<>(Map.of(
+                    "delivery.mode", mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                    "delivery.lease", KillNineTest.LEASE_MILLIS + "ms", "delivery.reapInterval", KillNineTest.REAP_MILLIS + "ms",
+                    "tasksPerTransaction", Integer.toString(batch), "executor.kind", kind,
+                    "executor.concurrency", Integer.toString(concurrency)));
+            if (this == PROCESS) {
+                overrides.put("executor.option.jvmOptions", FaultRun.CHILD_JVM);
+            }
+            return overrides;
+        }
+    }
+
+    /**
+     * One at-least-once kill run and its assertions.
+     *
+     * @param tasks how many tasks to push, or 0 for the executor's default
+     */
+    static void atLeastOnce(Path dir, String name, String backend, Executor executor, int tasks) throws Exception {
+        int count = tasks > 0 ? tasks : executor.tasks;
+        try (FaultRun run = new FaultRun(dir, backend, name.hashCode())) {
+            DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
+            Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, executor.overrides(DeliveryMode.AT_LEAST_ONCE)).build());
+            Producer producer = run.startProducer(broker, new Producer.Plan("t", count, executor.pushBatch, 100, KillNineTest.MAX_WORK_MILLIS, 0));
+            run.startKiller(supervisor, executor.killEvery, executor.minAge, producer::done);
+
+            producer.await(Math.max(60_000, count * 1_000L / 100));
+            run.stopKilling();
+            boolean drained = run.awaitCompleted(producer.acknowledged(), Duration.ofSeconds(30));
+            // Completed-but-unacknowledged tasks of the last victim are still leased: let them come back.
+            boolean settled = run.awaitSettled(broker, Duration.ofMillis(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 10_000));
+            assertThat(run.stopSupervisors()).containsOnly(0);
+            QueueStats stats = FaultRun.stats(broker);
+            HistoryReport report = run.check(Set.of());
+            FaultRun.figures("kill-9 at-least-once " + name, report.figures() + " stats=" + stats);
+
+            assertThat(drained).as("every acknowledged push completed: %s", report).isTrue();
+            assertThat(settled).as("the queue settled: %s", stats).isTrue();
+            assertThat(report.lost()).as("lost").isEmpty();
+            assertThat(report.unexpected()).as("unexpected").isEmpty();
+            assertThat(report.duplicatesOutsideKills()).as("duplicates of tasks no killed worker held").isEmpty();
+            assertThat(report.kills()).as("kills").isGreaterThanOrEqualTo(2);
+            assertThat(report.redeliveries()).as("redeliveries").allMatch(HistoryReport.Redelivery::rerun);
+            assertThat(report.maxRedeliveryMillis()).as("slowest redelivery after a kill, ms: %s", report)
+                    .isLessThanOrEqualTo(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 1_000);
+            assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    /**
+     * One at-most-once kill run (thread executor) and its assertions.
+     *
+     * @param tasks how many tasks to push, or 0 for the default
+     */
+    static void atMostOnce(Path dir, String name, String backend, int tasks) throws Exception {
+        Executor executor = Executor.THREAD;
+        int count = tasks > 0 ? tasks : executor.tasks;
+        try (FaultRun run = new FaultRun(dir, backend, name.hashCode())) {
+            DefaultBroker broker = run.broker(DeliveryMode.AT_MOST_ONCE);
+            Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, executor.overrides(DeliveryMode.AT_MOST_ONCE)).build());
+            Producer producer = run.startProducer(broker, new Producer.Plan("t", count, executor.pushBatch, 100, KillNineTest.MAX_WORK_MILLIS, 0));
+            run.startKiller(supervisor, executor.killEvery, executor.minAge, producer::done);
+
+            producer.await(Math.max(60_000, count * 1_000L / 100));
+            run.stopKilling();
+            run.awaitSettled(broker, Duration.ofSeconds(20));
+            assertThat(run.stopSupervisors()).containsOnly(0);
+            QueueStats stats = FaultRun.stats(broker);
+            HistoryReport report = run.check(Set.of());
+            long lostStarted = report.lost().stream().filter(id -> report.startCounts().containsKey(id)).count();
+            FaultRun.figures("kill-9 at-most-once " + name, report.figures() + " lost-after-start=" + lostStarted + " stats=" + stats);
+
+            int heldPerWorker = executor.batch + executor.concurrency;
+            assertThat(report.kills()).as("kills").isGreaterThanOrEqualTo(2);
+            assertThat(report.duplicated()).as("at-most-once never runs a task twice").isEmpty();
+            assertThat(report.unexpected()).as("unexpected").isEmpty();
+            assertThat(report.lost().size()).as("lost tasks are at most what the killed workers held: %s", report)
+                    .isLessThanOrEqualTo(report.kills() * heldPerWorker);
+            assertThat(report.completed() + report.lost().size()).as("every acknowledged push is completed or lost")
+                    .isEqualTo(report.pushed());
+            assertThat(stats.ready() + stats.inFlight()).as("nothing left in the queue").isZero();
+        }
+    }
+
+}

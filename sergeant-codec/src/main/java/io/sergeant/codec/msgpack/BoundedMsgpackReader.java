@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.PythonDatetimes;
@@ -29,21 +30,35 @@ final class BoundedMsgpackReader {
     private static final String FORMAT = "msgpack";
     private static final Object NO_KEY = new Object();
 
+    /** {@code {"__task__": {"kwargs": ...}}}: fixmap 1, fixstr __task__, fixmap 4, fixstr kwargs. */
+    private static final byte[] TASK_PREFIX = wire(0x81, "__task__", 0x84, "kwargs");
+    private static final byte[] TRACE_ID_KEY = wire("trace_id");
+    private static final byte[] DATE_KEY = wire("date");
+    private static final byte[] RUN_COUNT_KEY = wire("run_count");
+    /** The fast path needs these bounds, so that it never accepts what {@link #read} would refuse. */
+    private static final int FAST_MIN_DEPTH = 3;
+    private static final int FAST_MIN_COLLECTION_LENGTH = 9;
+    /** Up to this many kwargs are checked for duplicates pairwise and wrapped without a hash map. */
+    private static final int SMALL_KWARGS = 8;
+
     private final byte[] in;
     private final int end;
     private final DecodeLimits limits;
     private final Clock clock;
+    private final KeyCache keyCache;
     private int pos;
 
-    private Object[] containers = new Object[8];
-    private int[] remaining = new int[8];
-    private Object[] keys = new Object[8];
+    /** The container stack, allocated on the first container (a flat task needs none). */
+    private Object[] containers;
+    private int[] remaining;
+    private Object[] keys;
 
-    BoundedMsgpackReader(byte[] in, DecodeLimits limits, Clock clock) {
+    BoundedMsgpackReader(byte[] in, DecodeLimits limits, Clock clock, KeyCache keyCache) {
         this.in = in;
         this.end = in.length;
         this.limits = limits;
         this.clock = clock;
+        this.keyCache = keyCache;
     }
 
     /** Reads the single object the payload holds. */
@@ -51,7 +66,198 @@ final class BoundedMsgpackReader {
         if (end == 0) {
             throw Errors.malformed(FORMAT, "the payload is empty");
         }
-        int depth = 0;
+        Object value = readValue(0);
+        if (pos != end) {
+            throw Errors.malformed(FORMAT, (end - pos) + " trailing byte(s) after the object at offset " + pos);
+        }
+        return value;
+    }
+
+    /**
+     * The fast path for the layout every producer writes, {@code {"__task__": {"kwargs": {str: ...},
+     * "trace_id": nil|str, "date": float, "run_count": uint}}} in that order: reads the fields directly
+     * instead of building the top-level and field maps and converting them. Returns {@code null}, having
+     * rewound, for anything else (other keys or order, a special key in kwargs, other field types, any
+     * error, trailing bytes): the caller then calls {@link #read}, which decides. The fast path only
+     * accepts payloads that {@link #read} decodes to an equal task, and never throws, so results and
+     * errors are exactly those of {@link #read}.
+     */
+    Task readTask() {
+        try {
+            Task task = readCanonicalTask();
+            if (task != null) {
+                return task;
+            }
+        } catch (RuntimeException e) {
+            // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
+        }
+        pos = 0;
+        return null;
+    }
+
+    private Task readCanonicalTask() {
+        if (limits.maxDepth() < FAST_MIN_DEPTH || limits.maxCollectionLength() < FAST_MIN_COLLECTION_LENGTH
+                || !literal(TASK_PREFIX)) {
+            return null;
+        }
+        // read() checks these declared sizes against the bytes left after each header byte.
+        if (end - 1 < 2 || end - (1 + 9 + 1) < 8) {
+            return null;
+        }
+        int size = kwargsSize();
+        if (size < 0) {
+            return null;
+        }
+        Object[] keysAndValues = new Object[size * 2];
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            String key = kwargsKey();
+            if (key == null) {
+                return null;
+            }
+            keysAndValues[i] = key;
+            keysAndValues[i + 1] = readValue(FAST_MIN_DEPTH);
+        }
+        if (!literal(TRACE_ID_KEY)) {
+            return null;
+        }
+        String traceId = null;
+        int b = u8();
+        if (b != 0xc0) {
+            traceId = str(b);
+            if (traceId == null) {
+                return null;
+            }
+        }
+        if (!literal(DATE_KEY)) {
+            return null;
+        }
+        double date;
+        b = u8();
+        if (b == 0xcb) {
+            date = Double.longBitsToDouble(i64());
+        } else if (b == 0xca) {
+            date = Float.intBitsToFloat((int) u32());
+        } else {
+            return null;
+        }
+        if (!literal(RUN_COUNT_KEY)) {
+            return null;
+        }
+        long runCount;
+        b = u8();
+        if (b <= 0x7f) {
+            runCount = b;
+        } else if (b == 0xcc) {
+            runCount = u8();
+        } else if (b == 0xcd) {
+            runCount = u16();
+        } else if (b == 0xce) {
+            runCount = u32();
+        } else {
+            return null;
+        }
+        if (runCount > Integer.MAX_VALUE || pos != end) {
+            return null;
+        }
+        return new Task(kwargs(keysAndValues), traceId, date, (int) runCount);
+    }
+
+    /** Distinct keys: a copyable view; a repeated key: a map built as read() builds it (first position, last value). */
+    private static Map<String, Object> kwargs(Object[] keysAndValues) {
+        int length = keysAndValues.length;
+        if (length <= 2 * SMALL_KWARGS && distinct(keysAndValues)) {
+            return new KwargsEntries(keysAndValues);
+        }
+        Map<String, Object> map = new LinkedHashMap<>(capacity(length >> 1));
+        for (int i = 0; i < length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static boolean distinct(Object[] keysAndValues) {
+        for (int i = 2; i < keysAndValues.length; i += 2) {
+            for (int j = 0; j < i; j += 2) {
+                if (keysAndValues[i].equals(keysAndValues[j])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The kwargs map header's size, or -1 if it is not a map or read() would refuse its size. */
+    private int kwargsSize() {
+        int b = u8();
+        long size;
+        if (b >= 0x80 && b <= 0x8f) {
+            size = b & 0x0f;
+        } else if (b == 0xde) {
+            size = u16();
+        } else if (b == 0xdf) {
+            size = u32();
+        } else {
+            return -1;
+        }
+        return size > limits.maxCollectionLength() || size * 2 > end - pos ? -1 : (int) size;
+    }
+
+    /** A kwargs key: a str that is not one of the special keys (which make read() convert kwargs), else null. */
+    private String kwargsKey() {
+        int b = u8();
+        long length = strLength(b);
+        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
+            return null;
+        }
+        String key = keyCache.decode(in, pos, (int) length);
+        pos += (int) length;
+        if (key == null || key.length() >= 8 && key.charAt(0) == '_'
+                && (key.equals("__task__") || key.equals("__tuple__") || key.equals("__datetime__"))) {
+            return null;
+        }
+        return key;
+    }
+
+    /** A str value whose type byte {@code b} was read, or null if it is not a str read() would accept. */
+    private String str(int b) {
+        long length = strLength(b);
+        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
+            return null;
+        }
+        String s = Utf8.decode(in, pos, (int) length);
+        pos += (int) length;
+        return s;
+    }
+
+    /** The declared length of a str with type byte {@code b}, or -1 if it is not a str. */
+    private long strLength(int b) {
+        if (b >= 0xa0 && b <= 0xbf) {
+            return b & 0x1f;
+        }
+        return switch (b) {
+            case 0xd9 -> u8();
+            case 0xda -> u16();
+            case 0xdb -> u32();
+            default -> -1;
+        };
+    }
+
+    /** Whether the next bytes are {@code expected}; consumes them if so. */
+    private boolean literal(byte[] expected) {
+        int length = expected.length;
+        if (end - pos < length || !Arrays.equals(in, pos, pos + length, expected, 0, length)) {
+            return false;
+        }
+        pos += length;
+        return true;
+    }
+
+    /**
+     * Reads one object; {@code base} is the number of containers already open around it (0 for the
+     * payload itself), so depth is counted as if the whole payload were read by this loop.
+     */
+    private Object readValue(int base) {
+        int depth = base;
         while (true) {
             need(1);
             int b = in[pos++] & 0xff;
@@ -70,7 +276,8 @@ final class BoundedMsgpackReader {
                 value = null;
                 containerSize = b & 0x0f;
             } else if (b <= 0xbf) {
-                value = string(b & 0x1f);
+                value = depth > base && keys[depth - 1] == NO_KEY && containers[depth - 1] instanceof Map<?, ?>
+                        ? key(b & 0x1f) : string(b & 0x1f);
             } else {
                 switch (b) {
                     case 0xc0 -> value = null;
@@ -133,10 +340,7 @@ final class BoundedMsgpackReader {
             }
             // Deliver the value to its container; completed containers are delivered to theirs in turn.
             while (true) {
-                if (depth == 0) {
-                    if (pos != end) {
-                        throw Errors.malformed(FORMAT, (end - pos) + " trailing byte(s) after the object at offset " + pos);
-                    }
+                if (depth == base) {
                     return value;
                 }
                 int top = depth - 1;
@@ -171,6 +375,11 @@ final class BoundedMsgpackReader {
     }
 
     private void push(int index, Object container, int size) {
+        if (containers == null) {
+            containers = new Object[8];
+            remaining = new int[8];
+            keys = new Object[8];
+        }
         if (index == containers.length) {
             int grown = Math.min(limits.maxDepth(), index * 2);
             containers = Arrays.copyOf(containers, grown);
@@ -237,6 +446,17 @@ final class BoundedMsgpackReader {
         return s;
     }
 
+    /** A fixstr map key, through the key cache. */
+    private String key(int declared) {
+        int length = length(declared, "string of bytes", 1);
+        String s = keyCache.decode(in, pos, length);
+        if (s == null) {
+            throw Errors.malformed(FORMAT, "the str at offset " + pos + " is not valid UTF-8");
+        }
+        pos += length;
+        return s;
+    }
+
     private byte[] binary(long declared) {
         int length = length(declared, "binary of bytes", 1);
         byte[] bytes = Arrays.copyOfRange(in, pos, pos + length);
@@ -280,5 +500,20 @@ final class BoundedMsgpackReader {
     private long i64() {
         long high = u32();
         return (high << 32) | u32();
+    }
+
+    /** The bytes of fixmap headers (ints) and fixstrs (strings), in order. */
+    private static byte[] wire(Object... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Object part : parts) {
+            if (part instanceof Integer header) {
+                out.write(header);
+            } else {
+                byte[] ascii = ((String) part).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                out.write(0xa0 | ascii.length);
+                out.write(ascii, 0, ascii.length);
+            }
+        }
+        return out.toByteArray();
     }
 }

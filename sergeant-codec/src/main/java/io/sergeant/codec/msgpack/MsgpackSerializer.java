@@ -27,7 +27,13 @@ import java.util.Objects;
  * <p>Input larger than {@code max(maxEncodedBytes, maxDecompressedBytes)} is rejected with
  * {@code PAYLOAD_TOO_LARGE} (the serializer sees the decompressed payload; the compressor bounds the raw
  * one), and so is output larger than that bound, so that a producer fails instead of pushing a task its
- * consumers would reject. Thread safe; buffers are reused per thread.
+ * consumers would reject. Thread safe; buffers are reused per thread, and decoded map keys are shared
+ * through a small bounded cache.
+ *
+ * <p>Tasks in the layout producers write ({@code __task__} with kwargs, trace_id, date and run_count in
+ * that order, string kwargs keys) are decoded by a specialised path that builds no intermediate maps; any
+ * other payload, and any payload the specialised path cannot accept as is, goes through the generic
+ * reader, so results and errors do not depend on which path ran.
  */
 public final class MsgpackSerializer implements Serializer {
 
@@ -38,6 +44,7 @@ public final class MsgpackSerializer implements Serializer {
     private final MsgpackWriter writer;
     private final long maxPayload;
     private final ThreadLocal<ByteSink> sinks = ThreadLocal.withInitial(ByteSink::new);
+    private final KeyCache keyCache = new KeyCache();
 
     /** A serializer with the context's limits and clock (whose zone is the "local" zone of naive datetimes). */
     public MsgpackSerializer(PluginContext context) {
@@ -64,7 +71,7 @@ public final class MsgpackSerializer implements Serializer {
 
     @Override
     public Task deserializeTask(byte[] data) {
-        Object value = deserializeValue(data);
+        Object value = deserialize(data, true);
         if (value instanceof Task task) {
             return task;
         }
@@ -92,12 +99,32 @@ public final class MsgpackSerializer implements Serializer {
 
     @Override
     public Object deserializeValue(byte[] data) {
+        return deserialize(data, looksLikeTask(data));
+    }
+
+    /** Whether {@code data} starts as a task does (a one-entry map), so that the task fast path may pay off. */
+    private static boolean looksLikeTask(byte[] data) {
+        return data != null && data.length > 0 && data[0] == (byte) 0x81;
+    }
+
+    /**
+     * Reads the payload; with {@code tryTask}, through the reader's task fast path first, which yields
+     * exactly what the generic path does or defers to it.
+     */
+    private Object deserialize(byte[] data, boolean tryTask) {
         Objects.requireNonNull(data, "data is null");
         if (data.length > maxPayload) {
             throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
         }
         try {
-            return new BoundedMsgpackReader(data, limits, clock).read();
+            BoundedMsgpackReader reader = new BoundedMsgpackReader(data, limits, clock, keyCache);
+            if (tryTask) {
+                Task task = reader.readTask();
+                if (task != null) {
+                    return task;
+                }
+            }
+            return reader.read();
         } catch (SergeantException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,0 +1,392 @@
+package io.sergeant.codec.msgpack;
+
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.Errors;
+import io.sergeant.codec.support.Utf8;
+import io.sergeant.spi.PluginContext;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The task fast path of {@link BoundedMsgpackReader#readTask} against the generic {@link BoundedMsgpackReader#read}:
+ * it must accept the payloads producers write and yield exactly what the generic path yields (same classes,
+ * same order, same values), and for anything else defer to the generic path so results and errors are
+ * identical. Outcomes are compared as strict "shapes" (class names and values, recursively).
+ */
+class MsgpackTaskFastPathTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_800_000_000L, 250_000_000L), ZoneOffset.UTC);
+
+    private static byte[] hex(String hex) {
+        return HexFormat.of().parseHex(hex.replace(" ", ""));
+    }
+
+    private static String str(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes.length).isLessThan(32);
+        return String.format("%02x", 0xa0 | bytes.length) + HexFormat.of().formatHex(bytes);
+    }
+
+    private static final String TASK = "81" + str("__task__");
+    private static final String KWARGS = str("kwargs");
+    private static final String TRACE_ID = str("trace_id");
+    private static final String DATE = str("date");
+    private static final String RUN_COUNT = str("run_count");
+    private static final String DATE_VALUE = "cb41d954fc40200000";
+
+    /** {"__task__": {"kwargs": <kwargs>, "trace_id": <traceId>, "date": 1700000000.5, "run_count": <runCount>}}. */
+    private static byte[] task(String kwargs, String traceId, String runCount) {
+        return hex(TASK + "84" + KWARGS + kwargs + TRACE_ID + traceId + DATE + DATE_VALUE + RUN_COUNT + runCount);
+    }
+
+    /** The generic path alone, as the serializer reports it. */
+    private static String generic(byte[] payload, DecodeLimits limits) {
+        try {
+            return shape(new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache()).read());
+        } catch (SergeantException e) {
+            return error(e);
+        } catch (RuntimeException e) {
+            return error(Errors.malformed("msgpack", "cannot be read (" + e + ")", e));
+        }
+    }
+
+    /** The fast path, falling back to the generic path on the same reader, as the serializer does. */
+    private static String fastThenGeneric(byte[] payload, DecodeLimits limits, KeyCache cache) {
+        try {
+            BoundedMsgpackReader reader = new BoundedMsgpackReader(payload, limits, CLOCK, cache);
+            Task task = reader.readTask();
+            return shape(task != null ? task : reader.read());
+        } catch (SergeantException e) {
+            return error(e);
+        } catch (RuntimeException e) {
+            return error(Errors.malformed("msgpack", "cannot be read (" + e + ")", e));
+        }
+    }
+
+    private static boolean fastPathTakes(byte[] payload, DecodeLimits limits) {
+        return new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache()).readTask() != null;
+    }
+
+    /** The code and message, with identity hash codes (of byte[] keys quoted in messages) masked. */
+    private static String error(SergeantException e) {
+        return "error " + e.code() + ": " + e.getMessage().replaceAll("\\[B@[0-9a-f]+", "[B@...");
+    }
+
+    /** Class names and values, recursively; tasks field by field. */
+    static String shape(Object value) {
+        if (value instanceof Task task) {
+            return "Task(kwargs=" + shape(task.kwargs()) + ", traceId=" + shape(task.traceId()) + ", date="
+                    + Double.doubleToRawLongBits(task.date()) + ", runCount=" + task.runCount() + ")";
+        }
+        if (value instanceof Map<?, ?> map) {
+            StringBuilder out = new StringBuilder(map.getClass().getName()).append('{');
+            map.forEach((k, v) -> out.append(shape(k)).append('=').append(shape(v)).append(", "));
+            return out.append('}').toString();
+        }
+        if (value instanceof List<?> list) {
+            StringBuilder out = new StringBuilder(list.getClass().getName()).append('[');
+            list.forEach(item -> out.append(shape(item)).append(", "));
+            return out.append(']').toString();
+        }
+        if (value instanceof byte[] bytes) {
+            return "byte[]" + HexFormat.of().formatHex(bytes);
+        }
+        return value == null ? "null" : value.getClass().getSimpleName() + "(" + value + ")";
+    }
+
+    private static void assertSameOutcome(byte[] payload, DecodeLimits limits) {
+        String expected = generic(payload, limits);
+        assertThat(fastThenGeneric(payload, limits, new KeyCache())).as(HexFormat.of().formatHex(payload))
+                .isEqualTo(expected);
+    }
+
+    private static void assertFastAndSame(byte[] payload) {
+        assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).as("fast path taken").isTrue();
+        assertThat(generic(payload, DecodeLimits.DEFAULT)).startsWith("Task(");
+        assertSameOutcome(payload, DecodeLimits.DEFAULT);
+    }
+
+    private static void assertFallbackAndSame(byte[] payload) {
+        assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).as("fast path declines").isFalse();
+        assertSameOutcome(payload, DecodeLimits.DEFAULT);
+    }
+
+    private static MsgpackSerializer serializer() {
+        return new MsgpackSerializer(new PluginContext(DecodeLimits.DEFAULT, CLOCK, MsgpackTaskFastPathTest.class.getClassLoader()));
+    }
+
+    @Test
+    @DisplayName("the Python fixtures and what the writer produces take the fast path and decode as the generic path does")
+    void fixturesAndWriterOutput() throws IOException {
+        String dir = System.getProperty("sergeant.interop.dir");
+        if (dir == null) {
+            fail("system property sergeant.interop.dir is not set; run through Maven");
+        }
+        for (String file : List.of("task-msgpack-none.bin", "task-rich-msgpack-none.bin")) {
+            assertFastAndSame(Files.readAllBytes(Path.of(dir, file)));
+        }
+        MsgpackSerializer serializer = serializer();
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("when", Instant.ofEpochSecond(1_700_000_000L, 123_456_000L));
+        nested.put("list", List.of(1L, List.of(), Map.of()));
+        nested.put("bytes", new byte[] {1, 2, 3});
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        kwargs.put("id", 123456L);
+        kwargs.put("url", "https://example.com/a/b");
+        kwargs.put("n", 3L);
+        kwargs.put("flag", true);
+        kwargs.put("nothing", null);
+        kwargs.put("nested", nested);
+        kwargs.put("é✓🎉 key", -1.25);
+        kwargs.put("big", new java.math.BigInteger("18446744073709551615"));
+        kwargs.put("", "empty key");
+        kwargs.put("long key ".repeat(10), "a long key is not cached");
+        for (Task task : List.of(MsgpackTaskBenchmark.typicalTask(), new Task(kwargs, null, 0.0, 0),
+                new Task(kwargs, "é✓🎉", -1.5, 255), new Task(Map.of(), "t", Double.NaN, 65536),
+                new Task(Map.of("x", 1L), "t".repeat(300), 1.0, Integer.MAX_VALUE))) {
+            byte[] payload = serializer.serializeTask(task);
+            assertFastAndSame(payload);
+            assertThat(shape(serializer.deserializeTask(payload))).isEqualTo(generic(payload, DecodeLimits.DEFAULT));
+            assertThat(shape(serializer.deserializeValue(payload))).isEqualTo(generic(payload, DecodeLimits.DEFAULT));
+        }
+    }
+
+    @Test
+    @DisplayName("nested __datetime__, __tuple__ and __task__ and int keys inside kwargs values take the fast path")
+    void nestedSpecials() {
+        String datetime = "81" + str("__datetime__") + "cb41d954fc41e00000";
+        String tuple = "81" + str("__tuple__") + "92 07" + str("y");
+        String innerTask = "81" + str("__task__") + "81" + RUN_COUNT + "05";
+        String intKeys = "82 01" + str("one") + "ff" + str("minus one");
+        String listKey = "81 92 01 02" + str("list key");
+        String datetimeWithOthers = "82" + str("x") + "01" + str("__datetime__") + "cb41d954fc41e00000";
+        assertFastAndSame(task("86" + str("d") + datetime + str("u") + tuple + str("t") + innerTask + str("i") + intKeys
+                + str("l") + listKey + str("o") + datetimeWithOthers, "c0", "00"));
+        assertFastAndSame(task("81" + str("deep") + "91 91 91" + datetime, "c0", "00"));
+    }
+
+    @Test
+    @DisplayName("repeated kwargs keys keep the first position and the last value, as the generic path")
+    void repeatedKeys() {
+        assertFastAndSame(task("83" + str("a") + "01" + str("b") + "02" + str("a") + "03", "c0", "00"));
+        StringBuilder many = new StringBuilder("de 0014");
+        for (int i = 0; i < 20; i++) {
+            many.append(str("k" + (i % 7))).append(String.format("%02x", i));
+        }
+        assertFastAndSame(task(many.toString(), "c0", "00"));
+        StringBuilder distinct = new StringBuilder("de 0014");
+        for (int i = 0; i < 20; i++) {
+            distinct.append(str("k" + i)).append(String.format("%02x", i));
+        }
+        assertFastAndSame(task(distinct.toString(), "c0", "00"));
+    }
+
+    @Test
+    @DisplayName("other layouts, field types and special kwargs keys defer to the generic path")
+    void unusualPayloadsFallBack() {
+        String kwargs = "81" + str("a") + "01";
+        List<String> payloads = List.of(
+                // extra field, reordered fields, missing fields (date from the clock), no fields
+                TASK + "85" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00" + str("extra") + "01",
+                TASK + "84" + TRACE_ID + "c0" + KWARGS + kwargs + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + RUN_COUNT + "00" + DATE + DATE_VALUE,
+                TASK + "82" + KWARGS + kwargs + RUN_COUNT + "03",
+                TASK + "80",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + str("run_coun") + "00",
+                // __task__ next to other keys, or holding something else
+                "82" + str("__task__") + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00"
+                        + str("x") + "01",
+                "82" + str("__datetime__") + "cb41d954fc41e00000" + str("__task__") + "84" + KWARGS + kwargs + TRACE_ID
+                        + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                "82" + str("__task__") + "80" + str("__tuple__") + "90",
+                TASK + "91 01",
+                TASK + "c0",
+                // field names and map headers in longer encodings than producers use
+                TASK + "84 d9 06 6b7761726773" + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "de 0004" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                "de 0001" + str("__task__") + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                // a special key or a non-string key directly in kwargs
+                TASK + "84" + KWARGS + "81" + str("__datetime__") + "01" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "82" + str("a") + "01" + str("__tuple__") + "90" + TRACE_ID + "c0" + DATE + DATE_VALUE
+                        + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "81" + str("__task__") + "80" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "81 01 02" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "81 c0 02" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "91 01" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                // field values of other types or ranges
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "01" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c3" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c403616263" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + "07" + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + "cfffffffffffffffff" + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + "c0" + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + "c3" + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "ff",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "ce80000000",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "cf0000000000000005",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "d001",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "cb3ff0000000000000",
+                // invalid UTF-8 in a kwargs key or the trace id, a bad nested datetime, trailing bytes
+                TASK + "84" + KWARGS + "81 a2c328 01" + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "a3eda080" + DATE + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + "81" + str("d") + "81" + str("__datetime__") + str("no") + TRACE_ID + "c0" + DATE
+                        + DATE_VALUE + RUN_COUNT + "00",
+                TASK + "84" + KWARGS + kwargs + TRACE_ID + "c0" + DATE + DATE_VALUE + RUN_COUNT + "00 00");
+        for (String payload : payloads) {
+            assertFallbackAndSame(hex(payload));
+        }
+    }
+
+    @Test
+    @DisplayName("every truncation of a task gives the generic path's error")
+    void truncations() {
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        kwargs.put("id", 123456L);
+        kwargs.put("nested", Map.of("list", List.of(1L, "x"), "when", Instant.ofEpochSecond(5)));
+        kwargs.put("s", "text");
+        byte[] full = serializer().serializeTask(new Task(kwargs, "trace", 1.5, 300));
+        for (int length = 0; length < full.length; length++) {
+            byte[] prefix = Arrays.copyOf(full, length);
+            assertThat(fastPathTakes(prefix, DecodeLimits.DEFAULT)).isFalse();
+            assertSameOutcome(prefix, DecodeLimits.DEFAULT);
+        }
+    }
+
+    @Test
+    @DisplayName("tight decode limits are enforced exactly as by the generic path")
+    void limits() {
+        StringBuilder twelve = new StringBuilder("8c");
+        for (int i = 0; i < 12; i++) {
+            twelve.append(str("k" + i)).append("c0");
+        }
+        List<byte[]> payloads = List.of(
+                task("82" + str("run_count_x") + "91 91" + str("abcdefghij") + str("b") + "80", str("abcdefghijkl"), "00"),
+                task("81" + str("a") + "01", "c0", "00"),
+                task("80", "c0", "00"),
+                task(twelve.toString(), "c0", "00"));
+        for (byte[] payload : payloads) {
+            assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).isTrue();
+            for (int depth : new int[] {1, 2, 3, 4, 5, 6}) {
+                for (int length : new int[] {1, 2, 4, 8, 9, 10, 11, 12, 13}) {
+                    assertSameOutcome(payload, new DecodeLimits(1 << 20, 1 << 20, depth, length));
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("random mutations of task payloads give the generic path's result or error")
+    void mutations() {
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        kwargs.put("id", 123456L);
+        kwargs.put("url", "https://example.com/a/b");
+        kwargs.put("nested", Map.of("l", List.of(1L, 2.5, "x"), "t", Instant.ofEpochSecond(7)));
+        kwargs.put("flag", true);
+        List<byte[]> seeds = List.of(serializer().serializeTask(new Task(kwargs, "trace-id", 1.5, 2)),
+                serializer().serializeTask(MsgpackTaskBenchmark.typicalTask()));
+        int[] interesting = {0x00, 0x01, 0x7f, 0x80, 0x81, 0x84, 0x8f, 0x90, 0x91, 0xa0, 0xa1, 0xa8, 0xbf, 0xc0, 0xc1,
+                0xc2, 0xc3, 0xc4, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd3, 0xd9, 0xda, 0xdb, 0xdc, 0xde, 0xdf,
+                0xe0, 0xff, '_', 'a'};
+        KeyCache sharedCache = new KeyCache();
+        for (byte[] seed : seeds) {
+            for (int i = 0; i < seed.length; i++) {
+                for (int value : interesting) {
+                    byte[] mutated = seed.clone();
+                    mutated[i] = (byte) value;
+                    String expected = generic(mutated, DecodeLimits.DEFAULT);
+                    assertThat(fastThenGeneric(mutated, DecodeLimits.DEFAULT, sharedCache))
+                            .as("byte %d set to 0x%02x in %s", i, value, HexFormat.of().formatHex(seed)).isEqualTo(expected);
+                }
+            }
+        }
+        Random random = new Random(42);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] mutated = seeds.get(round % seeds.size()).clone();
+            for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+                mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+            }
+            if (random.nextInt(10) == 0) {
+                mutated = Arrays.copyOf(mutated, random.nextInt(mutated.length + 3));
+            }
+            assertThat(fastThenGeneric(mutated, DecodeLimits.DEFAULT, sharedCache)).as(HexFormat.of().formatHex(mutated))
+                    .isEqualTo(generic(mutated, DecodeLimits.DEFAULT));
+        }
+    }
+
+    @Test
+    @DisplayName("the serializer's task and value entry points give the same results and errors as the generic path")
+    void serializerEntryPoints() {
+        MsgpackSerializer serializer = serializer();
+        List<byte[]> payloads = new ArrayList<>();
+        payloads.add(task("81" + str("a") + "01", "c0", "00"));
+        payloads.add(hex(TASK + "82" + KWARGS + "80" + RUN_COUNT + "03"));
+        payloads.add(hex(TASK + "84" + KWARGS + "81" + str("__datetime__") + "01" + TRACE_ID + "c0" + DATE + DATE_VALUE
+                + RUN_COUNT + "00"));
+        payloads.add(hex("81" + str("a") + "01"));
+        payloads.add(hex("81" + str("__datetime__") + DATE_VALUE));
+        payloads.add(hex("81"));
+        payloads.add(new byte[0]);
+        for (byte[] payload : payloads) {
+            String generic = generic(payload, DecodeLimits.DEFAULT);
+            String value = outcome(() -> serializer.deserializeValue(payload));
+            assertThat(value).as(HexFormat.of().formatHex(payload)).isEqualTo(generic);
+            String task = outcome(() -> serializer.deserializeTask(payload));
+            if (generic.startsWith("Task(") || generic.startsWith("error")) {
+                assertThat(task).isEqualTo(generic);
+            } else {
+                assertThat(task).startsWith("error MALFORMED_PAYLOAD").contains("not a {\"__task__\": ...} map");
+            }
+        }
+    }
+
+    private static String outcome(java.util.function.Supplier<Object> action) {
+        try {
+            return shape(action.get());
+        } catch (SergeantException e) {
+            return error(e);
+        }
+    }
+
+    @Test
+    @DisplayName("the key cache returns what strict UTF-8 decoding returns, for hits, misses, collisions and invalid bytes")
+    void keyCache() {
+        KeyCache cache = new KeyCache();
+        Random random = new Random(7);
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            keys.add(("key-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        keys.add("é✓🎉".getBytes(StandardCharsets.UTF_8));
+        keys.add(hex("c328"));
+        keys.add(hex("eda080"));
+        keys.add(new byte[40]);
+        keys.add(new byte[0]);
+        for (int round = 0; round < 30_000; round++) {
+            byte[] key = keys.get(random.nextInt(keys.size()));
+            byte[] buffer = new byte[key.length + 6];
+            int offset = random.nextInt(4);
+            System.arraycopy(key, 0, buffer, offset, key.length);
+            assertThat(cache.decode(buffer, offset, key.length)).isEqualTo(Utf8.decode(buffer, offset, key.length));
+        }
+    }
+}

@@ -25,7 +25,9 @@ final class KillNineRuns {
     /** How the workers run tasks, and the load that suits it on two cores. */
     enum Executor {
         THREAD("thread", 4, 10, 3000, 30, Duration.ofMillis(2500), Duration.ofMillis(1500)),
-        PROCESS("process", 2, 4, 1500, 15, Duration.ofSeconds(4), Duration.ofSeconds(3));
+        PROCESS("process", 2, 4, 1500, 15, Duration.ofSeconds(4), Duration.ofSeconds(3)),
+        /** Threads at a gentler pace, for the MongoDB emulator (its queries scan whole collections). */
+        THREAD_GENTLE("thread", 4, 10, 1500, 12, Duration.ofSeconds(3), Duration.ofSeconds(3));
 
         final String kind;
         final int concurrency;
@@ -51,7 +53,7 @@ final class KillNineRuns {
                     "delivery.lease", KillNineTest.LEASE_MILLIS + "ms", "delivery.reapInterval", KillNineTest.REAP_MILLIS + "ms",
                     "tasksPerTransaction", Integer.toString(batch), "executor.kind", kind,
                     "executor.concurrency", Integer.toString(concurrency)));
-            if (this == PROCESS) {
+            if (kind.equals("process")) {
                 overrides.put("executor.option.jvmOptions", FaultRun.CHILD_JVM);
             }
             return overrides;

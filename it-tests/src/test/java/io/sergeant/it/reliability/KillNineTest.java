@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -11,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * kill -9 of worker processes every few seconds while a producer pushes a few thousand tasks, on SQLite
- * and Redis, with the thread and the process executor. At-least-once: nothing lost, nothing unexpected,
+ * and Redis with the thread and the process executor, and on MongoDB (an in-process wire-protocol server)
+ * with the thread executor. At-least-once: nothing lost, nothing unexpected,
  * duplicates only of tasks a killed worker held, each redelivered within lease + reap interval + 1 s.
  * At-most-once: no duplicates, and the losses (reported) stay within what the killed workers held.
  */
@@ -29,11 +32,15 @@ class KillNineTest {
     Path dir;
 
     private RedisServerProcess redis;
+    private MongoServer mongo;
 
     @AfterEach
-    void stopRedis() {
+    void stopServers() {
         if (redis != null) {
             redis.close();
+        }
+        if (mongo != null) {
+            mongo.shutdownNow();
         }
     }
 
@@ -62,6 +69,13 @@ class KillNineTest {
     }
 
     @Test
+    @DisplayName("MongoDB (in-process wire-protocol server), thread executor, at-least-once: kill -9 loses nothing")
+    void mongoThreadAtLeastOnce() throws Exception {
+        // The emulator scans whole collections on every query: keep the run in the low thousands.
+        KillNineRuns.atLeastOnce(dir, "mongo-thread", mongo(), KillNineRuns.Executor.THREAD_GENTLE, 0);
+    }
+
+    @Test
     @DisplayName("SQLite, thread executor, at-most-once: kill -9 duplicates nothing and loses at most what the victims held")
     void sqliteThreadAtMostOnce() throws Exception {
         KillNineRuns.atMostOnce(dir, "sqlite-thread", sqlite(), 0);
@@ -75,6 +89,12 @@ class KillNineTest {
 
     private String sqlite() {
         return "sqlite:" + dir.resolve("queue.sqlite3");
+    }
+
+    private String mongo() {
+        mongo = new MongoServer(new MemoryBackend());
+        mongo.bind("127.0.0.1", 0);
+        return "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
     }
 
     private String redis() {

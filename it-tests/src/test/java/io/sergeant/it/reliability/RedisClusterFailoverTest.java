@@ -2,6 +2,7 @@ package io.sergeant.it.reliability;
 
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.supervisor.Supervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class RedisClusterFailoverTest {
         cluster = RedisClusterProcess.start(3, 1);
         try (FaultRun run = new FaultRun(dir, cluster.uri(), 13)) {
             DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
-            run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
+            Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
                     "delivery.lease", "5s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
                     "executor.kind", "thread", "executor.concurrency", "4")).build());
             Producer producer = run.startProducer(broker, new Producer.Plan("c", 3000, 20, 60, 8, 0));
@@ -58,6 +59,7 @@ class RedisClusterFailoverTest {
             boolean failedOver = awaitHealthy(Duration.ofSeconds(30));
             long healthyAt = System.currentTimeMillis();
 
+            String stall = diagnoseStall(run, healthyAt, supervisor);
             producer.await(90_000);
             run.awaitCompleted(producer.acknowledged(), Duration.ofSeconds(20));
             run.awaitQuiet(Duration.ofSeconds(3), Duration.ofSeconds(15));
@@ -77,7 +79,8 @@ class RedisClusterFailoverTest {
             lostAfterFailover.retainAll(pushedAfterFailover);
             FaultRun.figures("redis-cluster master kill", "failover-ms=" + (healthyAt - killedAt) + " failed-pushes="
                     + producer.failedPushes() + " lost-in-failover=" + report.lost().size() + " lost-pushed-after-failover="
-                    + lostAfterFailover.size() + " completions-after-failover=" + completionsAfterFailover + " " + report.figures());
+                    + lostAfterFailover.size() + " completions-after-failover=" + completionsAfterFailover + " " + report.figures()
+                    + (stall.isEmpty() ? "" : "\n    STALL after failover, worker threads: " + stall));
 
             assertThat(failedOver).as("the cluster failed over to a replica").isTrue();
             assertThat(completionsAfterFailover).as("the queue kept flowing after the failover").isPositive();
@@ -85,6 +88,34 @@ class RedisClusterFailoverTest {
             assertThat(report.unexpected()).isEmpty();
             assertThat(report.pushed()).as("most pushes were acknowledged").isGreaterThan(2000);
         }
+    }
+
+    /**
+     * If no task completes within 15 s of the failover, dumps the workers' threads (jcmd) to a file and
+     * returns its path, so a stall in CI leaves evidence; otherwise returns an empty string.
+     */
+    private String diagnoseStall(FaultRun run, long healthyAt, Supervisor workers) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() - deadline < 0) {
+            boolean completed = History.read(run.history()).records().stream()
+                    .anyMatch(record -> record.kind() == HistoryRecord.Kind.COMPLETED && record.millis() > healthyAt);
+            if (completed) {
+                return "";
+            }
+            FaultRun.sleep(200);
+        }
+        Path dump = Path.of("target", "cluster-stall-" + System.currentTimeMillis() + ".txt").toAbsolutePath();
+        StringBuilder text = new StringBuilder();
+        for (long pid : workers.workerPids()) {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            text.append("=== worker ").append(pid).append('\n')
+                    .append(new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            jcmd.waitFor(20, TimeUnit.SECONDS);
+        }
+        java.nio.file.Files.createDirectories(dump.getParent());
+        java.nio.file.Files.writeString(dump, text);
+        return dump.toString();
     }
 
     private boolean awaitHealthy(Duration bound) {

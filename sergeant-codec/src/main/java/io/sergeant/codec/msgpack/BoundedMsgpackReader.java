@@ -7,7 +7,9 @@ import io.sergeant.codec.support.PythonDatetimes;
 import io.sergeant.codec.support.TaskFields;
 import io.sergeant.codec.support.Utf8;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +25,9 @@ import java.util.Map;
  * bytes are an error. Maps are converted as Python Sergeant's {@code object_hook} does, innermost first:
  * a map holding {@code __datetime__} becomes an {@link java.time.Instant}, {@code __tuple__} an
  * unmodifiable list, {@code __task__} a {@link io.sergeant.api.Task}.
+ *
+ * <p>{@link #readTask} is a fast path for a task in the layout producers write, which yields exactly what
+ * {@link #read} would or declines. Short map keys are decoded through the serializer's {@link KeyCache}.
  * One instance per payload; not thread safe.
  */
 final class BoundedMsgpackReader {
@@ -100,8 +105,9 @@ final class BoundedMsgpackReader {
                 || !literal(TASK_PREFIX)) {
             return null;
         }
-        // read() checks these declared sizes against the bytes left after each header byte.
-        if (end - 1 < 2 || end - (1 + 9 + 1) < 8) {
+        // read() checks each declared map size against the bytes left after its header: the outer map's
+        // one entry is covered by the prefix; the field map's four entries need 8 bytes after offset 11.
+        if (end - 11 < 8) {
             return null;
         }
         int size = kwargsSize();
@@ -245,8 +251,13 @@ final class BoundedMsgpackReader {
     /** Whether the next bytes are {@code expected}; consumes them if so. */
     private boolean literal(byte[] expected) {
         int length = expected.length;
-        if (end - pos < length || !Arrays.equals(in, pos, pos + length, expected, 0, length)) {
+        if (end - pos < length) {
             return false;
+        }
+        for (int i = 0, p = pos; i < length; i++, p++) {
+            if (in[p] != expected[i]) {
+                return false;
+            }
         }
         pos += length;
         return true;
@@ -504,12 +515,12 @@ final class BoundedMsgpackReader {
 
     /** The bytes of fixmap headers (ints) and fixstrs (strings), in order. */
     private static byte[] wire(Object... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object part : parts) {
             if (part instanceof Integer header) {
                 out.write(header);
             } else {
-                byte[] ascii = ((String) part).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] ascii = ((String) part).getBytes(StandardCharsets.US_ASCII);
                 out.write(0xa0 | ascii.length);
                 out.write(ascii, 0, ascii.length);
             }

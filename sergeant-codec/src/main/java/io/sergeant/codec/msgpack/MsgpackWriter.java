@@ -23,12 +23,13 @@ import java.util.Map;
  */
 final class MsgpackWriter {
 
-    private static final byte[] TASK_KEY = ascii("__task__");
     private static final byte[] DATETIME_KEY = ascii("__datetime__");
-    private static final byte[] KWARGS = ascii("kwargs");
-    private static final byte[] TRACE_ID = ascii("trace_id");
-    private static final byte[] DATE = ascii("date");
-    private static final byte[] RUN_COUNT = ascii("run_count");
+    /** fixmap 1, fixstr __task__, fixmap 4, fixstr kwargs. */
+    private static final byte[] TASK_PREFIX = concat(new byte[] {(byte) 0x81}, fixstr("__task__"),
+            new byte[] {(byte) 0x84}, fixstr("kwargs"));
+    private static final byte[] TRACE_ID_KEY = fixstr("trace_id");
+    private static final byte[] DATE_KEY = fixstr("date");
+    private static final byte[] RUN_COUNT_KEY = fixstr("run_count");
 
     private final int maxDepth;
     private final ZoneId zone;
@@ -44,12 +45,9 @@ final class MsgpackWriter {
      */
     void writeTask(Task task, ByteSink out, int depth) {
         checkDepth(depth + 2);
-        out.write(0x81);
-        writeAscii(TASK_KEY, out);
-        out.write(0x84);
-        writeAscii(KWARGS, out);
-        writeMap(task.kwargs(), out, depth + 3);
-        writeAscii(TRACE_ID, out);
+        out.write(TASK_PREFIX, 0, TASK_PREFIX.length);
+        writeKwargs(task.kwargs(), out, depth + 3);
+        out.write(TRACE_ID_KEY, 0, TRACE_ID_KEY.length);
         if (task.traceId() == null) {
             out.write(0xc0);
         } else {
@@ -60,10 +58,47 @@ final class MsgpackWriter {
                         "cannot serialize the task's trace id: " + rejection.getMessage());
             }
         }
-        writeAscii(DATE, out);
+        out.write(DATE_KEY, 0, DATE_KEY.length);
         writeDouble(task.date(), out);
-        writeAscii(RUN_COUNT, out);
+        out.write(RUN_COUNT_KEY, 0, RUN_COUNT_KEY.length);
         writeLong(task.runCount(), out);
+    }
+
+    /**
+     * {@link #writeMap} for a task's kwargs, iterated with {@code forEach} (an unmodifiable map's entry
+     * iterator wraps every entry) and with String keys written directly; same bytes, same rejections.
+     */
+    private void writeKwargs(Map<String, Object> kwargs, ByteSink out, int depth) {
+        checkDepth(depth);
+        writeMapHeader(kwargs.size(), out);
+        // Untyped, so that a non-String key smuggled in by an unchecked cast is no ClassCastException.
+        Map<?, ?> untyped = kwargs;
+        untyped.forEach((key, value) -> {
+            try {
+                if (key instanceof String s) {
+                    writeString(s, out);
+                } else if (PortableValues.isKey(key)) {
+                    writeValue(key, out, depth);
+                } else {
+                    throw ValueRejection.unsupportedKey(key);
+                }
+                writeValue(value, out, depth);
+            } catch (ValueRejection rejection) {
+                throw rejection.atKey(key);
+            }
+        });
+    }
+
+    private static void writeMapHeader(int size, ByteSink out) {
+        if (size < 16) {
+            out.write(0x80 | size);
+        } else if (size < 0x10000) {
+            out.write(0xde);
+            out.writeShortBE(size);
+        } else {
+            out.write(0xdf);
+            out.writeIntBE(size);
+        }
     }
 
     /** Writes any supported value; {@code depth} is the nesting level of the value's container. */
@@ -100,16 +135,7 @@ final class MsgpackWriter {
 
     private void writeMap(Map<?, ?> map, ByteSink out, int depth) {
         checkDepth(depth);
-        int size = map.size();
-        if (size < 16) {
-            out.write(0x80 | size);
-        } else if (size < 0x10000) {
-            out.write(0xde);
-            out.writeShortBE(size);
-        } else {
-            out.write(0xdf);
-            out.writeIntBE(size);
-        }
+        writeMapHeader(map.size(), out);
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             Object key = entry.getKey();
             if (!PortableValues.isKey(key)) {
@@ -154,6 +180,9 @@ final class MsgpackWriter {
     }
 
     static void writeString(String s, ByteSink out) {
+        if (writeAsciiString(s, out)) {
+            return;
+        }
         int length = Utf8.encodedLength(s);
         if (length < 0) {
             throw new ValueRejection(ErrorCode.UNSUPPORTED_VALUE,
@@ -172,6 +201,46 @@ final class MsgpackWriter {
             out.writeIntBE(length);
         }
         Utf8.encode(s, length, out);
+    }
+
+    /**
+     * Writes an all-ASCII string (the common case) in one pass, header included, or writes nothing and
+     * returns false at the first other char; then {@link #writeString} measures and encodes it in full.
+     */
+    private static boolean writeAsciiString(String s, ByteSink out) {
+        int length = s.length();
+        int header = length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+        out.ensure(header + length);
+        byte[] buffer = out.array();
+        int start = out.size();
+        for (int i = 0, p = start + header; i < length; i++, p++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            buffer[p] = (byte) c;
+        }
+        switch (header) {
+            case 1 -> buffer[start] = (byte) (0xa0 | length);
+            case 2 -> {
+                buffer[start] = (byte) 0xd9;
+                buffer[start + 1] = (byte) length;
+            }
+            case 3 -> {
+                buffer[start] = (byte) 0xda;
+                buffer[start + 1] = (byte) (length >>> 8);
+                buffer[start + 2] = (byte) length;
+            }
+            default -> {
+                buffer[start] = (byte) 0xdb;
+                buffer[start + 1] = (byte) (length >>> 24);
+                buffer[start + 2] = (byte) (length >>> 16);
+                buffer[start + 3] = (byte) (length >>> 8);
+                buffer[start + 4] = (byte) length;
+            }
+        }
+        out.advance(header + length);
+        return true;
     }
 
     private static void writeBinary(byte[] bytes, ByteSink out) {
@@ -244,5 +313,18 @@ final class MsgpackWriter {
 
     private static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] fixstr(String s) {
+        byte[] ascii = ascii(s);
+        return concat(new byte[] {(byte) (0xa0 | ascii.length)}, ascii);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteSink sink = new ByteSink();
+        for (byte[] part : parts) {
+            sink.write(part, 0, part.length);
+        }
+        return sink.toByteArray();
     }
 }

@@ -7,6 +7,8 @@ import io.sergeant.spi.codec.Serializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class MsgpackTaskBenchmark {
 
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 8;
 
     @Test
     @DisplayName("ns/op of msgpack task decode and encode (only with -Dsergeant.perf=true)")
@@ -59,22 +61,40 @@ class MsgpackTaskBenchmark {
         });
         measure("serializeTask", ops, i -> serializer.serializeTask(task).length);
         measure("deserializeValue(task)", ops, i -> ((Task) serializer.deserializeValue(payload)).kwargs().size());
+        // The floor any decoder pays: Task's constructor copying kwargs into its unmodifiable map.
+        Map<String, Object> kwargs = task.kwargs();
+        measure("new Task (floor)", ops, i -> new Task(kwargs, task.traceId(), task.date(), 0).kwargs().size());
     }
 
+    /**
+     * Prints the best and median per-op time over the rounds after the first, measured as this thread's
+     * CPU time (so that other processes on a busy machine distort it less than wall time), plus wall time.
+     */
     private static void measure(String name, int ops, IntToLongFunction op) {
-        double[] nsPerOp = new double[ROUNDS];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean allocations = threads instanceof com.sun.management.ThreadMXBean sun ? sun : null;
+        long allocated = allocations == null ? 0 : allocations.getCurrentThreadAllocatedBytes();
+        double[] cpuPerOp = new double[ROUNDS];
+        double[] wallPerOp = new double[ROUNDS];
         long sink = 0;
         for (int round = 0; round < ROUNDS; round++) {
-            long start = System.nanoTime();
+            long cpu = threads.getCurrentThreadCpuTime();
+            long wall = System.nanoTime();
             for (int i = 0; i < ops; i++) {
                 sink += op.applyAsLong(i);
             }
-            nsPerOp[round] = (System.nanoTime() - start) / (double) ops;
+            wallPerOp[round] = (System.nanoTime() - wall) / (double) ops;
+            cpuPerOp[round] = (threads.getCurrentThreadCpuTime() - cpu) / (double) ops;
         }
-        double[] measured = Arrays.copyOfRange(nsPerOp, 1, ROUNDS);
-        Arrays.sort(measured);
-        System.out.printf("  %-24s best %7.1f ns/op, median %7.1f ns/op (warm-up %7.1f; rounds %s) [sink %d]%n", name,
-                measured[0], measured[measured.length / 2], nsPerOp[0], Arrays.toString(round(nsPerOp)), sink);
+        double bytesPerOp = allocations == null ? Double.NaN
+                : (allocations.getCurrentThreadAllocatedBytes() - allocated) / ((double) ops * ROUNDS);
+        double[] cpu = Arrays.copyOfRange(cpuPerOp, 1, ROUNDS);
+        double[] wall = Arrays.copyOfRange(wallPerOp, 1, ROUNDS);
+        Arrays.sort(cpu);
+        Arrays.sort(wall);
+        System.out.printf("  %-24s cpu best %6.1f median %6.1f ns/op | wall best %6.1f median %6.1f ns/op"
+                        + " | %4.0f B/op (cpu rounds %s) [sink %d]%n", name, cpu[0], cpu[cpu.length / 2], wall[0],
+                wall[wall.length / 2], bytesPerOp, Arrays.toString(round(cpuPerOp)), sink);
     }
 
     private static long[] round(double[] values) {

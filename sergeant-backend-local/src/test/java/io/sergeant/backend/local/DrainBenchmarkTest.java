@@ -28,6 +28,7 @@ class DrainBenchmarkTest {
         assertThat(results).hasSize(1);
         assertThat(results.get(0).bestRates()).hasSize(DrainBenchmark.Drain.values().length)
                 .allSatisfy((drain, rate) -> assertThat(rate).isPositive());
+        assertThat(results.get(0).bestCpuRates()).hasSize(DrainBenchmark.Drain.values().length);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.sergeant.cli;
 
+import io.sergeant.cli.console.ProgressBar;
 import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;

@@ -7,7 +7,7 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.LoggingConfig;
 import io.sergeant.api.config.LoggingEvents;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.cli.ProgressBar;
+import io.sergeant.cli.console.ProgressBar;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.broker.DefaultBroker;
 import io.sergeant.core.encoding.TaskEncoder;

@@ -1,4 +1,4 @@
-package io.sergeant.cli;
+package io.sergeant.cli.console;
 
 import java.io.PrintWriter;
 import java.util.Locale;

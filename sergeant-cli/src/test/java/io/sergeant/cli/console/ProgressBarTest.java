@@ -1,4 +1,4 @@
-package io.sergeant.cli;
+package io.sergeant.cli.console;
 
 import org.junit.jupiter.api.Test;
 

@@ -276,6 +276,11 @@ final class FaultRun implements AutoCloseable {
         return new HistoryChecker().check(History.read(history), deadLettered);
     }
 
+    /** Checks the history with another ack window (see {@link HistoryChecker#HistoryChecker(long)}). */
+    HistoryReport check(Set<String> deadLettered, long ackWindowMillis) {
+        return new HistoryChecker(ackWindowMillis).check(History.read(history), deadLettered);
+    }
+
     /** Prints a run's figures and appends them to {@code target/reliability-figures.txt}. */
     static void figures(String name, String line) {
         String text = String.format("%s %s: %s%n", java.time.Instant.now(), name, line);

@@ -42,7 +42,6 @@ final class FaultRun implements AutoCloseable {
     /** The process executor's child JVM options. */
     static final String CHILD_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
 
-    private final Path dir;
     private final Path history;
     private final String backend;
     private final HistoryLog testLog;
@@ -57,8 +56,7 @@ final class FaultRun implements AutoCloseable {
     }
 
     FaultRun(Path dir, String backend, long seed) {
-        this.dir = Objects.requireNonNull(dir, "dir is null");
-        this.history = dir.resolve("history");
+        this.history = Objects.requireNonNull(dir, "dir is null").resolve("history");
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.testLog = HistoryLog.open(history, "test");
         this.random = new Random(seed);

@@ -17,6 +17,7 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Creates the Redis backend for {@code redis://}, {@code rediss://} (TLS) and
@@ -33,8 +35,10 @@ import java.util.Set;
  * <p>Options (all optional): {@code poolSize} (connections per node, default 16), {@code timeout}
  * (socket read timeout, default 10s), {@code connectTimeout} (default 5s), {@code maxAttempts}
  * (cluster redirections and retries per command, default 5) and {@code shards} (cluster only: how
- * many shards each queue is split into, default the number of masters). Unknown options are
- * rejected.
+ * many shards each queue is split into, default the number of masters). For {@code rediss://} nodes
+ * also {@code tlsCaCert}, {@code tlsTrustStore}, {@code tlsTrustStorePassword}, {@code tlsKeyStore},
+ * {@code tlsKeyStorePassword} and {@code tlsVerifyHostname} (default true; see {@link RedisTls}).
+ * Unknown options are rejected; passwords are never logged or quoted.
  *
  * <p>{@link #create} connects and pings every node eagerly. Stateless and thread safe.
  */
@@ -46,7 +50,8 @@ public final class RedisBackendFactory implements BackendFactory {
     private static final String CONNECT_TIMEOUT = "connectTimeout";
     private static final String MAX_ATTEMPTS = "maxAttempts";
     private static final String SHARDS = "shards";
-    private static final List<String> OPTIONS = List.of(POOL_SIZE, TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, SHARDS);
+    private static final List<String> OPTIONS = Stream.concat(
+            Stream.of(POOL_SIZE, TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, SHARDS), RedisTls.OPTIONS.stream()).toList();
 
     /** The no-argument constructor {@link java.util.ServiceLoader} needs. */
     public RedisBackendFactory() {
@@ -66,8 +71,10 @@ public final class RedisBackendFactory implements BackendFactory {
      * Connects to the nodes or cluster of {@code spec}.
      *
      * @throws SergeantException {@code INVALID_CONFIGURATION} for a bad URI or option (all option
-     *         problems at once, never quoting a password); {@code BACKEND_UNAVAILABLE} when a node
-     *         does not answer; {@code BACKEND_REFUSED} when authentication fails
+     *         problems at once, never quoting a password, including unreadable trust or key stores);
+     *         {@code BACKEND_UNAVAILABLE} when a node does not answer; {@code BACKEND_REFUSED} when
+     *         authentication fails or the TLS handshake does (an untrusted or misnamed server
+     *         certificate, TLS against a plain port)
      */
     @Override
     public Backend create(BackendSpec spec, PluginContext context) {
@@ -76,17 +83,47 @@ public final class RedisBackendFactory implements BackendFactory {
         RedisUri uri = RedisUri.parse(spec.uri());
         Settings settings = Settings.of(new PluginOptions("backend 'redis'", spec.options()).requireOnly(OPTIONS), uri);
         Topology topology = uri.cluster() ? connectCluster(uri, settings) : connectNodes(uri, settings);
-        try {
-            for (RedisClient client : topology.clients()) {
+        for (RedisClient client : topology.clients()) {
+            try {
                 client.ping();
+            } catch (SergeantException e) {
+                topology.close();
+                throw new SergeantException(e.code(), "cannot open the Redis backend: " + e.getMessage()
+                        + tlsHint(client.target(), e), e);
             }
-        } catch (SergeantException e) {
-            topology.close();
-            throw new SergeantException(e.code(), "cannot open the Redis backend: " + e.getMessage(), e);
         }
         System.getLogger(RedisBackendFactory.class.getName()).log(System.Logger.Level.DEBUG,
                 "connected Redis backend " + uri);
         return new RedisBackend(topology, Scripts.load());
+    }
+
+    /**
+     * What a first failed ping may mean about TLS: a plain Redis port never answers a TLS handshake
+     * (the client's read times out), a TLS port resets a plain connection, and a server that requires
+     * client certificates closes a TLS connection without one (the client may see only a reset or a
+     * broken pipe instead of the TLS alert). Empty otherwise.
+     */
+    private static String tlsHint(String target, SergeantException e) {
+        boolean tls = target.startsWith("rediss://");
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (tls && t instanceof SocketTimeoutException) {
+                return "; with rediss:// a read timeout on connecting often means that the port does not speak TLS "
+                        + "(a plain Redis port waits silently during the TLS handshake): check that the URI names "
+                        + "the server's tls-port, or use redis:// for a plain port";
+            }
+            String message = String.valueOf(t.getMessage());
+            boolean closed = message.contains("Connection reset") || message.contains("Unexpected end of stream")
+                    || message.contains("Broken pipe");
+            if (!tls && closed) {
+                return "; the server closed the connection at once, as a Redis tls-port does with plain "
+                        + "connections: if this port speaks TLS, use rediss://";
+            }
+            if (tls && closed && !String.valueOf(e.getMessage()).contains("'" + RedisTls.KEY_STORE + "'")) {
+                return "; the server closed the TLS connection at once, as a Redis server with tls-auth-clients yes "
+                        + "does without a client certificate: give one with the option '" + RedisTls.KEY_STORE + "'";
+            }
+        }
+        return "";
     }
 
     private static Topology connectNodes(RedisUri uri, Settings settings) {
@@ -144,6 +181,8 @@ public final class RedisBackendFactory implements BackendFactory {
                 .password(node.password())
                 .database(node.database())
                 .ssl(node.tls())
+                .sslSocketFactory(node.tls() ? settings.tls().socketFactory() : null)
+                .sslParameters(node.tls() ? settings.tls().sslParameters() : null)
                 .clientName("sergeant")
                 .build();
     }
@@ -163,7 +202,8 @@ public final class RedisBackendFactory implements BackendFactory {
     }
 
     /** Validated options. */
-    private record Settings(int poolSize, Duration timeout, Duration connectTimeout, int maxAttempts, int shards) {
+    private record Settings(int poolSize, Duration timeout, Duration connectTimeout, int maxAttempts, int shards,
+                            RedisTls tls) {
 
         static Settings of(PluginOptions options, RedisUri uri) {
             List<String> problems = new ArrayList<>();
@@ -188,12 +228,13 @@ public final class RedisBackendFactory implements BackendFactory {
             } else if (options.asMap().containsKey(SHARDS) && shards < 1) {
                 problems.add("option '" + SHARDS + "' is " + shards + "; expected at least 1");
             }
+            RedisTls tls = RedisTls.of(options, uri.nodes().stream().anyMatch(RedisUri.Node::tls), problems);
             if (!problems.isEmpty()) {
                 throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
                         "invalid options for backend 'redis' (" + RedisUri.mask(uri.toString()) + "): "
                                 + String.join("; ", problems));
             }
-            return new Settings(poolSize, timeout, connectTimeout, maxAttempts, shards);
+            return new Settings(poolSize, timeout, connectTimeout, maxAttempts, shards, tls);
         }
 
         private static <T> T check(List<String> problems, java.util.function.Supplier<T> read, T fallback) {

@@ -29,6 +29,17 @@ public record BackendSpec(String uri, Map<String, String> options) {
         return maskSecrets(uri);
     }
 
+    /** The URI with secrets masked and the options with every value of a key naming a password or secret masked. */
+    @Override
+    public String toString() {
+        java.util.Map<String, String> shown = new java.util.TreeMap<>();
+        options.forEach((key, value) -> {
+            String lower = key.toLowerCase(Locale.ROOT);
+            shown.put(key, lower.contains("password") || lower.contains("secret") ? "***" : value);
+        });
+        return "BackendSpec[uri=" + maskedUri() + ", options=" + shown + "]";
+    }
+
     /** Replaces the user-info part of every URI in {@code text} with {@code ***}. */
     public static String maskSecrets(String text) {
         return text.replaceAll("(?<=://)[^/@,]*@", "***@");

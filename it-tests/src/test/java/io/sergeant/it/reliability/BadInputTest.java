@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import io.sergeant.api.DeadLetter;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;

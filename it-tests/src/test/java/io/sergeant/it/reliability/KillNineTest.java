@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.junit.jupiter.api.AfterEach;

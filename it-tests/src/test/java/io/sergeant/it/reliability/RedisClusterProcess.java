@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

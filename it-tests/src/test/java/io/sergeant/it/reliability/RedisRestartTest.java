@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.broker.DefaultBroker;

@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

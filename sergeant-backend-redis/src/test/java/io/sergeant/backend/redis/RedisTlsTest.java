@@ -1,5 +1,7 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.SergeantException;

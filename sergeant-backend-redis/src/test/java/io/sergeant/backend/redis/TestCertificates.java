@@ -1,5 +1,7 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.testkit.servers.RedisServerProcess;
+
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;

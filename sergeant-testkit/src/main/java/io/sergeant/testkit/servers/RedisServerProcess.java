@@ -1,4 +1,4 @@
-package io.sergeant.it.reliability;
+package io.sergeant.testkit.servers;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A {@code redis-server} process for tests (a copy of sergeant-backend-redis's test helper, since test jars are not shared): bound to 127.0.0.1 on a free port, in a temporary
+ * A {@code redis-server} process for tests of Redis-based plugins (the backend's own tests and the
+ * reliability suite use it): bound to 127.0.0.1 on a free port, in a temporary
  * directory of its own, without persistence unless asked ({@code --save "" --appendonly no}).
  * It is stopped by {@link #close()} and, should the test JVM die first, by a shutdown hook.
- * {@link #kill()} and {@link #restart()} simulate a crash and a restart on the same port and directory
+ * {@link #startTls} adds a TLS port. {@link #kill()} and {@link #restart()} simulate a crash and a restart on the same port and directory
  * (with {@code --appendonly yes} the data survives).
  *
  * <p>Also speaks just enough RESP ({@link #command}) for setup checks without a client library.
@@ -37,13 +38,15 @@ public final class RedisServerProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     private final int port;
+    private final int tlsPort;
     private final Path dir;
     private final List<String> extraArgs;
     private final Thread shutdownHook;
     private Process process;
 
-    private RedisServerProcess(int port, Path dir, List<String> extraArgs) {
+    private RedisServerProcess(int port, int tlsPort, Path dir, List<String> extraArgs) {
         this.port = port;
+        this.tlsPort = tlsPort;
         this.dir = dir;
         this.extraArgs = List.copyOf(extraArgs);
         this.shutdownHook = new Thread(this::destroy, "redis-server-" + port + "-stopper");
@@ -62,13 +65,39 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Starts a server on {@code port} (and, for a cluster node, {@code port + 10000} for its bus). */
     public static RedisServerProcess startOn(int port, String... extraArgs) {
+        return startOn(port, 0, List.of(extraArgs));
+    }
+
+    /**
+     * Starts a server that also listens with TLS on a second free loopback port ({@link #tlsPort()}),
+     * presenting {@code certFile}/{@code keyFile} (PEM) and trusting client certificates signed by
+     * {@code caFile}. Client certificates are not required unless {@code extraArgs} says
+     * {@code "--tls-auth-clients", "yes"}. The plain port stays open: the start-up check and
+     * {@link #command} use it.
+     *
+     * @throws IllegalStateException if {@code redis-server} is missing, was built without TLS, or does not start
+     */
+    public static RedisServerProcess startTls(Path certFile, Path keyFile, Path caFile, String... extraArgs) {
+        int port = freePort(false);
+        int tlsPort = freePort(false);
+        while (tlsPort == port) {
+            tlsPort = freePort(false);
+        }
+        List<String> args = new ArrayList<>(List.of("--tls-port", Integer.toString(tlsPort),
+                "--tls-cert-file", certFile.toString(), "--tls-key-file", keyFile.toString(),
+                "--tls-ca-cert-file", caFile.toString(), "--tls-auth-clients", "no"));
+        args.addAll(List.of(extraArgs));
+        return startOn(port, tlsPort, args);
+    }
+
+    private static RedisServerProcess startOn(int port, int tlsPort, List<String> extraArgs) {
         Path dir;
         try {
             dir = Files.createTempDirectory("sergeant-redis-" + port + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RedisServerProcess server = new RedisServerProcess(port, dir, List.of(extraArgs));
+        RedisServerProcess server = new RedisServerProcess(port, tlsPort, dir, extraArgs);
         try {
             server.launch();
         } catch (RuntimeException e) {
@@ -81,6 +110,23 @@ public final class RedisServerProcess implements AutoCloseable {
     /** The TCP port. */
     public int port() {
         return port;
+    }
+
+    /** The TLS port, or 0 when the server was not started with {@link #startTls}. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /**
+     * {@code rediss://127.0.0.1:<tlsPort>/0}.
+     *
+     * @throws IllegalStateException when the server has no TLS port
+     */
+    public String tlsUri() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException("redis-server on port " + port + " was started without TLS");
+        }
+        return "rediss://127.0.0.1:" + tlsPort + "/0";
     }
 
     /** {@code redis://127.0.0.1:<port>}. */

@@ -21,6 +21,7 @@ final class BatchDriver {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private int next;
     private int running;
+    private RuntimeException failure;
 
     BatchDriver(TaskExecutor executor, List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
         this.executor = Objects.requireNonNull(executor, "executor is null");
@@ -34,14 +35,16 @@ final class BatchDriver {
         return done;
     }
 
+    /**
+     * Starts tasks while there is room; results of futures that are already complete are handled in
+     * this loop rather than in a nested callback, so a long run of them cannot overflow the stack.
+     */
     private void fill() {
         while (true) {
             int index;
             synchronized (this) {
-                if (running >= executor.concurrency() || next >= tasks.size() || !keepGoing.getAsBoolean()) {
-                    if (running == 0) {
-                        done.complete(null);
-                    }
+                if (running >= executor.concurrency() || next >= tasks.size() || failure != null || !keepGoing.getAsBoolean()) {
+                    completeIfIdle();
                     return;
                 }
                 index = next++;
@@ -53,22 +56,49 @@ final class BatchDriver {
             } catch (RuntimeException e) {
                 synchronized (this) {
                     running--;
-                    next = tasks.size();
+                    failure = e;
+                    completeIfIdle();
                 }
-                done.completeExceptionally(e);
                 return;
             }
-            future.whenComplete((result, error) -> {
+            if (future.isDone()) {
+                TaskResult result = null;
+                Throwable error = null;
                 try {
-                    onResult.accept(result != null ? result
-                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
-                } finally {
-                    synchronized (this) {
-                        running--;
-                    }
-                    fill();
+                    result = future.getNow(null);
+                } catch (RuntimeException e) {
+                    error = e;
                 }
+                report(index, result, error);
+                synchronized (this) {
+                    running--;
+                }
+                continue;
+            }
+            future.whenComplete((result, error) -> {
+                report(index, result, error);
+                synchronized (this) {
+                    running--;
+                }
+                fill();
             });
+        }
+    }
+
+    private void report(int index, TaskResult result, Throwable error) {
+        onResult.accept(result != null ? result
+                : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
+    }
+
+    /** Completes the batch once no started task is running any more; guarded by this. */
+    private void completeIfIdle() {
+        if (running != 0) {
+            return;
+        }
+        if (failure != null) {
+            done.completeExceptionally(failure);
+        } else {
+            done.complete(null);
         }
     }
 }

@@ -50,6 +50,12 @@ final class LifecycleTaskRunner implements TaskRunner {
                 worker.preWork(task);
             } catch (Exception | AssertionError e) {
                 log.error("pre_work has failed: {}", describe(e), e);
+            } catch (WorkerInterrupt e) {
+                // stop() or respawn() in preWork: the task does not run; the worker ends as asked.
+                postWork(task, false, e);
+                return new TaskResult(task, e instanceof WorkerStop ? Outcome.STOP : Outcome.RESPAWN, null);
+            } catch (io.sergeant.api.worker.WorkerSignal e) {
+                log.error("pre_work has failed: {} is not honoured in preWork", e.getClass().getSimpleName());
             }
             scope.enter(io.sergeant.core.runtime.Phase.WORK);
             Object returned = null;

@@ -64,6 +64,11 @@ public final class WorkerRuntime implements AutoCloseable {
     private final List<String> workerArguments;
     private static final int PARALLEL_DECODE_THRESHOLD = 256;
 
+    /** Tasks handed to the executor and not yet reported or skipped. */
+    private final java.util.concurrent.atomic.AtomicInteger inExecutor = new java.util.concurrent.atomic.AtomicInteger();
+    /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
+    private volatile int wakeBelow;
+
     private final AtomicLong[] outcomeCounts = newCounters();
     private final AtomicLong deadLettered = new AtomicLong();
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
@@ -132,6 +137,10 @@ public final class WorkerRuntime implements AutoCloseable {
         }
         try {
             worker.finalizeWorker();
+        } catch (WorkerStop e) {
+            stopSignal = true;
+        } catch (WorkerRespawn e) {
+            respawnSignal = true;
         } catch (Exception | AssertionError | WorkerSignal e) {
             finalizeException = LifecycleTaskRunner.describe(e);
             log.atError().addKeyValue("queue", config.name()).log("finalize has failed: {}", finalizeException, e);
@@ -151,33 +160,42 @@ public final class WorkerRuntime implements AutoCloseable {
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;
-             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
              LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
-            RunningBatch running = RunningBatch.NONE;
+            TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
+            List<RunningBatch> running = new ArrayList<>();
             try {
-                running = loop(executor, options, keeper);
+                loop(executor, options, keeper, running);
             } finally {
                 finish(running, executor, keeper);
+                // Tasks of an abandoned (stuck) batch may still settle while the executor closes:
+                // close it first, then ack, then stop the lease keeper.
+                executor.close();
                 flushAcks(keeper);
             }
         }
     }
 
     /**
-     * Pops the next batch while the previous one runs, so backend round trips overlap execution; a
-     * batch goes to the executor whole ({@link TaskExecutor#runBatch}). Returns the batch still running.
+     * Pops a batch whenever the executor holds fewer tasks than {@code max(concurrency,
+     * tasksPerTransaction)}, so every thread stays busy even with batches of one task, and the next pop
+     * overlaps the running tasks; batches go to the executor whole ({@link TaskExecutor#runBatch}).
      */
-    private RunningBatch loop(TaskExecutor executor, DeliveryOptions options, LeaseKeeper keeper) {
+    private void loop(TaskExecutor executor, DeliveryOptions options, LeaseKeeper keeper, List<RunningBatch> running) {
         boolean runForever = config.maxTasksPerRun() == 0;
         int tasksLeft = config.maxTasksPerRun();
         int timeWithNoTasks = 0;
-        RunningBatch running = RunningBatch.NONE;
+        int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
         while (!shouldEnd(executor)) {
             flushAcks(keeper);
+            settleFinished(running, keeper);
+            if (inExecutor.get() >= capacity) {
+                waitForProgress(capacity);
+                continue;
+            }
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             if (wanted <= 0) {
-                return running;
+                return;
             }
             List<Delivery> deliveries;
             try {
@@ -187,12 +205,15 @@ public final class WorkerRuntime implements AutoCloseable {
                 deliveries = List.of();
             }
             if (deliveries.isEmpty()) {
-                if (!running.isDone()) {
-                    // Busy, not starving: wait for the running batch, then poll again at once.
-                    awaitBatch(running, executor);
+                if (inExecutor.get() > 0) {
+                    // Busy, not starving: wait for a task to end, then poll again.
+                    waitForProgress(inExecutor.get());
                     continue;
                 }
                 sleepUnlessStopped(config.pollInterval());
+                if (shouldEnd(executor)) {
+                    return;
+                }
                 timeWithNoTasks++;
                 starve(timeWithNoTasks);
                 continue;
@@ -214,19 +235,32 @@ public final class WorkerRuntime implements AutoCloseable {
                     deadLetter(deliveries.get(index), "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
                 }
             }
-            if (!awaitBatch(running, executor)) {
-                // The stuck batch's unsettled tasks come back when their leases expire.
-                handBack(runnable, keeper);
-                return RunningBatch.NONE;
-            }
-            handBack(running.unstarted(), keeper);
             if (shouldEnd(executor)) {
                 handBack(runnable, keeper);
-                return RunningBatch.NONE;
+                return;
             }
-            running = start(executor, runnable, tasks, keeper);
+            start(executor, runnable, tasks, keeper, running);
         }
-        return running;
+    }
+
+    /** Parks the loop thread until the executor holds fewer than {@code threshold} tasks, a stop, or 100 ms. */
+    private void waitForProgress(int threshold) {
+        wakeBelow = threshold;
+        if (inExecutor.get() >= threshold && !stopRequested && !stopSignal && !respawnSignal) {
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        wakeBelow = 0;
+    }
+
+    /** Hands back the unstarted tasks of every finished batch and forgets it. */
+    private void settleFinished(List<RunningBatch> running, LeaseKeeper keeper) {
+        for (java.util.Iterator<RunningBatch> it = running.iterator(); it.hasNext(); ) {
+            RunningBatch batch = it.next();
+            if (batch.isDone()) {
+                it.remove();
+                handBack(batch.unstarted(), keeper);
+            }
+        }
     }
 
     /**
@@ -242,30 +276,57 @@ public final class WorkerRuntime implements AutoCloseable {
         }
         indexes.forEach(index -> {
             try {
-                decoded[index] = assembly.broker.encoder().decode(deliveries.get(index).payload());
+                Task task = assembly.broker.encoder().decode(deliveries.get(index).payload());
+                decoded[index] = task != null ? task
+                        : new SergeantException(io.sergeant.api.ErrorCode.INTERNAL_ERROR, "the decoder returned no task");
             } catch (SergeantException e) {
                 decoded[index] = e;
+            } catch (RuntimeException e) {
+                // A codec plugin's bug must not take the batch down: the payload is kept as a dead letter.
+                decoded[index] = new SergeantException(io.sergeant.api.ErrorCode.INTERNAL_ERROR,
+                        "the decoder failed: " + e, e);
             }
         });
         return decoded;
     }
 
-    private RunningBatch start(TaskExecutor executor, List<Delivery> deliveries, List<Task> tasks, LeaseKeeper keeper) {
+    private void start(TaskExecutor executor, List<Delivery> deliveries, List<Task> tasks, LeaseKeeper keeper,
+                       List<RunningBatch> running) {
         if (tasks.isEmpty()) {
-            return RunningBatch.NONE;
+            return;
         }
         boolean[] reported = new boolean[tasks.size()];
+        inExecutor.addAndGet(tasks.size());
         try {
             java.util.concurrent.CompletableFuture<Void> future = executor.runBatch(tasks, () -> !shouldEnd(executor),
                     (result, index) -> {
                         reported[index] = true;
                         settle(deliveries.get(index), result);
+                        taskLeftExecutor();
                     });
-            return new RunningBatch(future, deliveries, reported);
+            RunningBatch batch = new RunningBatch(future, deliveries, reported);
+            // Skipped tasks are never reported: account for them when the batch completes.
+            future.whenComplete((ignored, error) -> {
+                int skipped = batch.unstarted().size();
+                for (int i = 0; i < skipped; i++) {
+                    taskLeftExecutor();
+                }
+            });
+            running.add(batch);
         } catch (RuntimeException e) {
+            inExecutor.addAndGet(-tasks.size());
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             handBack(deliveries, keeper);
-            return RunningBatch.NONE;
+        }
+    }
+
+    private void taskLeftExecutor() {
+        int left = inExecutor.decrementAndGet();
+        if (left < wakeBelow) {
+            Thread thread = loopThread;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
         }
     }
 
@@ -295,10 +356,15 @@ public final class WorkerRuntime implements AutoCloseable {
         }
     }
 
-    private void finish(RunningBatch running, TaskExecutor executor, LeaseKeeper keeper) {
-        if (awaitBatch(running, executor)) {
-            handBack(running.unstarted(), keeper);
+    private void finish(List<RunningBatch> running, TaskExecutor executor, LeaseKeeper keeper) {
+        for (RunningBatch batch : running) {
+            if (!awaitBatch(batch, executor)) {
+                // Tasks that ignore their interrupt: their leases expire and they are delivered again.
+                return;
+            }
+            handBack(batch.unstarted(), keeper);
         }
+        running.clear();
     }
 
     private void settle(Delivery delivery, TaskResult result) {
@@ -323,13 +389,14 @@ public final class WorkerRuntime implements AutoCloseable {
     private void deadLetter(Delivery delivery, String reason, LeaseKeeper keeper) {
         log.atError().addKeyValue("queue", config.name()).log("moving a task to the dead letters: {}", reason);
         deadLettered.incrementAndGet();
+        if (keeper != null && delivery.leased()) {
+            keeper.settled(List.of(delivery.receipt()));
+        }
         try {
             backend.deadLetter(config.name(), delivery, reason);
         } catch (RuntimeException e) {
+            // Not settled: the lease expires and the reaper brings the task back.
             log.atError().addKeyValue("queue", config.name()).log("could not dead-letter a task: {}", e.getMessage());
-        }
-        if (keeper != null && delivery.leased()) {
-            keeper.settled(List.of(delivery.receipt()));
         }
     }
 
@@ -458,8 +525,6 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
     private record RunningBatch(java.util.concurrent.CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
-
-        static final RunningBatch NONE = new RunningBatch(java.util.concurrent.CompletableFuture.completedFuture(null), List.of(), new boolean[0]);
 
         boolean isDone() {
             return future.isDone();

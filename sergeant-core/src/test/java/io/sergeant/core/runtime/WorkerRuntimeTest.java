@@ -216,7 +216,7 @@ class WorkerRuntimeTest {
     @Test
     void aTaskPastItsTimeoutIsInterruptedAndGoesToOnTimeout() {
         WorkerConfig config = base.toBuilder().maxTasksPerRun(2)
-                .timeouts(new Timeouts(Duration.ofMillis(200), Duration.ofSeconds(5))).build();
+                .timeouts(new Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))).build();
         RunResult result = run(config, task -> {
             if (id(task) == 0) {
                 try {
@@ -287,6 +287,61 @@ class WorkerRuntimeTest {
             assertThat(summary.exitCode()).isEqualTo(ExitCode.WORKER_EXECUTION_FAILURE.code());
         }
         assertThat(worker.events).doesNotContain("finalize");
+    }
+
+    @Test
+    void severalThreadsRunTasksConcurrentlyEvenWithBatchesOfOneTask() {
+        WorkerConfig config = base.toBuilder().executor("thread", 4).tasksPerTransaction(1).maxTasksPerRun(8).build();
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
+        RunResult result = run(config, task -> {
+            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+            sleep(300);
+            running.decrementAndGet();
+            return null;
+        }, ids(8), worker -> { });
+
+        assertThat(result.worker.seen).hasSize(8);
+        assertThat(peak.get()).as("tasks running at once").isGreaterThanOrEqualTo(3);
+        assertThat(stats(config)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    void stopInPreWorkEndsTheWorkerWithoutRunningTheTask() {
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(3).build();
+        RecordingWorker worker = new RecordingWorker(config, task -> "ran") {
+            @Override
+            public void preWork(Task task) {
+                super.preWork(task);
+                stopIt();
+            }
+        };
+        try (Broker broker = sergeant.broker(config)) {
+            broker.pushTasks(config.name(), List.of(Task.of(Map.of("id", 0)), Task.of(Map.of("id", 1))), Priority.NORMAL, null);
+        }
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            RunSummary summary = runtime.run();
+            assertThat(summary.exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
+        }
+        assertThat(worker.seen).isEmpty();
+        assertThat(worker.events).contains("postWork:0:false:WorkerStop").endsWith("finalize");
+    }
+
+    @Test
+    void respawnInFinalizeIsHonoured() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(1).build();
+        RecordingWorker worker = new RecordingWorker(config, task -> null) {
+            @Override
+            public void finalizeWorker() {
+                respawnIt();
+            }
+        };
+        try (Broker broker = sergeant.broker(config)) {
+            broker.pushTask(config.name(), Map.of("id", 0));
+        }
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            assertThat(runtime.run().exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_RESPAWN.code());
+        }
     }
 
     @Test

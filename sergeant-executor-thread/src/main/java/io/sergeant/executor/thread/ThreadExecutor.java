@@ -56,6 +56,8 @@ final class ThreadExecutor implements TaskExecutor {
     /** Tasks whose thread ignored the kill; a subset of {@link #outstanding}. Guarded by {@link #lock}. */
     private int stuck;
     private boolean closed;
+    /** Set by close() when stuck threads are left behind. Guarded by {@link #lock}. */
+    private boolean abandoning;
     private volatile boolean respawnRequested;
 
     ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer) {
@@ -66,8 +68,8 @@ final class ThreadExecutor implements TaskExecutor {
         this.concurrency = concurrency;
         this.runner = Objects.requireNonNull(runner, "runner is null");
         this.killer = Objects.requireNonNull(killer, "killer is null");
-        // Never more than `concurrency` tasks are outstanding (submit enforces it), so the queue only
-        // holds a task for the moment a thread needs to return to the pool after completing a future.
+        // The queue is shared by every thread: submit() keeps at most `concurrency` tasks in it, while
+        // runBatch() queues whole batches so that busy threads take the next task without a hand-off.
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new DaemonThreadFactory(threadNamePrefix));
     }
@@ -140,8 +142,18 @@ final class ThreadExecutor implements TaskExecutor {
                 LOG.log(Level.WARNING, "thread executor closed with {0} stuck task thread(s) abandoned;"
                         + " they end with the process", stuck);
             }
+            abandoning = stuck > 0;
         }
         pool.shutdown();
+        if (abandoning) {
+            return;
+        }
+        // Every task has ended; wait for the threads to finish completing their futures too.
+        try {
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void execute(Task task, CompletableFuture<TaskResult> future) {
@@ -154,67 +166,65 @@ final class ThreadExecutor implements TaskExecutor {
     }
 
     /**
-     * Hands a batch to {@code min(concurrency, size)} pool threads at once; each pulls the next task
-     * index until the batch is exhausted or {@code keepGoing} turns false, so a batch costs one
-     * wake-up per thread instead of one per task. Each thread counts as one outstanding task.
+     * Queues every task of the batch on the pool's shared queue: idle threads are woken (at most one
+     * wake-up per idle thread), busy threads take the next task as they finish, and tasks of several
+     * batches may be queued at once, so the pool stays busy across batches. Before starting a task a
+     * thread asks {@code keepGoing}; a task it skips is not reported. The returned future completes
+     * when every task of the batch was run or skipped.
      *
-     * @throws IllegalStateException when the executor is closed or its threads are taken
+     * @throws IllegalStateException when the executor is closed
      */
     @Override
     public CompletableFuture<Void> runBatch(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
         Objects.requireNonNull(keepGoing, "keepGoing is null");
         Objects.requireNonNull(onResult, "onResult is null");
         List<Task> batch = List.copyOf(tasks);
-        int workers = Math.min(concurrency, batch.size());
-        if (workers == 0) {
+        if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the thread executor is closed; no task can be submitted");
             }
-            if (outstanding + workers > concurrency) {
-                throw new IllegalStateException("the thread executor already runs " + outstanding
-                        + " task(s); a batch needs " + workers + " free threads of its " + concurrency);
-            }
-            outstanding += workers;
+            outstanding += batch.size();
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger nextIndex = new AtomicInteger();
-        AtomicInteger activeWorkers = new AtomicInteger(workers);
-        Runnable worker = () -> {
-            try {
-                int index;
-                while (keepGoing.getAsBoolean() && (index = nextIndex.getAndIncrement()) < batch.size()) {
-                    TaskResult result = runOne(batch.get(index));
-                    try {
-                        onResult.accept(result, index);
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "a batch result consumer failed: " + e, e);
+        AtomicInteger remaining = new AtomicInteger(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            int index = i;
+            Runnable job = () -> {
+                try {
+                    if (keepGoing.getAsBoolean()) {
+                        TaskResult result = runOne(batch.get(index));
+                        try {
+                            onResult.accept(result, index);
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.ERROR, "a batch result consumer failed: " + e, e);
+                        }
+                    }
+                } finally {
+                    synchronized (lock) {
+                        outstanding--;
+                        lock.notifyAll();
+                    }
+                    if (remaining.decrementAndGet() == 0) {
+                        done.complete(null);
                     }
                 }
-            } finally {
+            };
+            try {
+                pool.execute(job);
+            } catch (RejectedExecutionException e) {
+                // close() gave up waiting and shut the pool down: the rest is skipped, not reported.
+                int skipped = batch.size() - i;
                 synchronized (lock) {
-                    outstanding--;
+                    outstanding -= skipped;
                     lock.notifyAll();
                 }
-                if (activeWorkers.decrementAndGet() == 0) {
+                if (remaining.addAndGet(-skipped) == 0) {
                     done.complete(null);
                 }
-            }
-        };
-        int started = 0;
-        try {
-            for (; started < workers; started++) {
-                pool.execute(worker);
-            }
-        } catch (RejectedExecutionException e) {
-            synchronized (lock) {
-                outstanding -= workers - started;
-                lock.notifyAll();
-            }
-            if (activeWorkers.addAndGet(-(workers - started)) == 0) {
-                done.complete(null);
+                break;
             }
         }
         return done;

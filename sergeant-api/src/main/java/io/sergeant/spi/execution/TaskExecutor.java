@@ -40,6 +40,15 @@ public interface TaskExecutor extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #runBatch} queues tasks so that several batches may be handed over at once (the
+     * executor then keeps every thread busy across batches). When false, as for the default
+     * {@code runBatch}, callers run one batch at a time or submit tasks one by one.
+     */
+    default boolean queuesBatches() {
+        return false;
+    }
+
+    /**
      * Whether the executor can no longer guarantee a healthy process (a thread ignored its interrupt
      * past the grace period): the worker must stop fetching, settle what it has and exit asking to be
      * respawned.

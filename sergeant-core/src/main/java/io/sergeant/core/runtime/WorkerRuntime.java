@@ -64,6 +64,8 @@ public final class WorkerRuntime implements AutoCloseable {
     private final List<String> workerArguments;
     private static final int PARALLEL_DECODE_THRESHOLD = 256;
 
+    /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
+    private java.util.concurrent.Semaphore slots;
     /** Tasks handed to the executor and not yet reported or skipped. */
     private final java.util.concurrent.atomic.AtomicInteger inExecutor = new java.util.concurrent.atomic.AtomicInteger();
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
@@ -163,6 +165,7 @@ public final class WorkerRuntime implements AutoCloseable {
              LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
+            slots = new java.util.concurrent.Semaphore(executor.concurrency());
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, keeper, running);
@@ -298,12 +301,14 @@ public final class WorkerRuntime implements AutoCloseable {
         boolean[] reported = new boolean[tasks.size()];
         inExecutor.addAndGet(tasks.size());
         try {
-            java.util.concurrent.CompletableFuture<Void> future = executor.runBatch(tasks, () -> !shouldEnd(executor),
-                    (result, index) -> {
-                        reported[index] = true;
-                        settle(deliveries.get(index), result);
-                        taskLeftExecutor();
-                    });
+            java.util.function.ObjIntConsumer<TaskResult> onResult = (result, index) -> {
+                reported[index] = true;
+                settle(deliveries.get(index), result);
+                taskLeftExecutor();
+            };
+            java.util.concurrent.CompletableFuture<Void> future = executor.queuesBatches()
+                    ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
+                    : submitOneByOne(executor, tasks, onResult);
             RunningBatch batch = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
@@ -318,6 +323,52 @@ public final class WorkerRuntime implements AutoCloseable {
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             handBack(deliveries, keeper);
         }
+    }
+
+    /**
+     * For executors that do not queue batches: submits the tasks one by one, each when one of the
+     * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
+     * shared across batches and every thread or child stays busy.
+     */
+    private java.util.concurrent.CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks,
+                                                                      java.util.function.ObjIntConsumer<TaskResult> onResult) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(tasks.size());
+        Runnable countDown = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        };
+        for (int i = 0; i < tasks.size(); i++) {
+            slots.acquireUninterruptibly();
+            java.util.concurrent.CompletableFuture<TaskResult> future = null;
+            if (!shouldEnd(executor)) {
+                try {
+                    future = executor.submit(tasks.get(i));
+                } catch (RuntimeException e) {
+                    log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
+                }
+            }
+            if (future == null) {
+                // Not started: the rest of the batch is skipped and handed back by the caller.
+                slots.release();
+                for (int skipped = i; skipped < tasks.size(); skipped++) {
+                    countDown.run();
+                }
+                break;
+            }
+            int index = i;
+            future.whenComplete((result, error) -> {
+                try {
+                    onResult.accept(result != null ? result
+                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
+                } finally {
+                    slots.release();
+                    countDown.run();
+                }
+            });
+        }
+        return done;
     }
 
     private void taskLeftExecutor() {

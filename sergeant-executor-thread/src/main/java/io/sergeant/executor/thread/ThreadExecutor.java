@@ -115,6 +115,12 @@ final class ThreadExecutor implements TaskExecutor {
         return future;
     }
 
+    /** True: {@link #runBatch} queues on the pool's shared queue. */
+    @Override
+    public boolean queuesBatches() {
+        return true;
+    }
+
     @Override
     public boolean respawnRequested() {
         return respawnRequested;

@@ -1,5 +1,6 @@
 package io.sergeant.executor.thread;
 
+import io.sergeant.spi.execution.DeadlineKiller;
 import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.spi.PluginContext;
@@ -41,6 +42,6 @@ public final class ThreadKillerFactory implements KillerFactory {
     public Killer create(Timeouts timeouts, PluginContext context) {
         Objects.requireNonNull(timeouts, "timeouts is null");
         Objects.requireNonNull(context, "context is null");
-        return new ThreadKiller(timeouts);
+        return new DeadlineKiller(timeouts, NAME);
     }
 }

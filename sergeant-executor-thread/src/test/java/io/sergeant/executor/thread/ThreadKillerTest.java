@@ -1,5 +1,6 @@
 package io.sergeant.executor.thread;
 
+import io.sergeant.spi.execution.DeadlineKiller;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.execution.KillerFactory;
@@ -23,7 +24,7 @@ class ThreadKillerTest extends KillerCompatibilitySuite {
 
     @Test
     void withTimeoutsDisabledNoKillerThreadIsStarted() {
-        ThreadKiller killer = (ThreadKiller) open(Timeouts.DEFAULT);
+        DeadlineKiller killer = (DeadlineKiller) open(Timeouts.DEFAULT);
 
         assertThat(killer.threadStarted()).isFalse();
     }
@@ -31,7 +32,7 @@ class ThreadKillerTest extends KillerCompatibilitySuite {
     @Test
     void withTimeoutsEnabledItsSingleThreadIsADaemonThatEndsOnClose() throws InterruptedException {
         long before = killerThreads();
-        ThreadKiller killer = (ThreadKiller) open(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
+        DeadlineKiller killer = (DeadlineKiller) open(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
 
         assertThat(killer.threadStarted()).isTrue();
         assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("sergeant-thread-killer"))
@@ -43,7 +44,7 @@ class ThreadKillerTest extends KillerCompatibilitySuite {
 
     @Test
     void aClosedKillerRefusesNewWatches() {
-        ThreadKiller killer = (ThreadKiller) open(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
+        DeadlineKiller killer = (DeadlineKiller) open(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
         killer.close();
 
         assertThatThrownBy(() -> killer.watch(new RecordingKillable()))

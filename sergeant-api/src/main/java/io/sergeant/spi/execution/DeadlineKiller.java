@@ -1,9 +1,6 @@
-package io.sergeant.executor.process;
+package io.sergeant.spi.execution;
 
 import io.sergeant.api.config.Timeouts;
-import io.sergeant.spi.execution.Killable;
-import io.sergeant.spi.execution.Killer;
-import io.sergeant.spi.execution.Watch;
 
 import java.lang.System.Logger.Level;
 import java.util.Objects;
@@ -13,20 +10,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One daemon thread that checks the live watches every few milliseconds (a quarter of the timeout,
- * between 5 and 50 ms) and fires those past their deadlines: {@link Killable#interrupt()} once at the
- * timeout, {@link Killable#kill()} once at timeout plus grace period. A target is called under its
- * watch's monitor, so once {@link Watch#close()} has returned the target is never called again (a child
- * process is reused for the next task). Time is {@link System#nanoTime()}, immune to clock changes.
+ * The timing engine shared by the thread and process killers (and available to third-party
+ * executors): one daemon thread scans the live watches every few milliseconds (a quarter of the
+ * timeout, between 5 and 50 ms) and fires those past their deadlines: {@link Killable#interrupt()}
+ * once at the timeout, {@link Killable#kill()} once at timeout plus grace period. What interrupting and
+ * killing mean is the {@link Killable}'s business (a thread interrupt, a frame to a child process, a
+ * forced kill). Time is {@link System#nanoTime()}, immune to clock changes. Watching a task costs one small object and one concurrent-set insert and
+ * removal, so it suits millions of short tasks; the scan is over running tasks only (at most the
+ * executor's concurrency).
+ *
+ * <p>Guarantee relied on by the thread executor: once {@link Watch#close()} has returned, the killer
+ * never calls that watch's target again (it fires under the watch's monitor), so an interrupt meant
+ * for a finished task can never reach the next task run on the same thread.
  *
  * <p>Thread safe. {@link #watch} after {@link #close()} throws {@link IllegalStateException}.
  */
-final class ProcessKiller implements Killer {
+public final class DeadlineKiller implements Killer {
 
-    private static final System.Logger LOG = System.getLogger(ProcessKiller.class.getName());
+    private static final System.Logger LOG = System.getLogger(DeadlineKiller.class.getName());
     private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long JOIN_MILLIS = 2_000;
 
+    private final String name;
     private final long timeoutNanos;
     private final long killAfterNanos;
     private final long tickNanos;
@@ -34,16 +40,23 @@ final class ProcessKiller implements Killer {
     private final Thread thread;
     private volatile boolean closed;
 
-    ProcessKiller(Timeouts timeouts) {
+    /**
+     * A killer enforcing {@code timeouts}; with timeouts disabled it starts no thread and its watches
+     * never fire.
+     *
+     * @param name the kind of killer, for its thread's name and messages (for example {@code thread})
+     */
+    public DeadlineKiller(Timeouts timeouts, String name) {
+        this.name = Objects.requireNonNull(name, "name is null");
         Objects.requireNonNull(timeouts, "timeouts is null");
-        this.timeoutNanos = saturated(timeouts.timeout().toNanos());
-        this.killAfterNanos = saturated(timeoutNanos + saturated(timeouts.gracePeriod().toNanos()));
+        this.timeoutNanos = saturatedNanos(timeouts.timeout().toNanos());
+        this.killAfterNanos = saturatedNanos(timeoutNanos + saturatedNanos(timeouts.gracePeriod().toNanos()));
         this.tickNanos = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, timeoutNanos / 4));
         if (!timeouts.enabled()) {
             this.thread = null;
             return;
         }
-        this.thread = new Thread(this::checkLoop, "sergeant-process-killer");
+        this.thread = new Thread(this::checkLoop, "sergeant-" + name + "-killer");
         thread.setDaemon(true);
         thread.start();
     }
@@ -52,7 +65,7 @@ final class ProcessKiller implements Killer {
     public Watch watch(Killable target) {
         Objects.requireNonNull(target, "target is null");
         if (closed) {
-            throw new IllegalStateException("the process killer is closed; create a new killer to watch more tasks");
+            throw new IllegalStateException("the " + name + " killer is closed; create a new killer to watch more tasks");
         }
         if (thread == null) {
             return InertWatch.INSTANCE;
@@ -75,10 +88,15 @@ final class ProcessKiller implements Killer {
         }
         LockSupport.unpark(thread);
         try {
-            thread.join(2_000);
+            thread.join(JOIN_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether this killer runs a checking thread (false when timeouts are disabled). */
+    public boolean threadStarted() {
+        return thread != null;
     }
 
     private void checkLoop() {
@@ -96,11 +114,12 @@ final class ProcessKiller implements Killer {
         }
     }
 
-    private static long saturated(long nanos) {
+    private static long saturatedNanos(long nanos) {
+        // Durations beyond ~292 years overflow the nanosecond arithmetic; they mean "never" anyway.
         return nanos < 0 ? Long.MAX_VALUE / 4 : Math.min(nanos, Long.MAX_VALUE / 4);
     }
 
-    /** The watch of one task; its state changes under its own monitor. */
+    /** The watch of a task while timeouts are enabled; its state changes under its own monitor. */
     private final class ActiveWatch implements Watch {
 
         private final Killable target;
@@ -116,7 +135,7 @@ final class ProcessKiller implements Killer {
             this.killAt = killAt;
         }
 
-        /** Fires what is due; true when nothing is left to do. */
+        /** Fires what is due; returns true when nothing is left to do for this watch. */
         synchronized boolean check(long now) {
             if (done) {
                 return true;
@@ -127,8 +146,8 @@ final class ProcessKiller implements Killer {
             }
             if (!killed && now - killAt >= 0) {
                 killed = true;
-                done = true;
                 call(target::kill, "kill");
+                done = true;
             }
             return done;
         }
@@ -155,12 +174,13 @@ final class ProcessKiller implements Killer {
             try {
                 action.run();
             } catch (RuntimeException | Error e) {
-                LOG.log(Level.ERROR, "the process killer could not " + what + " a timed-out task: " + e, e);
+                // The killer thread must survive a failing target, or no other task would time out.
+                LOG.log(Level.ERROR, name + " killer could not " + what + " a timed-out task: " + e, e);
             }
         }
     }
 
-    /** The watch of a killer with timeouts disabled. */
+    /** The watch of a killer with timeouts disabled: never fires, closing does nothing. */
     private static final class InertWatch implements Watch {
 
         static final InertWatch INSTANCE = new InertWatch();

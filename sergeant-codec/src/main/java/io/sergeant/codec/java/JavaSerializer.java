@@ -126,6 +126,10 @@ public final class JavaSerializer implements Serializer {
             throw Errors.malformed(NAME, "cannot be read (" + e + ")", e);
         } catch (StackOverflowError e) {
             throw Errors.tooDeep(NAME, limits.maxDepth());
+        } catch (InternalError e) {
+            // JDK classes report some corrupt serial forms this way (for example an immutable map's
+            // CollSer with an odd number of elements): still a malformed payload, not a JVM failure.
+            throw Errors.malformed(NAME, "cannot be read (" + e + ")", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sergeant.cli.logging;
 
+import io.sergeant.core.runtime.JsonText;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -98,32 +99,10 @@ public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
     }
 
     private static StringBuilder field(StringBuilder json, String name, String value) {
-        quote(json, name).append(':');
+        JsonText.quote(json, name).append(':');
         if (value == null) {
             return json.append("null");
         }
-        return quote(json, value);
-    }
-
-    private static StringBuilder quote(StringBuilder json, String text) {
-        json.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        return json.append('"');
+        return JsonText.quote(json, value);
     }
 }

@@ -1,13 +1,16 @@
 package io.sergeant.core.runtime;
 
-/** JSON string quoting for the run summary and failure reports; stateless. */
-final class JsonText {
+/**
+ * JSON string quoting shared by the run summary, failure reports and the command line's JSON log
+ * lines; stateless and thread safe.
+ */
+public final class JsonText {
 
     private JsonText() {
     }
 
     /** Appends {@code value} as a JSON string literal, or {@code null}. */
-    static StringBuilder quote(StringBuilder json, String value) {
+    public static StringBuilder quote(StringBuilder json, String value) {
         if (value == null) {
             return json.append("null");
         }
@@ -32,7 +35,7 @@ final class JsonText {
     }
 
     /** {@code value} as a JSON string literal. */
-    static String quote(String value) {
+    public static String quote(String value) {
         return quote(new StringBuilder(value == null ? 4 : value.length() + 2), value).toString();
     }
 }

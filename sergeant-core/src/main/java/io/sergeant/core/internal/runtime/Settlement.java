@@ -63,7 +63,7 @@ final class Settlement {
         // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
         keeper.settled(receipts);
         try {
-            SettleResult result = backend.ack(queue, receipts);
+            SettleResult result = keeper.leases().ack(queue, receipts);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
@@ -84,7 +84,11 @@ final class Settlement {
             keeper.settled(List.of(delivery.receipt()));
         }
         try {
-            backend.deadLetter(queue, delivery, reason);
+            if (backend.deadLetterRole().isEmpty()) {
+                log.atError().addKeyValue("queue", queue).log("dropping the task: backend {} has no dead-letter role", backend);
+                return;
+            }
+            backend.deadLetterRole().get().deadLetter(queue, delivery, reason);
         } catch (RuntimeException e) {
             // Not settled: the lease expires and the reaper brings the task back.
             log.atError().addKeyValue("queue", queue).log("could not dead-letter a task: {}", e.getMessage());
@@ -100,7 +104,7 @@ final class Settlement {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
                 keeper.settled(receipts);
-                backend.release(queue, receipts);
+                keeper.leases().release(queue, receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));

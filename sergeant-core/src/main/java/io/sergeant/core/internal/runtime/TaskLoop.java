@@ -7,6 +7,7 @@ import io.sergeant.api.worker.Worker;
 import io.sergeant.api.worker.WorkerRespawn;
 import io.sergeant.api.worker.WorkerSignal;
 import io.sergeant.api.worker.WorkerStop;
+import io.sergeant.core.internal.broker.BackendRoles;
 import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginOptions;
 import io.sergeant.spi.backend.Backend;
@@ -104,7 +105,8 @@ public final class TaskLoop {
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;
-             LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
+             LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"),
+                     config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);

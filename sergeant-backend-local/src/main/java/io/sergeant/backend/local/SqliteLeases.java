@@ -93,6 +93,7 @@ final class SqliteLeases implements BackendLeases {
             throws SQLException {
         double now = file.now();
         double leaseUntil = now + SqliteFile.seconds(options.lease());
+        restoreExpiredLeases(connection, queue, now);
         List<Delivery> deliveries = new ArrayList<>(Math.min(max, 1024));
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
@@ -130,6 +131,28 @@ final class SqliteLeases implements BackendLeases {
             }
         }
         return deliveries;
+    }
+
+    /**
+     * Puts the queue's expired leases back at the priority they had before the lease (what a reap
+     * does, delivery count kept), so that the pop that takes one again orders it by that priority: an
+     * expired HIGH task keeps its HIGH place instead of queueing behind every NORMAL task under its
+     * old deadline. Cheap: the partial index {@code sergeant_task_leases_by_deadline} holds leased rows
+     * only. Every pop, leased or not, calls it first.
+     */
+    static void restoreExpiredLeases(PooledConnection connection, String queue, double now) throws SQLException {
+        PreparedStatement probe = connection.prepare(ANY_EXPIRED); // a read: no write lock when there is none
+        probe.setString(1, queue);
+        probe.setDouble(2, now);
+        try (ResultSet result = probe.executeQuery()) {
+            if (!result.next()) {
+                return;
+            }
+        }
+        PreparedStatement restore = connection.prepare(REAP_REDELIVER);
+        restore.setString(1, queue);
+        restore.setDouble(2, now);
+        restore.executeUpdate();
     }
 
     /** Moves a row this transaction just leased to the dead letters, with the deliveries before this one. */

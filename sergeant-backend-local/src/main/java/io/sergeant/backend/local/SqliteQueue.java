@@ -78,9 +78,11 @@ final class SqliteQueue {
     /** At-most-once: deletes up to {@code max} deliverable rows and returns them in delivery order. */
     List<Delivery> pop(String queue, int max) {
         return file.inConnection("pop", connection -> {
+            double now = file.now();
+            SqliteLeases.restoreExpiredLeases(connection, queue, now);
             PreparedStatement pop = connection.prepare(POP);
             pop.setString(1, queue);
-            pop.setDouble(2, file.now());
+            pop.setDouble(2, now);
             pop.setInt(3, max);
             List<Row> rows = new ArrayList<>(Math.min(max, 1024));
             try (ResultSet result = pop.executeQuery()) {

@@ -12,7 +12,6 @@ import io.sergeant.spi.backend.SettleResult;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.ZAddParams;
 
 import java.nio.charset.StandardCharsets;
@@ -119,7 +118,7 @@ final class RedisBackend implements Backend {
     private static long inPipeline(UnifiedJedis jedis, byte[][] all,
                                    java.util.function.BiFunction<AbstractPipeline, byte[][], Response<Long>> command) {
         List<Response<Long>> responses = new ArrayList<>();
-        try (AbstractPipeline pipeline = jedis.pipelined()) {
+        try (AbstractPipeline pipeline = JedisCompat.pipelined(jedis)) {
             for (int from = 0; from < all.length; from += PUSH_CHUNK) {
                 byte[][] chunk = Arrays.copyOfRange(all, from, Math.min(all.length, from + PUSH_CHUNK));
                 responses.add(command.apply(pipeline, chunk));
@@ -473,7 +472,7 @@ final class RedisBackend implements Backend {
         requireNonNull(owner, "owner is null");
         long millis = positiveMillis(ttl);
         String reply = topology.clientFor(name).call("lockAcquire",
-                j -> j.set(lockKey(name), arg(owner), SetParams.setParams().nx().px(millis)));
+                j -> j.set(lockKey(name), arg(owner), JedisCompat.setNxPx(millis)));
         return "OK".equals(reply);
     }
 

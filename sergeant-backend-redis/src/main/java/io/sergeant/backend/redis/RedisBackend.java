@@ -4,6 +4,10 @@ import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -43,7 +47,7 @@ import static java.util.Objects.requireNonNull;
  * {@code BACKEND_UNAVAILABLE} (the server is down or unreachable; the next call reconnects) or
  * {@code BACKEND_REFUSED}. Null arguments throw {@link NullPointerException}.
  */
-final class RedisBackend implements Backend {
+final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private static final int PUSH_CHUNK = 10_000;
     private static final int SCRIPT_BATCH = 1_000;

@@ -1,8 +1,10 @@
 package io.sergeant.core.runtime;
 
+import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
+import io.sergeant.core.broker.BackendRoles;
 import io.sergeant.core.broker.DefaultBroker;
 import io.sergeant.spi.PluginContext;
 
@@ -29,12 +31,23 @@ final class WorkerAssembly implements AutoCloseable {
         this.pluginContext = sergeant.pluginContext(config);
         this.broker = sergeant.openBroker(config, pluginContext);
         try {
+            requireDeliveryRoles();
             worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name());
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
+    }
+
+    /** At-least-once needs leases and dead letters; say so now, not at the first pop. */
+    private void requireDeliveryRoles() {
+        if (config.delivery().mode() != DeliveryMode.AT_LEAST_ONCE) {
+            return;
+        }
+        String purpose = "worker '" + config.name() + "' with delivery mode at-least-once";
+        BackendRoles.leases(broker.backend(), purpose);
+        BackendRoles.deadLetters(broker.backend(), purpose);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.sergeant.api.worker.WorkerSignal;
 import io.sergeant.api.worker.WorkerStop;
 import io.sergeant.core.Sergeant;
 import io.sergeant.spi.PluginOptions;
+import io.sergeant.core.broker.BackendRoles;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -38,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The worker loop of one worker process (reference §5.1, §5.2), in both delivery modes.
+ * The worker loop of one worker process (docs/python-compat.md §5.1, §5.2), in both delivery modes.
  *
  * <p>It pops batches of {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the
  * dead letters with the reason, logged once), runs them on the executor (at most {@code concurrency}
@@ -162,7 +163,7 @@ public final class WorkerRuntime implements AutoCloseable {
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;
-             LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
+             LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"), config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
             slots = new java.util.concurrent.Semaphore(executor.concurrency());
@@ -444,7 +445,12 @@ public final class WorkerRuntime implements AutoCloseable {
             keeper.settled(List.of(delivery.receipt()));
         }
         try {
-            backend.deadLetter(config.name(), delivery, reason);
+            if (backend.deadLetterRole().isEmpty()) {
+                log.atError().addKeyValue("queue", config.name())
+                        .log("dropping the task: backend {} has no dead-letter role", backend);
+                return;
+            }
+            backend.deadLetterRole().get().deadLetter(config.name(), delivery, reason);
         } catch (RuntimeException e) {
             // Not settled: the lease expires and the reaper brings the task back.
             log.atError().addKeyValue("queue", config.name()).log("could not dead-letter a task: {}", e.getMessage());
@@ -459,7 +465,7 @@ public final class WorkerRuntime implements AutoCloseable {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
                 keeper.settled(receipts);
-                backend.release(config.name(), receipts);
+                keeper.leases().release(config.name(), receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));
@@ -483,7 +489,7 @@ public final class WorkerRuntime implements AutoCloseable {
         // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
         keeper.settled(receipts);
         try {
-            SettleResult result = backend.ack(config.name(), receipts);
+            SettleResult result = keeper.leases().ack(config.name(), receipts);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", config.name()).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");

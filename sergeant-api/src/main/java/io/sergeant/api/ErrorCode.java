@@ -15,6 +15,8 @@ public enum ErrorCode {
     UNSUPPORTED_VALUE(ErrorType.USER),
     /** An action was called where it is not allowed (for example {@code retry} from {@code onSuccess}). */
     ILLEGAL_ACTION(ErrorType.USER),
+    /** An argument cannot be used by the backend (for example a queue name that breaks Redis Cluster hash tags). */
+    INVALID_ARGUMENT(ErrorType.USER),
     /** The worker class cannot be found or instantiated. */
     WORKER_CLASS_NOT_FOUND(ErrorType.USER),
     /** An encoded payload is larger than the configured maximum. */

@@ -1,6 +1,5 @@
 package io.sergeant.backend.redis;
 
-import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
@@ -16,38 +15,25 @@ import java.lang.invoke.MethodType;
  * The few Jedis calls whose binary shape differs between the Jedis lines this backend supports
  * (6.x, 7.x and 8.x; it is compiled against 8.x):
  * <ul>
- *   <li>{@code UnifiedJedis.pipelined()} returns {@code PipelineBase} in 6.x and
- *       {@code AbstractPipeline} (its superclass) since 7.x, so a direct call compiled against one
- *       line fails with {@code NoSuchMethodError} on the other; {@link #pipelined} resolves the
- *       method once by name and adapts its return type.</li>
  *   <li>{@code SetParams.px(long)} is declared by {@code SetParams} itself since 7.x (returning
  *       {@code SetParams}) but only inherited from the package-private {@code BaseSetExParams} in
- *       6.x; {@link #setNxPx} resolves it once by name, like {@code pipelined()}.</li>
+ *       6.x; {@link #setNxPx} resolves it once by name and adapts its return type.</li>
  *   <li>{@code JedisPooled} is gone in 8.x; {@link PooledNode} is the same thing built from
  *       parts every line has ({@code PooledConnectionProvider} and the protected
  *       {@code UnifiedJedis(ConnectionProvider, RedisProtocol)} constructor, which runs each command
  *       once, without client-side retries).</li>
  * </ul>
+ * Also beware of {@code UnifiedJedis.pipelined()}: it returns {@code PipelineBase} in 6.x and
+ * {@code AbstractPipeline} since 7.x (the {@code NoSuchMethodError} Spring Boot 4 users met with a
+ * backend built on Jedis 5); the backend does not pipeline any more, so it needs no adapter.
  * Everything else the backend uses has the same signature on all three lines; the build runs a
  * Redis smoke suite against Jedis 6.0 and 7.0 to keep it so.
  */
 final class JedisCompat {
 
-    private static final MethodHandle PIPELINED = findPipelined();
     private static final MethodHandle PX = findPx();
 
     private JedisCompat() {
-    }
-
-    /** {@code jedis.pipelined()}, whatever its declared return type in the Jedis on the class path. */
-    static AbstractPipeline pipelined(UnifiedJedis jedis) {
-        try {
-            return (AbstractPipeline) PIPELINED.invokeExact(jedis);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("UnifiedJedis.pipelined() threw a checked exception", e);
-        }
     }
 
     /** {@code SET ... NX PX millis} parameters, linked the same way on every Jedis line. */
@@ -58,22 +44,6 @@ final class JedisCompat {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("SetParams.px(long) threw a checked exception", e);
-        }
-    }
-
-    private static MethodHandle findPipelined() {
-        try {
-            Class<?> declared = UnifiedJedis.class.getMethod("pipelined").getReturnType();
-            if (!AbstractPipeline.class.isAssignableFrom(declared)) {
-                throw new IllegalStateException("UnifiedJedis.pipelined() returns " + declared.getName()
-                        + ", not an AbstractPipeline: this Jedis version is not supported (use Jedis 6, 7 or 8)");
-            }
-            return MethodHandles.publicLookup()
-                    .findVirtual(UnifiedJedis.class, "pipelined", MethodType.methodType(declared))
-                    .asType(MethodType.methodType(AbstractPipeline.class, UnifiedJedis.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            throw new IllegalStateException("UnifiedJedis.pipelined() is missing: this Jedis version is not "
-                    + "supported (use Jedis 6, 7 or 8)", e);
         }
     }
 

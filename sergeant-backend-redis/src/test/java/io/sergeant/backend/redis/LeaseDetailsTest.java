@@ -144,8 +144,7 @@ class LeaseDetailsTest {
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
         try (Jedis raw = new Jedis("127.0.0.1", server.port())) {
             assertThat(raw.keys("__sergeant__:{" + queue + "}:*"))
-                    .as("no lease state left behind").containsOnly("__sergeant__:{" + queue + "}:seq",
-                            "__sergeant__:{" + queue + "}:inflight");
+                    .as("no lease state left behind").containsOnly("__sergeant__:{" + queue + "}:inflight");
             assertThat(raw.get("__sergeant__:{" + queue + "}:inflight")).isEqualTo("0");
         }
     }

@@ -1,7 +1,6 @@
 package io.sergeant.backend.redis;
 
 import io.sergeant.spi.backend.BackendLocks;
-import redis.clients.jedis.params.SetParams;
 
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +32,7 @@ final class RedisLocks implements BackendLocks {
         requireNonNull(owner, "owner is null");
         long millis = positiveMillis(ttl);
         String reply = topology.clientFor(name).call("lockAcquire",
-                j -> j.set(lockKey(name), arg(owner), SetParams.setParams().nx().px(millis)));
+                j -> j.set(lockKey(name), arg(owner), JedisCompat.setNxPx(millis)));
         return "OK".equals(reply);
     }
 

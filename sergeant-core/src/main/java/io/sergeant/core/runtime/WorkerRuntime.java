@@ -23,6 +23,8 @@ import io.sergeant.spi.execution.Killer;
 import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.api.observe.WorkerInfo;
+import io.sergeant.core.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,7 @@ public final class WorkerRuntime implements AutoCloseable {
     private final Worker worker;
     private final Backend backend;
     private final List<String> workerArguments;
+    private final ListenerChain listeners;
     private static final int PARALLEL_DECODE_THRESHOLD = 256;
 
     /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
@@ -94,6 +97,7 @@ public final class WorkerRuntime implements AutoCloseable {
         this.worker = worker;
         this.backend = assembly.broker.backend();
         this.workerArguments = List.copyOf(workerArguments);
+        this.listeners = assembly.broker.listeners();
     }
 
     /** The validated configuration. */
@@ -132,11 +136,16 @@ public final class WorkerRuntime implements AutoCloseable {
         if (initializeException != null || stopSignal || respawnSignal) {
             return summary(start, wallStart, cpuStart, initializeException, null, null);
         }
+        WorkerInfo info = new WorkerInfo(config.name(), Long.toString(ProcessHandle.current().pid()),
+                config.delivery().mode().toString(), config.executor().concurrency(), assembly.broker);
+        listeners.workerStarted(info);
         try {
             executeTasks();
         } catch (RuntimeException e) {
             executorException = LifecycleTaskRunner.describe(e);
             log.atError().addKeyValue("queue", config.name()).log("execute_tasks has failed: {}", executorException, e);
+        } finally {
+            listeners.workerStopped(info);
         }
         try {
             worker.finalizeWorker();
@@ -164,7 +173,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;
              LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"), config.name(), config.delivery().lease(),
-                     config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
+                     config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
             slots = new java.util.concurrent.Semaphore(executor.concurrency());
             List<RunningBatch> running = new ArrayList<>();
@@ -202,9 +211,13 @@ public final class WorkerRuntime implements AutoCloseable {
                 return;
             }
             List<Delivery> deliveries;
+            long popStart = System.nanoTime();
             try {
                 deliveries = backend.pop(config.name(), wanted, options);
+                listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
+                countRedeliveries(deliveries);
             } catch (RuntimeException e) {
+                listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
                 log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
                 deliveries = List.of();
             }
@@ -236,6 +249,7 @@ public final class WorkerRuntime implements AutoCloseable {
                     runnable.add(deliveries.get(index));
                 } else {
                     SergeantException e = (SergeantException) decoded[index];
+                    listeners.decodeFailed(config.name(), e.code() + ": " + e.getMessage());
                     deadLetter(deliveries.get(index), "undecodable payload: " + e.code() + ": " + e.getMessage(), keeper);
                 }
             }
@@ -441,6 +455,7 @@ public final class WorkerRuntime implements AutoCloseable {
     private void deadLetter(Delivery delivery, String reason, LeaseKeeper keeper) {
         log.atError().addKeyValue("queue", config.name()).log("moving a task to the dead letters: {}", reason);
         deadLettered.incrementAndGet();
+        listeners.deadLettered(config.name(), reason);
         if (keeper != null && delivery.leased()) {
             keeper.settled(List.of(delivery.receipt()));
         }
@@ -488,14 +503,17 @@ public final class WorkerRuntime implements AutoCloseable {
         }
         // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
         keeper.settled(receipts);
+        long ackStart = System.nanoTime();
         try {
             SettleResult result = keeper.leases().ack(config.name(), receipts);
+            listeners.acked(config.name(), receipts.size(), result.refused().size(), Duration.ofNanos(System.nanoTime() - ackStart), null);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", config.name()).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
             }
         } catch (RuntimeException e) {
             // The leases stay held and extended; the next flush tries again.
+            listeners.acked(config.name(), receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
             log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
@@ -508,7 +526,8 @@ public final class WorkerRuntime implements AutoCloseable {
                 return;
             }
             if (config.logging().events().onStarvation()) {
-                log.atWarn().addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
+                LoggerFactory.getLogger(LifecycleTaskRunner.loggerName(config.name())).atWarn()
+                        .addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
             }
             try {
                 worker.onStarvation(timeWithNoTasks);
@@ -596,6 +615,18 @@ public final class WorkerRuntime implements AutoCloseable {
                 }
             }
             return rest;
+        }
+    }
+
+    private void countRedeliveries(List<Delivery> deliveries) {
+        int again = 0;
+        for (Delivery delivery : deliveries) {
+            if (delivery.leased() && delivery.receipt().deliveryCount() > 1) {
+                again++;
+            }
+        }
+        if (again > 0) {
+            listeners.redelivered(config.name(), again);
         }
     }
 

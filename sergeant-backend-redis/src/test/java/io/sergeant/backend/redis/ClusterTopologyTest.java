@@ -121,7 +121,7 @@ class ClusterTopologyTest {
             receipts.add(d.receipt());
         }
         assertThat(seen).as("distinct tasks delivered").hasSize(expected);
-        assertThat(backend.ack(queue, receipts).settled()).isEqualTo(expected);
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts).settled()).isEqualTo(expected);
         assertThat(backend.stats(queue).inFlight()).isZero();
     }
 

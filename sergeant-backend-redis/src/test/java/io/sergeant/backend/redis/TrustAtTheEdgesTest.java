@@ -134,11 +134,11 @@ class TrustAtTheEdgesTest {
             Receipt current = fresh.get(0).receipt();
 
             assertThat(current.id()).as("a new delivery's receipt id").isNotEqualTo(old.id());
-            SettleResult stale = backend.ack(queue, List.of(old));
+            SettleResult stale = backend.leaseRole().orElseThrow().ack(queue, List.of(old));
             assertThat(stale.settled()).as("the stale ack").isZero();
             assertThat(stale.refused()).containsExactly(old);
             assertThat(backend.stats(queue).inFlight()).as("the new delivery is still leased").isEqualTo(1);
-            assertThat(backend.ack(queue, List.of(current))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(current))).isEqualTo(SettleResult.all(1));
         }
     }
 
@@ -180,7 +180,7 @@ class TrustAtTheEdgesTest {
             backend.push(queue, List.of(big), Priority.NORMAL, Instant.now().minusSeconds(1));
             List<Delivery> popped = backend.pop(queue, 10, options);
             assertThat(popped).extracting(d -> text(d.payload())).containsExactly("small-1", "small-2");
-            List<DeadLetter> dead = backend.deadLetters(queue, 10);
+            List<DeadLetter> dead = backend.deadLetterRole().orElseThrow().deadLetters(queue, 10);
             assertThat(dead).hasSize(2);
             assertThat(dead).allSatisfy(letter -> {
                 assertThat(letter.payload()).isEqualTo(big);
@@ -200,7 +200,7 @@ class TrustAtTheEdgesTest {
             String queue = "q-" + UUID.randomUUID();
             backend.push(queue, List.of(new byte[2048], new byte[2049]), Priority.NORMAL, null);
             assertThat(backend.pop(queue, 10, LEASED)).hasSize(1);
-            assertThat(backend.deadLetters(queue, 10)).singleElement()
+            assertThat(backend.deadLetterRole().orElseThrow().deadLetters(queue, 10)).singleElement()
                     .satisfies(letter -> assertThat(letter.payload()).hasSize(2049));
         }
     }

@@ -47,21 +47,24 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
-    public void pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
+    public boolean pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
         Objects.requireNonNull(task, "task is null");
         backend.push(queue, List.of(encoder.encode(task)), priority, consumableFrom);
+        // Backend.push returns only once the write was acknowledged, and throws otherwise.
+        return true;
     }
 
     @Override
-    public void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
+    public boolean pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
         if (tasks.isEmpty()) {
-            return;
+            return true;
         }
         List<byte[]> items = new ArrayList<>(tasks.size());
         for (Task task : tasks) {
             items.add(encoder.encode(task));
         }
         backend.push(queue, items, priority, consumableFrom);
+        return true;
     }
 
     @Override

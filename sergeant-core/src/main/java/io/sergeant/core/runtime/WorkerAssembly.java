@@ -29,7 +29,7 @@ final class WorkerAssembly implements AutoCloseable {
         this.pluginContext = sergeant.pluginContext(config);
         this.broker = sergeant.openBroker(config, pluginContext);
         try {
-            worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
+            worker.bind(new RuntimeWorkerContext(broker, config, scope));
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name());
         } catch (RuntimeException e) {
             broker.close();

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * The worker process: {@code WorkerMain --worker-class C [--guice-module M]... [--summary-file F]}.
  * Builds the worker, runs it to its end, writes the run summary as one JSON line to the summary file
  * (the supervisor's channel, separate from the worker's output) and exits with the reference's exit
- * code (§6.2): 0 normal, 1 abnormal, 3 class not found, 4 respawn, 5 stop, 6 execution failure,
+ * code (§6.2): 0 normal, 1 abnormal (also a constructor that throws), 3 class not found, 4 respawn, 5 stop, 6 execution failure,
  * 7 class not loadable. Configuration overrides come from system properties {@code sergeant.config.<key>}
  * (see {@link io.sergeant.core.config.WorkerConfigProperties}).
  */
@@ -69,6 +69,10 @@ public final class WorkerMain {
         Worker worker;
         try {
             worker = new WorkerFactory(sergeant).create(workerClass, modules);
+        } catch (WorkerFactory.WorkerConstructorException e) {
+            log.error("worker execution has failed with the following exception: {}", e.getMessage(), e);
+            writeFailure(summaryFile, e, ExitCode.WORKER_EXITED_ABNORMALLY);
+            return ExitCode.WORKER_EXITED_ABNORMALLY.code();
         } catch (WorkerFactory.WorkerNotBuildableException e) {
             log.error("importing the worker class has raised an exception: {}", e.getMessage(), e);
             writeFailure(summaryFile, e, ExitCode.WORKER_MODULE_NOT_IMPORTABLE);

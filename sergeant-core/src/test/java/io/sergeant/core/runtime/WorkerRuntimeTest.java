@@ -112,6 +112,57 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    void overridesReachRetryAndTheHooks() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(2).maxRetries(3).build();
+        String property = "sergeant.config.maxRetries";
+        String before = System.getProperty(property);
+        System.setProperty(property, "1");
+        RunResult result;
+        try {
+            result = run(config, task -> {
+                throw new IllegalStateException("boom " + task.runCount());
+            }, ids(1), worker -> worker.onFailureAction = worker::retryIt);
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
+
+        // maxRetries=1 overrides the class's 3: one run and one retry, then onMaxRetries.
+        assertThat(result.worker.seen).extracting(Task::runCount).containsExactly(0, 1);
+        assertThat(result.worker.events).containsOnlyOnce("onMaxRetries:0");
+        assertThat(result.worker.maxRetriesSeen).containsOnly(1);
+        assertThat(result.worker.config().maxRetries()).isEqualTo(3);
+        assertThat(result.summary.outcomes()).containsEntry("retry", 1L).containsEntry("max_retries", 1L);
+    }
+
+    @Test
+    void postWorkAndOnRetrySeeTheRunCountPlusOneAsInPython() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(3).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        RunResult result = run(config, task -> {
+            if (task.runCount() == 0) {
+                throw holder[0].retryIt(task);                 // retry from work
+            }
+            throw new IllegalStateException("fail " + task.runCount());
+        }, ids(1), worker -> {
+            holder[0] = worker;
+            worker.onFailureAction = task -> {
+                if (task.runCount() == 1) {
+                    worker.retryIt(task);                      // retry from onFailure
+                }
+            };
+        });
+
+        assertThat(result.worker.seen).extracting(Task::runCount).containsExactly(0, 1, 2);
+        // work retried at 0: postWork and onRetry see 1; the failure at 1 was retried from onFailure:
+        // postWork saw 1 (before the retry), onRetry sees 2.
+        assertThat(result.worker.runCounts).containsExactly("postWork:1", "onRetry:1", "postWork:1", "onRetry:2", "postWork:2");
+    }
+
+    @Test
     void retryKeepsTheDateAndTraceIdOfTheTask() {
         WorkerConfig config = base.toBuilder().maxTasksPerRun(2).build();
         RunResult result = run(config, task -> {

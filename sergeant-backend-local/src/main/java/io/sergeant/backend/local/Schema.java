@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class Schema {
 
-    /** Python Sergeant's own statements (reference §3.4), unchanged. */
+    /** Python Sergeant's own statements (docs/python-compat.md §3.4), unchanged. */
     private static final List<String> PYTHON_TABLES = List.of(
             "CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)",
             "CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)",
@@ -29,7 +29,10 @@ final class Schema {
             "CREATE TABLE IF NOT EXISTS sergeant_dead_letters ("
                     + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, value BLOB NOT NULL,"
                     + " reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)");
+            "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
+            // Leased rows only, by deadline: every pop puts expired leases back at their old priority.
+            "CREATE INDEX IF NOT EXISTS sergeant_task_leases_by_deadline ON task_queue (queue_name, priority)"
+                    + " WHERE lease_token IS NOT NULL");
 
     private Schema() {
     }

@@ -231,7 +231,7 @@ public final class TaskLoop {
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitOneByOne(executor, tasks, onResult);
+                    : submitOneByOne(executor, tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
@@ -251,9 +251,10 @@ public final class TaskLoop {
     /**
      * For executors that do not queue batches: submits the tasks one by one, each when one of the
      * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
-     * shared across batches and every thread or child stays busy.
+     * shared across batches and every thread or child stays busy. Each task goes with its payload as
+     * popped ({@link TaskExecutor#submit(Task, byte[])}).
      */
-    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks,
+    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
                                                    ObjIntConsumer<TaskResult> onResult) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger remaining = new AtomicInteger(tasks.size());
@@ -267,7 +268,8 @@ public final class TaskLoop {
             CompletableFuture<TaskResult> future = null;
             if (!shouldEnd(executor)) {
                 try {
-                    future = executor.submit(tasks.get(i));
+                    // The popped bytes go along, so an executor with child processes forwards them as they are.
+                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
                 } catch (RuntimeException e) {
                     log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
                 }

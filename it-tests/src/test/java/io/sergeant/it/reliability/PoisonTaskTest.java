@@ -46,9 +46,10 @@ class PoisonTaskTest {
                     "tasksPerTransaction", "1", "executor.kind", "thread", "executor.concurrency", "1")).build());
             Producer producer = run.startProducer(broker, new Producer.Plan("t", 1200, 10, 80, 4, 0));
             FaultRun.sleep(1_500);
-            run.testLog().attempted(List.of("poison"), 0);
-            broker.pushTask(HistoryWorker.QUEUE, Task.of(Map.of("id", "poison", "action", "poison")), Priority.NORMAL, null);
-            run.testLog().pushed(List.of("poison"), 0);
+            Task poisonTask = Task.of(Map.of("id", "poison", "action", "poison"));
+            run.testLog().attempted(List.of(poisonTask), 0);
+            broker.pushTask(HistoryWorker.QUEUE, poisonTask, Priority.NORMAL, null);
+            run.testLog().pushed(List.of(poisonTask), 0);
 
             producer.await(60_000);
             boolean drained = run.awaitCompleted(producer.acknowledged(), Duration.ofSeconds(30));
@@ -76,6 +77,8 @@ class PoisonTaskTest {
             assertThat(collateral).as("tasks fetched ahead at every crash").hasSizeLessThanOrEqualTo(1);
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.duplicatesOutsideKills()).isEmpty();
             assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, dead.size()));
         }

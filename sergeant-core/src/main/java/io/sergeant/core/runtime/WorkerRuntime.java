@@ -74,6 +74,8 @@ public final class WorkerRuntime implements AutoCloseable {
     private final AtomicLong[] outcomeCounts = newCounters();
     private final AtomicLong deadLettered = new AtomicLong();
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    /** Leased deliveries whose process died running them ({@link Outcome#LOST}): handed back, counted. */
+    private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
     private volatile boolean stopSignal;
     private volatile boolean respawnSignal;
@@ -420,6 +422,20 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private void settle(Delivery delivery, TaskResult result) {
         Outcome outcome = result.outcome();
+        if (outcome == Outcome.LOST) {
+            if (!delivery.leased()) {
+                // At-most-once: the task is gone with its process and cannot run again; report it as failed.
+                TaskResult reported = assembly.runner.reportKilled(result.task(), false, result.error());
+                settle(delivery, reported == null || reported.outcome() == Outcome.LOST
+                        ? new TaskResult(result.task(), Outcome.FAILURE, result.error()) : reported);
+                return;
+            }
+            // At-least-once: not acked; handed back with its delivery counted (flushAcks), so it runs again
+            // and a task that kills its process every time reaches the dead letters after maxDeliveries.
+            outcomeCounts[outcome.ordinal()].incrementAndGet();
+            lostReceipts.add(delivery.receipt());
+            return;
+        }
         outcomeCounts[outcome.ordinal()].incrementAndGet();
         if (outcome == Outcome.STOP) {
             stopSignal = true;
@@ -473,6 +489,23 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     private void flushAcks(LeaseKeeper keeper) {
+        if (keeper != null && !lostReceipts.isEmpty()) {
+            List<Receipt> lost = new ArrayList<>();
+            for (Receipt receipt; (receipt = lostReceipts.poll()) != null; ) {
+                lost.add(receipt);
+            }
+            keeper.settled(lost);
+            try {
+                // release keeps the delivery count: the lost delivery counts toward maxDeliveries.
+                backend.release(config.name(), lost);
+                log.atWarn().addKeyValue("queue", config.name()).addKeyValue("tasks", lost.size())
+                        .log("handed back tasks whose process died running them; they count as delivered once");
+            } catch (RuntimeException e) {
+                // Their leases expire and the reaper brings them back, counted the same way.
+                log.atError().addKeyValue("queue", config.name())
+                        .log("could not hand back {} lost tasks (their leases will expire): {}", lost.size(), e.getMessage());
+            }
+        }
         if (keeper == null || settledReceipts.isEmpty()) {
             return;
         }

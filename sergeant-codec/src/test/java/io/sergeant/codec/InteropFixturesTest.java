@@ -9,15 +9,12 @@ import io.sergeant.spi.codec.CompressorFactory;
 import io.sergeant.spi.codec.Serializer;
 import io.sergeant.spi.codec.SerializerFactory;
 import io.sergeant.testkit.codec.DeepEquality;
+import io.sergeant.testkit.interop.InteropFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -31,35 +28,22 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Reads every byte fixture Python Sergeant wrote (shared/interop, system property
- * {@code sergeant.interop.dir}) and checks the decoded values against fixtures.json, and that what Java
- * writes for the same task equals Python's bytes where Python's output is deterministic. A missing folder
- * or file fails the test.
+ * Reads every byte fixture Python Sergeant wrote (the testkit's {@link InteropFixtures}, in the repository)
+ * and checks the decoded values against fixtures.json, and that what Java writes for the same task equals
+ * Python's bytes where Python's output is deterministic. A missing file fails the test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InteropFixturesTest {
 
-    private Path dir;
     private Map<?, ?> fixtures;
     private final Map<String, Serializer> serializers = new HashMap<>();
     private final Map<String, Compressor> compressors = new HashMap<>();
 
     @BeforeAll
-    void load() throws IOException {
-        String property = System.getProperty("sergeant.interop.dir");
-        if (property == null) {
-            fail("system property sergeant.interop.dir is not set; run through Maven (the root pom sets it to"
-                    + " ../shared/interop) or pass -Dsergeant.interop.dir=/path/to/shared/interop");
-        }
-        dir = Path.of(property);
-        Path json = dir.resolve("fixtures.json");
-        if (!Files.isRegularFile(json)) {
-            fail("interop fixtures are missing: " + json.toAbsolutePath() + " does not exist");
-        }
-        fixtures = (Map<?, ?>) TaggedJson.parseRaw(Files.readString(json, StandardCharsets.UTF_8));
+    void load() {
+        fixtures = (Map<?, ?>) TaggedJson.parseRaw(InteropFixtures.text("fixtures.json"));
         PluginContext context = Contexts.utc(DecodeLimits.DEFAULT);
         for (SerializerFactory factory : ServiceLoader.load(SerializerFactory.class)) {
             serializers.put(factory.name(), factory.create(Contexts.options(Map.of("java.allow", "")), context));
@@ -73,12 +57,8 @@ class InteropFixturesTest {
         return (List<?>) fixtures.get("fixtures");
     }
 
-    private byte[] read(String file) throws IOException {
-        Path path = dir.resolve(file);
-        if (!Files.isRegularFile(path)) {
-            fail("interop fixture " + path.toAbsolutePath() + " listed in fixtures.json is missing");
-        }
-        return Files.readAllBytes(path);
+    private static byte[] read(String file) {
+        return InteropFixtures.bytes(file);
     }
 
     private byte[] decompress(String compressor, byte[] data) {
@@ -154,7 +134,7 @@ class InteropFixturesTest {
     }
 
     @Test
-    @DisplayName("the golden vector of the reference encodes byte for byte")
+    @DisplayName("the golden vector of Python Sergeant's msgpack format encodes byte for byte")
     void goldenVector() {
         Task task = new Task(Map.of("a", 1L), null, 1700000000.5, 0);
         assertThat(HexFormat.of().formatHex(serializers.get("msgpack").serializeTask(task))).isEqualTo(

@@ -4,7 +4,7 @@ import io.sergeant.api.Task;
 
 /**
  * Runs a task's lifecycle on the calling thread: {@code preWork}, {@code work}, {@code postWork} and
- * the outcome handler, as the reference prescribes. Implemented by core; thread safe.
+ * the outcome handler, as Python Sergeant does (docs/python-compat.md §5.3). Implemented by core; thread safe.
  */
 public interface TaskRunner {
 

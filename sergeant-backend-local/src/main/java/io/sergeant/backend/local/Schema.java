@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class Schema {
 
-    /** Python Sergeant's own statements (reference §3.4), unchanged. */
+    /** Python Sergeant's own statements (docs/python-compat.md §3.4), unchanged. */
     private static final List<String> PYTHON_TABLES = List.of(
             "CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)",
             "CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)",

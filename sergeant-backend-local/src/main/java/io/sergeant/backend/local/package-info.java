@@ -4,7 +4,7 @@
  * any number of threads and processes share.
  *
  * <h2>Table layout</h2>
- * Python Sergeant's tables (reference §3.4) are created exactly as Python creates them, so a Python
+ * Python Sergeant's tables (docs/python-compat.md §3.4) are created exactly as Python creates them, so a Python
  * Sergeant worker can share the file in at-most-once mode:
  * <pre>
  * task_queue (queue_name TEXT, priority REAL, value BLOB,
@@ -50,7 +50,7 @@
  * {@code UPDATE} more than an at-most-once one, and in-flight rows sit past {@code now} in the index,
  * so pops never scan them.
  *
- * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, reference §3.4): an
+ * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, docs/python-compat.md §3.4): an
  * in-flight task looks like a delayed task due at its lease deadline, so Python's pop never takes it
  * before then, Python's {@code length(include_delayed=True)} counts it, and Python's {@code delete}
  * (purge) deletes it (its Java ack is then refused). Java's {@code length(queue, true)} counts ready

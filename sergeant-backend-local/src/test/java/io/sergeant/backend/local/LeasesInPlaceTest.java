@@ -201,7 +201,7 @@ class LeasesInPlaceTest {
         }
     }
 
-    /** Python Sergeant's pop (reference §3.4) at time {@code now}. */
+    /** Python Sergeant's pop (docs/python-compat.md §3.4) at time {@code now}. */
     private static List<String> pythonPop(Connection python, double now) throws SQLException {
         List<String> result = new ArrayList<>();
         try (PreparedStatement pop = python.prepareStatement("DELETE FROM task_queue WHERE rowid in "

@@ -176,7 +176,7 @@ class LocalBackendTest {
         Path file = directory.resolve("python.db");
         try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
              Statement statement = python.createStatement()) {
-            // Python Sergeant's connector, reference §3.4, verbatim.
+            // Python Sergeant's connector, docs/python-compat.md §3.4, verbatim.
             for (String ddl : List.of(
                     "CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)",
                     "CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)",
@@ -224,7 +224,7 @@ class LocalBackendTest {
             backend.push("q", List.of(bytes("a"), bytes("b")), Priority.NORMAL, null);
             try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
                  Statement statement = python.createStatement()) {
-                // What Python Sergeant's connector runs when it connects (reference §3.4).
+                // What Python Sergeant's connector runs when it connects (docs/python-compat.md §3.4).
                 statement.execute("PRAGMA journal_mode = OFF");
                 statement.execute("PRAGMA synchronous = FULL");
                 assertThat(pythonPop(python, "q", 1)).containsExactly("a");

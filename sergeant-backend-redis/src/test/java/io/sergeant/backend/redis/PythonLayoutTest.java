@@ -1,5 +1,6 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.testkit.interop.InteropFixtures;
 import io.sergeant.testkit.servers.RedisServerProcess;
 
 import io.sergeant.api.Priority;
@@ -16,10 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.resps.Tuple;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -87,8 +85,8 @@ class PythonLayoutTest {
 
     @Test
     @DisplayName("bytes a Python producer RPUSHed (the interop fixture) are popped intact in both modes")
-    void pythonPayloadIsPoppedIntact() throws IOException {
-        byte[] fixture = Files.readAllBytes(interopDir().resolve("task-msgpack-none.bin"));
+    void pythonPayloadIsPoppedIntact() {
+        byte[] fixture = InteropFixtures.bytes("task-msgpack-none.bin");
         String queue = unique("q");
         try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
             raw.rpush(b(queue), fixture, fixture);
@@ -190,10 +188,6 @@ class PythonLayoutTest {
 
     private static Jedis raw(RedisServerProcess server) {
         return new Jedis("127.0.0.1", server.port());
-    }
-
-    static Path interopDir() {
-        return Path.of(System.getProperty("sergeant.interop.dir", "/work/shared/interop"));
     }
 
     private static String unique(String kind) {

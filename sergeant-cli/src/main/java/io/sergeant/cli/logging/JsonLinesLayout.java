@@ -16,7 +16,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Renders a log event as one JSON line in Python Sergeant's Logstash format (reference §7):
+ * Renders a log event as one JSON line in Python Sergeant's Logstash format (docs/python-compat.md §7):
  * {@code @timestamp} (UTC, ISO without offset), {@code message}, {@code level} (Python's names:
  * WARNING, not WARN), {@code name}, {@code emitter} (hostname, ipaddress, pathname, function, line),
  * {@code extra} (the event's key-value pairs) and, when there is one, {@code exception} (type,

@@ -6,13 +6,11 @@ import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.Utf8;
 import io.sergeant.spi.PluginContext;
+import io.sergeant.testkit.interop.InteropFixtures;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -25,7 +23,6 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The task fast path of {@link BoundedMsgpackReader#readTask} against the generic {@link BoundedMsgpackReader#read}:
@@ -137,13 +134,9 @@ class MsgpackTaskFastPathTest {
 
     @Test
     @DisplayName("the Python fixtures and what the writer produces take the fast path and decode as the generic path does")
-    void fixturesAndWriterOutput() throws IOException {
-        String dir = System.getProperty("sergeant.interop.dir");
-        if (dir == null) {
-            fail("system property sergeant.interop.dir is not set; run through Maven");
-        }
+    void fixturesAndWriterOutput() {
         for (String file : List.of("task-msgpack-none.bin", "task-rich-msgpack-none.bin")) {
-            assertFastAndSame(Files.readAllBytes(Path.of(dir, file)));
+            assertFastAndSame(InteropFixtures.bytes(file));
         }
         MsgpackSerializer serializer = serializer();
         Map<String, Object> nested = new LinkedHashMap<>();

@@ -1,7 +1,7 @@
 package io.sergeant.core.runtime;
 
 /**
- * The worker process exit-code contract of Python Sergeant (reference §6.2), which the supervisor acts on.
+ * The worker process exit-code contract of Python Sergeant (docs/python-compat.md §6.2), which the supervisor acts on.
  */
 public enum ExitCode {
     /** The loop ended normally (for example {@code maxTasksPerRun} was reached): respawn. */

@@ -21,7 +21,7 @@ import org.slf4j.event.Level;
 import java.util.Objects;
 
 /**
- * Runs one task's lifecycle with the reference's semantics (§5.3): {@code preWork} (errors logged),
+ * Runs one task's lifecycle with Python Sergeant's semantics (docs/python-compat.md §5.3): {@code preWork} (errors logged),
  * {@code work}, {@code postWork} (always, errors logged), then exactly one outcome handler. Handler
  * failures are logged as {@code "<handler> handler has failed"} and never end the worker;
  * {@code retry}/{@code requeue} are honoured in {@code work}, {@code onFailure} and {@code onTimeout}

@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * The runtime's implementation of a worker's actions: pushes with trace-id propagation, retry and
- * requeue with the reference's rules on where they are allowed, pops for {@code getNextTasks}.
+ * requeue with Python Sergeant's rules on where they are allowed, pops for {@code getNextTasks}.
  * Thread safe.
  */
 final class RuntimeWorkerContext implements WorkerContext {

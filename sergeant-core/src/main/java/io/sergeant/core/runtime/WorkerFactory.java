@@ -17,7 +17,7 @@ import java.util.Objects;
  * Loads and instantiates a worker class by name: with a public no-argument constructor, or through
  * Guice with {@link SergeantModule} and the user's modules (named by class, each with a public
  * no-argument constructor) when modules are given or the class has an {@code @Inject} constructor.
- * Failures are typed so the worker process can exit with the reference's codes: a missing class is
+ * Failures are typed so the worker process can exit with Python Sergeant's codes: a missing class is
  * {@code WORKER_CLASS_NOT_FOUND}; a class that exists but cannot be initialized or built is
  * {@code INTERNAL_ERROR} with the cause.
  */

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The worker process: {@code WorkerMain --worker-class C [--guice-module M]... [--summary-file F]}.
  * Builds the worker, runs it to its end, writes the run summary as one JSON line to the summary file
- * (the supervisor's channel, separate from the worker's output) and exits with the reference's exit
- * code (§6.2): 0 normal, 1 abnormal, 3 class not found, 4 respawn, 5 stop, 6 execution failure,
+ * (the supervisor's channel, separate from the worker's output) and exits with Python Sergeant's exit
+ * code (docs/python-compat.md §6.2): 0 normal, 1 abnormal, 3 class not found, 4 respawn, 5 stop, 6 execution failure,
  * 7 class not loadable. Configuration overrides come from system properties {@code sergeant.config.<key>}
  * (see {@link io.sergeant.core.config.WorkerConfigProperties}).
  */

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The worker loop of one worker process (reference §5.1, §5.2), in both delivery modes.
+ * The worker loop of one worker process (docs/python-compat.md §5.1, §5.2), in both delivery modes.
  *
  * <p>It pops batches of {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the
  * dead letters with the reason, logged once), runs them on the executor (at most {@code concurrency}

@@ -29,12 +29,12 @@ import java.util.stream.Stream;
 
 /**
  * Keeps {@link SupervisorConfig#concurrentWorkers()} worker JVMs running, as Python Sergeant's supervisor
- * (reference §6): each runs {@link WorkerMain} with {@code --worker-class}, the Guice modules and a
+ * (docs/python-compat.md §6): each runs {@link WorkerMain} with {@code --worker-class}, the Guice modules and a
  * private {@code --summary-file}; its stdout and stderr are inherited. About twice a second the
  * supervisor looks at every worker:
  * <ul>
  *   <li>an exited worker's summary is read from its file and logged (a missing one is logged, not fatal)
- *       and its exit code is acted on (reference §6.2): 0, 1, 4, 6 and deaths by signal are respawned; 5
+ *       and its exit code is acted on (docs/python-compat.md §6.2): 0, 1, 4, 6 and deaths by signal are respawned; 5
  *       (the worker asked to stop) stops every worker and the supervisor exits 0; 2, 3 and 7 (the class
  *       is missing or cannot be loaded) stop every worker and the supervisor exits with that code, unlike
  *       Python's supervisor, which exits 0;</li>
@@ -49,7 +49,7 @@ import java.util.stream.Stream;
  * Every process it kills is waited for, so none is left a zombie; a JVM shutdown hook kills the workers
  * if the supervisor's JVM exits during {@link #run()}.
  *
- * <p>Log messages are the reference's, with key-values {@code pid}, {@code worker_class} and, where
+ * <p>Log messages are Python Sergeant's, with key-values {@code pid}, {@code worker_class} and, where
  * relevant, {@code return_code}, {@code summary}, {@code rss_bytes}.
  *
  * <p>{@link #run()} is called once, from one thread; the other methods are thread safe.

@@ -26,7 +26,7 @@ import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The worker loop's semantics (reference §1–§5) on the real local backend, codec and thread executor. */
+/** The worker loop's semantics (docs/python-compat.md §1–§5) on the real local backend, codec and thread executor. */
 class WorkerRuntimeTest {
 
     @TempDir

@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The compatibility suite every {@link Backend} passes: the reference's connector scenarios (keys,
+ * The compatibility suite every {@link Backend} passes: Python Sergeant's connector scenarios (keys,
  * queues, priorities, delayed tasks, locks) and the at-least-once contract (leases, redelivery, stale
  * receipts, release, dead letters, stats), in both delivery modes where that is meaningful.
  *

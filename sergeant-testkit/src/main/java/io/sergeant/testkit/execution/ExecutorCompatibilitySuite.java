@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The semantics every {@link TaskExecutor} must keep (reference §5.3, §5.4; DESIGN.md "Execution"):
+ * The semantics every {@link TaskExecutor} must keep (docs/python-compat.md §5.3, §5.4; DESIGN.md "Execution"):
  * every outcome the runner returns comes back; each submitted task runs exactly once; at most
  * {@code concurrency} tasks run at once; tasks past their timeout come back as timeouts; a task that
  * ignores its interrupt past the grace period is killed (the future completes with a timeout) or makes

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The semantics every {@link Killer} must keep (reference §5.5, §5.6): with timeouts disabled nothing
+ * The semantics every {@link Killer} must keep (docs/python-compat.md §5.5, §5.6): with timeouts disabled nothing
  * fires; at the timeout {@code interrupt()} is called exactly once and the watch reports timed out;
  * at timeout plus grace period {@code kill()} is called exactly once, after the interrupt, and the
  * watch reports killed; a watch closed in time never fires, and once {@link Watch#close()} has

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The supervisor with real worker JVMs (core's WorkerMain hosting test workers) on the local SQLite
- * backend: the exit-code contract of reference §6.2, the memory limit, a worker killed with SIGKILL in
+ * backend: the exit-code contract of docs/python-compat.md §6.2, the memory limit, a worker killed with SIGKILL in
  * at-least-once mode, and a graceful SIGTERM of a supervisor process under load. Lives here rather than
  * in sergeant-core because core cannot depend on a backend, even for tests, without a module cycle.
  */

@@ -32,6 +32,9 @@ final class LeaseKeeper implements AutoCloseable {
     private final int maxDeliveries;
     private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    /** Failures in a row of extend and of reap (scheduler thread only): logged at 1, 2, 4, 8... */
+    private int extendFailures;
+    private int reapFailures;
 
     LeaseKeeper(Backend backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
         this.backend = Objects.requireNonNull(backend, "backend is null");
@@ -66,24 +69,39 @@ final class LeaseKeeper implements AutoCloseable {
             SettleResult result = backend.extend(queue, receipts, lease);
             // A receipt acked while this extension was on its way is refused too; only one still held was lost.
             List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
+            if (extendFailures > 0) {
+                log.atWarn().addKeyValue("queue", queue).log("extending leases again after {} failures", extendFailures);
+                extendFailures = 0;
+            }
             if (!lost.isEmpty()) {
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", lost.size())
                         .log("lost the lease of running tasks (they expired and may run again elsewhere); raise delivery.lease");
             }
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("queue", queue).log("could not extend leases: {}", e.getMessage());
+            // Every tick while the backend is down: log once per doubling, not once per tick.
+            if (Integer.bitCount(++extendFailures) == 1) {
+                log.atWarn().addKeyValue("queue", queue).log("could not extend leases ({} in a row): {}", extendFailures,
+                        e.getMessage());
+            }
         }
     }
 
     private void reap() {
         try {
             ReapResult result = backend.reap(queue, maxDeliveries);
+            if (reapFailures > 0) {
+                log.atWarn().addKeyValue("queue", queue).log("reaping expired leases again after {} failures", reapFailures);
+                reapFailures = 0;
+            }
             if (result.redelivered() > 0 || result.deadLettered() > 0) {
                 log.atInfo().addKeyValue("queue", queue).addKeyValue("redelivered", result.redelivered())
                         .addKeyValue("dead_lettered", result.deadLettered()).log("reaped expired leases");
             }
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("queue", queue).log("could not reap expired leases: {}", e.getMessage());
+            if (Integer.bitCount(++reapFailures) == 1) {
+                log.atWarn().addKeyValue("queue", queue).log("could not reap expired leases ({} in a row): {}", reapFailures,
+                        e.getMessage());
+            }
         }
     }
 

@@ -74,6 +74,10 @@ public final class WorkerRuntime implements AutoCloseable {
     private final AtomicLong[] outcomeCounts = newCounters();
     private final AtomicLong deadLettered = new AtomicLong();
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    /** Failed ack flushes in a row; loop thread only. */
+    private int ackFailures;
+    /** Paces pulls while the backend fails; used by the loop thread only. */
+    private final Backoff popBackoff = new Backoff();
     /** Leased deliveries whose process died running them ({@link Outcome#LOST}): handed back, counted. */
     private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
@@ -205,9 +209,19 @@ public final class WorkerRuntime implements AutoCloseable {
             List<Delivery> deliveries;
             try {
                 deliveries = backend.pop(config.name(), wanted, options);
+                int failures = popBackoff.succeeded();
+                if (failures > 0) {
+                    log.atWarn().addKeyValue("queue", config.name()).addKeyValue("failures", failures)
+                            .log("pulling tasks again after {} failed pulls", failures);
+                }
             } catch (RuntimeException e) {
-                log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
-                deliveries = List.of();
+                // The backend is down or unreachable: back off (logging once per step), never exit.
+                Backoff.Step step = popBackoff.failed();
+                log.atError().addKeyValue("queue", config.name()).addKeyValue("failures", step.failures())
+                        .log("could not pull tasks ({} in a row); trying again in {} ms: {}", step.failures(),
+                                step.delay().toMillis(), e.getMessage());
+                sleepUnlessStopped(step.delay());
+                continue;
             }
             if (deliveries.isEmpty()) {
                 if (inExecutor.get() > 0) {
@@ -525,8 +539,14 @@ public final class WorkerRuntime implements AutoCloseable {
             // The leases stay held and extended; the next flush tries again.
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
-            log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
+            // Tried again before every pull: log once per doubling of the failures, not once per try.
+            if (Integer.bitCount(++ackFailures) == 1) {
+                log.atError().addKeyValue("queue", config.name()).log("could not ack {} tasks ({} tries in a row): {}",
+                        receipts.size(), ackFailures, e.getMessage());
+            }
+            return;
         }
+        ackFailures = 0;
     }
 
     private void starve(int timeWithNoTasks) {

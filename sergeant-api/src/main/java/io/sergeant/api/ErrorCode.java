@@ -15,6 +15,8 @@ public enum ErrorCode {
     UNSUPPORTED_VALUE(ErrorType.USER),
     /** An action was called where it is not allowed (for example {@code retry} from {@code onSuccess}). */
     ILLEGAL_ACTION(ErrorType.USER),
+    /** An argument cannot be used by the backend (for example a queue name that breaks Redis Cluster hash tags). */
+    INVALID_ARGUMENT(ErrorType.USER),
     /** The worker class cannot be found or instantiated. */
     WORKER_CLASS_NOT_FOUND(ErrorType.USER),
     /** An encoded payload is larger than the configured maximum. */
@@ -33,6 +35,13 @@ public enum ErrorCode {
     BACKEND_UNAVAILABLE(ErrorType.TRANSIENT_EXTERNAL),
     /** The backend refused an operation (authentication, unsupported server version, bad data). */
     BACKEND_REFUSED(ErrorType.PERMANENT_EXTERNAL),
+    /**
+     * The configured backend does not play a role (an SPI interface such as the lease role) that the
+     * configuration or the action needs; the message names the role, the backend and what to do.
+     *
+     * @since 0.1
+     */
+    BACKEND_ROLE_MISSING(ErrorType.USER),
     /** A lease was lost: the receipt is stale because the lease expired and the task was re-leased. */
     LEASE_LOST(ErrorType.USER),
     /** A process-level execution failure (a child process could not start or died). */

@@ -1,27 +1,43 @@
 package io.sergeant.spi.backend;
 
-import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 
-import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * A queue store: the contract every backend implements, in both delivery modes. Payloads are opaque
- * encoded tasks. Where Python Sergeant has a data layout for a structure, the backend uses it, so
- * Python and Java share queues; structures Python does not have (leases, dead letters) use names
- * Python never touches.
+ * A queue store, the one role every backend plays; the other roles ({@link BackendLeases},
+ * {@link BackendDeadLetters}, {@link BackendKeys}, {@link BackendLocks}, {@link BackendMonitoring})
+ * are optional, so a plugin can start with the queue and add the rest. A backend plays a role by
+ * implementing its interface (the default accessors such as {@link #leaseRole()} find it), or by
+ * overriding the accessor to return a separate object that plays it. Core asks for a role only where
+ * the configuration needs it and fails with an error naming the role, the backend and what to do
+ * (at-least-once delivery needs the lease and dead-letter roles; {@code Broker.lock} needs the lock
+ * role; {@code sergeant workers} needs the monitoring role).
+ *
+ * <p>Payloads are opaque encoded tasks. Where Python Sergeant has a data layout for a structure, the
+ * backend uses it, so Python and Java share queues; structures Python does not have (leases, dead
+ * letters, the worker registry) use names Python never touches.
  *
  * <p><b>Ordering.</b> A pop returns deliverable tasks: immediate before due-delayed, HIGH before
  * NORMAL, then insertion order (per node, where a backend has several independent nodes).
  *
- * <p><b>Threads and failures.</b> Implementations are thread safe. Every method blocks until the
- * backend answered; failures are thrown as {@link io.sergeant.api.SergeantException} with
+ * <p><b>Threads and failures.</b> Implementations of every role are thread safe. Every method blocks
+ * until the backend answered; failures are thrown as {@link io.sergeant.api.SergeantException} with
  * {@code BACKEND_UNAVAILABLE} (retrying later may help) or {@code BACKEND_REFUSED}. A backend
- * reconnects by itself after its server comes back.
+ * reconnects by itself after its server comes back. Null arguments throw {@link NullPointerException}.
+ *
+ * <p><b>Evolution.</b> Like Trino's SPI, this one grows by default methods: a method added later has a
+ * default (a generic form, or an empty role), so a plugin built against an older SPI keeps working.
+ * Roles marked {@link io.sergeant.spi.Experimental} may still change. {@code @since} tags give the SPI
+ * version that introduced a type or method. The compatibility suite in {@code sergeant-testkit}
+ * ({@code BackendCompatibilitySuite}) holds a backend to every role it plays.
+ *
+ * @since 0.1
  */
 public interface Backend extends AutoCloseable {
 
@@ -34,87 +50,75 @@ public interface Backend extends AutoCloseable {
     void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom);
 
     /**
-     * Takes up to {@code max} deliverable tasks. At-most-once deletes them. At-least-once leases them
-     * until now plus the lease (by the backend's clock where it has one), each with a fresh token and
-     * its delivery count; a task whose count would pass {@code maxDeliveries} goes to the dead
-     * letters instead of being returned.
+     * Takes up to {@code max} deliverable tasks. At-most-once ({@code options.leased()} false) deletes
+     * them; that is all a backend without the lease role is ever asked. At-least-once leases them until
+     * now plus the lease (by the backend's clock where it has one), each with a fresh token and its
+     * delivery count; a task whose count would pass {@code maxDeliveries} goes to the dead letters
+     * instead of being returned. Core passes leased options only to a backend whose
+     * {@link #leaseRole()} is present.
      */
     List<Delivery> pop(String queue, int max, DeliveryOptions options);
-
-    /** Settles leased deliveries: deletes them for good. Stale receipts are refused and reported. */
-    SettleResult ack(String queue, List<Receipt> receipts);
-
-    /** Extends the leases of running tasks to now plus {@code lease}; stale receipts are refused. */
-    SettleResult extend(String queue, List<Receipt> receipts, Duration lease);
-
-    /**
-     * Hands leased deliveries back at once (a worker stopping with tasks it will not run): they become
-     * deliverable again ahead of NORMAL tasks, keeping their delivery count. Stale receipts are refused.
-     */
-    SettleResult release(String queue, List<Receipt> receipts);
-
-    /**
-     * Moves one delivery to the dead letters with a reason (an undecodable payload, a poison task).
-     * A leased delivery must still hold its lease (false if the receipt is stale); an unleased one's
-     * payload is stored as given.
-     *
-     * @return whether the dead letter was stored
-     */
-    boolean deadLetter(String queue, Delivery delivery, String reason);
-
-    /**
-     * Makes expired leases deliverable again; a task that reached {@code maxDeliveries} goes to the
-     * dead letters instead. Safe to run from many workers at once without double work.
-     */
-    ReapResult reap(String queue, int maxDeliveries);
-
-    /** Up to {@code limit} dead letters, oldest first. */
-    List<DeadLetter> deadLetters(String queue, int limit);
-
-    /** Moves every dead letter back to the queue (NORMAL, delivery count reset); returns how many. */
-    long requeueDeadLetters(String queue);
-
-    /** Deletes every dead letter; returns how many. */
-    long purgeDeadLetters(String queue);
 
     /** Deliverable tasks (immediate and due-delayed); with {@code includeDelayed} also those not yet due. */
     long length(String queue, boolean includeDelayed);
 
-    /** Ready, delayed, in-flight and dead-letter counts. */
-    QueueStats stats(String queue);
-
     /** Deletes every ready and delayed task (not in-flight ones, not dead letters); true if anything was deleted. */
     boolean purge(String queue);
 
-    /** Stores a value; true if the key is new. */
-    boolean keySet(String key, byte[] value);
+    /**
+     * Ready, delayed, in-flight and dead-letter counts. The default is the generic form for a backend
+     * with the queue role only: ready and delayed from {@link #length}, no in-flight tasks and no dead
+     * letters (two reads, not one snapshot). A backend with the lease or dead-letter role overrides it
+     * to count those too; the compatibility suite checks the counts.
+     */
+    default QueueStats stats(String queue) {
+        long ready = length(queue, false);
+        long all = length(queue, true);
+        return new QueueStats(ready, Math.max(0, all - ready), 0, 0);
+    }
 
-    /** A key's value, or empty. */
-    Optional<byte[]> keyGet(String key);
+    /** The lease role (at-least-once delivery), or empty. By default this object, if it implements it. */
+    default Optional<BackendLeases> leaseRole() {
+        return this instanceof BackendLeases role ? Optional.of(role) : Optional.empty();
+    }
 
-    /** Deletes a key; true if it existed. */
-    boolean keyDelete(String key);
+    /** The dead-letter role, or empty. By default this object, if it implements it. */
+    default Optional<BackendDeadLetters> deadLetterRole() {
+        return this instanceof BackendDeadLetters role ? Optional.of(role) : Optional.empty();
+    }
+
+    /** The key-value role, or empty. By default this object, if it implements it. */
+    default Optional<BackendKeys> keyRole() {
+        return this instanceof BackendKeys role ? Optional.of(role) : Optional.empty();
+    }
+
+    /** The lock role, or empty. By default this object, if it implements it. */
+    default Optional<BackendLocks> lockRole() {
+        return this instanceof BackendLocks role ? Optional.of(role) : Optional.empty();
+    }
 
     /**
-     * Takes lock {@code name} for {@code owner} if it is free or expired (one try, no waiting).
+     * The monitoring role (queue listing and the worker registry), or empty. By default this object,
+     * if it implements it.
      *
-     * @return whether {@code owner} now holds it
+     * @since 0.1
      */
-    boolean lockAcquire(String name, String owner, Duration ttl);
+    default Optional<BackendMonitoring> monitoringRole() {
+        return this instanceof BackendMonitoring role ? Optional.of(role) : Optional.empty();
+    }
 
-    /** Deletes the lock only if {@code owner} holds it; true if deleted. */
-    boolean lockRelease(String name, String owner);
+    /** The roles this backend plays, derived from the role accessors; always contains {@link BackendRole#QUEUE}. */
+    default Set<BackendRole> roles() {
+        Set<BackendRole> roles = EnumSet.of(BackendRole.QUEUE);
+        leaseRole().ifPresent(role -> roles.add(BackendRole.LEASES));
+        deadLetterRole().ifPresent(role -> roles.add(BackendRole.DEAD_LETTERS));
+        keyRole().ifPresent(role -> roles.add(BackendRole.KEYS));
+        lockRole().ifPresent(role -> roles.add(BackendRole.LOCKS));
+        monitoringRole().ifPresent(role -> roles.add(BackendRole.MONITORING));
+        return roles;
+    }
 
-    /** Whether the lock is held by anyone and not expired. */
-    boolean lockIsLocked(String name);
-
-    /** Changes the TTL of the lock only if {@code owner} holds it and it has not expired. */
-    boolean lockSetTtl(String name, String owner, Duration ttl);
-
-    /** The time left on the lock, or empty if it is free or expired. */
-    Optional<Duration> lockTtl(String name);
-
-    /** Closes connections; idempotent. */
+    /** Closes connections (and every role object handed out); idempotent. */
     @Override
     void close();
 }

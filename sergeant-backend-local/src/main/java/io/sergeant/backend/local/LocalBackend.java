@@ -6,6 +6,10 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -43,7 +47,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * another process's write lock; failures are {@link SergeantException}s ({@code BACKEND_UNAVAILABLE}
  * for a busy or unreachable file, {@code BACKEND_REFUSED} otherwise, {@code ILLEGAL_ACTION} after close).
  */
-public final class LocalBackend implements Backend {
+public final class LocalBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private static final System.Logger LOG = System.getLogger(LocalBackend.class.getName());
 

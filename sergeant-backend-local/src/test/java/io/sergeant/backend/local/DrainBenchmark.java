@@ -202,7 +202,7 @@ public final class DrainBenchmark {
                         for (Delivery delivery : deliveries) {
                             receipts.add(delivery.receipt());
                         }
-                        SettleResult acked = backend.ack(QUEUE, receipts);
+                        SettleResult acked = backend.leaseRole().orElseThrow().ack(QUEUE, receipts);
                         if (acked.settled() != receipts.size()) {
                             throw new IllegalStateException("an ack was refused: " + acked);
                         }

@@ -196,14 +196,14 @@ class LocalBackendTest {
 
         try (Backend backend = open(file);
              Connection python = DriverManager.getConnection("jdbc:sqlite:" + file)) {
-            assertThat(backend.keyGet("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
-            assertThat(backend.lockIsLocked("held")).isTrue();
-            assertThat(backend.lockAcquire("held", "java", Duration.ofSeconds(5))).isFalse();
-            assertThat(backend.lockAcquire("stale", "java", Duration.ofSeconds(5))).as("expired Python lock").isTrue();
+            assertThat(backend.keyRole().orElseThrow().keyGet("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+            assertThat(backend.lockRole().orElseThrow().lockIsLocked("held")).isTrue();
+            assertThat(backend.lockRole().orElseThrow().lockAcquire("held", "java", Duration.ofSeconds(5))).isFalse();
+            assertThat(backend.lockRole().orElseThrow().lockAcquire("stale", "java", Duration.ofSeconds(5))).as("expired Python lock").isTrue();
 
             List<Delivery> popped = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 3));
             assertThat(popped).extracting(d -> text(d.payload())).containsExactly("from-python");
-            assertThat(backend.ack("q", List.of(popped.get(0).receipt())).settled()).isEqualTo(1);
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(popped.get(0).receipt())).settled()).isEqualTo(1);
 
             Instant later = Instant.now().plusSeconds(3600);
             backend.push("q", List.of(bytes("normal")), Priority.NORMAL, null);

@@ -107,7 +107,7 @@ class LocalMultiProcessTest {
             for (Delivery d : batch) {
                 popped.add(new String(d.payload(), StandardCharsets.UTF_8));
             }
-            assertThat(backend.ack("q", receipts(batch)).settled()).isEqualTo(batch.size());
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(batch)).settled()).isEqualTo(batch.size());
             if (batch.isEmpty()) {
                 Thread.sleep(5);
             }
@@ -137,12 +137,12 @@ class LocalMultiProcessTest {
         Map<String, Integer> seen = new HashMap<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (seen.size() < total && System.nanoTime() < deadline) {
-            backend.reap("q", 100);
+            backend.leaseRole().orElseThrow().reap("q", 100);
             List<Delivery> batch = backend.pop("q", 1000, DeliveryOptions.leased(Duration.ofSeconds(60), 100));
             for (Delivery d : batch) {
                 seen.merge(new String(d.payload(), StandardCharsets.UTF_8), 1, Integer::sum);
             }
-            assertThat(backend.ack("q", receipts(batch)).settled()).isEqualTo(batch.size());
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(batch)).settled()).isEqualTo(batch.size());
             if (batch.isEmpty()) {
                 Thread.sleep(50);
             }

@@ -74,7 +74,7 @@ public final class SecondProcessMain {
             }
             out.print(lines);
             out.flush();
-            if (backend.ack(queue, receipts).settled() != batch.size()) {
+            if (backend.leaseRole().orElseThrow().ack(queue, receipts).settled() != batch.size()) {
                 throw new IllegalStateException("an ack was refused");
             }
         }

@@ -8,6 +8,10 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -57,7 +61,7 @@ import java.util.zip.CRC32;
  * ({@code BACKEND_UNAVAILABLE}, {@code BACKEND_REFUSED}, {@code PAYLOAD_TOO_LARGE}) on failure. The
  * driver reconnects by itself. Null arguments throw {@link NullPointerException}.
  */
-public final class MongoBackend implements Backend {
+public final class MongoBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private static final System.Logger LOG = System.getLogger(MongoBackend.class.getName());
 

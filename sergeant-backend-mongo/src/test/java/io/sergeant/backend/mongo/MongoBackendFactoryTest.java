@@ -89,7 +89,7 @@ class MongoBackendFactoryTest {
         try (Backend backend = create(server.uri(), Map.of())) {
             assertThat(backend).isInstanceOf(MongoBackend.class);
             assertThat(((MongoBackend) backend).nodeCount()).isEqualTo(1);
-            assertThat(backend.lockIsLocked("nothing")).isFalse();
+            assertThat(backend.lockRole().orElseThrow().lockIsLocked("nothing")).isFalse();
         }
     }
 

@@ -1,6 +1,11 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.util.JedisClusterCRC16;
+
+import java.nio.charset.StandardCharsets;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,53 +13,110 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A Redis Cluster: every queue is split into {@code shardCount} shards, each a full set of queue
- * keys under one hash tag, so each script touches one slot and one hot queue can use every master.
+ * A Redis Cluster: every queue is split into shards, each a full set of queue keys under one hash
+ * tag, so each script touches one slot and one hot queue can use every master.
+ *
+ * <p><b>The shard count is a property of the queue.</b> The first producer or worker that uses a
+ * queue records its count in the key {@code __sergeant__:{q}:shards} ({@code SET NX}); everyone after
+ * reads it from there, whatever its own {@code shards} option or the number of masters it sees. So
+ * adding or removing masters never changes where a queue's tasks are looked for: nothing is hidden.
+ * The default count for a new queue is the option {@code shards}, or else the number of masters at
+ * that moment.
  *
  * <p>Shard {@code i} of queue {@code q} uses the tag {@code q#n} for the smallest {@code n >= 0}
  * whose slot lies in the {@code i}-th of {@code shardCount} equal slot ranges. The result depends
- * only on the queue name and the shard count, so every producer and worker agrees on it without
- * asking the cluster; with the even slot split of {@code redis-cli --cluster create} and one shard
- * per master, each shard lands on a different master. A queue name containing {@code '}'} cuts
- * the tag short; such a queue still works but its shards share one slot. Thread safe.
+ * only on the queue name and the shard count; with the even slot split of
+ * {@code redis-cli --cluster create} and one shard per master, each shard lands on a different
+ * master. Queue names with {@code '{'} or {@code '}'} would break the hash tags (a name starting
+ * with {@code '}'} cannot be popped at all), so they are refused with {@code INVALID_ARGUMENT}.
+ * Thread safe.
  */
 final class ClusterShards implements Topology {
 
     private static final int SLOTS = 16384;
     private static final int MAX_TAG_SEARCH = 1_000_000;
 
+    private static final int MAX_SHARDS = 1024;
+
     private final RedisClient cluster;
     private final int shardCount;
+    private final boolean explicit;
     private final Map<String, List<Shard>> shardsByQueue = new ConcurrentHashMap<>();
 
-    ClusterShards(RedisClient cluster, int shardCount) {
+    /**
+     * @param cluster    the cluster client
+     * @param shardCount the shard count of queues this client is the first to use
+     * @param explicit   whether that count came from the option {@code shards} (a recorded count that
+     *                   differs from it is then logged)
+     */
+    ClusterShards(RedisClient cluster, int shardCount, boolean explicit) {
         this.cluster = cluster;
         if (shardCount < 1) {
             throw new IllegalArgumentException("shardCount must be positive: " + shardCount);
         }
         this.shardCount = shardCount;
+        this.explicit = explicit;
     }
 
+    /** The shard count this client gives queues it is the first to use. */
     int shardCount() {
         return shardCount;
     }
 
     @Override
     public List<Shard> shards(String queue) {
-        return shardsByQueue.computeIfAbsent(queue, q -> {
-            List<Shard> shards = new ArrayList<>(shardCount);
-            for (int i = 0; i < shardCount; i++) {
-                shards.add(new Shard(i, cluster, QueueKeys.sharded(tag(q, i, shardCount))));
-            }
-            return List.copyOf(shards);
+        List<Shard> known = shardsByQueue.get(queue);
+        if (known != null) {
+            return known;
+        }
+        checkName(queue);
+        int count = recordedShardCount(queue);
+        List<Shard> shards = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            shards.add(new Shard(i, cluster, QueueKeys.sharded(tag(queue, i, count))));
+        }
+        List<Shard> computed = List.copyOf(shards);
+        List<Shard> raced = shardsByQueue.putIfAbsent(queue, computed);
+        return raced != null ? raced : computed;
+    }
+
+    /** Refuses queue names that would break the hash tags of the queue's keys. */
+    static void checkName(String queue) {
+        if (queue.indexOf('{') >= 0 || queue.indexOf('}') >= 0) {
+            throw new SergeantException(ErrorCode.INVALID_ARGUMENT, "queue name '" + queue + "' contains '{' or '}',"
+                    + " which would break the Redis Cluster hash tags its keys are placed by (a name starting with"
+                    + " '}' could never be popped): choose a name without braces");
+        }
+    }
+
+    /** Reads the queue's shard count, recording this client's count first if the queue has none yet. */
+    private int recordedShardCount(String queue) {
+        byte[] key = ("__sergeant__:{" + queue + "}:shards").getBytes(StandardCharsets.UTF_8);
+        byte[] mine = Integer.toString(shardCount).getBytes(StandardCharsets.US_ASCII);
+        byte[] recorded = cluster.call("shard count", j -> {
+            j.set(key, mine, SetParams.setParams().nx());
+            return j.get(key);
         });
+        int count;
+        try {
+            count = recorded == null ? shardCount : Integer.parseInt(new String(recorded, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 1 || count > MAX_SHARDS) {
+            throw new SergeantException(ErrorCode.BACKEND_REFUSED, "the shard count recorded for queue '" + queue
+                    + "' in key " + new String(key, StandardCharsets.UTF_8) + " is not a number from 1 to " + MAX_SHARDS
+                    + ": restore it (the count the queue was created with) or delete it if the queue is empty");
+        }
+        if (explicit && count != shardCount) {
+            System.getLogger(ClusterShards.class.getName()).log(System.Logger.Level.WARNING, "queue '" + queue
+                    + "' was created with " + count + " shards; using them, not the option 'shards' = " + shardCount);
+        }
+        return count;
     }
 
     /** The hash tag of shard {@code index} of {@code queue} (see the class comment). */
     static String tag(String queue, int index, int shardCount) {
-        if (queue.indexOf('}') >= 0) {
-            return queue + "#" + index;
-        }
         int low = (int) ((long) SLOTS * index / shardCount);
         int high = (int) ((long) SLOTS * (index + 1) / shardCount);
         for (int n = 0; n < MAX_TAG_SEARCH; n++) {

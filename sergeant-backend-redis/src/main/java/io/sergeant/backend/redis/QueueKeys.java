@@ -5,21 +5,23 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The twelve keys of one queue on one shard, in the order every queue script expects them
+ * The thirteen keys of one queue on one shard, in the order every queue script expects them
  * ({@code common.lua}). On independent nodes the first two are Python Sergeant's own ({@code q} and
- * {@code q.delayed}); in a cluster all twelve carry one hash tag, so each script touches one slot.
+ * {@code q.delayed}); in a cluster all thirteen carry one hash tag, so each script touches one slot.
  *
- * @param all the keys, in script order
+ * @param all      the keys, in script order
+ * @param ownPrefix the prefix of this shard's own keys, {@code __sergeant__:{<tag>}:}
  */
-record QueueKeys(List<byte[]> all) {
+record QueueKeys(List<byte[]> all, String ownPrefix) {
 
     private static final String PREFIX = "__sergeant__:{";
 
     /** Copies the keys. */
     QueueKeys {
         all = List.copyOf(all);
-        if (all.size() != 12) {
-            throw new IllegalArgumentException("a queue has 12 keys, not " + all.size());
+        Objects.requireNonNull(ownPrefix, "ownPrefix is null");
+        if (all.size() != 13) {
+            throw new IllegalArgumentException("a queue has 13 keys, not " + all.size());
         }
     }
 
@@ -50,7 +52,8 @@ record QueueKeys(List<byte[]> all) {
                 bytes(own + "inflight"),
                 bytes(own + "dead"),
                 bytes(own + "dead-payload"),
-                bytes(own + "dead-info")));
+                bytes(own + "dead-info"),
+                bytes(own + "dead-trimmed")), own);
     }
 
     /** The list of immediate tasks. */
@@ -61,6 +64,14 @@ record QueueKeys(List<byte[]> all) {
     /** The sorted set of delayed tasks. */
     byte[] delayed() {
         return all.get(1);
+    }
+
+    /** The keys plus the marker of one push ({@code push.lua}): stored once per push id, in the shard's slot. */
+    List<byte[]> withPushMarker(String pushId) {
+        List<byte[]> keys = new java.util.ArrayList<>(all.size() + 1);
+        keys.addAll(all);
+        keys.add(bytes(ownPrefix + "push:" + pushId));
+        return keys;
     }
 
     static byte[] bytes(String text) {

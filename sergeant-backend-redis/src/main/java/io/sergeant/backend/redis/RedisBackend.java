@@ -4,24 +4,29 @@ import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
-import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
-import redis.clients.jedis.params.ZAddParams;
+
+import io.sergeant.api.SergeantException;
 
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +49,7 @@ import static java.util.Objects.requireNonNull;
  * {@code BACKEND_UNAVAILABLE} (the server is down or unreachable; the next call reconnects) or
  * {@code BACKEND_REFUSED}. Null arguments throw {@link NullPointerException}.
  */
-final class RedisBackend implements Backend {
+final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private static final int PUSH_CHUNK = 10_000;
     private static final int SCRIPT_BATCH = 1_000;
@@ -56,15 +61,46 @@ final class RedisBackend implements Backend {
     private static final byte[] REQUEUE = QueueKeys.bytes("requeue");
     private static final byte[] DELETE = QueueKeys.bytes("delete");
 
+    private static final byte[] NORMAL = QueueKeys.bytes("normal");
+    private static final byte[] HIGH = QueueKeys.bytes("high");
+    private static final byte[] DELAYED = QueueKeys.bytes("delayed");
+    private static final System.Logger LOG = System.getLogger(RedisBackend.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Topology topology;
     private final Scripts scripts;
+    private final Limits limits;
     /** One round-robin pointer shared by push and pop, as in Python Sergeant. */
     private final AtomicInteger pointer = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    RedisBackend(Topology topology, Scripts scripts) {
+    /**
+     * What the backend enforces besides the queue semantics.
+     *
+     * @param maxPayloadBytes a pop dead-letters a payload longer than this instead of returning it
+     *                        (0 = no limit)
+     * @param maxDeadLetters  the dead letters kept per queue and shard; the oldest over it are trimmed,
+     *                        counted and logged (0 = no cap)
+     * @param idempotentPush  whether every push carries a push id stored with it, so that a client
+     *                        library's retry after a read timeout cannot store it twice (cluster)
+     * @param clock           the client clock, used only to turn {@code consumableFrom} into a delay;
+     *                        delayed tasks are scored and due-checked by the server's clock
+     */
+    record Limits(int maxPayloadBytes, int maxDeadLetters, boolean idempotentPush, Clock clock) {
+
+        /** Checks the values. */
+        Limits {
+            requireNonNull(clock, "clock is null");
+            if (maxPayloadBytes < 0 || maxDeadLetters < 0) {
+                throw new IllegalArgumentException("limits must not be negative: " + maxPayloadBytes + ", " + maxDeadLetters);
+            }
+        }
+    }
+
+    RedisBackend(Topology topology, Scripts scripts, Limits limits) {
         this.topology = requireNonNull(topology, "topology is null");
         this.scripts = requireNonNull(scripts, "scripts is null");
+        this.limits = requireNonNull(limits, "limits is null");
     }
 
     // ------------------------------------------------------------------ push and pop
@@ -82,55 +118,30 @@ final class RedisBackend implements Backend {
             requireNonNull(item, "an item is null");
         }
         Shard shard = next(topology.shards(queue));
-        if (consumableFrom != null) {
-            pushDelayed(shard, all, consumableFrom.getEpochSecond() + consumableFrom.getNano() / 1e9);
-            return;
+        byte[] mode = consumableFrom != null ? DELAYED : priority == Priority.HIGH ? HIGH : NORMAL;
+        // The producer's clock only measures how far away consumableFrom is; the script scores the
+        // task by the server's clock, the clock every pop checks due tasks with.
+        long delayMillis = consumableFrom == null ? 0 : Duration.between(limits.clock().instant(), consumableFrom).toMillis();
+        String pushId = limits.idempotentPush() ? randomToken() : "";
+        // One script call per chunk; with an idempotent push each chunk has an id of its own.
+        for (int from = 0, chunk = 0; from < all.length; from += PUSH_CHUNK, chunk++) {
+            int to = Math.min(all.length, from + PUSH_CHUNK);
+            List<byte[]> args = new ArrayList<>(3 + to - from);
+            args.add(mode);
+            args.add(arg(delayMillis));
+            String id = pushId.isEmpty() ? "" : pushId + "-" + chunk;
+            args.add(arg(id));
+            args.addAll(Arrays.asList(all).subList(from, to));
+            List<byte[]> keys = id.isEmpty() ? shard.keys().all() : shard.keys().withPushMarker(id);
+            shard.client().script(scripts.push(), keys, args);
         }
-        boolean high = priority == Priority.HIGH;
-        byte[] key = shard.keys().queue();
-        shard.client().call("push", j -> {
-            if (all.length <= PUSH_CHUNK) {
-                return high ? j.lpush(key, all) : j.rpush(key, all);
-            }
-            return inPipeline(j, all, (p, chunk) -> high ? p.lpush(key, chunk) : p.rpush(key, chunk));
-        });
     }
 
-    private static void pushDelayed(Shard shard, byte[][] all, double score) {
-        byte[] key = shard.keys().delayed();
-        // Python Sergeant's ZADD NX: byte-identical delayed payloads are stored once.
-        shard.client().call("push", j -> {
-            if (all.length <= PUSH_CHUNK) {
-                return j.zadd(key, scores(all, score), ZAddParams.zAddParams().nx());
-            }
-            return inPipeline(j, all, (p, chunk) -> p.zadd(key, scores(chunk, score), ZAddParams.zAddParams().nx()));
-        });
-    }
-
-    private static Map<byte[], Double> scores(byte[][] members, double score) {
-        Map<byte[], Double> result = new HashMap<>(members.length * 2);
-        for (byte[] member : members) {
-            result.put(member, score);
-        }
-        return result;
-    }
-
-    /** Sends the items in chunks through one pipeline and surfaces any error reply. */
-    private static long inPipeline(UnifiedJedis jedis, byte[][] all,
-                                   java.util.function.BiFunction<AbstractPipeline, byte[][], Response<Long>> command) {
-        List<Response<Long>> responses = new ArrayList<>();
-        try (AbstractPipeline pipeline = jedis.pipelined()) {
-            for (int from = 0; from < all.length; from += PUSH_CHUNK) {
-                byte[][] chunk = Arrays.copyOfRange(all, from, Math.min(all.length, from + PUSH_CHUNK));
-                responses.add(command.apply(pipeline, chunk));
-            }
-            pipeline.sync();
-        }
-        long total = 0;
-        for (Response<Long> response : responses) {
-            total += response.get();
-        }
-        return total;
+    /** 128 random bits as 32 hex digits: a lease token or push id that no restart can repeat. */
+    private static String randomToken() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     @Override
@@ -146,40 +157,54 @@ final class RedisBackend implements Backend {
         List<Shard> shards = topology.shards(queue);
         int start = nextIndex(shards.size());
         List<Delivery> out = new ArrayList<>(Math.min(max, 4096));
-        // Fan in from every shard, starting at a rotating one so that no shard starves.
+        SergeantException failure = null;
+        // Fan in from every shard, starting at a rotating one so that no shard starves. A shard that
+        // fails does not cost what the healthy ones already gave: their tasks are already popped
+        // (at-most-once) or leased (at-least-once), so they are returned; the failure is thrown
+        // only when no shard gave anything.
         for (int i = 0; i < shards.size() && out.size() < max; i++) {
             Shard shard = shards.get((start + i) % shards.size());
-            if (options.leased()) {
-                popLeased(shard, max - out.size(), options, out);
-            } else {
-                popUnleased(shard, max - out.size(), out);
+            try {
+                if (options.leased()) {
+                    popLeased(queue, shard, max - out.size(), options, out);
+                } else {
+                    popUnleased(queue, shard, max - out.size(), out);
+                }
+            } catch (SergeantException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
+        }
+        if (failure != null) {
+            if (out.isEmpty()) {
+                throw failure;
+            }
+            LOG.log(System.Logger.Level.WARNING, "pop from queue '" + queue + "': a node failed (" + failure.getMessage()
+                    + "); returning the " + out.size() + " task(s) the other nodes gave");
         }
         return out;
     }
 
-    private void popUnleased(Shard shard, int max, List<Delivery> out) {
-        List<byte[]> head = shard.client().call("pop", j -> j.lpop(shard.keys().queue(), max));
-        int taken = 0;
-        if (head != null) {
-            for (byte[] payload : head) {
-                out.add(new Delivery(payload, null));
-            }
-            taken = head.size();
-        }
-        if (taken < max) {
-            List<?> rest = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(), List.of(arg(max - taken)));
-            for (Object payload : rest) {
-                out.add(new Delivery((byte[]) payload, null));
-            }
+    /** The whole at-most-once pop is one script: nothing is removed unless all of it succeeds. */
+    private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
+        List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
+                List.of(arg(max), arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters())));
+        noteRefusedAndTrimmed(queue, shard, number(result.get(0)), number(result.get(1)));
+        for (int i = 2; i < result.size(); i++) {
+            out.add(new Delivery((byte[]) result.get(i), null));
         }
     }
 
-    private void popLeased(Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
+    private void popLeased(String queue, Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
         List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
-                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())));
+                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(randomToken()),
+                arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters()));
         List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
-        int i = 0;
+        noteRefusedAndTrimmed(queue, shard, number(result.get(0)), number(result.get(1)));
+        int i = 2;
         while (i + 2 < result.size()) {
             String batch = text(result.get(i));
             int count = (int) number(result.get(i + 1));
@@ -189,6 +214,23 @@ final class RedisBackend implements Backend {
                 out.add(new Delivery((byte[]) result.get(i + k), ItemRef.receipt(shard.index(), batch, k, count)));
             }
             i += n;
+        }
+    }
+
+    /** Logs payloads a pop refused as oversized and dead letters trimmed over the cap. */
+    private void noteRefusedAndTrimmed(String queue, Shard shard, long refused, long trimmed) {
+        if (refused > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                    + limits.maxPayloadBytes() + " bytes became dead letters before reaching a worker");
+        }
+        noteTrimmed(queue, shard, trimmed);
+    }
+
+    private void noteTrimmed(String queue, Shard shard, long trimmed) {
+        if (trimmed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' (shard " + shard.index() + ") holds more than "
+                    + limits.maxDeadLetters() + " dead letters (option 'maxDeadLetters'): trimmed the " + trimmed
+                    + " oldest; the running total is kept in key " + shard.keys().ownPrefix() + "dead-trimmed");
         }
     }
 
@@ -308,16 +350,22 @@ final class RedisBackend implements Backend {
         List<Shard> shards = topology.shards(queue);
         if (!delivery.leased()) {
             Shard shard = next(shards);
-            return number(shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                    List.of(PAYLOAD, arg(reason), delivery.payload()))) == 1;
+            return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                    List.of(PAYLOAD, arg(reason), arg(limits.maxDeadLetters()), delivery.payload())));
         }
         ItemRef ref = ItemRef.parse(delivery.receipt(), shards.size());
         if (ref == null) {
             return false;
         }
         Shard shard = shards.get(ref.shard());
-        return number(shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                List.of(LEASE, arg(reason), arg(ref.batch()), arg(ref.index())))) == 1;
+        return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                List.of(LEASE, arg(reason), arg(limits.maxDeadLetters()), arg(ref.batch()), arg(ref.index()))));
+    }
+
+    private boolean stored(String queue, Shard shard, Object reply) {
+        List<?> result = (List<?>) reply;
+        noteTrimmed(queue, shard, number(result.get(1)));
+        return number(result.get(0)) == 1;
     }
 
     @Override
@@ -326,7 +374,8 @@ final class RedisBackend implements Backend {
         if (maxDeliveries <= 0) {
             throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
         }
-        List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)));
+        List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)),
+                arg(limits.maxDeadLetters()));
         int redelivered = 0;
         int deadLettered = 0;
         for (Shard shard : topology.shards(queue)) {
@@ -334,6 +383,7 @@ final class RedisBackend implements Backend {
                 List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
                 redelivered += (int) number(result.get(0));
                 deadLettered += (int) number(result.get(1));
+                noteTrimmed(queue, shard, number(result.get(3)));
                 if (number(result.get(2)) < REAP_BATCHES) {
                     break;
                 }

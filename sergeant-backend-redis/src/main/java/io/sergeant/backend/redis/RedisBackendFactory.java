@@ -50,8 +50,13 @@ public final class RedisBackendFactory implements BackendFactory {
     private static final String CONNECT_TIMEOUT = "connectTimeout";
     private static final String MAX_ATTEMPTS = "maxAttempts";
     private static final String SHARDS = "shards";
+    private static final String MAX_PAYLOAD_SIZE = "maxPayloadSize";
+    private static final String MAX_DEAD_LETTERS = "maxDeadLetters";
+    /** Dead letters kept per queue (and shard) unless the option says otherwise. */
+    static final int DEFAULT_MAX_DEAD_LETTERS = 10_000;
     private static final List<String> OPTIONS = Stream.concat(
-            Stream.of(POOL_SIZE, TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, SHARDS), RedisTls.OPTIONS.stream()).toList();
+            Stream.of(POOL_SIZE, TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, SHARDS, MAX_PAYLOAD_SIZE, MAX_DEAD_LETTERS),
+            RedisTls.OPTIONS.stream()).toList();
 
     /** The no-argument constructor {@link java.util.ServiceLoader} needs. */
     public RedisBackendFactory() {
@@ -81,7 +86,8 @@ public final class RedisBackendFactory implements BackendFactory {
         Objects.requireNonNull(spec, "spec is null");
         Objects.requireNonNull(context, "context is null");
         RedisUri uri = RedisUri.parse(spec.uri());
-        Settings settings = Settings.of(new PluginOptions("backend 'redis'", spec.options()).requireOnly(OPTIONS), uri);
+        Settings settings = Settings.of(new PluginOptions("backend 'redis'", spec.options()).requireOnly(OPTIONS), uri,
+                context.limits().maxEncodedBytes());
         Topology topology = uri.cluster() ? connectCluster(uri, settings) : connectNodes(uri, settings);
         for (RedisClient client : topology.clients()) {
             try {
@@ -94,7 +100,8 @@ public final class RedisBackendFactory implements BackendFactory {
         }
         System.getLogger(RedisBackendFactory.class.getName()).log(System.Logger.Level.DEBUG,
                 "connected Redis backend " + uri);
-        return new RedisBackend(topology, Scripts.load());
+        return new RedisBackend(topology, Scripts.load(), new RedisBackend.Limits(settings.maxPayloadBytes(),
+                settings.maxDeadLetters(), uri.cluster(), context.clock()));
     }
 
     /**
@@ -152,7 +159,7 @@ public final class RedisBackendFactory implements BackendFactory {
         RedisClient client = new RedisClient(cluster, uri.toString(), () -> { });
         try {
             int shards = settings.shards() > 0 ? settings.shards() : countMasters(client);
-            return new ClusterShards(client, shards);
+            return new ClusterShards(client, shards, settings.shards() > 0);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -203,9 +210,9 @@ public final class RedisBackendFactory implements BackendFactory {
 
     /** Validated options. */
     private record Settings(int poolSize, Duration timeout, Duration connectTimeout, int maxAttempts, int shards,
-                            RedisTls tls) {
+                            int maxPayloadBytes, int maxDeadLetters, RedisTls tls) {
 
-        static Settings of(PluginOptions options, RedisUri uri) {
+        static Settings of(PluginOptions options, RedisUri uri, int defaultMaxPayloadBytes) {
             List<String> problems = new ArrayList<>();
             int poolSize = check(problems, () -> options.integer(POOL_SIZE, 16), 16);
             Duration timeout = check(problems, () -> options.duration(TIMEOUT, Duration.ofSeconds(10)), Duration.ofSeconds(10));
@@ -213,6 +220,16 @@ public final class RedisBackendFactory implements BackendFactory {
                     Duration.ofSeconds(5));
             int maxAttempts = check(problems, () -> options.integer(MAX_ATTEMPTS, 5), 5);
             int shards = check(problems, () -> options.integer(SHARDS, 0), 0);
+            long maxPayload = check(problems, () -> options.size(MAX_PAYLOAD_SIZE, defaultMaxPayloadBytes),
+                    (long) defaultMaxPayloadBytes);
+            int maxDeadLetters = check(problems, () -> options.integer(MAX_DEAD_LETTERS, DEFAULT_MAX_DEAD_LETTERS),
+                    DEFAULT_MAX_DEAD_LETTERS);
+            if (maxPayload < 1 || maxPayload > Integer.MAX_VALUE) {
+                problems.add("option '" + MAX_PAYLOAD_SIZE + "' is " + maxPayload + "; expected 1 byte to 2G");
+            }
+            if (maxDeadLetters < 0) {
+                problems.add("option '" + MAX_DEAD_LETTERS + "' is " + maxDeadLetters + "; expected 0 (no cap) or more");
+            }
             if (poolSize < 1) {
                 problems.add("option '" + POOL_SIZE + "' is " + poolSize + "; expected at least 1");
             }
@@ -234,7 +251,8 @@ public final class RedisBackendFactory implements BackendFactory {
                         "invalid options for backend 'redis' (" + RedisUri.mask(uri.toString()) + "): "
                                 + String.join("; ", problems));
             }
-            return new Settings(poolSize, timeout, connectTimeout, maxAttempts, shards, tls);
+            return new Settings(poolSize, timeout, connectTimeout, maxAttempts, shards, (int) maxPayload,
+                    maxDeadLetters, tls);
         }
 
         private static <T> T check(List<String> problems, java.util.function.Supplier<T> read, T fallback) {

@@ -5,6 +5,7 @@ package io.sergeant.backend.redis;
  * in this module's README.md. Immutable and thread safe.
  */
 record Scripts(
+        LuaScript push,
         LuaScript popLeased,
         LuaScript popDue,
         LuaScript ack,
@@ -22,6 +23,7 @@ record Scripts(
     /** Reads all scripts from the jar. */
     static Scripts load() {
         return new Scripts(
+                LuaScript.queueScript("push"),
                 LuaScript.queueScript("pop_leased"),
                 LuaScript.queueScript("pop_due"),
                 LuaScript.queueScript("ack"),

@@ -1,9 +1,34 @@
 -- Prelude shared by every queue script (prepended by LuaScript). All queue scripts receive the
--- same twelve keys, which share one hash slot in Redis Cluster (see README.md of this module).
+-- same thirteen keys, which share one hash slot in Redis Cluster (see README.md of this module).
 local QUEUE, DELAYED, REDELIVER = KEYS[1], KEYS[2], KEYS[3]
 local BATCHES, META, SETTLED, LEASES = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local SEQ, INFLIGHT = KEYS[8], KEYS[9]
-local DEAD, DEAD_PAYLOAD, DEAD_INFO = KEYS[10], KEYS[11], KEYS[12]
+local DEAD, DEAD_PAYLOAD, DEAD_INFO, DEAD_TRIMMED = KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+
+-- A script is not a transaction: a command that fails halfway leaves the earlier writes in place.
+-- So before any script changes anything, every key it may touch is checked: a key of another type
+-- (a foreign key such as a string named "<q>.delayed") or a counter that is not an integer fails
+-- the whole call here, with nothing removed or written.
+local LAYOUT = {
+  {QUEUE, 'list'}, {DELAYED, 'zset'}, {REDELIVER, 'list'}, {BATCHES, 'hash'}, {META, 'hash'},
+  {SETTLED, 'hash'}, {LEASES, 'zset'}, {SEQ, 'string'}, {INFLIGHT, 'string'}, {DEAD, 'zset'},
+  {DEAD_PAYLOAD, 'hash'}, {DEAD_INFO, 'hash'}, {DEAD_TRIMMED, 'string'}
+}
+for i = 1, #LAYOUT do
+  local key, want = LAYOUT[i][1], LAYOUT[i][2]
+  local got = redis.call('TYPE', key)['ok']
+  if got ~= 'none' and got ~= want then
+    error({err = 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a ' .. got .. ' where the queue needs a '
+      .. want .. '; nothing was changed: rename or delete that key, or use another queue name'})
+  end
+  if want == 'string' and got == 'string' then
+    local value = redis.call('GET', key)
+    if not string.match(value, '^%-?%d+$') then
+      error({err = 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a string that is not an integer counter'
+        .. '; nothing was changed: delete that key'})
+    end
+  end
+end
 
 -- Lua's unpack() is limited by the C stack (about 8000 values): variadic calls go in chunks.
 local CHUNK = 4000
@@ -37,12 +62,41 @@ local function decode_redelivery(entry)
   return tonumber(string.sub(entry, 1, sep - 1)), string.sub(entry, sep + 1)
 end
 
+-- Dead letters are bounded per queue: a script that buries sets DEAD_CAP from its arguments
+-- (0 = no cap); the oldest over the cap are removed, counted in DEAD_TRIMMED and in `trimmed`,
+-- which the script returns so that the caller can log it.
+local DEAD_CAP = 0
+local trimmed = 0
+
 -- Stores a payload as a dead letter; DEAD is ordered by a sequence number (oldest first).
 local function bury(payload, count, reason, now_ms)
   local id = redis.call('INCR', SEQ)
   redis.call('HSET', DEAD_PAYLOAD, id, payload)
   redis.call('ZADD', DEAD, id, id)
   redis.call('HSET', DEAD_INFO, id, int(count) .. ':' .. int(now_ms) .. ':' .. reason)
+  if DEAD_CAP > 0 then
+    local over = redis.call('ZCARD', DEAD) - DEAD_CAP
+    if over > 0 then
+      local oldest = redis.call('ZPOPMIN', DEAD, over)
+      local ids = {}
+      for i = 1, #oldest, 2 do ids[#ids + 1] = oldest[i] end
+      each_chunk('HDEL', DEAD_PAYLOAD, ids)
+      each_chunk('HDEL', DEAD_INFO, ids)
+      redis.call('INCRBY', DEAD_TRIMMED, #ids)
+      trimmed = trimmed + #ids
+    end
+  end
+end
+
+-- Payloads larger than MAX_BYTES (0 = no limit; set by the pop scripts) are never handed to a
+-- worker: the pop dead-letters them with this reason instead, so they never reach its heap.
+local MAX_BYTES = 0
+local function oversized_reason(payload)
+  return 'undecodable: the payload has ' .. int(#payload) .. ' bytes, over the maximum encoded size of '
+    .. int(MAX_BYTES) .. ' bytes (limits.maxEncodedBytes); the backend refused it before it reached a worker'
+end
+local function oversized(payload)
+  return MAX_BYTES > 0 and #payload > MAX_BYTES
 end
 
 -- A leased batch: META[t] = "<deliveryCount>:<size>:<unsettled>", BATCHES[t] = msgpack array of

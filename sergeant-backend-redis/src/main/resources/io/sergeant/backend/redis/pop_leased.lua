@@ -1,16 +1,31 @@
--- At-least-once pop. ARGV: max, lease (ms), maxDeliveries, reason for dead letters.
+-- At-least-once pop. ARGV: max, lease (ms), maxDeliveries, reason for dead letters, lease token (a
+-- random 128-bit hex string, new for every call), maximum payload bytes (0 = none), dead-letter cap
+-- (0 = none).
 -- Order: handed-back tasks (REDELIVER), then QUEUE (HIGH at its head), then due DELAYED tasks.
--- Tasks of one delivery count form one leased batch (one lease entry, one msgpack blob).
--- Returns, per batch: batch id, delivery count, n, then the n payloads.
+-- Tasks of one delivery count form one leased batch (one lease entry, one msgpack blob); a batch id
+-- is the call's token plus the group number, so no restart (an older snapshot, a promoted replica)
+-- can hand out an id that an earlier receipt still names.
+-- The layout check of the prelude ran before anything below, so no command here can fail on a key of
+-- another type: the pop either happens whole or not at all.
+-- Returns {payloads refused as oversized, dead letters trimmed, then per batch: batch id, delivery
+-- count, n, the n payloads}.
 local max = tonumber(ARGV[1])
 local lease_ms = tonumber(ARGV[2])
 local max_deliveries = tonumber(ARGV[3])
 local reason = ARGV[4]
+local token = ARGV[5]
+MAX_BYTES = tonumber(ARGV[6])
+DEAD_CAP = tonumber(ARGV[7])
 local now_ms, now_s = server_time()
 
 local groups, order = {}, {}
-local taken = 0
+local taken, refused = 0, 0
 local function add(count, payload)
+  if oversized(payload) then
+    bury(payload, count, oversized_reason(payload), now_ms)
+    refused = refused + 1
+    return
+  end
   local g = groups[count]
   if not g then
     g = {}
@@ -35,7 +50,13 @@ end
 if taken < max then
   local fresh = redis.call('LPOP', QUEUE, max - taken)
   if fresh then
-    if taken == 0 then
+    local fits = true
+    if MAX_BYTES > 0 then
+      for i = 1, #fresh do
+        if #fresh[i] > MAX_BYTES then fits = false break end
+      end
+    end
+    if taken == 0 and fits then
       groups[1] = fresh
       order[1] = 1
       taken = #fresh
@@ -51,15 +72,15 @@ if taken < max then
     for i = 1, #due do add(1, due[i]) end
   end
 end
-if taken == 0 then return {} end
+local out = {refused, trimmed}
+if taken == 0 then return out end
 
 local deadline = now_ms + lease_ms
-local out = {}
 for k = 1, #order do
   local count = order[k]
   local payloads = groups[count]
   local n = #payloads
-  local t = int(redis.call('INCR', SEQ))
+  local t = token .. '-' .. int(k)
   redis.call('HSET', BATCHES, t, cmsgpack.pack(payloads))
   redis.call('HSET', META, t, int(count) .. ':' .. int(n) .. ':' .. int(n))
   redis.call('ZADD', LEASES, deadline, t)

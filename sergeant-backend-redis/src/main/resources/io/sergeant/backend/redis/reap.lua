@@ -1,10 +1,11 @@
 -- Makes the unsettled items of up to ARGV[2] expired batches deliverable again (REDELIVER), or
--- dead letters when they were delivered ARGV[1] (maxDeliveries) times; ARGV[3] is the reason.
--- Atomic, so concurrent reapers never move one item twice.
--- Returns {redelivered, deadLettered, expired batches looked at}.
+-- dead letters when they were delivered ARGV[1] (maxDeliveries) times; ARGV[3] is the reason,
+-- ARGV[4] the dead-letter cap (0 = none). Atomic, so concurrent reapers never move one item twice.
+-- Returns {redelivered, deadLettered, expired batches looked at, dead letters trimmed}.
 local max_deliveries = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local reason = ARGV[3]
+DEAD_CAP = tonumber(ARGV[4])
 local now_ms = server_time()
 local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', now_ms, 'LIMIT', 0, limit)
 local back_count, dead_count = 0, 0
@@ -30,4 +31,4 @@ for e = 1, #expired do
   end
   forget_batch(t)
 end
-return {back_count, dead_count, #expired}
+return {back_count, dead_count, #expired, trimmed}

@@ -105,7 +105,7 @@ class ClusterShardingTest {
             }
             assertThat(shards).containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5");
             assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 24, 0));
-            assertThat(backend.ack(queue, receipts)).isEqualTo(SettleResult.all(24));
+            assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts)).isEqualTo(SettleResult.all(24));
             assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
         }
     }
@@ -120,7 +120,7 @@ class ClusterShardingTest {
             cluster.nodes().forEach(node -> node.command("SCRIPT", "FLUSH"));
             List<Delivery> popped = backend.pop(queue, 10, LEASED);
             assertThat(popped).hasSize(1);
-            assertThat(backend.ack(queue, List.of(popped.get(0).receipt())).settled()).isEqualTo(1);
+            assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(popped.get(0).receipt())).settled()).isEqualTo(1);
         }
     }
 

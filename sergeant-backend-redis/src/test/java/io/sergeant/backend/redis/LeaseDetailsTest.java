@@ -82,8 +82,8 @@ class LeaseDetailsTest {
         List<Delivery> popped = backend.pop(queue, 10_000, DeliveryOptions.leased(Duration.ofSeconds(60), 3));
         assertThat(popped).hasSize(10_000);
         assertThat(new String(popped.get(9_999).payload(), StandardCharsets.UTF_8)).isEqualTo("t-9999");
-        assertThat(backend.extend(queue, receipts(popped), Duration.ofSeconds(90))).isEqualTo(SettleResult.all(10_000));
-        assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(10_000));
+        assertThat(backend.leaseRole().orElseThrow().extend(queue, receipts(popped), Duration.ofSeconds(90))).isEqualTo(SettleResult.all(10_000));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(popped))).isEqualTo(SettleResult.all(10_000));
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
     }
 
@@ -98,7 +98,7 @@ class LeaseDetailsTest {
         try {
             List<Future<ReapResult>> results = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                results.add(pool.submit(() -> backend.reap(queue, 5)));
+                results.add(pool.submit(() -> backend.leaseRole().orElseThrow().reap(queue, 5)));
             }
             int redelivered = 0;
             for (Future<ReapResult> result : results) {
@@ -113,7 +113,7 @@ class LeaseDetailsTest {
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(2_500, 0, 0, 0));
         List<Delivery> again = backend.pop(queue, 3_000, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
         assertThat(again).hasSize(2_500).allMatch(d -> d.receipt().deliveryCount() == 2);
-        assertThat(backend.ack(queue, receipts(again)).settled()).isEqualTo(2_500);
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(again)).settled()).isEqualTo(2_500);
     }
 
     @Test
@@ -124,11 +124,11 @@ class LeaseDetailsTest {
         backend.push(queue, texts("n", 2), Priority.NORMAL, null);
         List<Delivery> leased = backend.pop(queue, 1, lease);
         backend.push(queue, texts("h", 1), Priority.HIGH, null);
-        assertThat(backend.release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.leaseRole().orElseThrow().release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
         List<Delivery> all = backend.pop(queue, 10, lease);
         assertThat(all).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
                 .containsExactly("n-0", "h-0", "n-1");
-        assertThat(backend.ack(queue, receipts(all)).settled()).isEqualTo(3);
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(all)).settled()).isEqualTo(3);
     }
 
     @Test
@@ -137,15 +137,14 @@ class LeaseDetailsTest {
         String queue = unique();
         backend.push(queue, texts("n", 2), Priority.NORMAL, null);
         List<Delivery> leased = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
-        assertThat(backend.release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.leaseRole().orElseThrow().release(queue, receipts(leased))).isEqualTo(SettleResult.all(1));
         List<Delivery> all = backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE);
         assertThat(all).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
                 .containsExactly("n-1", "n-0");
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
         try (Jedis raw = new Jedis("127.0.0.1", server.port())) {
             assertThat(raw.keys("__sergeant__:{" + queue + "}:*"))
-                    .as("no lease state left behind").containsOnly("__sergeant__:{" + queue + "}:seq",
-                            "__sergeant__:{" + queue + "}:inflight");
+                    .as("no lease state left behind").containsOnly("__sergeant__:{" + queue + "}:inflight");
             assertThat(raw.get("__sergeant__:{" + queue + "}:inflight")).isEqualTo("0");
         }
     }
@@ -156,20 +155,20 @@ class LeaseDetailsTest {
         String queue = unique();
         backend.push(queue, texts("t", 5), Priority.NORMAL, null);
         List<Delivery> batch = backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofMillis(400), 5));
-        assertThat(backend.ack(queue, List.of(batch.get(0).receipt(), batch.get(2).receipt())))
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(batch.get(0).receipt(), batch.get(2).receipt())))
                 .isEqualTo(SettleResult.all(2));
-        assertThat(backend.release(queue, List.of(batch.get(4).receipt()))).isEqualTo(SettleResult.all(1));
-        assertThat(backend.ack(queue, List.of(batch.get(2).receipt())).refused()).containsExactly(batch.get(2).receipt());
+        assertThat(backend.leaseRole().orElseThrow().release(queue, List.of(batch.get(4).receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(batch.get(2).receipt())).refused()).containsExactly(batch.get(2).receipt());
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 2, 0));
         Thread.sleep(600);
-        assertThat(backend.reap(queue, 5)).isEqualTo(new ReapResult(2, 0));
+        assertThat(backend.leaseRole().orElseThrow().reap(queue, 5)).isEqualTo(new ReapResult(2, 0));
         List<Delivery> again = backend.pop(queue, 10, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
         assertThat(again).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
                 .containsExactly("t-4", "t-1", "t-3");
         assertThat(again).allMatch(d -> d.receipt().deliveryCount() == 2);
-        assertThat(backend.ack(queue, List.of(batch.get(1).receipt())).refused()).as("reaped: stale")
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(batch.get(1).receipt())).refused()).as("reaped: stale")
                 .containsExactly(batch.get(1).receipt());
-        assertThat(backend.ack(queue, receipts(again))).isEqualTo(SettleResult.all(3));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(again))).isEqualTo(SettleResult.all(3));
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
     }
 
@@ -182,7 +181,7 @@ class LeaseDetailsTest {
         List<Delivery> popped = backend.pop(queue, 3, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
         assertThat(popped).hasSize(3);
         server.command("SCRIPT", "FLUSH");
-        assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(3));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(popped))).isEqualTo(SettleResult.all(3));
     }
 
     @Test
@@ -191,7 +190,7 @@ class LeaseDetailsTest {
         String queue = unique();
         Receipt foreign = new Receipt("mongo-id-123", "token", 1);
         Receipt otherShard = new Receipt("7:12", "12", 1);
-        SettleResult result = backend.ack(queue, List.of(foreign, otherShard));
+        SettleResult result = backend.leaseRole().orElseThrow().ack(queue, List.of(foreign, otherShard));
         assertThat(result.settled()).isZero();
         assertThat(result.refused()).containsExactly(foreign, otherShard);
     }

@@ -22,7 +22,7 @@ public final class RedisClusterProcess implements AutoCloseable {
     private final List<RedisServerProcess> nodes;
 
     private RedisClusterProcess(List<RedisServerProcess> nodes) {
-        this.nodes = List.copyOf(nodes);
+        this.nodes = new ArrayList<>(nodes);
     }
 
     /** Starts and joins a cluster of {@code masters} nodes on free loopback ports. */
@@ -30,9 +30,7 @@ public final class RedisClusterProcess implements AutoCloseable {
         List<RedisServerProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters; i++) {
-                int port = RedisServerProcess.freePort(true);
-                nodes.add(RedisServerProcess.startOn(port, "--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000"));
+                nodes.add(startNode());
             }
             RedisClusterProcess cluster = new RedisClusterProcess(nodes);
             cluster.create();
@@ -44,9 +42,39 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
     }
 
+    private static RedisServerProcess startNode() {
+        int port = RedisServerProcess.freePort(true);
+        return RedisServerProcess.startOn(port, "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000");
+    }
+
+    /**
+     * Adds one more master ({@code redis-cli --cluster add-node}) and moves slots to it
+     * ({@code rebalance --cluster-use-empty-masters}), keys included, then waits for
+     * {@code cluster_state:ok}: the cluster grows by one master under its data.
+     */
+    public RedisServerProcess addMaster() {
+        RedisServerProcess node = startNode();
+        nodes.add(node);
+        String existing = "127.0.0.1:" + nodes.get(0).port();
+        cli(List.of("--cluster", "add-node", "127.0.0.1:" + node.port(), existing));
+        awaitReady();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!nodes.get(0).command("CLUSTER", "NODES").contains("127.0.0.1:" + node.port())
+                || !node.command("CLUSTER", "INFO").contains("cluster_known_nodes:" + nodes.size())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + node.port() + " did not join within " + READY_TIMEOUT);
+            }
+            pause();
+        }
+        cli(List.of("--cluster", "rebalance", existing, "--cluster-use-empty-masters", "--cluster-yes"));
+        awaitReady();
+        return node;
+    }
+
     /** The nodes, in port order of creation. */
     public List<RedisServerProcess> nodes() {
-        return nodes;
+        return List.copyOf(nodes);
     }
 
     /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2,…}. */
@@ -64,24 +92,39 @@ public final class RedisClusterProcess implements AutoCloseable {
     }
 
     private void create() {
-        List<String> command = new ArrayList<>(List.of(RedisServerProcess.binary("redis-cli"), "--cluster", "create"));
+        List<String> args = new ArrayList<>(List.of("--cluster", "create"));
         for (RedisServerProcess node : nodes) {
-            command.add("127.0.0.1:" + node.port());
+            args.add("127.0.0.1:" + node.port());
         }
-        command.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        args.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        cli(args);
+    }
+
+    private static void cli(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(RedisServerProcess.binary("redis-cli")));
+        command.addAll(args);
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             byte[] output = process.getInputStream().readAllBytes();
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new IllegalStateException("redis-cli --cluster create failed:\n"
+                throw new IllegalStateException(command + " failed:\n"
                         + new String(output, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating the cluster", e);
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

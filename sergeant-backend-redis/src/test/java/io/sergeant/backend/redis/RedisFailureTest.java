@@ -77,7 +77,7 @@ class RedisFailureTest {
             try (Backend backend = new RedisBackendFactory().create(new BackendSpec(uri, FAST_FAIL), PluginContext.defaults());
                  Jedis raw = new Jedis(new HostAndPort("127.0.0.1", server.port()),
                          DefaultJedisClientConfig.builder().user("alice").password("s3cr%t").database(3).build())) {
-                assertThat(backend.keySet("in-db-3", "v".getBytes(StandardCharsets.UTF_8))).isTrue();
+                assertThat(backend.keyRole().orElseThrow().keySet("in-db-3", "v".getBytes(StandardCharsets.UTF_8))).isTrue();
                 assertThat(raw.get("in-db-3")).isEqualTo("v");
                 raw.select(0);
                 assertThat(raw.exists("in-db-3")).isFalse();
@@ -107,14 +107,14 @@ class RedisFailureTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (seen.size() < total && System.nanoTime() < deadline) {
                     try {
-                        backend.reap(queue, 100);
+                        backend.leaseRole().orElseThrow().reap(queue, 100);
                         List<Delivery> batch = backend.pop(queue, 20, lease);
                         List<Receipt> receipts = new ArrayList<>();
                         for (Delivery d : batch) {
                             seen.add(new String(d.payload(), StandardCharsets.UTF_8));
                             receipts.add(d.receipt());
                         }
-                        backend.ack(queue, receipts);
+                        backend.leaseRole().orElseThrow().ack(queue, receipts);
                         pause(batch.isEmpty() ? 50 : 4);
                     } catch (SergeantException e) {
                         if (e.code() != ErrorCode.BACKEND_UNAVAILABLE) {
@@ -145,7 +145,7 @@ class RedisFailureTest {
             assertThat(outageErrors.get()).as("the outage was seen").isPositive();
             assertThat(consumer.isAlive()).isFalse();
             assertThat(seen).as("every task delivered at least once").hasSize(total);
-            assertThat(backend.keySet("after-restart", new byte[] {1})).isTrue();
+            assertThat(backend.keyRole().orElseThrow().keySet("after-restart", new byte[] {1})).isTrue();
         }
     }
 

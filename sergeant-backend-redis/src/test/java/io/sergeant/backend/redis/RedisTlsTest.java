@@ -71,21 +71,21 @@ class RedisTlsTest {
             List<Delivery> leased = backend.pop("tls-leased", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 3));
             assertThat(strings(leased)).containsExactly("x", "y");
             assertThat(leased).allMatch(Delivery::leased);
-            assertThat(backend.ack("tls-leased", leased.stream().map(Delivery::receipt).toList()).settled()).isEqualTo(2);
+            assertThat(backend.leaseRole().orElseThrow().ack("tls-leased", leased.stream().map(Delivery::receipt).toList()).settled()).isEqualTo(2);
             assertThat(backend.stats("tls-leased").inFlight()).isZero();
 
-            assertThat(backend.lockAcquire("tls-lock", "owner-1", Duration.ofSeconds(30))).isTrue();
-            assertThat(backend.lockAcquire("tls-lock", "owner-2", Duration.ofSeconds(30))).isFalse();
-            assertThat(backend.lockIsLocked("tls-lock")).isTrue();
-            assertThat(backend.lockRelease("tls-lock", "owner-1")).isTrue();
-            assertThat(backend.lockIsLocked("tls-lock")).isFalse();
+            assertThat(backend.lockRole().orElseThrow().lockAcquire("tls-lock", "owner-1", Duration.ofSeconds(30))).isTrue();
+            assertThat(backend.lockRole().orElseThrow().lockAcquire("tls-lock", "owner-2", Duration.ofSeconds(30))).isFalse();
+            assertThat(backend.lockRole().orElseThrow().lockIsLocked("tls-lock")).isTrue();
+            assertThat(backend.lockRole().orElseThrow().lockRelease("tls-lock", "owner-1")).isTrue();
+            assertThat(backend.lockRole().orElseThrow().lockIsLocked("tls-lock")).isFalse();
 
-            assertThat(backend.keySet("tls-key", bytes("v1"))).isTrue();
-            assertThat(backend.keyGet("tls-key")).hasValueSatisfying(v -> assertThat(new String(v, StandardCharsets.UTF_8))
+            assertThat(backend.keyRole().orElseThrow().keySet("tls-key", bytes("v1"))).isTrue();
+            assertThat(backend.keyRole().orElseThrow().keyGet("tls-key")).hasValueSatisfying(v -> assertThat(new String(v, StandardCharsets.UTF_8))
                     .isEqualTo("v1"));
             assertThat(server.command("GET", "tls-key")).isEqualTo("v1");
-            assertThat(backend.keyDelete("tls-key")).isTrue();
-            assertThat(backend.keyGet("tls-key")).isEmpty();
+            assertThat(backend.keyRole().orElseThrow().keyDelete("tls-key")).isTrue();
+            assertThat(backend.keyRole().orElseThrow().keyGet("tls-key")).isEmpty();
         }
     }
 
@@ -94,7 +94,7 @@ class RedisTlsTest {
     void trustStore() {
         try (Backend backend = open(server.tlsUri(), Map.of("tlsTrustStore", certs.trustStore().toString(),
                 "tlsTrustStorePassword", PASSWORD))) {
-            assertThat(backend.keySet("via-trust-store", bytes("1"))).isTrue();
+            assertThat(backend.keyRole().orElseThrow().keySet("via-trust-store", bytes("1"))).isTrue();
         }
     }
 
@@ -145,7 +145,7 @@ class RedisTlsTest {
 
             try (Backend backend = open(wrongName.tlsUri(), Map.of("tlsCaCert", certs.caCert().toString(),
                     "tlsVerifyHostname", "false"))) {
-                assertThat(backend.keySet("unverified-name", bytes("1"))).isTrue();
+                assertThat(backend.keyRole().orElseThrow().keySet("unverified-name", bytes("1"))).isTrue();
             }
         }
     }

@@ -7,6 +7,7 @@ import io.sergeant.spi.backend.BackendSpec;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,7 +103,11 @@ class RedisUriTest {
                 assertThat(slot).isBetween(16384 * i / shards, 16384 * (i + 1) / shards - 1);
             }
         }
-        assertThat(ClusterShards.tag("odd}name", 1, 3)).isEqualTo("odd}name#1");
+        for (String odd : List.of("odd}name", "}odd", "{odd}")) {
+            assertThatThrownBy(() -> ClusterShards.checkName(odd)).as(odd).isInstanceOf(SergeantException.class)
+                    .hasMessageContaining("without braces");
+        }
+        ClusterShards.checkName("plain-name.with:colons");
     }
 
     @Test

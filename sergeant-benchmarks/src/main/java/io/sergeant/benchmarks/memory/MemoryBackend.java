@@ -4,6 +4,10 @@ import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -28,7 +32,7 @@ import java.util.Optional;
  * never expire by themselves: {@link #reap} hands back those past their deadline. Thread safe (one
  * monitor); every method returns at once.
  */
-final class MemoryBackend implements Backend {
+final class MemoryBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private final Clock clock;
     private final Map<String, Queue> queues = new HashMap<>();

@@ -3,7 +3,7 @@ package io.sergeant.core.broker;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Lock;
 import io.sergeant.api.SergeantException;
-import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendLocks;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -11,17 +11,17 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * A {@link Lock} on top of a backend's lock primitives, with an owner token of its own. Safe to use
+ * A {@link Lock} on top of a backend's lock role, with an owner token of its own. Safe to use
  * from one thread at a time.
  */
 public final class BackendLock implements Lock {
 
-    private final Backend backend;
+    private final BackendLocks backend;
     private final String name;
     private final String owner = UUID.randomUUID().toString();
 
     /** A lock object for {@code name}; nothing is taken yet. */
-    public BackendLock(Backend backend, String name) {
+    public BackendLock(BackendLocks backend, String name) {
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.name = Objects.requireNonNull(name, "name is null");
     }

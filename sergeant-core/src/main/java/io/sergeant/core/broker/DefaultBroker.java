@@ -72,11 +72,21 @@ public final class DefaultBroker implements Broker {
             try {
                 tasks.add(encoder.decode(delivery.payload()));
             } catch (SergeantException e) {
-                log.error("moving an undecodable task of queue {} to the dead letters: {}", queue, e.getMessage());
-                backend.deadLetter(queue, delivery, "undecodable: " + e.getMessage());
+                deadLetterUndecodable(queue, delivery, e);
             }
         }
         return tasks;
+    }
+
+    /** Keeps an undecodable task as a dead letter where the backend has them; otherwise it is lost, loudly. */
+    private void deadLetterUndecodable(String queue, Delivery delivery, SergeantException cause) {
+        if (backend.deadLetterRole().isEmpty()) {
+            log.error("dropping an undecodable task of queue {}: backend {} has no dead-letter role: {}",
+                    queue, backend, cause.getMessage());
+            return;
+        }
+        log.error("moving an undecodable task of queue {} to the dead letters: {}", queue, cause.getMessage());
+        backend.deadLetterRole().get().deadLetter(queue, delivery, "undecodable: " + cause.getMessage());
     }
 
     @Override
@@ -96,37 +106,37 @@ public final class DefaultBroker implements Broker {
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        return backend.deadLetters(queue, limit);
+        return BackendRoles.deadLetters(backend, "listing dead letters").deadLetters(queue, limit);
     }
 
     @Override
     public long requeueDeadLetters(String queue) {
-        return backend.requeueDeadLetters(queue);
+        return BackendRoles.deadLetters(backend, "requeueing dead letters").requeueDeadLetters(queue);
     }
 
     @Override
     public long purgeDeadLetters(String queue) {
-        return backend.purgeDeadLetters(queue);
+        return BackendRoles.deadLetters(backend, "purging dead letters").purgeDeadLetters(queue);
     }
 
     @Override
     public Lock lock(String name) {
-        return new BackendLock(backend, name);
+        return new BackendLock(BackendRoles.locks(backend, "Broker.lock"), name);
     }
 
     @Override
     public boolean setKey(String key, Object value) {
-        return backend.keySet(key, encoder.encodeValue(value));
+        return BackendRoles.keys(backend, "Broker.setKey").keySet(key, encoder.encodeValue(value));
     }
 
     @Override
     public Optional<Object> getKey(String key) {
-        return backend.keyGet(key).map(encoder::decodeValue);
+        return BackendRoles.keys(backend, "Broker.getKey").keyGet(key).map(encoder::decodeValue);
     }
 
     @Override
     public boolean deleteKey(String key) {
-        return backend.keyDelete(key);
+        return BackendRoles.keys(backend, "Broker.deleteKey").keyDelete(key);
     }
 
     @Override

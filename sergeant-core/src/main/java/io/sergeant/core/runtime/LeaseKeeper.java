@@ -1,6 +1,6 @@
 package io.sergeant.core.runtime;
 
-import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.SettleResult;
@@ -26,7 +26,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
 
-    private final Backend backend;
+    private final BackendLeases backend;
     private final String queue;
     private final Duration lease;
     private final int maxDeliveries;
@@ -36,7 +36,7 @@ final class LeaseKeeper implements AutoCloseable {
     private int extendFailures;
     private int reapFailures;
 
-    LeaseKeeper(Backend backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
+    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.lease = Objects.requireNonNull(lease, "lease is null");
@@ -50,6 +50,11 @@ final class LeaseKeeper implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::extend, extendEvery, extendEvery, TimeUnit.MILLISECONDS);
         long reapEvery = Math.max(50, reapInterval.toMillis());
         scheduler.scheduleWithFixedDelay(this::reap, 0, reapEvery, TimeUnit.MILLISECONDS);
+    }
+
+    /** The lease role this keeper extends and reaps with (the runtime acks and releases through it too). */
+    BackendLeases leases() {
+        return backend;
     }
 
     void hold(List<Receipt> receipts) {

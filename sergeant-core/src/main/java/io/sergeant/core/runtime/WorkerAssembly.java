@@ -2,9 +2,11 @@ package io.sergeant.core.runtime;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
+import io.sergeant.core.broker.BackendRoles;
 import io.sergeant.core.broker.DefaultBroker;
 import io.sergeant.spi.PluginContext;
 import org.slf4j.Logger;
@@ -35,6 +37,7 @@ final class WorkerAssembly implements AutoCloseable {
         this.pluginContext = sergeant.pluginContext(config);
         this.broker = openBroker(sergeant, config, pluginContext);
         try {
+            requireDeliveryRoles();
             worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name());
         } catch (RuntimeException e) {
@@ -72,6 +75,16 @@ final class WorkerAssembly implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** At-least-once needs leases and dead letters; say so now, not at the first pop. */
+    private void requireDeliveryRoles() {
+        if (config.delivery().mode() != DeliveryMode.AT_LEAST_ONCE) {
+            return;
+        }
+        String purpose = "worker '" + config.name() + "' with delivery mode at-least-once";
+        BackendRoles.leases(broker.backend(), purpose);
+        BackendRoles.deadLetters(broker.backend(), purpose);
     }
 
     @Override

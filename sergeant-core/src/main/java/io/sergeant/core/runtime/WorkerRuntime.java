@@ -11,6 +11,7 @@ import io.sergeant.api.worker.WorkerSignal;
 import io.sergeant.api.worker.WorkerStop;
 import io.sergeant.core.Sergeant;
 import io.sergeant.spi.PluginOptions;
+import io.sergeant.core.broker.BackendRoles;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -168,7 +169,7 @@ public final class WorkerRuntime implements AutoCloseable {
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;
-             LeaseKeeper keeper = leased ? new LeaseKeeper(backend, config.name(), config.delivery().lease(),
+             LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"), config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
             TaskExecutor executor = sergeant.registry().executors().get(config.executor().kind()).create(spec, context);
             slots = new java.util.concurrent.Semaphore(executor.concurrency());
@@ -474,7 +475,12 @@ public final class WorkerRuntime implements AutoCloseable {
             keeper.settled(List.of(delivery.receipt()));
         }
         try {
-            backend.deadLetter(config.name(), delivery, reason);
+            if (backend.deadLetterRole().isEmpty()) {
+                log.atError().addKeyValue("queue", config.name())
+                        .log("dropping the task: backend {} has no dead-letter role", backend);
+                return;
+            }
+            backend.deadLetterRole().get().deadLetter(config.name(), delivery, reason);
         } catch (RuntimeException e) {
             // Not settled: the lease expires and the reaper brings the task back.
             log.atError().addKeyValue("queue", config.name()).log("could not dead-letter a task: {}", e.getMessage());
@@ -489,7 +495,7 @@ public final class WorkerRuntime implements AutoCloseable {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
                 keeper.settled(receipts);
-                backend.release(config.name(), receipts);
+                keeper.leases().release(config.name(), receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));
@@ -511,7 +517,7 @@ public final class WorkerRuntime implements AutoCloseable {
             keeper.settled(lost);
             try {
                 // release keeps the delivery count: the lost delivery counts toward maxDeliveries.
-                backend.release(config.name(), lost);
+                keeper.leases().release(config.name(), lost);
                 log.atWarn().addKeyValue("queue", config.name()).addKeyValue("tasks", lost.size())
                         .log("handed back tasks whose process died running them; they count as delivered once");
             } catch (RuntimeException e) {
@@ -530,7 +536,7 @@ public final class WorkerRuntime implements AutoCloseable {
         // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
         keeper.settled(receipts);
         try {
-            SettleResult result = backend.ack(config.name(), receipts);
+            SettleResult result = keeper.leases().ack(config.name(), receipts);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", config.name()).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");

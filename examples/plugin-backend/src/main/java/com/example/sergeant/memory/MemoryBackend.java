@@ -6,6 +6,10 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.BackendKeys;
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -31,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #close()} throw {@link SergeantException} with {@code ILLEGAL_ACTION}; null arguments throw
  * {@link NullPointerException} and out-of-range numbers {@link IllegalArgumentException}.
  */
-public final class MemoryBackend implements Backend {
+public final class MemoryBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private static final System.Logger LOG = System.getLogger(MemoryBackend.class.getName());
 

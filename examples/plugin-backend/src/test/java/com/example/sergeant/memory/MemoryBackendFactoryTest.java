@@ -39,11 +39,11 @@ class MemoryBackendFactoryTest {
         try (Backend producer = open("memory:factory-a"); Backend consumer = open("MEMORY:factory-a");
              Backend other = open("memory:factory-b")) {
             producer.push("q", List.of("hello".getBytes(StandardCharsets.UTF_8)), Priority.NORMAL, null);
-            producer.keySet("k", new byte[] {1});
+            producer.keyRole().orElseThrow().keySet("k", new byte[] {1});
 
             assertThat(other.length("q", true)).isZero();
-            assertThat(other.keyGet("k")).isEmpty();
-            assertThat(consumer.keyGet("k")).hasValueSatisfying(value -> assertThat(value).containsExactly(1));
+            assertThat(other.keyRole().orElseThrow().keyGet("k")).isEmpty();
+            assertThat(consumer.keyRole().orElseThrow().keyGet("k")).hasValueSatisfying(value -> assertThat(value).containsExactly(1));
             assertThat(consumer.pop("q", 10, DeliveryOptions.AT_MOST_ONCE))
                     .extracting(delivery -> new String(delivery.payload(), StandardCharsets.UTF_8)).containsExactly("hello");
         }
@@ -67,13 +67,13 @@ class MemoryBackendFactoryTest {
     @Test
     void aClosedBackendRefusesWorkButItsStoreKeepsTheData() {
         Backend backend = open("memory:factory-a");
-        backend.keySet("k", new byte[] {1});
+        backend.keyRole().orElseThrow().keySet("k", new byte[] {1});
         backend.close();
 
-        assertThatThrownBy(() -> backend.keyGet("k")).isInstanceOfSatisfying(SergeantException.class,
+        assertThatThrownBy(() -> backend.keyRole().orElseThrow().keyGet("k")).isInstanceOfSatisfying(SergeantException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_ACTION));
         try (Backend again = open("memory:factory-a")) {
-            assertThat(again.keyGet("k")).isPresent();
+            assertThat(again.keyRole().orElseThrow().keyGet("k")).isPresent();
         }
     }
 

@@ -1,0 +1,34 @@
+package io.sergeant.spi.backend;
+
+import io.sergeant.api.DeadLetter;
+
+import java.util.List;
+
+/**
+ * The dead-letter role: a per-queue store of tasks that were given up on (delivered
+ * {@code maxDeliveries} times, or undecodable), kept byte for byte so they can be listed, requeued or
+ * purged. Dead letters live under names Python Sergeant never touches. Thread safe; blocking;
+ * failures as described on {@link Backend}.
+ *
+ * @since 0.1
+ */
+public interface BackendDeadLetters {
+
+    /**
+     * Moves one delivery to the dead letters with a reason (an undecodable payload, a poison task).
+     * A leased delivery must still hold its lease (false if the receipt is stale); an unleased one's
+     * payload is stored as given.
+     *
+     * @return whether the dead letter was stored
+     */
+    boolean deadLetter(String queue, Delivery delivery, String reason);
+
+    /** Up to {@code limit} dead letters, oldest first. */
+    List<DeadLetter> deadLetters(String queue, int limit);
+
+    /** Moves every dead letter back to the queue (NORMAL, delivery count reset); returns how many. */
+    long requeueDeadLetters(String queue);
+
+    /** Deletes every dead letter; returns how many. */
+    long purgeDeadLetters(String queue);
+}

@@ -1,0 +1,38 @@
+package io.sergeant.spi.backend;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The lease role: what at-least-once delivery needs on top of the queue. A backend with this role
+ * accepts leased {@link DeliveryOptions} in {@link Backend#pop}, hands out a {@link Receipt} with every
+ * delivery and settles receipts here. A receipt is stale once its lease expired and the task was
+ * leased again, or once it was settled: every method refuses stale receipts and reports them in the
+ * {@link SettleResult}, so a worker that lost its lease never settles someone else's delivery.
+ *
+ * <p>A task dead-lettered by {@link #reap} or by a pop past {@code maxDeliveries} goes to the
+ * backend's dead letters, so a backend with this role also plays {@link BackendDeadLetters}.
+ * Thread safe; blocking; failures as described on {@link Backend}.
+ *
+ * @since 0.1
+ */
+public interface BackendLeases {
+
+    /** Settles leased deliveries: deletes them for good. Stale receipts are refused and reported. */
+    SettleResult ack(String queue, List<Receipt> receipts);
+
+    /** Extends the leases of running tasks to now plus {@code lease}; stale receipts are refused. */
+    SettleResult extend(String queue, List<Receipt> receipts, Duration lease);
+
+    /**
+     * Hands leased deliveries back at once (a worker stopping with tasks it will not run): they become
+     * deliverable again ahead of NORMAL tasks, keeping their delivery count. Stale receipts are refused.
+     */
+    SettleResult release(String queue, List<Receipt> receipts);
+
+    /**
+     * Makes expired leases deliverable again; a task that reached {@code maxDeliveries} goes to the
+     * dead letters instead. Safe to run from many workers at once without double work.
+     */
+    ReapResult reap(String queue, int maxDeliveries);
+}

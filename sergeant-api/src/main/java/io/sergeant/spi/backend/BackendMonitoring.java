@@ -1,0 +1,53 @@
+package io.sergeant.spi.backend;
+
+import io.sergeant.spi.Experimental;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The monitoring role: what the {@code sergeant workers} and {@code sergeant stats} commands, a
+ * dashboard and metrics read about a whole backend: which queues exist, and which workers are alive.
+ *
+ * <p><b>Queue listing.</b> {@link #queues()} names every queue that holds anything this backend can
+ * see: ready or delayed tasks (in Python Sergeant's layout, so queues filled by Python producers are
+ * listed too), leased tasks or dead letters. A queue that was emptied may be listed until its last
+ * structure is gone; a reader gets its counts from {@link Backend#stats}. Names only, sorted, no
+ * duplicates (a queue on several nodes is listed once).
+ *
+ * <p><b>Worker registry.</b> Each running worker calls {@link #heartbeat} every few seconds with its
+ * id, a record and a TTL (core sends the record every {@code ttl / 3} and uses a TTL of a few
+ * heartbeat periods); {@link #deregister} when it stops. A worker that dies without deregistering
+ * disappears when its TTL passes: {@link #workers()} never returns a record whose TTL passed (by the
+ * backend's clock where it has one, else the caller's), and a backend drops expired records by
+ * itself (a key TTL, a TTL index, or a delete at the next heartbeat or listing). The record is opaque
+ * to the backend: core writes {@link io.sergeant.api.WorkerStatus#encode()} (a UTF-8 properties text:
+ * id, host, pid, queue, executor, concurrency, started at, tasks done and failed, the running tasks
+ * with their start times, resident memory, version, heartbeat time) and readers decode it with
+ * {@link io.sergeant.api.WorkerStatus#decode(byte[])}. The registry lives under names Python
+ * Sergeant never touches, so Python workers and producers ignore it; a backend with several
+ * independent nodes keeps it on its first node.
+ *
+ * <p>Thread safe; blocking; failures as described on {@link Backend}. A failed heartbeat is logged by
+ * core and retried at the next period; it never stops a worker.
+ *
+ * @since 0.1
+ */
+@Experimental("the worker record and the listing may grow fields for the dashboard (issue 17)")
+public interface BackendMonitoring {
+
+    /** Names of every queue that holds ready, delayed, leased or dead-lettered tasks; sorted, no duplicates. */
+    List<String> queues();
+
+    /**
+     * Stores or replaces worker {@code workerId}'s record, to expire {@code ttl} from now unless a
+     * later heartbeat renews it.
+     */
+    void heartbeat(String workerId, byte[] record, Duration ttl);
+
+    /** Deletes worker {@code workerId}'s record at once; true if it was there (and not expired). */
+    boolean deregister(String workerId);
+
+    /** The records of every worker whose TTL has not passed, in no particular order. */
+    List<byte[]> workers();
+}

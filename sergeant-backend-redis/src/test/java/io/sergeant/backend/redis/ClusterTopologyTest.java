@@ -1,0 +1,135 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisCluster;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Redis Cluster topology changes and stalls (issue 13 §2, §3): the shard count is the queue's, not
+ * the cluster's size at connect time; a push retried by the client library after a read timeout is
+ * stored once; queue names that would break hash tags are refused.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterTopologyTest {
+
+    private static final DeliveryOptions LEASED = DeliveryOptions.leased(Duration.ofSeconds(60), 5);
+
+    @Test
+    @DisplayName("after a master is added under the data, a client that sees more masters finds all 70 acknowledged tasks")
+    void addingAMasterHidesNothing() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3)) {
+            String queue = "q-" + UUID.randomUUID();
+            try (Backend before = open(cluster.uri(), Map.of())) {
+                for (int i = 0; i < 70; i++) {
+                    before.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
+                }
+                assertThat(before.length(queue, false)).isEqualTo(70);
+            }
+            cluster.addMaster();
+            try (Backend after = open(cluster.uri(), Map.of())) {
+                assertThat(after.stats(queue).ready()).as("tasks visible to stats after the change").isEqualTo(70);
+                assertAllDelivered(after, queue, 70);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a client with another shards option uses the count the queue was created with")
+    void theShardCountIsRecordedWithTheQueue() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3)) {
+            String queue = "q-" + UUID.randomUUID();
+            try (Backend four = open(cluster.uri(), Map.of("shards", "4"))) {
+                for (int i = 0; i < 70; i++) {
+                    four.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
+                }
+            }
+            try (Backend three = open(cluster.uri(), Map.of("shards", "3"))) {
+                assertThat(three.stats(queue).ready()).isEqualTo(70);
+                assertAllDelivered(three, queue, 70);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("queue names with braces are refused at push with INVALID_ARGUMENT")
+    void bracesAreRefused() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3);
+             Backend backend = open(cluster.uri(), Map.of())) {
+            for (String name : List.of("}jobs", "jobs}", "a{b}c", "{x")) {
+                SergeantException e = catchThrowableOfType(SergeantException.class,
+                        () -> backend.push(name, List.of(bytes("t")), Priority.NORMAL, null));
+                assertThat(e).as("push to '" + name + "'").isNotNull();
+                assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                assertThat(e.getMessage()).contains(name).contains("braces");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a push sent twice with one push id (a client library's retry after a read timeout) is stored once")
+    void aRetriedPushIsStoredOnce() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(3);
+             Backend backend = open(cluster.uri(), Map.of("shards", "1"));
+             JedisCluster raw = new JedisCluster(new HostAndPort("127.0.0.1", cluster.nodes().get(0).port()))) {
+            String queue = "q-" + UUID.randomUUID();
+            assertThat(backend.length(queue, true)).isZero(); // records the queue's shard count: 1
+            QueueKeys keys = QueueKeys.sharded(ClusterShards.tag(queue, 0, 1));
+            LuaScript push = Scripts.load().push();
+            List<byte[]> args = List.of(bytes("normal"), bytes("0"), bytes("push-1"), bytes("once"));
+            // What JedisCluster sends again when the first attempt's reply did not come within the timeout.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Object stored = raw.eval(push.source(), keys.withPushMarker("push-1"), args);
+                assertThat(stored).as("payloads stored by attempt " + attempt).isEqualTo(attempt == 0 ? 1L : 0L);
+            }
+            List<Delivery> popped = backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE);
+            assertThat(popped).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                    .as("copies stored").containsExactly("once");
+            assertThat(raw.pttl(keys.withPushMarker("push-1").get(13))).as("the marker expires")
+                    .isBetween(1L, 3_600_000L);
+        }
+    }
+
+    private static void assertAllDelivered(Backend backend, String queue, int expected) {
+        Set<String> seen = new HashSet<>();
+        List<Receipt> receipts = new ArrayList<>();
+        for (Delivery d : backend.pop(queue, 1000, LEASED)) {
+            seen.add(new String(d.payload(), StandardCharsets.UTF_8));
+            receipts.add(d.receipt());
+        }
+        assertThat(seen).as("distinct tasks delivered").hasSize(expected);
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts).settled()).isEqualTo(expected);
+        assertThat(backend.stats(queue).inFlight()).isZero();
+    }
+
+    private static Backend open(String uri, Map<String, String> options) {
+        return new RedisBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

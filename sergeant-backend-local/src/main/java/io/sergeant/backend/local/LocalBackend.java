@@ -246,6 +246,7 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             throws SQLException {
         double now = now();
         double leaseUntil = now + seconds(options.lease());
+        restoreExpiredLeases(connection, queue, now);
         List<Delivery> deliveries = new ArrayList<>(Math.min(max, 1024));
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
@@ -298,11 +299,34 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
         delete.executeUpdate();
     }
 
+    /**
+     * Puts the queue's expired leases back at the priority they had before the lease (what a reap
+     * does, delivery count kept), so that the pop that takes one again orders it by that priority: an
+     * expired HIGH task keeps its HIGH place instead of queueing behind every NORMAL task under its
+     * old deadline. Cheap: the partial index {@code sergeant_task_leases_by_deadline} holds leased rows only.
+     */
+    private static void restoreExpiredLeases(PooledConnection connection, String queue, double now) throws SQLException {
+        PreparedStatement probe = connection.prepare(ANY_EXPIRED); // a read: no write lock when there is none
+        probe.setString(1, queue);
+        probe.setDouble(2, now);
+        try (ResultSet result = probe.executeQuery()) {
+            if (!result.next()) {
+                return;
+            }
+        }
+        PreparedStatement restore = connection.prepare(REAP_REDELIVER);
+        restore.setString(1, queue);
+        restore.setDouble(2, now);
+        restore.executeUpdate();
+    }
+
     /** Deletes up to {@code max} deliverable rows and returns them in delivery order. */
     private List<Row> takeRows(PooledConnection connection, String queue, int max) throws SQLException {
+        double now = now();
+        restoreExpiredLeases(connection, queue, now);
         PreparedStatement pop = connection.prepare(POP);
         pop.setString(1, queue);
-        pop.setDouble(2, now());
+        pop.setDouble(2, now);
         pop.setInt(3, max);
         List<Row> rows = new ArrayList<>(Math.min(max, 1024));
         try (ResultSet result = pop.executeQuery()) {

@@ -114,6 +114,29 @@ class LeasesInPlaceTest {
     }
 
     @Test
+    @DisplayName("a HIGH task re-taken by a pop after its lease expired (no reap in between) keeps its HIGH place, and again after that")
+    void expiredHighTaskKeepsItsPlaceWithoutReap() {
+        try (LocalBackend backend = open(directory.resolve("retake.db"))) {
+            backend.push("q", List.of(bytes("h1")), Priority.HIGH, null);
+            assertThat(backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(10), 5)))
+                    .extracting(d -> text(d.payload())).containsExactly("h1");
+            backend.push("q", List.of(bytes("n1"), bytes("n2")), Priority.NORMAL, null);
+            backend.push("q", List.of(bytes("soon")), Priority.NORMAL, START.plusSeconds(5));
+
+            clock.advance(Duration.ofSeconds(11));
+            List<Delivery> first = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(first).extracting(d -> text(d.payload())).as("the expired HIGH task first").containsExactly("h1");
+            assertThat(first.get(0).receipt().deliveryCount()).isEqualTo(2);
+
+            clock.advance(Duration.ofSeconds(11)); // expired a second time: still HIGH
+            List<Delivery> all = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(all).extracting(d -> text(d.payload())).containsExactly("h1", "n1", "n2", "soon");
+            assertThat(all.get(0).receipt().deliveryCount()).isEqualTo(3);
+            assertThat(backend.ack("q", receipts(all))).isEqualTo(SettleResult.all(4));
+        }
+    }
+
+    @Test
     @DisplayName("purge keeps running leases and deletes expired ones; length(true) leaves running leases out")
     void purgeAndLength() {
         try (LocalBackend backend = open(directory.resolve("purge.db"))) {

@@ -2,7 +2,7 @@ package io.sergeant.executor.process;
 
 import io.sergeant.api.Task;
 import io.sergeant.api.config.Timeouts;
-import io.sergeant.core.runtime.CoreChildRuntimeProvider;
+import io.sergeant.core.worker.CoreChildRuntimeProvider;
 import io.sergeant.executor.process.workers.Events;
 import io.sergeant.executor.process.workers.ScriptWorker;
 import io.sergeant.executor.thread.ThreadExecutorFactory;

@@ -6,8 +6,8 @@ import io.sergeant.api.config.ExecutorConfig;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.runtime.RunSummary;
-import io.sergeant.core.runtime.WorkerRuntime;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
 import io.sergeant.executor.process.workers.Events;
 import io.sergeant.executor.process.workers.ScriptWorker;
 import org.junit.jupiter.api.Test;
@@ -117,7 +117,7 @@ class ProcessExecutorWorkerTest {
         ScriptWorker worker = new ScriptWorker(dir, twoDeliveries);
         Sergeant sergeant = Sergeant.create();
         WorkerConfig config = sergeant.validate(worker.config());
-        try (io.sergeant.core.broker.DefaultBroker broker = sergeant.openBroker(config, sergeant.pluginContext(config))) {
+        try (io.sergeant.core.internal.broker.DefaultBroker broker = sergeant.openBroker(config, sergeant.pluginContext(config))) {
             // The next delivery would be the third: the pop dead-letters it instead.
             assertThat(broker.backend().pop(ScriptWorker.QUEUE, 1,
                     io.sergeant.spi.backend.DeliveryOptions.leased(Duration.ofSeconds(30), 2))).isEmpty();

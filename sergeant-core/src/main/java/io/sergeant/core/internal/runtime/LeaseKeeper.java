@@ -4,6 +4,7 @@ import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,11 @@ final class LeaseKeeper implements AutoCloseable {
     /** Failures in a row of extend and of reap (scheduler thread only): logged at 1, 2, 4, 8... */
     private int extendFailures;
     private int reapFailures;
+    private final ListenerChain listeners;
 
-    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
+    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries,
+                ListenerChain listeners) {
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.lease = Objects.requireNonNull(lease, "lease is null");
@@ -70,10 +74,12 @@ final class LeaseKeeper implements AutoCloseable {
             return;
         }
         List<Receipt> receipts = new ArrayList<>(held);
+        long start = System.nanoTime();
         try {
             SettleResult result = backend.extend(queue, receipts, lease);
             // A receipt acked while this extension was on its way is refused too; only one still held was lost.
             List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
+            listeners.extended(queue, receipts.size(), lost.size(), Duration.ofNanos(System.nanoTime() - start), null);
             if (extendFailures > 0) {
                 log.atWarn().addKeyValue("queue", queue).log("extending leases again after {} failures", extendFailures);
                 extendFailures = 0;
@@ -83,6 +89,7 @@ final class LeaseKeeper implements AutoCloseable {
                         .log("lost the lease of running tasks (they expired and may run again elsewhere); raise delivery.lease");
             }
         } catch (RuntimeException e) {
+            listeners.extended(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - start), e);
             // Every tick while the backend is down: log once per doubling, not once per tick.
             if (Integer.bitCount(++extendFailures) == 1) {
                 log.atWarn().addKeyValue("queue", queue).log("could not extend leases ({} in a row): {}", extendFailures,
@@ -94,6 +101,7 @@ final class LeaseKeeper implements AutoCloseable {
     private void reap() {
         try {
             ReapResult result = backend.reap(queue, maxDeliveries);
+            listeners.reaped(queue, result.redelivered(), result.deadLettered());
             if (reapFailures > 0) {
                 log.atWarn().addKeyValue("queue", queue).log("reaping expired leases again after {} failures", reapFailures);
                 reapFailures = 0;

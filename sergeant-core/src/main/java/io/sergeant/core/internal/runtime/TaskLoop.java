@@ -19,6 +19,7 @@ import io.sergeant.spi.execution.Killer;
 import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,7 @@ public final class TaskLoop {
     private final BatchDecoder decoder;
     /** Paces pulls while the backend fails; loop thread only. */
     private final Backoff popBackoff = new Backoff();
+    private final ListenerChain listeners;
 
     /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
     private Semaphore slots;
@@ -86,6 +88,7 @@ public final class TaskLoop {
         this.workerArguments = List.copyOf(workerArguments);
         this.state = Objects.requireNonNull(state, "state is null");
         this.decoder = new BatchDecoder(assembly.broker().encoder());
+        this.listeners = assembly.broker().listeners();
     }
 
     /**
@@ -109,8 +112,8 @@ public final class TaskLoop {
         try (killer;
              LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"),
                      config.name(), config.delivery().lease(),
-                     config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
-            settlement = new Settlement(backend, config.name(), keeper, state);
+                     config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
+            settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
             slots = new Semaphore(executor.concurrency());
             List<RunningBatch> running = new ArrayList<>();
@@ -148,14 +151,18 @@ public final class TaskLoop {
                 return;
             }
             List<Delivery> deliveries;
+            long popStart = System.nanoTime();
             try {
                 deliveries = backend.pop(config.name(), wanted, options);
+                listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
+                countRedeliveries(deliveries);
                 int failures = popBackoff.succeeded();
                 if (failures > 0) {
                     log.atWarn().addKeyValue("queue", config.name()).addKeyValue("failures", failures)
                             .log("pulling tasks again after {} failed pulls", failures);
                 }
             } catch (RuntimeException e) {
+                listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
                 // The backend is down or unreachable: back off (logging once per step), never exit.
                 Backoff.Step step = popBackoff.failed();
                 log.atError().addKeyValue("queue", config.name()).addKeyValue("failures", step.failures())
@@ -201,6 +208,7 @@ public final class TaskLoop {
                 tasks.add(decoded.task());
                 runnable.add(deliveries.get(index));
             } else if (result instanceof DecodeResult.Rejected rejected) {
+                listeners.decodeFailed(config.name(), rejected.reason());
                 settlement.deadLetter(deliveries.get(index), rejected.reason());
             }
         }
@@ -243,7 +251,7 @@ public final class TaskLoop {
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitOneByOne(executor, tasks, onResult);
+                    : submitOneByOne(executor, tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
@@ -263,9 +271,10 @@ public final class TaskLoop {
     /**
      * For executors that do not queue batches: submits the tasks one by one, each when one of the
      * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
-     * shared across batches and every thread or child stays busy.
+     * shared across batches and every thread or child stays busy. Each task goes with its payload as
+     * popped ({@link TaskExecutor#submit(Task, byte[])}).
      */
-    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks,
+    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
                                                    ObjIntConsumer<TaskResult> onResult) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger remaining = new AtomicInteger(tasks.size());
@@ -279,7 +288,8 @@ public final class TaskLoop {
             CompletableFuture<TaskResult> future = null;
             if (!shouldEnd(executor)) {
                 try {
-                    future = executor.submit(tasks.get(i));
+                    // The popped bytes go along, so an executor with child processes forwards them as they are.
+                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
                 } catch (RuntimeException e) {
                     log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
                 }
@@ -379,7 +389,8 @@ public final class TaskLoop {
                 return;
             }
             if (config.logging().events().onStarvation()) {
-                log.atWarn().addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
+                LoggerFactory.getLogger(LifecycleTaskRunner.loggerName(config.name())).atWarn()
+                        .addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
             }
             try {
                 worker.onStarvation(timeWithNoTasks);
@@ -409,6 +420,18 @@ public final class TaskLoop {
         long left;
         while (!state.ending() && (left = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, left);
+        }
+    }
+
+    private void countRedeliveries(List<Delivery> deliveries) {
+        int again = 0;
+        for (Delivery delivery : deliveries) {
+            if (delivery.leased() && delivery.receipt().deliveryCount() > 1) {
+                again++;
+            }
+        }
+        if (again > 0) {
+            listeners.redelivered(config.name(), again);
         }
     }
 

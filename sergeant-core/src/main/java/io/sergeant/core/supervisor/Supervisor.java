@@ -3,6 +3,7 @@ package io.sergeant.core.supervisor;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.core.worker.ExitCode;
+import io.sergeant.core.worker.SettingsFile;
 import io.sergeant.core.worker.WorkerMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,7 +105,7 @@ public final class Supervisor {
             throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot create a directory for worker summaries in "
                     + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + "; check that it is writable", e);
         }
-        command = workerCommand();
+        command = workerCommand(summaryDirectory.resolve("worker-settings.properties"));
         Thread hook = new Thread(this::killAll, "sergeant-supervisor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Signals signals = Signals.install(this::onSignal)) {
@@ -380,26 +381,26 @@ public final class Supervisor {
         return worker;
     }
 
-    /** The worker command without its summary file. */
-    List<String> workerCommand() {
+    /**
+     * The worker command without its summary file. Sergeant's settings (the configuration overrides,
+     * which may hold a backend password, and this JVM's {@code sergeant.*} properties) are not on it: they
+     * go to {@code settingsFile} (mode 0600), named by {@code --settings-file}. The user's JVM options and
+     * the logging properties stay on the command line.
+     */
+    List<String> workerCommand(Path settingsFile) {
         List<String> arguments = new ArrayList<>();
         arguments.add(javaExecutable());
-        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
         Map<String, String> inherited = new TreeMap<>();
         Properties system = System.getProperties();
         for (String name : system.stringPropertyNames()) {
-            if (INHERITED_PREFIXES.stream().anyMatch(name::startsWith)) {
+            if (INHERITED_PREFIXES.stream().anyMatch(name::startsWith) && !name.startsWith("sergeant.")) {
+                arguments.add("-D" + name + "=" + system.getProperty(name));
+            } else if (name.startsWith("sergeant.")) {
                 inherited.put(name, system.getProperty(name));
             }
         }
-        inherited.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
         arguments.addAll(config.workerJvmOptions());
-        Map<String, String> settings = new TreeMap<>();
-        config.configOverrides().forEach((key, value) -> settings.put("sergeant.config." + key, value));
-        if (config.maxTasksPerWorker() != null) {
-            settings.put("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
-        }
-        settings.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
+        SettingsFile.write(settingsFile, inherited, workerSettings());
         String classpath = config.classpath() != null ? config.classpath() : System.getProperty("java.class.path", "");
         if (classpath.length() <= MAX_INLINE_CLASSPATH) {
             arguments.add("-cp");
@@ -408,6 +409,8 @@ public final class Supervisor {
             arguments.add("@" + classpathFile(classpath));
         }
         arguments.add(WorkerMain.class.getName());
+        arguments.add("--settings-file");
+        arguments.add(settingsFile.toString());
         arguments.add("--worker-class");
         arguments.add(config.workerClass());
         for (String module : config.guiceModules()) {
@@ -415,6 +418,16 @@ public final class Supervisor {
             arguments.add(module);
         }
         return List.copyOf(arguments);
+    }
+
+    /** The system properties every worker gets set: its configuration overrides. */
+    Map<String, String> workerSettings() {
+        Map<String, String> settings = new TreeMap<>();
+        config.configOverrides().forEach((key, value) -> settings.put("sergeant.config." + key, value));
+        if (config.maxTasksPerWorker() != null) {
+            settings.put("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
+        }
+        return settings;
     }
 
     private Path classpathFile(String classpath) {

@@ -3,7 +3,9 @@ package io.sergeant.core.supervisor;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,17 +59,36 @@ class SupervisorConfigTest {
     }
 
     @Test
-    void theWorkerCommandRunsWorkerMainWithTheSettingsAfterTheUsersOptions() {
+    void theWorkerCommandRunsWorkerMainWithTheSettingsInAnOwnerOnlyFileNotOnTheCommandLine(@TempDir Path dir) throws Exception {
         SupervisorConfig config = SupervisorConfig.builder("com.acme.EmailWorker", 1).maxTasksPerWorker(7)
                 .workerJvmOptions(List.of("-Xmx64m")).guiceModules(List.of("com.acme.Module"))
-                .configOverride("delivery.lease", "5s").classpath("/opt/app/lib/*").build();
+                .configOverride("delivery.lease", "5s").configOverride("backend", "redis://:s3cret@127.0.0.1:6379/0")
+                .classpath("/opt/app/lib/*").build();
+        Path settings = dir.resolve("settings.properties");
 
-        List<String> command = new Supervisor(config).workerCommand();
+        List<String> command = new Supervisor(config).workerCommand(settings);
 
         assertThat(command.get(0)).endsWith("java");
-        assertThat(command).containsSubsequence("-Xmx64m", "-Dsergeant.config.delivery.lease=5s",
-                "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
-                "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
+        assertThat(command).containsSubsequence("-Xmx64m", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
+                "--settings-file", settings.toString(), "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
+        assertThat(String.join(" ", command)).doesNotContain("s3cret").doesNotContain("sergeant.config.");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(settings))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String before = System.getProperty("sergeant.config.delivery.lease");
+        try {
+            assertThat(io.sergeant.core.worker.SettingsFile.apply(settings))
+                    .containsEntry("sergeant.config.delivery.lease", "5s")
+                    .containsEntry("sergeant.config.maxTasksPerRun", "7")
+                    .containsEntry("sergeant.config.backend", "redis://:s3cret@127.0.0.1:6379/0");
+        } finally {
+            System.clearProperty("sergeant.config.backend");
+            System.clearProperty("sergeant.config.maxTasksPerRun");
+            if (before == null) {
+                System.clearProperty("sergeant.config.delivery.lease");
+            } else {
+                System.setProperty("sergeant.config.delivery.lease", before);
+            }
+        }
         assertThat(new SupervisorConfig("W", 1, null, null, List.of(), List.of(), Map.of(),
                 SupervisorConfig.DEFAULT_GRACE_PERIOD, null)).isEqualTo(SupervisorConfig.of("W", 1));
     }

@@ -14,8 +14,9 @@ import java.util.Properties;
 
 /**
  * The command line of a child JVM: the running JVM's {@code java}, the configured JVM options, the
- * parent's Sergeant and logging system properties (so {@code sergeant.config.*} overrides apply in the
- * child as in the worker), the parent's class path, {@link ChildMain}, the worker class and its
+ * parent's logging system properties, the parent's class path, its Sergeant properties through an
+ * owner-only settings file (so {@code sergeant.config.*} overrides apply in the child as in the worker,
+ * and a backend password never shows on a command line), {@link ChildMain}, the worker class and its
  * arguments. A class path too long for one command-line argument goes through a JVM argument file.
  * Immutable.
  */
@@ -37,7 +38,16 @@ final class ChildCommand {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         // The configured JVM options come after the inherited properties, so their -D settings win.
-        inherited(System.getProperties()).forEach((name, value) -> command.add("-D" + name + "=" + value));
+        // Sergeant's own properties (sergeant.config.backend may hold a password) go through an owner-only
+        // file, never the command line; the logging properties stay there.
+        Map<String, String> secretsAllowed = new java.util.TreeMap<>();
+        inherited(System.getProperties()).forEach((name, value) -> {
+            if (name.startsWith("sergeant.")) {
+                secretsAllowed.put(name, value);
+            } else {
+                command.add("-D" + name + "=" + value);
+            }
+        });
         command.addAll(jvmOptions);
         String classpath = System.getProperty("java.class.path", "");
         if (classpath.length() <= MAX_INLINE_CLASSPATH) {
@@ -47,6 +57,10 @@ final class ChildCommand {
             command.add("@" + argumentFile(classpath));
         }
         command.add(ChildMain.class.getName());
+        if (!secretsAllowed.isEmpty()) {
+            command.add(ChildMain.SETTINGS_FILE);
+            command.add(settingsFile(secretsAllowed).toString());
+        }
         command.add(workerClass);
         command.addAll(workerArguments);
         return new ChildCommand(command);
@@ -75,6 +89,30 @@ final class ChildCommand {
             return file.toString();
         } catch (IOException e) {
             throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the class path argument file for child JVMs in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + "; check that the directory is writable", e);
+        }
+    }
+
+    /**
+     * Writes the properties to a new temporary file readable by its owner only (created 0600 before
+     * anything is written), deleted when this JVM exits. A child applies it only where its own JVM
+     * options did not set a property.
+     */
+    private static Path settingsFile(Map<String, String> properties) {
+        try {
+            Path file = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                    ? Files.createTempFile("sergeant-child-settings", ".properties", java.nio.file.attribute.PosixFilePermissions
+                            .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
+                    : Files.createTempFile("sergeant-child-settings", ".properties");
+            file.toFile().deleteOnExit();
+            java.util.Properties stored = new java.util.Properties();
+            stored.putAll(properties);
+            try (java.io.Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                stored.store(writer, "sergeant child settings; readable by the owner only");
+            }
+            return file;
+        } catch (IOException e) {
+            throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the settings file for child JVMs in "
                     + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + "; check that the directory is writable", e);
         }
     }

@@ -3,14 +3,15 @@ package io.sergeant.core.supervisor;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.core.worker.ExitCode;
-import io.sergeant.core.worker.SettingsFile;
 import io.sergeant.core.worker.WorkerMain;
+import io.sergeant.toolkit.process.JavaCommand;
+import io.sergeant.toolkit.process.ProcessTree;
+import io.sergeant.toolkit.process.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +63,6 @@ public final class Supervisor {
 
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     private static final long TICK_MILLIS = 500;
-    /** Linux refuses a single argument over 128 KiB; stay well below it. */
-    private static final int MAX_INLINE_CLASSPATH = 60_000;
-    private static final List<String> INHERITED_PREFIXES = List.of("sergeant.", "org.slf4j.simpleLogger.",
-            "logback.", "slf4j.", "java.util.logging.config.");
 
     private final SupervisorConfig config;
     private final Map<Long, SupervisedWorker> workers = new ConcurrentHashMap<>();
@@ -105,10 +100,10 @@ public final class Supervisor {
             throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot create a directory for worker summaries in "
                     + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + "; check that it is writable", e);
         }
-        command = workerCommand(summaryDirectory.resolve("worker-settings.properties"));
+        command = workerCommand();
         Thread hook = new Thread(this::killAll, "sergeant-supervisor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Signals signals = Signals.install(this::onSignal)) {
+        try (Signals signals = Signals.handle(List.of("TERM", "INT"), this::onSignal)) {
             if (!signals.installed()) {
                 log.warn("signal handlers are unavailable; the supervisor stops gracefully only through requestStop()");
             }
@@ -330,9 +325,7 @@ public final class Supervisor {
 
     /** SIGKILLs a worker and every descendant it has now, and waits for the worker. */
     private static void kill(SupervisedWorker worker) {
-        List<ProcessHandle> descendants = worker.process().descendants().toList();
-        worker.process().destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        ProcessTree.destroyForcibly(worker.process());
         awaitExit(worker.process());
     }
 
@@ -381,73 +374,26 @@ public final class Supervisor {
         return worker;
     }
 
-    /**
-     * The worker command without its summary file. Sergeant's settings (the configuration overrides,
-     * which may hold a backend password, and this JVM's {@code sergeant.*} properties) are not on it: they
-     * go to {@code settingsFile} (mode 0600), named by {@code --settings-file}. The user's JVM options and
-     * the logging properties stay on the command line.
-     */
-    List<String> workerCommand(Path settingsFile) {
+    /** The worker command without its summary file, built by the toolkit's one JVM launcher. */
+    List<String> workerCommand() {
         List<String> arguments = new ArrayList<>();
-        arguments.add(javaExecutable());
-        Map<String, String> inherited = new TreeMap<>();
-        Properties system = System.getProperties();
-        for (String name : system.stringPropertyNames()) {
-            if (INHERITED_PREFIXES.stream().anyMatch(name::startsWith) && !name.startsWith("sergeant.")) {
-                arguments.add("-D" + name + "=" + system.getProperty(name));
-            } else if (name.startsWith("sergeant.")) {
-                inherited.put(name, system.getProperty(name));
-            }
-        }
-        arguments.addAll(config.workerJvmOptions());
-        SettingsFile.write(settingsFile, inherited, workerSettings());
-        String classpath = config.classpath() != null ? config.classpath() : System.getProperty("java.class.path", "");
-        if (classpath.length() <= MAX_INLINE_CLASSPATH) {
-            arguments.add("-cp");
-            arguments.add(classpath);
-        } else {
-            arguments.add("@" + classpathFile(classpath));
-        }
-        arguments.add(WorkerMain.class.getName());
-        arguments.add("--settings-file");
-        arguments.add(settingsFile.toString());
         arguments.add("--worker-class");
         arguments.add(config.workerClass());
         for (String module : config.guiceModules()) {
             arguments.add("--guice-module");
             arguments.add(module);
         }
-        return List.copyOf(arguments);
-    }
-
-    /** The system properties every worker gets set: its configuration overrides. */
-    Map<String, String> workerSettings() {
-        Map<String, String> settings = new TreeMap<>();
-        config.configOverrides().forEach((key, value) -> settings.put("sergeant.config." + key, value));
+        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
+        JavaCommand.Builder command = JavaCommand.builder(WorkerMain.class.getName())
+                .jvmOptions(config.workerJvmOptions())
+                .classpath(config.classpath())
+                .argumentFileDirectory(summaryDirectory)
+                .arguments(arguments);
+        config.configOverrides().forEach((key, value) -> command.systemProperty("sergeant.config." + key, value));
         if (config.maxTasksPerWorker() != null) {
-            settings.put("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
+            command.systemProperty("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
         }
-        return settings;
-    }
-
-    private Path classpathFile(String classpath) {
-        Path file = summaryDirectory.resolve("classpath.args");
-        String quoted = classpath.replace("\\", "\\\\").replace("\"", "\\\"");
-        try {
-            Files.writeString(file, "-cp \"" + quoted + "\"\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the workers' class path file " + file
-                    + ": " + e.getMessage() + "; check that the temporary directory is writable", e);
-        }
-        return file;
-    }
-
-    private static String javaExecutable() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (Files.isExecutable(java)) {
-            return java.toString();
-        }
-        return ProcessHandle.current().info().command().orElse("java");
+        return command.build().command();
     }
 
     private void deleteSummaryDirectory() {

@@ -23,9 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The worker process: {@code WorkerMain --worker-class C [--guice-module M]... [--summary-file F]
- * [--settings-file F]}. A settings file ({@link SettingsFile}, written by the supervisor) sets system
- * properties before anything else, so that secrets never appear on the command line.
+ * The worker process: {@code WorkerMain --worker-class C [--guice-module M]... [--summary-file F]}.
  * Builds the worker, runs it to its end, writes the run summary as one JSON line to the summary file
  * (the supervisor's channel, separate from the worker's output) and exits with Python Sergeant's exit
  * code (docs/python-compat.md §6.2): 0 normal, 1 abnormal (also a constructor that throws), 3 class not found, 4 respawn, 5 stop, 6 execution failure,
@@ -55,7 +53,6 @@ public final class WorkerMain {
             switch (args[i]) {
                 case "--worker-class" -> workerClass = value(args, ++i, "--worker-class");
                 case "--summary-file" -> summaryFile = value(args, ++i, "--summary-file");
-                case "--settings-file" -> SettingsFile.apply(Path.of(value(args, ++i, "--settings-file")));
                 case "--guice-module" -> {
                     String module = value(args, ++i, "--guice-module");
                     modules.add(module);
@@ -63,7 +60,7 @@ public final class WorkerMain {
                     workerArguments.add(module);
                 }
                 default -> throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "unknown worker argument '" + args[i]
-                        + "'; usage: --worker-class C [--guice-module M]... [--summary-file F] [--settings-file F]");
+                        + "'; usage: --worker-class C [--guice-module M]... [--summary-file F]");
             }
         }
         if (workerClass == null) {

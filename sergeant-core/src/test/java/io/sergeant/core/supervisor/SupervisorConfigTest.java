@@ -3,9 +3,7 @@ package io.sergeant.core.supervisor;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,36 +57,22 @@ class SupervisorConfigTest {
     }
 
     @Test
-    void theWorkerCommandRunsWorkerMainWithTheSettingsInAnOwnerOnlyFileNotOnTheCommandLine(@TempDir Path dir) throws Exception {
+    void theWorkerCommandRunsWorkerMainWithTheSettingsAfterTheUsersOptions() throws Exception {
         SupervisorConfig config = SupervisorConfig.builder("com.acme.EmailWorker", 1).maxTasksPerWorker(7)
                 .workerJvmOptions(List.of("-Xmx64m")).guiceModules(List.of("com.acme.Module"))
-                .configOverride("delivery.lease", "5s").configOverride("backend", "redis://:s3cret@127.0.0.1:6379/0")
-                .classpath("/opt/app/lib/*").build();
-        Path settings = dir.resolve("settings.properties");
+                .configOverride("delivery.lease", "5s").classpath("/opt/app/lib/*").build();
 
-        List<String> command = new Supervisor(config).workerCommand(settings);
+        List<String> command = new Supervisor(config).workerCommand();
 
         assertThat(command.get(0)).endsWith("java");
         assertThat(command).containsSubsequence("-Xmx64m", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
-                "--settings-file", settings.toString(), "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
-        assertThat(String.join(" ", command)).doesNotContain("s3cret").doesNotContain("sergeant.config.");
-        assertThat(java.nio.file.Files.getPosixFilePermissions(settings))
-                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        String before = System.getProperty("sergeant.config.delivery.lease");
-        try {
-            assertThat(io.sergeant.core.worker.SettingsFile.apply(settings))
-                    .containsEntry("sergeant.config.delivery.lease", "5s")
-                    .containsEntry("sergeant.config.maxTasksPerRun", "7")
-                    .containsEntry("sergeant.config.backend", "redis://:s3cret@127.0.0.1:6379/0");
-        } finally {
-            System.clearProperty("sergeant.config.backend");
-            System.clearProperty("sergeant.config.maxTasksPerRun");
-            if (before == null) {
-                System.clearProperty("sergeant.config.delivery.lease");
-            } else {
-                System.setProperty("sergeant.config.delivery.lease", before);
-            }
-        }
+                "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
+        // The settings go through an owner-only JVM argument file after the user's options, not the command line.
+        String settings = command.get(command.indexOf("-Xmx64m") + 1);
+        assertThat(settings).startsWith("@");
+        assertThat(String.join(" ", command)).doesNotContain("sergeant.config.");
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(settings.substring(1))))
+                .contains("\"-Dsergeant.config.delivery.lease=5s\"").contains("\"-Dsergeant.config.maxTasksPerRun=7\"");
         assertThat(new SupervisorConfig("W", 1, null, null, List.of(), List.of(), Map.of(),
                 SupervisorConfig.DEFAULT_GRACE_PERIOD, null)).isEqualTo(SupervisorConfig.of("W", 1));
     }

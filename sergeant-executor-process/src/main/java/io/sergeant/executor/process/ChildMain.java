@@ -56,25 +56,6 @@ public final class ChildMain {
         this.out = out;
     }
 
-    /** The option naming the parent's settings file (system properties kept off the command line). */
-    static final String SETTINGS_FILE = "--settings-file";
-
-    /** Sets the file's properties that the child's own JVM options did not set. */
-    private static void applySettings(java.nio.file.Path file) {
-        java.util.Properties properties = new java.util.Properties();
-        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (java.io.IOException e) {
-            System.err.println("sergeant child process: cannot read the settings file " + file + ": " + e.getMessage());
-            System.exit(2);
-        }
-        for (String name : properties.stringPropertyNames()) {
-            if (System.getProperty(name) == null) {
-                System.setProperty(name, properties.getProperty(name));
-            }
-        }
-    }
-
     /** Runs the child; never returns normally (exits with the codes above). */
     public static void main(String[] args) {
         DataOutputStream channelOut = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
@@ -85,14 +66,6 @@ public final class ChildMain {
         if (args.length < 1) {
             System.err.println("usage: ChildMain <worker class> [worker arguments...]; started by the process executor");
             System.exit(2);
-        }
-        if (args[0].equals(SETTINGS_FILE)) {
-            if (args.length < 3) {
-                System.err.println("usage: ChildMain [" + SETTINGS_FILE + " F] <worker class> [worker arguments...]");
-                System.exit(2);
-            }
-            applySettings(java.nio.file.Path.of(args[1]));
-            args = Arrays.copyOfRange(args, 2, args.length);
         }
         ChildMain child = new ChildMain(channelIn, channelOut);
         int code;

@@ -103,6 +103,18 @@ public final class DecodeBudget {
     }
 
     /**
+     * Like {@link #tick}, but reports a passed deadline instead of throwing it (for callbacks whose
+     * exceptions the caller would wrap, such as an {@code ObjectInputFilter}).
+     */
+    public boolean tickPassedDeadline() {
+        if (--untilCheck > 0) {
+            return false;
+        }
+        untilCheck = CHECK_EVERY;
+        return hasDeadline && System.nanoTime() - deadlineNanos > 0;
+    }
+
+    /**
      * Checks a value's size as a tree (its values and retained bytes, shared references counted once per
      * reference) against the limits, without charging it.
      */

@@ -3,15 +3,19 @@ package io.sergeant.core;
 import com.google.inject.Inject;
 import io.sergeant.api.Broker;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.broker.DefaultBroker;
-import io.sergeant.core.config.ConfigValidator;
-import io.sergeant.core.encoding.TaskEncoder;
-import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.core.internal.broker.DefaultBroker;
+import io.sergeant.core.internal.config.ConfigValidator;
+import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.observe.ListenerChain;
+import io.sergeant.api.observe.SergeantListener;
+import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.execution.TaskCodec;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,12 +27,31 @@ public final class Sergeant {
 
     private final PluginRegistry registry;
     private final ConfigValidator validator;
+    private final ListenerChain listeners;
 
     /** Sergeant over these plugins. */
     @Inject
     public Sergeant(PluginRegistry registry) {
+        this(registry, ListenerChain.EMPTY);
+    }
+
+    private Sergeant(PluginRegistry registry, ListenerChain listeners) {
         this.registry = Objects.requireNonNull(registry, "registry is null");
         this.validator = new ConfigValidator(registry);
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
+    }
+
+    /**
+     * This Sergeant with {@code more} listeners after its own: brokers it opens report pushes to them,
+     * and worker runtimes built on it report the worker's events (see {@link SergeantListener}).
+     */
+    public Sergeant withListeners(SergeantListener... more) {
+        return new Sergeant(registry, listeners.with(List.of(more)));
+    }
+
+    /** The listeners brokers and runtimes built on this Sergeant report to, in call order. */
+    public ListenerChain listeners() {
+        return listeners;
     }
 
     /** Sergeant over the plugins on the context class loader. */
@@ -61,6 +84,17 @@ public final class Sergeant {
         return openBroker(valid, pluginContext(valid));
     }
 
+    /**
+     * The codec (serializer, then compressor) of a configuration's encoder, for tools that write or read
+     * payloads themselves (benchmarks of a backend's raw limit, for example). Thread safe.
+     *
+     * @throws io.sergeant.api.SergeantException for an invalid configuration
+     */
+    public TaskCodec codec(WorkerConfig config) {
+        WorkerConfig valid = validate(config);
+        return TaskEncoder.create(valid.encoder(), registry, pluginContext(valid));
+    }
+
     /** The plugin context for a configuration. */
     public PluginContext pluginContext(WorkerConfig config) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -72,6 +106,6 @@ public final class Sergeant {
         BackendSpec spec = new BackendSpec(config.backend(), config.backendOptions());
         TaskEncoder encoder = TaskEncoder.create(config.encoder(), registry, context);
         Backend backend = registry.backends().forScheme(spec.scheme()).create(spec, context);
-        return new DefaultBroker(backend, encoder);
+        return new DefaultBroker(backend, encoder, listeners);
     }
 }

@@ -29,7 +29,10 @@ final class Schema {
             "CREATE TABLE IF NOT EXISTS sergeant_dead_letters ("
                     + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, value BLOB NOT NULL,"
                     + " reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)");
+            "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
+            // Leased rows only, by deadline: every pop puts expired leases back at their old priority.
+            "CREATE INDEX IF NOT EXISTS sergeant_task_leases_by_deadline ON task_queue (queue_name, priority)"
+                    + " WHERE lease_token IS NOT NULL");
 
     private Schema() {
     }

@@ -10,6 +10,7 @@ import io.sergeant.spi.execution.TaskCodec;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.spi.execution.TaskRunner;
+import io.sergeant.toolkit.process.ProcessTree;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;

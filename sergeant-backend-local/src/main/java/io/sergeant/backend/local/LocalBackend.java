@@ -71,11 +71,27 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
                     + " lease_token = random() & 9223372036854775807, delivery_count = coalesce(delivery_count, 0) + 1"
                     + " WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
-                    + " RETURNING rowid, lease_priority, value, lease_token, delivery_count";
+                    + " RETURNING rowid, lease_priority, CASE WHEN length(value) > ? THEN NULL ELSE value END,"
+                    + " lease_token, delivery_count, length(value)";
     private static final String LEASED_TO_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
                     + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM task_queue WHERE rowid = ?";
     private static final String DELETE_ROWID = "DELETE FROM task_queue WHERE rowid = ?";
+    /** The window an at-most-once pop takes; oversized payloads in it go to the dead letters first. */
+    private static final String POP_WINDOW =
+            "SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?";
+    private static final String OVERSIZED_TO_DEAD =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
+                    + " SELECT queue_name, value, 'undecodable: the payload has ' || length(value) || ' bytes, over the"
+                    + " maximum encoded size of ' || ? || ' bytes (limits.maxEncodedBytes); the backend refused it"
+                    + " before it reached a worker', coalesce(delivery_count, 0) + 1, ? FROM task_queue"
+                    + " WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ? ORDER BY priority, rowid";
+    private static final String DELETE_OVERSIZED =
+            "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
+    /** Deletes a queue's oldest dead letters beyond the newest {@code maxDeadLetters}. */
+    private static final String TRIM_DEAD =
+            "DELETE FROM sergeant_dead_letters WHERE queue_name = ? AND id <= (SELECT id FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)";
     /** The leased rows matching a JSON array of [rowid, token] pairs; CROSS JOIN makes SQLite look each pair up by rowid. */
     private static final String MATCHING_LEASES =
             "SELECT t.rowid FROM json_each(?) AS j CROSS JOIN task_queue AS t"
@@ -228,7 +244,7 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             return List.of();
         }
         if (!options.leased()) {
-            return inConnection("pop", connection -> popUnleased(connection, queue, max));
+            return inTransaction("pop", connection -> popUnleased(connection, queue, max));
         }
         return inTransaction("pop", connection -> popLeased(connection, queue, max, options));
     }
@@ -256,11 +272,12 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             lease.setString(2, queue);
             lease.setDouble(3, now);
             lease.setInt(4, wanted);
+            lease.setInt(5, settings.maxPayloadBytes());
             List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
             try (ResultSet rows = lease.executeQuery()) {
                 while (rows.next()) {
                     leased.add(new Leased(rows.getLong(1), rows.getDouble(2), rows.getBytes(3), rows.getLong(4),
-                            rows.getInt(5)));
+                            rows.getInt(5), rows.getLong(6)));
                 }
             }
             if (leased.isEmpty()) {
@@ -270,6 +287,11 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             leased.sort(LEASE_ORDER);
             int deadLettered = 0;
             for (Leased row : leased) {
+                if (row.value() == null) { // longer than maxPayloadSize: never read, straight to the dead letters
+                    deadLetterLeased(connection, row.rowid(), oversizedReason(row.length()), now);
+                    deadLettered++;
+                    continue;
+                }
                 if (row.deliveryCount() > options.maxDeliveries()) {
                     deadLetterLeased(connection, row.rowid(), "delivered " + (row.deliveryCount() - 1)
                             + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")", now);
@@ -280,10 +302,37 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
                         Long.toHexString(row.token()), row.deliveryCount())));
             }
             if (deadLettered == 0 || leased.size() < wanted) {
+                trimDeadLetters(connection, queue, deadLettered);
                 break;
             }
+            trimDeadLetters(connection, queue, deadLettered);
         }
         return deliveries;
+    }
+
+    private String oversizedReason(long length) {
+        return "undecodable: the payload has " + length + " bytes, over the maximum encoded size of "
+                + settings.maxPayloadBytes() + " bytes (limits.maxEncodedBytes); the backend refused it before it"
+                + " reached a worker";
+    }
+
+    /**
+     * Keeps the newest {@code maxDeadLetters} dead letters of the queue after {@code added} were just
+     * stored; what is deleted is counted in the log.
+     */
+    private void trimDeadLetters(PooledConnection connection, String queue, int added) throws SQLException {
+        if (added <= 0 || settings.maxDeadLetters() == 0) {
+            return;
+        }
+        PreparedStatement trim = connection.prepare(TRIM_DEAD);
+        trim.setString(1, queue);
+        trim.setString(2, queue);
+        trim.setInt(3, settings.maxDeadLetters());
+        int trimmed = trim.executeUpdate();
+        if (trimmed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' holds more than " + settings.maxDeadLetters()
+                    + " dead letters (option 'maxDeadLetters'): deleted the " + trimmed + " oldest");
+        }
     }
 
     /** Moves a row this transaction just leased to the dead letters, with the deliveries before this one. */
@@ -324,6 +373,25 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
     private List<Row> takeRows(PooledConnection connection, String queue, int max) throws SQLException {
         double now = now();
         restoreExpiredLeases(connection, queue, now);
+        PreparedStatement oversized = connection.prepare(OVERSIZED_TO_DEAD);
+        oversized.setInt(1, settings.maxPayloadBytes());
+        oversized.setDouble(2, now);
+        oversized.setString(3, queue);
+        oversized.setDouble(4, now);
+        oversized.setInt(5, max);
+        oversized.setInt(6, settings.maxPayloadBytes());
+        int refused = oversized.executeUpdate();
+        if (refused > 0) {
+            PreparedStatement delete = connection.prepare(DELETE_OVERSIZED);
+            delete.setString(1, queue);
+            delete.setDouble(2, now);
+            delete.setInt(3, max);
+            delete.setInt(4, settings.maxPayloadBytes());
+            delete.executeUpdate();
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                    + settings.maxPayloadBytes() + " bytes became dead letters before reaching a worker");
+            trimDeadLetters(connection, queue, refused);
+        }
         PreparedStatement pop = connection.prepare(POP);
         pop.setString(1, queue);
         pop.setDouble(2, now);
@@ -423,8 +491,9 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
         Objects.requireNonNull(reason, "reason is null");
         double now = now();
         if (!delivery.leased()) {
-            return inConnection("dead-letter", connection -> {
+            return inTransaction("dead-letter", connection -> {
                 insertDeadLetter(connection, queue, delivery.payload(), reason, 1, now);
+                trimDeadLetters(connection, queue, 1);
                 return true;
             });
         }
@@ -443,6 +512,7 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             PreparedStatement delete = connection.prepare(ACK);
             bindReceipt(delete, 1, receipt, queue);
             delete.executeUpdate();
+            trimDeadLetters(connection, queue, 1);
             return true;
         });
     }
@@ -480,6 +550,7 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
                 delete.setDouble(2, now);
                 delete.setInt(3, maxDeliveries);
                 delete.executeUpdate();
+                trimDeadLetters(connection, queue, deadLettered);
             }
             PreparedStatement redeliver = connection.prepare(REAP_REDELIVER);
             redeliver.setString(1, queue);
@@ -887,6 +958,6 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
     }
 
     /** One row just leased, with the priority it had before the lease. */
-    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount) {
+    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount, long length) {
     }
 }

@@ -191,7 +191,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
     /** The whole at-most-once pop is one script: nothing is removed unless all of it succeeds. */
     private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
         List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
-                List.of(arg(max), arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters())));
+                List.of(arg(max), arg(limits.maxPayloadBytes()), arg(deadCap(topology.shards(queue).size()))));
         noteRefusedAndTrimmed(queue, shard, number(result.get(0)), number(result.get(1)));
         for (int i = 2; i < result.size(); i++) {
             out.add(new Delivery((byte[]) result.get(i), null));
@@ -201,7 +201,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
     private void popLeased(String queue, Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
         List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
                 arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(randomToken()),
-                arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters()));
+                arg(limits.maxPayloadBytes()), arg(deadCap(topology.shards(queue).size())));
         List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
         noteRefusedAndTrimmed(queue, shard, number(result.get(0)), number(result.get(1)));
         int i = 2;
@@ -217,6 +217,15 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         }
     }
 
+    /**
+     * The dead letters one shard keeps: the cap is the queue's, shared by its shards (rounded up, so
+     * a queue keeps at most the cap plus one per shard).
+     */
+    private int deadCap(int shardCount) {
+        int cap = limits.maxDeadLetters();
+        return cap == 0 ? 0 : (cap + shardCount - 1) / shardCount;
+    }
+
     /** Logs payloads a pop refused as oversized and dead letters trimmed over the cap. */
     private void noteRefusedAndTrimmed(String queue, Shard shard, long refused, long trimmed) {
         if (refused > 0) {
@@ -228,8 +237,8 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
 
     private void noteTrimmed(String queue, Shard shard, long trimmed) {
         if (trimmed > 0) {
-            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' (shard " + shard.index() + ") holds more than "
-                    + limits.maxDeadLetters() + " dead letters (option 'maxDeadLetters'): trimmed the " + trimmed
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' (shard " + shard.index() + ") holds more than its"
+                    + " share of " + limits.maxDeadLetters() + " dead letters (option 'maxDeadLetters'): trimmed the " + trimmed
                     + " oldest; the running total is kept in key " + shard.keys().ownPrefix() + "dead-trimmed");
         }
     }
@@ -351,7 +360,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         if (!delivery.leased()) {
             Shard shard = next(shards);
             return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                    List.of(PAYLOAD, arg(reason), arg(limits.maxDeadLetters()), delivery.payload())));
+                    List.of(PAYLOAD, arg(reason), arg(deadCap(shards.size())), delivery.payload())));
         }
         ItemRef ref = ItemRef.parse(delivery.receipt(), shards.size());
         if (ref == null) {
@@ -359,7 +368,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         }
         Shard shard = shards.get(ref.shard());
         return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                List.of(LEASE, arg(reason), arg(limits.maxDeadLetters()), arg(ref.batch()), arg(ref.index()))));
+                List.of(LEASE, arg(reason), arg(deadCap(shards.size())), arg(ref.batch()), arg(ref.index()))));
     }
 
     private boolean stored(String queue, Shard shard, Object reply) {
@@ -374,11 +383,12 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         if (maxDeliveries <= 0) {
             throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
         }
+        List<Shard> shards = topology.shards(queue);
         List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)),
-                arg(limits.maxDeadLetters()));
+                arg(deadCap(shards.size())));
         int redelivered = 0;
         int deadLettered = 0;
-        for (Shard shard : topology.shards(queue)) {
+        for (Shard shard : shards) {
             while (true) {
                 List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
                 redelivered += (int) number(result.get(0));

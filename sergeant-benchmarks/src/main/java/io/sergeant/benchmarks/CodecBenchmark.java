@@ -1,8 +1,8 @@
 package io.sergeant.benchmarks;
 
 import io.sergeant.api.Task;
-import io.sergeant.core.encoding.TaskEncoder;
-import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.plugin.PluginRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

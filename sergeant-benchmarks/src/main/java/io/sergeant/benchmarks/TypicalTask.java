@@ -2,8 +2,8 @@ package io.sergeant.benchmarks;
 
 import io.sergeant.api.Task;
 import io.sergeant.api.config.EncoderConfig;
-import io.sergeant.core.encoding.TaskEncoder;
-import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 
 import java.util.LinkedHashMap;

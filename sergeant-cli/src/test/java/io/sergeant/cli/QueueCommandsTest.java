@@ -5,7 +5,7 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,13 +3,14 @@ package io.sergeant.core;
 import com.google.inject.Inject;
 import io.sergeant.api.Broker;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.broker.DefaultBroker;
-import io.sergeant.core.config.ConfigValidator;
-import io.sergeant.core.encoding.TaskEncoder;
-import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.core.internal.broker.DefaultBroker;
+import io.sergeant.core.internal.config.ConfigValidator;
+import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.execution.TaskCodec;
 
 import java.time.Clock;
 import java.util.Objects;
@@ -59,6 +60,17 @@ public final class Sergeant {
     public Broker broker(WorkerConfig config) {
         WorkerConfig valid = validate(config);
         return openBroker(valid, pluginContext(valid));
+    }
+
+    /**
+     * The codec (serializer, then compressor) of a configuration's encoder, for tools that write or read
+     * payloads themselves (benchmarks of a backend's raw limit, for example). Thread safe.
+     *
+     * @throws io.sergeant.api.SergeantException for an invalid configuration
+     */
+    public TaskCodec codec(WorkerConfig config) {
+        WorkerConfig valid = validate(config);
+        return TaskEncoder.create(valid.encoder(), registry, pluginContext(valid));
     }
 
     /** The plugin context for a configuration. */

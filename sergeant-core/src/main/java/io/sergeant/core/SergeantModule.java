@@ -7,7 +7,7 @@ import io.sergeant.api.Broker;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.plugin.PluginRegistry;
+import io.sergeant.core.internal.plugin.PluginRegistry;
 
 /**
  * Guice bindings of Sergeant: the {@link PluginRegistry} (discovered once), {@link Sergeant}, and,

@@ -4,8 +4,8 @@ import io.sergeant.api.Broker;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.runtime.RunSummary;
-import io.sergeant.core.runtime.WorkerRuntime;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -29,7 +29,6 @@ public final class GreetingsConfig {
                 .executor("thread", 2)
                 .pollInterval(Duration.ofMillis(200))
                 .build();
-        return WorkerConfigProperties.apply(defaults,
-                WorkerConfigProperties.withPrefix(System.getProperties(), "sergeant.config."));
+        return WorkerConfigProperties.effective(defaults, System.getProperties());
     }
 }

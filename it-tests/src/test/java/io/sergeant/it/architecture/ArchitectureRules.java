@@ -116,6 +116,18 @@ public final class ArchitectureRules {
     }
 
     /**
+     * Rule 7: core's {@code internal} packages are core's own; every other module (the cli first) uses
+     * core's front door only ({@code Sergeant}, {@code SergeantModule}, the worker, configuration and
+     * supervisor entry points).
+     */
+    public static ArchRule onlyCoreUsesCoreInternals(ModuleLayout layout) {
+        return noClasses().that().resideInAPackage(tree(layout.root()))
+                .and().resideOutsideOfPackage(tree(layout.core()))
+                .should().dependOnClassesThat().resideInAPackage(tree(layout.core() + ".internal"))
+                .because("core exposes a small front door and keeps the rest in internal packages (issue 12)");
+    }
+
+    /**
      * Rule 5, coarse: no cycle between the top-level packages under the root ({@code api},
      * {@code spi}, {@code core}, {@code codec}, {@code backend}, {@code executor}, {@code cli},
      * {@code testkit}).

@@ -119,6 +119,12 @@ class ArchitectureRulesCanFailTest {
         }
 
         @Test
+        void onlyCoreUsesCoreInternals() {
+            assertThatCode(() -> ArchitectureRules.onlyCoreUsesCoreInternals(clean).check(classes))
+                    .doesNotThrowAnyException();
+        }
+
+        @Test
         void noCycles() {
             assertThatCode(() -> {
                 ArchitectureRules.noCyclesBetweenTopLevelPackages(clean).check(classes);
@@ -181,6 +187,15 @@ class ArchitectureRulesCanFailTest {
                 importScenario("guiceleak"),
                 List.of("TestkitUsesGuice", "ApiUsesInject", "jakarta.inject.Inject"),
                 List.of("CoreUsesGuice", "CliUsesGuice"));
+    }
+
+    @Test
+    @DisplayName("rule 7 fails on the cli or another module using core's internals, not on core's front door")
+    void coreInternalsRuleFails() {
+        assertFailsNaming(ArchitectureRules.onlyCoreUsesCoreInternals(layout("internalleak")),
+                importScenario("internalleak"),
+                List.of("CliUsesCoreInternals", "TestkitUsesCoreInternals"),
+                List.of("CliUsesFrontDoor", "FrontDoor.value"));
     }
 
     @Test

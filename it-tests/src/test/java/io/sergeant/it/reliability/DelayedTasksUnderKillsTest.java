@@ -4,7 +4,7 @@ import io.sergeant.testkit.servers.RedisServerProcess;
 
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
-import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.supervisor.Supervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;

@@ -6,7 +6,7 @@ import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
 

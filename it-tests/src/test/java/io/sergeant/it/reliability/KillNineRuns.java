@@ -2,7 +2,7 @@ package io.sergeant.it.reliability;
 
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
-import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.supervisor.Supervisor;
 
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
-import io.sergeant.core.broker.DefaultBroker;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -24,6 +24,19 @@ public interface TaskExecutor extends AutoCloseable {
     CompletableFuture<TaskResult> submit(Task task);
 
     /**
+     * {@link #submit(Task)} for a task whose encoded form is at hand: {@code encoded} is the payload as
+     * popped, in the worker's codec ({@link ExecutionContext#codec()}), and decodes to {@code task}. An
+     * executor that moves tasks to another process forwards these bytes instead of encoding the task
+     * again; the default ignores them. The array is not modified and must not be modified by the caller
+     * until the future completes.
+     *
+     * @since 0.1
+     */
+    default CompletableFuture<TaskResult> submit(Task task, byte[] encoded) {
+        return submit(task);
+    }
+
+    /**
      * Runs a whole batch, at most {@link #concurrency()} tasks at once, in list order as far as
      * concurrency allows. Before starting each task it asks {@code keepGoing}; once that is false no
      * further task of the batch starts. {@code onResult} receives each ended task's result and its

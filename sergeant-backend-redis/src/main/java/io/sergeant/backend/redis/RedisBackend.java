@@ -14,7 +14,6 @@ import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.params.SetParams;
 
 import io.sergeant.api.SergeantException;
 
@@ -533,7 +532,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         requireNonNull(owner, "owner is null");
         long millis = positiveMillis(ttl);
         String reply = topology.clientFor(name).call("lockAcquire",
-                j -> j.set(lockKey(name), arg(owner), SetParams.setParams().nx().px(millis)));
+                j -> j.set(lockKey(name), arg(owner), JedisCompat.setNxPx(millis)));
         return "OK".equals(reply);
     }
 

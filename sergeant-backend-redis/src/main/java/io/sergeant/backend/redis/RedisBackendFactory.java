@@ -13,7 +13,6 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
-import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -136,13 +135,16 @@ public final class RedisBackendFactory implements BackendFactory {
     private static Topology connectNodes(RedisUri uri, Settings settings) {
         List<RedisClient> clients = new ArrayList<>();
         for (RedisUri.Node node : uri.nodes()) {
-            JedisPooled pooled = new JedisPooled(new HostAndPort(node.host(), node.port()),
+            JedisCompat.PooledNode pooled = JedisCompat.PooledNode.open(new HostAndPort(node.host(), node.port()),
                     clientConfig(node, settings), poolConfig(settings));
-            clients.add(new RedisClient(pooled, node.masked(), () -> pooled.getPool().clear()));
+            clients.add(new RedisClient(pooled, node.masked(), pooled::clearIdle));
         }
         return new IndependentNodes(clients);
     }
 
+    // deprecation: JedisCluster, sendCommand and the ssl* builder methods are deprecated in Jedis 8 in favour of
+    // APIs that Jedis 6 lacks; the backend supports Jedis 6, 7 and 8 (see JedisCompat), so it keeps the common ones.
+    @SuppressWarnings("deprecation")
     private static Topology connectCluster(RedisUri uri, Settings settings) {
         Set<HostAndPort> seeds = new LinkedHashSet<>();
         for (RedisUri.Node node : uri.nodes()) {
@@ -167,6 +169,9 @@ public final class RedisBackendFactory implements BackendFactory {
     }
 
     /** The number of masters that serve slots, from {@code CLUSTER SLOTS}. */
+    // deprecation: JedisCluster, sendCommand and the ssl* builder methods are deprecated in Jedis 8 in favour of
+    // APIs that Jedis 6 lacks; the backend supports Jedis 6, 7 and 8 (see JedisCompat), so it keeps the common ones.
+    @SuppressWarnings("deprecation")
     private static int countMasters(RedisClient client) {
         byte[] anyKey = "__sergeant__".getBytes(StandardCharsets.UTF_8);
         Object reply = client.call("cluster slots", j -> j.sendCommand(anyKey, Protocol.Command.CLUSTER,
@@ -180,6 +185,9 @@ public final class RedisBackendFactory implements BackendFactory {
         return Math.max(1, masters.size());
     }
 
+    // deprecation: JedisCluster, sendCommand and the ssl* builder methods are deprecated in Jedis 8 in favour of
+    // APIs that Jedis 6 lacks; the backend supports Jedis 6, 7 and 8 (see JedisCompat), so it keeps the common ones.
+    @SuppressWarnings("deprecation")
     private static JedisClientConfig clientConfig(RedisUri.Node node, Settings settings) {
         return DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis(settings.connectTimeout()))

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * One Redis connection target: a pooled single node ({@code JedisPooled}) or a whole cluster
+ * One Redis connection target: a pooled single node ({@link JedisCompat.PooledNode}) or a whole cluster
  * ({@code JedisCluster}), both behind Jedis' {@link UnifiedJedis}. Every command goes through
  * {@link #call}, which translates failures in one place; after a lost connection the idle pooled
  * connections are dropped so that the first call after a server restart already uses a fresh one.

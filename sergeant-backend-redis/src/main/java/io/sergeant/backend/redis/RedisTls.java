@@ -128,15 +128,14 @@ record RedisTls(SSLSocketFactory socketFactory, boolean verifyHostname) {
 
     /**
      * The parameters to put on every TLS socket: with host name verification the JDK's HTTPS
-     * endpoint identification (RFC 2818: subject alternative names, DNS or IP); null otherwise
-     * (Jedis then checks the certificate chain only).
+     * endpoint identification (RFC 2818: subject alternative names, DNS or IP); otherwise parameters
+     * without an endpoint identification algorithm, so that only the certificate chain is checked.
+     * Never null: given no parameters, Jedis 8 turns HTTPS endpoint identification on by itself
+     * (Jedis 6 and 7 did not), so "do not verify" has to be said explicitly.
      */
     SSLParameters sslParameters() {
-        if (!verifyHostname) {
-            return null;
-        }
         SSLParameters parameters = new SSLParameters();
-        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setEndpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null);
         return parameters;
     }
 

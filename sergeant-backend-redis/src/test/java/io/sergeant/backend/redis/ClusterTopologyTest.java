@@ -90,6 +90,7 @@ class ClusterTopologyTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // JedisCluster: deprecated in Jedis 8, the one cluster client Jedis 6 to 8 share
     @DisplayName("a push sent twice with one push id (a client library's retry after a read timeout) is stored once")
     void aRetriedPushIsStoredOnce() {
         try (RedisClusterProcess cluster = RedisClusterProcess.start(3);

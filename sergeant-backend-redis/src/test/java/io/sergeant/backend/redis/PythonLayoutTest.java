@@ -15,6 +15,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.Tuple;
 
 import java.nio.charset.StandardCharsets;
@@ -130,7 +131,7 @@ class PythonLayoutTest {
 
             // A Python lock stores b'' as value: we see it as locked but can never release it ...
             String pythonLock = unique("lock");
-            raw.setex("__lock__." + pythonLock, 30, "");
+            raw.set("__lock__." + pythonLock, "", SetParams.setParams().ex(30));
             assertThat(backend.lockRole().orElseThrow().lockIsLocked(pythonLock)).isTrue();
             assertThat(backend.lockRole().orElseThrow().lockRelease(pythonLock, "owner-1")).isFalse();
             // ... while Python's release is a plain DEL that would delete ours (documented limitation).

@@ -1,5 +1,6 @@
 package io.sergeant.cli.bench;
 
+import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
@@ -9,10 +10,9 @@ import io.sergeant.api.config.LoggingEvents;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.cli.console.ProgressBar;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.broker.DefaultBroker;
-import io.sergeant.core.encoding.TaskEncoder;
-import io.sergeant.core.runtime.RunSummary;
-import io.sergeant.core.runtime.WorkerRuntime;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.spi.execution.TaskCodec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -69,9 +69,9 @@ final class BackendBench {
     List<ResultRow> run() {
         WorkerConfig producerConfig = sergeant.validate(config(DeliveryMode.AT_MOST_ONCE, 1, 0));
         List<ResultRow> rows = new ArrayList<>();
-        try (DefaultBroker broker = sergeant.openBroker(producerConfig, sergeant.pluginContext(producerConfig))) {
+        try (Broker broker = sergeant.broker(producerConfig)) {
             List<Task> tasks = tasks(settings.tasks());
-            RawRates raw = rawRates(broker.encoder(), tasks);
+            RawRates raw = rawRates(sergeant.codec(producerConfig), tasks);
             say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks, not reported)");
             drain(broker, tasks.subList(0, Math.max(1, settings.tasks() / 4)), DeliveryMode.AT_MOST_ONCE, settings.threads());
 
@@ -97,7 +97,7 @@ final class BackendBench {
     private record RawRates(double single, double bulk, double pop) {
     }
 
-    private RawRates rawRates(TaskEncoder encoder, List<Task> tasks) {
+    private RawRates rawRates(TaskCodec encoder, List<Task> tasks) {
         if (rawClient == null) {
             return new RawRates(-1, -1, -1);
         }
@@ -137,7 +137,7 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ pushes
 
-    private ResultRow pushOneByOne(DefaultBroker broker, List<Task> tasks, double raw) {
+    private ResultRow pushOneByOne(Broker broker, List<Task> tasks, double raw) {
         reset(broker);
         say("push one by one: " + ResultTable.count(tasks.size()) + " tasks");
         ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
@@ -154,7 +154,7 @@ final class BackendBench {
         return pushRow("push one-by-one", tasks.size(), nanos, raw, broker);
     }
 
-    private ResultRow pushBulk(DefaultBroker broker, List<Task> tasks, double raw) {
+    private ResultRow pushBulk(Broker broker, List<Task> tasks, double raw) {
         reset(broker);
         say("push bulk: " + ResultTable.count(tasks.size()) + " tasks in calls of " + ResultTable.count(settings.pushChunk()));
         ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
@@ -165,7 +165,7 @@ final class BackendBench {
         return pushRow("push bulk", tasks.size(), nanos, raw, broker);
     }
 
-    private void push(DefaultBroker broker, List<Task> tasks, ProgressBar bar) {
+    private void push(Broker broker, List<Task> tasks, ProgressBar bar) {
         for (int from = 0; from < tasks.size(); from += settings.pushChunk()) {
             int to = Math.min(tasks.size(), from + settings.pushChunk());
             broker.pushTasks(QUEUE, tasks.subList(from, to), Priority.NORMAL, null);
@@ -175,7 +175,7 @@ final class BackendBench {
         }
     }
 
-    private ResultRow pushRow(String measure, long count, long nanos, double raw, DefaultBroker broker) {
+    private ResultRow pushRow(String measure, long count, long nanos, double raw, Broker broker) {
         long stored = broker.numberOfEnqueuedTasks(QUEUE, true);
         boolean ok = stored == count;
         String check = ok ? "all " + ResultTable.count(count) + " stored ✓"
@@ -185,7 +185,7 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ drain
 
-    private ResultRow drain(DefaultBroker broker, List<Task> tasks, DeliveryMode mode, int threads) {
+    private ResultRow drain(Broker broker, List<Task> tasks, DeliveryMode mode, int threads) {
         reset(broker);
         String label = "drain " + mode(mode) + ", " + threads + " thread" + (threads == 1 ? "" : "s");
         say(label + ": filling the queue with " + ResultTable.count(tasks.size()) + " tasks");
@@ -211,7 +211,7 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ latency
 
-    private ResultRow latency(DefaultBroker broker, DeliveryMode mode) {
+    private ResultRow latency(Broker broker, DeliveryMode mode) {
         reset(broker);
         int total = settings.latencyTasks();
         say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
@@ -272,7 +272,7 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ checks
 
-    private static boolean passed(DefaultBroker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+    private static boolean passed(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
                                   RunSummary summary) {
         DeliveryLedger.Verdict verdict = ledger.verdict(expected);
         QueueStats stats = broker.stats(QUEUE);
@@ -281,7 +281,7 @@ final class BackendBench {
         return delivered && empty && summary != null && summary.exitCode() != 1;
     }
 
-    private static String check(DefaultBroker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+    private static String check(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
                                 RunSummary summary) {
         DeliveryLedger.Verdict verdict = ledger.verdict(expected);
         QueueStats stats = broker.stats(QUEUE);
@@ -334,7 +334,7 @@ final class BackendBench {
         return tasks;
     }
 
-    private static void reset(DefaultBroker broker) {
+    private static void reset(Broker broker) {
         broker.purgeTasks(QUEUE);
         broker.purgeDeadLetters(QUEUE);
     }

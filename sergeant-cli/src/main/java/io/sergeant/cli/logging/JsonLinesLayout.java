@@ -1,6 +1,6 @@
 package io.sergeant.cli.logging;
 
-import io.sergeant.core.runtime.JsonText;
+import io.sergeant.core.worker.JsonText;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;

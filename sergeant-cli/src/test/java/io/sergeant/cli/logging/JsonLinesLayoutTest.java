@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JsonLinesLayoutTest {
 
     private final LoggerContext context = new LoggerContext();
-    private final Logger logger = context.getLogger("io.sergeant.core.runtime.WorkerRuntime");
+    private final Logger logger = context.getLogger("io.sergeant.core.worker.WorkerRuntime");
 
     private Map<String, Object> render(LoggingEvent event) {
         JsonLinesLayout layout = new JsonLinesLayout();
@@ -39,7 +39,7 @@ class JsonLinesLayoutTest {
         assertThat(json).containsEntry("@timestamp", "2023-11-14T22:13:20.123000")
                 .containsEntry("message", "lost 3 \"leases\"\n")
                 .containsEntry("level", "WARNING")
-                .containsEntry("name", "io.sergeant.core.runtime.WorkerRuntime")
+                .containsEntry("name", "io.sergeant.core.worker.WorkerRuntime")
                 .containsEntry("extra", Map.of("queue", "emails", "refused", "3"))
                 .doesNotContainKey("exception");
         @SuppressWarnings("unchecked")

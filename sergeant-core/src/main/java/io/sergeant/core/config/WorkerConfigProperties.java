@@ -127,6 +127,20 @@ public final class WorkerConfigProperties {
         return builder.build();
     }
 
+    /** The prefix of worker configuration overrides given as system properties: {@code sergeant.config.}. */
+    public static final String SYSTEM_PROPERTY_PREFIX = "sergeant.config.";
+
+    /**
+     * The effective configuration of a worker process: {@code declared} with the overrides given as
+     * {@code sergeant.config.<key>} in {@code systemProperties} (the supervisor and the command line pass
+     * them this way). Called at a process's entry point, so the runtime itself reads no global state.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and bad value
+     */
+    public static WorkerConfig effective(WorkerConfig declared, Map<?, ?> systemProperties) {
+        return apply(declared, withPrefix(systemProperties, SYSTEM_PROPERTY_PREFIX));
+    }
+
     /** Reads every property whose key starts with {@code prefix} (for example {@code sergeant.}), prefix removed. */
     public static Map<String, String> withPrefix(Map<?, ?> source, String prefix) {
         Map<String, String> result = new TreeMap<>();

@@ -2,8 +2,8 @@ package io.sergeant.core.supervisor;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
-import io.sergeant.core.runtime.ExitCode;
-import io.sergeant.core.runtime.WorkerMain;
+import io.sergeant.core.worker.ExitCode;
+import io.sergeant.core.worker.WorkerMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

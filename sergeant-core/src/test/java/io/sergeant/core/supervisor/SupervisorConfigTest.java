@@ -66,7 +66,7 @@ class SupervisorConfigTest {
 
         assertThat(command.get(0)).endsWith("java");
         assertThat(command).containsSubsequence("-Xmx64m", "-Dsergeant.config.delivery.lease=5s",
-                "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "io.sergeant.core.runtime.WorkerMain",
+                "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
                 "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
         assertThat(new SupervisorConfig("W", 1, null, null, List.of(), List.of(), Map.of(),
                 SupervisorConfig.DEFAULT_GRACE_PERIOD, null)).isEqualTo(SupervisorConfig.of("W", 1));

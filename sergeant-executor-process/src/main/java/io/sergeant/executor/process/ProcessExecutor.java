@@ -28,8 +28,9 @@ import java.util.function.Supplier;
 /**
  * A warm pool of child JVMs, each running one task at a time through the worker hosted in it.
  *
- * <p><b>Dispatch.</b> {@link #submit} encodes the task with the worker's codec and hands it to an idle
- * child, or queues it until one is idle (a child being replaced is not yet idle); it never blocks on a
+ * <p><b>Dispatch.</b> {@link #submit(Task, byte[])} hands the task's bytes as popped to an idle child (the
+ * child decodes them with the same codec; {@link #submit(Task)} encodes the task first), or queues it
+ * until one is idle (a child being replaced is not yet idle); it never blocks on a
  * child. The killer watches each task from the moment it is sent.
  *
  * <p><b>Timeouts.</b> At the timeout the killer's {@code interrupt()} sends the child an interrupt frame
@@ -146,7 +147,21 @@ final class ProcessExecutor implements TaskExecutor {
             return CompletableFuture.completedFuture(report(task, false,
                     "the task cannot be encoded for a child process: " + e.getMessage()));
         }
-        Job job = new Job(task, payload);
+        return enqueue(new Job(task, payload));
+    }
+
+    /**
+     * Queues a task with the bytes it was popped as: the child decodes them with the same codec, so the
+     * parent neither encodes (nor compresses) it again. Otherwise as {@link #submit(Task)}.
+     */
+    @Override
+    public CompletableFuture<TaskResult> submit(Task task, byte[] encoded) {
+        Objects.requireNonNull(task, "task is null");
+        Objects.requireNonNull(encoded, "encoded is null");
+        return enqueue(new Job(task, encoded));
+    }
+
+    private CompletableFuture<TaskResult> enqueue(Job job) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the process executor is closed; no task can be submitted");

@@ -2,7 +2,7 @@ package io.sergeant.executor.process;
 
 import io.sergeant.api.Task;
 import io.sergeant.api.config.Timeouts;
-import io.sergeant.core.runtime.CoreChildRuntimeProvider;
+import io.sergeant.core.worker.CoreChildRuntimeProvider;
 import io.sergeant.executor.process.workers.Events;
 import io.sergeant.executor.process.workers.ScriptWorker;
 import io.sergeant.executor.thread.ThreadExecutorFactory;
@@ -14,6 +14,7 @@ import io.sergeant.spi.execution.ExecutorFactory;
 import io.sergeant.spi.execution.ExecutorSpec;
 import io.sergeant.spi.execution.Killer;
 import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskCodec;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -104,6 +106,41 @@ class ExecutorOverheadTest {
             System.out.printf("process killer: timeout 500 ms + grace 500 ms; task reported timed out %d ms after the"
                             + " deadline (kill, reap, onTimeout in the parent); next task done %d ms later (fresh child start)%n",
                     (reported - submitted) / 1_000_000 - 1_000, (replaced - reported) / 1_000_000);
+        }
+    }
+
+    @Test
+    void aTaskSubmittedWithItsPoppedBytesRunsInAChildFromThoseBytesWithoutBeingEncodedAgain() throws Exception {
+        Events events = new Events(dir);
+        AtomicInteger encodes = new AtomicInteger();
+        TaskCodec counting = new TaskCodec() {
+            @Override
+            public byte[] encode(Task task) {
+                encodes.incrementAndGet();
+                return local.codec().encode(task);
+            }
+
+            @Override
+            public Task decode(byte[] data) {
+                return local.codec().decode(data);
+            }
+        };
+        killer = new ProcessKillerFactory().create(Timeouts.DEFAULT, PluginContext.defaults());
+        ExecutionContext context = new ExecutionContext(local.runner(), killer, counting, ScriptWorker.class.getName(),
+                List.of(), PluginContext.defaults());
+        ProcessExecutorFactory factory = new ProcessExecutorFactory();
+        try (TaskExecutor executor = factory.create(spec(factory, 1, Timeouts.DEFAULT, Map.of()), context)) {
+            Task seven = Task.of(ScriptWorker.task(7, "succeed"));
+            byte[] popped = local.codec().encode(seven);
+
+            assertThat(executor.submit(seven, popped).get(60, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+            assertThat(encodes).as("the parent did not encode the task again").hasValue(0);
+            assertThat(events.pids("ran", 7)).as("task 7 ran once, in a child")
+                    .singleElement().isNotEqualTo(ProcessHandle.current().pid());
+
+            assertThat(executor.submit(Task.of(ScriptWorker.task(8, "succeed"))).get(60, TimeUnit.SECONDS).outcome())
+                    .isEqualTo(Outcome.SUCCESS);
+            assertThat(encodes).as("a task without its bytes is encoded once").hasValue(1);
         }
     }
 

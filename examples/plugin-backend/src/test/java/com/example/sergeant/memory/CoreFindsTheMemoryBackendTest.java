@@ -7,8 +7,8 @@ import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.runtime.RunSummary;
-import io.sergeant.core.runtime.WorkerRuntime;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,146 @@
+package io.sergeant.core.internal.broker;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.Lock;
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
+import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@link Broker} over one backend and one encoder. Thread safe. Closing it closes the backend.
+ */
+public final class DefaultBroker implements Broker {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultBroker.class);
+
+    private final Backend backend;
+    private final TaskEncoder encoder;
+
+    /** A broker owning {@code backend}. */
+    public DefaultBroker(Backend backend, TaskEncoder encoder) {
+        this.backend = Objects.requireNonNull(backend, "backend is null");
+        this.encoder = Objects.requireNonNull(encoder, "encoder is null");
+    }
+
+    /** The backend, for the runtime. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The encoder, for the runtime. */
+    public TaskEncoder encoder() {
+        return encoder;
+    }
+
+    @Override
+    public void pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
+        Objects.requireNonNull(task, "task is null");
+        backend.push(queue, List.of(encoder.encode(task)), priority, consumableFrom);
+    }
+
+    @Override
+    public void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
+        if (tasks.isEmpty()) {
+            return;
+        }
+        List<byte[]> items = new ArrayList<>(tasks.size());
+        for (Task task : tasks) {
+            items.add(encoder.encode(task));
+        }
+        backend.push(queue, items, priority, consumableFrom);
+    }
+
+    @Override
+    public List<Task> popTasks(String queue, int max) {
+        List<Delivery> deliveries = backend.pop(queue, max, DeliveryOptions.AT_MOST_ONCE);
+        List<Task> tasks = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            try {
+                tasks.add(encoder.decode(delivery.payload()));
+            } catch (SergeantException e) {
+                deadLetterUndecodable(queue, delivery, e);
+            }
+        }
+        return tasks;
+    }
+
+    /** Keeps an undecodable task as a dead letter where the backend has them; otherwise it is lost, loudly. */
+    private void deadLetterUndecodable(String queue, Delivery delivery, SergeantException cause) {
+        if (backend.deadLetterRole().isEmpty()) {
+            log.error("dropping an undecodable task of queue {}: backend {} has no dead-letter role: {}",
+                    queue, backend, cause.getMessage());
+            return;
+        }
+        log.error("moving an undecodable task of queue {} to the dead letters: {}", queue, cause.getMessage());
+        backend.deadLetterRole().get().deadLetter(queue, delivery, "undecodable: " + cause.getMessage());
+    }
+
+    @Override
+    public long numberOfEnqueuedTasks(String queue, boolean includeDelayed) {
+        return backend.length(queue, includeDelayed);
+    }
+
+    @Override
+    public QueueStats stats(String queue) {
+        return backend.stats(queue);
+    }
+
+    @Override
+    public boolean purgeTasks(String queue) {
+        return backend.purge(queue);
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        return BackendRoles.deadLetters(backend, "listing dead letters").deadLetters(queue, limit);
+    }
+
+    @Override
+    public long requeueDeadLetters(String queue) {
+        return BackendRoles.deadLetters(backend, "requeueing dead letters").requeueDeadLetters(queue);
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        return BackendRoles.deadLetters(backend, "purging dead letters").purgeDeadLetters(queue);
+    }
+
+    @Override
+    public Lock lock(String name) {
+        return new BackendLock(BackendRoles.locks(backend, "Broker.lock"), name);
+    }
+
+    @Override
+    public boolean setKey(String key, Object value) {
+        return BackendRoles.keys(backend, "Broker.setKey").keySet(key, encoder.encodeValue(value));
+    }
+
+    @Override
+    public Optional<Object> getKey(String key) {
+        return BackendRoles.keys(backend, "Broker.getKey").keyGet(key).map(encoder::decodeValue);
+    }
+
+    @Override
+    public boolean deleteKey(String key) {
+        return BackendRoles.keys(backend, "Broker.deleteKey").keyDelete(key);
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+}

@@ -1,0 +1,99 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.SettleResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * At-least-once housekeeping of one worker on one daemon thread: extends the leases of the tasks it
+ * holds every third of the lease time, so a long task is never redelivered while it runs, and reaps
+ * expired leases of the queue every reap interval, so tasks of dead workers come back. Thread safe.
+ */
+final class LeaseKeeper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+
+    private final BackendLeases backend;
+    private final String queue;
+    private final Duration lease;
+    private final int maxDeliveries;
+    private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService scheduler;
+
+    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
+        this.backend = Objects.requireNonNull(backend, "backend is null");
+        this.queue = Objects.requireNonNull(queue, "queue is null");
+        this.lease = Objects.requireNonNull(lease, "lease is null");
+        this.maxDeliveries = maxDeliveries;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sergeant-lease-keeper-" + queue);
+            thread.setDaemon(true);
+            return thread;
+        });
+        long extendEvery = Math.max(50, lease.toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::extend, extendEvery, extendEvery, TimeUnit.MILLISECONDS);
+        long reapEvery = Math.max(50, reapInterval.toMillis());
+        scheduler.scheduleWithFixedDelay(this::reap, 0, reapEvery, TimeUnit.MILLISECONDS);
+    }
+
+    /** The lease role this keeper extends and reaps with (the runtime acks and releases through it too). */
+    BackendLeases leases() {
+        return backend;
+    }
+
+    void hold(List<Receipt> receipts) {
+        held.addAll(receipts);
+    }
+
+    void settled(List<Receipt> receipts) {
+        receipts.forEach(held::remove);
+    }
+
+    private void extend() {
+        if (held.isEmpty()) {
+            return;
+        }
+        List<Receipt> receipts = new ArrayList<>(held);
+        try {
+            SettleResult result = backend.extend(queue, receipts, lease);
+            // A receipt acked while this extension was on its way is refused too; only one still held was lost.
+            List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
+            if (!lost.isEmpty()) {
+                log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", lost.size())
+                        .log("lost the lease of running tasks (they expired and may run again elsewhere); raise delivery.lease");
+            }
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("queue", queue).log("could not extend leases: {}", e.getMessage());
+        }
+    }
+
+    private void reap() {
+        try {
+            ReapResult result = backend.reap(queue, maxDeliveries);
+            if (result.redelivered() > 0 || result.deadLettered() > 0) {
+                log.atInfo().addKeyValue("queue", queue).addKeyValue("redelivered", result.redelivered())
+                        .addKeyValue("dead_lettered", result.deadLettered()).log("reaped expired leases");
+            }
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("queue", queue).log("could not reap expired leases: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

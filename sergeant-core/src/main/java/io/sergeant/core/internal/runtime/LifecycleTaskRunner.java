@@ -1,0 +1,231 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.api.Task;
+import io.sergeant.api.config.LoggingEvents;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.api.worker.WorkerInterrupt;
+import io.sergeant.api.worker.WorkerMaxRetries;
+import io.sergeant.api.worker.WorkerRequeue;
+import io.sergeant.api.worker.WorkerRespawn;
+import io.sergeant.api.worker.WorkerRetry;
+import io.sergeant.api.worker.WorkerStop;
+import io.sergeant.api.worker.WorkerTimedOut;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskControl;
+import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.spi.execution.TaskRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+import java.util.Objects;
+
+/**
+ * Runs one task's lifecycle with Python Sergeant's semantics (docs/python-compat.md §5.3): {@code preWork} (errors logged),
+ * {@code work}, {@code postWork} (always, errors logged), then exactly one outcome handler. Handler
+ * failures are logged as {@code "<handler> handler has failed"} and never end the worker;
+ * {@code retry}/{@code requeue} are honoured in {@code work}, {@code onFailure} and {@code onTimeout}
+ * and are a clear {@code ILLEGAL_ACTION} error elsewhere (Python kills the process there).
+ * {@code onStop} fires for every executor. Thread safe: tasks run concurrently on executor threads.
+ */
+public final class LifecycleTaskRunner implements TaskRunner {
+
+    private final Worker worker;
+    private final TaskScope scope;
+    private final LoggingEvents events;
+    private final Logger log;
+
+    LifecycleTaskRunner(Worker worker, TaskScope scope, LoggingEvents events, String queue) {
+        this.worker = Objects.requireNonNull(worker, "worker is null");
+        this.scope = Objects.requireNonNull(scope, "scope is null");
+        this.events = Objects.requireNonNull(events, "events is null");
+        this.log = LoggerFactory.getLogger("sergeant.worker." + queue);
+    }
+
+    @Override
+    public TaskResult run(Task task, TaskControl control) {
+        scope.begin(task);
+        try {
+            try {
+                worker.preWork(task);
+            } catch (Exception | AssertionError e) {
+                log.error("pre_work has failed: {}", describe(e), e);
+            } catch (WorkerInterrupt e) {
+                // stop() or respawn() in preWork: the task does not run; the worker ends as asked.
+                postWork(task, false, e);
+                return new TaskResult(task, e instanceof WorkerStop ? Outcome.STOP : Outcome.RESPAWN, null);
+            } catch (io.sergeant.api.worker.WorkerSignal e) {
+                log.error("pre_work has failed: {} is not honoured in preWork", e.getClass().getSimpleName());
+            }
+            scope.enter(io.sergeant.core.internal.runtime.Phase.WORK);
+            Object returned = null;
+            Throwable thrown = null;
+            try {
+                returned = worker.work(task);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                thrown = e;
+            }
+            boolean timedOut = control.timedOut() || thrown instanceof WorkerTimedOut;
+            if (timedOut) {
+                // The interrupt was the killer's; it must not leak into the handlers or the next task.
+                Thread.interrupted();
+                if (!(thrown instanceof io.sergeant.api.worker.WorkerSignal)) {
+                    thrown = new WorkerTimedOut("task exceeded its timeout");
+                }
+            }
+            postWork(task, thrown == null, thrown);
+            return dispatch(task, returned, thrown, timedOut);
+        } finally {
+            scope.end();
+        }
+    }
+
+    @Override
+    public TaskResult reportKilled(Task task, boolean timedOut, String reason) {
+        scope.begin(task);
+        try {
+            Throwable cause = timedOut ? new WorkerTimedOut(reason) : new IllegalStateException(reason);
+            postWork(task, false, cause);
+            if (timedOut) {
+                return onTimeout(task, reason);
+            }
+            return onFailure(task, (Exception) cause);
+        } finally {
+            scope.end();
+        }
+    }
+
+    private void postWork(Task task, boolean success, Throwable exception) {
+        scope.enter(Phase.POST_WORK);
+        try {
+            worker.postWork(task, success, exception);
+        } catch (Exception | AssertionError e) {
+            log.error("post_work has failed: {}", describe(e), e);
+        } catch (WorkerInterrupt e) {
+            log.error("post_work has failed: stop and respawn are not honoured in postWork ({})", e.getMessage());
+        }
+    }
+
+    private TaskResult dispatch(Task task, Object returned, Throwable thrown, boolean timedOut) {
+        if (timedOut && !(thrown instanceof WorkerRetry || thrown instanceof WorkerRequeue || thrown instanceof WorkerMaxRetries
+                || thrown instanceof WorkerInterrupt)) {
+            return onTimeout(task, describe(thrown));
+        }
+        if (thrown == null) {
+            return handle(task, Phase.ON_SUCCESS, Outcome.SUCCESS, null, events.onSuccess(), Level.INFO,
+                    "task has finished successfully", () -> worker.onSuccess(task, returned));
+        }
+        if (thrown instanceof WorkerRetry) {
+            return onRetry(task);
+        }
+        if (thrown instanceof WorkerMaxRetries) {
+            return onMaxRetries(task);
+        }
+        if (thrown instanceof WorkerRequeue) {
+            return onRequeue(task);
+        }
+        if (thrown instanceof WorkerStop) {
+            TaskResult stopped = handle(task, Phase.ON_STOP, Outcome.STOP, null, events.onStop(), Level.WARN,
+                    "task has stopped", () -> worker.onStop(task));
+            return new TaskResult(task, Outcome.STOP, stopped.error());
+        }
+        if (thrown instanceof WorkerRespawn) {
+            return new TaskResult(task, Outcome.RESPAWN, null);
+        }
+        Exception exception = thrown instanceof Exception e ? e : new RuntimeException("work threw " + describe(thrown), thrown);
+        return onFailure(task, exception);
+    }
+
+    private TaskResult onFailure(Task task, Exception exception) {
+        return handleWithActions(task, Phase.ON_FAILURE, Outcome.FAILURE, describe(exception), events.onFailure(),
+                "task has failed", () -> worker.onFailure(task, exception));
+    }
+
+    private TaskResult onTimeout(Task task, String error) {
+        return handleWithActions(task, Phase.ON_TIMEOUT, Outcome.TIMEOUT, error, events.onTimeout(),
+                "task has timedout", () -> worker.onTimeout(task));
+    }
+
+    private TaskResult onRetry(Task task) {
+        return handle(task, Phase.ON_RETRY, Outcome.RETRY, null, events.onRetry(), Level.INFO,
+                "task has retried", () -> worker.onRetry(task));
+    }
+
+    private TaskResult onMaxRetries(Task task) {
+        return handle(task, Phase.ON_MAX_RETRIES, Outcome.MAX_RETRIES, null, events.onMaxRetries(), Level.ERROR,
+                "task has reached max retries", () -> worker.onMaxRetries(task));
+    }
+
+    private TaskResult onRequeue(Task task) {
+        return handle(task, Phase.ON_REQUEUE, Outcome.REQUEUE, null, events.onRequeue(), Level.INFO,
+                "task has requeued", () -> worker.onRequeue(task));
+    }
+
+    /** A handler in which retry and requeue may be called; they re-route the outcome. */
+    private TaskResult handleWithActions(Task task, Phase phase, Outcome outcome, String error, boolean logEvent,
+                                         String message, Handler handler) {
+        scope.enter(phase);
+        logEvent(logEvent, Level.ERROR, message, task, error);
+        try {
+            handler.call();
+            return new TaskResult(task, outcome, error);
+        } catch (WorkerRetry e) {
+            return onRetry(task);
+        } catch (WorkerMaxRetries e) {
+            return onMaxRetries(task);
+        } catch (WorkerRequeue e) {
+            return onRequeue(task);
+        } catch (WorkerStop e) {
+            return new TaskResult(task, Outcome.STOP, error);
+        } catch (WorkerRespawn e) {
+            return new TaskResult(task, Outcome.RESPAWN, error);
+        } catch (Exception | AssertionError | WorkerTimedOut e) {
+            log.error("{} handler has failed: {}", phase.displayName(), describe(e), e);
+            return new TaskResult(task, outcome, error);
+        }
+    }
+
+    private TaskResult handle(Task task, Phase phase, Outcome outcome, String error, boolean logEvent, Level level,
+                              String message, Handler handler) {
+        scope.enter(phase);
+        logEvent(logEvent, level, message, task, error);
+        try {
+            handler.call();
+        } catch (WorkerStop e) {
+            return new TaskResult(task, Outcome.STOP, error);
+        } catch (WorkerRespawn e) {
+            return new TaskResult(task, Outcome.RESPAWN, error);
+        } catch (Exception | AssertionError | io.sergeant.api.worker.WorkerSignal e) {
+            log.error("{} handler has failed: {}", phase.displayName(), describe(e), e);
+        }
+        return new TaskResult(task, outcome, error);
+    }
+
+    private void logEvent(boolean enabled, Level level, String message, Task task, String error) {
+        if (!enabled) {
+            return;
+        }
+        var event = log.atLevel(level).addKeyValue("task.trace_id", task.traceId())
+                .addKeyValue("task.run_count", task.runCount()).addKeyValue("task.kwargs", task.kwargs());
+        if (error != null) {
+            event = event.addKeyValue("error", error);
+        }
+        event.log(message);
+    }
+
+    /** {@code "Class: message"} of a throwable, or null; for logs and the run summary. */
+    public static String describe(Throwable throwable) {
+        if (throwable == null) {
+            return null;
+        }
+        String message = throwable.getMessage();
+        return throwable.getClass().getName() + (message == null ? "" : ": " + message);
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        void call() throws Exception;
+    }
+}

@@ -1,0 +1,128 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.api.Priority;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The backend side of the tasks a worker holds: acks of settled tasks (collected from executor threads,
+ * sent in one call by the loop thread), hand-backs of tasks that never started and dead-lettering of
+ * payloads that cannot be decoded. In at-most-once mode ({@code keeper} null) nothing is acked and a
+ * hand-back re-pushes the payloads HIGH, unchanged. A backend failure is logged, never thrown: an unacked
+ * lease expires and the task comes back. {@link #settled} is thread safe; the rest runs on the loop thread.
+ */
+final class Settlement {
+
+    private static final Logger log = LoggerFactory.getLogger(Settlement.class);
+
+    private final Backend backend;
+    private final String queue;
+    private final LeaseKeeper keeper;
+    private final RunState state;
+    private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+
+    Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state) {
+        this.backend = Objects.requireNonNull(backend, "backend is null");
+        this.queue = Objects.requireNonNull(queue, "queue is null");
+        this.keeper = keeper;
+        this.state = Objects.requireNonNull(state, "state is null");
+    }
+
+    /** Starts keeping the leases of a popped batch extended (at-least-once). */
+    void hold(List<Delivery> deliveries) {
+        if (keeper != null) {
+            keeper.hold(receipts(deliveries));
+        }
+    }
+
+    /** A task's outcome handler ran: its receipt is acked with the next {@link #flushAcks()}. */
+    void settled(Delivery delivery) {
+        if (delivery.leased()) {
+            settledReceipts.add(delivery.receipt());
+        }
+    }
+
+    /** Acks every settled task in one call; on failure they stay held and the next flush retries. */
+    void flushAcks() {
+        if (keeper == null || settledReceipts.isEmpty()) {
+            return;
+        }
+        List<Receipt> receipts = new ArrayList<>();
+        for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
+            receipts.add(receipt);
+        }
+        // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
+        keeper.settled(receipts);
+        try {
+            SettleResult result = keeper.leases().ack(queue, receipts);
+            if (!result.refused().isEmpty()) {
+                log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", result.refused().size())
+                        .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
+            }
+        } catch (RuntimeException e) {
+            // The leases stay held and extended; the next flush tries again.
+            keeper.hold(receipts);
+            settledReceipts.addAll(receipts);
+            log.atError().addKeyValue("queue", queue).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
+        }
+    }
+
+    /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */
+    void deadLetter(Delivery delivery, String reason) {
+        log.atError().addKeyValue("queue", queue).log("moving a task to the dead letters: {}", reason);
+        state.countDeadLettered();
+        if (keeper != null && delivery.leased()) {
+            keeper.settled(List.of(delivery.receipt()));
+        }
+        try {
+            if (backend.deadLetterRole().isEmpty()) {
+                log.atError().addKeyValue("queue", queue).log("dropping the task: backend {} has no dead-letter role", backend);
+                return;
+            }
+            backend.deadLetterRole().get().deadLetter(queue, delivery, reason);
+        } catch (RuntimeException e) {
+            // Not settled: the lease expires and the reaper brings the task back.
+            log.atError().addKeyValue("queue", queue).log("could not dead-letter a task: {}", e.getMessage());
+        }
+    }
+
+    /** Gives back tasks that never started: released (at-least-once) or re-pushed HIGH unchanged. */
+    void handBack(List<Delivery> rest) {
+        if (rest.isEmpty()) {
+            return;
+        }
+        try {
+            if (keeper != null) {
+                List<Receipt> receipts = receipts(rest);
+                keeper.settled(receipts);
+                keeper.leases().release(queue, receipts);
+            } else {
+                List<byte[]> payloads = new ArrayList<>(rest.size());
+                rest.forEach(delivery -> payloads.add(delivery.payload()));
+                backend.push(queue, payloads, Priority.HIGH, null);
+            }
+            log.atInfo().addKeyValue("queue", queue).addKeyValue("tasks", rest.size()).log("handed back unstarted tasks");
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("queue", queue).log("could not hand back {} unstarted tasks: {}", rest.size(), e.getMessage());
+        }
+    }
+
+    private static List<Receipt> receipts(List<Delivery> deliveries) {
+        List<Receipt> receipts = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            if (delivery.leased()) {
+                receipts.add(delivery.receipt());
+            }
+        }
+        return receipts;
+    }
+}

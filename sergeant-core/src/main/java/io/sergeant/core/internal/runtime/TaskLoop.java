@@ -1,0 +1,413 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.api.worker.WorkerRespawn;
+import io.sergeant.api.worker.WorkerSignal;
+import io.sergeant.api.worker.WorkerStop;
+import io.sergeant.core.internal.broker.BackendRoles;
+import io.sergeant.core.internal.plugin.PluginRegistry;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.execution.ExecutionContext;
+import io.sergeant.spi.execution.ExecutorSpec;
+import io.sergeant.spi.execution.Killer;
+import io.sergeant.spi.execution.Outcome;
+import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.spi.execution.TaskResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.ObjIntConsumer;
+
+/**
+ * The fetching loop of one worker run (docs/python-compat.md §5.1), in both delivery modes: pops batches of
+ * {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the dead letters), runs them on
+ * the executor (at most {@code concurrency} at once) and, in at-least-once mode, acks settled tasks in one
+ * call before each next pop while a {@link LeaseKeeper} extends and reaps leases. It ends after
+ * {@code maxTasksPerRun} tasks, on a stop or respawn in {@link RunState}, or when the executor asks for a
+ * fresh process; tasks fetched but not started are handed back. Running tasks finish before
+ * {@link #run()} returns.
+ *
+ * <p>{@link #run()} is called once, from the worker's loop thread; outcomes arrive on executor threads.
+ */
+public final class TaskLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskLoop.class);
+
+    private final WorkerAssembly assembly;
+    private final WorkerConfig config;
+    private final Worker worker;
+    private final Backend backend;
+    private final PluginRegistry registry;
+    private final List<String> workerArguments;
+    private final RunState state;
+    private final BatchDecoder decoder;
+
+    /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
+    private Semaphore slots;
+    /** Tasks handed to the executor and not yet reported or skipped. */
+    private final AtomicInteger inExecutor = new AtomicInteger();
+    /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
+    private volatile int wakeBelow;
+    private Settlement settlement;
+
+    /**
+     * A loop for an assembled worker.
+     *
+     * @param registry where the configuration's executor and killer are found
+     * @param workerArguments arguments child processes pass back to core to rebuild the worker
+     * @param state the run's flags and counts, shared with the lifecycle
+     */
+    public TaskLoop(WorkerAssembly assembly, PluginRegistry registry, List<String> workerArguments, RunState state) {
+        this.assembly = Objects.requireNonNull(assembly, "assembly is null");
+        this.config = assembly.config();
+        this.worker = assembly.worker();
+        this.backend = assembly.broker().backend();
+        this.registry = Objects.requireNonNull(registry, "registry is null");
+        this.workerArguments = List.copyOf(workerArguments);
+        this.state = Objects.requireNonNull(state, "state is null");
+        this.decoder = new BatchDecoder(assembly.broker().encoder());
+    }
+
+    /**
+     * Runs the loop to its end: creates the killer and the executor, fetches and runs tasks, then waits
+     * for running tasks, hands back what never started and sends the last acks.
+     *
+     * @throws RuntimeException if the executor or killer cannot be created or the executor fails
+     */
+    public void run() {
+        state.enterLoopThread();
+        boolean leased = config.delivery().mode() == DeliveryMode.AT_LEAST_ONCE;
+        DeliveryOptions options = leased
+                ? DeliveryOptions.leased(config.delivery().lease(), config.delivery().maxDeliveries())
+                : DeliveryOptions.AT_MOST_ONCE;
+        Killer killer = registry.killers().get(config.executor().killer())
+                .create(config.timeouts(), assembly.pluginContext());
+        ExecutionContext context = new ExecutionContext(assembly.runner(), killer, assembly.broker().encoder(),
+                worker.getClass().getName(), workerArguments, assembly.pluginContext());
+        ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
+                new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
+        try (killer;
+             LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"),
+                     config.name(), config.delivery().lease(),
+                     config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
+            settlement = new Settlement(backend, config.name(), keeper, state);
+            TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
+            slots = new Semaphore(executor.concurrency());
+            List<RunningBatch> running = new ArrayList<>();
+            try {
+                loop(executor, options, running);
+            } finally {
+                finish(running, executor);
+                // Tasks of an abandoned (stuck) batch may still settle while the executor closes:
+                // close it first, then ack, then stop the lease keeper.
+                executor.close();
+                settlement.flushAcks();
+            }
+        }
+    }
+
+    /**
+     * Pops a batch whenever the executor holds fewer tasks than {@code max(concurrency,
+     * tasksPerTransaction)}, so every thread stays busy even with batches of one task, and the next pop
+     * overlaps the running tasks; batches go to the executor whole ({@link TaskExecutor#runBatch}).
+     */
+    private void loop(TaskExecutor executor, DeliveryOptions options, List<RunningBatch> running) {
+        boolean runForever = config.maxTasksPerRun() == 0;
+        int tasksLeft = config.maxTasksPerRun();
+        int timeWithNoTasks = 0;
+        int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+        while (!shouldEnd(executor)) {
+            settlement.flushAcks();
+            settleFinished(running);
+            if (inExecutor.get() >= capacity) {
+                waitForProgress(capacity);
+                continue;
+            }
+            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            if (wanted <= 0) {
+                return;
+            }
+            List<Delivery> deliveries;
+            try {
+                deliveries = backend.pop(config.name(), wanted, options);
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
+                deliveries = List.of();
+            }
+            if (deliveries.isEmpty()) {
+                if (inExecutor.get() > 0) {
+                    // Busy, not starving: wait for a task to end, then poll again.
+                    waitForProgress(inExecutor.get());
+                    continue;
+                }
+                sleepUnlessStopped(config.pollInterval());
+                if (shouldEnd(executor)) {
+                    return;
+                }
+                timeWithNoTasks++;
+                starve(timeWithNoTasks);
+                continue;
+            }
+            timeWithNoTasks = 0;
+            tasksLeft -= deliveries.size();
+            settlement.hold(deliveries);
+            RunnableBatch batch = runnable(deliveries);
+            if (shouldEnd(executor)) {
+                settlement.handBack(batch.deliveries());
+                return;
+            }
+            start(executor, batch, running);
+        }
+    }
+
+    /** The decoded tasks of a popped batch with their deliveries; undecodable payloads are dead-lettered. */
+    private RunnableBatch runnable(List<Delivery> deliveries) {
+        List<DecodeResult> results = decoder.decode(deliveries);
+        List<Delivery> runnable = new ArrayList<>(deliveries.size());
+        List<Task> tasks = new ArrayList<>(deliveries.size());
+        for (int index = 0; index < results.size(); index++) {
+            DecodeResult result = results.get(index);
+            if (result instanceof DecodeResult.Decoded decoded) {
+                tasks.add(decoded.task());
+                runnable.add(deliveries.get(index));
+            } else if (result instanceof DecodeResult.Rejected rejected) {
+                settlement.deadLetter(deliveries.get(index), rejected.reason());
+            }
+        }
+        return new RunnableBatch(runnable, tasks);
+    }
+
+    /** Parks the loop thread until the executor holds fewer than {@code threshold} tasks, a stop, or 100 ms. */
+    private void waitForProgress(int threshold) {
+        wakeBelow = threshold;
+        if (inExecutor.get() >= threshold && !state.ending()) {
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        wakeBelow = 0;
+    }
+
+    /** Hands back the unstarted tasks of every finished batch and forgets it. */
+    private void settleFinished(List<RunningBatch> running) {
+        for (Iterator<RunningBatch> it = running.iterator(); it.hasNext(); ) {
+            RunningBatch batch = it.next();
+            if (batch.isDone()) {
+                it.remove();
+                settlement.handBack(batch.unstarted());
+            }
+        }
+    }
+
+    private void start(TaskExecutor executor, RunnableBatch batch, List<RunningBatch> running) {
+        List<Task> tasks = batch.tasks();
+        List<Delivery> deliveries = batch.deliveries();
+        if (tasks.isEmpty()) {
+            return;
+        }
+        boolean[] reported = new boolean[tasks.size()];
+        inExecutor.addAndGet(tasks.size());
+        try {
+            ObjIntConsumer<TaskResult> onResult = (result, index) -> {
+                reported[index] = true;
+                settle(deliveries.get(index), result);
+                taskLeftExecutor();
+            };
+            CompletableFuture<Void> future = executor.queuesBatches()
+                    ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
+                    : submitOneByOne(executor, tasks, deliveries, onResult);
+            RunningBatch started = new RunningBatch(future, deliveries, reported);
+            // Skipped tasks are never reported: account for them when the batch completes.
+            future.whenComplete((ignored, error) -> {
+                int skipped = started.unstarted().size();
+                for (int i = 0; i < skipped; i++) {
+                    taskLeftExecutor();
+                }
+            });
+            running.add(started);
+        } catch (RuntimeException e) {
+            inExecutor.addAndGet(-tasks.size());
+            log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
+            settlement.handBack(deliveries);
+        }
+    }
+
+    /**
+     * For executors that do not queue batches: submits the tasks one by one, each when one of the
+     * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
+     * shared across batches and every thread or child stays busy. Each task goes with its payload as
+     * popped ({@link TaskExecutor#submit(Task, byte[])}).
+     */
+    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
+                                                   ObjIntConsumer<TaskResult> onResult) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger(tasks.size());
+        Runnable countDown = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        };
+        for (int i = 0; i < tasks.size(); i++) {
+            slots.acquireUninterruptibly();
+            CompletableFuture<TaskResult> future = null;
+            if (!shouldEnd(executor)) {
+                try {
+                    // The popped bytes go along, so an executor with child processes forwards them as they are.
+                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
+                } catch (RuntimeException e) {
+                    log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
+                }
+            }
+            if (future == null) {
+                // Not started: the rest of the batch is skipped and handed back by the caller.
+                slots.release();
+                for (int skipped = i; skipped < tasks.size(); skipped++) {
+                    countDown.run();
+                }
+                break;
+            }
+            int index = i;
+            future.whenComplete((result, error) -> {
+                try {
+                    onResult.accept(result != null ? result
+                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
+                } finally {
+                    slots.release();
+                    countDown.run();
+                }
+            });
+        }
+        return done;
+    }
+
+    private void taskLeftExecutor() {
+        int left = inExecutor.decrementAndGet();
+        if (left < wakeBelow) {
+            state.wakeLoop();
+        }
+    }
+
+    /** Waits for the running batch; false when it is abandoned because its tasks ignore their interrupt. */
+    private boolean awaitBatch(RunningBatch running, TaskExecutor executor) {
+        long stuckSince = 0;
+        while (true) {
+            try {
+                running.future().get(100, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                if (executor.respawnRequested()) {
+                    stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
+                    if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
+                        log.atError().addKeyValue("queue", config.name())
+                                .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
+                        return false;
+                    }
+                }
+            } catch (ExecutionException e) {
+                log.atError().addKeyValue("queue", config.name()).log("a batch failed: {}", e.getCause().toString());
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private void finish(List<RunningBatch> running, TaskExecutor executor) {
+        for (RunningBatch batch : running) {
+            if (!awaitBatch(batch, executor)) {
+                // Tasks that ignore their interrupt: their leases expire and they are delivered again.
+                return;
+            }
+            settlement.handBack(batch.unstarted());
+        }
+        running.clear();
+    }
+
+    private void settle(Delivery delivery, TaskResult result) {
+        Outcome outcome = result.outcome();
+        state.countOutcome(outcome);
+        settlement.settled(delivery);
+        if (outcome.interruptsWorker()) {
+            state.wakeLoop();
+        }
+    }
+
+    private void starve(int timeWithNoTasks) {
+        config.starvationSetting().ifPresent(starvation -> {
+            if (timeWithNoTasks < starvation.timeWithNoTasks()) {
+                return;
+            }
+            if (config.logging().events().onStarvation()) {
+                log.atWarn().addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
+            }
+            try {
+                worker.onStarvation(timeWithNoTasks);
+            } catch (WorkerStop e) {
+                state.stop();
+            } catch (WorkerRespawn e) {
+                state.respawn();
+            } catch (Exception | AssertionError | WorkerSignal e) {
+                log.error("onStarvation handler has failed: {}", LifecycleTaskRunner.describe(e), e);
+            }
+        });
+    }
+
+    private boolean shouldEnd(TaskExecutor executor) {
+        if (state.ending()) {
+            return true;
+        }
+        if (executor.respawnRequested()) {
+            state.respawn();
+            return true;
+        }
+        return false;
+    }
+
+    private void sleepUnlessStopped(Duration duration) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        long left;
+        while (!state.ending() && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries. */
+    private record RunnableBatch(List<Delivery> deliveries, List<Task> tasks) {
+    }
+
+    /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
+    private record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
+
+        boolean isDone() {
+            return future.isDone();
+        }
+
+        /** The deliveries whose tasks never started; valid once the future completed. */
+        List<Delivery> unstarted() {
+            List<Delivery> rest = new ArrayList<>();
+            for (int i = 0; i < reported.length; i++) {
+                if (!reported[i]) {
+                    rest.add(deliveries.get(i));
+                }
+            }
+            return rest;
+        }
+    }
+}

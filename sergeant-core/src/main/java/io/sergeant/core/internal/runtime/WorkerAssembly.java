@@ -1,0 +1,89 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.internal.broker.BackendRoles;
+import io.sergeant.core.internal.broker.DefaultBroker;
+import io.sergeant.spi.PluginContext;
+
+import java.util.Objects;
+
+/**
+ * A worker instance bound to a runtime: its validated effective configuration, its broker and the runner
+ * of its tasks. Built the same way in a worker process and in a child process of the process executor.
+ * The configuration is given, never read here: the caller decides what overrides it (a worker process
+ * applies {@code sergeant.config.*} system properties at its entry point). Closing it closes the broker.
+ * Not thread safe to build; the parts it hands out are.
+ */
+public final class WorkerAssembly implements AutoCloseable {
+
+    private final Worker worker;
+    private final WorkerConfig config;
+    private final PluginContext pluginContext;
+    private final DefaultBroker broker;
+    private final TaskScope scope = new TaskScope();
+    private final LifecycleTaskRunner runner;
+
+    /**
+     * Validates {@code effectiveConfig}, opens its broker and binds {@code worker} to it.
+     *
+     * @throws io.sergeant.api.SergeantException for an invalid configuration or an unreachable backend
+     */
+    public WorkerAssembly(Worker worker, WorkerConfig effectiveConfig, Sergeant sergeant) {
+        this.worker = Objects.requireNonNull(worker, "worker is null");
+        Objects.requireNonNull(effectiveConfig, "effectiveConfig is null");
+        this.config = sergeant.validate(effectiveConfig);
+        this.pluginContext = sergeant.pluginContext(config);
+        this.broker = sergeant.openBroker(config, pluginContext);
+        try {
+            requireDeliveryRoles();
+            worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
+            this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name());
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    /** At-least-once needs leases and dead letters; say so now, not at the first pop. */
+    private void requireDeliveryRoles() {
+        if (config.delivery().mode() != DeliveryMode.AT_LEAST_ONCE) {
+            return;
+        }
+        String purpose = "worker '" + config.name() + "' with delivery mode at-least-once";
+        BackendRoles.leases(broker.backend(), purpose);
+        BackendRoles.deadLetters(broker.backend(), purpose);
+    }
+
+    /** The worker instance. */
+    public Worker worker() {
+        return worker;
+    }
+
+    /** The validated effective configuration. */
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** The plugin context the configuration's plugins were created with. */
+    public PluginContext pluginContext() {
+        return pluginContext;
+    }
+
+    /** The worker's broker (backend and encoder). */
+    public DefaultBroker broker() {
+        return broker;
+    }
+
+    /** Runs one task's lifecycle (hooks and handlers) on this worker. */
+    public LifecycleTaskRunner runner() {
+        return runner;
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}

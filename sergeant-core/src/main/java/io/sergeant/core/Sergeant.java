@@ -6,6 +6,8 @@ import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.internal.config.ConfigValidator;
 import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.observe.ListenerChain;
+import io.sergeant.api.observe.SergeantListener;
 import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
@@ -13,6 +15,7 @@ import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.execution.TaskCodec;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,12 +27,31 @@ public final class Sergeant {
 
     private final PluginRegistry registry;
     private final ConfigValidator validator;
+    private final ListenerChain listeners;
 
     /** Sergeant over these plugins. */
     @Inject
     public Sergeant(PluginRegistry registry) {
+        this(registry, ListenerChain.EMPTY);
+    }
+
+    private Sergeant(PluginRegistry registry, ListenerChain listeners) {
         this.registry = Objects.requireNonNull(registry, "registry is null");
         this.validator = new ConfigValidator(registry);
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
+    }
+
+    /**
+     * This Sergeant with {@code more} listeners after its own: brokers it opens report pushes to them,
+     * and worker runtimes built on it report the worker's events (see {@link SergeantListener}).
+     */
+    public Sergeant withListeners(SergeantListener... more) {
+        return new Sergeant(registry, listeners.with(List.of(more)));
+    }
+
+    /** The listeners brokers and runtimes built on this Sergeant report to, in call order. */
+    public ListenerChain listeners() {
+        return listeners;
     }
 
     /** Sergeant over the plugins on the context class loader. */
@@ -84,6 +106,6 @@ public final class Sergeant {
         BackendSpec spec = new BackendSpec(config.backend(), config.backendOptions());
         TaskEncoder encoder = TaskEncoder.create(config.encoder(), registry, context);
         Backend backend = registry.backends().forScheme(spec.scheme()).create(spec, context);
-        return new DefaultBroker(backend, encoder);
+        return new DefaultBroker(backend, encoder, listeners);
     }
 }

@@ -4,6 +4,8 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
+import io.sergeant.api.observe.SergeantListener;
+import io.sergeant.core.internal.observe.ListenerActivation;
 import io.sergeant.core.config.WorkerConfigProperties;
 import io.sergeant.core.internal.runtime.TermSignal;
 import org.slf4j.Logger;
@@ -26,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * (the supervisor's channel, separate from the worker's output) and exits with Python Sergeant's exit
  * code (docs/python-compat.md §6.2): 0 normal, 1 abnormal, 3 class not found, 4 respawn, 5 stop, 6 execution failure,
  * 7 class not loadable. Configuration overrides come from system properties {@code sergeant.config.<key>}
- * (see {@link WorkerConfigProperties#effective}), applied here, at the entry point.
+ * (see {@link WorkerConfigProperties#effective}), applied here, at the entry point. Listeners named in
+ * {@code sergeant.listeners} are activated (see {@link io.sergeant.api.observe.SergeantListenerProvider}).
  */
 public final class WorkerMain {
 
@@ -70,6 +73,8 @@ public final class WorkerMain {
         Sergeant sergeant = Sergeant.create();
         Worker worker;
         try {
+            sergeant = sergeant.withListeners(ListenerActivation.fromProperties(System.getProperties(),
+                    Thread.currentThread().getContextClassLoader()).toArray(SergeantListener[]::new));
             worker = new WorkerFactory(sergeant).create(workerClass, modules);
         } catch (WorkerFactory.WorkerNotBuildableException e) {
             log.error("importing the worker class has raised an exception: {}", e.getMessage(), e);

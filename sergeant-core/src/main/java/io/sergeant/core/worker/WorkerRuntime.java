@@ -11,6 +11,8 @@ import io.sergeant.core.internal.runtime.LifecycleTaskRunner;
 import io.sergeant.core.internal.runtime.RunState;
 import io.sergeant.core.internal.runtime.TaskLoop;
 import io.sergeant.core.internal.runtime.WorkerAssembly;
+import io.sergeant.api.observe.WorkerInfo;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,11 +91,17 @@ public final class WorkerRuntime implements AutoCloseable {
             return summary(start, wallStart, cpuStart, initializeException, null, null);
         }
         String executorException = null;
+        WorkerInfo info = new WorkerInfo(config.name(), Long.toString(ProcessHandle.current().pid()),
+                config.delivery().mode().toString(), config.executor().concurrency(), assembly.broker());
+        ListenerChain listeners = assembly.broker().listeners();
+        listeners.workerStarted(info);
         try {
             new TaskLoop(assembly, sergeant.registry(), workerArguments, state).run();
         } catch (RuntimeException e) {
             executorException = LifecycleTaskRunner.describe(e);
             log.atError().addKeyValue("queue", config.name()).log("execute_tasks has failed: {}", executorException, e);
+        } finally {
+            listeners.workerStopped(info);
         }
         String finalizeException = lifecycleStep("finalize", worker::finalizeWorker);
         return summary(start, wallStart, cpuStart, null, executorException, finalizeException);

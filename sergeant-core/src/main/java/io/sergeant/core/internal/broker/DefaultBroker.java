@@ -8,6 +8,8 @@ import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.core.internal.encoding.TaskEncoder;
+import io.sergeant.core.internal.observe.ListenerChain;
+import io.sergeant.api.observe.PushObservation;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -29,11 +31,23 @@ public final class DefaultBroker implements Broker {
 
     private final Backend backend;
     private final TaskEncoder encoder;
+    private final ListenerChain listeners;
 
-    /** A broker owning {@code backend}. */
+    /** A broker owning {@code backend}, without listeners. */
     public DefaultBroker(Backend backend, TaskEncoder encoder) {
+        this(backend, encoder, ListenerChain.EMPTY);
+    }
+
+    /** A broker owning {@code backend} that reports its pushes to {@code listeners}. */
+    public DefaultBroker(Backend backend, TaskEncoder encoder, ListenerChain listeners) {
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.encoder = Objects.requireNonNull(encoder, "encoder is null");
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
+    }
+
+    /** The listeners this broker reports to, for the runtime. */
+    public ListenerChain listeners() {
+        return listeners;
     }
 
     /** The backend, for the runtime. */
@@ -49,7 +63,7 @@ public final class DefaultBroker implements Broker {
     @Override
     public void pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
         Objects.requireNonNull(task, "task is null");
-        backend.push(queue, List.of(encoder.encode(task)), priority, consumableFrom);
+        push(queue, List.of(task), priority, consumableFrom);
     }
 
     @Override
@@ -57,11 +71,22 @@ public final class DefaultBroker implements Broker {
         if (tasks.isEmpty()) {
             return;
         }
-        List<byte[]> items = new ArrayList<>(tasks.size());
-        for (Task task : tasks) {
-            items.add(encoder.encode(task));
+        push(queue, tasks, priority, consumableFrom);
+    }
+
+    private void push(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
+        PushObservation observation = listeners.pushStarted(queue, tasks.size());
+        try {
+            List<byte[]> items = new ArrayList<>(tasks.size());
+            for (Task task : tasks) {
+                items.add(encoder.encode(observation.decorate(task)));
+            }
+            backend.push(queue, items, priority, consumableFrom);
+        } catch (RuntimeException e) {
+            observation.failed(e);
+            throw e;
         }
-        backend.push(queue, items, priority, consumableFrom);
+        observation.pushed();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,11 @@ final class LeaseKeeper implements AutoCloseable {
     private final int maxDeliveries;
     private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    private final ListenerChain listeners;
 
-    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries) {
+    LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries,
+                ListenerChain listeners) {
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.lease = Objects.requireNonNull(lease, "lease is null");
@@ -67,15 +71,18 @@ final class LeaseKeeper implements AutoCloseable {
             return;
         }
         List<Receipt> receipts = new ArrayList<>(held);
+        long start = System.nanoTime();
         try {
             SettleResult result = backend.extend(queue, receipts, lease);
             // A receipt acked while this extension was on its way is refused too; only one still held was lost.
             List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
+            listeners.extended(queue, receipts.size(), lost.size(), Duration.ofNanos(System.nanoTime() - start), null);
             if (!lost.isEmpty()) {
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", lost.size())
                         .log("lost the lease of running tasks (they expired and may run again elsewhere); raise delivery.lease");
             }
         } catch (RuntimeException e) {
+            listeners.extended(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - start), e);
             log.atWarn().addKeyValue("queue", queue).log("could not extend leases: {}", e.getMessage());
         }
     }
@@ -83,6 +90,7 @@ final class LeaseKeeper implements AutoCloseable {
     private void reap() {
         try {
             ReapResult result = backend.reap(queue, maxDeliveries);
+            listeners.reaped(queue, result.redelivered(), result.deadLettered());
             if (result.redelivered() > 0 || result.deadLettered() > 0) {
                 log.atInfo().addKeyValue("queue", queue).addKeyValue("redelivered", result.redelivered())
                         .addKeyValue("dead_lettered", result.deadLettered()).log("reaped expired leases");

@@ -16,8 +16,12 @@ import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.spi.execution.TaskRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import io.sergeant.api.observe.TaskObservation;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.event.Level;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -34,16 +38,40 @@ public final class LifecycleTaskRunner implements TaskRunner {
     private final TaskScope scope;
     private final LoggingEvents events;
     private final Logger log;
+    private final String queue;
+    private final ListenerChain listeners;
 
-    LifecycleTaskRunner(Worker worker, TaskScope scope, LoggingEvents events, String queue) {
+    LifecycleTaskRunner(Worker worker, TaskScope scope, LoggingEvents events, String queue, ListenerChain listeners) {
         this.worker = Objects.requireNonNull(worker, "worker is null");
         this.scope = Objects.requireNonNull(scope, "scope is null");
         this.events = Objects.requireNonNull(events, "events is null");
-        this.log = LoggerFactory.getLogger("sergeant.worker." + queue);
+        this.queue = Objects.requireNonNull(queue, "queue is null");
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
+        this.log = LoggerFactory.getLogger(loggerName(queue));
+    }
+
+    /** The name of the logger of a queue's task events: {@code sergeant.worker.<queue>}. */
+    static String loggerName(String queue) {
+        return "sergeant.worker." + queue;
     }
 
     @Override
     public TaskResult run(Task task, TaskControl control) {
+        long started = System.nanoTime();
+        MDC.put("queue", queue);
+        TaskObservation observation = listeners.taskStarted(queue, task);
+        TaskResult result = null;
+        try {
+            result = runObserved(task, control);
+            return result;
+        } finally {
+            observation.ended(ListenerChain.outcome(result == null ? Outcome.FAILURE : result.outcome()),
+                    Duration.ofNanos(System.nanoTime() - started), result == null ? "the task runner failed" : result.error());
+            MDC.remove("queue");
+        }
+    }
+
+    private TaskResult runObserved(Task task, TaskControl control) {
         scope.begin(task);
         try {
             try {
@@ -84,16 +112,22 @@ public final class LifecycleTaskRunner implements TaskRunner {
 
     @Override
     public TaskResult reportKilled(Task task, boolean timedOut, String reason) {
+        long started = System.nanoTime();
+        MDC.put("queue", queue);
+        // The task ran in a child process that died; its handler runs here, so this process observes it.
+        TaskObservation observation = listeners.taskStarted(queue, task);
+        TaskResult result = null;
         scope.begin(task);
         try {
             Throwable cause = timedOut ? new WorkerTimedOut(reason) : new IllegalStateException(reason);
             postWork(task, false, cause);
-            if (timedOut) {
-                return onTimeout(task, reason);
-            }
-            return onFailure(task, (Exception) cause);
+            result = timedOut ? onTimeout(task, reason) : onFailure(task, (Exception) cause);
+            return result;
         } finally {
             scope.end();
+            observation.ended(ListenerChain.outcome(result == null ? Outcome.FAILURE : result.outcome()),
+                    Duration.ofNanos(System.nanoTime() - started), result == null ? reason : result.error());
+            MDC.remove("queue");
         }
     }
 
@@ -139,12 +173,12 @@ public final class LifecycleTaskRunner implements TaskRunner {
     }
 
     private TaskResult onFailure(Task task, Exception exception) {
-        return handleWithActions(task, Phase.ON_FAILURE, Outcome.FAILURE, describe(exception), events.onFailure(),
+        return handleWithActions(task, Phase.ON_FAILURE, Outcome.FAILURE, describe(exception), exception, events.onFailure(),
                 "task has failed", () -> worker.onFailure(task, exception));
     }
 
     private TaskResult onTimeout(Task task, String error) {
-        return handleWithActions(task, Phase.ON_TIMEOUT, Outcome.TIMEOUT, error, events.onTimeout(),
+        return handleWithActions(task, Phase.ON_TIMEOUT, Outcome.TIMEOUT, error, null, events.onTimeout(),
                 "task has timedout", () -> worker.onTimeout(task));
     }
 
@@ -164,10 +198,10 @@ public final class LifecycleTaskRunner implements TaskRunner {
     }
 
     /** A handler in which retry and requeue may be called; they re-route the outcome. */
-    private TaskResult handleWithActions(Task task, Phase phase, Outcome outcome, String error, boolean logEvent,
-                                         String message, Handler handler) {
+    private TaskResult handleWithActions(Task task, Phase phase, Outcome outcome, String error, Throwable cause,
+                                         boolean logEvent, String message, Handler handler) {
         scope.enter(phase);
-        logEvent(logEvent, Level.ERROR, message, task, error);
+        logEvent(logEvent, Level.ERROR, message, task, error, cause);
         try {
             handler.call();
             return new TaskResult(task, outcome, error);
@@ -190,7 +224,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
     private TaskResult handle(Task task, Phase phase, Outcome outcome, String error, boolean logEvent, Level level,
                               String message, Handler handler) {
         scope.enter(phase);
-        logEvent(logEvent, level, message, task, error);
+        logEvent(logEvent, level, message, task, error, null);
         try {
             handler.call();
         } catch (WorkerStop e) {
@@ -203,14 +237,21 @@ public final class LifecycleTaskRunner implements TaskRunner {
         return new TaskResult(task, outcome, error);
     }
 
-    private void logEvent(boolean enabled, Level level, String message, Task task, String error) {
+    /**
+     * Logs a handler's event as Python Sergeant does: its message, with the task as the key-value
+     * {@code task} (a {@link Task}, which JSON encoders render as Python's nested {@code extra.task}) and,
+     * for a failure, the exception with its stack trace.
+     */
+    private void logEvent(boolean enabled, Level level, String message, Task task, String error, Throwable cause) {
         if (!enabled) {
             return;
         }
-        var event = log.atLevel(level).addKeyValue("task.trace_id", task.traceId())
-                .addKeyValue("task.run_count", task.runCount()).addKeyValue("task.kwargs", task.kwargs());
+        var event = log.atLevel(level).addKeyValue("task", task);
         if (error != null) {
             event = event.addKeyValue("error", error);
+        }
+        if (cause != null) {
+            event = event.setCause(cause);
         }
         event.log(message);
     }

@@ -5,7 +5,10 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
+
+import java.time.Duration;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
@@ -29,8 +32,10 @@ final class Settlement {
     private final LeaseKeeper keeper;
     private final RunState state;
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    private final ListenerChain listeners;
 
-    Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state) {
+    Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state, ListenerChain listeners) {
+        this.listeners = Objects.requireNonNull(listeners, "listeners is null");
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.keeper = keeper;
@@ -62,14 +67,17 @@ final class Settlement {
         }
         // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
         keeper.settled(receipts);
+        long ackStart = System.nanoTime();
         try {
             SettleResult result = keeper.leases().ack(queue, receipts);
+            listeners.acked(queue, receipts.size(), result.refused().size(), Duration.ofNanos(System.nanoTime() - ackStart), null);
             if (!result.refused().isEmpty()) {
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", result.refused().size())
                         .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
             }
         } catch (RuntimeException e) {
             // The leases stay held and extended; the next flush tries again.
+            listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
             log.atError().addKeyValue("queue", queue).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
@@ -80,6 +88,7 @@ final class Settlement {
     void deadLetter(Delivery delivery, String reason) {
         log.atError().addKeyValue("queue", queue).log("moving a task to the dead letters: {}", reason);
         state.countDeadLettered();
+        listeners.deadLettered(queue, reason);
         if (keeper != null && delivery.leased()) {
             keeper.settled(List.of(delivery.receipt()));
         }

@@ -19,6 +19,7 @@ import io.sergeant.spi.execution.Killer;
 import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,7 @@ public final class TaskLoop {
     private final List<String> workerArguments;
     private final RunState state;
     private final BatchDecoder decoder;
+    private final ListenerChain listeners;
 
     /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
     private Semaphore slots;
@@ -84,6 +86,7 @@ public final class TaskLoop {
         this.workerArguments = List.copyOf(workerArguments);
         this.state = Objects.requireNonNull(state, "state is null");
         this.decoder = new BatchDecoder(assembly.broker().encoder());
+        this.listeners = assembly.broker().listeners();
     }
 
     /**
@@ -107,8 +110,8 @@ public final class TaskLoop {
         try (killer;
              LeaseKeeper keeper = leased ? new LeaseKeeper(BackendRoles.leases(backend, "delivery mode at-least-once"),
                      config.name(), config.delivery().lease(),
-                     config.delivery().reapInterval(), config.delivery().maxDeliveries()) : null) {
-            settlement = new Settlement(backend, config.name(), keeper, state);
+                     config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
+            settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
             slots = new Semaphore(executor.concurrency());
             List<RunningBatch> running = new ArrayList<>();
@@ -146,9 +149,13 @@ public final class TaskLoop {
                 return;
             }
             List<Delivery> deliveries;
+            long popStart = System.nanoTime();
             try {
                 deliveries = backend.pop(config.name(), wanted, options);
+                listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
+                countRedeliveries(deliveries);
             } catch (RuntimeException e) {
+                listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
                 log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
                 deliveries = List.of();
             }
@@ -189,6 +196,7 @@ public final class TaskLoop {
                 tasks.add(decoded.task());
                 runnable.add(deliveries.get(index));
             } else if (result instanceof DecodeResult.Rejected rejected) {
+                listeners.decodeFailed(config.name(), rejected.reason());
                 settlement.deadLetter(deliveries.get(index), rejected.reason());
             }
         }
@@ -355,7 +363,8 @@ public final class TaskLoop {
                 return;
             }
             if (config.logging().events().onStarvation()) {
-                log.atWarn().addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
+                LoggerFactory.getLogger(LifecycleTaskRunner.loggerName(config.name())).atWarn()
+                        .addKeyValue("time_with_no_tasks", timeWithNoTasks).log("worker is starving");
             }
             try {
                 worker.onStarvation(timeWithNoTasks);
@@ -385,6 +394,18 @@ public final class TaskLoop {
         long left;
         while (!state.ending() && (left = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, left);
+        }
+    }
+
+    private void countRedeliveries(List<Delivery> deliveries) {
+        int again = 0;
+        for (Delivery delivery : deliveries) {
+            if (delivery.leased() && delivery.receipt().deliveryCount() > 1) {
+                again++;
+            }
+        }
+        if (again > 0) {
+            listeners.redelivered(config.name(), again);
         }
     }
 

@@ -40,7 +40,8 @@ public final class WorkerAssembly implements AutoCloseable {
         try {
             requireDeliveryRoles();
             worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
-            this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name());
+            this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name(),
+                    broker.listeners());
         } catch (RuntimeException e) {
             broker.close();
             throw e;

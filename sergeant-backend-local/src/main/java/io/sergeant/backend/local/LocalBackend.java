@@ -1,6 +1,7 @@
 package io.sergeant.backend.local;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
@@ -131,6 +132,9 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
                     + " lease_priority = NULL WHERE rowid IN (SELECT rowid" + EXPIRED + ")";
     private static final String DEAD_LIST =
             "SELECT id, value, reason, delivery_count, dead_at FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id LIMIT ?";
+    private static final String DEAD_LIST_SIZES =
+            "SELECT id, length(value), reason, delivery_count, dead_at FROM sergeant_dead_letters"
                     + " WHERE queue_name = ? ORDER BY id LIMIT ?";
     private static final String DEAD_REQUEUE =
             "INSERT INTO task_queue (queue_name, priority, value)"
@@ -574,6 +578,28 @@ public final class LocalBackend implements Backend, BackendLeases, BackendDeadLe
             try (ResultSet rows = list.executeQuery()) {
                 while (rows.next()) {
                     result.add(new DeadLetter(Long.toString(rows.getLong(1)), rows.getBytes(2), rows.getString(3),
+                            rows.getInt(4), rows.getDouble(5)));
+                }
+            }
+            return result;
+        });
+    }
+
+    /** The listing without payloads: {@code length(value)} in SQL, so no payload is read. */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return inConnection("list dead letters", connection -> {
+            PreparedStatement list = connection.prepare(DEAD_LIST_SIZES);
+            list.setString(1, queue);
+            list.setInt(2, limit);
+            List<DeadLetterInfo> result = new ArrayList<>();
+            try (ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    result.add(new DeadLetterInfo(Long.toString(rows.getLong(1)), rows.getLong(2), rows.getString(3),
                             rows.getInt(4), rows.getDouble(5)));
                 }
             }

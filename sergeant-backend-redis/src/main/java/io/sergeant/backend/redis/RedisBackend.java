@@ -1,6 +1,7 @@
 package io.sergeant.backend.redis;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.Backend;
@@ -59,6 +60,7 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
     private static final byte[] PAYLOAD = QueueKeys.bytes("payload");
     private static final byte[] REQUEUE = QueueKeys.bytes("requeue");
     private static final byte[] DELETE = QueueKeys.bytes("delete");
+    private static final byte[] SIZES = QueueKeys.bytes("sizes");
 
     private static final byte[] NORMAL = QueueKeys.bytes("normal");
     private static final byte[] HIGH = QueueKeys.bytes("high");
@@ -427,6 +429,33 @@ final class RedisBackend implements Backend, BackendLeases, BackendDeadLetters, 
         }
         if (shards.size() > 1) {
             all.sort(Comparator.comparingDouble(DeadLetter::deadAt)); // stable: each shard is already ordered
+        }
+        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+    }
+
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<DeadLetterInfo> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(),
+                    List.of(arg(limit), SIZES));
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                DeadLetter letter = deadLetter(shard.index() + ":" + text(result.get(i)), new byte[0],
+                        text(result.get(i + 2)));
+                all.add(new DeadLetterInfo(letter.id(), number(result.get(i + 1)), letter.reason(),
+                        letter.deliveryCount(), letter.deadAt()));
+            }
+        }
+        if (shards.size() > 1) {
+            all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt));
         }
         return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
     }

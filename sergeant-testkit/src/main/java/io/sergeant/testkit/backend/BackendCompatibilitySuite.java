@@ -1,6 +1,7 @@
 package io.sergeant.testkit.backend;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
@@ -900,6 +901,24 @@ public abstract class BackendCompatibilitySuite {
                 assertThat(small.stats(queue).deadLetters()).isEqualTo(1);
                 assertThat(small.stats(queue).ready()).isZero();
             }
+        }
+
+        @Test
+        @DisplayName("deadLetterInfos lists what deadLetters lists, with payload sizes instead of payloads")
+        void deadLetterInfosMatchTheLetters() {
+            assumeRoles(BackendRole.DEAD_LETTERS);
+            String queue = name("q");
+            for (int i = 0; i < 3; i++) {
+                byte[] payload = new byte[10 + i];
+                assertThat(deadLetters.deadLetter(queue, new Delivery(payload, null), "reason " + i)).isTrue();
+            }
+            List<DeadLetter> letters = deadLetters.deadLetters(queue, 10);
+            List<DeadLetterInfo> infos = deadLetters.deadLetterInfos(queue, 10);
+            assertThat(infos).extracting(DeadLetterInfo::id).containsExactlyElementsOf(letters.stream().map(DeadLetter::id).toList());
+            assertThat(infos).extracting(DeadLetterInfo::payloadBytes)
+                    .containsExactlyElementsOf(letters.stream().map(l -> (long) l.payload().length).toList());
+            assertThat(infos).extracting(DeadLetterInfo::reason).containsExactlyInAnyOrder("reason 0", "reason 1", "reason 2");
+            assertThat(deadLetters.deadLetterInfos(queue, 2)).hasSize(2);
         }
 
         @Test

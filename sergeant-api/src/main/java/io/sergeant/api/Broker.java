@@ -22,15 +22,22 @@ public interface Broker extends AutoCloseable {
      *
      * @param consumableFrom when the task becomes deliverable, or {@code null} for now; a time in
      *                       the future makes it a delayed task (which has no priority)
+     * @return {@code true}: the backend acknowledged the write (Python Sergeant's {@code push_task}
+     *         returns its connector's boolean; here a write that fails throws instead of returning
+     *         {@code false})
      */
-    void pushTask(String queue, Task task, Priority priority, Instant consumableFrom);
+    boolean pushTask(String queue, Task task, Priority priority, Instant consumableFrom);
 
-    /** Pushes tasks in one round trip, keeping their order among themselves; see {@link #pushTask}. */
-    void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom);
+    /**
+     * Pushes tasks in one round trip, keeping their order among themselves; see {@link #pushTask}.
+     *
+     * @return {@code true} once the backend acknowledged the write, also for an empty list (as Python)
+     */
+    boolean pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom);
 
-    /** Pushes a new task with these kwargs, NORMAL priority, deliverable now. */
-    default void pushTask(String queue, Map<String, Object> kwargs) {
-        pushTask(queue, Task.of(kwargs), Priority.NORMAL, null);
+    /** Pushes a new task with these kwargs, NORMAL priority, deliverable now; see {@link #pushTask}. */
+    default boolean pushTask(String queue, Map<String, Object> kwargs) {
+        return pushTask(queue, Task.of(kwargs), Priority.NORMAL, null);
     }
 
     /**

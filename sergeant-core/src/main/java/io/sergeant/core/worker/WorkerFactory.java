@@ -18,8 +18,9 @@ import java.util.Objects;
  * Guice with {@link SergeantModule} and the user's modules (named by class, each with a public
  * no-argument constructor) when modules are given or the class has an {@code @Inject} constructor.
  * Failures are typed so the worker process can exit with Python Sergeant's codes: a missing class is
- * {@code WORKER_CLASS_NOT_FOUND}; a class that exists but cannot be initialized or built is
- * {@code INTERNAL_ERROR} with the cause.
+ * {@code WORKER_CLASS_NOT_FOUND} (exit 3); a class that cannot be loaded or built is a
+ * {@link WorkerNotBuildableException} (exit 7); a constructor that throws is a
+ * {@link WorkerConstructorException} (exit 1, respawned).
  */
 public final class WorkerFactory {
 
@@ -43,9 +44,10 @@ public final class WorkerFactory {
                 return type.getConstructor().newInstance();
             } catch (NoSuchMethodException e) {
                 throw notBuildable(workerClassName, "it has no public no-argument constructor and no @Inject constructor", e);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw constructorFailed(workerClassName, e.getCause());
             } catch (ReflectiveOperationException | RuntimeException | ExceptionInInitializerError e) {
-                Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
-                throw notBuildable(workerClassName, "its constructor threw " + cause, cause);
+                throw notBuildable(workerClassName, "instantiating it failed with " + e, e);
             }
         }
         List<Module> modules = new ArrayList<>();
@@ -59,6 +61,9 @@ public final class WorkerFactory {
                             .with(binder -> binder.bind(Sergeant.class).toInstance(sergeant)) : module)
                     .toList());
             return injector.getInstance(type);
+        } catch (com.google.inject.ProvisionException e) {
+            // The object graph is sound but a constructor (the worker's or a dependency's) threw.
+            throw constructorFailed(workerClassName, e.getCause() != null ? e.getCause() : e);
         } catch (RuntimeException e) {
             throw notBuildable(workerClassName, "Guice could not build it: " + e.getMessage(), e);
         }
@@ -110,12 +115,32 @@ public final class WorkerFactory {
         return new WorkerNotBuildableException("cannot create worker " + workerClassName + ": " + why, cause);
     }
 
+    private static SergeantException constructorFailed(String workerClassName, Throwable cause) {
+        return new WorkerConstructorException("the constructor of worker " + workerClassName + " threw " + cause, cause);
+    }
+
     private static ClassLoader loader() {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         return loader != null ? loader : WorkerFactory.class.getClassLoader();
     }
 
-    /** A worker class that exists but cannot be loaded or instantiated (exit code 7). */
+    /**
+     * The worker class loaded but its constructor (or, through Guice, a constructor it depends on)
+     * threw: an abnormal exit (code 1) that the supervisor respawns, as Python Sergeant treats an
+     * exception raised while instantiating the worker.
+     */
+    public static final class WorkerConstructorException extends SergeantException {
+
+        WorkerConstructorException(String message, Throwable cause) {
+            super(ErrorCode.INTERNAL_ERROR, message, cause);
+        }
+    }
+
+    /**
+     * A worker class that exists but cannot be loaded (its static initializer threw, a linkage error),
+     * is not a {@link Worker}, has no usable constructor, or whose Guice bindings are incomplete
+     * (exit code 7, which stops the supervisor, as an import error does in Python).
+     */
     public static final class WorkerNotBuildableException extends SergeantException {
 
         WorkerNotBuildableException(String message, Throwable cause) {

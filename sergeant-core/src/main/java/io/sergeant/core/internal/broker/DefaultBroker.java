@@ -61,17 +61,20 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
-    public void pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
+    public boolean pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
         Objects.requireNonNull(task, "task is null");
         push(queue, List.of(task), priority, consumableFrom);
+        // Backend.push returns only once the write was acknowledged, and throws otherwise.
+        return true;
     }
 
     @Override
-    public void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
+    public boolean pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
         if (tasks.isEmpty()) {
-            return;
+            return true;
         }
         push(queue, tasks, priority, consumableFrom);
+        return true;
     }
 
     private void push(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {

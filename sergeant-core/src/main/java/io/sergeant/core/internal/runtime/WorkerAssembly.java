@@ -39,7 +39,7 @@ public final class WorkerAssembly implements AutoCloseable {
         this.broker = sergeant.openBroker(config, pluginContext);
         try {
             requireDeliveryRoles();
-            worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
+            worker.bind(new RuntimeWorkerContext(broker, config, scope));
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name(),
                     broker.listeners());
         } catch (RuntimeException e) {

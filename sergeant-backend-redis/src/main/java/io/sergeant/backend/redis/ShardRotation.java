@@ -1,0 +1,18 @@
+package io.sergeant.backend.redis;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One round-robin pointer over a queue's shards, shared by push and pop as in Python Sergeant. Thread safe. */
+final class ShardRotation {
+
+    private final AtomicInteger pointer = new AtomicInteger();
+
+    Shard next(List<Shard> shards) {
+        return shards.get(nextIndex(shards.size()));
+    }
+
+    int nextIndex(int size) {
+        return size == 1 ? 0 : Math.floorMod(pointer.getAndIncrement(), size);
+    }
+}

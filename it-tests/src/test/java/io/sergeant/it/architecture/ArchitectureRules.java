@@ -76,6 +76,18 @@ public final class ArchitectureRules {
     }
 
     /**
+     * Rule 1, toolkit: {@code sergeant-plugin-toolkit} depends on the API and the JDK only, so a plugin
+     * that reuses it still sees nothing but the API (allows an empty toolkit).
+     */
+    public static ArchRule toolkitDependsOnlyOnTheApiAndTheJdk(ModuleLayout layout) {
+        List<String> allowed = concat(List.of(JDK, trees(layout.apiPackages()), List.of(tree(layout.toolkit()))));
+        return classes().that().resideInAPackage(tree(layout.toolkit()))
+                .should().onlyDependOnClassesThat().resideInAnyPackage(array(allowed))
+                .because("the plugin toolkit is helpers over the API; plugins may reuse it without seeing more (issue 12)")
+                .allowEmptyShould(true);
+    }
+
+    /**
      * Rule 2: core never sees a plugin class (codec, backends, executors), a plugin's client library,
      * the cli or the testkit. Allows an empty core (the module may not have classes yet).
      */
@@ -208,11 +220,11 @@ public final class ArchitectureRules {
     }
 
     private static ArchRule pluginAllowList(ModuleLayout layout, Plugin plugin) {
-        List<String> allowed = concat(List.of(
-                JDK, trees(layout.apiPackages()), List.of(tree(plugin.packageName())), trees(plugin.clientPackages())));
+        List<String> allowed = concat(List.of(JDK, trees(layout.apiPackages()), List.of(tree(layout.toolkit())),
+                List.of(tree(plugin.packageName())), trees(plugin.clientPackages())));
         return classes().that().resideInAPackage(tree(plugin.packageName()))
                 .should().onlyDependOnClassesThat().resideInAnyPackage(array(allowed))
-                .because(plugin.module() + " depends on the API, the JDK and its own client library only"
+                .because(plugin.module() + " depends on the API, the plugin toolkit, the JDK and its own client library only"
                         + " (DESIGN.md, Modules)")
                 .allowEmptyShould(true);
     }

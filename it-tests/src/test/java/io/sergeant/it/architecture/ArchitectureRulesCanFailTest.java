@@ -85,12 +85,18 @@ class ArchitectureRulesCanFailTest {
         void importsEveryModuleOfTheCleanTree() {
             assertThat(classes.stream().map(javaClass -> javaClass.getPackageName().substring(FIXTURES.length() + 7)).distinct())
                     .containsExactlyInAnyOrder("api", "spi", "core", "codec", "backend.local", "backend.redis",
-                            "backend.mongo", "executor.thread", "executor.process", "cli", "testkit");
+                            "backend.mongo", "executor.thread", "executor.process", "cli", "testkit", "toolkit");
         }
 
         @Test
         void apiDependsOnlyOnTheJdk() {
             assertThatCode(() -> ArchitectureRules.apiDependsOnlyOnTheJdk(clean).check(classes))
+                    .doesNotThrowAnyException();
+        }
+
+        @Test
+        void toolkitDependsOnlyOnTheApiAndTheJdk() {
+            assertThatCode(() -> ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(clean).check(classes))
                     .doesNotThrowAnyException();
         }
 
@@ -148,6 +154,15 @@ class ArchitectureRulesCanFailTest {
                 List.of("ApiLogsThroughSlf4j", "org.slf4j.LoggerFactory", "SpiTakesAGuiceModule",
                         "com.google.inject.Module"),
                 List.of("SpiUsesJdkOnly"));
+    }
+
+    @Test
+    @DisplayName("rule 1 (toolkit) fails on a toolkit class using SLF4J or core, not on one using the API")
+    void toolkitRuleFails() {
+        assertFailsNaming(ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(layout("toolkitleak")),
+                importScenario("toolkitleak"),
+                List.of("ToolkitLogsThroughSlf4j", "org.slf4j.LoggerFactory", "ToolkitUsesCore"),
+                List.of("ToolkitUsesTheApi"));
     }
 
     @Test

@@ -126,6 +126,12 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("rule 1: sergeant-plugin-toolkit depends on the API and the JDK only")
+    void toolkitDependsOnlyOnTheApiAndTheJdk() {
+        ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(LAYOUT).check(production);
+    }
+
+    @Test
     @DisplayName("rule 2: core sees no plugin and no plugin's client library")
     void coreSeesNoPluginNorClientLibrary() {
         ArchitectureRules.coreSeesNoPluginNorClientLibrary(LAYOUT).check(production);

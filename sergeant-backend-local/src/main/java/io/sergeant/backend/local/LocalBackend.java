@@ -8,6 +8,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
@@ -22,7 +23,7 @@ import java.util.Optional;
  * The {@link Backend} on one SQLite file, shared safely by any number of threads and processes (see
  * the package documentation for the table layout, locking and durability). It plays every role, each
  * in a class of its own over the same {@link SqliteFile}: {@link SqliteQueue}, {@link SqliteLeases},
- * {@link SqliteDeadLetters}, {@link SqliteKeys}, {@link SqliteLocks}.
+ * {@link SqliteDeadLetters}, {@link SqliteKeys}, {@link SqliteLocks}, {@link SqliteMonitoring}.
  *
  * <p>Every write runs as one statement or one short {@code BEGIN IMMEDIATE} transaction, so a process
  * killed at any moment leaves either all or none of an operation. Lease expiry, delayed tasks and
@@ -42,6 +43,7 @@ public final class LocalBackend implements Backend {
     private final SqliteDeadLetters deadLetters;
     private final SqliteKeys keys;
     private final SqliteLocks locks;
+    private final SqliteMonitoring monitoring;
 
     private LocalBackend(SqliteFile file) {
         this.file = file;
@@ -50,6 +52,7 @@ public final class LocalBackend implements Backend {
         this.deadLetters = new SqliteDeadLetters(file);
         this.keys = new SqliteKeys(file);
         this.locks = new SqliteLocks(file);
+        this.monitoring = new SqliteMonitoring(file);
     }
 
     /**
@@ -121,6 +124,11 @@ public final class LocalBackend implements Backend {
     @Override
     public Optional<BackendLocks> lockRole() {
         return Optional.of(locks);
+    }
+
+    @Override
+    public Optional<BackendMonitoring> monitoringRole() {
+        return Optional.of(monitoring);
     }
 
     /** Closes every connection (lent ones when they come back); idempotent. */

@@ -12,6 +12,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -69,6 +70,7 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     private final List<TaskStore> tasks;
     private final List<DeadLetterStore> deadLetters;
     private final List<KeyLockStore> keysAndLocks;
+    private final MongoMonitoring monitoring;
     private final Clock clock;
     private final AtomicInteger pointer;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -90,6 +92,7 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
         this.tasks = List.copyOf(taskStores);
         this.deadLetters = List.copyOf(deadLetterStores);
         this.keysAndLocks = List.copyOf(keyLockStores);
+        this.monitoring = new MongoMonitoring(nodes, clock);
         this.pointer = new AtomicInteger(ThreadLocalRandom.current().nextInt(nodes.size()));
     }
 
@@ -384,6 +387,11 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     public Optional<Duration> lockTtl(String name) {
         int node = nodeOf(name);
         return call(node, "read the TTL of lock '" + name + "'", () -> keysAndLocks.get(node).lockTtl(name));
+    }
+
+    @Override
+    public Optional<BackendMonitoring> monitoringRole() {
+        return Optional.of(monitoring);
     }
 
     @Override

@@ -19,6 +19,10 @@ final class MongoLayout {
     static final String LOCKS = "locks";
     /** Java-only dead-letter collection. */
     static final String DEAD_LETTERS = "sergeant_dead_letters";
+    /** Java-only worker registry (monitoring role): {@code {_id: worker id, record, expires_at}}, on the first node. */
+    static final String WORKERS = "sergeant_workers";
+    static final String RECORD = "record";
+    static final String EXPIRES_AT = "expires_at";
 
     // task_queue fields shared with Python
     static final String ID = "_id";

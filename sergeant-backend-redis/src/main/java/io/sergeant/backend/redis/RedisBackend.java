@@ -7,6 +7,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
@@ -23,7 +24,7 @@ import static java.util.Objects.requireNonNull;
  * sharded queues on a Redis Cluster, with at-least-once delivery in Lua scripts. The data layout
  * and every script are described in this module's {@code README.md}. It plays every role, each in a
  * class of its own over the same {@link Topology}: {@link RedisQueue}, {@link RedisLeases},
- * {@link RedisDeadLetters}, {@link RedisKeys}, {@link RedisLocks}.
+ * {@link RedisDeadLetters}, {@link RedisKeys}, {@link RedisLocks}, {@link RedisMonitoring}.
  *
  * <p>Thread safe; every method blocks for one or a few round trips (one per shard visited, never
  * one per task). Failures are thrown as {@link io.sergeant.api.SergeantException} with
@@ -38,6 +39,7 @@ final class RedisBackend implements Backend {
     private final RedisDeadLetters deadLetters;
     private final RedisKeys keys;
     private final RedisLocks locks;
+    private final RedisMonitoring monitoring;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -81,6 +83,7 @@ final class RedisBackend implements Backend {
         this.deadLetters = new RedisDeadLetters(topology, scripts, limits, rotation);
         this.keys = new RedisKeys(topology);
         this.locks = new RedisLocks(topology, scripts);
+        this.monitoring = new RedisMonitoring(topology);
     }
 
     @Override
@@ -126,6 +129,11 @@ final class RedisBackend implements Backend {
     @Override
     public Optional<BackendLocks> lockRole() {
         return Optional.of(locks);
+    }
+
+    @Override
+    public Optional<BackendMonitoring> monitoringRole() {
+        return Optional.of(monitoring);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;

@@ -4,12 +4,14 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.core.worker.ExitCode;
 import io.sergeant.core.worker.WorkerMain;
+import io.sergeant.toolkit.process.JavaCommand;
+import io.sergeant.toolkit.process.ProcessTree;
+import io.sergeant.toolkit.process.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -63,10 +63,6 @@ public final class Supervisor {
 
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     private static final long TICK_MILLIS = 500;
-    /** Linux refuses a single argument over 128 KiB; stay well below it. */
-    private static final int MAX_INLINE_CLASSPATH = 60_000;
-    private static final List<String> INHERITED_PREFIXES = List.of("sergeant.", "org.slf4j.simpleLogger.",
-            "logback.", "slf4j.", "java.util.logging.config.");
 
     private final SupervisorConfig config;
     private final Map<Long, SupervisedWorker> workers = new ConcurrentHashMap<>();
@@ -107,7 +103,7 @@ public final class Supervisor {
         command = workerCommand();
         Thread hook = new Thread(this::killAll, "sergeant-supervisor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Signals signals = Signals.install(this::onSignal)) {
+        try (Signals signals = Signals.handle(List.of("TERM", "INT"), this::onSignal)) {
             if (!signals.installed()) {
                 log.warn("signal handlers are unavailable; the supervisor stops gracefully only through requestStop()");
             }
@@ -329,9 +325,7 @@ public final class Supervisor {
 
     /** SIGKILLs a worker and every descendant it has now, and waits for the worker. */
     private static void kill(SupervisedWorker worker) {
-        List<ProcessHandle> descendants = worker.process().descendants().toList();
-        worker.process().destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        ProcessTree.destroyForcibly(worker.process());
         awaitExit(worker.process());
     }
 
@@ -380,61 +374,26 @@ public final class Supervisor {
         return worker;
     }
 
-    /** The worker command without its summary file. */
+    /** The worker command without its summary file, built by the toolkit's one JVM launcher. */
     List<String> workerCommand() {
         List<String> arguments = new ArrayList<>();
-        arguments.add(javaExecutable());
-        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
-        Map<String, String> inherited = new TreeMap<>();
-        Properties system = System.getProperties();
-        for (String name : system.stringPropertyNames()) {
-            if (INHERITED_PREFIXES.stream().anyMatch(name::startsWith)) {
-                inherited.put(name, system.getProperty(name));
-            }
-        }
-        inherited.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
-        arguments.addAll(config.workerJvmOptions());
-        Map<String, String> settings = new TreeMap<>();
-        config.configOverrides().forEach((key, value) -> settings.put("sergeant.config." + key, value));
-        if (config.maxTasksPerWorker() != null) {
-            settings.put("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
-        }
-        settings.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
-        String classpath = config.classpath() != null ? config.classpath() : System.getProperty("java.class.path", "");
-        if (classpath.length() <= MAX_INLINE_CLASSPATH) {
-            arguments.add("-cp");
-            arguments.add(classpath);
-        } else {
-            arguments.add("@" + classpathFile(classpath));
-        }
-        arguments.add(WorkerMain.class.getName());
         arguments.add("--worker-class");
         arguments.add(config.workerClass());
         for (String module : config.guiceModules()) {
             arguments.add("--guice-module");
             arguments.add(module);
         }
-        return List.copyOf(arguments);
-    }
-
-    private Path classpathFile(String classpath) {
-        Path file = summaryDirectory.resolve("classpath.args");
-        String quoted = classpath.replace("\\", "\\\\").replace("\"", "\\\"");
-        try {
-            Files.writeString(file, "-cp \"" + quoted + "\"\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the workers' class path file " + file
-                    + ": " + e.getMessage() + "; check that the temporary directory is writable", e);
+        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
+        JavaCommand.Builder command = JavaCommand.builder(WorkerMain.class.getName())
+                .jvmOptions(config.workerJvmOptions())
+                .classpath(config.classpath())
+                .argumentFileDirectory(summaryDirectory)
+                .arguments(arguments);
+        config.configOverrides().forEach((key, value) -> command.systemProperty("sergeant.config." + key, value));
+        if (config.maxTasksPerWorker() != null) {
+            command.systemProperty("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
         }
-        return file;
-    }
-
-    private static String javaExecutable() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (Files.isExecutable(java)) {
-            return java.toString();
-        }
-        return ProcessHandle.current().info().command().orElse("java");
+        return command.build().command();
     }
 
     private void deleteSummaryDirectory() {

@@ -10,6 +10,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -101,6 +102,8 @@ public abstract class BackendCompatibilitySuite {
     protected BackendKeys keys;
     /** The backend's lock role, or null. */
     protected BackendLocks locks;
+    /** The backend's monitoring role, or null. */
+    protected BackendMonitoring monitoring;
 
     private String testName = "test";
 
@@ -162,8 +165,7 @@ public abstract class BackendCompatibilitySuite {
      * them here.
      */
     protected Set<BackendRole> expectedRoles() {
-        return EnumSet.of(BackendRole.QUEUE, BackendRole.LEASES, BackendRole.DEAD_LETTERS, BackendRole.KEYS,
-                BackendRole.LOCKS);
+        return EnumSet.allOf(BackendRole.class);
     }
 
     /** Skips the current test unless the backend plays every one of {@code roles}. */
@@ -182,6 +184,7 @@ public abstract class BackendCompatibilitySuite {
         deadLetters = backend.deadLetterRole().orElse(null);
         keys = backend.keyRole().orElse(null);
         locks = backend.lockRole().orElse(null);
+        monitoring = backend.monitoringRole().orElse(null);
     }
 
     @AfterEach
@@ -838,6 +841,110 @@ public abstract class BackendCompatibilitySuite {
             assertThat(locks.lockRelease(a, "alice")).isTrue();
             assertThat(locks.lockIsLocked(b)).isTrue();
             assertThat(locks.lockRelease(b, "bob")).isTrue();
+        }
+    }
+
+    /** The monitoring role ({@link BackendMonitoring}): queue listing and the worker registry. */
+    @Nested
+    @DisplayName("monitoring role: queue listing and worker registry")
+    class Monitoring {
+
+        @BeforeEach
+        void requireTheRole() {
+            assumeRoles(BackendRole.MONITORING);
+        }
+
+        @Test
+        @DisplayName("queues() names every queue with ready or delayed tasks, sorted and without duplicates, and forgets a purged one")
+        void queuesListsQueuesWithTasks() {
+            String ready = name("q-ready");
+            String delayed = name("q-delayed");
+            String untouched = name("q-untouched");
+            backend.push(ready, encode(texts("t", 3)), Priority.NORMAL, null);
+            backend.push(ready, encode(texts("h", 1)), Priority.HIGH, null);
+            backend.push(delayed, encode(texts("later", 2)), Priority.NORMAL, Instant.now().plusSeconds(3600));
+
+            List<String> queues = monitoring.queues();
+            assertThat(queues).contains(ready, delayed).doesNotContain(untouched);
+            assertThat(queues).isSorted().doesNotHaveDuplicates();
+
+            assertThat(backend.purge(ready)).isTrue();
+            assertThat(backend.purge(delayed)).isTrue();
+            assertThat(monitoring.queues()).doesNotContain(ready, delayed);
+        }
+
+        @Test
+        @DisplayName("queues() also names a queue whose only tasks are in flight or dead letters")
+        void queuesListsInFlightAndDeadLetterQueues() {
+            assumeRoles(BackendRole.LEASES, BackendRole.DEAD_LETTERS);
+            String inFlight = name("q-inflight");
+            String dead = name("q-dead");
+            backend.push(inFlight, List.of(bytes("running")), Priority.NORMAL, null);
+            assertThat(backend.pop(inFlight, 1, LONG_LEASE)).hasSize(1);
+            backend.push(dead, List.of(bytes("poison")), Priority.NORMAL, null);
+            Delivery poison = backend.pop(dead, 1, DeliveryOptions.AT_MOST_ONCE).get(0);
+            assertThat(deadLetters.deadLetter(dead, poison, "poison")).isTrue();
+
+            assertThat(monitoring.queues()).contains(inFlight, dead);
+            assertThat(deadLetters.purgeDeadLetters(dead)).isEqualTo(1);
+            assertThat(monitoring.queues()).doesNotContain(dead);
+        }
+
+        @Test
+        @DisplayName("a heartbeat registers a worker's record byte for byte, and the next one replaces it")
+        void heartbeatRegistersAndReplaces() {
+            String id = name("worker");
+            byte[] first = bytes(id + " first");
+            byte[] second = bytes(id + " second");
+            monitoring.heartbeat(id, first, Duration.ofSeconds(60));
+            assertThat(recordsOf(id)).containsExactly(id + " first");
+
+            monitoring.heartbeat(id, second, Duration.ofSeconds(60));
+            assertThat(recordsOf(id)).containsExactly(id + " second");
+            assertThat(monitoring.deregister(id)).isTrue();
+        }
+
+        @Test
+        @DisplayName("deregister removes a worker at once, and only once; other workers stay")
+        void deregisterRemovesAtOnce() {
+            String a = name("worker-a");
+            String b = name("worker-b");
+            monitoring.heartbeat(a, bytes(a + " record"), Duration.ofSeconds(60));
+            monitoring.heartbeat(b, bytes(b + " record"), Duration.ofSeconds(60));
+
+            assertThat(monitoring.deregister(a)).isTrue();
+            assertThat(recordsOf(a)).isEmpty();
+            assertThat(recordsOf(b)).containsExactly(b + " record");
+            assertThat(monitoring.deregister(a)).as("a second deregister").isFalse();
+            assertThat(monitoring.deregister(name("never-registered"))).isFalse();
+            assertThat(monitoring.deregister(b)).isTrue();
+        }
+
+        @Test
+        @DisplayName("a worker whose heartbeats stop disappears when its TTL passes; a renewed one stays")
+        void expiredWorkerDisappears() {
+            String dying = name("worker-dying");
+            String living = name("worker-living");
+            monitoring.heartbeat(dying, bytes(dying + " record"), Duration.ofSeconds(1));
+            monitoring.heartbeat(living, bytes(living + " record"), Duration.ofSeconds(60));
+            assertThat(recordsOf(dying)).hasSize(1);
+
+            await("the dying worker's record to expire", () -> recordsOf(dying), List::isEmpty);
+            assertThat(recordsOf(living)).containsExactly(living + " record");
+            assertThat(monitoring.deregister(dying)).as("deregister after expiry").isFalse();
+            assertThat(monitoring.deregister(living)).isTrue();
+        }
+
+        /** The texts of the registry's records that belong to worker {@code id} (records made by {@link #bytes}). */
+        private List<String> recordsOf(String id) {
+            List<String> mine = new ArrayList<>();
+            for (byte[] record : monitoring.workers()) {
+                String text = new String(record, StandardCharsets.UTF_8);
+                if (text.startsWith(id + " ")) {
+                    mine.add(text(record));
+                }
+            }
+            return mine;
         }
     }
 

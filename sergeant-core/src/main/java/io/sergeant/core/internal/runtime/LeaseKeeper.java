@@ -33,6 +33,9 @@ final class LeaseKeeper implements AutoCloseable {
     private final int maxDeliveries;
     private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    /** Failures in a row of extend and of reap (scheduler thread only): logged at 1, 2, 4, 8... */
+    private int extendFailures;
+    private int reapFailures;
     private final ListenerChain listeners;
 
     LeaseKeeper(BackendLeases backend, String queue, Duration lease, Duration reapInterval, int maxDeliveries,
@@ -77,13 +80,21 @@ final class LeaseKeeper implements AutoCloseable {
             // A receipt acked while this extension was on its way is refused too; only one still held was lost.
             List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
             listeners.extended(queue, receipts.size(), lost.size(), Duration.ofNanos(System.nanoTime() - start), null);
+            if (extendFailures > 0) {
+                log.atWarn().addKeyValue("queue", queue).log("extending leases again after {} failures", extendFailures);
+                extendFailures = 0;
+            }
             if (!lost.isEmpty()) {
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", lost.size())
                         .log("lost the lease of running tasks (they expired and may run again elsewhere); raise delivery.lease");
             }
         } catch (RuntimeException e) {
             listeners.extended(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - start), e);
-            log.atWarn().addKeyValue("queue", queue).log("could not extend leases: {}", e.getMessage());
+            // Every tick while the backend is down: log once per doubling, not once per tick.
+            if (Integer.bitCount(++extendFailures) == 1) {
+                log.atWarn().addKeyValue("queue", queue).log("could not extend leases ({} in a row): {}", extendFailures,
+                        e.getMessage());
+            }
         }
     }
 
@@ -91,12 +102,19 @@ final class LeaseKeeper implements AutoCloseable {
         try {
             ReapResult result = backend.reap(queue, maxDeliveries);
             listeners.reaped(queue, result.redelivered(), result.deadLettered());
+            if (reapFailures > 0) {
+                log.atWarn().addKeyValue("queue", queue).log("reaping expired leases again after {} failures", reapFailures);
+                reapFailures = 0;
+            }
             if (result.redelivered() > 0 || result.deadLettered() > 0) {
                 log.atInfo().addKeyValue("queue", queue).addKeyValue("redelivered", result.redelivered())
                         .addKeyValue("dead_lettered", result.deadLettered()).log("reaped expired leases");
             }
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("queue", queue).log("could not reap expired leases: {}", e.getMessage());
+            if (Integer.bitCount(++reapFailures) == 1) {
+                log.atWarn().addKeyValue("queue", queue).log("could not reap expired leases ({} in a row): {}", reapFailures,
+                        e.getMessage());
+            }
         }
     }
 

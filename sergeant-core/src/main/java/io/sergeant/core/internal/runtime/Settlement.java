@@ -32,6 +32,10 @@ final class Settlement {
     private final LeaseKeeper keeper;
     private final RunState state;
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    /** Leased deliveries whose process died running them ({@code Outcome.LOST}): handed back, counted. */
+    private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
+    /** Failed ack flushes in a row; loop thread only. */
+    private int ackFailures;
     private final ListenerChain listeners;
 
     Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state, ListenerChain listeners) {
@@ -56,8 +60,38 @@ final class Settlement {
         }
     }
 
-    /** Acks every settled task in one call; on failure they stay held and the next flush retries. */
+    /**
+     * A leased task's process died running it: it is handed back with the next {@link #flushAcks()},
+     * keeping its delivery count (thread safe).
+     */
+    void lost(Delivery delivery) {
+        if (delivery.leased()) {
+            lostReceipts.add(delivery.receipt());
+        }
+    }
+
+    /**
+     * Hands back the lost deliveries (release keeps the delivery count, so a lost delivery counts toward
+     * {@code maxDeliveries}), then acks every settled task in one call; on failure they stay held and the
+     * next flush retries.
+     */
     void flushAcks() {
+        if (keeper != null && !lostReceipts.isEmpty()) {
+            List<Receipt> lost = new ArrayList<>();
+            for (Receipt receipt; (receipt = lostReceipts.poll()) != null; ) {
+                lost.add(receipt);
+            }
+            keeper.settled(lost);
+            try {
+                keeper.leases().release(queue, lost);
+                log.atWarn().addKeyValue("queue", queue).addKeyValue("tasks", lost.size())
+                        .log("handed back tasks whose process died running them; each counts as one delivery");
+            } catch (RuntimeException e) {
+                // Their leases expire and the reaper brings them back, counted the same way.
+                log.atError().addKeyValue("queue", queue)
+                        .log("could not hand back {} lost tasks (their leases will expire): {}", lost.size(), e.getMessage());
+            }
+        }
         if (keeper == null || settledReceipts.isEmpty()) {
             return;
         }
@@ -80,8 +114,14 @@ final class Settlement {
             listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
-            log.atError().addKeyValue("queue", queue).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
+            // Tried again before every pull: log once per doubling of the failures, not once per try.
+            if (Integer.bitCount(++ackFailures) == 1) {
+                log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
+                        receipts.size(), ackFailures, e.getMessage());
+            }
+            return;
         }
+        ackFailures = 0;
     }
 
     /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */

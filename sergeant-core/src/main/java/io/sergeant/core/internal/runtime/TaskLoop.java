@@ -60,6 +60,8 @@ public final class TaskLoop {
     private final List<String> workerArguments;
     private final RunState state;
     private final BatchDecoder decoder;
+    /** Paces pulls while the backend fails; loop thread only. */
+    private final Backoff popBackoff = new Backoff();
     private final ListenerChain listeners;
 
     /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
@@ -154,10 +156,20 @@ public final class TaskLoop {
                 deliveries = backend.pop(config.name(), wanted, options);
                 listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 countRedeliveries(deliveries);
+                int failures = popBackoff.succeeded();
+                if (failures > 0) {
+                    log.atWarn().addKeyValue("queue", config.name()).addKeyValue("failures", failures)
+                            .log("pulling tasks again after {} failed pulls", failures);
+                }
             } catch (RuntimeException e) {
                 listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
-                log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
-                deliveries = List.of();
+                // The backend is down or unreachable: back off (logging once per step), never exit.
+                Backoff.Step step = popBackoff.failed();
+                log.atError().addKeyValue("queue", config.name()).addKeyValue("failures", step.failures())
+                        .log("could not pull tasks ({} in a row); trying again in {} ms: {}", step.failures(),
+                                step.delay().toMillis(), e.getMessage());
+                sleepUnlessStopped(step.delay());
+                continue;
             }
             if (deliveries.isEmpty()) {
                 if (inExecutor.get() > 0) {
@@ -350,6 +362,20 @@ public final class TaskLoop {
 
     private void settle(Delivery delivery, TaskResult result) {
         Outcome outcome = result.outcome();
+        if (outcome == Outcome.LOST) {
+            if (!delivery.leased()) {
+                // At-most-once: the task is gone with its process and cannot run again; report it as failed.
+                TaskResult reported = assembly.runner().reportKilled(result.task(), false, result.error());
+                settle(delivery, reported == null || reported.outcome() == Outcome.LOST
+                        ? new TaskResult(result.task(), Outcome.FAILURE, result.error()) : reported);
+                return;
+            }
+            // At-least-once: not acked; handed back with its delivery counted, so it runs again and a task
+            // that kills its process every time reaches the dead letters after maxDeliveries.
+            state.countOutcome(outcome);
+            settlement.lost(delivery);
+            return;
+        }
         state.countOutcome(outcome);
         settlement.settled(delivery);
         if (outcome.interruptsWorker()) {

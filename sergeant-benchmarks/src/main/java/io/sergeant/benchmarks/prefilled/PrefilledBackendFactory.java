@@ -1,4 +1,4 @@
-package io.sergeant.benchmarks.memory;
+package io.sergeant.benchmarks.prefilled;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The {@code memory} backend of the benchmarks (URI {@code memory:<anything>}): a process-local queue
+ * The {@code prefilled} backend of the benchmarks (URI {@code prefilled:<anything>}): a process-local queue
  * store, so that a benchmark measures the worker's own dispatch path and not a server. It exists only
  * in the benchmarks jar and is never installed with Sergeant.
  *
@@ -23,11 +23,11 @@ import java.util.Set;
  * of it the queue named by {@value #QUEUE} holds when the backend is created). Both or neither must
  * be given. Stateless and thread safe.
  */
-@SergeantPlugin(name = MemoryBackendFactory.NAME, schemes = MemoryBackendFactory.NAME)
-public final class MemoryBackendFactory implements BackendFactory {
+@SergeantPlugin(name = PrefilledBackendFactory.NAME, schemes = PrefilledBackendFactory.NAME)
+public final class PrefilledBackendFactory implements BackendFactory {
 
     /** The plugin name and URI scheme: {@value}. */
-    public static final String NAME = "memory";
+    public static final String NAME = "prefilled";
     /** Option: the hex bytes of the encoded task the queue is filled with. */
     public static final String PAYLOAD = "payload";
     /** Option: how many copies of {@link #PAYLOAD} the queue starts with. */
@@ -36,7 +36,7 @@ public final class MemoryBackendFactory implements BackendFactory {
     public static final String QUEUE = "queue";
 
     /** The ServiceLoader constructor. */
-    public MemoryBackendFactory() {
+    public PrefilledBackendFactory() {
     }
 
     @Override
@@ -59,12 +59,12 @@ public final class MemoryBackendFactory implements BackendFactory {
     public Backend create(BackendSpec spec, PluginContext context) {
         Objects.requireNonNull(spec, "spec is null");
         Objects.requireNonNull(context, "context is null");
-        PluginOptions options = new PluginOptions("backend 'memory'", spec.options()).requireOnly(List.of(PAYLOAD, TASKS, QUEUE));
-        MemoryBackend backend = new MemoryBackend(context.clock());
+        PluginOptions options = new PluginOptions("backend 'prefilled'", spec.options()).requireOnly(List.of(PAYLOAD, TASKS, QUEUE));
+        PrefilledBackend backend = new PrefilledBackend(context.clock());
         String hex = options.string(PAYLOAD, "");
         int tasks = options.integer(TASKS, 0);
         if (hex.isEmpty() != (tasks == 0)) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "backend 'memory' needs both options '"
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "backend 'prefilled' needs both options '"
                     + PAYLOAD + "' and '" + TASKS + "' or neither; got " + PAYLOAD + " of " + hex.length()
                     + " hex digits and " + TASKS + "=" + tasks);
         }
@@ -74,7 +74,7 @@ public final class MemoryBackendFactory implements BackendFactory {
                 payload = HexFormat.of().parseHex(hex);
             } catch (IllegalArgumentException e) {
                 throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "option '" + PAYLOAD
-                        + "' of backend 'memory' is not hex: " + e.getMessage());
+                        + "' of backend 'prefilled' is not hex: " + e.getMessage());
             }
             backend.fill(options.string(QUEUE, "bench"), payload, tasks);
         }

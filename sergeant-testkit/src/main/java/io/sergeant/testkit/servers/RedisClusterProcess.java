@@ -1,6 +1,4 @@
-package io.sergeant.it.reliability;
-
-import io.sergeant.testkit.servers.RedisServerProcess;
+package io.sergeant.testkit.servers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,12 +8,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Redis Cluster of {@link RedisServerProcess}es with replicas ({@code --cluster-enabled yes},
- * {@code --cluster-node-timeout 2000}), created with
+ * A Redis Cluster of {@link RedisServerProcess}es on free loopback ports ({@code --cluster-enabled yes},
+ * {@code --cluster-node-timeout 2000}), with or without replicas, created with
  * {@code redis-cli --cluster create … --cluster-replicas R --cluster-yes} and ready once every node
- * reports {@code cluster_state:ok} and every replica's link to its master is up. Adapted from
- * sergeant-backend-redis's test helper (which has no replicas). {@link #close()} stops every node, also
- * after a failed start. Not thread safe.
+ * reports {@code cluster_state:ok} and every replica's link to its master is up. The one cluster launcher
+ * of the tests (the Redis backend's and the reliability suite's). {@link #close()} stops every node, also
+ * after a failed start. Not thread safe; one test class owns an instance.
  */
 public final class RedisClusterProcess implements AutoCloseable {
 
@@ -24,20 +22,28 @@ public final class RedisClusterProcess implements AutoCloseable {
     private final List<RedisServerProcess> nodes;
 
     private RedisClusterProcess(List<RedisServerProcess> nodes) {
-        this.nodes = List.copyOf(nodes);
+        this.nodes = new ArrayList<>(nodes);
     }
 
-    /** Starts and joins {@code masters * (1 + replicasPerMaster)} nodes on free loopback ports. */
+    /** Starts and joins a cluster of {@code masters} nodes without replicas. */
+    public static RedisClusterProcess start(int masters) {
+        return start(masters, 0);
+    }
+
+    /** Starts and joins {@code masters * (1 + replicasPerMaster)} nodes. */
     public static RedisClusterProcess start(int masters, int replicasPerMaster) {
         List<RedisServerProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters * (1 + replicasPerMaster); i++) {
-                int port = RedisServerProcess.freePort(true);
-                nodes.add(RedisServerProcess.startOn(port, "--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000"));
+                nodes.add(startNode());
             }
             RedisClusterProcess cluster = new RedisClusterProcess(nodes);
-            cluster.create(replicasPerMaster);
+            List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+            for (RedisServerProcess node : nodes) {
+                create.add("127.0.0.1:" + node.port());
+            }
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
+            cli(create);
             cluster.awaitReady();
             return cluster;
         } catch (RuntimeException e) {
@@ -46,9 +52,39 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
     }
 
+    private static RedisServerProcess startNode() {
+        int port = RedisServerProcess.freePort(true);
+        return RedisServerProcess.startOn(port, "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000");
+    }
+
+    /**
+     * Adds one more master ({@code redis-cli --cluster add-node}) and moves slots to it
+     * ({@code rebalance --cluster-use-empty-masters}), keys included, then waits for
+     * {@code cluster_state:ok}: the cluster grows by one master under its data.
+     */
+    public RedisServerProcess addMaster() {
+        RedisServerProcess node = startNode();
+        nodes.add(node);
+        String existing = "127.0.0.1:" + nodes.get(0).port();
+        cli(List.of("--cluster", "add-node", "127.0.0.1:" + node.port(), existing));
+        awaitReady();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!nodes.get(0).command("CLUSTER", "NODES").contains("127.0.0.1:" + node.port())
+                || !node.command("CLUSTER", "INFO").contains("cluster_known_nodes:" + nodes.size())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + node.port() + " did not join within " + READY_TIMEOUT);
+            }
+            pause();
+        }
+        cli(List.of("--cluster", "rebalance", existing, "--cluster-use-empty-masters", "--cluster-yes"));
+        awaitReady();
+        return node;
+    }
+
     /** The nodes, in order of creation. */
     public List<RedisServerProcess> nodes() {
-        return nodes;
+        return List.copyOf(nodes);
     }
 
     /** The nodes that are running masters now. */
@@ -81,24 +117,30 @@ public final class RedisClusterProcess implements AutoCloseable {
         nodes.forEach(RedisServerProcess::close);
     }
 
-    private void create(int replicas) {
-        List<String> command = new ArrayList<>(List.of(RedisServerProcess.binary("redis-cli"), "--cluster", "create"));
-        for (RedisServerProcess node : nodes) {
-            command.add("127.0.0.1:" + node.port());
-        }
-        command.addAll(List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
+    private static void cli(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(RedisServerProcess.binary("redis-cli")));
+        command.addAll(args);
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             byte[] output = process.getInputStream().readAllBytes();
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new IllegalStateException("redis-cli --cluster create failed:\n" + new String(output, StandardCharsets.UTF_8));
+                throw new IllegalStateException(command + " failed:\n" + new String(output, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating the cluster", e);
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -109,12 +151,7 @@ public final class RedisClusterProcess implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the cluster did not become ready within " + READY_TIMEOUT);
                 }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
-                }
+                pause();
             }
         }
     }

@@ -1,4 +1,4 @@
-package io.sergeant.benchmarks.memory;
+package io.sergeant.benchmarks.prefilled;
 
 import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
@@ -32,7 +32,7 @@ import java.util.Optional;
  * never expire by themselves: {@link #reap} hands back those past their deadline. Thread safe (one
  * monitor); every method returns at once.
  */
-final class MemoryBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
+final class PrefilledBackend implements Backend, BackendLeases, BackendDeadLetters, BackendKeys, BackendLocks {
 
     private final Clock clock;
     private final Map<String, Queue> queues = new HashMap<>();
@@ -40,7 +40,7 @@ final class MemoryBackend implements Backend, BackendLeases, BackendDeadLetters,
     private final Map<String, Lease> locks = new HashMap<>();
     private long sequence;
 
-    MemoryBackend(Clock clock) {
+    PrefilledBackend(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock is null");
     }
 

@@ -1,6 +1,9 @@
-package io.sergeant.spi.execution;
+package io.sergeant.toolkit.execution;
 
 import io.sergeant.api.config.Timeouts;
+import io.sergeant.spi.execution.Killable;
+import io.sergeant.spi.execution.Killer;
+import io.sergeant.spi.execution.Watch;
 
 import java.lang.System.Logger.Level;
 import java.util.Objects;

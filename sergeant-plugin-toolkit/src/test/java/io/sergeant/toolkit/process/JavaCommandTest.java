@@ -1,0 +1,69 @@
+package io.sergeant.toolkit.process;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JavaCommandTest {
+
+    @Test
+    @DisplayName("orders java, inherited properties, JVM options, explicit properties, class path, main class, arguments")
+    void ordersTheParts() {
+        Properties parent = new Properties();
+        parent.setProperty("sergeant.config.backend", "sqlite:/tmp/a.db");
+        parent.setProperty("logback.configurationFile", "/etc/logback.xml");
+        parent.setProperty("user.home", "/root");
+
+        List<String> command = JavaCommand.builder("com.example.Main")
+                .inheritFrom(parent)
+                .jvmOptions(List.of("-Xmx64m"))
+                .systemProperty("sergeant.config.maxTasksPerRun", "7")
+                .classpath("/opt/app/lib/*")
+                .arguments(List.of("--worker-class", "com.example.W"))
+                .build().command();
+
+        assertThat(command.get(0)).endsWith("java");
+        assertThat(command.subList(1, command.size())).containsExactly(
+                "-Dlogback.configurationFile=/etc/logback.xml", "-Dsergeant.config.backend=sqlite:/tmp/a.db",
+                "-Xmx64m", "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "com.example.Main",
+                "--worker-class", "com.example.W");
+    }
+
+    @Test
+    @DisplayName("a class path too long for one argument goes through an argument file")
+    void longClassPathGoesThroughAnArgumentFile(@TempDir Path dir) throws Exception {
+        String classpath = "/lib/x.jar:".repeat(JavaCommand.MAX_INLINE_CLASSPATH / 10);
+
+        List<String> command = JavaCommand.builder("com.example.Main").inheritFrom(new Properties())
+                .classpath(classpath).argumentFileDirectory(dir).build().command();
+
+        assertThat(command).doesNotContain("-cp").contains("@" + dir.resolve("classpath.args"));
+        assertThat(Files.readString(dir.resolve("classpath.args"))).isEqualTo("-cp \"" + classpath + "\"\n");
+    }
+
+    @Test
+    @DisplayName("a child started from the command runs with the inherited and explicit properties")
+    void theCommandStartsAJvm(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("PrintProperty.java");
+        Files.writeString(source, "public class PrintProperty { public static void main(String[] a) {"
+                + " System.out.print(System.getProperty(\"sergeant.test.value\") + \" \" + a[0]); } }");
+        Properties parent = new Properties();
+        parent.setProperty("sergeant.test.value", "inherited");
+
+        List<String> command = JavaCommand.builder(source.toString()).inheritFrom(parent)
+                .systemProperty("sergeant.test.other", "x").classpath("").arguments(List.of("argument")).build().command();
+        // Source-file mode: java runs PrintProperty.java directly (the -cp "" is harmless).
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+
+        assertThat(process.waitFor()).as(output).isZero();
+        assertThat(output).isEqualTo("inherited argument");
+    }
+}

@@ -108,9 +108,13 @@ final class SqliteFile implements AutoCloseable {
         }
     }
 
-    /** Now, in epoch seconds by this process's clock. */
+    /**
+     * Now, in epoch seconds by this process's clock, at the clock's full precision: due times are stored
+     * at full precision, so a clock cut to the millisecond would hide a task pushed due "now" for up to
+     * a millisecond.
+     */
     double now() {
-        return clock.millis() / 1000.0;
+        return epochSeconds(clock.instant());
     }
 
     static double epochSeconds(Instant instant) {

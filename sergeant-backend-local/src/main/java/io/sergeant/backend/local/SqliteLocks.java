@@ -75,10 +75,14 @@ final class SqliteLocks implements BackendLocks {
     public boolean lockSetTtl(String name, String owner, Duration ttl) {
         Objects.requireNonNull(name, "name is null");
         Objects.requireNonNull(owner, "owner is null");
-        checkTtl(ttl);
+        Objects.requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("a lock TTL must be zero (to free the lock) or positive: " + ttl);
+        }
         return file.inConnection("lock set-ttl", connection -> {
             double now = file.now();
             PreparedStatement update = connection.prepare(LOCK_SET_TTL);
+            // A zero TTL makes expireAt = now, which every query reads as expired: the lock is free.
             update.setDouble(1, now + SqliteFile.seconds(ttl));
             update.setString(2, name);
             update.setString(3, owner);

@@ -192,7 +192,11 @@ public final class MemoryBackend implements Backend, BackendLeases, BackendDeadL
     @Override
     public boolean lockSetTtl(String name, String owner, Duration ttl) {
         checkLock(name, owner);
-        checkPositive(ttl, "lock TTL");
+        Objects.requireNonNull(ttl, "lock TTL is null");
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("a lock TTL must be zero (to free the lock) or positive: " + ttl);
+        }
+        // A zero TTL expires the lock now, which frees it (the contract of BackendLocks.lockSetTtl).
         return store.lockSetTtl(name, owner, ttl, now());
     }
 

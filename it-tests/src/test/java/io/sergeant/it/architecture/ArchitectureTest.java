@@ -180,6 +180,12 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("rule 8: library modules never write to System.out or System.err")
+    void librariesNeverPrint() {
+        ArchitectureRules.librariesNeverPrint(LAYOUT).check(production);
+    }
+
+    @Test
     @DisplayName("rule 5: no cycle between top-level packages")
     void noCyclesBetweenTopLevelPackages() {
         ArchitectureRules.noCyclesBetweenTopLevelPackages(LAYOUT).check(production);

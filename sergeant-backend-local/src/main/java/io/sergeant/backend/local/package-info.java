@@ -66,6 +66,14 @@
  * Dead letters keep the payload byte for byte, the reason, the number of deliveries and the time
  * ({@code dead_at}, epoch seconds); a requeue inserts them as fresh NORMAL rows.
  *
+ * <p>The worker registry (monitoring role) is a Java-only table too:
+ * <pre>
+ * sergeant_workers (id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL)
+ * </pre>
+ * one row per live worker (its {@code WorkerStatus} record), listed while {@code expires_at} (epoch
+ * seconds, this process's clock) is in the future and deleted by the next heartbeat after. Queue
+ * listing is the distinct {@code queue_name} of {@code task_queue} and {@code sergeant_dead_letters}.
+ *
  * <p><b>Files of earlier versions.</b> Earlier versions moved leased rows into a table
  * {@code sergeant_leases}. Opening such a file moves its rows back into {@code task_queue}, still
  * leased under the same token until their deadline (the old receipts name the old lease ids, so they

@@ -31,10 +31,6 @@ public final class MemoryBackendFactory implements BackendFactory {
 
     private static final Pattern STORE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
-    /** For the service loader. */
-    public MemoryBackendFactory() {
-    }
-
     @Override
     public String name() {
         return NAME;

@@ -24,20 +24,17 @@ public final class MemoryStores {
 
     /** The store of this name, created empty on first use. */
     static MemoryStore open(String name) {
-        Objects.requireNonNull(name, "name is null");
-        return STORES.computeIfAbsent(name, MemoryStore::new);
+        return STORES.computeIfAbsent(Objects.requireNonNull(name, "name is null"), ignored -> new MemoryStore());
     }
 
     /**
-     * Forgets the store of this name: its queues, keys, locks, leases and dead letters. Backends still
-     * open on it keep working on the forgotten store; the next backend opened on the name starts empty.
-     * Handy between unit tests.
+     * Forgets the store of this name. Backends still open on it keep working on the forgotten store;
+     * the next backend opened on the name starts empty. Handy between unit tests.
      *
      * @return whether a store of that name existed
      */
     public static boolean drop(String name) {
-        Objects.requireNonNull(name, "name is null");
-        return STORES.remove(name) != null;
+        return STORES.remove(Objects.requireNonNull(name, "name is null")) != null;
     }
 
     /** The names of the stores that exist now, sorted. */

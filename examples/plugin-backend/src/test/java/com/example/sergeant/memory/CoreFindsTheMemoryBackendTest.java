@@ -1,9 +1,12 @@
 package com.example.sergeant.memory;
 
 import io.sergeant.api.Broker;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
@@ -20,10 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Core picks the plugin up by its URI scheme, with no change to core: a broker from
- * {@code Sergeant.create()} pushes to {@code memory:demo} and a worker run in this JVM consumes it.
+ * {@code Sergeant.create()} pushes to {@code memory:demo} and an at-most-once worker run in this JVM
+ * consumes it; an at-least-once worker is refused with the role it would need.
  */
 class CoreFindsTheMemoryBackendTest {
 
@@ -38,7 +43,7 @@ class CoreFindsTheMemoryBackendTest {
     void aBrokerPushesToMemoryDemoAndAnInProcessWorkerRunsEveryTaskOnce() {
         Sergeant sergeant = Sergeant.create();
         assertThat(sergeant.registry().backends().schemes()).contains("memory");
-        WorkerConfig config = WorkerConfig.builder("q").backend("memory:demo").build();
+        WorkerConfig config = WorkerConfig.builder("q").backend("memory:demo").delivery(DeliveryMode.AT_MOST_ONCE).build();
 
         try (Broker broker = sergeant.broker(config)) {
             List<Task> tasks = new ArrayList<>();
@@ -60,8 +65,22 @@ class CoreFindsTheMemoryBackendTest {
         assertThat(summary.outcomes()).containsEntry("success", (long) TASKS);
         assertThat(worker.runs).hasSize(TASKS).allSatisfy((id, runs) -> assertThat(runs.get()).as("runs of task " + id).isEqualTo(1));
         try (Broker broker = sergeant.broker(config)) {
-            assertThat(broker.stats("q")).as("every lease acked").isEqualTo(new QueueStats(0, 0, 0, 0));
+            assertThat(broker.stats("q")).as("every task taken").isEqualTo(new QueueStats(0, 0, 0, 0));
         }
+    }
+
+    @Test
+    void anAtLeastOnceWorkerFailsAtOnceSayingWhichRoleThePluginLacksAndWhatToDo() {
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig config = WorkerConfig.builder("q").backend("memory:demo").delivery(DeliveryMode.AT_LEAST_ONCE).build();
+
+        assertThatThrownBy(() -> new WorkerRuntime(new CountingWorker(config), sergeant, List.of()).close())
+                .isInstanceOfSatisfying(SergeantException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_ROLE_MISSING))
+                .hasMessageContaining("delivery mode at-least-once needs the lease role")
+                .hasMessageContaining("io.sergeant.spi.backend.BackendLeases")
+                .hasMessageContaining("MemoryBackend[memory:demo]")
+                .hasMessageContaining("delivery.mode=at-most-once");
     }
 
     /** Counts how often each task id ran. */

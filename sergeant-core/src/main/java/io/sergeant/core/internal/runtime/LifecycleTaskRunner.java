@@ -246,10 +246,8 @@ public final class LifecycleTaskRunner implements TaskRunner {
         if (!enabled) {
             return;
         }
+        // The task is the only key-value, as Python's extra={'task': task}; a failure carries its exception.
         var event = log.atLevel(level).addKeyValue("task", task);
-        if (error != null) {
-            event = event.addKeyValue("error", error);
-        }
         if (cause != null) {
             event = event.setCause(cause);
         }

@@ -9,4 +9,4 @@
  * insertion order; delayed tasks by due time. A released task goes back among the HIGH tasks (ahead of
  * NORMAL) keeping its delivery count; a reaped one goes back to where it came from.
  */
-package com.example.sergeant.memory;
+package io.sergeant.test.memory;

@@ -1,4 +1,4 @@
-package com.example.sergeant.memory;
+package io.sergeant.test.memory;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;

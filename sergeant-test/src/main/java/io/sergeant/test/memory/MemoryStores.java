@@ -1,4 +1,4 @@
-package com.example.sergeant.memory;
+package io.sergeant.test.memory;
 
 import java.util.Objects;
 import java.util.Set;

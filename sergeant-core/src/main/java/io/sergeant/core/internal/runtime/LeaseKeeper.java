@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +33,8 @@ final class LeaseKeeper implements AutoCloseable {
     private final Duration lease;
     private final int maxDeliveries;
     private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
+    /** Held receipts whose payload is being decoded, with the decode deadline ({@link System#nanoTime()}). */
+    private final Map<Receipt, Long> decoding = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     /** Failures in a row of extend and of reap (scheduler thread only): logged at 1, 2, 4, 8... */
     private int extendFailures;
@@ -67,13 +70,41 @@ final class LeaseKeeper implements AutoCloseable {
 
     void settled(List<Receipt> receipts) {
         receipts.forEach(held::remove);
+        receipts.forEach(decoding::remove);
+    }
+
+    /**
+     * The payload of a held receipt is being decoded until {@code deadlineNanos}: past that, its lease is
+     * no longer extended (so a payload that keeps a decoder busy expires, and is redelivered or reaped
+     * into the dead letters, instead of being held for ever).
+     */
+    void decoding(Receipt receipt, long deadlineNanos) {
+        decoding.put(receipt, deadlineNanos);
+    }
+
+    /** The payload of a held receipt is decoded (or rejected); its lease is extended as usual again. */
+    void decoded(Receipt receipt) {
+        decoding.remove(receipt);
+    }
+
+    /** The held receipts whose leases may be extended now: all but those still decoding past their deadline. */
+    List<Receipt> extendable() {
+        long now = System.nanoTime();
+        List<Receipt> receipts = new ArrayList<>(held.size());
+        for (Receipt receipt : held) {
+            Long deadline = decoding.get(receipt);
+            if (deadline == null || now - deadline <= 0) {
+                receipts.add(receipt);
+            }
+        }
+        return receipts;
     }
 
     private void extend() {
-        if (held.isEmpty()) {
+        List<Receipt> receipts = extendable();
+        if (receipts.isEmpty()) {
             return;
         }
-        List<Receipt> receipts = new ArrayList<>(held);
         long start = System.nanoTime();
         try {
             SettleResult result = backend.extend(queue, receipts, lease);

@@ -248,7 +248,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
         if (!enabled) {
             return;
         }
-        var event = log.atLevel(level).addKeyValue("task", task);
+        var event = log.atLevel(level).addKeyValue("task", LoggedTask.of(task));
         if (error != null) {
             event = event.addKeyValue("error", error);
         }

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * hand-back re-pushes the payloads HIGH, unchanged. A backend failure is logged, never thrown: an unacked
  * lease expires and the task comes back. {@link #settled} is thread safe; the rest runs on the loop thread.
  */
-final class Settlement {
+final class Settlement implements BatchDecoder.Watch {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
 
@@ -44,6 +44,22 @@ final class Settlement {
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.keeper = keeper;
         this.state = Objects.requireNonNull(state, "state is null");
+    }
+
+    /** Decoding of a held delivery starts: its lease is extended only until {@code deadlineNanos}. */
+    @Override
+    public void started(Delivery delivery, long deadlineNanos) {
+        if (keeper != null && delivery.leased()) {
+            keeper.decoding(delivery.receipt(), deadlineNanos);
+        }
+    }
+
+    /** Decoding of a held delivery ended: its lease is extended as any other held task's. */
+    @Override
+    public void finished(Delivery delivery) {
+        if (keeper != null && delivery.leased()) {
+            keeper.decoded(delivery.receipt());
+        }
     }
 
     /** Starts keeping the leases of a popped batch extended (at-least-once). */

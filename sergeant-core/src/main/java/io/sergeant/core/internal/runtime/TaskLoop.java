@@ -87,7 +87,7 @@ public final class TaskLoop {
         this.registry = Objects.requireNonNull(registry, "registry is null");
         this.workerArguments = List.copyOf(workerArguments);
         this.state = Objects.requireNonNull(state, "state is null");
-        this.decoder = new BatchDecoder(assembly.broker().encoder());
+        this.decoder = new BatchDecoder(assembly.broker().encoder(), config.limits().decodeDeadline());
         this.listeners = assembly.broker().listeners();
     }
 
@@ -199,7 +199,7 @@ public final class TaskLoop {
 
     /** The decoded tasks of a popped batch with their deliveries; undecodable payloads are dead-lettered. */
     private RunnableBatch runnable(List<Delivery> deliveries) {
-        List<DecodeResult> results = decoder.decode(deliveries);
+        List<DecodeResult> results = decoder.decode(deliveries, settlement);
         List<Delivery> runnable = new ArrayList<>(deliveries.size());
         List<Task> tasks = new ArrayList<>(deliveries.size());
         for (int index = 0; index < results.size(); index++) {

@@ -140,6 +140,32 @@ public final class ArchitectureRules {
     }
 
     /**
+     * Rule 8: library modules (everything but the cli) never write to {@code System.out} or
+     * {@code System.err}; they log, or report through their caller. Process entry points (a class with a
+     * static {@code main}, and the classes nested in it) are exempt: a worker process's usage message or
+     * a child process's last words before it halts have nowhere else to go.
+     */
+    public static ArchRule librariesNeverPrint(ModuleLayout layout) {
+        DescribedPredicate<JavaClass> entryPoint = DescribedPredicate.describe("are process entry points",
+                (JavaClass javaClass) -> hasStaticMain(javaClass)
+                        || javaClass.getEnclosingClass().map(ArchitectureRules::hasStaticMain).orElse(false));
+        return noClasses().that().resideInAPackage(tree(layout.root()))
+                .and().resideOutsideOfPackage(tree(layout.cli()))
+                .and(not(entryPoint))
+                .should().accessField(System.class, "out")
+                .orShould().accessField(System.class, "err")
+                .because("libraries log through their logger or report to their caller; only the cli and process"
+                        + " entry points own the terminal (issue 12)");
+    }
+
+    private static boolean hasStaticMain(JavaClass javaClass) {
+        return javaClass.getMethods().stream().anyMatch(method -> method.getName().equals("main")
+                && method.getModifiers().contains(JavaModifier.STATIC)
+                && method.getRawParameterTypes().size() == 1
+                && method.getRawParameterTypes().get(0).getName().equals(String[].class.getName()));
+    }
+
+    /**
      * Rule 5, coarse: no cycle between the top-level packages under the root ({@code api},
      * {@code spi}, {@code core}, {@code codec}, {@code backend}, {@code executor}, {@code cli},
      * {@code testkit}).

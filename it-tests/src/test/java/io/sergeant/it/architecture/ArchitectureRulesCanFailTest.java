@@ -131,6 +131,12 @@ class ArchitectureRulesCanFailTest {
         }
 
         @Test
+        void librariesNeverPrint() {
+            assertThatCode(() -> ArchitectureRules.librariesNeverPrint(clean).check(classes))
+                    .doesNotThrowAnyException();
+        }
+
+        @Test
         void noCycles() {
             assertThatCode(() -> {
                 ArchitectureRules.noCyclesBetweenTopLevelPackages(clean).check(classes);
@@ -211,6 +217,14 @@ class ArchitectureRulesCanFailTest {
                 importScenario("internalleak"),
                 List.of("CliUsesCoreInternals", "TestkitUsesCoreInternals"),
                 List.of("CliUsesFrontDoor", "FrontDoor.value"));
+    }
+
+    @Test
+    @DisplayName("rule 8 fails on library classes printing, not on the cli or a process entry point")
+    void printRuleFails() {
+        assertFailsNaming(ArchitectureRules.librariesNeverPrint(layout("printleak")), importScenario("printleak"),
+                List.of("CorePrints", "CodecPrintsErrors"),
+                List.of("CliPrints", "CoreMain"));
     }
 
     @Test

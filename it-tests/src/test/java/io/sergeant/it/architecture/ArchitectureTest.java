@@ -120,6 +120,24 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("integrations: only the Spring module sees Spring, and it uses core's front door and the API only")
+    void springStaysInItsModule() {
+        String spring = LAYOUT.root() + ".spring..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage(LAYOUT.root() + "..")
+                .and().resideOutsideOfPackage(spring)
+                .should().dependOnClassesThat().resideInAPackage("org.springframework..")
+                .because("Spring is an integration, not a dependency of the library (issue 18)").check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(spring)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "org.springframework..", "org.slf4j..",
+                        LAYOUT.root() + ".api..", LAYOUT.root() + ".spi..", LAYOUT.root() + ".core",
+                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring)
+                .because("the Spring integration builds on core's front door like any application (issue 18)")
+                .check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(LAYOUT.root() + ".spring")))
+                .as("the Spring integration's classes were imported").isTrue();
+    }
+
+    @Test
     @DisplayName("rule 1: sergeant-api depends on the JDK only")
     void apiDependsOnlyOnTheJdk() {
         ArchitectureRules.apiDependsOnlyOnTheJdk(LAYOUT).check(production);
@@ -159,6 +177,12 @@ class ArchitectureTest {
     @DisplayName("rule 7: only core uses core's internal packages; the cli sees the front door")
     void onlyCoreUsesCoreInternals() {
         ArchitectureRules.onlyCoreUsesCoreInternals(LAYOUT).check(production);
+    }
+
+    @Test
+    @DisplayName("rule 8: library modules never write to System.out or System.err")
+    void librariesNeverPrint() {
+        ArchitectureRules.librariesNeverPrint(LAYOUT).check(production);
     }
 
     @Test

@@ -93,6 +93,8 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         modules.put("sergeant-cli", List.of(cli));
         modules.put("sergeant-testkit", List.of(testkit));
         modules.put("sergeant-plugin-toolkit", List.of(toolkit));
+        // Integrations over core's front door (issue 18); their own rule is in ArchitectureTest.
+        modules.put("sergeant-spring-boot-autoconfigure", List.of(root + ".spring"));
         return Collections.unmodifiableMap(modules);
     }
 

@@ -72,7 +72,7 @@ public final class LzmaCompressor implements Compressor {
         } catch (SergeantException e) {
             if (e.getCause() instanceof MemoryLimitException limit) {
                 throw new SergeantException(ErrorCode.DECOMPRESSED_TOO_LARGE, "lzma payload needs "
-                        + limit.getMemoryNeeded() + " KiB of memory to decompress, over lzma.memory-limit="
+                        + limit.getMemoryNeeded() + " KiB of memory to decompress, over lzma.memoryLimit="
                         + memoryLimitKiB + " KiB; raise the option if such payloads are expected", e.getCause());
             }
             throw e;

@@ -21,6 +21,13 @@ import java.util.TreeMap;
  * properties; the class path; the main class and its arguments. Later {@code -D} settings win, in that
  * order. A class path too long for one command-line argument goes through a JVM argument file.
  *
+ * <p><b>No secret on the command line.</b> Sergeant's own properties ({@code sergeant.*}: the
+ * configuration overrides, whose backend URI may hold a password) never appear as {@code -D} options,
+ * which every local user can read in {@code /proc/<pid>/cmdline} or {@code ps}: they go to JVM argument
+ * files ({@code @file}, read by the {@code java} launcher) created readable by their owner only (mode
+ * 0600) before anything is written to them, one for the inherited and one for the explicit properties,
+ * in their places in the order above. The other inherited properties (logging) stay inline.
+ *
  * <p>Immutable; build it with {@link #builder(String)}.
  */
 public final class JavaCommand {
@@ -132,9 +139,29 @@ public final class JavaCommand {
         public JavaCommand build() {
             List<String> command = new ArrayList<>();
             command.add(javaExecutable());
-            inherited(inheritFrom).forEach((name, value) -> command.add("-D" + name + "=" + value));
+            Map<String, String> privateInherited = new TreeMap<>();
+            inherited(inheritFrom).forEach((name, value) -> {
+                if (isPrivate(name)) {
+                    privateInherited.put(name, value);
+                } else {
+                    command.add("-D" + name + "=" + value);
+                }
+            });
+            if (!privateInherited.isEmpty()) {
+                command.add("@" + propertiesFile("inherited", privateInherited));
+            }
             command.addAll(jvmOptions);
-            systemProperties.forEach((name, value) -> command.add("-D" + name + "=" + value));
+            Map<String, String> privateExplicit = new TreeMap<>();
+            systemProperties.forEach((name, value) -> {
+                if (isPrivate(name)) {
+                    privateExplicit.put(name, value);
+                } else {
+                    command.add("-D" + name + "=" + value);
+                }
+            });
+            if (!privateExplicit.isEmpty()) {
+                command.add("@" + propertiesFile("settings", privateExplicit));
+            }
             String path = classpath != null ? classpath : System.getProperty("java.class.path", "");
             if (path.length() <= MAX_INLINE_CLASSPATH) {
                 command.add("-cp");
@@ -145,6 +172,47 @@ public final class JavaCommand {
             command.add(mainClass);
             command.addAll(arguments);
             return new JavaCommand(command);
+        }
+
+        private static boolean isPrivate(String name) {
+            return name.startsWith("sergeant.");
+        }
+
+        /**
+         * A JVM argument file of {@code -D} options, created with mode 0600 (on POSIX file systems) before
+         * anything is written to it: in the argument file directory when there is one, else a temporary
+         * file deleted when this JVM exits.
+         */
+        private Path propertiesFile(String kind, Map<String, String> properties) {
+            StringBuilder text = new StringBuilder();
+            properties.forEach((name, value) -> text.append('"').append(quote("-D" + name + "=" + value)).append("\"\n"));
+            Path file = null;
+            try {
+                java.nio.file.attribute.FileAttribute<?>[] ownerOnly =
+                        java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                                ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions
+                                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))}
+                                : new java.nio.file.attribute.FileAttribute<?>[0];
+                if (argumentFileDirectory != null) {
+                    file = argumentFileDirectory.resolve(kind + "-properties.args");
+                    Files.deleteIfExists(file);
+                    Files.createFile(file, ownerOnly);
+                } else {
+                    file = Files.createTempFile("sergeant-" + kind, ".args", ownerOnly);
+                    file.toFile().deleteOnExit();
+                }
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+                return file;
+            } catch (IOException e) {
+                throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the system property argument file "
+                        + (file != null ? file : "in " + System.getProperty("java.io.tmpdir")) + " for child JVMs: "
+                        + e.getMessage() + "; check that the directory is writable", e);
+            }
+        }
+
+        /** Escapes a value for a double-quoted token of a JVM argument file. */
+        private static String quote(String value) {
+            return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r");
         }
 
         private Path argumentFile(String path) {

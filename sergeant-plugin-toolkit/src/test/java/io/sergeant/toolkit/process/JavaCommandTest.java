@@ -15,7 +15,7 @@ class JavaCommandTest {
 
     @Test
     @DisplayName("orders java, inherited properties, JVM options, explicit properties, class path, main class, arguments")
-    void ordersTheParts() {
+    void ordersTheParts(@TempDir Path dir) throws Exception {
         Properties parent = new Properties();
         parent.setProperty("sergeant.config.backend", "sqlite:/tmp/a.db");
         parent.setProperty("logback.configurationFile", "/etc/logback.xml");
@@ -26,14 +26,34 @@ class JavaCommandTest {
                 .jvmOptions(List.of("-Xmx64m"))
                 .systemProperty("sergeant.config.maxTasksPerRun", "7")
                 .classpath("/opt/app/lib/*")
+                .argumentFileDirectory(dir)
                 .arguments(List.of("--worker-class", "com.example.W"))
                 .build().command();
 
         assertThat(command.get(0)).endsWith("java");
         assertThat(command.subList(1, command.size())).containsExactly(
-                "-Dlogback.configurationFile=/etc/logback.xml", "-Dsergeant.config.backend=sqlite:/tmp/a.db",
-                "-Xmx64m", "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "com.example.Main",
+                "-Dlogback.configurationFile=/etc/logback.xml", "@" + dir.resolve("inherited-properties.args"),
+                "-Xmx64m", "@" + dir.resolve("settings-properties.args"), "-cp", "/opt/app/lib/*", "com.example.Main",
                 "--worker-class", "com.example.W");
+        assertThat(Files.readString(dir.resolve("inherited-properties.args"))).isEqualTo("\"-Dsergeant.config.backend=sqlite:/tmp/a.db\"\n");
+        assertThat(Files.readString(dir.resolve("settings-properties.args"))).isEqualTo("\"-Dsergeant.config.maxTasksPerRun=7\"\n");
+    }
+
+    @Test
+    @DisplayName("no sergeant.* property (a backend password) is on the command line; its argument files are owner-only")
+    void secretsStayOffTheCommandLine(@TempDir Path dir) throws Exception {
+        Properties parent = new Properties();
+        parent.setProperty("sergeant.config.backend", "redis://:s3cret@127.0.0.1:6379/0");
+
+        List<String> command = JavaCommand.builder("com.example.Main").inheritFrom(parent)
+                .systemProperty("sergeant.config.backend", "redis://:0ther@127.0.0.1:6379/0").classpath("/x")
+                .argumentFileDirectory(dir).build().command();
+
+        assertThat(String.join(" ", command)).doesNotContain("s3cret").doesNotContain("0ther").doesNotContain("sergeant.config");
+        for (String file : List.of("inherited-properties.args", "settings-properties.args")) {
+            assertThat(Files.getPosixFilePermissions(dir.resolve(file)))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
     }
 
     @Test
@@ -55,7 +75,7 @@ class JavaCommandTest {
         Files.writeString(source, "public class PrintProperty { public static void main(String[] a) {"
                 + " System.out.print(System.getProperty(\"sergeant.test.value\") + \" \" + a[0]); } }");
         Properties parent = new Properties();
-        parent.setProperty("sergeant.test.value", "inherited");
+        parent.setProperty("sergeant.test.value", "inherited with \"quotes\", a \\ and spaces");
 
         List<String> command = JavaCommand.builder(source.toString()).inheritFrom(parent)
                 .systemProperty("sergeant.test.other", "x").classpath("").arguments(List.of("argument")).build().command();
@@ -64,6 +84,6 @@ class JavaCommandTest {
         String output = new String(process.getInputStream().readAllBytes());
 
         assertThat(process.waitFor()).as(output).isZero();
-        assertThat(output).isEqualTo("inherited argument");
+        assertThat(output).isEqualTo("inherited with \"quotes\", a \\ and spaces argument");
     }
 }

@@ -59,6 +59,17 @@ public interface Broker extends AutoCloseable {
     /** Up to {@code limit} dead letters of the queue, oldest first. */
     List<DeadLetter> deadLetters(String queue, int limit);
 
+    /**
+     * Up to {@code limit} dead letters of the queue, oldest first, with payload sizes instead of
+     * payloads: what a listing prints, without loading the payloads where the backend can avoid it.
+     * The default reads them through {@link #deadLetters}.
+     *
+     * @since 0.2
+     */
+    default List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return deadLetters(queue, limit).stream().map(DeadLetterInfo::of).toList();
+    }
+
     /** Moves every dead letter of the queue back to the queue; returns how many. */
     long requeueDeadLetters(String queue);
 

@@ -2,6 +2,7 @@ package io.sergeant.backend.local;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.spi.PluginOptions;
 import io.sergeant.spi.backend.BackendSpec;
 
@@ -28,6 +29,11 @@ import java.util.Objects;
  *       Sergeant workers, whose connector switches the journal off when it connects.</li>
  *   <li>{@code connections} (default 8): the most connections one backend keeps open; a thread waits
  *       for a free one.</li>
+ *   <li>{@code maxPayloadSize} (default: the codec's maximum encoded size, {@code limits.maxEncodedBytes}):
+ *       a pop moves a longer payload to the dead letters ({@code length(value)} in SQL) instead of
+ *       reading it.</li>
+ *   <li>{@code maxDeadLetters} (default 10,000; 0 = no cap): dead letters kept per queue; the oldest
+ *       over the cap are deleted, counted and logged.</li>
  * </ul>
  *
  * @param file        the database file, absolute
@@ -35,11 +41,18 @@ import java.util.Objects;
  * @param synchronous the SQLite {@code synchronous} setting
  * @param journalMode the SQLite {@code journal_mode}
  * @param connections the pool size, at least 1
+ * @param maxPayloadBytes a pop dead-letters payloads longer than this, at least 1
+ * @param maxDeadLetters  dead letters kept per queue, 0 for no cap
  */
-public record LocalSettings(Path file, Duration busyTimeout, String synchronous, String journalMode, int connections) {
+public record LocalSettings(Path file, Duration busyTimeout, String synchronous, String journalMode, int connections,
+                            int maxPayloadBytes, int maxDeadLetters) {
 
     /** The option keys this backend accepts. */
-    public static final List<String> OPTIONS = List.of("busyTimeout", "synchronous", "journalMode", "connections");
+    public static final List<String> OPTIONS = List.of("busyTimeout", "synchronous", "journalMode", "connections",
+            "maxPayloadSize", "maxDeadLetters");
+
+    /** Dead letters kept per queue unless the option {@code maxDeadLetters} says otherwise. */
+    public static final int DEFAULT_MAX_DEAD_LETTERS = 10_000;
 
     private static final List<String> SYNCHRONOUS = List.of("OFF", "NORMAL", "FULL", "EXTRA");
     private static final List<String> JOURNAL_MODES = List.of("WAL", "DELETE", "TRUNCATE", "PERSIST");
@@ -53,6 +66,16 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
         if (connections < 1) {
             throw new IllegalArgumentException("connections must be at least 1: " + connections);
         }
+        if (maxPayloadBytes < 1 || maxDeadLetters < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must be positive and maxDeadLetters not negative: "
+                    + maxPayloadBytes + ", " + maxDeadLetters);
+        }
+    }
+
+    /** Settings with the default payload maximum ({@link DecodeLimits#DEFAULT}) and dead-letter cap. */
+    public LocalSettings(Path file, Duration busyTimeout, String synchronous, String journalMode, int connections) {
+        this(file, busyTimeout, synchronous, journalMode, connections, DecodeLimits.DEFAULT.maxEncodedBytes(),
+                DEFAULT_MAX_DEAD_LETTERS);
     }
 
     /**
@@ -61,6 +84,16 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
      * @throws SergeantException {@code INVALID_CONFIGURATION} naming the bad URI or option and what is accepted
      */
     public static LocalSettings from(BackendSpec spec) {
+        return from(spec, DecodeLimits.DEFAULT.maxEncodedBytes());
+    }
+
+    /**
+     * Parses a spec; {@code defaultMaxPayloadBytes} (the codec's maximum encoded size) applies unless
+     * the option {@code maxPayloadSize} is given.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} naming the bad URI or option and what is accepted
+     */
+    public static LocalSettings from(BackendSpec spec, int defaultMaxPayloadBytes) {
         PluginOptions options = new PluginOptions("backend 'local'", spec.options()).requireOnly(OPTIONS);
         Path file = parseUri(spec.uri());
         Duration busyTimeout = options.duration("busyTimeout", Duration.ofSeconds(10));
@@ -74,7 +107,15 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
         if (connections < 1 || connections > 64) {
             throw invalid("option 'connections' of backend 'local' is '" + connections + "'; expected 1 to 64");
         }
-        return new LocalSettings(file, busyTimeout, synchronous, journalMode, connections);
+        long maxPayload = options.size("maxPayloadSize", defaultMaxPayloadBytes);
+        if (maxPayload < 1 || maxPayload > Integer.MAX_VALUE) {
+            throw invalid("option 'maxPayloadSize' of backend 'local' is " + maxPayload + "; expected 1 byte to 2G");
+        }
+        int maxDeadLetters = options.integer("maxDeadLetters", DEFAULT_MAX_DEAD_LETTERS);
+        if (maxDeadLetters < 0) {
+            throw invalid("option 'maxDeadLetters' of backend 'local' is " + maxDeadLetters + "; expected 0 (no cap) or more");
+        }
+        return new LocalSettings(file, busyTimeout, synchronous, journalMode, connections, (int) maxPayload, maxDeadLetters);
     }
 
     /**

@@ -1,12 +1,14 @@
 package io.sergeant.backend.local;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.Receipt;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -34,6 +36,41 @@ final class SqliteDeadLetters implements BackendDeadLetters {
 
     private final SqliteFile file;
 
+    private static final System.Logger LOG = System.getLogger(SqliteDeadLetters.class.getName());
+    private static final String DEAD_LIST_SIZES =
+            "SELECT id, length(value), reason, delivery_count, dead_at FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id LIMIT ?";
+    /** Deletes a queue's oldest dead letters beyond the newest {@code maxDeadLetters}. */
+    private static final String TRIM_DEAD =
+            "DELETE FROM sergeant_dead_letters WHERE queue_name = ? AND id <= (SELECT id FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)";
+
+    /**
+     * Keeps the newest {@code maxDeadLetters} dead letters of the queue after {@code added} were just
+     * stored in this transaction; what is deleted is counted in the log.
+     */
+    static void trim(PooledConnection connection, LocalSettings settings, String queue, int added) throws SQLException {
+        if (added <= 0 || settings.maxDeadLetters() == 0) {
+            return;
+        }
+        PreparedStatement trim = connection.prepare(TRIM_DEAD);
+        trim.setString(1, queue);
+        trim.setString(2, queue);
+        trim.setInt(3, settings.maxDeadLetters());
+        int trimmed = trim.executeUpdate();
+        if (trimmed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' holds more than " + settings.maxDeadLetters()
+                    + " dead letters (option 'maxDeadLetters'): deleted the " + trimmed + " oldest");
+        }
+    }
+
+    /** The dead-letter reason of a payload over {@code maxPayloadSize}. */
+    static String oversizedReason(LocalSettings settings, long length) {
+        return "undecodable: the payload has " + length + " bytes, over the maximum encoded size of "
+                + settings.maxPayloadBytes() + " bytes (limits.maxEncodedBytes); the backend refused it before it"
+                + " reached a worker";
+    }
+
     SqliteDeadLetters(SqliteFile file) {
         this.file = Objects.requireNonNull(file, "file is null");
     }
@@ -45,7 +82,7 @@ final class SqliteDeadLetters implements BackendDeadLetters {
         Objects.requireNonNull(reason, "reason is null");
         double now = file.now();
         if (!delivery.leased()) {
-            return file.inConnection("dead-letter", connection -> {
+            return file.inTransaction("dead-letter", connection -> {
                 PreparedStatement insert = connection.prepare(DEAD);
                 insert.setString(1, queue);
                 insert.setBytes(2, delivery.payload());
@@ -53,6 +90,7 @@ final class SqliteDeadLetters implements BackendDeadLetters {
                 insert.setInt(4, 1);
                 insert.setDouble(5, now);
                 insert.executeUpdate();
+                trim(connection, file.settings(), queue, 1);
                 return true;
             });
         }
@@ -71,7 +109,30 @@ final class SqliteDeadLetters implements BackendDeadLetters {
             PreparedStatement delete = connection.prepare(SqliteLeases.ACK);
             SqliteLeases.bindReceipt(delete, 1, receipt, queue);
             delete.executeUpdate();
+            trim(connection, file.settings(), queue, 1);
             return true;
+        });
+    }
+
+    /** The listing without payloads: {@code length(value)} in SQL, so no payload is read. */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return file.inConnection("list dead letters", connection -> {
+            PreparedStatement list = connection.prepare(DEAD_LIST_SIZES);
+            list.setString(1, queue);
+            list.setInt(2, limit);
+            List<DeadLetterInfo> result = new ArrayList<>();
+            try (ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    result.add(new DeadLetterInfo(Long.toString(rows.getLong(1)), rows.getLong(2), rows.getString(3),
+                            rows.getInt(4), rows.getDouble(5)));
+                }
+            }
+            return result;
         });
     }
 

@@ -37,7 +37,8 @@ final class SqliteLeases implements BackendLeases {
                     + " lease_token = random() & 9223372036854775807, delivery_count = coalesce(delivery_count, 0) + 1"
                     + " WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
-                    + " RETURNING rowid, lease_priority, value, lease_token, delivery_count";
+                    + " RETURNING rowid, lease_priority, CASE WHEN length(value) > ? THEN NULL ELSE value END,"
+                    + " lease_token, delivery_count, length(value)";
     private static final String LEASED_TO_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
                     + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM task_queue WHERE rowid = ?";
@@ -103,11 +104,12 @@ final class SqliteLeases implements BackendLeases {
             lease.setString(2, queue);
             lease.setDouble(3, now);
             lease.setInt(4, wanted);
+            lease.setInt(5, file.settings().maxPayloadBytes());
             List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
             try (ResultSet rows = lease.executeQuery()) {
                 while (rows.next()) {
                     leased.add(new Leased(rows.getLong(1), rows.getDouble(2), rows.getBytes(3), rows.getLong(4),
-                            rows.getInt(5)));
+                            rows.getInt(5), rows.getLong(6)));
                 }
             }
             if (leased.isEmpty()) {
@@ -117,6 +119,12 @@ final class SqliteLeases implements BackendLeases {
             leased.sort(LEASE_ORDER);
             int deadLettered = 0;
             for (Leased row : leased) {
+                if (row.value() == null) { // longer than maxPayloadSize: never read, straight to the dead letters
+                    deadLetterLeased(connection, row.rowid(),
+                            SqliteDeadLetters.oversizedReason(file.settings(), row.length()), now);
+                    deadLettered++;
+                    continue;
+                }
                 if (row.deliveryCount() > options.maxDeliveries()) {
                     deadLetterLeased(connection, row.rowid(), "delivered " + (row.deliveryCount() - 1)
                             + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")", now);
@@ -126,6 +134,7 @@ final class SqliteLeases implements BackendLeases {
                 deliveries.add(new Delivery(row.value(), new Receipt(Long.toString(row.rowid()),
                         Long.toHexString(row.token()), row.deliveryCount())));
             }
+            SqliteDeadLetters.trim(connection, file.settings(), queue, deadLettered);
             if (deadLettered == 0 || leased.size() < wanted) {
                 break;
             }
@@ -297,6 +306,7 @@ final class SqliteLeases implements BackendLeases {
                 delete.setDouble(2, now);
                 delete.setInt(3, maxDeliveries);
                 delete.executeUpdate();
+                SqliteDeadLetters.trim(connection, file.settings(), queue, deadLettered);
             }
             PreparedStatement redeliver = connection.prepare(REAP_REDELIVER);
             redeliver.setString(1, queue);
@@ -331,6 +341,6 @@ final class SqliteLeases implements BackendLeases {
     }
 
     /** One row just leased, with the priority it had before the lease. */
-    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount) {
+    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount, long length) {
     }
 }

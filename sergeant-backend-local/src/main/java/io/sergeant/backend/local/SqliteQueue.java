@@ -29,6 +29,18 @@ final class SqliteQueue {
             "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
                     + " RETURNING rowid, priority, value";
+    /** The window an at-most-once pop takes; oversized payloads in it go to the dead letters first. */
+    private static final String POP_WINDOW =
+            "SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?";
+    private static final String OVERSIZED_TO_DEAD =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
+                    + " SELECT queue_name, value, 'undecodable: the payload has ' || length(value) || ' bytes, over the"
+                    + " maximum encoded size of ' || ? || ' bytes (limits.maxEncodedBytes); the backend refused it"
+                    + " before it reached a worker', coalesce(delivery_count, 0) + 1, ? FROM task_queue"
+                    + " WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ? ORDER BY priority, rowid";
+    private static final String DELETE_OVERSIZED =
+            "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
+    private static final System.Logger LOG = System.getLogger(SqliteQueue.class.getName());
     /** Rows under a lease that has not expired: in flight, not part of the queue's length. */
     private static final String IN_FLIGHT =
             "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NOT NULL";
@@ -77,9 +89,30 @@ final class SqliteQueue {
 
     /** At-most-once: deletes up to {@code max} deliverable rows and returns them in delivery order. */
     List<Delivery> pop(String queue, int max) {
-        return file.inConnection("pop", connection -> {
+        // A transaction: oversized rows move to the dead letters (in SQL, never read) with the pop.
+        return file.inTransaction("pop", connection -> {
             double now = file.now();
             SqliteLeases.restoreExpiredLeases(connection, queue, now);
+            int maxBytes = file.settings().maxPayloadBytes();
+            PreparedStatement oversized = connection.prepare(OVERSIZED_TO_DEAD);
+            oversized.setInt(1, maxBytes);
+            oversized.setDouble(2, now);
+            oversized.setString(3, queue);
+            oversized.setDouble(4, now);
+            oversized.setInt(5, max);
+            oversized.setInt(6, maxBytes);
+            int refused = oversized.executeUpdate();
+            if (refused > 0) {
+                PreparedStatement delete = connection.prepare(DELETE_OVERSIZED);
+                delete.setString(1, queue);
+                delete.setDouble(2, now);
+                delete.setInt(3, max);
+                delete.setInt(4, maxBytes);
+                delete.executeUpdate();
+                LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                        + maxBytes + " bytes became dead letters before reaching a worker");
+                SqliteDeadLetters.trim(connection, file.settings(), queue, refused);
+            }
             PreparedStatement pop = connection.prepare(POP);
             pop.setString(1, queue);
             pop.setDouble(2, now);

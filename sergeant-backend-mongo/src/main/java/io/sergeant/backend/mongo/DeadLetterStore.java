@@ -35,12 +35,43 @@ final class DeadLetterStore {
     /** How long a requeue may hold a dead letter before another requeue may take it over (seconds). */
     private static final double REQUEUE_HOLD_SECONDS = 300;
 
+    private static final System.Logger LOG = System.getLogger(DeadLetterStore.class.getName());
+
     private final MongoNode node;
     private final Clock clock;
+    private final int cap;
 
-    DeadLetterStore(MongoNode node, Clock clock) {
+    /** @param cap the dead letters this node keeps per queue, 0 for no cap */
+    DeadLetterStore(MongoNode node, Clock clock, int cap) {
         this.node = node;
         this.clock = clock;
+        this.cap = cap;
+    }
+
+    /**
+     * Keeps the newest {@code cap} dead letters of the queue on this node: deletes the oldest over it
+     * and logs how many. Called after every store; a count first, so it costs one round trip when the
+     * queue is under its cap.
+     */
+    private void trim(String queue) {
+        if (cap == 0) {
+            return;
+        }
+        long over = count(queue) - cap;
+        if (over <= 0) {
+            return;
+        }
+        List<ObjectId> oldest = new ArrayList<>();
+        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID))
+                .projection(Projections.include(MongoLayout.ID)).limit((int) Math.min(over, 100_000))) {
+            oldest.add(doc.getObjectId(MongoLayout.ID));
+        }
+        long deleted = collection().deleteMany(Filters.in(MongoLayout.ID, oldest)).getDeletedCount();
+        if (deleted > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' holds more than its share of dead letters ("
+                    + cap + " on this node; option 'maxDeadLetters'): deleted the " + deleted + " oldest");
+        }
     }
 
     /** A dead-letter document. */
@@ -57,6 +88,7 @@ final class DeadLetterStore {
     boolean insert(Document deadLetter) {
         try {
             collection().insertOne(deadLetter);
+            trim(deadLetter.getString(MongoLayout.QUEUE_NAME));
             return true;
         } catch (MongoWriteException e) {
             if (MongoErrors.isDuplicateKey(e)) {
@@ -87,6 +119,11 @@ final class DeadLetterStore {
                 throw e;
             }
         }
+        java.util.Set<String> queues = new java.util.LinkedHashSet<>();
+        for (Document deadLetter : deadLetters) {
+            queues.add(deadLetter.getString(MongoLayout.QUEUE_NAME));
+        }
+        queues.forEach(this::trim);
     }
 
     /** Deletes the dead letter {@code id}; used to undo a store whose task turned out not to be ours. */

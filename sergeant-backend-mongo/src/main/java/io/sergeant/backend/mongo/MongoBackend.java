@@ -75,16 +75,18 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     private final AtomicInteger pointer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MongoBackend(List<MongoNode> nodes, Clock clock) {
+    private MongoBackend(List<MongoNode> nodes, Clock clock, int maxPayloadBytes, int maxDeadLetters) {
         this.nodes = List.copyOf(nodes);
+        // The dead-letter cap is the queue's, shared by the nodes (rounded up).
+        int capPerNode = maxDeadLetters == 0 ? 0 : (maxDeadLetters + nodes.size() - 1) / nodes.size();
         this.clock = clock;
         List<TaskStore> taskStores = new ArrayList<>();
         List<DeadLetterStore> deadLetterStores = new ArrayList<>();
         List<KeyLockStore> keyLockStores = new ArrayList<>();
         for (MongoNode node : nodes) {
-            DeadLetterStore dead = new DeadLetterStore(node, clock);
+            DeadLetterStore dead = new DeadLetterStore(node, clock, capPerNode);
             deadLetterStores.add(dead);
-            taskStores.add(new TaskStore(node, clock, dead));
+            taskStores.add(new TaskStore(node, clock, dead, maxPayloadBytes));
             keyLockStores.add(new KeyLockStore(node, clock));
         }
         this.tasks = List.copyOf(taskStores);
@@ -105,7 +107,22 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
      *         otherwise), {@code BACKEND_REFUSED} when it refuses
      */
     public static MongoBackend connect(String uri, String database, Clock clock) {
+        return connect(uri, database, clock, io.sergeant.api.config.DecodeLimits.DEFAULT.maxEncodedBytes(),
+                MongoBackendFactory.DEFAULT_MAX_DEAD_LETTERS);
+    }
+
+    /**
+     * Like {@link #connect(String, String, Clock)}, with limits: a pop moves a payload longer than
+     * {@code maxPayloadBytes} to the dead letters instead of returning it, and at most
+     * {@code maxDeadLetters} dead letters are kept per queue (0 = no cap; the oldest are deleted, and
+     * counted in the log).
+     */
+    public static MongoBackend connect(String uri, String database, Clock clock, int maxPayloadBytes, int maxDeadLetters) {
         Objects.requireNonNull(database, "database is null");
+        if (maxPayloadBytes < 1 || maxDeadLetters < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must be positive and maxDeadLetters not negative: "
+                    + maxPayloadBytes + ", " + maxDeadLetters);
+        }
         Objects.requireNonNull(clock, "clock is null");
         List<ConnectionString> parsed = MongoUris.parse(uri);
         List<MongoNode> nodes = new ArrayList<>();
@@ -117,7 +134,7 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
             nodes.forEach(MongoNode::close);
             throw e;
         }
-        return new MongoBackend(nodes, clock);
+        return new MongoBackend(nodes, clock, maxPayloadBytes, maxDeadLetters);
     }
 
     /** How many independent nodes this backend spreads tasks over. */

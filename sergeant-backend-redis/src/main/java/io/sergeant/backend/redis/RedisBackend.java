@@ -63,6 +63,14 @@ final class RedisBackend implements Backend {
                 throw new IllegalArgumentException("limits must not be negative: " + maxPayloadBytes + ", " + maxDeadLetters);
             }
         }
+
+        /**
+         * The dead letters one of a queue's {@code shardCount} shards keeps: the cap is the queue's,
+         * shared by its shards (rounded up, so a queue keeps at most the cap plus one per shard).
+         */
+        int deadCapPerShard(int shardCount) {
+            return maxDeadLetters == 0 ? 0 : (maxDeadLetters + shardCount - 1) / shardCount;
+        }
     }
 
     RedisBackend(Topology topology, Scripts scripts, Limits limits) {

@@ -1,6 +1,7 @@
 package io.sergeant.backend.redis;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.Delivery;
 
@@ -26,6 +27,7 @@ final class RedisDeadLetters implements BackendDeadLetters {
     private static final byte[] PAYLOAD = Replies.arg("payload");
     private static final byte[] REQUEUE = Replies.arg("requeue");
     private static final byte[] DELETE = Replies.arg("delete");
+    private static final byte[] SIZES = Replies.arg("sizes");
 
     private final Topology topology;
     private final Scripts scripts;
@@ -48,7 +50,7 @@ final class RedisDeadLetters implements BackendDeadLetters {
         if (!delivery.leased()) {
             Shard shard = rotation.next(shards);
             return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                    List.of(PAYLOAD, arg(reason), arg(limits.maxDeadLetters()), delivery.payload())));
+                    List.of(PAYLOAD, arg(reason), arg(limits.deadCapPerShard(shards.size())), delivery.payload())));
         }
         ItemRef ref = ItemRef.parse(delivery.receipt(), shards.size());
         if (ref == null) {
@@ -56,7 +58,8 @@ final class RedisDeadLetters implements BackendDeadLetters {
         }
         Shard shard = shards.get(ref.shard());
         return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
-                List.of(LEASE, arg(reason), arg(limits.maxDeadLetters()), arg(ref.batch()), arg(ref.index()))));
+                List.of(LEASE, arg(reason), arg(limits.deadCapPerShard(shards.size())), arg(ref.batch()),
+                        arg(ref.index()))));
     }
 
     private boolean stored(String queue, Shard shard, Object reply) {
@@ -85,6 +88,34 @@ final class RedisDeadLetters implements BackendDeadLetters {
         }
         if (shards.size() > 1) {
             all.sort(Comparator.comparingDouble(DeadLetter::deadAt)); // stable: each shard is already ordered
+        }
+        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+    }
+
+    /** The listing without payloads: {@code dead_list.lua} returns each payload's {@code HSTRLEN}, never the payload. */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<DeadLetterInfo> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(),
+                    List.of(arg(limit), SIZES));
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                DeadLetter letter = deadLetter(shard.index() + ":" + text(result.get(i)), new byte[0],
+                        text(result.get(i + 2)));
+                all.add(new DeadLetterInfo(letter.id(), number(result.get(i + 1)), letter.reason(),
+                        letter.deliveryCount(), letter.deadAt()));
+            }
+        }
+        if (shards.size() > 1) {
+            all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt)); // stable: each shard is already ordered
         }
         return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
     }
@@ -137,7 +168,8 @@ final class RedisDeadLetters implements BackendDeadLetters {
     static void noteTrimmed(RedisBackend.Limits limits, String queue, Shard shard, long trimmed) {
         if (trimmed > 0) {
             LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' (shard " + shard.index() + ") holds more than "
-                    + limits.maxDeadLetters() + " dead letters (option 'maxDeadLetters'): trimmed the " + trimmed
+                    + limits.maxDeadLetters() + " dead letters shared by its shards (option 'maxDeadLetters'): trimmed the "
+                    + trimmed
                     + " oldest; the running total is kept in key " + shard.keys().ownPrefix() + "dead-trimmed");
         }
     }

@@ -45,7 +45,7 @@ final class RedisLeases implements BackendLeases {
     void popLeased(String queue, Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
         List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
                 arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(Replies.randomToken()),
-                arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters()));
+                arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size())));
         List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
         RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
         int i = 2;
@@ -173,11 +173,12 @@ final class RedisLeases implements BackendLeases {
         if (maxDeliveries <= 0) {
             throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
         }
+        List<Shard> shards = topology.shards(queue);
         List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)),
-                arg(limits.maxDeadLetters()));
+                arg(limits.deadCapPerShard(shards.size())));
         int redelivered = 0;
         int deadLettered = 0;
-        for (Shard shard : topology.shards(queue)) {
+        for (Shard shard : shards) {
             while (true) {
                 List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
                 redelivered += (int) number(result.get(0));

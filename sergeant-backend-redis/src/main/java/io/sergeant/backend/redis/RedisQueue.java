@@ -120,7 +120,8 @@ final class RedisQueue {
     /** The whole at-most-once pop is one script: nothing is removed unless all of it succeeds. */
     private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
         List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
-                List.of(arg(max), arg(limits.maxPayloadBytes()), arg(limits.maxDeadLetters())));
+                List.of(arg(max), arg(limits.maxPayloadBytes()),
+                        arg(limits.deadCapPerShard(topology.shards(queue).size()))));
         RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
         for (int i = 2; i < result.size(); i++) {
             out.add(new Delivery((byte[]) result.get(i), null));

@@ -35,6 +35,13 @@ class ClusterCompatibilityTest extends BackendCompatibilitySuite {
     }
 
     @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new RedisBackendFactory().create(new BackendSpec(cluster.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
+    @Override
     protected boolean singleNode() {
         return false; // three shards, like three independent nodes: no global order
     }

@@ -138,6 +138,11 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
+    public List<io.sergeant.api.DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return BackendRoles.deadLetters(backend, "listing dead letters").deadLetterInfos(queue, limit);
+    }
+
+    @Override
     public long requeueDeadLetters(String queue) {
         return BackendRoles.deadLetters(backend, "requeueing dead letters").requeueDeadLetters(queue);
     }

@@ -240,9 +240,11 @@ public final class TaskLoop {
         }
         boolean[] reported = new boolean[tasks.size()];
         inExecutor.addAndGet(tasks.size());
+        state.handedToExecutor(deliveries, tasks);
         try {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
                 reported[index] = true;
+                state.leftExecutor(deliveries.get(index));
                 settle(deliveries.get(index), result);
                 taskLeftExecutor();
             };
@@ -252,14 +254,16 @@ public final class TaskLoop {
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
-                int skipped = started.unstarted().size();
-                for (int i = 0; i < skipped; i++) {
+                List<Delivery> unstarted = started.unstarted();
+                for (Delivery delivery : unstarted) {
+                    state.leftExecutor(delivery);
                     taskLeftExecutor();
                 }
             });
             running.add(started);
         } catch (RuntimeException e) {
             inExecutor.addAndGet(-tasks.size());
+            deliveries.forEach(state::leftExecutor);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(deliveries);
         }

@@ -76,6 +76,31 @@ public interface Broker extends AutoCloseable {
     /** Deletes every dead letter of the queue; returns how many. */
     long purgeDeadLetters(String queue);
 
+    /**
+     * The names of every queue that holds ready, delayed, in-flight or dead-lettered tasks, sorted
+     * (the backend's monitoring role). The default, for brokers that cannot list queues, throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot list queues
+     * @since 0.1
+     */
+    default List<String> queues() {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing queues needs the monitoring role, which "
+                + getClass().getName() + " does not offer; name the queues instead");
+    }
+
+    /**
+     * The workers alive now, from the backend's worker registry: every worker whose last heartbeat's TTL
+     * has not passed (see {@link WorkerStatus}), sorted by queue, then host and pid. The default, for
+     * brokers without a registry, throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend has no worker registry
+     * @since 0.1
+     */
+    default List<WorkerStatus> workers() {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing workers needs the monitoring role, which "
+                + getClass().getName() + " does not offer");
+    }
+
     /** A lock object with a fresh owner token; nothing is taken until {@link Lock#acquire}. */
     Lock lock(String name);
 

@@ -34,6 +34,7 @@ import java.util.TreeMap;
                 SupervisorCommand.class,
                 PushCommand.class,
                 StatsCommand.class,
+                WorkersCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,

@@ -29,10 +29,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ObjIntConsumer;
@@ -64,8 +61,8 @@ public final class TaskLoop {
     private final Backoff popBackoff = new Backoff();
     private final ListenerChain listeners;
 
-    /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
-    private Semaphore slots;
+    /** Submits tasks one by one to executors that do not queue batches. */
+    private OneByOneSubmitter submitter;
     /** Tasks handed to the executor and not yet reported or skipped. */
     private final AtomicInteger inExecutor = new AtomicInteger();
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
@@ -115,7 +112,7 @@ public final class TaskLoop {
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
-            slots = new Semaphore(executor.concurrency());
+            submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);
@@ -243,77 +240,33 @@ public final class TaskLoop {
         }
         boolean[] reported = new boolean[tasks.size()];
         inExecutor.addAndGet(tasks.size());
+        state.handedToExecutor(deliveries, tasks);
         try {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
                 reported[index] = true;
+                state.leftExecutor(deliveries.get(index));
                 settle(deliveries.get(index), result);
                 taskLeftExecutor();
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitOneByOne(executor, tasks, deliveries, onResult);
+                    : submitter.submit(tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
-                int skipped = started.unstarted().size();
-                for (int i = 0; i < skipped; i++) {
+                List<Delivery> unstarted = started.unstarted();
+                for (Delivery delivery : unstarted) {
+                    state.leftExecutor(delivery);
                     taskLeftExecutor();
                 }
             });
             running.add(started);
         } catch (RuntimeException e) {
             inExecutor.addAndGet(-tasks.size());
+            deliveries.forEach(state::leftExecutor);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(deliveries);
         }
-    }
-
-    /**
-     * For executors that do not queue batches: submits the tasks one by one, each when one of the
-     * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
-     * shared across batches and every thread or child stays busy. Each task goes with its payload as
-     * popped ({@link TaskExecutor#submit(Task, byte[])}).
-     */
-    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
-                                                   ObjIntConsumer<TaskResult> onResult) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(tasks.size());
-        Runnable countDown = () -> {
-            if (remaining.decrementAndGet() == 0) {
-                done.complete(null);
-            }
-        };
-        for (int i = 0; i < tasks.size(); i++) {
-            slots.acquireUninterruptibly();
-            CompletableFuture<TaskResult> future = null;
-            if (!shouldEnd(executor)) {
-                try {
-                    // The popped bytes go along, so an executor with child processes forwards them as they are.
-                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
-                } catch (RuntimeException e) {
-                    log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
-                }
-            }
-            if (future == null) {
-                // Not started: the rest of the batch is skipped and handed back by the caller.
-                slots.release();
-                for (int skipped = i; skipped < tasks.size(); skipped++) {
-                    countDown.run();
-                }
-                break;
-            }
-            int index = i;
-            future.whenComplete((result, error) -> {
-                try {
-                    onResult.accept(result != null ? result
-                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
-                } finally {
-                    slots.release();
-                    countDown.run();
-                }
-            });
-        }
-        return done;
     }
 
     private void taskLeftExecutor() {
@@ -323,35 +276,9 @@ public final class TaskLoop {
         }
     }
 
-    /** Waits for the running batch; false when it is abandoned because its tasks ignore their interrupt. */
-    private boolean awaitBatch(RunningBatch running, TaskExecutor executor) {
-        long stuckSince = 0;
-        while (true) {
-            try {
-                running.future().get(100, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                if (executor.respawnRequested()) {
-                    stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
-                    if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
-                        log.atError().addKeyValue("queue", config.name())
-                                .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
-                        return false;
-                    }
-                }
-            } catch (ExecutionException e) {
-                log.atError().addKeyValue("queue", config.name()).log("a batch failed: {}", e.getCause().toString());
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
     private void finish(List<RunningBatch> running, TaskExecutor executor) {
         for (RunningBatch batch : running) {
-            if (!awaitBatch(batch, executor)) {
+            if (!batch.await(executor, config.timeouts().gracePeriod(), config.name())) {
                 // Tasks that ignore their interrupt: their leases expire and they are delivered again.
                 return;
             }
@@ -437,24 +364,5 @@ public final class TaskLoop {
 
     /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries. */
     private record RunnableBatch(List<Delivery> deliveries, List<Task> tasks) {
-    }
-
-    /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
-    private record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
-
-        boolean isDone() {
-            return future.isDone();
-        }
-
-        /** The deliveries whose tasks never started; valid once the future completed. */
-        List<Delivery> unstarted() {
-            List<Delivery> rest = new ArrayList<>();
-            for (int i = 0; i < reported.length; i++) {
-                if (!reported[i]) {
-                    rest.add(deliveries.get(i));
-                }
-            }
-            return rest;
-        }
     }
 }

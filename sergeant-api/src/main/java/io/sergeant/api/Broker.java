@@ -22,15 +22,22 @@ public interface Broker extends AutoCloseable {
      *
      * @param consumableFrom when the task becomes deliverable, or {@code null} for now; a time in
      *                       the future makes it a delayed task (which has no priority)
+     * @return {@code true}: the backend acknowledged the write (Python Sergeant's {@code push_task}
+     *         returns its connector's boolean; here a write that fails throws instead of returning
+     *         {@code false})
      */
-    void pushTask(String queue, Task task, Priority priority, Instant consumableFrom);
+    boolean pushTask(String queue, Task task, Priority priority, Instant consumableFrom);
 
-    /** Pushes tasks in one round trip, keeping their order among themselves; see {@link #pushTask}. */
-    void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom);
+    /**
+     * Pushes tasks in one round trip, keeping their order among themselves; see {@link #pushTask}.
+     *
+     * @return {@code true} once the backend acknowledged the write, also for an empty list (as Python)
+     */
+    boolean pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom);
 
-    /** Pushes a new task with these kwargs, NORMAL priority, deliverable now. */
-    default void pushTask(String queue, Map<String, Object> kwargs) {
-        pushTask(queue, Task.of(kwargs), Priority.NORMAL, null);
+    /** Pushes a new task with these kwargs, NORMAL priority, deliverable now; see {@link #pushTask}. */
+    default boolean pushTask(String queue, Map<String, Object> kwargs) {
+        return pushTask(queue, Task.of(kwargs), Priority.NORMAL, null);
     }
 
     /**
@@ -52,11 +59,47 @@ public interface Broker extends AutoCloseable {
     /** Up to {@code limit} dead letters of the queue, oldest first. */
     List<DeadLetter> deadLetters(String queue, int limit);
 
+    /**
+     * Up to {@code limit} dead letters of the queue, oldest first, with payload sizes instead of
+     * payloads: what a listing prints, without loading the payloads where the backend can avoid it.
+     * The default reads them through {@link #deadLetters}.
+     *
+     * @since 0.2
+     */
+    default List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return deadLetters(queue, limit).stream().map(DeadLetterInfo::of).toList();
+    }
+
     /** Moves every dead letter of the queue back to the queue; returns how many. */
     long requeueDeadLetters(String queue);
 
     /** Deletes every dead letter of the queue; returns how many. */
     long purgeDeadLetters(String queue);
+
+    /**
+     * The names of every queue that holds ready, delayed, in-flight or dead-lettered tasks, sorted
+     * (the backend's monitoring role). The default, for brokers that cannot list queues, throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot list queues
+     * @since 0.1
+     */
+    default List<String> queues() {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing queues needs the monitoring role, which "
+                + getClass().getName() + " does not offer; name the queues instead");
+    }
+
+    /**
+     * The workers alive now, from the backend's worker registry: every worker whose last heartbeat's TTL
+     * has not passed (see {@link WorkerStatus}), sorted by queue, then host and pid. The default, for
+     * brokers without a registry, throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend has no worker registry
+     * @since 0.1
+     */
+    default List<WorkerStatus> workers() {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing workers needs the monitoring role, which "
+                + getClass().getName() + " does not offer");
+    }
 
     /** A lock object with a fresh owner token; nothing is taken until {@link Lock#acquire}. */
     Lock lock(String name);

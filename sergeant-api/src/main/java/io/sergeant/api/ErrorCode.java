@@ -27,6 +27,19 @@ public enum ErrorCode {
     NESTING_TOO_DEEP(ErrorType.RESOURCE),
     /** A payload declares a string, binary, array or map longer than allowed or than its own bytes. */
     COLLECTION_TOO_LARGE(ErrorType.RESOURCE),
+    /**
+     * A payload decodes to more values or retained bytes than the per-payload budget allows (for example
+     * shared references that multiply, or millions of tiny containers).
+     *
+     * @since 0.1
+     */
+    DECODE_BUDGET_EXCEEDED(ErrorType.RESOURCE),
+    /**
+     * Decoding a payload took longer than its decode deadline; the payload is refused, never retried.
+     *
+     * @since 0.1
+     */
+    DECODE_DEADLINE_EXCEEDED(ErrorType.RESOURCE),
     /** A payload is not valid in its format (garbage, truncated, wrong structure). */
     MALFORMED_PAYLOAD(ErrorType.USER),
     /** A payload names a class outside the allow-list of the serializer. */

@@ -37,22 +37,68 @@ public final class PluginOptions {
     }
 
     /**
-     * Rejects any key not in {@code allowed}.
+     * Rejects any key not in {@code allowed}, suggesting the closest known key for a likely misspelling.
      *
-     * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and the known ones
+     * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key (each with a
+     *                           "did you mean" when a known key is close) and the known ones
      */
     public PluginOptions requireOnly(Collection<String> allowed) {
         List<String> unknown = new ArrayList<>();
         for (String key : new TreeSet<>(values.keySet())) {
             if (!allowed.contains(key)) {
-                unknown.add(key);
+                unknown.add(describeUnknown(key, allowed));
             }
         }
         if (!unknown.isEmpty()) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
-                    "unknown option(s) " + unknown + " for " + owner + "; known: " + new TreeSet<>(allowed));
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "unknown option" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + " for " + owner + "; known: "
+                    + (allowed.isEmpty() ? "none" : String.join(", ", new TreeSet<>(allowed))));
         }
         return this;
+    }
+
+    /** {@code 'key'}, followed by {@code (did you mean 'known'?)} when a known key is close to it. */
+    public static String describeUnknown(String key, Collection<String> known) {
+        return "'" + key + "'" + closest(key, known).map(match -> " (did you mean '" + match + "'?)").orElse("");
+    }
+
+    /**
+     * The known name closest to {@code name} (edit distance, ignoring case), if it is close enough to be
+     * a likely misspelling: at most a third of the name's length, and at least 1, apart.
+     */
+    public static java.util.Optional<String> closest(String name, Collection<String> known) {
+        Objects.requireNonNull(name, "name is null");
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : new TreeSet<>(known)) {
+            int distance = distance(name.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        int allowed = Math.max(1, name.length() / 3);
+        return bestDistance <= allowed ? java.util.Optional.of(best) : java.util.Optional.empty();
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** A string option, or the default. */

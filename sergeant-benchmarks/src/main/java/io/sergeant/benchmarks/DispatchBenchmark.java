@@ -5,7 +5,7 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.LoggingConfig;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
-import io.sergeant.benchmarks.memory.MemoryBackendFactory;
+import io.sergeant.benchmarks.prefilled.PrefilledBackendFactory;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.core.worker.RunSummary;
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The worker's dispatch path without a server: a {@link WorkerRuntime} over the in-memory backend
+ * The worker's dispatch path without a server: a {@link WorkerRuntime} over the benchmarks' {@code prefilled} backend
  * pops {@value #TASKS} pre-encoded msgpack tasks in batches, decodes them, runs a no-op {@code work}
  * on the thread executor through the full task lifecycle, and in at-least-once mode acks them; the
  * run ends by {@code maxTasksPerRun}. Reports tasks per second; one invocation includes building and
@@ -74,9 +74,9 @@ public class DispatchBenchmark {
         sergeant = new Sergeant(registry);
         byte[] payload = TypicalTask.encoder(registry, "msgpack", "none").encode(TypicalTask.create());
         config = WorkerConfig.builder("bench")
-                .backend(MemoryBackendFactory.NAME + ":bench")
-                .backendOptions(Map.of(MemoryBackendFactory.PAYLOAD, HexFormat.of().formatHex(payload),
-                        MemoryBackendFactory.TASKS, Integer.toString(TASKS), MemoryBackendFactory.QUEUE, "bench"))
+                .backend(PrefilledBackendFactory.NAME + ":bench")
+                .backendOptions(Map.of(PrefilledBackendFactory.PAYLOAD, HexFormat.of().formatHex(payload),
+                        PrefilledBackendFactory.TASKS, Integer.toString(TASKS), PrefilledBackendFactory.QUEUE, "bench"))
                 .maxTasksPerRun(TASKS)
                 .tasksPerTransaction(batch)
                 .executor("thread", threads)

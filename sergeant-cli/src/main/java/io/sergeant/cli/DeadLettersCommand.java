@@ -1,7 +1,7 @@
 package io.sergeant.cli;
 
 import io.sergeant.api.Broker;
-import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -66,14 +66,14 @@ final class DeadLettersCommand implements Callable<Integer> {
                 long deleted = broker.purgeDeadLetters(queue);
                 out.println("purged " + Formats.count(deleted) + " dead letter" + (deleted == 1 ? "" : "s") + " of queue '" + queue + "'");
             } else {
-                list(out, broker.deadLetters(queue, limit), broker.stats(queue).deadLetters());
+                list(out, broker.deadLetterInfos(queue, limit), broker.stats(queue).deadLetters());
             }
             out.flush();
         }
         return 0;
     }
 
-    private void list(PrintWriter out, List<DeadLetter> letters, long total) {
+    private void list(PrintWriter out, List<DeadLetterInfo> letters, long total) {
         if (letters.isEmpty()) {
             out.println("queue '" + queue + "' has no dead letters");
             return;
@@ -81,9 +81,9 @@ final class DeadLettersCommand implements Callable<Integer> {
         int idWidth = Math.max(2, letters.stream().mapToInt(letter -> letter.id().length()).max().orElse(2));
         String format = "%-" + idWidth + "s  %10s  %-24s  %10s  %s%n";
         out.printf(Locale.ROOT, format, "ID", "DELIVERIES", "DEAD AT", "BYTES", "REASON");
-        for (DeadLetter letter : letters) {
+        for (DeadLetterInfo letter : letters) {
             out.printf(Locale.ROOT, format, letter.id(), letter.deliveryCount(), time(letter.deadAt()),
-                    Formats.count(letter.payload().length), letter.reason().replace('\n', ' '));
+                    Formats.count(letter.payloadBytes()), letter.reason().replace('\n', ' '));
         }
         if (total > letters.size()) {
             out.println("(" + Formats.count(letters.size()) + " of " + Formats.count(total) + "; raise --limit to see more)");

@@ -34,9 +34,11 @@ import java.util.TreeMap;
                 SupervisorCommand.class,
                 PushCommand.class,
                 StatsCommand.class,
+                WorkersCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SergeantCommand implements Runnable {
 

@@ -15,9 +15,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code sergeant stats}: a table of ready, delayed, in-flight and dead-lettered tasks per queue. */
+/**
+ * {@code sergeant stats [QUEUE...]}: a table of ready, delayed, in-flight and dead-lettered tasks per
+ * queue; without queue names, of every queue the backend holds (its monitoring role lists them).
+ */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Shows ready, delayed, in-flight and dead-lettered tasks of queues.")
+        description = "Shows ready, delayed, in-flight and dead-lettered tasks of queues (of every queue when none is named).")
 final class StatsCommand implements Callable<Integer> {
 
     @Spec
@@ -26,15 +29,23 @@ final class StatsCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Parameters(arity = "1..*", paramLabel = "QUEUE", description = "The queues to show.")
+    @Parameters(arity = "0..*", paramLabel = "QUEUE", description = "The queues to show (default: every queue of the backend).")
     List<String> queues = new ArrayList<>();
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        int width = Math.max("QUEUE".length(), queues.stream().mapToInt(String::length).max().orElse(0));
-        String format = "%-" + width + "s  %12s  %12s  %12s  %12s%n";
-        try (Broker broker = configOptions.openBroker(queues.get(0), Map.of())) {
+        try (Broker broker = configOptions.openBroker(queues.isEmpty() ? "stats" : queues.get(0), Map.of())) {
+            if (queues.isEmpty()) {
+                queues = broker.queues();
+                if (queues.isEmpty()) {
+                    out.println("no queues: the backend holds no tasks and no dead letters");
+                    out.flush();
+                    return 0;
+                }
+            }
+            int width = Math.max("QUEUE".length(), queues.stream().mapToInt(String::length).max().orElse(0));
+            String format = "%-" + width + "s  %12s  %12s  %12s  %12s%n";
             List<QueueStats> stats = new ArrayList<>();
             for (String queue : queues) {
                 stats.add(broker.stats(queue));

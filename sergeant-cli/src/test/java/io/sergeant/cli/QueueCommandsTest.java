@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,6 +42,24 @@ class QueueCommandsTest {
             assertThat(tasks.get(0).kwargs().get("x")).isEqualTo(java.util.Arrays.asList(1.5, null));
             assertThat(tasks.get(0).runCount()).isZero();
         }
+    }
+
+    @Test
+    void pushAcceptsIntegersUpToTwoToTheSixtyFourMinusOneLikeTheApi() {
+        CommandRun run = CommandRun.of("push", "jobs", "--kwargs",
+                "{\"max\": 18446744073709551615, \"big\": 9223372036854775808, \"min\": -9223372036854775808}",
+                "--backend", backend());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        try (Broker broker = broker()) {
+            Map<String, Object> kwargs = broker.popTasks("jobs", 1).get(0).kwargs();
+            assertThat(kwargs.get("max")).isEqualTo(new java.math.BigInteger("18446744073709551615"));
+            assertThat(kwargs.get("big")).isEqualTo(new java.math.BigInteger("9223372036854775808"));
+            assertThat(kwargs.get("min")).isEqualTo(Long.MIN_VALUE);
+        }
+        CommandRun tooLarge = CommandRun.of("push", "jobs", "--kwargs", "{\"n\": 18446744073709551616}", "--backend", backend());
+        assertThat(tooLarge.exitCode()).as(tooLarge.toString()).isEqualTo(2);
+        assertThat(tooLarge.err()).contains("outside the 64-bit range");
     }
 
     @Test

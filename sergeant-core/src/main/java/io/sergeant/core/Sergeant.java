@@ -15,6 +15,7 @@ import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.execution.TaskCodec;
 
 import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -57,6 +58,19 @@ public final class Sergeant {
     /** Sergeant over the plugins on the context class loader. */
     public static Sergeant create() {
         return new Sergeant(PluginRegistry.discover());
+    }
+
+    /**
+     * Sergeant over the plugins on the context class loader plus these factory instances (for a plugin
+     * that needs dependencies of its own: build it, then hand it over). A given factory replaces a
+     * discovered one of the same name. Guice users bind them with {@link SergeantModule#plugins}.
+     *
+     * @param pluginFactories {@code BackendFactory}, {@code SerializerFactory}, {@code CompressorFactory},
+     *                        {@code ExecutorFactory} or {@code KillerFactory} instances
+     */
+    public static Sergeant create(Collection<?> pluginFactories) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        return new Sergeant(new PluginRegistry(loader != null ? loader : Sergeant.class.getClassLoader(), pluginFactories));
     }
 
     /** The installed plugins. */

@@ -76,6 +76,18 @@ public final class ArchitectureRules {
     }
 
     /**
+     * Rule 1, toolkit: {@code sergeant-plugin-toolkit} depends on the API and the JDK only, so a plugin
+     * that reuses it still sees nothing but the API (allows an empty toolkit).
+     */
+    public static ArchRule toolkitDependsOnlyOnTheApiAndTheJdk(ModuleLayout layout) {
+        List<String> allowed = concat(List.of(JDK, trees(layout.apiPackages()), List.of(tree(layout.toolkit()))));
+        return classes().that().resideInAPackage(tree(layout.toolkit()))
+                .should().onlyDependOnClassesThat().resideInAnyPackage(array(allowed))
+                .because("the plugin toolkit is helpers over the API; plugins may reuse it without seeing more (issue 12)")
+                .allowEmptyShould(true);
+    }
+
+    /**
      * Rule 2: core never sees a plugin class (codec, backends, executors), a plugin's client library,
      * the cli or the testkit. Allows an empty core (the module may not have classes yet).
      */
@@ -125,6 +137,32 @@ public final class ArchitectureRules {
                 .and().resideOutsideOfPackage(tree(layout.core()))
                 .should().dependOnClassesThat().resideInAPackage(tree(layout.core() + ".internal"))
                 .because("core exposes a small front door and keeps the rest in internal packages (issue 12)");
+    }
+
+    /**
+     * Rule 8: library modules (everything but the cli) never write to {@code System.out} or
+     * {@code System.err}; they log, or report through their caller. Process entry points (a class with a
+     * static {@code main}, and the classes nested in it) are exempt: a worker process's usage message or
+     * a child process's last words before it halts have nowhere else to go.
+     */
+    public static ArchRule librariesNeverPrint(ModuleLayout layout) {
+        DescribedPredicate<JavaClass> entryPoint = DescribedPredicate.describe("are process entry points",
+                (JavaClass javaClass) -> hasStaticMain(javaClass)
+                        || javaClass.getEnclosingClass().map(ArchitectureRules::hasStaticMain).orElse(false));
+        return noClasses().that().resideInAPackage(tree(layout.root()))
+                .and().resideOutsideOfPackage(tree(layout.cli()))
+                .and(not(entryPoint))
+                .should().accessField(System.class, "out")
+                .orShould().accessField(System.class, "err")
+                .because("libraries log through their logger or report to their caller; only the cli and process"
+                        + " entry points own the terminal (issue 12)");
+    }
+
+    private static boolean hasStaticMain(JavaClass javaClass) {
+        return javaClass.getMethods().stream().anyMatch(method -> method.getName().equals("main")
+                && method.getModifiers().contains(JavaModifier.STATIC)
+                && method.getRawParameterTypes().size() == 1
+                && method.getRawParameterTypes().get(0).getName().equals(String[].class.getName()));
     }
 
     /**
@@ -208,11 +246,11 @@ public final class ArchitectureRules {
     }
 
     private static ArchRule pluginAllowList(ModuleLayout layout, Plugin plugin) {
-        List<String> allowed = concat(List.of(
-                JDK, trees(layout.apiPackages()), List.of(tree(plugin.packageName())), trees(plugin.clientPackages())));
+        List<String> allowed = concat(List.of(JDK, trees(layout.apiPackages()), List.of(tree(layout.toolkit())),
+                List.of(tree(plugin.packageName())), trees(plugin.clientPackages())));
         return classes().that().resideInAPackage(tree(plugin.packageName()))
                 .should().onlyDependOnClassesThat().resideInAnyPackage(array(allowed))
-                .because(plugin.module() + " depends on the API, the JDK and its own client library only"
+                .because(plugin.module() + " depends on the API, the plugin toolkit, the JDK and its own client library only"
                         + " (DESIGN.md, Modules)")
                 .allowEmptyShould(true);
     }

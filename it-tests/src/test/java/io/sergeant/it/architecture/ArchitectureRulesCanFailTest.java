@@ -85,12 +85,18 @@ class ArchitectureRulesCanFailTest {
         void importsEveryModuleOfTheCleanTree() {
             assertThat(classes.stream().map(javaClass -> javaClass.getPackageName().substring(FIXTURES.length() + 7)).distinct())
                     .containsExactlyInAnyOrder("api", "spi", "core", "codec", "backend.local", "backend.redis",
-                            "backend.mongo", "executor.thread", "executor.process", "cli", "testkit");
+                            "backend.mongo", "executor.thread", "executor.process", "cli", "testkit", "toolkit");
         }
 
         @Test
         void apiDependsOnlyOnTheJdk() {
             assertThatCode(() -> ArchitectureRules.apiDependsOnlyOnTheJdk(clean).check(classes))
+                    .doesNotThrowAnyException();
+        }
+
+        @Test
+        void toolkitDependsOnlyOnTheApiAndTheJdk() {
+            assertThatCode(() -> ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(clean).check(classes))
                     .doesNotThrowAnyException();
         }
 
@@ -125,6 +131,12 @@ class ArchitectureRulesCanFailTest {
         }
 
         @Test
+        void librariesNeverPrint() {
+            assertThatCode(() -> ArchitectureRules.librariesNeverPrint(clean).check(classes))
+                    .doesNotThrowAnyException();
+        }
+
+        @Test
         void noCycles() {
             assertThatCode(() -> {
                 ArchitectureRules.noCyclesBetweenTopLevelPackages(clean).check(classes);
@@ -148,6 +160,15 @@ class ArchitectureRulesCanFailTest {
                 List.of("ApiLogsThroughSlf4j", "org.slf4j.LoggerFactory", "SpiTakesAGuiceModule",
                         "com.google.inject.Module"),
                 List.of("SpiUsesJdkOnly"));
+    }
+
+    @Test
+    @DisplayName("rule 1 (toolkit) fails on a toolkit class using SLF4J or core, not on one using the API")
+    void toolkitRuleFails() {
+        assertFailsNaming(ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(layout("toolkitleak")),
+                importScenario("toolkitleak"),
+                List.of("ToolkitLogsThroughSlf4j", "org.slf4j.LoggerFactory", "ToolkitUsesCore"),
+                List.of("ToolkitUsesTheApi"));
     }
 
     @Test
@@ -196,6 +217,14 @@ class ArchitectureRulesCanFailTest {
                 importScenario("internalleak"),
                 List.of("CliUsesCoreInternals", "TestkitUsesCoreInternals"),
                 List.of("CliUsesFrontDoor", "FrontDoor.value"));
+    }
+
+    @Test
+    @DisplayName("rule 8 fails on library classes printing, not on the cli or a process entry point")
+    void printRuleFails() {
+        assertFailsNaming(ArchitectureRules.librariesNeverPrint(layout("printleak")), importScenario("printleak"),
+                List.of("CorePrints", "CodecPrintsErrors"),
+                List.of("CliPrints", "CoreMain"));
     }
 
     @Test

@@ -120,9 +120,46 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("integrations: only the Spring module sees Spring, and it uses core's front door and the API only")
+    void springStaysInItsModule() {
+        String spring = LAYOUT.root() + ".spring..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage(LAYOUT.root() + "..")
+                .and().resideOutsideOfPackage(spring)
+                .should().dependOnClassesThat().resideInAPackage("org.springframework..")
+                .because("Spring is an integration, not a dependency of the library (issue 18)").check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(spring)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "org.springframework..", "org.slf4j..",
+                        LAYOUT.root() + ".api..", LAYOUT.root() + ".spi..", LAYOUT.root() + ".core",
+                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring)
+                .because("the Spring integration builds on core's front door like any application (issue 18)")
+                .check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(LAYOUT.root() + ".spring")))
+                .as("the Spring integration's classes were imported").isTrue();
+    }
+
+    @Test
+    @DisplayName("sergeant-test: its in-memory backend is written as a plugin (API and JDK only); the extension uses core's front door")
+    void testSupportRules() {
+        String memory = LAYOUT.root() + ".test.memory..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(memory)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", LAYOUT.root() + ".api..",
+                        LAYOUT.root() + ".spi..", memory)
+                .because("the in-memory backend is the worked example of a third-party plugin (docs/adoption.md)")
+                .check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".test.memory")))
+                .as("the in-memory backend's classes were imported").isTrue();
+    }
+
+    @Test
     @DisplayName("rule 1: sergeant-api depends on the JDK only")
     void apiDependsOnlyOnTheJdk() {
         ArchitectureRules.apiDependsOnlyOnTheJdk(LAYOUT).check(production);
+    }
+
+    @Test
+    @DisplayName("rule 1: sergeant-plugin-toolkit depends on the API and the JDK only")
+    void toolkitDependsOnlyOnTheApiAndTheJdk() {
+        ArchitectureRules.toolkitDependsOnlyOnTheApiAndTheJdk(LAYOUT).check(production);
     }
 
     @Test
@@ -153,6 +190,12 @@ class ArchitectureTest {
     @DisplayName("rule 7: only core uses core's internal packages; the cli sees the front door")
     void onlyCoreUsesCoreInternals() {
         ArchitectureRules.onlyCoreUsesCoreInternals(LAYOUT).check(production);
+    }
+
+    @Test
+    @DisplayName("rule 8: library modules never write to System.out or System.err")
+    void librariesNeverPrint() {
+        ArchitectureRules.librariesNeverPrint(LAYOUT).check(production);
     }
 
     @Test

@@ -21,9 +21,10 @@ import java.util.Map;
  * @param plugins the plugin modules (codec, backends, executors), each with its client libraries
  * @param cli the package of {@code sergeant-cli}
  * @param testkit the package of {@code sergeant-testkit}
+ * @param toolkit the package of {@code sergeant-plugin-toolkit}, helpers plugins and core may reuse
  */
 public record ModuleLayout(String root, List<String> apiPackages, String core, List<Plugin> plugins, String cli,
-                           String testkit) {
+                           String testkit, String toolkit) {
 
     /** The product's layout: {@code io.sergeant.api}, {@code io.sergeant.spi}, {@code io.sergeant.core}, and so on. */
     public static final ModuleLayout PRODUCTION = of("io.sergeant");
@@ -36,12 +37,13 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         plugins = List.copyOf(requireNonNull(plugins, "plugins is null"));
         requireNonNull(cli, "cli is null");
         requireNonNull(testkit, "testkit is null");
+        requireNonNull(toolkit, "toolkit is null");
     }
 
     /**
      * The standard Sergeant layout under {@code root}: {@code root.api} and {@code root.spi} for the
      * API, {@code root.core}, {@code root.codec}, {@code root.backend.local|redis|mongo},
-     * {@code root.executor.thread|process}, {@code root.cli} and {@code root.testkit}. Client
+     * {@code root.executor.thread|process}, {@code root.cli}, {@code root.testkit} and {@code root.toolkit}. Client
      * libraries are real package names and do not move with the root.
      */
     public static ModuleLayout of(String root) {
@@ -61,7 +63,8 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
                         new Plugin("sergeant-executor-thread", root + ".executor.thread", List.of()),
                         new Plugin("sergeant-executor-process", root + ".executor.process", List.of())),
                 root + ".cli",
-                root + ".testkit");
+                root + ".testkit",
+                root + ".toolkit");
     }
 
     /**
@@ -89,6 +92,10 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         plugins.forEach(plugin -> modules.put(plugin.module(), List.of(plugin.packageName())));
         modules.put("sergeant-cli", List.of(cli));
         modules.put("sergeant-testkit", List.of(testkit));
+        modules.put("sergeant-plugin-toolkit", List.of(toolkit));
+        // Integrations over core's front door (issue 18); their own rule is in ArchitectureTest.
+        modules.put("sergeant-spring-boot-autoconfigure", List.of(root + ".spring"));
+        modules.put("sergeant-test", List.of(root + ".test"));
         return Collections.unmodifiableMap(modules);
     }
 

@@ -205,9 +205,10 @@ class BadInputTest {
     private static int pushGood(DefaultBroker broker, HistoryLog log, List<String> good, int next, int count) {
         for (int i = 0; i < count; i++) {
             String id = String.format("g-%04d", next++);
-            log.attempted(List.of(id), 0);
-            broker.pushTask(HistoryWorker.QUEUE, Task.of(Map.of("id", id, "ms", 1)), Priority.NORMAL, null);
-            log.pushed(List.of(id), 0);
+            Task task = Task.of(Map.of("id", id, "ms", 1));
+            log.attempted(List.of(task), 0);
+            broker.pushTask(HistoryWorker.QUEUE, task, Priority.NORMAL, null);
+            log.pushed(List.of(task), 0);
             good.add(id);
         }
         return next;

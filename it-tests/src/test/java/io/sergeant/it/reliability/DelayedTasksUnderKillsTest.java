@@ -77,6 +77,8 @@ class DelayedTasksUnderKillsTest {
             assertThat(report.earlyRuns()).as("tasks started before they were due").isEmpty();
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.duplicatesOutsideKills()).isEmpty();
             assertThat(report.kills()).isGreaterThanOrEqualTo(2);
             assertThat(report.maxRedeliveryMillis()).as("slowest redelivery after a kill, ms")

@@ -42,6 +42,14 @@ final class FaultRun implements AutoCloseable {
     /** The process executor's child JVM options. */
     static final String CHILD_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
 
+    /**
+     * The fault runs kill workers on purpose every few seconds: a killed worker is replaced at the next
+     * supervisor tick, not after the default crash-loop backoff (which would leave the runs without
+     * workers; {@link SupervisorRespawnBackoffTest} covers the default).
+     */
+    static final io.sergeant.core.supervisor.RespawnBackoff FAULT_RESPAWN_BACKOFF = new io.sergeant.core.supervisor.RespawnBackoff(
+            Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(60));
+
     private final Path history;
     private final String backend;
     private final HistoryLog testLog;
@@ -91,12 +99,28 @@ final class FaultRun implements AutoCloseable {
         return options;
     }
 
-    /** A supervisor builder for {@link HistoryWorker} on this backend with these overrides. */
+    /**
+     * A supervisor builder for {@link HistoryWorker} on this backend with these overrides. The workers
+     * reach the backend through {@link RecordingBackendFactory} ({@code recorded:<uri>}), so every pop
+     * is recorded ({@code F}); the factory's services file is on the workers' class path only.
+     */
     SupervisorConfig.Builder supervisorConfig(int workers, Map<String, String> overrides) {
         Map<String, String> all = new LinkedHashMap<>(overrides);
-        all.put("backend", backend);
+        all.put("backend", workerBackend());
         return SupervisorConfig.builder(HistoryWorker.class.getName(), workers).workerJvmOptions(workerJvm())
-                .configOverrides(all).gracePeriod(Duration.ofSeconds(15));
+                .configOverrides(all).gracePeriod(Duration.ofSeconds(15)).classpath(workerClasspath())
+                .respawnBackoff(FAULT_RESPAWN_BACKOFF);
+    }
+
+    /** The backend URI the workers use: the run's backend behind the recording proxy. */
+    String workerBackend() {
+        return RecordingBackendFactory.SCHEME + ":" + backend;
+    }
+
+    /** This JVM's class path plus the recording backend's services directory. */
+    String workerClasspath() {
+        Path plugin = RecordingBackendFactory.pluginDirectory(history.getParent().resolve("recording-plugin"));
+        return System.getProperty("java.class.path") + java.io.File.pathSeparator + plugin;
     }
 
     /** Starts a supervisor on a thread of its own. */
@@ -151,7 +175,7 @@ final class FaultRun implements AutoCloseable {
         killers.add(killer);
     }
 
-    /** Stops every killer thread. */
+    /** Stops every killer thread; a later {@link #startKiller} starts killing again. */
     void stopKilling() {
         stopKilling = true;
         for (Thread killer : killers) {
@@ -161,6 +185,40 @@ final class FaultRun implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        killers.clear();
+        stopKilling = false;
+    }
+
+    /**
+     * SIGKILLs (with its descendants) a worker of the supervisor that has a task running now (a start
+     * without a completion in the history, by the worker or a child of it), waiting up to {@code bound}
+     * for one; returns the victim's pid, or -1 if no worker ran a task in that time.
+     */
+    long killOneRunning(Supervisor supervisor, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Set<Long> workers = new HashSet<>(supervisor.workerPids());
+            Map<String, Long> open = new java.util.HashMap<>();
+            for (HistoryRecord record : History.read(history).records()) {
+                long owner = workers.contains(record.pid()) ? record.pid() : workers.contains(record.ppid()) ? record.ppid() : -1;
+                if (owner < 0) {
+                    continue;
+                }
+                if (record.kind() == HistoryRecord.Kind.STARTED) {
+                    open.put(record.id(), owner);
+                } else if (record.kind() == HistoryRecord.Kind.COMPLETED) {
+                    open.remove(record.id());
+                }
+            }
+            if (!open.isEmpty()) {
+                List<Long> running = open.values().stream().distinct().toList();
+                long victim = running.get(random.nextInt(running.size()));
+                kill(victim);
+                return victim;
+            }
+            sleep(20);
+        }
+        return -1;
     }
 
     /** Records the kill and SIGKILLs the process and every descendant it has now. */
@@ -321,5 +379,26 @@ final class FaultRun implements AutoCloseable {
         }
         brokers.forEach(Broker::close);
         testLog.close();
+        keepHistory();
+    }
+
+    /**
+     * With {@code -Dsergeant.it.keepHistory=true}, copies the history directory to
+     * {@code target/fault-histories/} (the test's temporary directory is deleted), for a look at a run.
+     */
+    private void keepHistory() {
+        if (!Boolean.getBoolean("sergeant.it.keepHistory")) {
+            return;
+        }
+        Path target = Path.of("target", "fault-histories", history.getParent().getFileName().toString());
+        try (java.util.stream.Stream<Path> files = Files.list(history)) {
+            Files.createDirectories(target);
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.out.println("[reliability] history kept in " + target.toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the history in " + target, e);
+        }
     }
 }

@@ -17,6 +17,9 @@ import java.util.TreeSet;
 
 /**
  * Turns a {@link History} into a {@link HistoryReport}: the one checker for every backend and fault.
+ * A <em>fault</em> is a kill ({@code X}, SIGKILL) or a pause ({@code Z}, SIGSTOP) of a process; its
+ * <em>victim</em> is that process, and records of the victim's children (the process executor's) count as
+ * the victim's.
  *
  * <ul>
  *   <li><b>lost</b>: pushed (acknowledged) and never completed, and not among the expected dead letters;</li>
@@ -24,12 +27,18 @@ import java.util.TreeSet;
  *   <li><b>unexpected</b>: started or completed but never even attempted by a producer;</li>
  *   <li><b>unacknowledged but delivered</b>: attempted, never acknowledged (the producer died or the push
  *       failed), yet executed; allowed, since the write may land before the acknowledgement is lost;</li>
- *   <li><b>touched by kills</b>: tasks with a record of a killed process (or of one of its children);</li>
- *   <li><b>in flight at kills</b>: tasks a killed process had started and not completed, or completed less
- *       than the ack window before it died (its ack may not have been sent): the only tasks an
- *       at-least-once run may duplicate;</li>
- *   <li><b>redeliveries</b>: for each kill and each task the killed process had started and not completed,
- *       the first start elsewhere after the kill, and its delay from the kill;</li>
+ *   <li><b>touched by kills</b>: tasks with a record of a victim;</li>
+ *   <li><b>in flight at faults</b>: tasks a victim had started and not completed, or completed less
+ *       than the ack window before the fault (its ack may not have been sent): the only tasks an
+ *       at-least-once run may run more than once;</li>
+ *   <li><b>over-run</b> (multiplicity): tasks that ran (started or completed, whichever is more often) more
+ *       than 1 + the number of faults that caught them in flight: a triple run after one kill is a fault of
+ *       the queue, not of the kill;</li>
+ *   <li><b>corrupted</b>: a delivery whose kwargs digest differs from the one pushed;</li>
+ *   <li><b>redeliveries</b>: for each fault and each task its victim held, the first start elsewhere after
+ *       the fault and its delay. Held means started and not completed (as above), or fetched by the
+ *       victim's pop ({@code F}) and not started anywhere between that pop and the fault (a task the
+ *       worker had taken but not begun);</li>
  *   <li><b>early runs</b>: starts before a delayed task's due time.</li>
  * </ul>
  *
@@ -70,7 +79,7 @@ public final class HistoryChecker {
     /**
      * Checks a history.
      *
-     * @param deadLettered ids found in the dead letters; they do not count as lost
+     * @param deadLettered ids found in the dead letters; they do not count as lost, nor as never re-run
      */
     public HistoryReport check(History history, Set<String> deadLettered) {
         Objects.requireNonNull(history, "history is null");
@@ -78,30 +87,38 @@ public final class HistoryChecker {
         Set<String> attempted = new HashSet<>();
         Set<String> pushed = new TreeSet<>();
         Map<String, Long> due = new HashMap<>();
+        Map<String, String> pushedDigest = new HashMap<>();
+        Map<String, List<HistoryRecord>> fetches = new HashMap<>();
         Map<String, List<HistoryRecord>> starts = new HashMap<>();
         Map<String, List<HistoryRecord>> completions = new HashMap<>();
-        Map<Long, Long> kills = new LinkedHashMap<>();
+        Map<Long, Long> faults = new LinkedHashMap<>();
+        Set<Long> killed = new HashSet<>();
+        Set<Long> paused = new HashSet<>();
         for (HistoryRecord record : history.records()) {
             switch (record.kind()) {
-                case ATTEMPTED -> {
+                case ATTEMPTED, PUSHED -> {
                     attempted.add(record.id());
+                    if (record.kind() == HistoryRecord.Kind.PUSHED) {
+                        pushed.add(record.id());
+                    }
                     if (record.due() > 0) {
                         due.put(record.id(), record.due());
                     }
-                }
-                case PUSHED -> {
-                    pushed.add(record.id());
-                    attempted.add(record.id());
-                    if (record.due() > 0) {
-                        due.put(record.id(), record.due());
+                    if (!record.digest().equals(HistoryRecord.NO_DIGEST)) {
+                        pushedDigest.put(record.id(), record.digest());
                     }
                 }
+                case FETCHED -> fetches.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
                 case STARTED -> starts.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
                 case COMPLETED -> completions.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
-                case KILLED -> kills.merge(record.pid(), record.millis(), Math::min);
+                case KILLED, PAUSED -> {
+                    faults.merge(record.pid(), record.millis(), Math::min);
+                    (record.kind() == HistoryRecord.Kind.KILLED ? killed : paused).add(record.pid());
+                }
             }
         }
         Comparator<HistoryRecord> byTime = Comparator.comparingLong(HistoryRecord::millis);
+        fetches.values().forEach(list -> list.sort(byTime));
         starts.values().forEach(list -> list.sort(byTime));
         completions.values().forEach(list -> list.sort(byTime));
 
@@ -130,22 +147,42 @@ public final class HistoryChecker {
         }
         Set<String> touched = new TreeSet<>();
         for (String id : executed) {
-            if (anyBy(starts.get(id), kills) || anyBy(completions.get(id), kills)) {
+            if (anyBy(starts.get(id), faults) || anyBy(completions.get(id), faults)) {
                 touched.add(id);
             }
         }
-        Set<String> inFlight = new TreeSet<>();
+        // For each task, the faults that caught one of its runs in flight.
+        Map<String, Set<Long>> caughtBy = new TreeMap<>();
         starts.forEach((id, list) -> {
             for (HistoryRecord start : list) {
-                Long victim = victim(start, kills);
-                if (victim != null && inFlightAt(completions.get(id), victim, kills.get(victim))) {
-                    inFlight.add(id);
+                Long victim = victim(start, faults);
+                if (victim != null && start.millis() <= faults.get(victim)
+                        && inFlightAt(completions.get(id), victim, faults.get(victim))) {
+                    caughtBy.computeIfAbsent(id, key -> new TreeSet<>()).add(victim);
                 }
             }
         });
+        Set<String> inFlight = new TreeSet<>(caughtBy.keySet());
         Set<String> duplicatesOutsideKills = new TreeSet<>(duplicated.keySet());
         duplicatesOutsideKills.removeAll(inFlight);
-        List<Redelivery> redeliveries = redeliveries(starts, completions, kills);
+        Map<String, Integer> overRun = new TreeMap<>();
+        for (String id : executed) {
+            int runs = Math.max(starts.getOrDefault(id, List.of()).size(), completions.getOrDefault(id, List.of()).size());
+            int allowed = 1 + caughtBy.getOrDefault(id, Set.of()).size();
+            if (runs > allowed) {
+                overRun.put(id, runs);
+            }
+        }
+        Set<String> corrupted = new TreeSet<>();
+        starts.forEach((id, list) -> {
+            String expected = pushedDigest.get(id);
+            for (HistoryRecord start : list) {
+                if (expected != null && !start.digest().equals(HistoryRecord.NO_DIGEST) && !start.digest().equals(expected)) {
+                    corrupted.add(id);
+                }
+            }
+        });
+        List<Redelivery> redeliveries = redeliveries(fetches, starts, completions, faults, deadLettered);
         List<EarlyRun> earlyRuns = new ArrayList<>();
         due.forEach((id, dueMillis) -> {
             for (HistoryRecord start : starts.getOrDefault(id, List.of())) {
@@ -158,70 +195,103 @@ public final class HistoryChecker {
         starts.forEach((id, list) -> startCounts.put(id, list.size()));
         int completedOnce = (int) completions.values().stream().filter(list -> !list.isEmpty()).count();
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
-                lost, duplicated, unexpected, unacknowledged, kills.size(), touched, inFlight, duplicatesOutsideKills,
-                redeliveries, earlyRuns, startCounts);
+                lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlight,
+                duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts);
     }
 
-    private static boolean anyBy(List<HistoryRecord> records, Map<Long, Long> kills) {
+    private static boolean anyBy(List<HistoryRecord> records, Map<Long, Long> faults) {
         if (records == null) {
             return false;
         }
         for (HistoryRecord record : records) {
-            if (kills.containsKey(record.pid()) || kills.containsKey(record.ppid())) {
+            if (faults.containsKey(record.pid()) || faults.containsKey(record.ppid())) {
                 return true;
             }
         }
         return false;
     }
 
-    private static List<Redelivery> redeliveries(Map<String, List<HistoryRecord>> starts,
-                                                 Map<String, List<HistoryRecord>> completions, Map<Long, Long> kills) {
+    private List<Redelivery> redeliveries(Map<String, List<HistoryRecord>> fetches, Map<String, List<HistoryRecord>> starts,
+                                          Map<String, List<HistoryRecord>> completions, Map<Long, Long> faults,
+                                          Set<String> deadLettered) {
         List<Redelivery> result = new ArrayList<>();
-        starts.forEach((id, list) -> {
-            Set<Long> victims = new TreeSet<>();
-            for (HistoryRecord start : list) {
-                Long victim = victim(start, kills);
-                if (victim != null) {
-                    victims.add(victim);
+        Set<String> ids = new TreeSet<>(starts.keySet());
+        ids.addAll(fetches.keySet());
+        for (String id : ids) {
+            List<HistoryRecord> started = starts.getOrDefault(id, List.of());
+            // victim -> whether the victim had started the task (else it had only fetched it)
+            Map<Long, Boolean> held = new TreeMap<>();
+            for (HistoryRecord start : started) {
+                Long victim = victim(start, faults);
+                if (victim != null && start.millis() <= faults.get(victim)
+                        && inFlightAt(completions.get(id), victim, faults.get(victim))) {
+                    held.put(victim, true);
                 }
             }
-            for (long victim : victims) {
-                long killedAt = kills.get(victim);
+            for (HistoryRecord fetch : fetches.getOrDefault(id, List.of())) {
+                Long victim = victim(fetch, faults);
+                if (victim == null || held.containsKey(victim)) {
+                    continue;
+                }
+                long faultAt = faults.get(victim);
+                if (fetch.millis() > faultAt || startedBy(started, victim)) {
+                    continue;
+                }
+                boolean startedMeanwhile = started.stream()
+                        .anyMatch(start -> start.millis() >= fetch.millis() && start.millis() <= faultAt);
+                if (!startedMeanwhile && !completedBefore(completions.get(id), faultAt)) {
+                    held.put(victim, false);
+                }
+            }
+            held.forEach((victim, wasStarted) -> {
+                long faultAt = faults.get(victim);
                 HistoryRecord again = null;
-                for (HistoryRecord later : list) {
-                    if (later.millis() >= killedAt && !Objects.equals(victim(later, kills), victim)) {
+                for (HistoryRecord later : started) {
+                    if (later.millis() >= faultAt && !isBy(later, victim)) {
                         again = later;
                         break;
                     }
                 }
                 if (again != null) {
-                    result.add(new Redelivery(id, victim, killedAt, again.millis()));
-                } else if (!completedBy(completions.get(id), victim)) {
-                    // Started by the killed worker, never finished there, never run again.
-                    result.add(new Redelivery(id, victim, killedAt, -1));
+                    result.add(new Redelivery(id, victim, faultAt, again.millis(), wasStarted));
+                } else if (!completedBy(completions.get(id), victim) && !deadLettered.contains(id)) {
+                    // Held by the victim, never finished there, never run again.
+                    result.add(new Redelivery(id, victim, faultAt, -1, wasStarted));
                 }
-            }
-        });
-        result.sort(Comparator.comparing(Redelivery::id));
+            });
+        }
+        result.sort(Comparator.comparing(Redelivery::id).thenComparingLong(Redelivery::killedAtMillis));
         return result;
     }
 
-    private static Long victim(HistoryRecord record, Map<Long, Long> kills) {
-        if (kills.containsKey(record.pid())) {
+    private static boolean isBy(HistoryRecord record, long pid) {
+        return record.pid() == pid || record.ppid() == pid;
+    }
+
+    private static boolean startedBy(List<HistoryRecord> starts, long victim) {
+        return starts.stream().anyMatch(start -> isBy(start, victim));
+    }
+
+    private static boolean completedBefore(List<HistoryRecord> completions, long millis) {
+        return completions != null && completions.stream().anyMatch(completion -> completion.millis() <= millis);
+    }
+
+    private static Long victim(HistoryRecord record, Map<Long, Long> faults) {
+        if (faults.containsKey(record.pid())) {
             return record.pid();
         }
-        if (kills.containsKey(record.ppid())) {
+        if (faults.containsKey(record.ppid())) {
             return record.ppid();
         }
         return null;
     }
 
-    private boolean inFlightAt(List<HistoryRecord> completions, long victim, long killedAt) {
+    private boolean inFlightAt(List<HistoryRecord> completions, long victim, long faultAt) {
         if (completions == null) {
             return true;
         }
         for (HistoryRecord completion : completions) {
-            if ((completion.pid() == victim || completion.ppid() == victim) && killedAt - completion.millis() > ackWindowMillis) {
+            if (isBy(completion, victim) && faultAt - completion.millis() > ackWindowMillis) {
                 return false;
             }
         }
@@ -232,6 +302,6 @@ public final class HistoryChecker {
         if (completions == null) {
             return false;
         }
-        return completions.stream().anyMatch(record -> record.pid() == victim || record.ppid() == victim);
+        return completions.stream().anyMatch(record -> isBy(record, victim));
     }
 }

@@ -1,5 +1,6 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.api.Task;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +101,7 @@ class HistoryCheckerTest {
         assertThat(report.lost()).containsExactly("c");
         assertThat(report.redeliveries()).extracting(HistoryReport.Redelivery::id).containsExactly("a", "b", "c");
         assertThat(report.rerunRedeliveries()).extracting(HistoryReport.Redelivery::delayMillis).containsExactly(2500L, 2000L);
+        assertThat(report.overRun()).as("each run beyond the first was caught in flight by the kill").isEmpty();
         assertThat(report.maxRedeliveryMillis()).isEqualTo(2500);
         assertThat(report.redeliveryPercentileMillis(50)).isEqualTo(2000);
         assertThat(report.redeliveries().get(2).rerun()).isFalse();
@@ -118,6 +120,95 @@ class HistoryCheckerTest {
         assertThat(report.duplicatesOutsideKills()).containsExactly("e");
         assertThat(new HistoryChecker(10_000).check(History.read(dir)).duplicatesOutsideKills())
                 .as("within a 10 s ack window it counts as in flight").isEmpty();
+    }
+
+    @Test
+    @DisplayName("multiplicity: a task completed three times after one kill that caught it is over-run; twice is not")
+    void tripleCompletionAfterOneKill() throws IOException {
+        write("producer", line('P', "triple", PRODUCER, 1, 1000, 0), line('P', "double", PRODUCER, 1, 1000, 0));
+        write("test", line('X', "-", WORKER_A, 0, 5000, 0));
+        write("worker-a", line('S', "triple", WORKER_A, 1, 4900, 0), line('S', "double", WORKER_A, 1, 4900, 0));
+        write("worker-b", line('S', "triple", WORKER_B, 1, 7000, 0), line('C', "triple", WORKER_B, 1, 7100, 0),
+                line('S', "triple", WORKER_B, 1, 7200, 0), line('C', "triple", WORKER_B, 1, 7300, 0),
+                line('S', "triple", WORKER_B, 1, 7400, 0), line('C', "triple", WORKER_B, 1, 7500, 0),
+                line('S', "double", WORKER_B, 1, 7000, 0), line('C', "double", WORKER_B, 1, 7100, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.inFlightAtKills()).containsExactlyInAnyOrder("triple", "double");
+        assertThat(report.duplicatesOutsideKills()).as("the old check excuses any count once a kill caught the task")
+                .isEmpty();
+        assertThat(report.overRun()).as("1 + 1 kill allows two runs; triple ran four times (3 completions)")
+                .containsExactlyEntriesOf(Map.of("triple", 4));
+    }
+
+    @Test
+    @DisplayName("a task the victim fetched but had not started is held: its redelivery delay is measured from the kill")
+    void fetchedButNotStarted() throws IOException {
+        write("producer", line('P', "f", PRODUCER, 1, 1000, 0), line('P', "done", PRODUCER, 1, 1000, 0),
+                line('P', "gone", PRODUCER, 1, 1000, 0), line('P', "handed", PRODUCER, 1, 1000, 0));
+        write("test", line('X', "-", WORKER_A, 0, 5000, 0));
+        // f: fetched by A, never started there; B runs it 3.2 s after the kill
+        // done: fetched, started and completed by A long before the kill: not held
+        // gone: fetched by A and never run anywhere: held and never re-run
+        // handed: fetched by A, handed back and run by B before the kill: not held
+        write("worker-a", line('F', "f", WORKER_A, 1, 4000, 0), line('F', "done", WORKER_A, 1, 1500, 0),
+                line('S', "done", WORKER_A, 1, 1600, 0), line('C', "done", WORKER_A, 1, 1700, 0),
+                line('F', "gone", WORKER_A, 1, 4500, 0), line('F', "handed", WORKER_A, 1, 2000, 0));
+        write("worker-b", line('S', "f", WORKER_B, 1, 8200, 0), line('C', "f", WORKER_B, 1, 8300, 0),
+                line('S', "handed", WORKER_B, 1, 3000, 0), line('C', "handed", WORKER_B, 1, 3100, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.redeliveries()).extracting(HistoryReport.Redelivery::id).containsExactly("f", "gone");
+        assertThat(report.rerunRedeliveries()).singleElement().satisfies(redelivery -> {
+            assertThat(redelivery.started()).isFalse();
+            assertThat(redelivery.delayMillis()).isEqualTo(3200);
+        });
+        assertThat(report.rerunFetchedOnly()).isEqualTo(1);
+        assertThat(report.rerunStarted()).isZero();
+        assertThat(report.maxRedeliveryMillis()).isEqualTo(3200);
+        assertThat(report.lost()).containsExactly("gone");
+        assertThat(report.inFlightAtKills()).as("nothing had started on the victim").isEmpty();
+        assertThat(checker.check(History.read(dir), Set.of("gone")).redeliveries())
+                .as("a dead-lettered task is not expected to run again").extracting(HistoryReport.Redelivery::id)
+                .containsExactly("f");
+    }
+
+    @Test
+    @DisplayName("a delivery whose kwargs digest differs from the pushed one is corrupted")
+    void digests() throws IOException {
+        String pushed = TaskDigest.of(Map.of("id", "d", "n", 1));
+        write("producer", line('P', "d", PRODUCER, 1, 1000, 0, pushed), line('P', "ok", PRODUCER, 1, 1000, 0,
+                TaskDigest.of(Map.of("id", "ok"))));
+        write("worker", line('S', "d", WORKER_A, 1, 2000, 0, TaskDigest.of(Map.of("id", "d", "n", 2))),
+                line('C', "d", WORKER_A, 1, 2001, 0),
+                line('S', "ok", WORKER_A, 1, 2000, 0, TaskDigest.of(Map.of("id", "ok"))), line('C', "ok", WORKER_A, 1, 2001, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.corrupted()).containsExactly("d");
+        assertThat(TaskDigest.of(Map.of("a", 1, "b", "x"))).isEqualTo(TaskDigest.of(Map.of("b", "x", "a", 1L)))
+                .isNotEqualTo(TaskDigest.of(Map.of("a", "1", "b", "x")));
+    }
+
+    @Test
+    @DisplayName("a pause (SIGSTOP) is a fault: the paused worker's late completion and the re-run elsewhere are explained")
+    void pause() throws IOException {
+        write("producer", line('P', "p", PRODUCER, 1, 1000, 0));
+        write("test", line('Z', "-", WORKER_A, 0, 2000, 0));
+        write("worker-a", line('S', "p", WORKER_A, 1, 1900, 0), line('C', "p", WORKER_A, 1, 9000, 0));
+        write("worker-b", line('S', "p", WORKER_B, 1, 4400, 0), line('C', "p", WORKER_B, 1, 4500, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.pauses()).isEqualTo(1);
+        assertThat(report.kills()).isZero();
+        assertThat(report.inFlightAtKills()).containsExactly("p");
+        assertThat(report.duplicatesOutsideKills()).isEmpty();
+        assertThat(report.overRun()).isEmpty();
+        assertThat(report.rerunRedeliveries()).singleElement().satisfies(redelivery ->
+                assertThat(redelivery.delayMillis()).isEqualTo(2400));
     }
 
     @Test
@@ -152,14 +243,17 @@ class HistoryCheckerTest {
     @Test
     @DisplayName("HistoryLog writes records the reader reads back, one file per writer")
     void logRoundTrip() {
+        Task x = Task.of(Map.of("id", "x", "ms", 1));
+        Task y = Task.of(Map.of("id", "y", "ms", 2));
         try (HistoryLog producer = HistoryLog.open(dir, "producer"); HistoryLog worker = HistoryLog.open(dir, "worker")) {
-            producer.attempted(List.of("x", "y"), 0);
-            producer.pushed(List.of("x", "y"), 0);
-            worker.started("x");
+            producer.attempted(List.of(x, y), 0);
+            producer.pushed(List.of(x, y), 0);
+            worker.fetched(List.of("x", "y"));
+            worker.started(x);
             worker.completed("x");
-            worker.started("y");
+            worker.started(y);
             worker.completed("y");
-            worker.started("y");
+            worker.started(Task.of(Map.of("id", "y", "ms", 2L)));
             worker.completed("y");
         }
 
@@ -168,7 +262,9 @@ class HistoryCheckerTest {
         assertThat(report.pushed()).isEqualTo(2);
         assertThat(report.completed()).isEqualTo(2);
         assertThat(report.duplicated()).containsExactlyEntriesOf(Map.of("y", 2));
-        assertThat(report.figures()).contains("lost=0").contains("duplicated=1");
+        assertThat(report.overRun()).as("two runs without a fault").containsExactlyEntriesOf(Map.of("y", 2));
+        assertThat(report.corrupted()).as("an int and a long of the same value digest alike").isEmpty();
+        assertThat(report.figures()).contains("lost=0").contains("duplicated=1").contains("over-run=1");
         assertThat(History.read(dir).records()).allSatisfy(record -> assertThat(record.pid()).isEqualTo(HistoryLog.pid()));
     }
 
@@ -177,6 +273,10 @@ class HistoryCheckerTest {
     }
 
     private static String line(char kind, String id, long pid, long ppid, long millis, long due) {
-        return kind + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\n";
+        return line(kind, id, pid, ppid, millis, due, HistoryRecord.NO_DIGEST);
+    }
+
+    private static String line(char kind, String id, long pid, long ppid, long millis, long due, String digest) {
+        return kind + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\t" + digest + "\n";
     }
 }

@@ -1,5 +1,7 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.api.Task;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -59,24 +62,36 @@ public final class HistoryLog implements AutoCloseable {
         return PID;
     }
 
-    /** Records that the given tasks are about to be pushed (before push() is called). */
-    public void attempted(Collection<String> ids, long due) {
-        write(HistoryRecord.Kind.ATTEMPTED, ids, due);
+    /** Records that the given tasks (with {@code id} in their kwargs) are about to be pushed (before push() is called). */
+    public void attempted(List<Task> tasks, long due) {
+        writeTasks(HistoryRecord.Kind.ATTEMPTED, tasks, due);
     }
 
     /** Records that push() of the given tasks returned (the backend acknowledged the write). */
-    public void pushed(Collection<String> ids, long due) {
-        write(HistoryRecord.Kind.PUSHED, ids, due);
+    public void pushed(List<Task> tasks, long due) {
+        writeTasks(HistoryRecord.Kind.PUSHED, tasks, due);
     }
 
-    /** Records that a delivery of {@code id} starts running here. */
-    public void started(String id) {
-        write(HistoryRecord.Kind.STARTED, java.util.List.of(id), 0);
+    /** Records that a pop of this process's backend returned the given task ids. */
+    public void fetched(Collection<String> ids) {
+        long now = System.currentTimeMillis();
+        StringBuilder lines = new StringBuilder(ids.size() * 48);
+        for (String id : ids) {
+            lines.append(new HistoryRecord(HistoryRecord.Kind.FETCHED, id, PID, PPID, now, 0).toLine());
+        }
+        append(lines.toString());
+    }
+
+    /** Records that a delivery of {@code task} starts running here, with the digest of the kwargs received. */
+    public void started(Task task) {
+        String id = idOf(task);
+        append(new HistoryRecord(HistoryRecord.Kind.STARTED, id, PID, PPID, System.currentTimeMillis(), 0,
+                TaskDigest.of(task.kwargs())).toLine());
     }
 
     /** Records that a delivery of {@code id} finished running here. */
     public void completed(String id) {
-        write(HistoryRecord.Kind.COMPLETED, java.util.List.of(id), 0);
+        append(new HistoryRecord(HistoryRecord.Kind.COMPLETED, id, PID, PPID, System.currentTimeMillis(), 0).toLine());
     }
 
     /** Records that process {@code pid} is being killed with SIGKILL now (write it just before the signal). */
@@ -84,11 +99,21 @@ public final class HistoryLog implements AutoCloseable {
         append(new HistoryRecord(HistoryRecord.Kind.KILLED, "-", killedPid, 0, System.currentTimeMillis(), 0).toLine());
     }
 
-    private void write(HistoryRecord.Kind kind, Collection<String> ids, long due) {
+    /** Records that process {@code pid} is being paused with SIGSTOP now (write it just before the signal). */
+    public void paused(long pausedPid) {
+        append(new HistoryRecord(HistoryRecord.Kind.PAUSED, "-", pausedPid, 0, System.currentTimeMillis(), 0).toLine());
+    }
+
+    /** The {@code id} kwarg of a task of the fault tests. */
+    static String idOf(Task task) {
+        return String.valueOf(task.kwargs().get("id"));
+    }
+
+    private void writeTasks(HistoryRecord.Kind kind, List<Task> tasks, long due) {
         long now = System.currentTimeMillis();
-        StringBuilder lines = new StringBuilder(ids.size() * 40);
-        for (String id : ids) {
-            lines.append(new HistoryRecord(kind, id, PID, PPID, now, due).toLine());
+        StringBuilder lines = new StringBuilder(tasks.size() * 64);
+        for (Task task : tasks) {
+            lines.append(new HistoryRecord(kind, idOf(task), PID, PPID, now, due, TaskDigest.of(task.kwargs())).toLine());
         }
         append(lines.toString());
     }

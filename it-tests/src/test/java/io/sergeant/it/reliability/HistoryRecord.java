@@ -5,19 +5,24 @@ import java.util.Objects;
 /**
  * One line of a delivery history: what happened to which task, where and when. Every producer, worker
  * and test process writes the same format, one record per line, tab separated:
- * {@code kind id pid ppid millis due}.
+ * {@code kind id pid ppid millis due digest}.
  *
  * <ul>
  *   <li>{@link Kind#ATTEMPTED} {@code A}: a producer is about to push the task (written before push());</li>
  *   <li>{@link Kind#PUSHED} {@code P}: push() returned, so the backend acknowledged the write;</li>
+ *   <li>{@link Kind#FETCHED} {@code F}: a worker's backend returned the task from a pop (it holds it now);</li>
  *   <li>{@link Kind#STARTED} {@code S}: a worker began {@code work} for the task (one delivery);</li>
  *   <li>{@link Kind#COMPLETED} {@code C}: {@code work} finished;</li>
- *   <li>{@link Kind#KILLED} {@code X}: the test sent SIGKILL to process {@code pid} (and its descendants).</li>
+ *   <li>{@link Kind#KILLED} {@code X}: the test sent SIGKILL to process {@code pid} (and its descendants);</li>
+ *   <li>{@link Kind#PAUSED} {@code Z}: the test stopped process {@code pid} with SIGSTOP (resumed later): like a
+ *       kill, it may make the tasks the process held run again elsewhere.</li>
  * </ul>
  *
  * <p>{@code ppid} is the parent of the writing process when it started (for a child JVM of the process
  * executor, the worker process), so a kill of a worker also accounts for its children's records.
- * {@code due} is the epoch millisecond a delayed task becomes deliverable, or 0.
+ * {@code due} is the epoch millisecond a delayed task becomes deliverable, or 0. {@code digest} is
+ * {@link TaskDigest} of the task's kwargs as the producer pushed them ({@code A}, {@code P}) or as the
+ * worker received them ({@code S}), or {@code -} where it does not apply.
  *
  * @param kind   what happened
  * @param id     the task id, or {@code -} for a kill
@@ -25,8 +30,12 @@ import java.util.Objects;
  * @param ppid   the parent of the writing process, or 0
  * @param millis wall-clock epoch milliseconds of the event (one clock: every process runs on this machine)
  * @param due    epoch milliseconds from which a delayed task may run, or 0
+ * @param digest the kwargs digest, or {@value #NO_DIGEST}
  */
-public record HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due) {
+public record HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due, String digest) {
+
+    /** The digest field of records that carry none. */
+    public static final String NO_DIGEST = "-";
 
     /** The kinds of events, each with its one-letter code. */
     public enum Kind {
@@ -34,12 +43,16 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
         ATTEMPTED('A'),
         /** A push was acknowledged. */
         PUSHED('P'),
+        /** A worker's pop returned the task. */
+        FETCHED('F'),
         /** A delivery started running. */
         STARTED('S'),
         /** A delivery finished running. */
         COMPLETED('C'),
         /** A process was killed with SIGKILL. */
-        KILLED('X');
+        KILLED('X'),
+        /** A process was paused with SIGSTOP. */
+        PAUSED('Z');
 
         private final char code;
 
@@ -62,10 +75,19 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
         }
     }
 
-    /** Checks the parts; ids must not contain tabs or line breaks. */
+    /** A record without a digest. */
+    public HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due) {
+        this(kind, id, pid, ppid, millis, due, NO_DIGEST);
+    }
+
+    /** Checks the parts; ids and digests must not contain tabs or line breaks. */
     public HistoryRecord {
         Objects.requireNonNull(kind, "kind is null");
         Objects.requireNonNull(id, "id is null");
+        Objects.requireNonNull(digest, "digest is null");
+        if (digest.isEmpty() || digest.indexOf('\t') >= 0 || digest.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("a digest must be non-empty without tabs or line breaks: '" + digest + "'");
+        }
         if (id.isEmpty() || id.indexOf('\t') >= 0 || id.indexOf('\n') >= 0 || id.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("a task id must be non-empty without tabs or line breaks: '" + id + "'");
         }
@@ -73,7 +95,7 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
 
     /** The record as one line, with its trailing newline. */
     public String toLine() {
-        return kind.code + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\n";
+        return kind.code + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\t" + digest + "\n";
     }
 
     /**
@@ -83,12 +105,12 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
      */
     public static HistoryRecord parse(String line) {
         String[] fields = line.split("\t", -1);
-        if (fields.length != 6) {
-            throw new IllegalArgumentException("a history line has 6 tab-separated fields, this one " + fields.length + ": '" + line + "'");
+        if (fields.length != 7) {
+            throw new IllegalArgumentException("a history line has 7 tab-separated fields, this one " + fields.length + ": '" + line + "'");
         }
         try {
             return new HistoryRecord(Kind.of(fields[0]), fields[1], Long.parseLong(fields[2]), Long.parseLong(fields[3]),
-                    Long.parseLong(fields[4]), Long.parseLong(fields[5]));
+                    Long.parseLong(fields[4]), Long.parseLong(fields[5]), fields[6]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a history line has a malformed number: '" + line + "'", e);
         }

@@ -19,19 +19,23 @@ import java.util.Set;
  * @param unexpected               executed, never attempted
  * @param unacknowledgedDelivered  attempted without acknowledgement, yet executed
  * @param kills                    processes killed by the test
- * @param touchedByKills           tasks with a record of a killed process
- * @param inFlightAtKills          tasks a killed process had started and not completed, or completed within
- *                                 the ack window before its death
- * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a kill
- * @param redeliveries             one per (task, killed process) that had started it and not finished it
- *                                 there, or whose completion there was not acknowledged
+ * @param pauses                   processes paused (SIGSTOP) by the test
+ * @param touchedByKills           tasks with a record of a killed or paused process
+ * @param inFlightAtKills          tasks a killed or paused process had started and not completed, or completed
+ *                                 within the ack window before the fault
+ * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a fault
+ * @param overRun                  tasks that ran more than 1 + the faults that caught them in flight, with their
+ *                                 number of runs
+ * @param corrupted                tasks delivered with kwargs whose digest differs from the pushed one
+ * @param redeliveries             one per (task, victim) that the victim held at the fault (started and not
+ *                                 finished or acknowledged there, or fetched and not started)
  * @param earlyRuns                starts before a delayed task's due time
  * @param startCounts              how many deliveries started, per task id
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
-                            int kills, Set<String> touchedByKills, Set<String> inFlightAtKills,
-                            Set<String> duplicatesOutsideKills,
+                            int kills, int pauses, Set<String> touchedByKills, Set<String> inFlightAtKills,
+                            Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts) {
 
     /** Copies the collections. */
@@ -43,20 +47,23 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         touchedByKills = Set.copyOf(touchedByKills);
         inFlightAtKills = Set.copyOf(inFlightAtKills);
         duplicatesOutsideKills = Set.copyOf(duplicatesOutsideKills);
+        overRun = Map.copyOf(overRun);
+        corrupted = Set.copyOf(corrupted);
         redeliveries = List.copyOf(redeliveries);
         earlyRuns = List.copyOf(earlyRuns);
         startCounts = Map.copyOf(startCounts);
     }
 
     /**
-     * A task a killed process held, and when it ran again.
+     * A task a killed (or paused) process held, and when it ran again.
      *
      * @param id              the task
      * @param killedPid       the killed process (the worker)
      * @param killedAtMillis  when it was killed
      * @param rerunAtMillis   when the task started again elsewhere, or -1 if it never did
+     * @param started         whether the victim had started it (else it had fetched it and not begun)
      */
-    public record Redelivery(String id, long killedPid, long killedAtMillis, long rerunAtMillis) {
+    public record Redelivery(String id, long killedPid, long killedAtMillis, long rerunAtMillis, boolean started) {
 
         /** Checks the id. */
         public Redelivery {
@@ -104,6 +111,16 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         return rerunRedeliveries().stream().mapToLong(Redelivery::delayMillis).max().orElse(-1);
     }
 
+    /** Re-run redeliveries of tasks the victim had started: a fault caught them running. */
+    public long rerunStarted() {
+        return rerunRedeliveries().stream().filter(Redelivery::started).count();
+    }
+
+    /** Re-run redeliveries of tasks the victim had fetched but not started. */
+    public long rerunFetchedOnly() {
+        return rerunRedeliveries().stream().filter(redelivery -> !redelivery.started()).count();
+    }
+
     /** A percentile (0 to 100) of the redelivery delays in milliseconds, or -1 without re-runs. */
     public long redeliveryPercentileMillis(double percentile) {
         long[] delays = rerunRedeliveries().stream().mapToLong(Redelivery::delayMillis).sorted().toArray();
@@ -117,12 +134,14 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
     /** One line of figures, for logs and docs/guarantees.md. */
     public String figures() {
         return String.format(Locale.ROOT,
-                "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) unexpected=%d"
-                        + " unacked-but-delivered=%d kills=%d in-flight-at-kills=%d redelivered=%d (never re-run %d)"
+                "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) over-run=%d"
+                        + " corrupted=%d unexpected=%d unacked-but-delivered=%d kills=%d pauses=%d in-flight-at-kills=%d"
+                        + " redelivered=%d (started %d, fetched-only %d; never re-run %d)"
                         + " redelivery-ms p50=%d max=%d early-runs=%d torn-lines=%d files=%d",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
-                unexpected.size(), unacknowledgedDelivered.size(), kills, inFlightAtKills.size(),
-                rerunRedeliveries().size(), redeliveries.size() - rerunRedeliveries().size(),
+                overRun.size(), corrupted.size(), unexpected.size(), unacknowledgedDelivered.size(), kills, pauses,
+                inFlightAtKills.size(), rerunRedeliveries().size(), rerunStarted(), rerunFetchedOnly(),
+                redeliveries.size() - rerunRedeliveries().size(),
                 redeliveryPercentileMillis(50), maxRedeliveryMillis(), earlyRuns.size(), tornLines, files);
     }
 
@@ -130,6 +149,8 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
     public String toString() {
         return figures() + (lost.isEmpty() ? "" : "\n  lost (first 20): " + lost.stream().sorted().limit(20).toList())
                 + (duplicatesOutsideKills.isEmpty() ? "" : "\n  duplicates outside kills: " + duplicatesOutsideKills)
+                + (overRun.isEmpty() ? "" : "\n  over-run: " + overRun)
+                + (corrupted.isEmpty() ? "" : "\n  corrupted: " + corrupted)
                 + (unexpected.isEmpty() ? "" : "\n  unexpected: " + unexpected)
                 + (earlyRuns.isEmpty() ? "" : "\n  early runs: " + earlyRuns);
     }

@@ -50,7 +50,7 @@ public class HistoryWorker extends Worker {
     public Object work(Task task) throws Exception {
         String id = String.valueOf(task.kwargs().get("id"));
         HistoryLog history = history();
-        history.started(id);
+        history.started(task);
         Object action = task.kwargs().get("action");
         if ("poison".equals(action)) {
             // The poison records its own death, so the checker can account for what this worker held.

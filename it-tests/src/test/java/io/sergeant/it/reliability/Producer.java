@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * down) is not retried with the same ids: those stay attempted-only, and the next batch gets new ids,
  * so a producer's retry can never be mistaken for a duplicate delivery.
  *
- * <p>Kwargs: {@code id}, {@code ms} (random work time up to {@code maxWorkMillis}). With
+ * <p>Kwargs: {@code id}, {@code ms} (random work time up to {@code maxWorkMillis}), {@code salt} (random
+ * letters, so that every task's {@link TaskDigest} differs). With
  * {@code maxDelayMillis > 0} every batch is delayed by a random time up to that bound.
  * Thread safe: its getters may be called while it runs.
  */
@@ -78,13 +79,14 @@ final class Producer implements AutoCloseable {
                 for (int i = 0; i < size; i++) {
                     String id = String.format("%s-%06d", plan.prefix(), next++);
                     ids.add(id);
-                    tasks.add(Task.of(Map.of("id", id, "ms", 1 + random.nextInt(Math.max(1, plan.maxWorkMillis())))));
+                    tasks.add(Task.of(Map.of("id", id, "ms", 1 + random.nextInt(Math.max(1, plan.maxWorkMillis())),
+                            "salt", salt())));
                 }
                 long due = plan.maxDelayMillis() > 0 ? System.currentTimeMillis() + 1 + (long) (random.nextDouble() * plan.maxDelayMillis()) : 0;
-                log.attempted(ids, due);
+                log.attempted(tasks, due);
                 try {
                     broker.pushTasks(HistoryWorker.QUEUE, tasks, Priority.NORMAL, due > 0 ? Instant.ofEpochMilli(due) : null);
-                    log.pushed(ids, due);
+                    log.pushed(tasks, due);
                     acknowledged.addAll(ids);
                 } catch (SergeantException e) {
                     failedPushes.incrementAndGet();
@@ -98,6 +100,15 @@ final class Producer implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             error = e;
         }
+    }
+
+    /** A random string, so that each task's kwargs digest is its own. */
+    private String salt() {
+        char[] chars = new char[12];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = (char) ('a' + random.nextInt(26));
+        }
+        return new String(chars);
     }
 
     /** Waits for the producer to finish its plan. */

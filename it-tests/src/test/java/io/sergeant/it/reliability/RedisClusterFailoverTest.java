@@ -5,6 +5,7 @@ import io.sergeant.testkit.servers.RedisServerProcess;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.supervisor.Supervisor;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -77,6 +77,8 @@ class RedisRestartTest {
             assertThat(settled).isTrue();
             assertThat(report.lost()).as("acknowledged pushes lost").isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(workersAfter).as("the same worker processes reconnected and carried on").isEqualTo(workersBefore);
             assertThat(completionsAfterRestart).as("tasks completed after the restart").isPositive();
             assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));

@@ -97,6 +97,8 @@ class SqliteMultiProcessTest {
             assertThat(settled).isTrue();
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.duplicatesOutsideKills()).isEmpty();
             assertThat(report.pushed()).isGreaterThan(2000);
             assertThat(integrity).isEqualTo("ok");

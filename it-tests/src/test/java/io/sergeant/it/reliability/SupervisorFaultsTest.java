@@ -60,9 +60,10 @@ class SupervisorFaultsTest {
                     .workerJvmOptions(run.workerJvm("-Xmx700m")).maxWorkerMemoryBytes(350L << 20).build());
             Producer producer = run.startProducer(broker, new Producer.Plan("m", 1500, 15, 60, 8, 0));
             assertThat(run.awaitCompleted(Set.of("m-000050"), Duration.ofSeconds(30))).isTrue();
-            run.testLog().attempted(List.of("hog"), 0);
-            broker.pushTask(HistoryWorker.QUEUE, Task.of(Map.of("id", "hog", "action", "hog", "mb", 500)), Priority.HIGH, null);
-            run.testLog().pushed(List.of("hog"), 0);
+            Task hogTask = Task.of(Map.of("id", "hog", "action", "hog", "mb", 500));
+            run.testLog().attempted(List.of(hogTask), 0);
+            broker.pushTask(HistoryWorker.QUEUE, hogTask, Priority.HIGH, null);
+            run.testLog().pushed(List.of(hogTask), 0);
 
             long hog = awaitStartedBy("hog", run.history(), Duration.ofSeconds(30));
             assertThat(awaitGone(supervisor, hog, Duration.ofSeconds(30))).as("the hog's worker was killed").isTrue();
@@ -88,6 +89,8 @@ class SupervisorFaultsTest {
             assertThat(report.startCounts().get("hog")).isEqualTo(2);
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.duplicatesOutsideKills()).isEmpty();
             assertThat(report.maxRedeliveryMillis()).as("redelivery after the kill was observed, ms")
                     .isLessThanOrEqualTo(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 1_000);
@@ -131,6 +134,8 @@ class SupervisorFaultsTest {
             assertThat(output).contains("SIGTERM was received").doesNotContain("killing a worker");
             assertThat(report.duplicated()).as("a graceful stop runs no task twice").isEmpty();
             assertThat(report.unexpected()).isEmpty();
+            assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
+            assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.startCounts().values()).as("no task started twice").allMatch(count -> count == 1);
             assertThat(stats.inFlight()).as("nothing left leased").isZero();
             assertThat(queued).as("tasks back in the queue were never completed").doesNotContainAnyElementsOf(run.completedIds());

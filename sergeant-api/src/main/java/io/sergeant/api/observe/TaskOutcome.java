@@ -20,7 +20,12 @@ public enum TaskOutcome {
     /** The task called {@code stop}; the worker ends. */
     STOPPED("stopped"),
     /** The task called {@code respawn}; the worker ends to be replaced. */
-    RESPAWNED("respawned");
+    RESPAWNED("respawned"),
+    /**
+     * The process running the task died on its own (a signal, the OOM killer, a crash) before it reported;
+     * no handler ran. At-least-once hands the delivery back, counted, to run again.
+     */
+    LOST("lost");
 
     private final String tag;
 

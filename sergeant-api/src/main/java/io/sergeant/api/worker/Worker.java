@@ -34,8 +34,23 @@ public abstract class Worker {
 
     private volatile WorkerContext context;
 
-    /** The worker's configuration; called once, when the runtime starts. */
+    /**
+     * The worker class's own configuration; called once, when the runtime starts. The runtime applies
+     * overrides on top of it ({@code -D}/{@code --config} on the command line, {@code sergeant.config.*}
+     * system properties, the supervisor's settings): read {@link #effectiveConfig()} to see the
+     * configuration the worker actually runs with.
+     */
     public abstract WorkerConfig config();
+
+    /**
+     * The configuration in effect: once a runtime has bound the worker, {@link #config()} with every
+     * override applied and validated (what the loop, the actions such as {@link #retry} and every hook
+     * obey); before that, {@link #config()} itself.
+     */
+    public final WorkerConfig effectiveConfig() {
+        WorkerContext bound = context;
+        return bound != null ? bound.config() : config();
+    }
 
     /**
      * Runs one task. The returned value goes to {@link #onSuccess}. An exception goes to
@@ -112,40 +127,63 @@ public abstract class Worker {
         }
     }
 
+    /**
+     * Releases the runtime bound by {@link #bind}; called by the runtime when it closes, so that the same
+     * instance can be run again (a Spring bean whose run ended and is run again, a test that runs a
+     * worker twice). Does nothing when {@code workerContext} is not the bound one.
+     */
+    public final void unbind(WorkerContext workerContext) {
+        synchronized (this) {
+            if (context == workerContext) {
+                context = null;
+            }
+        }
+    }
+
     /** The bound runtime context; for actions. */
     protected final WorkerContext context() {
         WorkerContext bound = context;
         if (bound == null) {
             throw new SergeantException(ErrorCode.ILLEGAL_ACTION,
-                    "worker " + getClass().getName() + " is not running: actions are available once a runtime "
-                            + "(a worker process, or Sergeant.bind for producers) has bound it");
+                    "worker " + getClass().getName() + " is not running: its actions work only inside a running worker "
+                            + "(started by 'sergeant worker', 'sergeant supervisor' or the process executor); to push, "
+                            + "count or purge from outside a worker use a Broker: Sergeant.create().broker(config)");
         }
         return bound;
     }
 
-    /** Pushes a task with these kwargs to the worker's own queue. */
-    public final void pushTask(Map<String, Object> kwargs) {
-        pushTasks(List.of(kwargs), PushOptions.DEFAULT);
+    /**
+     * Pushes a task with these kwargs to the worker's own queue.
+     *
+     * @return {@code true} once the backend acknowledged the write, as Python's {@code push_task}
+     *         returns a boolean; a failed write throws a {@link SergeantException}
+     */
+    public final boolean pushTask(Map<String, Object> kwargs) {
+        return pushTasks(List.of(kwargs), PushOptions.DEFAULT);
     }
 
-    /** Pushes a task with these kwargs and options. */
-    public final void pushTask(Map<String, Object> kwargs, PushOptions options) {
-        pushTasks(List.of(kwargs), options);
+    /** Pushes a task with these kwargs and options; returns as {@link #pushTask(Map)}. */
+    public final boolean pushTask(Map<String, Object> kwargs, PushOptions options) {
+        return pushTasks(List.of(kwargs), options);
     }
 
-    /** Pushes tasks in one round trip; all share one trace id. */
-    public final void pushTasks(List<Map<String, Object>> kwargsList) {
-        pushTasks(kwargsList, PushOptions.DEFAULT);
+    /** Pushes tasks in one round trip; all share one trace id; returns as {@link #pushTask(Map)}. */
+    public final boolean pushTasks(List<Map<String, Object>> kwargsList) {
+        return pushTasks(kwargsList, PushOptions.DEFAULT);
     }
 
-    /** Pushes tasks in one round trip with these options; all share one trace id. */
-    public final void pushTasks(List<Map<String, Object>> kwargsList, PushOptions options) {
-        context().push(kwargsList, options);
+    /**
+     * Pushes tasks in one round trip with these options; all share one trace id.
+     *
+     * @return {@code true} once the backend acknowledged the write, also for an empty list (as Python)
+     */
+    public final boolean pushTasks(List<Map<String, Object>> kwargsList, PushOptions options) {
+        return context().push(kwargsList, options);
     }
 
     /** Pops up to {@code numberOfTasks} tasks of the worker's own queue (advanced; the caller owns them). */
     public final List<Task> getNextTasks(int numberOfTasks) {
-        return context().getNextTasks(config().name(), numberOfTasks);
+        return context().getNextTasks(context().config().name(), numberOfTasks);
     }
 
     /** Pops up to {@code numberOfTasks} tasks of {@code queue} (advanced; the caller owns them). */
@@ -155,7 +193,7 @@ public abstract class Worker {
 
     /** Tasks deliverable now in the worker's own queue. */
     public final long numberOfEnqueuedTasks() {
-        return numberOfEnqueuedTasks(config().name(), false);
+        return numberOfEnqueuedTasks(context().config().name(), false);
     }
 
     /** Tasks deliverable now in {@code queue}, plus delayed ones when {@code includeDelayed}. */
@@ -165,7 +203,7 @@ public abstract class Worker {
 
     /** Deletes the worker's own queue, delayed tasks included; true if anything was deleted. */
     public final boolean purgeTasks() {
-        return purgeTasks(config().name());
+        return purgeTasks(context().config().name());
     }
 
     /** Deletes {@code queue}, delayed tasks included; true if anything was deleted. */
@@ -186,19 +224,21 @@ public abstract class Worker {
     /**
      * Pushes the task again with {@code runCount + 1} (date and trace id kept) and ends its run with
      * {@link WorkerRetry}; when {@code maxRetries > 0} and the task already ran that many retries,
-     * pushes nothing and ends it with {@link WorkerMaxRetries}. Never returns normally; declared to
+     * pushes nothing and ends it with {@link WorkerMaxRetries}. {@code maxRetries} is the effective one
+     * ({@link #effectiveConfig()}), overrides included. Never returns normally; declared to
      * return a signal so that {@code throw retry(task);} reads well. Allowed in {@code work},
      * {@code onFailure} and {@code onTimeout}; elsewhere a {@link SergeantException} with
      * {@code ILLEGAL_ACTION} is thrown and nothing is pushed.
      */
     public final WorkerSignal retry(Task task, Priority priority, Instant consumableFrom) {
-        int maxRetries = config().maxRetries();
+        int maxRetries = context().config().maxRetries();
         if (maxRetries > 0 && maxRetries <= task.runCount()) {
             context().requireActionAllowed("retry");
             throw new WorkerMaxRetries("task reached max retries (" + maxRetries + ")");
         }
-        context().repush(task.withIncrementedRunCount(), priority, consumableFrom, "retry");
-        throw new WorkerRetry("task was retried");
+        Task retried = task.withIncrementedRunCount();
+        context().repush(retried, priority, consumableFrom, "retry");
+        throw new WorkerRetry("task was retried", retried);
     }
 
     /** {@link #requeue(Task, Priority, Instant)} with NORMAL priority, deliverable now. */

@@ -3,6 +3,7 @@ package io.sergeant.api.worker;
 import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
+import io.sergeant.api.config.WorkerConfig;
 
 import java.time.Instant;
 import java.util.List;
@@ -16,11 +17,21 @@ import java.util.Optional;
  */
 public interface WorkerContext {
 
+    /**
+     * The effective configuration of the worker: its {@link Worker#config()} with every override
+     * (command line, properties file, system properties, supervisor settings) applied and validated.
+     */
+    WorkerConfig config();
+
     /** The broker the worker uses. */
     Broker broker();
 
-    /** Pushes tasks built from kwargs with these options; the trace id is inherited when not given. */
-    void push(List<Map<String, Object>> kwargsList, PushOptions options);
+    /**
+     * Pushes tasks built from kwargs with these options; the trace id is inherited when not given.
+     *
+     * @return {@code true} once the backend acknowledged the write (see {@link Broker#pushTasks})
+     */
+    boolean push(List<Map<String, Object>> kwargsList, PushOptions options);
 
     /**
      * Pushes {@code task} (already with its run count) to the worker's own queue, for retry and requeue.

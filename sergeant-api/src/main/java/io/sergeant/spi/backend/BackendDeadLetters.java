@@ -1,6 +1,7 @@
 package io.sergeant.spi.backend;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 
 import java.util.List;
 
@@ -25,6 +26,17 @@ public interface BackendDeadLetters {
 
     /** Up to {@code limit} dead letters, oldest first. */
     List<DeadLetter> deadLetters(String queue, int limit);
+
+    /**
+     * Up to {@code limit} dead letters, oldest first, with their payload sizes instead of their
+     * payloads (what a listing prints). The default reads the payloads through {@link #deadLetters};
+     * a backend that can tell a size without reading the payload overrides it.
+     *
+     * @since 0.2
+     */
+    default List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return deadLetters(queue, limit).stream().map(DeadLetterInfo::of).toList();
+    }
 
     /** Moves every dead letter back to the queue (NORMAL, delivery count reset); returns how many. */
     long requeueDeadLetters(String queue);

@@ -23,7 +23,11 @@ public interface BackendLocks {
     /** Deletes the lock only if {@code owner} holds it; true if deleted. */
     boolean lockRelease(String name, String owner);
 
-    /** Changes the TTL of the lock only if {@code owner} holds it and it has not expired. */
+    /**
+     * Changes the TTL of the lock only if {@code owner} holds it and it has not expired; a zero TTL
+     * frees the lock at once (Python Sergeant's {@code set_ttl(0)}, Redis {@code EXPIRE key 0}) and
+     * returns true.
+     */
     boolean lockSetTtl(String name, String owner, Duration ttl);
 
     /** The time left on the lock, or empty if it is free or expired. */

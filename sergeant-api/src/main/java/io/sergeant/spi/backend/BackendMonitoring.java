@@ -21,10 +21,10 @@ import java.util.List;
  * disappears when its TTL passes: {@link #workers()} never returns a record whose TTL passed (by the
  * backend's clock where it has one, else the caller's), and a backend drops expired records by
  * itself (a key TTL, a TTL index, or a delete at the next heartbeat or listing). The record is opaque
- * to the backend: core writes {@link io.sergeant.api.WorkerStatus#encode()} (a UTF-8 properties text:
+ * to the backend: core writes {@code WorkerStatus.encode()} (a UTF-8 properties text:
  * id, host, pid, queue, executor, concurrency, started at, tasks done and failed, the running tasks
  * with their start times, resident memory, version, heartbeat time) and readers decode it with
- * {@link io.sergeant.api.WorkerStatus#decode(byte[])}. The registry lives under names Python
+ * {@code WorkerStatus.decode(byte[])}. The registry lives under names Python
  * Sergeant never touches, so Python workers and producers ignore it; a backend with several
  * independent nodes keeps it on its first node.
  *

@@ -1,7 +1,7 @@
 package io.sergeant.spi.backend;
 
 /**
- * What one {@link Backend#reap} call did.
+ * What one {@link BackendLeases#reap} call did.
  *
  * @param redelivered  expired leases made deliverable again
  * @param deadLettered expired leases moved to the dead letters because they reached {@code maxDeliveries}

@@ -13,4 +13,15 @@ public interface Compressor {
 
     /** Decompresses, bounded. */
     byte[] decompress(byte[] data);
+
+    /**
+     * Decompresses, bounded, giving up with {@code DECODE_DEADLINE_EXCEEDED} once {@link System#nanoTime()}
+     * passes {@code deadlineNanos}. The default ignores the deadline (decompression is bounded by
+     * {@code maxDecompressedBytes} anyway); the built-in compressors honour it.
+     *
+     * @since 0.1
+     */
+    default byte[] decompress(byte[] data, long deadlineNanos) {
+        return decompress(data);
+    }
 }

@@ -37,25 +37,27 @@ public interface TaskExecutor extends AutoCloseable {
     }
 
     /**
-     * Runs a whole batch, at most {@link #concurrency()} tasks at once, in list order as far as
-     * concurrency allows. Before starting each task it asks {@code keepGoing}; once that is false no
-     * further task of the batch starts. {@code onResult} receives each ended task's result and its
-     * index in {@code tasks}, on the thread that ran it (or completed it), as soon as it ended; it must
-     * be quick and thread safe. The returned future completes when every started task has been
-     * reported (a stuck task of the thread executor may keep it from ever completing); tasks never
-     * reported were not started. While a batch runs, the caller submits nothing else.
+     * The fast path of executors that queue whole batches ({@link #queuesBatches()} true): runs a batch,
+     * at most {@link #concurrency()} tasks at once, in list order as far as concurrency allows. Before
+     * starting each task it asks {@code keepGoing}; once that is false no further task of the batch
+     * starts. {@code onResult} receives each ended task's result and its index in {@code tasks}, on the
+     * thread that ran it (or completed it), as soon as it ended; it must be quick and thread safe. The
+     * returned future completes when every started task has been reported (a stuck task of the thread
+     * executor may keep it from ever completing); tasks never reported were not started.
      *
-     * <p>The default keeps {@link #concurrency()} tasks submitted through {@link #submit}; executors
-     * override it to hand a batch to their threads with one wake-up per thread instead of one per task.
+     * <p>Core calls it only when {@link #queuesBatches()} is true, and otherwise submits tasks one by
+     * one through {@link #submit(Task, byte[])}, which is the protocol every executor implements. The
+     * default therefore throws {@link UnsupportedOperationException}.
      */
     default CompletableFuture<Void> runBatch(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
-        return new BatchDriver(this, tasks, keepGoing, onResult).start();
+        throw new UnsupportedOperationException(getClass().getName() + " does not queue batches (queuesBatches() is false);"
+                + " submit its tasks one by one");
     }
 
     /**
-     * Whether {@link #runBatch} queues tasks so that several batches may be handed over at once (the
-     * executor then keeps every thread busy across batches). When false, as for the default
-     * {@code runBatch}, callers run one batch at a time or submit tasks one by one.
+     * Whether the executor implements {@link #runBatch}, queueing tasks so that several batches may be
+     * handed over at once (the executor then keeps every thread busy across batches). When false (the
+     * default), callers submit tasks one by one.
      */
     default boolean queuesBatches() {
         return false;

@@ -46,6 +46,6 @@ public final class LocalBackendFactory implements BackendFactory {
     public Backend create(BackendSpec spec, PluginContext context) {
         Objects.requireNonNull(spec, "spec is null");
         Objects.requireNonNull(context, "context is null");
-        return LocalBackend.open(LocalSettings.from(spec), context.clock());
+        return LocalBackend.open(LocalSettings.from(spec, context.limits().maxEncodedBytes()), context.clock());
     }
 }

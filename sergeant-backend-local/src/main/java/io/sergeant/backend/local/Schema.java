@@ -30,6 +30,8 @@ final class Schema {
                     + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, value BLOB NOT NULL,"
                     + " reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)",
             "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
+            // The worker registry (monitoring role): one row per live worker, dropped when expires_at passed.
+            "CREATE TABLE IF NOT EXISTS sergeant_workers (id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL)",
             // Leased rows only, by deadline: every pop puts expired leases back at their old priority.
             "CREATE INDEX IF NOT EXISTS sergeant_task_leases_by_deadline ON task_queue (queue_name, priority)"
                     + " WHERE lease_token IS NOT NULL");

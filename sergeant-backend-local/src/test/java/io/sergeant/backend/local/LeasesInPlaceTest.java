@@ -66,7 +66,7 @@ class LeasesInPlaceTest {
             assertThat(pythonPop(python, epoch(START) + 29.9)).as("before the deadline").containsExactly("ready");
             assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 1, 0));
             assertThat(pythonPop(python, epoch(START) + 30)).as("at the deadline").containsExactly("leased");
-            assertThat(backend.ack("q", receipts(leased)).refused()).as("Python took the expired task")
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(leased)).refused()).as("Python took the expired task")
                     .containsExactly(leased.get(0).receipt());
         }
     }
@@ -85,9 +85,9 @@ class LeasesInPlaceTest {
             Delivery second = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(10), 5)).get(0);
             assertThat(second.receipt().id()).as("the same row").isEqualTo(first.receipt().id());
             assertThat(second.receipt().deliveryCount()).isEqualTo(2);
-            assertThat(backend.ack("q", receipts(List.of(first))).refused()).containsExactly(first.receipt());
-            assertThat(backend.reap("q", 5)).as("the lease was taken again, nothing to reap").isEqualTo(ReapResult.NONE);
-            assertThat(backend.ack("q", receipts(List.of(second)))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(List.of(first))).refused()).containsExactly(first.receipt());
+            assertThat(backend.leaseRole().orElseThrow().reap("q", 5)).as("the lease was taken again, nothing to reap").isEqualTo(ReapResult.NONE);
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(List.of(second)))).isEqualTo(SettleResult.all(1));
         }
     }
 
@@ -103,13 +103,13 @@ class LeasesInPlaceTest {
             backend.push("q", List.of(bytes("h2")), Priority.HIGH, null);
 
             clock.advance(Duration.ofSeconds(10));
-            assertThat(backend.reap("q", 5)).isEqualTo(new ReapResult(2, 0));
-            assertThat(backend.reap("q", 5)).isEqualTo(ReapResult.NONE);
+            assertThat(backend.leaseRole().orElseThrow().reap("q", 5)).isEqualTo(new ReapResult(2, 0));
+            assertThat(backend.leaseRole().orElseThrow().reap("q", 5)).isEqualTo(ReapResult.NONE);
             assertThat(backend.stats("q")).isEqualTo(new QueueStats(4, 0, 0, 0));
             List<Delivery> again = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
             assertThat(again).extracting(d -> text(d.payload())).containsExactly("h1", "h2", "n1", "n2");
             assertThat(again).extracting(d -> d.receipt().deliveryCount()).containsExactly(2, 1, 2, 1);
-            assertThat(backend.ack("q", receipts(again))).isEqualTo(SettleResult.all(4));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(again))).isEqualTo(SettleResult.all(4));
         }
     }
 
@@ -132,7 +132,7 @@ class LeasesInPlaceTest {
             List<Delivery> all = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
             assertThat(all).extracting(d -> text(d.payload())).containsExactly("h1", "n1", "n2", "soon");
             assertThat(all.get(0).receipt().deliveryCount()).isEqualTo(3);
-            assertThat(backend.ack("q", receipts(all))).isEqualTo(SettleResult.all(4));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(all))).isEqualTo(SettleResult.all(4));
         }
     }
 
@@ -151,8 +151,8 @@ class LeasesInPlaceTest {
 
             assertThat(backend.purge("q")).isTrue();
             assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 1, 0));
-            assertThat(backend.ack("q", List.of(shortLease.receipt())).refused()).containsExactly(shortLease.receipt());
-            assertThat(backend.ack("q", List.of(longLease.receipt()))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(shortLease.receipt())).refused()).containsExactly(shortLease.receipt());
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(longLease.receipt()))).isEqualTo(SettleResult.all(1));
         }
     }
 
@@ -185,18 +185,18 @@ class LeasesInPlaceTest {
             assertThat(tables.next()).as("the old table and its index are gone").isFalse();
             assertThat(backend.stats("q")).as("one running lease, one expired").isEqualTo(new QueueStats(2, 0, 1, 0));
 
-            assertThat(backend.reap("q", 5)).isEqualTo(new ReapResult(1, 0));
+            assertThat(backend.leaseRole().orElseThrow().reap("q", 5)).isEqualTo(new ReapResult(1, 0));
             List<Delivery> popped = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
             assertThat(popped).extracting(d -> text(d.payload())).as("the reaped HIGH task first")
                     .containsExactly("expired ", "queue");
             assertThat(popped).extracting(d -> d.receipt().deliveryCount()).containsExactly(3, 1);
-            assertThat(backend.ack("q", receipts(popped))).isEqualTo(SettleResult.all(2));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(popped))).isEqualTo(SettleResult.all(2));
 
             clock.advance(Duration.ofSeconds(61));
             List<Delivery> running = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
             assertThat(running).extracting(d -> text(d.payload())).containsExactly("running");
             assertThat(running.get(0).receipt().deliveryCount()).isEqualTo(2);
-            assertThat(backend.ack("q", receipts(running))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(running))).isEqualTo(SettleResult.all(1));
             assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
         }
         try (LocalBackend reopened = open(file)) {

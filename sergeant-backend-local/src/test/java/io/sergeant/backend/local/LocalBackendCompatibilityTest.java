@@ -20,4 +20,11 @@ class LocalBackendCompatibilityTest extends BackendCompatibilitySuite {
         return new LocalBackendFactory().create(
                 new BackendSpec("sqlite:" + directory.resolve("suite.db"), Map.of()), PluginContext.defaults());
     }
+
+    @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new LocalBackendFactory().create(new BackendSpec("sqlite:" + directory.resolve("suite.db"),
+                Map.of("maxPayloadSize", Integer.toString(maxPayloadBytes), "maxDeadLetters",
+                        Integer.toString(maxDeadLetters))), PluginContext.defaults());
+    }
 }

@@ -11,6 +11,7 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.bson.types.Binary;
@@ -35,12 +36,43 @@ final class DeadLetterStore {
     /** How long a requeue may hold a dead letter before another requeue may take it over (seconds). */
     private static final double REQUEUE_HOLD_SECONDS = 300;
 
+    private static final System.Logger LOG = System.getLogger(DeadLetterStore.class.getName());
+
     private final MongoNode node;
     private final Clock clock;
+    private final int cap;
 
-    DeadLetterStore(MongoNode node, Clock clock) {
+    /** @param cap the dead letters this node keeps per queue, 0 for no cap */
+    DeadLetterStore(MongoNode node, Clock clock, int cap) {
         this.node = node;
         this.clock = clock;
+        this.cap = cap;
+    }
+
+    /**
+     * Keeps the newest {@code cap} dead letters of the queue on this node: deletes the oldest over it
+     * and logs how many. Called after every store; a count first, so it costs one round trip when the
+     * queue is under its cap.
+     */
+    private void trim(String queue) {
+        if (cap == 0) {
+            return;
+        }
+        long over = count(queue) - cap;
+        if (over <= 0) {
+            return;
+        }
+        List<ObjectId> oldest = new ArrayList<>();
+        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID))
+                .projection(Projections.include(MongoLayout.ID)).limit((int) Math.min(over, 100_000))) {
+            oldest.add(doc.getObjectId(MongoLayout.ID));
+        }
+        long deleted = collection().deleteMany(Filters.in(MongoLayout.ID, oldest)).getDeletedCount();
+        if (deleted > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' holds more than its share of dead letters ("
+                    + cap + " on this node; option 'maxDeadLetters'): deleted the " + deleted + " oldest");
+        }
     }
 
     /** A dead-letter document. */
@@ -50,13 +82,15 @@ final class DeadLetterStore {
                 .append(MongoLayout.VALUE, value)
                 .append(MongoLayout.REASON, reason)
                 .append(MongoLayout.DELIVERY_COUNT, deliveryCount)
-                .append(MongoLayout.DEAD_AT, deadAt);
+                .append(MongoLayout.DEAD_AT, deadAt)
+                .append(MongoLayout.PAYLOAD_SIZE, value.length());
     }
 
     /** Stores one dead letter; false if one with its {@code _id} already exists. */
     boolean insert(Document deadLetter) {
         try {
             collection().insertOne(deadLetter);
+            trim(deadLetter.getString(MongoLayout.QUEUE_NAME));
             return true;
         } catch (MongoWriteException e) {
             if (MongoErrors.isDuplicateKey(e)) {
@@ -87,6 +121,11 @@ final class DeadLetterStore {
                 throw e;
             }
         }
+        java.util.Set<String> queues = new java.util.LinkedHashSet<>();
+        for (Document deadLetter : deadLetters) {
+            queues.add(deadLetter.getString(MongoLayout.QUEUE_NAME));
+        }
+        queues.forEach(this::trim);
     }
 
     /** Deletes the dead letter {@code id}; used to undo a store whose task turned out not to be ours. */
@@ -104,6 +143,32 @@ final class DeadLetterStore {
                     doc.get(MongoLayout.VALUE, Binary.class).getData(),
                     String.valueOf(doc.get(MongoLayout.REASON)),
                     number(doc, MongoLayout.DELIVERY_COUNT),
+                    doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
+        }
+        return result;
+    }
+
+    /**
+     * Up to {@code limit} dead letters of the queue, oldest first, without their payloads: the size
+     * comes from the {@code payload_size} field stored with each; only a dead letter written before
+     * that field existed has its payload read to measure it.
+     */
+    List<DeadLetterInfo> infos(String queue, int limit) {
+        List<DeadLetterInfo> result = new ArrayList<>();
+        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID)).limit(limit)
+                .projection(Projections.exclude(MongoLayout.VALUE))) {
+            Number size = doc.get(MongoLayout.PAYLOAD_SIZE, Number.class);
+            long bytes;
+            if (size != null) {
+                bytes = size.longValue();
+            } else {
+                Document old = collection().find(Filters.eq(MongoLayout.ID, doc.get(MongoLayout.ID)))
+                        .projection(Projections.include(MongoLayout.VALUE)).first();
+                bytes = old == null ? 0 : old.get(MongoLayout.VALUE, Binary.class).length();
+            }
+            result.add(new DeadLetterInfo(LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)), bytes,
+                    String.valueOf(doc.get(MongoLayout.REASON)), number(doc, MongoLayout.DELIVERY_COUNT),
                     doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
         }
         return result;

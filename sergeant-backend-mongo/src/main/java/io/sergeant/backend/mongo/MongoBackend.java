@@ -3,6 +3,7 @@ package io.sergeant.backend.mongo;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoTimeoutException;
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
@@ -12,6 +13,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
@@ -69,25 +71,29 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     private final List<TaskStore> tasks;
     private final List<DeadLetterStore> deadLetters;
     private final List<KeyLockStore> keysAndLocks;
+    private final MongoMonitoring monitoring;
     private final Clock clock;
     private final AtomicInteger pointer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MongoBackend(List<MongoNode> nodes, Clock clock) {
+    private MongoBackend(List<MongoNode> nodes, Clock clock, int maxPayloadBytes, int maxDeadLetters) {
         this.nodes = List.copyOf(nodes);
+        // The dead-letter cap is the queue's, shared by the nodes (rounded up).
+        int capPerNode = maxDeadLetters == 0 ? 0 : (maxDeadLetters + nodes.size() - 1) / nodes.size();
         this.clock = clock;
         List<TaskStore> taskStores = new ArrayList<>();
         List<DeadLetterStore> deadLetterStores = new ArrayList<>();
         List<KeyLockStore> keyLockStores = new ArrayList<>();
         for (MongoNode node : nodes) {
-            DeadLetterStore dead = new DeadLetterStore(node, clock);
+            DeadLetterStore dead = new DeadLetterStore(node, clock, capPerNode);
             deadLetterStores.add(dead);
-            taskStores.add(new TaskStore(node, clock, dead));
+            taskStores.add(new TaskStore(node, clock, dead, maxPayloadBytes));
             keyLockStores.add(new KeyLockStore(node, clock));
         }
         this.tasks = List.copyOf(taskStores);
         this.deadLetters = List.copyOf(deadLetterStores);
         this.keysAndLocks = List.copyOf(keyLockStores);
+        this.monitoring = new MongoMonitoring(nodes, clock);
         this.pointer = new AtomicInteger(ThreadLocalRandom.current().nextInt(nodes.size()));
     }
 
@@ -102,7 +108,22 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
      *         otherwise), {@code BACKEND_REFUSED} when it refuses
      */
     public static MongoBackend connect(String uri, String database, Clock clock) {
+        return connect(uri, database, clock, io.sergeant.api.config.DecodeLimits.DEFAULT.maxEncodedBytes(),
+                MongoBackendFactory.DEFAULT_MAX_DEAD_LETTERS);
+    }
+
+    /**
+     * Like {@link #connect(String, String, Clock)}, with limits: a pop moves a payload longer than
+     * {@code maxPayloadBytes} to the dead letters instead of returning it, and at most
+     * {@code maxDeadLetters} dead letters are kept per queue (0 = no cap; the oldest are deleted, and
+     * counted in the log).
+     */
+    public static MongoBackend connect(String uri, String database, Clock clock, int maxPayloadBytes, int maxDeadLetters) {
         Objects.requireNonNull(database, "database is null");
+        if (maxPayloadBytes < 1 || maxDeadLetters < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must be positive and maxDeadLetters not negative: "
+                    + maxPayloadBytes + ", " + maxDeadLetters);
+        }
         Objects.requireNonNull(clock, "clock is null");
         List<ConnectionString> parsed = MongoUris.parse(uri);
         List<MongoNode> nodes = new ArrayList<>();
@@ -114,7 +135,7 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
             nodes.forEach(MongoNode::close);
             throw e;
         }
-        return new MongoBackend(nodes, clock);
+        return new MongoBackend(nodes, clock, maxPayloadBytes, maxDeadLetters);
     }
 
     /** How many independent nodes this backend spreads tasks over. */
@@ -266,6 +287,25 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
+    /** The listing without payloads (see {@link DeadLetterStore#infos}). */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        checkQueue(queue);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<DeadLetterInfo> all = new ArrayList<>();
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            all.addAll(call(n, "list dead letters of queue '" + queue + "'", () -> deadLetters.get(n).infos(queue, limit)));
+        }
+        all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt));
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
     @Override
     public long requeueDeadLetters(String queue) {
         checkQueue(queue);
@@ -367,6 +407,11 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     public Optional<Duration> lockTtl(String name) {
         int node = nodeOf(name);
         return call(node, "read the TTL of lock '" + name + "'", () -> keysAndLocks.get(node).lockTtl(name));
+    }
+
+    @Override
+    public Optional<BackendMonitoring> monitoringRole() {
+        return Optional.of(monitoring);
     }
 
     @Override

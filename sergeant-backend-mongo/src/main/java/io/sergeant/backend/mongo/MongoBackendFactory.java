@@ -24,8 +24,11 @@ import java.util.Set;
  * {@code connectTimeoutMS} in the URI override them); write concern {@code majority} on a replica set
  * or sharded cluster and {@code w=1} on a standalone server, unless the URI sets {@code w}.
  *
- * <p>Options: {@code database} (default {@code sergeant}, Python Sergeant's). Unknown options are
- * rejected. Stateless and thread safe.
+ * <p>Options: {@code database} (default {@code sergeant}, Python Sergeant's); {@code maxPayloadSize}
+ * (default: the codec's maximum encoded size; a pop dead-letters a longer payload instead of handing
+ * it to the worker); {@code maxDeadLetters} (default 10,000; dead letters kept per queue, the oldest
+ * over it deleted and counted in the log; 0 = no cap). Unknown options are rejected. Stateless and
+ * thread safe.
  */
 @SergeantPlugin(name = MongoBackendFactory.NAME, schemes = {"mongodb", "mongodb+srv"})
 public final class MongoBackendFactory implements BackendFactory {
@@ -34,6 +37,12 @@ public final class MongoBackendFactory implements BackendFactory {
     public static final String NAME = "mongo";
     /** The option naming the database. */
     public static final String DATABASE_OPTION = "database";
+    /** The option bounding the payloads a pop hands out. */
+    public static final String MAX_PAYLOAD_OPTION = "maxPayloadSize";
+    /** The option capping the dead letters kept per queue. */
+    public static final String MAX_DEAD_LETTERS_OPTION = "maxDeadLetters";
+    /** Dead letters kept per queue unless the option says otherwise. */
+    public static final int DEFAULT_MAX_DEAD_LETTERS = 10_000;
 
     /** For the service loader. */
     public MongoBackendFactory() {
@@ -61,13 +70,23 @@ public final class MongoBackendFactory implements BackendFactory {
         Objects.requireNonNull(spec, "spec is null");
         Objects.requireNonNull(context, "context is null");
         PluginOptions options = new PluginOptions("backend '" + NAME + "'", spec.options())
-                .requireOnly(Set.of(DATABASE_OPTION));
+                .requireOnly(Set.of(DATABASE_OPTION, MAX_PAYLOAD_OPTION, MAX_DEAD_LETTERS_OPTION));
+        long maxPayload = options.size(MAX_PAYLOAD_OPTION, context.limits().maxEncodedBytes());
+        if (maxPayload < 1 || maxPayload > Integer.MAX_VALUE) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "option '" + MAX_PAYLOAD_OPTION
+                    + "' of backend 'mongo' is " + maxPayload + "; expected 1 byte to 2G");
+        }
+        int maxDeadLetters = options.integer(MAX_DEAD_LETTERS_OPTION, DEFAULT_MAX_DEAD_LETTERS);
+        if (maxDeadLetters < 0) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "option '" + MAX_DEAD_LETTERS_OPTION
+                    + "' of backend 'mongo' is " + maxDeadLetters + "; expected 0 (no cap) or more");
+        }
         String database = options.string(DATABASE_OPTION, MongoLayout.DEFAULT_DATABASE).trim();
         if (database.isEmpty() || database.matches(".*[/\\\\. \"$].*")) {
             throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
                     "option 'database' of backend 'mongo' is '" + database + "'; expected a MongoDB database name "
                             + "without / \\ . space \" or $ (Python Sergeant uses 'sergeant')");
         }
-        return MongoBackend.connect(spec.uri(), database, context.clock());
+        return MongoBackend.connect(spec.uri(), database, context.clock(), (int) maxPayload, maxDeadLetters);
     }
 }

@@ -19,6 +19,10 @@ final class MongoLayout {
     static final String LOCKS = "locks";
     /** Java-only dead-letter collection. */
     static final String DEAD_LETTERS = "sergeant_dead_letters";
+    /** Java-only worker registry (monitoring role): {@code {_id: worker id, record, expires_at}}, on the first node. */
+    static final String WORKERS = "sergeant_workers";
+    static final String RECORD = "record";
+    static final String EXPIRES_AT = "expires_at";
 
     // task_queue fields shared with Python
     static final String ID = "_id";
@@ -48,6 +52,8 @@ final class MongoLayout {
     static final String REASON = "reason";
     static final String DELIVERY_COUNT = "delivery_count";
     static final String DEAD_AT = "dead_at";
+    /** A dead letter's payload size in bytes, so a listing can show it without reading the payload. */
+    static final String PAYLOAD_SIZE = "payload_size";
     /** Set while a requeue moves the dead letter back; with {@link #REQUEUE_UNTIL} as its deadline. */
     static final String REQUEUE = "sergeant_requeue";
     static final String REQUEUE_UNTIL = "sergeant_requeue_until";

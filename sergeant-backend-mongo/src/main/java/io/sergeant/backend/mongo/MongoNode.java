@@ -43,6 +43,7 @@ final class MongoNode implements AutoCloseable {
     private final MongoCollection<Document> keys;
     private final MongoCollection<Document> locks;
     private final MongoCollection<Document> deadLetters;
+    private final MongoCollection<Document> workers;
 
     private MongoNode(int index, String maskedUri, MongoClient client, String topology,
                       WriteConcern writeConcern, MongoDatabase database) {
@@ -55,6 +56,7 @@ final class MongoNode implements AutoCloseable {
         this.keys = database.getCollection(MongoLayout.KEYS);
         this.locks = database.getCollection(MongoLayout.LOCKS);
         this.deadLetters = database.getCollection(MongoLayout.DEAD_LETTERS);
+        this.workers = database.getCollection(MongoLayout.WORKERS);
     }
 
     /**
@@ -133,6 +135,10 @@ final class MongoNode implements AutoCloseable {
         return deadLetters;
     }
 
+    MongoCollection<Document> workers() {
+        return workers;
+    }
+
     /**
      * Runs {@code operation}, translating driver exceptions (the backend's single translation point).
      *
@@ -165,6 +171,8 @@ final class MongoNode implements AutoCloseable {
         locks.createIndex(Indexes.ascending(MongoLayout.LOCK_NAME), new IndexOptions().unique(true));
         locks.createIndex(Indexes.ascending(MongoLayout.EXPIRE_AT), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
         deadLetters.createIndex(Indexes.ascending(MongoLayout.QUEUE_NAME, MongoLayout.DEAD_AT, MongoLayout.ID));
+        // A server-side safety net for records of dead workers; reads filter on expires_at themselves.
+        workers.createIndex(Indexes.ascending(MongoLayout.EXPIRES_AT), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
     }
 
     private static Document hello(MongoClient client) {

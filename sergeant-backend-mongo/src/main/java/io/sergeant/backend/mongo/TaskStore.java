@@ -67,11 +67,36 @@ final class TaskStore {
     private final MongoNode node;
     private final Clock clock;
     private final DeadLetterStore deadLetters;
+    private final int maxPayloadBytes;
 
-    TaskStore(MongoNode node, Clock clock, DeadLetterStore deadLetters) {
+    /** @param maxPayloadBytes a pop dead-letters a payload longer than this instead of returning it */
+    TaskStore(MongoNode node, Clock clock, DeadLetterStore deadLetters, int maxPayloadBytes) {
         this.node = node;
         this.clock = clock;
         this.deadLetters = deadLetters;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    private boolean oversized(Document doc) {
+        Binary value = doc.get(MongoLayout.VALUE, Binary.class);
+        return value != null && value.length() > maxPayloadBytes;
+    }
+
+    private String oversizedReason(Document doc) {
+        return "undecodable: the payload has " + doc.get(MongoLayout.VALUE, Binary.class).length()
+                + " bytes, over the maximum encoded size of " + maxPayloadBytes
+                + " bytes (limits.maxEncodedBytes); the backend refused it before it reached a worker";
+    }
+
+    /** Dead letters for unleased tasks this pop already deleted (at-most-once) that are too large to hand out. */
+    private void buryDeleted(String queue, List<Document> docs) {
+        List<Document> letters = new ArrayList<>(docs.size());
+        double now = seconds(clock);
+        for (Document doc : docs) {
+            letters.add(DeadLetterStore.document(doc.getObjectId(MongoLayout.ID), queue,
+                    doc.get(MongoLayout.VALUE, Binary.class), oversizedReason(doc), 1, now));
+        }
+        deadLetters.insertAll(letters);
     }
 
     /** The current time in epoch seconds, as Python's {@code time.time()}. */
@@ -118,7 +143,11 @@ final class TaskStore {
             if (doc == null) {
                 return false;
             }
-            out.add(new Delivery(value(doc), null));
+            if (oversized(doc)) {
+                buryDeleted(queue, List.of(doc));
+            } else {
+                out.add(new Delivery(value(doc), null));
+            }
             return true;
         }
         String batch = newToken();
@@ -172,9 +201,20 @@ final class TaskStore {
             return true;
         }
         // Only this batch's token matches; a claim is never taken over within its hold of a minute.
+        List<Document> tooLarge = new ArrayList<>();
+        for (Document doc : inOrder) {
+            if (oversized(doc)) {
+                tooLarge.add(doc);
+            }
+        }
+        if (!tooLarge.isEmpty()) {
+            buryDeleted(queue, tooLarge); // stored before the delete: a crash in between loses nothing
+        }
         tasks().deleteMany(mine);
         for (Document doc : inOrder) {
-            out.add(new Delivery(value(doc), null));
+            if (!oversized(doc)) {
+                out.add(new Delivery(value(doc), null));
+            }
         }
         return true;
     }
@@ -183,8 +223,14 @@ final class TaskStore {
     private void acceptLeased(String queue, List<Document> claimed, String batch, DeliveryOptions options,
                               List<Delivery> out) {
         List<Document> tooMany = new ArrayList<>();
+        List<Document> letters = new ArrayList<>();
         for (Document doc : claimed) {
             int deliveries = Math.max(1, DeadLetterStore.number(doc, MongoLayout.DELIVERIES));
+            if (oversized(doc)) {
+                letters.add(DeadLetterStore.document(doc.getObjectId(MongoLayout.ID), queue,
+                        doc.get(MongoLayout.VALUE, Binary.class), oversizedReason(doc), deliveries, seconds(clock)));
+                continue;
+            }
             if (deliveries > options.maxDeliveries()) {
                 tooMany.add(doc);
                 continue;
@@ -192,9 +238,8 @@ final class TaskStore {
             ObjectId id = doc.getObjectId(MongoLayout.ID);
             out.add(new Delivery(value(doc), LeaseRef.receipt(node.index(), id, batch, deliveries)));
         }
-        if (!tooMany.isEmpty()) {
+        if (!tooMany.isEmpty() || !letters.isEmpty()) {
             double now = seconds(clock);
-            List<Document> letters = new ArrayList<>(tooMany.size());
             for (Document doc : tooMany) {
                 int delivered = DeadLetterStore.number(doc, MongoLayout.DELIVERIES) - 1;
                 letters.add(DeadLetterStore.document(doc.getObjectId(MongoLayout.ID), queue,

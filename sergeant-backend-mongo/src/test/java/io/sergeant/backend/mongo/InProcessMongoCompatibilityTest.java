@@ -29,6 +29,13 @@ class InProcessMongoCompatibilityTest extends BackendCompatibilitySuite {
         return new MongoBackendFactory().create(new BackendSpec(server.uri(), Map.of()), PluginContext.defaults());
     }
 
+    @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new MongoBackendFactory().create(new BackendSpec(server.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
     /** The in-process server scans whole collections, so the bulk tests use 2,000 tasks (see InProcessMongo). */
     @Override
     protected int bulkSize() {

@@ -37,6 +37,13 @@ class InProcessMongoTwoNodeCompatibilityTest extends BackendCompatibilitySuite {
     }
 
     @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new MongoBackendFactory().create(new BackendSpec(first.uri() + "," + second.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
+    @Override
     protected boolean singleNode() {
         return false;
     }

@@ -34,6 +34,13 @@ class RealMongoCompatibilityTest extends BackendCompatibilitySuite {
     }
 
     @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new MongoBackendFactory().create(new BackendSpec(uri(), Map.of(MongoBackendFactory.DATABASE_OPTION, System.getProperty("sergeant.test.mongo.database", "sergeant_test"), "maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
+    @Override
     protected boolean singleNode() {
         return MongoUris.parse(uri()).size() == 1;
     }

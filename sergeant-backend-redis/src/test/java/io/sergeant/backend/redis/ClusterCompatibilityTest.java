@@ -4,6 +4,7 @@ import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.testkit.backend.BackendCompatibilitySuite;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -31,6 +32,13 @@ class ClusterCompatibilityTest extends BackendCompatibilitySuite {
     @Override
     protected Backend newBackend() {
         return new RedisBackendFactory().create(new BackendSpec(cluster.uri(), Map.of()), PluginContext.defaults());
+    }
+
+    @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new RedisBackendFactory().create(new BackendSpec(cluster.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;

@@ -9,6 +9,7 @@ import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -36,6 +36,13 @@ class SingleNodeCompatibilityTest extends BackendCompatibilitySuite {
     }
 
     @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new RedisBackendFactory().create(new BackendSpec(server.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
+    @Override
     protected boolean highPriorityIsFifo() {
         return false; // Python Sergeant's layout: HIGH is LPUSH, so last in, first out among HIGH tasks
     }

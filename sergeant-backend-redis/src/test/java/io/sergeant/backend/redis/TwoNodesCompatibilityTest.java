@@ -42,6 +42,13 @@ class TwoNodesCompatibilityTest extends BackendCompatibilitySuite {
     }
 
     @Override
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return new RedisBackendFactory().create(new BackendSpec(first.uri() + "," + second.uri(), Map.of("maxPayloadSize",
+                Integer.toString(maxPayloadBytes), "maxDeadLetters", Integer.toString(maxDeadLetters))),
+                PluginContext.defaults());
+    }
+
+    @Override
     protected boolean singleNode() {
         return false;
     }

@@ -10,7 +10,8 @@ import java.util.Objects;
 /**
  * A small, strict JSON parser (RFC 8259) for command line arguments such as task kwargs, so the
  * command needs no JSON library. Objects become insertion-ordered {@link Map}s (a repeated key is an
- * error), arrays {@link List}s, strings {@link String}s, integers {@link Long}s, numbers with a
+ * error), arrays {@link List}s, strings {@link String}s, integers {@link Long}s (those from 2^63 to
+ * 2^64-1, which the serializers accept as unsigned 64-bit integers, {@link java.math.BigInteger}s), numbers with a
  * fraction or exponent {@link Double}s, {@code true}/{@code false} {@link Boolean}s and {@code null}
  * {@code null}. Returned maps and lists are unmodifiable.
  *
@@ -18,6 +19,9 @@ import java.util.Objects;
  * input cannot exhaust the stack.
  */
 public final class JsonParser {
+
+    /** The largest integer accepted: 2^64-1 (the largest a msgpack uint64 holds). */
+    private static final java.math.BigInteger UINT64_MAX = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE);
 
     /** The deepest nesting of arrays and objects accepted. */
     public static final int MAX_DEPTH = 128;
@@ -280,8 +284,14 @@ public final class JsonParser {
                 try {
                     return Long.parseLong(literal);
                 } catch (NumberFormatException e) {
+                    // Past the long range: the unsigned 64-bit integers the serializers accept, as Python's.
+                    java.math.BigInteger big = new java.math.BigInteger(literal);
+                    if (big.signum() > 0 && big.compareTo(UINT64_MAX) <= 0) {
+                        return big;
+                    }
                     position = start;
-                    throw error("integer " + literal + " does not fit in 64 bits; write it as a string or with a fraction");
+                    throw error("integer " + literal + " is outside the 64-bit range [-2^63, 2^64-1]; "
+                            + "write it as a string or with a fraction");
                 }
             }
             double value = Double.parseDouble(literal);

@@ -35,6 +35,8 @@ class JsonParserTest {
     void integersAreLongsAndFractionsAreDoubles() {
         assertThat(JsonParser.parse("9223372036854775807")).isEqualTo(Long.MAX_VALUE);
         assertThat(JsonParser.parse("-0")).isEqualTo(0L);
+        assertThat(JsonParser.parse("9223372036854775808")).isEqualTo(new java.math.BigInteger("9223372036854775808"));
+        assertThat(JsonParser.parse("18446744073709551615")).isEqualTo(new java.math.BigInteger("18446744073709551615"));
         assertThat(JsonParser.parse("0.5")).isEqualTo(0.5);
         assertThat(JsonParser.parse("1E3")).isEqualTo(1000.0);
     }
@@ -68,7 +70,8 @@ class JsonParserTest {
             "1.                   | expected a digit after the decimal point",
             "1e                   | expected a digit in the exponent",
             "-                    | expected a digit",
-            "99999999999999999999 | does not fit in 64 bits",
+            "18446744073709551616 | outside the 64-bit range [-2^63, 2^64-1]",
+            "-9223372036854775809 | outside the 64-bit range [-2^63, 2^64-1]",
             "1e999                | too large",
             "{\"a\": 1} x         | unexpected 'x' after the JSON value",
             "{\"a\": 1, \"a\": 2} | duplicate key \"a\"",

@@ -2,6 +2,7 @@ package io.sergeant.codec.compress;
 
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 
 import java.io.ByteArrayInputStream;
@@ -45,8 +46,21 @@ final class BoundedDecompression {
         return new byte[(int) Math.min(max, Math.max(256L, compressedLength * 4L))];
     }
 
-    /** Decompresses {@code data} through the stream {@code opener} makes, bounded. */
-    static byte[] decompress(String format, byte[] data, DecodeLimits limits, Opener opener) {
+    /** Most bytes one read may produce, so that the deadline is checked often. */
+    static final int CHUNK = 1 << 20;
+
+    /** Throws {@code DECODE_DEADLINE_EXCEEDED} once {@link System#nanoTime()} has passed {@code deadlineNanos}. */
+    static void checkDeadline(String format, long deadlineNanos) {
+        if (System.nanoTime() - deadlineNanos > 0) {
+            throw DecodeBudget.deadlineExceeded(format);
+        }
+    }
+
+    /**
+     * Decompresses {@code data} through the stream {@code opener} makes, bounded, checking the deadline
+     * every {@link #CHUNK} bytes of output.
+     */
+    static byte[] decompress(String format, byte[] data, DecodeLimits limits, long deadlineNanos, Opener opener) {
         checkInput(format, data, limits);
         int max = maxOutput(limits);
         try (InputStream in = opener.open(new ByteArrayInputStream(data))) {
@@ -62,7 +76,8 @@ final class BoundedDecompression {
                     }
                     buffer = Arrays.copyOf(buffer, (int) Math.min(max, buffer.length * 2L));
                 }
-                int n = in.read(buffer, size, buffer.length - size);
+                checkDeadline(format, deadlineNanos);
+                int n = in.read(buffer, size, Math.min(CHUNK, buffer.length - size));
                 if (n < 0) {
                     break;
                 }

@@ -1,6 +1,7 @@
 package io.sergeant.codec.compress;
 
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.spi.codec.Compressor;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
@@ -43,11 +44,16 @@ public final class Bzip2Compressor implements Compressor {
 
     @Override
     public byte[] decompress(byte[] data) {
+        return decompress(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public byte[] decompress(byte[] data, long deadlineNanos) {
         BoundedDecompression.checkInput(FORMAT, data, limits);
         if (data.length < 4 || data[0] != 'B' || data[1] != 'Z' || data[2] != 'h') {
             throw Errors.malformed(FORMAT, "the payload does not start with the bzip2 magic 'BZh'");
         }
-        return BoundedDecompression.decompress(FORMAT, data, limits, in -> new BZip2CompressorInputStream(in, true));
+        return BoundedDecompression.decompress(FORMAT, data, limits, deadlineNanos, in -> new BZip2CompressorInputStream(in, true));
     }
 
     @Override

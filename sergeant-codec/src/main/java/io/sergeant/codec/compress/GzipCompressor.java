@@ -2,6 +2,7 @@ package io.sergeant.codec.compress;
 
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.ByteSink;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.spi.codec.Compressor;
 
 import java.time.Clock;
@@ -55,7 +56,12 @@ public final class GzipCompressor implements Compressor {
 
     @Override
     public byte[] decompress(byte[] data) {
-        return BoundedDecompression.decompress(FORMAT, data, limits, in -> new GZIPInputStream(in, 8192));
+        return decompress(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public byte[] decompress(byte[] data, long deadlineNanos) {
+        return BoundedDecompression.decompress(FORMAT, data, limits, deadlineNanos, in -> new GZIPInputStream(in, 8192));
     }
 
     @Override

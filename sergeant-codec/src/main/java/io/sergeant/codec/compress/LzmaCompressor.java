@@ -3,6 +3,7 @@ package io.sergeant.codec.compress;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.spi.codec.Compressor;
 import org.tukaani.xz.ArrayCache;
 import org.tukaani.xz.BasicArrayCache;
@@ -60,13 +61,18 @@ public final class LzmaCompressor implements Compressor {
 
     @Override
     public byte[] decompress(byte[] data) {
+        return decompress(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public byte[] decompress(byte[] data, long deadlineNanos) {
         try {
-            return BoundedDecompression.decompress(FORMAT, data, limits,
+            return BoundedDecompression.decompress(FORMAT, data, limits, deadlineNanos,
                     in -> new XZInputStream(in, memoryLimitKiB, true, arrays));
         } catch (SergeantException e) {
             if (e.getCause() instanceof MemoryLimitException limit) {
                 throw new SergeantException(ErrorCode.DECOMPRESSED_TOO_LARGE, "lzma payload needs "
-                        + limit.getMemoryNeeded() + " KiB of memory to decompress, over lzma.memory-limit="
+                        + limit.getMemoryNeeded() + " KiB of memory to decompress, over lzma.memoryLimit="
                         + memoryLimitKiB + " KiB; raise the option if such payloads are expected", e.getCause());
             }
             throw e;

@@ -3,6 +3,7 @@ package io.sergeant.codec.compress;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.ByteSink;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.spi.codec.Compressor;
 
@@ -45,6 +46,11 @@ public final class ZlibCompressor implements Compressor {
 
     @Override
     public byte[] decompress(byte[] data) {
+        return decompress(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public byte[] decompress(byte[] data, long deadlineNanos) {
         BoundedDecompression.checkInput(FORMAT, data, limits);
         int max = BoundedDecompression.maxOutput(limits);
         Inflater inflater = inflaters.get();
@@ -66,7 +72,8 @@ public final class ZlibCompressor implements Compressor {
                     }
                     buffer = Arrays.copyOf(buffer, (int) Math.min(max, buffer.length * 2L));
                 }
-                int n = inflater.inflate(buffer, size, buffer.length - size);
+                BoundedDecompression.checkDeadline(FORMAT, deadlineNanos);
+                int n = inflater.inflate(buffer, size, Math.min(BoundedDecompression.CHUNK, buffer.length - size));
                 size += n;
                 if (inflater.finished()) {
                     break;

@@ -4,6 +4,7 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.TaskFields;
 import io.sergeant.codec.support.ValueRejection;
@@ -59,7 +60,12 @@ public final class JavaSerializer implements Serializer {
 
     @Override
     public Task deserializeTask(byte[] data) {
-        Object value = deserializeValue(data);
+        return deserializeTask(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public Task deserializeTask(byte[] data, long deadlineNanos) {
+        Object value = deserialize(data, deadlineNanos);
         if (value instanceof Task task) {
             return task;
         }
@@ -99,6 +105,10 @@ public final class JavaSerializer implements Serializer {
 
     @Override
     public Object deserializeValue(byte[] data) {
+        return deserialize(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    private Object deserialize(byte[] data, long deadlineNanos) {
         Objects.requireNonNull(data, "data is null");
         if (data.length > maxPayload) {
             throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
@@ -109,7 +119,8 @@ public final class JavaSerializer implements Serializer {
         ByteArrayInputStream bytes = new ByteArrayInputStream(data);
         FilteringObjectInputStream in = null;
         try {
-            in = new FilteringObjectInputStream(bytes, allowList, classLoader, limits, maxPayload);
+            in = new FilteringObjectInputStream(bytes, allowList, classLoader, limits, maxPayload,
+                    DecodeBudget.until(NAME, limits, deadlineNanos));
             Object value = in.readObject();
             if (bytes.available() > 0) {
                 throw Errors.malformed(NAME, bytes.available() + " trailing byte(s) after the object");
@@ -145,6 +156,7 @@ public final class JavaSerializer implements Serializer {
                     + " if it is trusted", e);
             case NESTING_TOO_DEEP -> new SergeantException(code, "the java payload has " + detail
                     + "; flatten the data or raise the decode limit", e);
+            case MALFORMED_PAYLOAD -> Errors.malformed(NAME, "it holds " + detail + "; recursive structures are not supported", e);
             default -> new SergeantException(code, "the java payload has " + detail
                     + "; the payload is hostile or the decode limit must be raised", e);
         };

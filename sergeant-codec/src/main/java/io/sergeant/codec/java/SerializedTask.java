@@ -69,6 +69,7 @@ final class SerializedTask implements Serializable {
             }
             kwargs.put(name, in.readObject());
         }
+        filtering.checkTree(kwargs);
         task = new Task(kwargs, (String) traceId, date, runCount);
     }
 }

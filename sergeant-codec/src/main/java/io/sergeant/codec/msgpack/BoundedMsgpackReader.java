@@ -2,6 +2,7 @@ package io.sergeant.codec.msgpack;
 
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.PythonDatetimes;
 import io.sergeant.codec.support.TaskFields;
@@ -21,8 +22,10 @@ import java.util.Map;
 /**
  * Reads exactly one msgpack object from a byte array, bounded and without recursion: containers are
  * tracked on an explicit stack no deeper than {@code maxDepth}; every declared length is checked against
- * {@code maxCollectionLength} and against the bytes that remain before anything is allocated; trailing
- * bytes are an error. Maps are converted as Python Sergeant's {@code object_hook} does, innermost first:
+ * {@code maxCollectionLength} and against the bytes that remain before anything is allocated, and
+ * containers grow as their elements arrive (a declared length pre-sizes at most {@value #MAX_PRESIZE}
+ * slots); every value is charged to the payload's {@link DecodeBudget} (values, retained bytes and the
+ * decode deadline); trailing bytes are an error. Maps are converted as Python Sergeant's {@code object_hook} does, innermost first:
  * a map holding {@code __datetime__} becomes an {@link java.time.Instant}, {@code __tuple__} an
  * unmodifiable list, {@code __task__} a {@link io.sergeant.api.Task}.
  *
@@ -45,12 +48,15 @@ final class BoundedMsgpackReader {
     private static final int FAST_MIN_COLLECTION_LENGTH = 9;
     /** Up to this many kwargs are checked for duplicates pairwise and wrapped without a hash map. */
     private static final int SMALL_KWARGS = 8;
+    /** Most slots a container's declared length pre-allocates; beyond that it grows as elements arrive. */
+    static final int MAX_PRESIZE = 1024;
 
     private final byte[] in;
     private final int end;
     private final DecodeLimits limits;
     private final Clock clock;
     private final KeyCache keyCache;
+    private final DecodeBudget budget;
     private int pos;
 
     /** The container stack, allocated on the first container (a flat task needs none). */
@@ -58,12 +64,13 @@ final class BoundedMsgpackReader {
     private int[] remaining;
     private Object[] keys;
 
-    BoundedMsgpackReader(byte[] in, DecodeLimits limits, Clock clock, KeyCache keyCache) {
+    BoundedMsgpackReader(byte[] in, DecodeLimits limits, Clock clock, KeyCache keyCache, DecodeBudget budget) {
         this.in = in;
         this.end = in.length;
         this.limits = limits;
         this.clock = clock;
         this.keyCache = keyCache;
+        this.budget = budget;
     }
 
     /** Reads the single object the payload holds. */
@@ -97,6 +104,7 @@ final class BoundedMsgpackReader {
             // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
         }
         pos = 0;
+        budget.resetCounts();
         return null;
     }
 
@@ -114,6 +122,12 @@ final class BoundedMsgpackReader {
         if (size < 0) {
             return null;
         }
+        // Charge what read() would: the outer map and its key, the field map and its four keys, the values.
+        budget.charge(1, DecodeBudget.CONTAINER_BYTES + DecodeBudget.ENTRY_BYTES);
+        budget.chargeString(8);
+        budget.charge(1, DecodeBudget.CONTAINER_BYTES + 4 * DecodeBudget.ENTRY_BYTES);
+        budget.chargeString(6);
+        budget.charge(1, DecodeBudget.CONTAINER_BYTES + size * DecodeBudget.ENTRY_BYTES);
         Object[] keysAndValues = new Object[size * 2];
         for (int i = 0; i < keysAndValues.length; i += 2) {
             String key = kwargsKey();
@@ -126,9 +140,12 @@ final class BoundedMsgpackReader {
         if (!literal(TRACE_ID_KEY)) {
             return null;
         }
+        budget.chargeString(8);
         String traceId = null;
         int b = u8();
-        if (b != 0xc0) {
+        if (b == 0xc0) {
+            budget.chargeValue();
+        } else {
             traceId = str(b);
             if (traceId == null) {
                 return null;
@@ -137,6 +154,8 @@ final class BoundedMsgpackReader {
         if (!literal(DATE_KEY)) {
             return null;
         }
+        budget.chargeString(4);
+        budget.chargeValue();
         double date;
         b = u8();
         if (b == 0xcb) {
@@ -149,6 +168,8 @@ final class BoundedMsgpackReader {
         if (!literal(RUN_COUNT_KEY)) {
             return null;
         }
+        budget.chargeString(9);
+        budget.chargeValue();
         long runCount;
         b = u8();
         if (b <= 0x7f) {
@@ -217,6 +238,7 @@ final class BoundedMsgpackReader {
         }
         String key = keyCache.decode(in, pos, (int) length);
         pos += (int) length;
+        budget.chargeString(length);
         if (key == null || key.length() >= 8 && key.charAt(0) == '_'
                 && (key.equals("__task__") || key.equals("__tuple__") || key.equals("__datetime__"))) {
             return null;
@@ -232,6 +254,7 @@ final class BoundedMsgpackReader {
         }
         String s = Utf8.decode(in, pos, (int) length);
         pos += (int) length;
+        budget.chargeString(length);
         return s;
     }
 
@@ -342,12 +365,18 @@ final class BoundedMsgpackReader {
                 if (b <= 0x9f) {
                     length(containerSize, map ? "map" : "array", map ? 2 : 1);
                 }
+                // The declared size is charged (the payload must hold that many elements), never allocated.
+                budget.charge(1, DecodeBudget.CONTAINER_BYTES
+                        + (long) containerSize * (map ? DecodeBudget.ENTRY_BYTES : DecodeBudget.SLOT_BYTES));
                 if (containerSize > 0) {
-                    push(depth++, map ? new LinkedHashMap<>(capacity(containerSize)) : new ArrayList<>(containerSize),
+                    int presize = Math.min(containerSize, MAX_PRESIZE);
+                    push(depth++, map ? new LinkedHashMap<>(capacity(presize)) : new ArrayList<>(presize),
                             containerSize);
                     continue;
                 }
                 value = map ? new LinkedHashMap<>() : new ArrayList<>(0);
+            } else if (!(value instanceof String) && !(value instanceof byte[])) {
+                budget.chargeValue();
             }
             // Deliver the value to its container; completed containers are delivered to theirs in turn.
             while (true) {
@@ -449,6 +478,7 @@ final class BoundedMsgpackReader {
 
     private String string(long declared) {
         int length = length(declared, "string of bytes", 1);
+        budget.chargeString(length);
         String s = Utf8.decode(in, pos, length);
         if (s == null) {
             throw Errors.malformed(FORMAT, "the str at offset " + pos + " is not valid UTF-8");
@@ -460,6 +490,7 @@ final class BoundedMsgpackReader {
     /** A fixstr map key, through the key cache. */
     private String key(int declared) {
         int length = length(declared, "string of bytes", 1);
+        budget.chargeString(length);
         String s = keyCache.decode(in, pos, length);
         if (s == null) {
             throw Errors.malformed(FORMAT, "the str at offset " + pos + " is not valid UTF-8");
@@ -470,6 +501,7 @@ final class BoundedMsgpackReader {
 
     private byte[] binary(long declared) {
         int length = length(declared, "binary of bytes", 1);
+        budget.chargeString(length);
         byte[] bytes = Arrays.copyOfRange(in, pos, pos + length);
         pos += length;
         return bytes;

@@ -4,6 +4,7 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.ByteSink;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.TaskFields;
 import io.sergeant.codec.support.ValueRejection;
@@ -71,7 +72,12 @@ public final class MsgpackSerializer implements Serializer {
 
     @Override
     public Task deserializeTask(byte[] data) {
-        Object value = deserialize(data, true);
+        return deserializeTask(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public Task deserializeTask(byte[] data, long deadlineNanos) {
+        Object value = deserialize(data, true, deadlineNanos);
         if (value instanceof Task task) {
             return task;
         }
@@ -99,7 +105,7 @@ public final class MsgpackSerializer implements Serializer {
 
     @Override
     public Object deserializeValue(byte[] data) {
-        return deserialize(data, looksLikeTask(data));
+        return deserialize(data, looksLikeTask(data), DecodeBudget.deadlineFromNow(limits));
     }
 
     /** Whether {@code data} starts as a task does (a one-entry map), so that the task fast path may pay off. */
@@ -111,13 +117,14 @@ public final class MsgpackSerializer implements Serializer {
      * Reads the payload; with {@code tryTask}, through the reader's task fast path first, which yields
      * exactly what the generic path does or defers to it.
      */
-    private Object deserialize(byte[] data, boolean tryTask) {
+    private Object deserialize(byte[] data, boolean tryTask, long deadlineNanos) {
         Objects.requireNonNull(data, "data is null");
         if (data.length > maxPayload) {
             throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
         }
         try {
-            BoundedMsgpackReader reader = new BoundedMsgpackReader(data, limits, clock, keyCache);
+            BoundedMsgpackReader reader = new BoundedMsgpackReader(data, limits, clock, keyCache,
+                    DecodeBudget.until(NAME, limits, deadlineNanos));
             if (tryTask) {
                 Task task = reader.readTask();
                 if (task != null) {
@@ -129,6 +136,9 @@ public final class MsgpackSerializer implements Serializer {
             throw e;
         } catch (RuntimeException e) {
             throw Errors.malformed(NAME, "cannot be read (" + e + ")", e);
+        } catch (StackOverflowError e) {
+            // A last line of defence: the reader never recurses, so this names a bug, not the payload.
+            throw Errors.tooDeep(NAME, limits.maxDepth());
         }
     }
 

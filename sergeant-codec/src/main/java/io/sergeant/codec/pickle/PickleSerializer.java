@@ -4,6 +4,7 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.ByteSink;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.TaskFields;
 import io.sergeant.codec.support.ValueRejection;
@@ -58,7 +59,12 @@ public final class PickleSerializer implements Serializer {
 
     @Override
     public Task deserializeTask(byte[] data) {
-        Object value = deserializeValue(data);
+        return deserializeTask(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    @Override
+    public Task deserializeTask(byte[] data, long deadlineNanos) {
+        Object value = deserialize(data, deadlineNanos);
         if (value instanceof Task task) {
             return task;
         }
@@ -85,16 +91,23 @@ public final class PickleSerializer implements Serializer {
 
     @Override
     public Object deserializeValue(byte[] data) {
+        return deserialize(data, DecodeBudget.deadlineFromNow(limits));
+    }
+
+    private Object deserialize(byte[] data, long deadlineNanos) {
         Objects.requireNonNull(data, "data is null");
         if (data.length > maxPayload) {
             throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
         }
         try {
-            return new BoundedPickleReader(data, limits, clock).read();
+            return new BoundedPickleReader(data, limits, clock, DecodeBudget.until(NAME, limits, deadlineNanos)).read();
         } catch (SergeantException e) {
             throw e;
         } catch (RuntimeException e) {
             throw Errors.malformed(NAME, "cannot be read (" + e + ")", e);
+        } catch (StackOverflowError e) {
+            // A last line of defence: the reader never recurses, so this names a bug, not the payload.
+            throw Errors.tooDeep(NAME, limits.maxDepth());
         }
     }
 

@@ -1,19 +1,17 @@
 package io.sergeant.codec.support;
 
-import io.sergeant.api.ErrorCode;
-import io.sergeant.api.SergeantException;
 import io.sergeant.spi.PluginOptions;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Selects a codec plugin's own options from the shared encoder options: the keys that start with the
  * plugin's name plus a dot ({@code zlib.level}). Keys of other prefixes belong to other plugins and are
- * ignored; an unknown key of the plugin's own prefix is an {@code INVALID_CONFIGURATION} error naming it
- * and the known ones. Stateless; internal.
+ * ignored here (core rejects keys whose prefix names no configured plugin); an unknown key of the plugin's
+ * own prefix is an {@code INVALID_CONFIGURATION} error naming it, the closest known key and the known
+ * ones. Stateless; internal.
  */
 public final class PrefixedOptions {
 
@@ -25,7 +23,7 @@ public final class PrefixedOptions {
      *
      * @param kind  {@code serializer} or {@code compressor}, for messages
      * @param known the accepted full keys
-     * @throws SergeantException {@code INVALID_CONFIGURATION} for an unknown key with the prefix
+     * @throws io.sergeant.api.SergeantException {@code INVALID_CONFIGURATION} for an unknown key with the prefix
      */
     public static PluginOptions select(PluginOptions all, String kind, String name, Set<String> known) {
         String prefix = name + ".";
@@ -35,13 +33,6 @@ public final class PrefixedOptions {
                 own.put(entry.getKey(), entry.getValue());
             }
         }
-        Set<String> unknown = new TreeSet<>(own.keySet());
-        unknown.removeAll(known);
-        if (!unknown.isEmpty()) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
-                    "unknown option(s) " + unknown + " for " + kind + " '" + name + "'; known: "
-                            + (known.isEmpty() ? "none" : new TreeSet<>(known).toString()));
-        }
-        return new PluginOptions(kind + " '" + name + "'", own);
+        return new PluginOptions(kind + " '" + name + "'", own).requireOnly(known);
     }
 }

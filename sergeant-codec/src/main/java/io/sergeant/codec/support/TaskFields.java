@@ -79,6 +79,7 @@ public final class TaskFields {
     }
 
     private static String describe(Object value) {
-        return value instanceof String s ? "'" + s + "'" : String.valueOf(value) + " (" + typeName(value) + ")";
+        String text = value instanceof String s ? "'" + s + "'" : String.valueOf(value) + " (" + typeName(value) + ")";
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 }

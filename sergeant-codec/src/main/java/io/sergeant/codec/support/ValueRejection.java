@@ -8,7 +8,7 @@ import java.util.Deque;
 
 /**
  * Thrown inside a writer when a value cannot be written; each enclosing container adds its key or index
- * on the way out ({@link #at}), so the final {@link SergeantException} names the full path, for example
+ * on the way out ({@link #atKey}, {@link #atIndex}), so the final {@link SergeantException} names the full path, for example
  * {@code kwargs.user.tags[2]}, at no cost on the success path. Internal; never escapes a codec.
  */
 public final class ValueRejection extends RuntimeException {

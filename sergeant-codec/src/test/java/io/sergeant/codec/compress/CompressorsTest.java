@@ -61,15 +61,15 @@ class CompressorsTest {
     }
 
     @Test
-    @DisplayName("an xz stream whose decoder needs more memory than lzma.memory-limit is refused")
+    @DisplayName("an xz stream whose decoder needs more memory than lzma.memoryLimit is refused")
     void lzmaMemoryLimit() {
         Compressor big = new LzmaCompressorFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT));
-        Compressor tight = new LzmaCompressorFactory().create(Contexts.options(Map.of("lzma.memory-limit", "1M")),
+        Compressor tight = new LzmaCompressorFactory().create(Contexts.options(Map.of("lzma.memoryLimit", "1M")),
                 Contexts.utc(DecodeLimits.DEFAULT));
         byte[] compressed = big.compress(new byte[1000]);
         SergeantException e = error(() -> tight.decompress(compressed));
         assertThat(e.code()).isEqualTo(ErrorCode.DECOMPRESSED_TOO_LARGE);
-        assertThat(e.getMessage()).contains("lzma.memory-limit");
+        assertThat(e.getMessage()).contains("lzma.memoryLimit");
     }
 
     @Test

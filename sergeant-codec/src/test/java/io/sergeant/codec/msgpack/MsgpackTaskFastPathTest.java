@@ -3,6 +3,7 @@ package io.sergeant.codec.msgpack;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
+import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
 import io.sergeant.codec.support.Utf8;
 import io.sergeant.spi.PluginContext;
@@ -59,7 +60,7 @@ class MsgpackTaskFastPathTest {
     /** The generic path alone, as the serializer reports it. */
     private static String generic(byte[] payload, DecodeLimits limits) {
         try {
-            return shape(new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache()).read());
+            return shape(new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache(), DecodeBudget.startingNow("msgpack", limits)).read());
         } catch (SergeantException e) {
             return error(e);
         } catch (RuntimeException e) {
@@ -70,7 +71,7 @@ class MsgpackTaskFastPathTest {
     /** The fast path, falling back to the generic path on the same reader, as the serializer does. */
     private static String fastThenGeneric(byte[] payload, DecodeLimits limits, KeyCache cache) {
         try {
-            BoundedMsgpackReader reader = new BoundedMsgpackReader(payload, limits, CLOCK, cache);
+            BoundedMsgpackReader reader = new BoundedMsgpackReader(payload, limits, CLOCK, cache, DecodeBudget.startingNow("msgpack", limits));
             Task task = reader.readTask();
             return shape(task != null ? task : reader.read());
         } catch (SergeantException e) {
@@ -81,7 +82,7 @@ class MsgpackTaskFastPathTest {
     }
 
     private static boolean fastPathTakes(byte[] payload, DecodeLimits limits) {
-        return new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache()).readTask() != null;
+        return new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache(), DecodeBudget.startingNow("msgpack", limits)).readTask() != null;
     }
 
     /** The code and message, with identity hash codes (of byte[] keys quoted in messages) masked. */

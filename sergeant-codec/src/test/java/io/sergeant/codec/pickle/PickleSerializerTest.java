@@ -136,8 +136,13 @@ class PickleSerializerTest {
         payload[2 * depth + 1] = '.';
         SergeantException small = error(() -> create(new DecodeLimits(16 << 20, 16 << 20, 128, 1000)).deserializeValue(payload));
         assertThat(small.code()).isEqualTo(ErrorCode.COLLECTION_TOO_LARGE);
-        SergeantException byDefault = error(() -> serializer.deserializeValue(payload));
-        assertThat(byDefault.code()).isEqualTo(ErrorCode.NESTING_TOO_DEEP);
+        DecodeLimits noDeadline = DecodeLimits.DEFAULT.withDecodeDeadline(java.time.Duration.ofMinutes(1));
+        SergeantException generousBudget = error(() -> create(noDeadline.withBudget(4_000_000, 1L << 30))
+                .deserializeValue(payload));
+        assertThat(generousBudget.code()).isEqualTo(ErrorCode.NESTING_TOO_DEEP);
+        // A million lists are 64 MB of containers: the default retained-bytes budget refuses them first.
+        SergeantException byDefault = error(() -> create(noDeadline).deserializeValue(payload));
+        assertThat(byDefault.code()).isEqualTo(ErrorCode.DECODE_BUDGET_EXCEEDED);
     }
 
     @Test

@@ -59,7 +59,9 @@ public final class WorkerConfigProperties {
         Duration[] grace = {base.timeouts().gracePeriod()};
         DeliveryConfig[] delivery = {base.delivery()};
         long[] limits = {base.limits().maxEncodedBytes(), base.limits().maxDecompressedBytes(),
-                base.limits().maxDepth(), base.limits().maxCollectionLength()};
+                base.limits().maxDepth(), base.limits().maxCollectionLength(), base.limits().maxObjects(),
+                base.limits().maxRetainedBytes()};
+        Duration[] decodeDeadline = {base.limits().decodeDeadline()};
         boolean[] summary = {base.logging().summary()};
         for (Map.Entry<String, String> entry : new TreeMap<>(properties).entrySet()) {
             String key = entry.getKey();
@@ -101,6 +103,9 @@ public final class WorkerConfigProperties {
                     case "limits.maxDecompressedBytes" -> limits[1] = PluginOptions.parseSize(value);
                     case "limits.maxDepth" -> limits[2] = Integer.parseInt(value);
                     case "limits.maxCollectionLength" -> limits[3] = Integer.parseInt(value);
+                    case "limits.maxObjects" -> limits[4] = Integer.parseInt(value);
+                    case "limits.maxRetainedBytes" -> limits[5] = PluginOptions.parseSize(value);
+                    case "limits.decodeDeadline" -> decodeDeadline[0] = PluginOptions.parseDuration(value);
                     case "logging.summary" -> summary[0] = parseBoolean(value);
                     case "pollInterval" -> builder.pollInterval(PluginOptions.parseDuration(value));
                     default -> problems.add(key + ": unknown key; known keys: " + String.join(", ", new TreeSet<>(KEYS.keySet()))
@@ -116,7 +121,8 @@ public final class WorkerConfigProperties {
         apply(problems, () -> builder.encoder(new EncoderConfig(serializer[0], compressor[0], encoderOptions)));
         apply(problems, () -> builder.timeouts(new Timeouts(timeout[0], grace[0])));
         apply(problems, () -> builder.limits(new DecodeLimits(Math.toIntExact(limits[0]), limits[1],
-                Math.toIntExact(limits[2]), Math.toIntExact(limits[3]))));
+                Math.toIntExact(limits[2]), Math.toIntExact(limits[3]), Math.toIntExact(limits[4]), limits[5],
+                decodeDeadline[0])));
         builder.delivery(delivery[0]);
         builder.backendOptions(backendOptions);
         builder.logging(new LoggingConfig(base.logging().events(), summary[0]));
@@ -192,6 +198,11 @@ public final class WorkerConfigProperties {
         put.accept(new String[] {"limits.maxDecompressedBytes", "largest decompressed payload; default 64M"});
         put.accept(new String[] {"limits.maxDepth", "deepest nesting; default 128"});
         put.accept(new String[] {"limits.maxCollectionLength", "longest collection; default 1000000"});
+        put.accept(new String[] {"limits.maxObjects", "most decoded values per payload, shared references counted"
+                + " per reference; default 2000000"});
+        put.accept(new String[] {"limits.maxRetainedBytes", "most bytes the decoded values of one payload hold;"
+                + " default 64M"});
+        put.accept(new String[] {"limits.decodeDeadline", "longest time to decode one payload; default 1s"});
         put.accept(new String[] {"logging.summary", "log the run summary; default true"});
         put.accept(new String[] {"pollInterval", "sleep after an empty poll; default 1s"});
         return Map.copyOf(keys);

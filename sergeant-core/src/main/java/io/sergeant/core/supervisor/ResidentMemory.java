@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * Resident memory of a process and its descendants, from {@code /proc/<pid>/status} ({@code VmRSS}).
  * Stateless; where {@code /proc} does not exist (not Linux) every reading is empty.
  */
-final class ResidentMemory {
+public final class ResidentMemory {
 
     private static final Path PROC = Path.of("/proc");
 
@@ -26,7 +26,7 @@ final class ResidentMemory {
      * The summed resident bytes of the process and every descendant it has now, or empty when the
      * process itself cannot be read (it exited). A descendant that exits during the reading counts as 0.
      */
-    static OptionalLong ofTree(ProcessHandle process) {
+    public static OptionalLong ofTree(ProcessHandle process) {
         OptionalLong own = of(process.pid());
         if (own.isEmpty()) {
             return own;

@@ -4,14 +4,17 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.core.worker.ExitCode;
 import io.sergeant.core.worker.WorkerMain;
+import io.sergeant.toolkit.process.JavaCommand;
+import io.sergeant.toolkit.process.ProcessTree;
+import io.sergeant.toolkit.process.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,10 @@ import java.util.stream.Stream;
  *       (the worker asked to stop) stops every worker and the supervisor exits 0; 2, 3 and 7 (the class
  *       is missing or cannot be loaded) stop every worker and the supervisor exits with that code, unlike
  *       Python's supervisor, which exits 0;</li>
+ *   <li>a worker that died before living {@link RespawnBackoff#resetAfter()} is replaced after a delay that
+ *       doubles with each such death in a row ({@link SupervisorConfig#respawnBackoff()}, by default 1 s up to
+ *       60 s), logged with its reason, so a crash loop does not spin JVMs; one that lived longer is replaced at
+ *       once and resets the delay;</li>
  *   <li>a worker whose resident memory (its own plus its descendants', from {@code /proc}) passes
  *       {@link SupervisorConfig#maxWorkerMemoryBytes()} is killed (SIGKILL, with its descendants) and
  *       replaced.</li>
@@ -63,10 +68,6 @@ public final class Supervisor {
 
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     private static final long TICK_MILLIS = 500;
-    /** Linux refuses a single argument over 128 KiB; stay well below it. */
-    private static final int MAX_INLINE_CLASSPATH = 60_000;
-    private static final List<String> INHERITED_PREFIXES = List.of("sergeant.", "org.slf4j.simpleLogger.",
-            "logback.", "slf4j.", "java.util.logging.config.");
 
     private final SupervisorConfig config;
     private final Map<Long, SupervisedWorker> workers = new ConcurrentHashMap<>();
@@ -76,6 +77,10 @@ public final class Supervisor {
     private Path summaryDirectory;
     private List<String> command;
     private int spawnedCount;
+    /** Workers in a row that died before living {@link RespawnBackoff#resetAfter()}; supervising thread only. */
+    private int youngDeaths;
+    /** Replacements waiting for their backoff delay; supervising thread only. */
+    private final List<PendingRespawn> pendingRespawns = new ArrayList<>();
     private int exitCode = EXIT_OK;
     private boolean stopping;
     private long stopDeadline;
@@ -107,7 +112,7 @@ public final class Supervisor {
         command = workerCommand();
         Thread hook = new Thread(this::killAll, "sergeant-supervisor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Signals signals = Signals.install(this::onSignal)) {
+        try (Signals signals = Signals.handle(List.of("TERM", "INT"), this::onSignal)) {
             if (!signals.installed()) {
                 log.warn("signal handlers are unavailable; the supervisor stops gracefully only through requestStop()");
             }
@@ -159,6 +164,7 @@ public final class Supervisor {
             }
         }
         while (true) {
+            startDueRespawns();
             for (SupervisedWorker worker : List.copyOf(workers.values())) {
                 if (!worker.process().isAlive()) {
                     onExit(worker);
@@ -172,7 +178,7 @@ public final class Supervisor {
             if (stopping && System.nanoTime() - stopDeadline >= 0) {
                 killStragglers();
             }
-            if (workers.isEmpty()) {
+            if (workers.isEmpty() && (stopRequested || pendingRespawns.isEmpty())) {
                 log.info("no more workers to supervise");
                 return exitCode;
             }
@@ -293,6 +299,55 @@ public final class Supervisor {
             log.atInfo().addKeyValue("pid", old.pid()).log("not going to respawn since the stop process has started");
             return;
         }
+        RespawnBackoff backoff = config.respawnBackoff();
+        Duration lived = Duration.between(old.started(), Instant.now());
+        if (lived.compareTo(backoff.resetAfter()) >= 0) {
+            youngDeaths = 0;
+            respawnNow(old);
+            return;
+        }
+        youngDeaths++;
+        Duration delay = backoff.delay(youngDeaths);
+        log.atWarn().addKeyValue("pid", old.pid()).addKeyValue("lived_ms", lived.toMillis())
+                .addKeyValue("young_deaths", youngDeaths).addKeyValue("delay_ms", delay.toMillis())
+                .log("respawning worker({}) in {} ms: it lived {} ms, the {} worker in a row to die within {} (the delay"
+                        + " doubles up to {} and resets once a worker lives {})", old.pid(), delay.toMillis(), lived.toMillis(),
+                        ordinal(youngDeaths), backoff.resetAfter(), backoff.max(), backoff.resetAfter());
+        pendingRespawns.add(new PendingRespawn(old, System.nanoTime() + delay.toNanos()));
+    }
+
+    private static String ordinal(int n) {
+        int mod100 = n % 100;
+        String suffix = mod100 >= 11 && mod100 <= 13 ? "th" : switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return n + suffix;
+    }
+
+    /** Starts the delayed respawns that are due (none once a stop began). */
+    private void startDueRespawns() {
+        if (stopRequested || stopping) {
+            pendingRespawns.clear();
+            return;
+        }
+        long now = System.nanoTime();
+        for (java.util.Iterator<PendingRespawn> it = pendingRespawns.iterator(); it.hasNext(); ) {
+            PendingRespawn pending = it.next();
+            if (now - pending.dueNanos() >= 0) {
+                it.remove();
+                respawnNow(pending.old());
+            }
+        }
+    }
+
+    /** A replacement waiting for its backoff delay. */
+    private record PendingRespawn(SupervisedWorker old, long dueNanos) {
+    }
+
+    private void respawnNow(SupervisedWorker old) {
         SupervisedWorker fresh = spawn();
         if (fresh != null) {
             log.atInfo().addKeyValue("pid", fresh.pid()).addKeyValue("old_pid", old.pid())
@@ -329,9 +384,7 @@ public final class Supervisor {
 
     /** SIGKILLs a worker and every descendant it has now, and waits for the worker. */
     private static void kill(SupervisedWorker worker) {
-        List<ProcessHandle> descendants = worker.process().descendants().toList();
-        worker.process().destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        ProcessTree.destroyForcibly(worker.process());
         awaitExit(worker.process());
     }
 
@@ -380,61 +433,26 @@ public final class Supervisor {
         return worker;
     }
 
-    /** The worker command without its summary file. */
+    /** The worker command without its summary file, built by the toolkit's one JVM launcher. */
     List<String> workerCommand() {
         List<String> arguments = new ArrayList<>();
-        arguments.add(javaExecutable());
-        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
-        Map<String, String> inherited = new TreeMap<>();
-        Properties system = System.getProperties();
-        for (String name : system.stringPropertyNames()) {
-            if (INHERITED_PREFIXES.stream().anyMatch(name::startsWith)) {
-                inherited.put(name, system.getProperty(name));
-            }
-        }
-        inherited.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
-        arguments.addAll(config.workerJvmOptions());
-        Map<String, String> settings = new TreeMap<>();
-        config.configOverrides().forEach((key, value) -> settings.put("sergeant.config." + key, value));
-        if (config.maxTasksPerWorker() != null) {
-            settings.put("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
-        }
-        settings.forEach((name, value) -> arguments.add("-D" + name + "=" + value));
-        String classpath = config.classpath() != null ? config.classpath() : System.getProperty("java.class.path", "");
-        if (classpath.length() <= MAX_INLINE_CLASSPATH) {
-            arguments.add("-cp");
-            arguments.add(classpath);
-        } else {
-            arguments.add("@" + classpathFile(classpath));
-        }
-        arguments.add(WorkerMain.class.getName());
         arguments.add("--worker-class");
         arguments.add(config.workerClass());
         for (String module : config.guiceModules()) {
             arguments.add("--guice-module");
             arguments.add(module);
         }
-        return List.copyOf(arguments);
-    }
-
-    private Path classpathFile(String classpath) {
-        Path file = summaryDirectory.resolve("classpath.args");
-        String quoted = classpath.replace("\\", "\\\\").replace("\"", "\\\"");
-        try {
-            Files.writeString(file, "-cp \"" + quoted + "\"\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot write the workers' class path file " + file
-                    + ": " + e.getMessage() + "; check that the temporary directory is writable", e);
+        // Later -D options win: inherited properties, then the user's JVM options, then the explicit settings.
+        JavaCommand.Builder command = JavaCommand.builder(WorkerMain.class.getName())
+                .jvmOptions(config.workerJvmOptions())
+                .classpath(config.classpath())
+                .argumentFileDirectory(summaryDirectory)
+                .arguments(arguments);
+        config.configOverrides().forEach((key, value) -> command.systemProperty("sergeant.config." + key, value));
+        if (config.maxTasksPerWorker() != null) {
+            command.systemProperty("sergeant.config.maxTasksPerRun", config.maxTasksPerWorker().toString());
         }
-        return file;
-    }
-
-    private static String javaExecutable() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (Files.isExecutable(java)) {
-            return java.toString();
-        }
-        return ProcessHandle.current().info().command().orElse("java");
+        return command.build().command();
     }
 
     private void deleteSummaryDirectory() {

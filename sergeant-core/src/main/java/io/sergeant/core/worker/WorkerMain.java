@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * The worker process: {@code WorkerMain --worker-class C [--guice-module M]... [--summary-file F]}.
  * Builds the worker, runs it to its end, writes the run summary as one JSON line to the summary file
  * (the supervisor's channel, separate from the worker's output) and exits with Python Sergeant's exit
- * code (docs/python-compat.md §6.2): 0 normal, 1 abnormal, 3 class not found, 4 respawn, 5 stop, 6 execution failure,
+ * code (docs/python-compat.md §6.2): 0 normal, 1 abnormal (also a constructor that throws), 3 class not found, 4 respawn, 5 stop, 6 execution failure,
  * 7 class not loadable. Configuration overrides come from system properties {@code sergeant.config.<key>}
  * (see {@link WorkerConfigProperties#effective}), applied here, at the entry point. Listeners named in
  * {@code sergeant.listeners} are activated (see {@link io.sergeant.api.observe.SergeantListenerProvider}).
@@ -76,6 +76,10 @@ public final class WorkerMain {
             sergeant = sergeant.withListeners(ListenerActivation.fromProperties(System.getProperties(),
                     Thread.currentThread().getContextClassLoader()).toArray(SergeantListener[]::new));
             worker = new WorkerFactory(sergeant).create(workerClass, modules);
+        } catch (WorkerFactory.WorkerConstructorException e) {
+            log.error("worker execution has failed with the following exception: {}", e.getMessage(), e);
+            writeFailure(summaryFile, e, ExitCode.WORKER_EXITED_ABNORMALLY);
+            return ExitCode.WORKER_EXITED_ABNORMALLY.code();
         } catch (WorkerFactory.WorkerNotBuildableException e) {
             log.error("importing the worker class has raised an exception: {}", e.getMessage(), e);
             writeFailure(summaryFile, e, ExitCode.WORKER_MODULE_NOT_IMPORTABLE);

@@ -11,6 +11,7 @@ import io.sergeant.core.internal.runtime.LifecycleTaskRunner;
 import io.sergeant.core.internal.runtime.RunState;
 import io.sergeant.core.internal.runtime.TaskLoop;
 import io.sergeant.core.internal.runtime.WorkerAssembly;
+import io.sergeant.core.internal.runtime.WorkerHeartbeat;
 import io.sergeant.api.observe.WorkerInfo;
 import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
@@ -31,6 +32,10 @@ import java.util.Objects;
  * <p>The configuration is explicit: the constructor takes the effective configuration and reads nothing
  * else (no system properties). A worker process applies its {@code sergeant.config.*} overrides at its
  * entry point ({@link WorkerMain}) with {@link io.sergeant.core.config.WorkerConfigProperties#effective}.
+ *
+ * <p>While the loop runs, the worker is in the backend's worker registry ({@code WorkerHeartbeat}: a
+ * heartbeat every 5 s with a 15 s TTL, deregistered when the loop ends), where {@code sergeant workers}
+ * lists it; a backend without the monitoring role simply does not list it.
  *
  * <p>{@link #run()} is called once, from one thread; {@link #requestStop()} from any thread.
  */
@@ -95,7 +100,9 @@ public final class WorkerRuntime implements AutoCloseable {
                 config.delivery().mode().toString(), config.executor().concurrency(), assembly.broker());
         ListenerChain listeners = assembly.broker().listeners();
         listeners.workerStarted(info);
-        try {
+        // In the worker registry while the loop runs: deregistered when it ends, expired if the process dies.
+        try (WorkerHeartbeat heartbeat = WorkerHeartbeat.start(assembly.broker().backend(), config, state)) {
+            log.atDebug().addKeyValue("queue", config.name()).log("in the worker registry as {}", heartbeat.id());
             new TaskLoop(assembly, sergeant.registry(), workerArguments, state).run();
         } catch (RuntimeException e) {
             executorException = LifecycleTaskRunner.describe(e);

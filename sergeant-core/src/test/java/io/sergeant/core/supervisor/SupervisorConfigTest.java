@@ -57,7 +57,7 @@ class SupervisorConfigTest {
     }
 
     @Test
-    void theWorkerCommandRunsWorkerMainWithTheSettingsAfterTheUsersOptions() {
+    void theWorkerCommandRunsWorkerMainWithTheSettingsAfterTheUsersOptions() throws Exception {
         SupervisorConfig config = SupervisorConfig.builder("com.acme.EmailWorker", 1).maxTasksPerWorker(7)
                 .workerJvmOptions(List.of("-Xmx64m")).guiceModules(List.of("com.acme.Module"))
                 .configOverride("delivery.lease", "5s").classpath("/opt/app/lib/*").build();
@@ -65,9 +65,14 @@ class SupervisorConfigTest {
         List<String> command = new Supervisor(config).workerCommand();
 
         assertThat(command.get(0)).endsWith("java");
-        assertThat(command).containsSubsequence("-Xmx64m", "-Dsergeant.config.delivery.lease=5s",
-                "-Dsergeant.config.maxTasksPerRun=7", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
+        assertThat(command).containsSubsequence("-Xmx64m", "-cp", "/opt/app/lib/*", "io.sergeant.core.worker.WorkerMain",
                 "--worker-class", "com.acme.EmailWorker", "--guice-module", "com.acme.Module");
+        // The settings go through an owner-only JVM argument file after the user's options, not the command line.
+        String settings = command.get(command.indexOf("-Xmx64m") + 1);
+        assertThat(settings).startsWith("@");
+        assertThat(String.join(" ", command)).doesNotContain("sergeant.config.");
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(settings.substring(1))))
+                .contains("\"-Dsergeant.config.delivery.lease=5s\"").contains("\"-Dsergeant.config.maxTasksPerRun=7\"");
         assertThat(new SupervisorConfig("W", 1, null, null, List.of(), List.of(), Map.of(),
                 SupervisorConfig.DEFAULT_GRACE_PERIOD, null)).isEqualTo(SupervisorConfig.of("W", 1));
     }

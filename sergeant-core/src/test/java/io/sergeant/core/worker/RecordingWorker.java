@@ -13,6 +13,10 @@ class RecordingWorker extends Worker {
 
     final List<String> events = new CopyOnWriteArrayList<>();
     final List<Task> seen = new CopyOnWriteArrayList<>();
+    /** The run count each postWork and onRetry call saw, as "postWork:runCount" / "onRetry:runCount". */
+    final List<String> runCounts = new CopyOnWriteArrayList<>();
+    /** The maxRetries each onFailure call saw through effectiveConfig(). */
+    final List<Integer> maxRetriesSeen = new CopyOnWriteArrayList<>();
     private final WorkerConfig config;
     private final Function<Task, Object> work;
     volatile java.util.function.Consumer<Task> onFailureAction = task -> { };
@@ -54,6 +58,7 @@ class RecordingWorker extends Worker {
 
     @Override
     public void postWork(Task task, boolean success, Throwable exception) {
+        runCounts.add("postWork:" + task.runCount());
         events.add("postWork:" + task.kwargs().get("id") + ":" + success + ":" + (exception == null ? "-" : exception.getClass().getSimpleName()));
     }
 
@@ -66,6 +71,7 @@ class RecordingWorker extends Worker {
     @Override
     public void onFailure(Task task, Exception exception) {
         events.add("onFailure:" + task.kwargs().get("id") + ":" + exception.getMessage());
+        maxRetriesSeen.add(effectiveConfig().maxRetries());
         onFailureAction.accept(task);
     }
 
@@ -78,6 +84,7 @@ class RecordingWorker extends Worker {
     @Override
     public void onRetry(Task task) {
         events.add("onRetry:" + task.kwargs().get("id"));
+        runCounts.add("onRetry:" + task.runCount());
     }
 
     @Override

@@ -46,6 +46,12 @@ class WorkerRuntimeTest {
 
     private RunResult run(WorkerConfig config, Function<Task, Object> work, List<Map<String, Object>> tasks,
                           java.util.function.Consumer<RecordingWorker> setup) {
+        return run(config, Map.of(), work, tasks, setup);
+    }
+
+    /** Runs a worker declaring {@code config} with {@code overrides} applied as a worker process applies them. */
+    private RunResult run(WorkerConfig config, Map<String, String> overrides, Function<Task, Object> work,
+                          List<Map<String, Object>> tasks, java.util.function.Consumer<RecordingWorker> setup) {
         try (Broker broker = sergeant.broker(config)) {
             List<Task> pushed = new ArrayList<>();
             tasks.forEach(kwargs -> pushed.add(Task.of(kwargs)));
@@ -53,7 +59,8 @@ class WorkerRuntimeTest {
         }
         RecordingWorker worker = new RecordingWorker(config, work);
         setup.accept(worker);
-        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+        WorkerConfig effective = io.sergeant.core.config.WorkerConfigProperties.apply(config, overrides);
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, effective, sergeant, List.of())) {
             RunSummary summary = runtime.run();
             return new RunResult(worker, summary);
         }
@@ -109,6 +116,45 @@ class WorkerRuntimeTest {
         assertThat(result.worker.events.stream().filter(e -> e.equals("onRetry:0"))).hasSize(3);
         assertThat(result.summary.outcomes()).containsEntry("retry", 3L).containsEntry("max_retries", 1L);
         assertThat(stats(config).ready()).isZero();
+    }
+
+    @Test
+    void overridesReachRetryAndTheHooks() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(2).maxRetries(3).build();
+        RunResult result = run(config, Map.of("maxRetries", "1"), task -> {
+            throw new IllegalStateException("boom " + task.runCount());
+        }, ids(1), worker -> worker.onFailureAction = worker::retryIt);
+
+        // maxRetries=1 overrides the class's 3: one run and one retry, then onMaxRetries.
+        assertThat(result.worker.seen).extracting(Task::runCount).containsExactly(0, 1);
+        assertThat(result.worker.events).containsOnlyOnce("onMaxRetries:0");
+        assertThat(result.worker.maxRetriesSeen).containsOnly(1);
+        assertThat(result.worker.config().maxRetries()).isEqualTo(3);
+        assertThat(result.summary.outcomes()).containsEntry("retry", 1L).containsEntry("max_retries", 1L);
+    }
+
+    @Test
+    void postWorkAndOnRetrySeeTheRunCountPlusOneAsInPython() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(3).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        RunResult result = run(config, task -> {
+            if (task.runCount() == 0) {
+                throw holder[0].retryIt(task);                 // retry from work
+            }
+            throw new IllegalStateException("fail " + task.runCount());
+        }, ids(1), worker -> {
+            holder[0] = worker;
+            worker.onFailureAction = task -> {
+                if (task.runCount() == 1) {
+                    worker.retryIt(task);                      // retry from onFailure
+                }
+            };
+        });
+
+        assertThat(result.worker.seen).extracting(Task::runCount).containsExactly(0, 1, 2);
+        // work retried at 0: postWork and onRetry see 1; the failure at 1 was retried from onFailure:
+        // postWork saw 1 (before the retry), onRetry sees 2.
+        assertThat(result.worker.runCounts).containsExactly("postWork:1", "onRetry:1", "postWork:1", "onRetry:2", "postWork:2");
     }
 
     @Test

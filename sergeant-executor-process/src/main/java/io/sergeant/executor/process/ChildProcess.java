@@ -2,6 +2,7 @@ package io.sergeant.executor.process;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import io.sergeant.toolkit.process.ProcessTree;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

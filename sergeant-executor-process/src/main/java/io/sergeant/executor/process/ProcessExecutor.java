@@ -10,6 +10,7 @@ import io.sergeant.spi.execution.TaskCodec;
 import io.sergeant.spi.execution.TaskExecutor;
 import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.spi.execution.TaskRunner;
+import io.sergeant.toolkit.process.ProcessTree;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -37,8 +38,9 @@ import java.util.function.Supplier;
  * for that task (the child interrupts the task thread, its runner then routes to {@code onTimeout});
  * past the grace period {@code kill()} kills the child and its descendants by force. The parent then
  * reports the task with {@link TaskRunner#reportKilled} ({@code timedOut = true}) and a fresh child takes
- * the dead one's place. A child that dies on its own (a crash, {@code System.exit}, out of memory) is
- * reported the same way with {@code timedOut = false} and replaced.
+ * the dead one's place. A child that dies on its own while running a task (a signal, the OOM killer,
+ * {@code System.exit}, a crash) is replaced and its task reported as {@link Outcome#LOST} without any
+ * handler: the delivery is lost, and core hands it back (at-least-once) counting it as a delivery.
  *
  * <p><b>Respawn.</b> {@link #respawnRequested()} stays false while children can be started; only when
  * no replacement child could be started three times in a row does it turn true (the worker then exits to
@@ -400,12 +402,19 @@ final class ProcessExecutor implements TaskExecutor {
                     + "); replacing it");
             return;
         }
-        String reason = job.killed
-                ? "task exceeded its timeout of " + timeouts.timeout() + " and grace period of " + timeouts.gracePeriod()
-                        + "; its child process (pid " + child.pid + ") was killed"
-                : "child process died: exit " + status + (failure == null ? "" : " (" + failure + ")");
-        LOG.log(job.killed ? Level.WARNING : Level.ERROR, reason);
-        finish(job, report(job.task, job.killed, reason));
+        if (!job.killed) {
+            // Not our kill: the delivery is lost, not failed. Core hands it back to run again.
+            String reason = "child process (pid " + child.pid + ") died while running the task: exit " + status
+                    + (failure == null ? "" : " (" + failure + ")");
+            LOG.log(Level.ERROR, reason + "; the delivery counts as lost");
+            finish(job, new TaskResult(job.task, Outcome.LOST, reason));
+            dispatch();
+            return;
+        }
+        String reason = "task exceeded its timeout of " + timeouts.timeout() + " and grace period of " + timeouts.gracePeriod()
+                + "; its child process (pid " + child.pid + ") was killed";
+        LOG.log(Level.WARNING, reason);
+        finish(job, report(job.task, true, reason));
         dispatch();
     }
 

@@ -88,16 +88,42 @@ class ProcessExecutorWorkerTest {
     }
 
     @Test
-    void aChildThatDiesIsReplacedAndItsTaskIsReportedAsAFailureInTheParent() {
+    void aChildThatDiesOnItsOwnLosesTheDeliveryWhichRunsAgainInAFreshChildWithoutAnyHandler() {
         Events events = new Events(dir);
 
-        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "exit", "code", 42), task(2, "succeed")));
+        // Three deliveries: task 1 (its child exits), task 1 again, task 2.
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "exit-first", "code", 42), task(2, "succeed")),
+                builder -> builder.maxTasksPerRun(3));
 
-        assertThat(summary.outcomes()).containsEntry("failure", 1L).containsEntry("success", 1L);
-        assertThat(events.pids("failure", 1)).containsExactly(PARENT);
-        assertThat(events.content("failure", 1)).contains("child process died: exit 42");
-        assertThat(events.pids("ran", 2)).singleElement()
-                .satisfies(pid -> assertThat(pid).isNotEqualTo(events.pids("ran", 1).get(0)));
+        assertThat(summary.outcomes()).containsEntry("lost", 1L).containsEntry("success", 2L).doesNotContainKey("failure");
+        assertThat(events.pids("ran", 1)).as("task 1 ran twice, in two children").hasSize(2).doesNotHaveDuplicates();
+        assertThat(events.pids("failure", 1)).as("a lost delivery is not a failure: onFailure did not run").isEmpty();
+        assertThat(events.pids("success", 1)).hasSize(1);
+        assertThat(events.pids("ran", 2)).hasSize(1);
+    }
+
+    @Test
+    void aTaskWhoseChildDiesOnEveryDeliveryReachesTheDeadLettersAfterMaxDeliveries() {
+        Events events = new Events(dir);
+        UnaryOperator<WorkerConfig.Builder> twoDeliveries = builder -> builder.maxTasksPerRun(3)
+                .delivery(new io.sergeant.api.config.DeliveryConfig(DeliveryMode.AT_LEAST_ONCE, Duration.ofSeconds(30), 2,
+                        Duration.ofSeconds(1)));
+
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "exit", "code", 42), task(2, "succeed")), twoDeliveries);
+
+        assertThat(summary.outcomes()).containsEntry("lost", 2L).containsEntry("success", 1L).doesNotContainKey("failure");
+        assertThat(events.pids("ran", 1)).as("task 1 ran maxDeliveries times").hasSize(2);
+        assertThat(events.pids("failure", 1)).isEmpty();
+        ScriptWorker worker = new ScriptWorker(dir, twoDeliveries);
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig config = sergeant.validate(worker.config());
+        try (io.sergeant.core.internal.broker.DefaultBroker broker = sergeant.openBroker(config, sergeant.pluginContext(config))) {
+            // The next delivery would be the third: the pop dead-letters it instead.
+            assertThat(broker.backend().pop(ScriptWorker.QUEUE, 1,
+                    io.sergeant.spi.backend.DeliveryOptions.leased(Duration.ofSeconds(30), 2))).isEmpty();
+            assertThat(broker.deadLetters(ScriptWorker.QUEUE, 10)).singleElement()
+                    .satisfies(letter -> assertThat(letter.deliveryCount()).isEqualTo(2));
+        }
     }
 
     @Test
@@ -108,11 +134,17 @@ class ProcessExecutorWorkerTest {
     }
 
     private RunSummary run(int concurrency, Timeouts timeouts, List<Map<String, Object>> tasks) {
-        UnaryOperator<WorkerConfig.Builder> tweak = builder -> builder
+        return run(concurrency, timeouts, tasks, UnaryOperator.identity());
+    }
+
+    private RunSummary run(int concurrency, Timeouts timeouts, List<Map<String, Object>> tasks,
+                           UnaryOperator<WorkerConfig.Builder> more) {
+        UnaryOperator<WorkerConfig.Builder> base = builder -> builder
                 .executor(new ExecutorConfig("process", concurrency, null, Map.of(ProcessExecutorFactory.JVM_OPTIONS,
                         ProcessExecutorFactory.DEFAULT_JVM_OPTIONS + " -XX:TieredStopAtLevel=1 -D"
                                 + ScriptWorker.DIR_PROPERTY + "=" + dir)))
                 .timeouts(timeouts).maxTasksPerRun(tasks.size()).delivery(DeliveryMode.AT_LEAST_ONCE);
+        UnaryOperator<WorkerConfig.Builder> tweak = builder -> more.apply(base.apply(builder));
         new Events(dir);
         Sergeant sergeant = Sergeant.create();
         ScriptWorker worker = new ScriptWorker(dir, tweak);

@@ -1,6 +1,6 @@
 package io.sergeant.executor.thread;
 
-import io.sergeant.spi.execution.DeadlineKiller;
+import io.sergeant.toolkit.execution.DeadlineKiller;
 import io.sergeant.spi.SergeantPlugin;
 import io.sergeant.api.config.Timeouts;
 import io.sergeant.spi.PluginContext;

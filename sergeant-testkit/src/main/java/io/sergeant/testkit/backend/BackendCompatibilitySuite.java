@@ -1,6 +1,7 @@
 package io.sergeant.testkit.backend;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
@@ -9,6 +10,7 @@ import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -100,6 +102,8 @@ public abstract class BackendCompatibilitySuite {
     protected BackendKeys keys;
     /** The backend's lock role, or null. */
     protected BackendLocks locks;
+    /** The backend's monitoring role, or null. */
+    protected BackendMonitoring monitoring;
 
     private String testName = "test";
 
@@ -142,14 +146,26 @@ public abstract class BackendCompatibilitySuite {
     }
 
     /**
+     * Opens a backend like {@link #newBackend()} (same store) but with these limits: a pop moves a
+     * payload longer than {@code maxPayloadBytes} to the dead letters (reason starting with
+     * {@code "undecodable: "}) instead of returning it, and at most {@code maxDeadLetters} dead letters
+     * are kept per queue (the oldest over it are trimmed). For the built-in backends these are the
+     * options {@code maxPayloadSize} and {@code maxDeadLetters}. The default returns null: the
+     * {@code Limits} tests are then skipped, saying so; every backend that can bound what it hands a
+     * worker should override it. The suite closes the backend.
+     */
+    protected Backend newBackendWithLimits(int maxPayloadBytes, int maxDeadLetters) {
+        return null;
+    }
+
+    /**
      * The roles the backend under test plays. The suite checks that the backend plays exactly these,
      * and skips the tests of roles outside them; so a backend that lost a role fails instead of
      * silently skipping its tests. Every role by default; a plugin that starts with fewer roles lists
      * them here.
      */
     protected Set<BackendRole> expectedRoles() {
-        return EnumSet.of(BackendRole.QUEUE, BackendRole.LEASES, BackendRole.DEAD_LETTERS, BackendRole.KEYS,
-                BackendRole.LOCKS);
+        return EnumSet.allOf(BackendRole.class);
     }
 
     /** Skips the current test unless the backend plays every one of {@code roles}. */
@@ -168,6 +184,7 @@ public abstract class BackendCompatibilitySuite {
         deadLetters = backend.deadLetterRole().orElse(null);
         keys = backend.keyRole().orElse(null);
         locks = backend.lockRole().orElse(null);
+        monitoring = backend.monitoringRole().orElse(null);
     }
 
     @AfterEach
@@ -295,6 +312,26 @@ public abstract class BackendCompatibilitySuite {
             assertThat(popped).extracting(d -> text(d.payload())).containsExactly("delayed");
             settle(queue, popped);
             assertThat(backend.length(queue, true)).isZero();
+        }
+
+        @ParameterizedTest
+        @EnumSource(DeliveryMode.class)
+        @DisplayName("a task pushed due now is counted and delivered at once, as Python Sergeant's")
+        void taskDueNowIsDeliverableAtOnce(DeliveryMode mode) {
+            String queue = name("q");
+            List<String> missed = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String text = "now-" + i;
+                backend.push(queue, List.of(bytes(text)), Priority.NORMAL, Instant.now());
+                long counted = backend.length(queue, false);
+                List<String> popped = popTexts(queue, 1, mode);
+                if (counted != 1 || !popped.equals(List.of(text))) {
+                    missed.add(text + " (counted " + counted + ", popped " + popped + ")");
+                }
+                // Whatever was missed must not spill into the next round.
+                popTexts(queue, 10, mode);
+            }
+            assertThat(missed).as("tasks due now that an immediate count or pop missed").isEmpty();
         }
 
         @ParameterizedTest
@@ -814,6 +851,22 @@ public abstract class BackendCompatibilitySuite {
         }
 
         @Test
+        @DisplayName("lockSetTtl(0) frees the lock at once, as Python's set_ttl(0)")
+        void zeroTtlFreesTheLock() {
+            String lock = name("lock");
+            assertThat(locks.lockSetTtl(lock, "alice", Duration.ZERO)).as("set TTL 0 of a free lock").isFalse();
+            assertThat(locks.lockAcquire(lock, "alice", Duration.ofSeconds(60))).isTrue();
+            assertThat(locks.lockSetTtl(lock, "bob", Duration.ZERO)).as("set TTL 0 by a non-owner").isFalse();
+            assertThat(locks.lockIsLocked(lock)).isTrue();
+
+            assertThat(locks.lockSetTtl(lock, "alice", Duration.ZERO)).as("set TTL 0 by the owner").isTrue();
+            assertThat(locks.lockIsLocked(lock)).isFalse();
+            assertThat(locks.lockTtl(lock)).isEmpty();
+            assertThat(locks.lockAcquire(lock, "bob", Duration.ofSeconds(60))).as("free for another owner").isTrue();
+            assertThat(locks.lockRelease(lock, "bob")).isTrue();
+        }
+
+        @Test
         @DisplayName("locks of different names are independent")
         void locksAreIndependent() {
             String a = name("lock-a");
@@ -824,6 +877,110 @@ public abstract class BackendCompatibilitySuite {
             assertThat(locks.lockRelease(a, "alice")).isTrue();
             assertThat(locks.lockIsLocked(b)).isTrue();
             assertThat(locks.lockRelease(b, "bob")).isTrue();
+        }
+    }
+
+    /** The monitoring role ({@link BackendMonitoring}): queue listing and the worker registry. */
+    @Nested
+    @DisplayName("monitoring role: queue listing and worker registry")
+    class Monitoring {
+
+        @BeforeEach
+        void requireTheRole() {
+            assumeRoles(BackendRole.MONITORING);
+        }
+
+        @Test
+        @DisplayName("queues() names every queue with ready or delayed tasks, sorted and without duplicates, and forgets a purged one")
+        void queuesListsQueuesWithTasks() {
+            String ready = name("q-ready");
+            String delayed = name("q-delayed");
+            String untouched = name("q-untouched");
+            backend.push(ready, encode(texts("t", 3)), Priority.NORMAL, null);
+            backend.push(ready, encode(texts("h", 1)), Priority.HIGH, null);
+            backend.push(delayed, encode(texts("later", 2)), Priority.NORMAL, Instant.now().plusSeconds(3600));
+
+            List<String> queues = monitoring.queues();
+            assertThat(queues).contains(ready, delayed).doesNotContain(untouched);
+            assertThat(queues).isSorted().doesNotHaveDuplicates();
+
+            assertThat(backend.purge(ready)).isTrue();
+            assertThat(backend.purge(delayed)).isTrue();
+            assertThat(monitoring.queues()).doesNotContain(ready, delayed);
+        }
+
+        @Test
+        @DisplayName("queues() also names a queue whose only tasks are in flight or dead letters")
+        void queuesListsInFlightAndDeadLetterQueues() {
+            assumeRoles(BackendRole.LEASES, BackendRole.DEAD_LETTERS);
+            String inFlight = name("q-inflight");
+            String dead = name("q-dead");
+            backend.push(inFlight, List.of(bytes("running")), Priority.NORMAL, null);
+            assertThat(backend.pop(inFlight, 1, LONG_LEASE)).hasSize(1);
+            backend.push(dead, List.of(bytes("poison")), Priority.NORMAL, null);
+            Delivery poison = backend.pop(dead, 1, DeliveryOptions.AT_MOST_ONCE).get(0);
+            assertThat(deadLetters.deadLetter(dead, poison, "poison")).isTrue();
+
+            assertThat(monitoring.queues()).contains(inFlight, dead);
+            assertThat(deadLetters.purgeDeadLetters(dead)).isEqualTo(1);
+            assertThat(monitoring.queues()).doesNotContain(dead);
+        }
+
+        @Test
+        @DisplayName("a heartbeat registers a worker's record byte for byte, and the next one replaces it")
+        void heartbeatRegistersAndReplaces() {
+            String id = name("worker");
+            byte[] first = bytes(id + " first");
+            byte[] second = bytes(id + " second");
+            monitoring.heartbeat(id, first, Duration.ofSeconds(60));
+            assertThat(recordsOf(id)).containsExactly(id + " first");
+
+            monitoring.heartbeat(id, second, Duration.ofSeconds(60));
+            assertThat(recordsOf(id)).containsExactly(id + " second");
+            assertThat(monitoring.deregister(id)).isTrue();
+        }
+
+        @Test
+        @DisplayName("deregister removes a worker at once, and only once; other workers stay")
+        void deregisterRemovesAtOnce() {
+            String a = name("worker-a");
+            String b = name("worker-b");
+            monitoring.heartbeat(a, bytes(a + " record"), Duration.ofSeconds(60));
+            monitoring.heartbeat(b, bytes(b + " record"), Duration.ofSeconds(60));
+
+            assertThat(monitoring.deregister(a)).isTrue();
+            assertThat(recordsOf(a)).isEmpty();
+            assertThat(recordsOf(b)).containsExactly(b + " record");
+            assertThat(monitoring.deregister(a)).as("a second deregister").isFalse();
+            assertThat(monitoring.deregister(name("never-registered"))).isFalse();
+            assertThat(monitoring.deregister(b)).isTrue();
+        }
+
+        @Test
+        @DisplayName("a worker whose heartbeats stop disappears when its TTL passes; a renewed one stays")
+        void expiredWorkerDisappears() {
+            String dying = name("worker-dying");
+            String living = name("worker-living");
+            monitoring.heartbeat(dying, bytes(dying + " record"), Duration.ofSeconds(1));
+            monitoring.heartbeat(living, bytes(living + " record"), Duration.ofSeconds(60));
+            assertThat(recordsOf(dying)).hasSize(1);
+
+            await("the dying worker's record to expire", () -> recordsOf(dying), List::isEmpty);
+            assertThat(recordsOf(living)).containsExactly(living + " record");
+            assertThat(monitoring.deregister(dying)).as("deregister after expiry").isFalse();
+            assertThat(monitoring.deregister(living)).isTrue();
+        }
+
+        /** The texts of the registry's records that belong to worker {@code id} (records made by {@link #bytes}). */
+        private List<String> recordsOf(String id) {
+            List<String> mine = new ArrayList<>();
+            for (byte[] record : monitoring.workers()) {
+                String text = new String(record, StandardCharsets.UTF_8);
+                if (text.startsWith(id + " ")) {
+                    mine.add(text(record));
+                }
+            }
+            return mine;
         }
     }
 
@@ -844,6 +1001,118 @@ public abstract class BackendCompatibilitySuite {
         other.close();
     }
 
+
+    /**
+     * Limits that keep a hostile producer from reaching a worker's heap or filling the store (issue 13
+     * §1 and §3): oversized payloads never leave the backend, dead letters are bounded per queue, and
+     * a HIGH task whose lease expired keeps its HIGH place.
+     */
+    @Nested
+    @DisplayName("limits: oversized payloads, dead-letter cap, expired HIGH tasks")
+    class Limits {
+
+        private Backend limited(int maxPayloadBytes, int maxDeadLetters) {
+            Backend opened = newBackendWithLimits(maxPayloadBytes, maxDeadLetters);
+            assumeTrue(opened != null, "newBackendWithLimits is not overridden for " + backend);
+            return opened;
+        }
+
+        @ParameterizedTest
+        @EnumSource(DeliveryMode.class)
+        @DisplayName("a pop dead-letters a payload over the maximum with its reason and delivers the others")
+        void oversizedPayloadsAreDeadLettered(DeliveryMode mode) {
+            assumeRoles(BackendRole.DEAD_LETTERS);
+            DeliveryOptions options = options(mode);
+            String queue = name("q");
+            byte[] big = new byte[1001];
+            Arrays.fill(big, (byte) 'x');
+            try (Backend small = limited(1000, 100)) {
+                small.push(queue, List.of(bytes("small-1"), big, bytes("small-2")), Priority.NORMAL, null);
+                List<String> delivered = new ArrayList<>();
+                List<Delivery> popped = small.pop(queue, 10, options);
+                for (int round = 0; round < 3 && delivered.size() + popped.size() < 2; round++) {
+                    popped.forEach(d -> delivered.add(text(d.payload())));
+                    popped = small.pop(queue, 10, options); // several nodes: another node's part
+                }
+                popped.forEach(d -> delivered.add(text(d.payload())));
+                assertThat(delivered).containsExactlyInAnyOrder("small-1", "small-2");
+                List<DeadLetter> dead = small.deadLetterRole().orElseThrow().deadLetters(queue, 10);
+                assertThat(dead).singleElement().satisfies(letter -> {
+                    assertThat(letter.payload()).isEqualTo(big);
+                    assertThat(letter.reason()).startsWith("undecodable: ").contains("1001").contains("1000");
+                });
+                assertThat(small.stats(queue).deadLetters()).isEqualTo(1);
+                assertThat(small.stats(queue).ready()).isZero();
+            }
+        }
+
+        @Test
+        @DisplayName("deadLetterInfos lists what deadLetters lists, with payload sizes instead of payloads")
+        void deadLetterInfosMatchTheLetters() {
+            assumeRoles(BackendRole.DEAD_LETTERS);
+            String queue = name("q");
+            for (int i = 0; i < 3; i++) {
+                byte[] payload = new byte[10 + i];
+                assertThat(deadLetters.deadLetter(queue, new Delivery(payload, null), "reason " + i)).isTrue();
+            }
+            List<DeadLetter> letters = deadLetters.deadLetters(queue, 10);
+            List<DeadLetterInfo> infos = deadLetters.deadLetterInfos(queue, 10);
+            assertThat(infos).extracting(DeadLetterInfo::id).containsExactlyElementsOf(letters.stream().map(DeadLetter::id).toList());
+            assertThat(infos).extracting(DeadLetterInfo::payloadBytes)
+                    .containsExactlyElementsOf(letters.stream().map(l -> (long) l.payload().length).toList());
+            assertThat(infos).extracting(DeadLetterInfo::reason).containsExactlyInAnyOrder("reason 0", "reason 1", "reason 2");
+            assertThat(deadLetters.deadLetterInfos(queue, 2)).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("dead letters are capped per queue: the oldest over the cap are trimmed")
+        void deadLettersAreCapped() {
+            assumeRoles(BackendRole.DEAD_LETTERS);
+            String queue = name("q");
+            try (Backend capped = limited(1 << 20, 5)) {
+                BackendDeadLetters store = capped.deadLetterRole().orElseThrow();
+                for (int i = 0; i < 8; i++) {
+                    assertThat(store.deadLetter(queue, new Delivery(bytes("d" + i), null), "reason " + i)).isTrue();
+                }
+                List<DeadLetter> kept = store.deadLetters(queue, 100);
+                if (singleNode()) {
+                    assertThat(kept).extracting(DeadLetter::reason)
+                            .containsExactly("reason 3", "reason 4", "reason 5", "reason 6", "reason 7");
+                    assertThat(capped.stats(queue).deadLetters()).isEqualTo(5);
+                } else { // several nodes or shards: each keeps its share of the cap and trims its own oldest
+                    assertThat(kept).hasSizeLessThan(8).extracting(DeadLetter::reason).contains("reason 7");
+                    assertThat(capped.stats(queue).deadLetters()).isEqualTo(kept.size());
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("a HIGH task whose lease expired is delivered again ahead of NORMAL tasks")
+        void expiredHighTaskKeepsItsPlace() {
+            assumeRoles(BackendRole.LEASES);
+            String queue = name("q");
+            backend.push(queue, encode(List.of("high")), Priority.HIGH, null);
+            assertThat(backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 10)))
+                    .extracting(d -> text(d.payload())).containsExactly("high");
+            backend.push(queue, encode(List.of("n1", "n2")), Priority.NORMAL, null);
+            await("the lease to expire", () -> {
+                leases.reap(queue, 10); // what every worker runs; a backend may also take expired leases by itself
+                return backend.stats(queue).inFlight();
+            }, inFlight -> inFlight == 0);
+            List<Delivery> again = new ArrayList<>(backend.pop(queue, 10, LONG_LEASE));
+            for (int round = 0; round < 3 && again.size() < 3; round++) {
+                again.addAll(backend.pop(queue, 10, LONG_LEASE)); // several nodes: the other nodes' parts
+            }
+            if (singleNode()) {
+                assertThat(again).extracting(d -> text(d.payload())).containsExactly("high", "n1", "n2");
+            } else {
+                assertThat(again).extracting(d -> text(d.payload())).containsExactlyInAnyOrder("high", "n1", "n2");
+            }
+            Delivery high = again.stream().filter(d -> text(d.payload()).equals("high")).findFirst().orElseThrow();
+            assertThat(high.receipt().deliveryCount()).isEqualTo(2);
+            assertThat(leases.ack(queue, receipts(again)).settled()).isEqualTo(3);
+        }
+    }
 
     // ---------------------------------------------------------------- helpers for subclasses
 

@@ -7,6 +7,7 @@ import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
+import io.sergeant.api.WorkerStatus;
 import io.sergeant.core.internal.encoding.TaskEncoder;
 import io.sergeant.core.internal.observe.ListenerChain;
 import io.sergeant.api.observe.PushObservation;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,17 +63,20 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
-    public void pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
+    public boolean pushTask(String queue, Task task, Priority priority, Instant consumableFrom) {
         Objects.requireNonNull(task, "task is null");
         push(queue, List.of(task), priority, consumableFrom);
+        // Backend.push returns only once the write was acknowledged, and throws otherwise.
+        return true;
     }
 
     @Override
-    public void pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
+    public boolean pushTasks(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
         if (tasks.isEmpty()) {
-            return;
+            return true;
         }
         push(queue, tasks, priority, consumableFrom);
+        return true;
     }
 
     private void push(String queue, List<Task> tasks, Priority priority, Instant consumableFrom) {
@@ -135,6 +140,11 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
+    public List<io.sergeant.api.DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return BackendRoles.deadLetters(backend, "listing dead letters").deadLetterInfos(queue, limit);
+    }
+
+    @Override
     public long requeueDeadLetters(String queue) {
         return BackendRoles.deadLetters(backend, "requeueing dead letters").requeueDeadLetters(queue);
     }
@@ -142,6 +152,27 @@ public final class DefaultBroker implements Broker {
     @Override
     public long purgeDeadLetters(String queue) {
         return BackendRoles.deadLetters(backend, "purging dead letters").purgeDeadLetters(queue);
+    }
+
+    @Override
+    public List<String> queues() {
+        return BackendRoles.monitoring(backend, "listing queues").queues();
+    }
+
+    /** Decodes every record of the registry; one that is not a worker record is logged and skipped. */
+    @Override
+    public List<WorkerStatus> workers() {
+        List<WorkerStatus> workers = new ArrayList<>();
+        for (byte[] record : BackendRoles.monitoring(backend, "listing workers").workers()) {
+            try {
+                workers.add(WorkerStatus.decode(record));
+            } catch (SergeantException e) {
+                log.warn("skipping a record of the worker registry: {}", e.getMessage());
+            }
+        }
+        workers.sort(Comparator.comparing(WorkerStatus::queue).thenComparing(WorkerStatus::host)
+                .thenComparingLong(WorkerStatus::pid).thenComparing(WorkerStatus::id));
+        return workers;
     }
 
     @Override

@@ -65,6 +65,7 @@ public final class ConfigValidator {
         if (!PluginRegistry.NO_COMPRESSION.equals(config.encoder().compressor())) {
             known("encoder.compressor", config.encoder().compressor(), registry.compressors(), problems);
         }
+        encoderOptionPrefixes(config, problems);
         positive("delivery.lease", config.delivery().lease(), problems);
         positive("delivery.reapInterval", config.delivery().reapInterval(), problems);
         if (config.delivery().maxDeliveries() < 1) {
@@ -87,6 +88,30 @@ public final class ConfigValidator {
         if (!registry.backends().servesScheme(scheme)) {
             problems.add("backend: no installed backend serves '" + spec.maskedUri() + "' (scheme '" + scheme
                     + "'); known schemes: " + String.join(", ", registry.backends().schemes()));
+        }
+    }
+
+    /**
+     * Every encoder option belongs to the configured serializer or compressor ({@code zlib.level}); a key
+     * for another plugin, or a misspelled prefix ({@code zlb.level}), would otherwise be ignored silently.
+     */
+    private static void encoderOptionPrefixes(WorkerConfig config, List<String> problems) {
+        List<String> owners = new java.util.ArrayList<>(List.of(config.encoder().serializer()));
+        if (!PluginRegistry.NO_COMPRESSION.equals(config.encoder().compressor())) {
+            owners.add(config.encoder().compressor());
+        }
+        for (String key : new java.util.TreeSet<>(config.encoder().options().keySet())) {
+            int dot = key.indexOf('.');
+            String prefix = dot < 0 ? key : key.substring(0, dot);
+            if (owners.contains(prefix) && dot > 0) {
+                continue;
+            }
+            String suggestion = io.sergeant.spi.PluginOptions.closest(prefix, owners)
+                    .filter(owner -> dot > 0)
+                    .map(owner -> " (did you mean '" + owner + key.substring(dot) + "'?)").orElse("");
+            problems.add("encoder.option." + key + ": belongs to no configured encoder plugin" + suggestion
+                    + "; encoder options are '<plugin>.<option>' for the serializer '" + config.encoder().serializer()
+                    + "'" + (owners.size() > 1 ? " or the compressor '" + owners.get(1) + "'" : " (no compressor is configured)"));
         }
     }
 

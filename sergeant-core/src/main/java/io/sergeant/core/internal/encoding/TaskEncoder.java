@@ -52,7 +52,19 @@ public final class TaskEncoder implements TaskCodec {
 
     @Override
     public Task decode(byte[] data) {
-        return serializer.deserializeTask(decompress(data));
+        return decode(data, System.nanoTime() + limits.decodeDeadline().toNanos());
+    }
+
+    /**
+     * Decodes a task; decompression and deserialization share the one deadline, so a payload is refused
+     * with {@code DECODE_DEADLINE_EXCEEDED} however its time is spent. The encoded size is checked before
+     * anything else reads the payload.
+     */
+    @Override
+    public Task decode(byte[] data, long deadlineNanos) {
+        checkEncodedSize(data);
+        byte[] raw = compressor == null ? data : compressor.decompress(data, deadlineNanos);
+        return serializer.deserializeTask(raw, deadlineNanos);
     }
 
     /** Encodes a key-value value. */
@@ -76,11 +88,15 @@ public final class TaskEncoder implements TaskCodec {
     }
 
     private byte[] decompress(byte[] data) {
+        checkEncodedSize(data);
+        return compressor == null ? data : compressor.decompress(data);
+    }
+
+    private void checkEncodedSize(byte[] data) {
         if (data.length > limits.maxEncodedBytes()) {
             throw new SergeantException(ErrorCode.PAYLOAD_TOO_LARGE, "a payload has " + data.length
                     + " bytes, over limits.maxEncodedBytes=" + limits.maxEncodedBytes());
         }
-        return compressor == null ? data : compressor.decompress(data);
     }
 
     @Override

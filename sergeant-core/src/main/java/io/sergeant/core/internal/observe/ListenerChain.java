@@ -186,6 +186,7 @@ public final class ListenerChain implements SergeantListener {
             case REQUEUE -> TaskOutcome.REQUEUED;
             case STOP -> TaskOutcome.STOPPED;
             case RESPAWN -> TaskOutcome.RESPAWNED;
+            case LOST -> TaskOutcome.LOST;
         };
     }
 }

@@ -36,7 +36,7 @@ public final class PluginCatalog<F> {
     private final Map<String, F> instances = new ConcurrentHashMap<>();
 
     private PluginCatalog(String kind, Class<F> type, Function<F, String> nameOf, Function<F, Set<String>> schemesOf,
-                          ClassLoader loader) {
+                          ClassLoader loader, List<F> given) {
         this.kind = Objects.requireNonNull(kind, "kind is null");
         this.type = Objects.requireNonNull(type, "type is null");
         this.nameOf = Objects.requireNonNull(nameOf, "nameOf is null");
@@ -44,8 +44,29 @@ public final class PluginCatalog<F> {
         Map<String, ServiceLoader.Provider<F>> names = new LinkedHashMap<>();
         Map<String, String> schemes = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        // Factories given as instances (in code or as Guice bindings) come first: they take the place of a
+        // discovered factory of the same name, so a plugin can be handed its dependencies.
+        Set<String> givenNames = new java.util.HashSet<>();
+        for (F factory : given) {
+            String name = nameOf.apply(factory);
+            if (!givenNames.add(name)) {
+                problems.add(kind + " name '" + name + "' is given twice as an instance");
+                continue;
+            }
+            instances.put(name, factory);
+            names.put(name, new GivenProvider<>(factory));
+            for (String scheme : schemesOf == null ? Set.<String>of() : schemesOf.apply(factory)) {
+                String owner = schemes.putIfAbsent(scheme, name);
+                if (owner != null && !owner.equals(name)) {
+                    problems.add("URI scheme '" + scheme + "' is claimed by both " + kind + " '" + owner + "' and '" + name + "'");
+                }
+            }
+        }
         ServiceLoader.load(type, loader).stream().forEach(provider -> {
             Declared declared = declared(provider);
+            if (givenNames.contains(declared.name)) {
+                return; // replaced by the instance given for this name
+            }
             ServiceLoader.Provider<F> previous = names.putIfAbsent(declared.name, provider);
             if (previous != null && !previous.type().equals(provider.type())) {
                 problems.add(kind + " name '" + declared.name + "' is claimed by both " + previous.type().getName()
@@ -69,13 +90,22 @@ public final class PluginCatalog<F> {
 
     /** Discovers the factories of {@code type} on {@code loader}; for SPIs without URI schemes. */
     public static <F> PluginCatalog<F> discover(String kind, Class<F> type, Function<F, String> nameOf, ClassLoader loader) {
-        return new PluginCatalog<>(kind, type, nameOf, null, loader);
+        return new PluginCatalog<>(kind, type, nameOf, null, loader, List.of());
     }
 
     /** Discovers backend-like factories that also serve URI schemes. */
     public static <F> PluginCatalog<F> discover(String kind, Class<F> type, Function<F, String> nameOf,
                                                 Function<F, Set<String>> schemesOf, ClassLoader loader) {
-        return new PluginCatalog<>(kind, type, nameOf, schemesOf, loader);
+        return new PluginCatalog<>(kind, type, nameOf, schemesOf, loader, List.of());
+    }
+
+    /**
+     * Discovers the factories of {@code type} on {@code loader} and adds the {@code given} instances,
+     * which replace a discovered factory of the same name; {@code schemesOf} may be null.
+     */
+    public static <F> PluginCatalog<F> of(String kind, Class<F> type, Function<F, String> nameOf,
+                                          Function<F, Set<String>> schemesOf, ClassLoader loader, List<F> given) {
+        return new PluginCatalog<>(kind, type, nameOf, schemesOf, loader, List.copyOf(given));
     }
 
     /** The names of every discovered factory, sorted. */
@@ -162,5 +192,20 @@ public final class PluginCatalog<F> {
     }
 
     private record Declared(String name, Set<String> schemes) {
+    }
+
+    /** A factory given as an instance, in the shape of a discovered one. */
+    private record GivenProvider<F>(F factory) implements ServiceLoader.Provider<F> {
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Class<? extends F> type() {
+            return (Class<? extends F>) factory.getClass();
+        }
+
+        @Override
+        public F get() {
+            return factory;
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.sergeant.api.Task;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.execution.TaskCodec;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -14,36 +15,78 @@ import java.util.stream.IntStream;
 /**
  * Decodes a popped batch into one {@link DecodeResult} per delivery, in order. Large batches are decoded
  * in parallel, since decoding is most of the loop thread's work and would otherwise bound the drain rate
- * to one core. A codec plugin's bug (any runtime exception, or no task) is a rejection, never a failure of
- * the batch. Thread safe if the codec is.
+ * to one core. Each payload gets its own decode deadline from when its decoding starts, which a
+ * {@link Watch} learns (so that no lease is extended for a payload past it). A codec plugin's bug (any
+ * runtime exception, a {@code StackOverflowError}, or no task) is a rejection, never a failure of the
+ * batch. Thread safe if the codec is.
  */
 public final class BatchDecoder {
+
+    /** Learns when each payload's decoding starts, with its deadline, and when it ends. Thread safe. */
+    public interface Watch {
+        /** No one watches. */
+        Watch NONE = new Watch() {
+            @Override
+            public void started(Delivery delivery, long deadlineNanos) {
+            }
+
+            @Override
+            public void finished(Delivery delivery) {
+            }
+        };
+
+        /** Decoding of {@code delivery} starts and must end before {@code deadlineNanos} ({@link System#nanoTime()}). */
+        void started(Delivery delivery, long deadlineNanos);
+
+        /** Decoding of {@code delivery} ended, decoded or rejected. */
+        void finished(Delivery delivery);
+    }
 
     /** Batches of at least this many payloads are decoded in parallel. */
     static final int PARALLEL_DECODE_THRESHOLD = 256;
 
     private final TaskCodec codec;
+    private final long deadlineNanos;
 
-    /** A decoder over {@code codec}. */
-    public BatchDecoder(TaskCodec codec) {
+    /** A decoder over {@code codec} giving each payload {@code decodeDeadline} to decode. */
+    public BatchDecoder(TaskCodec codec, Duration decodeDeadline) {
         this.codec = Objects.requireNonNull(codec, "codec is null");
+        this.deadlineNanos = Objects.requireNonNull(decodeDeadline, "decodeDeadline is null").toNanos();
     }
 
     /** One result per delivery, in the deliveries' order. */
     public List<DecodeResult> decode(List<Delivery> deliveries) {
+        return decode(deliveries, Watch.NONE);
+    }
+
+    /** One result per delivery, in the deliveries' order; {@code watch} learns each payload's deadline. */
+    public List<DecodeResult> decode(List<Delivery> deliveries, Watch watch) {
         DecodeResult[] results = new DecodeResult[deliveries.size()];
         IntStream indexes = IntStream.range(0, results.length);
         if (results.length >= PARALLEL_DECODE_THRESHOLD) {
             indexes = indexes.parallel();
         }
-        indexes.forEach(index -> results[index] = decode(deliveries.get(index).payload()));
+        indexes.forEach(index -> {
+            Delivery delivery = deliveries.get(index);
+            long deadline = System.nanoTime() + deadlineNanos;
+            watch.started(delivery, deadline);
+            try {
+                results[index] = decode(delivery.payload(), deadline);
+            } finally {
+                watch.finished(delivery);
+            }
+        });
         return Arrays.asList(results);
     }
 
-    /** The task in {@code payload}, or why it cannot be decoded. */
+    /** The task in {@code payload}, or why it cannot be decoded, within the decode deadline from now. */
     public DecodeResult decode(byte[] payload) {
+        return decode(payload, System.nanoTime() + deadlineNanos);
+    }
+
+    private DecodeResult decode(byte[] payload, long deadline) {
         try {
-            Task task = codec.decode(payload);
+            Task task = codec.decode(payload, deadline);
             return task != null ? new DecodeResult.Decoded(task)
                     : new DecodeResult.Rejected(new SergeantException(ErrorCode.INTERNAL_ERROR, "the decoder returned no task"));
         } catch (SergeantException e) {
@@ -51,6 +94,10 @@ public final class BatchDecoder {
         } catch (RuntimeException e) {
             // A codec plugin's bug must not take the batch down: the payload is kept as a dead letter.
             return new DecodeResult.Rejected(new SergeantException(ErrorCode.INTERNAL_ERROR, "the decoder failed: " + e, e));
+        } catch (StackOverflowError e) {
+            // The stack has unwound: safe to go on. The built-in decoders never recurse; a plugin may.
+            return new DecodeResult.Rejected(new SergeantException(ErrorCode.NESTING_TOO_DEEP,
+                    "the decoder overflowed the stack (a self-containing or too deeply nested value)", e));
         }
     }
 }

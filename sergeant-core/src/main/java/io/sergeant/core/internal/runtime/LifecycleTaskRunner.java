@@ -103,8 +103,10 @@ public final class LifecycleTaskRunner implements TaskRunner {
                     thrown = new WorkerTimedOut("task exceeded its timeout");
                 }
             }
-            postWork(task, thrown == null, thrown);
-            return dispatch(task, returned, thrown, timedOut);
+            // Python's retry increments the task in place: postWork and onRetry see runCount + 1.
+            Task seen = thrown instanceof WorkerRetry retry ? retry.retriedTask().orElse(task) : task;
+            postWork(seen, thrown == null, thrown);
+            return dispatch(seen, returned, thrown, timedOut);
         } finally {
             scope.end();
         }
@@ -206,7 +208,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
             handler.call();
             return new TaskResult(task, outcome, error);
         } catch (WorkerRetry e) {
-            return onRetry(task);
+            return onRetry(e.retriedTask().orElse(task));
         } catch (WorkerMaxRetries e) {
             return onMaxRetries(task);
         } catch (WorkerRequeue e) {
@@ -246,8 +248,8 @@ public final class LifecycleTaskRunner implements TaskRunner {
         if (!enabled) {
             return;
         }
-        // The task is the only key-value, as Python's extra={'task': task}; a failure carries its exception.
-        var event = log.atLevel(level).addKeyValue("task", task);
+        // The task (bounded) is the only key-value, as Python's extra={'task': task}; a failure carries its exception.
+        var event = log.atLevel(level).addKeyValue("task", LoggedTask.of(task));
         if (cause != null) {
             event = event.setCause(cause);
         }

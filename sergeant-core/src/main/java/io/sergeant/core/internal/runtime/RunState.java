@@ -1,6 +1,14 @@
 package io.sergeant.core.internal.runtime;
 
+import io.sergeant.api.Task;
+import io.sergeant.api.WorkerStatus;
+import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.execution.Outcome;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +29,8 @@ public final class RunState {
     private volatile boolean stopSignal;
     private volatile boolean respawnSignal;
     private volatile Thread loopThread;
+    /** Tasks handed to the executor and not yet reported, by delivery (identity), for the worker registry. */
+    private final Map<Delivery, WorkerStatus.RunningTask> running = Collections.synchronizedMap(new IdentityHashMap<>());
 
     /** A run with nothing counted and no flag set. */
     public RunState() {
@@ -86,6 +96,36 @@ public final class RunState {
         } else if (outcome == Outcome.RESPAWN) {
             respawnSignal = true;
         }
+    }
+
+    /** Records tasks handed to the executor now (running, or waiting for a free thread or child). */
+    void handedToExecutor(List<Delivery> deliveries, List<Task> tasks) {
+        Instant now = Instant.now();
+        for (int i = 0; i < deliveries.size(); i++) {
+            Delivery delivery = deliveries.get(i);
+            running.put(delivery, new WorkerStatus.RunningTask(delivery.leased() ? delivery.receipt().id() : "",
+                    tasks.get(i).traceId(), now));
+        }
+    }
+
+    /** Forgets a task the executor reported or skipped. */
+    void leftExecutor(Delivery delivery) {
+        running.remove(delivery);
+    }
+
+    /** The tasks in the executor now, oldest first. */
+    public List<WorkerStatus.RunningTask> running() {
+        List<WorkerStatus.RunningTask> tasks;
+        synchronized (running) {
+            tasks = new java.util.ArrayList<>(running.values());
+        }
+        tasks.sort(java.util.Comparator.comparing(WorkerStatus.RunningTask::startedAt));
+        return tasks;
+    }
+
+    /** How many tasks ended with {@code outcome} so far. */
+    public long count(Outcome outcome) {
+        return outcomeCounts[outcome.ordinal()].get();
     }
 
     /** Counts one payload moved to the dead letters. */

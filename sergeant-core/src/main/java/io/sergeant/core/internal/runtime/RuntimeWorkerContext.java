@@ -5,6 +5,7 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
+import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.PushOptions;
 import io.sergeant.api.worker.WorkerContext;
 
@@ -23,13 +24,20 @@ import java.util.Optional;
 final class RuntimeWorkerContext implements WorkerContext {
 
     private final Broker broker;
+    private final WorkerConfig config;
     private final String queue;
     private final TaskScope scope;
 
-    RuntimeWorkerContext(Broker broker, String queue, TaskScope scope) {
+    RuntimeWorkerContext(Broker broker, WorkerConfig config, TaskScope scope) {
         this.broker = Objects.requireNonNull(broker, "broker is null");
-        this.queue = Objects.requireNonNull(queue, "queue is null");
+        this.config = Objects.requireNonNull(config, "config is null");
+        this.queue = config.name();
         this.scope = Objects.requireNonNull(scope, "scope is null");
+    }
+
+    @Override
+    public WorkerConfig config() {
+        return config;
     }
 
     @Override
@@ -38,13 +46,13 @@ final class RuntimeWorkerContext implements WorkerContext {
     }
 
     @Override
-    public void push(List<Map<String, Object>> kwargsList, PushOptions options) {
+    public boolean push(List<Map<String, Object>> kwargsList, PushOptions options) {
         String traceId = options.traceId() != null ? options.traceId() : scope.task().map(Task::traceId).orElse(null);
         List<Task> tasks = new ArrayList<>(kwargsList.size());
         for (Map<String, Object> kwargs : kwargsList) {
             tasks.add(Task.of(kwargs, traceId));
         }
-        broker.pushTasks(options.queue() != null ? options.queue() : queue, tasks, options.priority(), options.consumableFrom());
+        return broker.pushTasks(options.queue() != null ? options.queue() : queue, tasks, options.priority(), options.consumableFrom());
     }
 
     @Override

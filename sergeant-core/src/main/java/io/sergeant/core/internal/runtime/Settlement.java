@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * hand-back re-pushes the payloads HIGH, unchanged. A backend failure is logged, never thrown: an unacked
  * lease expires and the task comes back. {@link #settled} is thread safe; the rest runs on the loop thread.
  */
-final class Settlement {
+final class Settlement implements BatchDecoder.Watch {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
 
@@ -32,6 +32,10 @@ final class Settlement {
     private final LeaseKeeper keeper;
     private final RunState state;
     private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
+    /** Leased deliveries whose process died running them ({@code Outcome.LOST}): handed back, counted. */
+    private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
+    /** Failed ack flushes in a row; loop thread only. */
+    private int ackFailures;
     private final ListenerChain listeners;
 
     Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state, ListenerChain listeners) {
@@ -40,6 +44,22 @@ final class Settlement {
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.keeper = keeper;
         this.state = Objects.requireNonNull(state, "state is null");
+    }
+
+    /** Decoding of a held delivery starts: its lease is extended only until {@code deadlineNanos}. */
+    @Override
+    public void started(Delivery delivery, long deadlineNanos) {
+        if (keeper != null && delivery.leased()) {
+            keeper.decoding(delivery.receipt(), deadlineNanos);
+        }
+    }
+
+    /** Decoding of a held delivery ended: its lease is extended as any other held task's. */
+    @Override
+    public void finished(Delivery delivery) {
+        if (keeper != null && delivery.leased()) {
+            keeper.decoded(delivery.receipt());
+        }
     }
 
     /** Starts keeping the leases of a popped batch extended (at-least-once). */
@@ -56,8 +76,38 @@ final class Settlement {
         }
     }
 
-    /** Acks every settled task in one call; on failure they stay held and the next flush retries. */
+    /**
+     * A leased task's process died running it: it is handed back with the next {@link #flushAcks()},
+     * keeping its delivery count (thread safe).
+     */
+    void lost(Delivery delivery) {
+        if (delivery.leased()) {
+            lostReceipts.add(delivery.receipt());
+        }
+    }
+
+    /**
+     * Hands back the lost deliveries (release keeps the delivery count, so a lost delivery counts toward
+     * {@code maxDeliveries}), then acks every settled task in one call; on failure they stay held and the
+     * next flush retries.
+     */
     void flushAcks() {
+        if (keeper != null && !lostReceipts.isEmpty()) {
+            List<Receipt> lost = new ArrayList<>();
+            for (Receipt receipt; (receipt = lostReceipts.poll()) != null; ) {
+                lost.add(receipt);
+            }
+            keeper.settled(lost);
+            try {
+                keeper.leases().release(queue, lost);
+                log.atWarn().addKeyValue("queue", queue).addKeyValue("tasks", lost.size())
+                        .log("handed back tasks whose process died running them; each counts as one delivery");
+            } catch (RuntimeException e) {
+                // Their leases expire and the reaper brings them back, counted the same way.
+                log.atError().addKeyValue("queue", queue)
+                        .log("could not hand back {} lost tasks (their leases will expire): {}", lost.size(), e.getMessage());
+            }
+        }
         if (keeper == null || settledReceipts.isEmpty()) {
             return;
         }
@@ -80,8 +130,14 @@ final class Settlement {
             listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
             keeper.hold(receipts);
             settledReceipts.addAll(receipts);
-            log.atError().addKeyValue("queue", queue).log("could not ack {} tasks: {}", receipts.size(), e.getMessage());
+            // Tried again before every pull: log once per doubling of the failures, not once per try.
+            if (Integer.bitCount(++ackFailures) == 1) {
+                log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
+                        receipts.size(), ackFailures, e.getMessage());
+            }
+            return;
         }
+        ackFailures = 0;
     }
 
     /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */

@@ -29,10 +29,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ObjIntConsumer;
@@ -60,10 +57,12 @@ public final class TaskLoop {
     private final List<String> workerArguments;
     private final RunState state;
     private final BatchDecoder decoder;
+    /** Paces pulls while the backend fails; loop thread only. */
+    private final Backoff popBackoff = new Backoff();
     private final ListenerChain listeners;
 
-    /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
-    private Semaphore slots;
+    /** Submits tasks one by one to executors that do not queue batches. */
+    private OneByOneSubmitter submitter;
     /** Tasks handed to the executor and not yet reported or skipped. */
     private final AtomicInteger inExecutor = new AtomicInteger();
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
@@ -85,7 +84,7 @@ public final class TaskLoop {
         this.registry = Objects.requireNonNull(registry, "registry is null");
         this.workerArguments = List.copyOf(workerArguments);
         this.state = Objects.requireNonNull(state, "state is null");
-        this.decoder = new BatchDecoder(assembly.broker().encoder());
+        this.decoder = new BatchDecoder(assembly.broker().encoder(), config.limits().decodeDeadline());
         this.listeners = assembly.broker().listeners();
     }
 
@@ -113,7 +112,7 @@ public final class TaskLoop {
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
-            slots = new Semaphore(executor.concurrency());
+            submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);
@@ -154,10 +153,20 @@ public final class TaskLoop {
                 deliveries = backend.pop(config.name(), wanted, options);
                 listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 countRedeliveries(deliveries);
+                int failures = popBackoff.succeeded();
+                if (failures > 0) {
+                    log.atWarn().addKeyValue("queue", config.name()).addKeyValue("failures", failures)
+                            .log("pulling tasks again after {} failed pulls", failures);
+                }
             } catch (RuntimeException e) {
                 listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
-                log.atError().addKeyValue("queue", config.name()).log("could not pull tasks: {}", e.getMessage());
-                deliveries = List.of();
+                // The backend is down or unreachable: back off (logging once per step), never exit.
+                Backoff.Step step = popBackoff.failed();
+                log.atError().addKeyValue("queue", config.name()).addKeyValue("failures", step.failures())
+                        .log("could not pull tasks ({} in a row); trying again in {} ms: {}", step.failures(),
+                                step.delay().toMillis(), e.getMessage());
+                sleepUnlessStopped(step.delay());
+                continue;
             }
             if (deliveries.isEmpty()) {
                 if (inExecutor.get() > 0) {
@@ -187,7 +196,7 @@ public final class TaskLoop {
 
     /** The decoded tasks of a popped batch with their deliveries; undecodable payloads are dead-lettered. */
     private RunnableBatch runnable(List<Delivery> deliveries) {
-        List<DecodeResult> results = decoder.decode(deliveries);
+        List<DecodeResult> results = decoder.decode(deliveries, settlement);
         List<Delivery> runnable = new ArrayList<>(deliveries.size());
         List<Task> tasks = new ArrayList<>(deliveries.size());
         for (int index = 0; index < results.size(); index++) {
@@ -231,77 +240,33 @@ public final class TaskLoop {
         }
         boolean[] reported = new boolean[tasks.size()];
         inExecutor.addAndGet(tasks.size());
+        state.handedToExecutor(deliveries, tasks);
         try {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
                 reported[index] = true;
+                state.leftExecutor(deliveries.get(index));
                 settle(deliveries.get(index), result);
                 taskLeftExecutor();
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitOneByOne(executor, tasks, deliveries, onResult);
+                    : submitter.submit(tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
-                int skipped = started.unstarted().size();
-                for (int i = 0; i < skipped; i++) {
+                List<Delivery> unstarted = started.unstarted();
+                for (Delivery delivery : unstarted) {
+                    state.leftExecutor(delivery);
                     taskLeftExecutor();
                 }
             });
             running.add(started);
         } catch (RuntimeException e) {
             inExecutor.addAndGet(-tasks.size());
+            deliveries.forEach(state::leftExecutor);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(deliveries);
         }
-    }
-
-    /**
-     * For executors that do not queue batches: submits the tasks one by one, each when one of the
-     * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
-     * shared across batches and every thread or child stays busy. Each task goes with its payload as
-     * popped ({@link TaskExecutor#submit(Task, byte[])}).
-     */
-    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
-                                                   ObjIntConsumer<TaskResult> onResult) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(tasks.size());
-        Runnable countDown = () -> {
-            if (remaining.decrementAndGet() == 0) {
-                done.complete(null);
-            }
-        };
-        for (int i = 0; i < tasks.size(); i++) {
-            slots.acquireUninterruptibly();
-            CompletableFuture<TaskResult> future = null;
-            if (!shouldEnd(executor)) {
-                try {
-                    // The popped bytes go along, so an executor with child processes forwards them as they are.
-                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
-                } catch (RuntimeException e) {
-                    log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
-                }
-            }
-            if (future == null) {
-                // Not started: the rest of the batch is skipped and handed back by the caller.
-                slots.release();
-                for (int skipped = i; skipped < tasks.size(); skipped++) {
-                    countDown.run();
-                }
-                break;
-            }
-            int index = i;
-            future.whenComplete((result, error) -> {
-                try {
-                    onResult.accept(result != null ? result
-                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
-                } finally {
-                    slots.release();
-                    countDown.run();
-                }
-            });
-        }
-        return done;
     }
 
     private void taskLeftExecutor() {
@@ -311,35 +276,9 @@ public final class TaskLoop {
         }
     }
 
-    /** Waits for the running batch; false when it is abandoned because its tasks ignore their interrupt. */
-    private boolean awaitBatch(RunningBatch running, TaskExecutor executor) {
-        long stuckSince = 0;
-        while (true) {
-            try {
-                running.future().get(100, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                if (executor.respawnRequested()) {
-                    stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
-                    if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
-                        log.atError().addKeyValue("queue", config.name())
-                                .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
-                        return false;
-                    }
-                }
-            } catch (ExecutionException e) {
-                log.atError().addKeyValue("queue", config.name()).log("a batch failed: {}", e.getCause().toString());
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
     private void finish(List<RunningBatch> running, TaskExecutor executor) {
         for (RunningBatch batch : running) {
-            if (!awaitBatch(batch, executor)) {
+            if (!batch.await(executor, config.timeouts().gracePeriod(), config.name())) {
                 // Tasks that ignore their interrupt: their leases expire and they are delivered again.
                 return;
             }
@@ -350,6 +289,20 @@ public final class TaskLoop {
 
     private void settle(Delivery delivery, TaskResult result) {
         Outcome outcome = result.outcome();
+        if (outcome == Outcome.LOST) {
+            if (!delivery.leased()) {
+                // At-most-once: the task is gone with its process and cannot run again; report it as failed.
+                TaskResult reported = assembly.runner().reportKilled(result.task(), false, result.error());
+                settle(delivery, reported == null || reported.outcome() == Outcome.LOST
+                        ? new TaskResult(result.task(), Outcome.FAILURE, result.error()) : reported);
+                return;
+            }
+            // At-least-once: not acked; handed back with its delivery counted, so it runs again and a task
+            // that kills its process every time reaches the dead letters after maxDeliveries.
+            state.countOutcome(outcome);
+            settlement.lost(delivery);
+            return;
+        }
         state.countOutcome(outcome);
         settlement.settled(delivery);
         if (outcome.interruptsWorker()) {
@@ -411,24 +364,5 @@ public final class TaskLoop {
 
     /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries. */
     private record RunnableBatch(List<Delivery> deliveries, List<Task> tasks) {
-    }
-
-    /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
-    private record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
-
-        boolean isDone() {
-            return future.isDone();
-        }
-
-        /** The deliveries whose tasks never started; valid once the future completed. */
-        List<Delivery> unstarted() {
-            List<Delivery> rest = new ArrayList<>();
-            for (int i = 0; i < reported.length; i++) {
-                if (!reported[i]) {
-                    rest.add(deliveries.get(i));
-                }
-            }
-            return rest;
-        }
     }
 }

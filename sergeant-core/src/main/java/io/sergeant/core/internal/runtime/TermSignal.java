@@ -1,16 +1,15 @@
 package io.sergeant.core.internal.runtime;
 
+import io.sergeant.toolkit.process.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Proxy;
 import java.util.Objects;
 
 /**
  * Installs a SIGTERM handler that runs an action once and then restores the default action, so a
- * second SIGTERM terminates the process (Python Sergeant's behaviour). Uses {@code sun.misc.Signal}
- * (module jdk.unsupported) through reflection, since javac rejects its direct use under
- * {@code -Werror}; where it is unavailable, falls back to a shutdown hook.
+ * second SIGTERM terminates the process (Python Sergeant's behaviour), through the toolkit's
+ * {@link Signals}; where signals cannot be handled, falls back to a shutdown hook.
  */
 public final class TermSignal {
 
@@ -27,34 +26,13 @@ public final class TermSignal {
      */
     public static void install(Runnable onTerm, Runnable awaitEnd) {
         Objects.requireNonNull(onTerm, "onTerm is null");
-        try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object signal = signalClass.getConstructor(String.class).newInstance("TERM");
-            Object defaultHandler = handlerClass.getField("SIG_DFL").get(null);
-            var handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            Object handler = Proxy.newProxyInstance(TermSignal.class.getClassLoader(), new Class<?>[] {handlerClass},
-                    (proxy, method, args) -> {
-                        if (method.getName().equals("handle")) {
-                            log.info("stop signal has been received");
-                            handle.invoke(null, signal, defaultHandler);
-                            onTerm.run();
-                            return null;
-                        }
-                        if (method.getName().equals("toString")) {
-                            return "sergeant SIGTERM handler";
-                        }
-                        if (method.getName().equals("hashCode")) {
-                            return System.identityHashCode(proxy);
-                        }
-                        if (method.getName().equals("equals")) {
-                            return proxy == args[0];
-                        }
-                        return null;
-                    });
-            handle.invoke(null, signal, handler);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            log.debug("sun.misc.Signal is unavailable ({}); handling SIGTERM with a shutdown hook", e.toString());
+        Objects.requireNonNull(awaitEnd, "awaitEnd is null");
+        boolean installed = Signals.handleOnce("TERM", () -> {
+            log.info("stop signal has been received");
+            onTerm.run();
+        });
+        if (!installed) {
+            log.debug("sun.misc.Signal is unavailable; handling SIGTERM with a shutdown hook");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 onTerm.run();
                 awaitEnd.run();

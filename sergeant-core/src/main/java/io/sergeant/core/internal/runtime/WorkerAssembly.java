@@ -1,5 +1,7 @@
 package io.sergeant.core.internal.runtime;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
@@ -7,6 +9,8 @@ import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.BackendRoles;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.spi.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
 
@@ -19,12 +23,15 @@ import java.util.Objects;
  */
 public final class WorkerAssembly implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(WorkerAssembly.class);
+
     private final Worker worker;
     private final WorkerConfig config;
     private final PluginContext pluginContext;
     private final DefaultBroker broker;
     private final TaskScope scope = new TaskScope();
     private final LifecycleTaskRunner runner;
+    private RuntimeWorkerContext workerContext;
 
     /**
      * Validates {@code effectiveConfig}, opens its broker and binds {@code worker} to it.
@@ -36,15 +43,47 @@ public final class WorkerAssembly implements AutoCloseable {
         Objects.requireNonNull(effectiveConfig, "effectiveConfig is null");
         this.config = sergeant.validate(effectiveConfig);
         this.pluginContext = sergeant.pluginContext(config);
-        this.broker = sergeant.openBroker(config, pluginContext);
+        this.broker = openBroker(sergeant, config, pluginContext);
         try {
             requireDeliveryRoles();
-            worker.bind(new RuntimeWorkerContext(broker, config.name(), scope));
+            this.workerContext = new RuntimeWorkerContext(broker, config, scope);
+            worker.bind(workerContext);
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name(),
                     broker.listeners());
         } catch (RuntimeException e) {
             broker.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the broker, waiting out a backend that does not answer yet ({@code BACKEND_UNAVAILABLE}): a
+     * worker started during an outage retries with backoff, one log line per step, instead of exiting
+     * to be replaced. Other errors (a bad configuration) are thrown at once.
+     */
+    private static DefaultBroker openBroker(Sergeant sergeant, WorkerConfig config, PluginContext context) {
+        Backoff backoff = new Backoff();
+        while (true) {
+            try {
+                DefaultBroker broker = sergeant.openBroker(config, context);
+                if (backoff.failures() > 0) {
+                    log.warn("connected to the backend after {} failed attempts", backoff.failures());
+                }
+                return broker;
+            } catch (SergeantException e) {
+                if (e.code() != ErrorCode.BACKEND_UNAVAILABLE) {
+                    throw e;
+                }
+                Backoff.Step step = backoff.failed();
+                log.error("could not connect to the backend ({} in a row); trying again in {} ms: {}", step.failures(),
+                        step.delay().toMillis(), e.getMessage());
+                try {
+                    Thread.sleep(step.delay().toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -85,6 +124,10 @@ public final class WorkerAssembly implements AutoCloseable {
 
     @Override
     public void close() {
-        broker.close();
+        try {
+            broker.close();
+        } finally {
+            worker.unbind(workerContext);
+        }
     }
 }

@@ -53,6 +53,23 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void anEncoderOptionForNoConfiguredPluginIsRefusedWithADidYouMean() {
+        WorkerConfig misspelled = WorkerConfig.builder("q")
+                .encoder(new EncoderConfig("msgpack", "zlib", Map.of("zlb.level", "9"))).build();
+        WorkerConfig otherCompressor = WorkerConfig.builder("q")
+                .encoder(new EncoderConfig("msgpack", "gzip", Map.of("zlib.level", "99"))).build();
+        WorkerConfig own = WorkerConfig.builder("q")
+                .encoder(new EncoderConfig("msgpack", "zlib", Map.of("zlib.level", "9"))).build();
+
+        assertThat(validator.problems(misspelled)).singleElement().asString()
+                .startsWith("encoder.option.zlb.level: belongs to no configured encoder plugin (did you mean 'zlib.level'?)");
+        assertThat(validator.problems(otherCompressor)).singleElement().asString()
+                .startsWith("encoder.option.zlib.level: belongs to no configured encoder plugin;")
+                .contains("the compressor 'gzip'");
+        assertThat(validator.problems(own)).isEmpty();
+    }
+
+    @Test
     void noneIsAlwaysAValidCompressor() {
         WorkerConfig config = WorkerConfig.builder("q").encoder(EncoderConfig.of("msgpack", "none")).build();
         assertThat(validator.problems(config)).isEmpty();

@@ -11,7 +11,8 @@ import io.sergeant.executor.process.workers.BrokenConfigWorker;
 import io.sergeant.executor.process.workers.Events;
 import io.sergeant.executor.process.workers.FailingInitializeWorker;
 import io.sergeant.executor.process.workers.ScriptWorker;
-import io.sergeant.executor.process.workers.UnbuildableWorker;
+import io.sergeant.executor.process.workers.ThrowingConstructorWorker;
+import io.sergeant.executor.process.workers.UnloadableWorker;
 import io.sergeant.testkit.execution.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -154,12 +155,28 @@ class SupervisorProcessTest {
     }
 
     @Test
-    void aWorkerClassThatCannotBeInstantiatedMakesTheSupervisorExitNonZero() throws Exception {
-        Supervisor supervisor = new Supervisor(config(UnbuildableWorker.class, 1).build());
+    void aWorkerClassThatCannotBeLoadedMakesTheSupervisorExitNonZero() throws Exception {
+        Supervisor supervisor = new Supervisor(config(UnloadableWorker.class, 1).build());
 
         int code = start(supervisor).get(90, TimeUnit.SECONDS);
 
-        assertThat(code).isEqualTo(7);
+        assertThat(code).as("its static initializer threw: exit 7, as an import error in Python").isEqualTo(7);
+    }
+
+    @Test
+    void aWorkerWhoseConstructorThrowsIsRespawnedAsAnAbnormalExit() throws Exception {
+        Supervisor supervisor = new Supervisor(config(ThrowingConstructorWorker.class, 1).build());
+        Set<Long> seen = new TreeSet<>();
+
+        CompletableFuture<Integer> exit = start(supervisor);
+
+        assertThat(Eventually.holds(GENEROUS, () -> {
+            seen.addAll(supervisor.workerPids());
+            return seen.size() >= 3;
+        })).as("exit 1 (not 7) is respawned, as Python respawns a worker whose __init__ raised").isTrue();
+        assertThat(exit).isNotDone();
+        supervisor.requestStop();
+        assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
     }
 
     @Test

@@ -21,7 +21,8 @@ import java.util.function.UnaryOperator;
  * event, named {@code <event>-<task id>-<pid>-<nanos>} (or {@code <event>-<pid>} for lifecycle events),
  * so a test sees what ran where. Kwargs: {@code id} (int), {@code action}: {@code noop} (no marker at all), {@code succeed},
  * {@code sleep} ({@code millis}), {@code spin} (a busy loop that ignores interrupts, forever),
- * {@code exit} ({@code code}: System.exit), {@code print} (floods System.out), {@code allocate}
+ * {@code exit} ({@code code}: System.exit), {@code exit-first} (System.exit with {@code code} on the task's
+ * first run only, succeeds later), {@code print} (floods System.out), {@code allocate}
  * ({@code megabytes}, kept), {@code stop}, {@code respawn}, {@code fail}.
  */
 public class ScriptWorker extends Worker {
@@ -93,6 +94,11 @@ public class ScriptWorker extends Worker {
                 }
             }
             case "exit" -> System.exit(((Number) task.kwargs().get("code")).intValue());
+            case "exit-first" -> {
+                if (firstRun(id)) {
+                    System.exit(((Number) task.kwargs().get("code")).intValue());
+                }
+            }
             case "print" -> {
                 for (int i = 0; i < 20_000; i++) {
                     System.out.println("noise on stdout from a task, line " + i);
@@ -146,6 +152,17 @@ public class ScriptWorker extends Worker {
             kwargs.put((String) extra[i], extra[i + 1]);
         }
         return kwargs;
+    }
+
+    private boolean firstRun(int id) {
+        try {
+            Files.createFile(dir.resolve("events").resolve("first-run-" + id));
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void mark(String name) {

@@ -1,0 +1,154 @@
+package io.sergeant.it.registry;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.Priority;
+import io.sergeant.api.Task;
+import io.sergeant.api.WorkerStatus;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.internal.runtime.WorkerHeartbeat;
+import io.sergeant.core.worker.WorkerMain;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The worker registry end to end, with real worker processes: a running worker is listed with its pid
+ * and the task it runs; a worker killed with SIGKILL disappears when its TTL passes; a worker stopped
+ * with SIGTERM deregisters at once. On SQLite and on a real redis-server.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class WorkerRegistryTest {
+
+    private RedisServerProcess redis;
+    private final List<Process> workers = new ArrayList<>();
+
+    @TempDir
+    Path directory;
+
+    @BeforeAll
+    void startRedis() {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    void stopRedis() {
+        redis.close();
+    }
+
+    @AfterEach
+    void killWorkers() {
+        workers.forEach(Process::destroyForcibly);
+    }
+
+    private String backend(String kind) {
+        return kind.equals("sqlite") ? "sqlite:" + directory.resolve("registry.db") : redis.uri();
+    }
+
+    private Broker broker(String backend) {
+        return Sergeant.create().broker(WorkerConfig.builder(SleepyWorker.QUEUE).backend(backend).build());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "redis"})
+    @DisplayName("a running worker is listed with its task; killed with SIGKILL, it disappears within its TTL")
+    void aKilledWorkerDisappearsWithinItsTtl(String kind) throws Exception {
+        String backend = backend(kind);
+        try (Broker broker = broker(backend)) {
+            broker.purgeTasks(SleepyWorker.QUEUE);
+            broker.pushTask(SleepyWorker.QUEUE, Task.of(Map.of("seconds", 120), "trace-sleepy"), Priority.NORMAL, null);
+            Process worker = startWorker(backend);
+
+            WorkerStatus listed = awaitWorker(broker, worker.pid(), status -> !status.running().isEmpty(),
+                    Duration.ofSeconds(60));
+            assertThat(listed.queue()).isEqualTo(SleepyWorker.QUEUE);
+            assertThat(listed.executor()).isEqualTo("thread");
+            assertThat(listed.running()).singleElement().satisfies(task -> assertThat(task.traceId()).isEqualTo("trace-sleepy"));
+            assertThat(listed.rssBytes()).isPositive();
+
+            worker.destroyForcibly();
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            long killedAt = System.nanoTime();
+            assertThat(find(broker, worker.pid())).as("still listed right after the kill, until its TTL passes").isPresent();
+            awaitGone(broker, worker.pid(), WorkerHeartbeat.TTL.plusSeconds(30));
+            Duration gone = Duration.ofNanos(System.nanoTime() - killedAt);
+            // The record expires at most one TTL after the last heartbeat, which came before the kill; the
+            // margin covers the polling and a loaded machine.
+            assertThat(gone).as("time from kill to disappearance").isLessThanOrEqualTo(WorkerHeartbeat.TTL.plusSeconds(10));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "redis"})
+    @DisplayName("a worker stopped with SIGTERM deregisters at once, without waiting for its TTL")
+    void aStoppedWorkerDeregisters(String kind) throws Exception {
+        String backend = backend(kind);
+        try (Broker broker = broker(backend)) {
+            broker.purgeTasks(SleepyWorker.QUEUE);
+            Process worker = startWorker(backend);
+            awaitWorker(broker, worker.pid(), status -> true, Duration.ofSeconds(60));
+
+            long stoppedAt = System.nanoTime();
+            worker.destroy();
+            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("the worker exits after SIGTERM").isTrue();
+            assertThat(find(broker, worker.pid())).as("listed after a graceful stop").isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(60));
+        }
+    }
+
+    private Process startWorker(String backend) throws Exception {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dsergeant.config.backend=" + backend, "-cp", System.getProperty("java.class.path"),
+                WorkerMain.class.getName(), "--worker-class", SleepyWorker.class.getName());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(directory.resolve("worker-" + System.nanoTime() + ".log").toFile()).start();
+        workers.add(process);
+        return process;
+    }
+
+    private static Optional<WorkerStatus> find(Broker broker, long pid) {
+        return broker.workers().stream().filter(status -> status.pid() == pid).findFirst();
+    }
+
+    private static WorkerStatus awaitWorker(Broker broker, long pid, java.util.function.Predicate<WorkerStatus> ready,
+                                            Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<WorkerStatus> status = find(broker, pid);
+            if (status.isPresent() && ready.test(status.get())) {
+                return status.get();
+            }
+            Thread.sleep(200);
+        }
+        return fail("worker " + pid + " was not listed as expected within " + max + "; listed: " + broker.workers());
+    }
+
+    private static void awaitGone(Broker broker, long pid, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (find(broker, pid).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                fail("worker " + pid + " is still listed " + max + " after it was killed");
+            }
+            Thread.sleep(200);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.Receipt;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The dead-letter role on the table {@code sergeant_dead_letters}, which Python Sergeant never
+ * touches: the payload byte for byte, the reason, the deliveries and the time. Thread safe.
+ */
+final class SqliteDeadLetters implements BackendDeadLetters {
+
+    private static final String DEAD_FROM_LEASE =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
+                    + " SELECT queue_name, value, ?, delivery_count, ? FROM task_queue"
+                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
+    private static final String DEAD =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at) VALUES (?, ?, ?, ?, ?)";
+    private static final String DEAD_LIST =
+            "SELECT id, value, reason, delivery_count, dead_at FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id LIMIT ?";
+    private static final String DEAD_REQUEUE =
+            "INSERT INTO task_queue (queue_name, priority, value)"
+                    + " SELECT queue_name, " + SqliteQueue.NORMAL + ", value FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id";
+    private static final String DEAD_PURGE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ?";
+
+    private final SqliteFile file;
+
+    private static final System.Logger LOG = System.getLogger(SqliteDeadLetters.class.getName());
+    private static final String DEAD_LIST_SIZES =
+            "SELECT id, length(value), reason, delivery_count, dead_at FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id LIMIT ?";
+    /** Deletes a queue's oldest dead letters beyond the newest {@code maxDeadLetters}. */
+    private static final String TRIM_DEAD =
+            "DELETE FROM sergeant_dead_letters WHERE queue_name = ? AND id <= (SELECT id FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)";
+
+    /**
+     * Keeps the newest {@code maxDeadLetters} dead letters of the queue after {@code added} were just
+     * stored in this transaction; what is deleted is counted in the log.
+     */
+    static void trim(PooledConnection connection, LocalSettings settings, String queue, int added) throws SQLException {
+        if (added <= 0 || settings.maxDeadLetters() == 0) {
+            return;
+        }
+        PreparedStatement trim = connection.prepare(TRIM_DEAD);
+        trim.setString(1, queue);
+        trim.setString(2, queue);
+        trim.setInt(3, settings.maxDeadLetters());
+        int trimmed = trim.executeUpdate();
+        if (trimmed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' holds more than " + settings.maxDeadLetters()
+                    + " dead letters (option 'maxDeadLetters'): deleted the " + trimmed + " oldest");
+        }
+    }
+
+    /** The dead-letter reason of a payload over {@code maxPayloadSize}. */
+    static String oversizedReason(LocalSettings settings, long length) {
+        return "undecodable: the payload has " + length + " bytes, over the maximum encoded size of "
+                + settings.maxPayloadBytes() + " bytes (limits.maxEncodedBytes); the backend refused it before it"
+                + " reached a worker";
+    }
+
+    SqliteDeadLetters(SqliteFile file) {
+        this.file = Objects.requireNonNull(file, "file is null");
+    }
+
+    @Override
+    public boolean deadLetter(String queue, Delivery delivery, String reason) {
+        Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(delivery, "delivery is null");
+        Objects.requireNonNull(reason, "reason is null");
+        double now = file.now();
+        if (!delivery.leased()) {
+            return file.inTransaction("dead-letter", connection -> {
+                PreparedStatement insert = connection.prepare(DEAD);
+                insert.setString(1, queue);
+                insert.setBytes(2, delivery.payload());
+                insert.setString(3, reason);
+                insert.setInt(4, 1);
+                insert.setDouble(5, now);
+                insert.executeUpdate();
+                trim(connection, file.settings(), queue, 1);
+                return true;
+            });
+        }
+        Receipt receipt = delivery.receipt();
+        if (!SqliteLeases.wellFormed(receipt)) {
+            return false;
+        }
+        return file.inTransaction("dead-letter", connection -> {
+            PreparedStatement move = connection.prepare(DEAD_FROM_LEASE);
+            move.setString(1, reason);
+            move.setDouble(2, now);
+            SqliteLeases.bindReceipt(move, 3, receipt, queue);
+            if (move.executeUpdate() != 1) {
+                return false;
+            }
+            PreparedStatement delete = connection.prepare(SqliteLeases.ACK);
+            SqliteLeases.bindReceipt(delete, 1, receipt, queue);
+            delete.executeUpdate();
+            trim(connection, file.settings(), queue, 1);
+            return true;
+        });
+    }
+
+    /** The listing without payloads: {@code length(value)} in SQL, so no payload is read. */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return file.inConnection("list dead letters", connection -> {
+            PreparedStatement list = connection.prepare(DEAD_LIST_SIZES);
+            list.setString(1, queue);
+            list.setInt(2, limit);
+            List<DeadLetterInfo> result = new ArrayList<>();
+            try (ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    result.add(new DeadLetterInfo(Long.toString(rows.getLong(1)), rows.getLong(2), rows.getString(3),
+                            rows.getInt(4), rows.getDouble(5)));
+                }
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return file.inConnection("list dead letters", connection -> {
+            PreparedStatement list = connection.prepare(DEAD_LIST);
+            list.setString(1, queue);
+            list.setInt(2, limit);
+            List<DeadLetter> result = new ArrayList<>();
+            try (ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    result.add(new DeadLetter(Long.toString(rows.getLong(1)), rows.getBytes(2), rows.getString(3),
+                            rows.getInt(4), rows.getDouble(5)));
+                }
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public long requeueDeadLetters(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+        return file.inTransaction("requeue dead letters", connection -> {
+            PreparedStatement requeue = connection.prepare(DEAD_REQUEUE);
+            requeue.setString(1, queue);
+            int moved = requeue.executeUpdate();
+            PreparedStatement purge = connection.prepare(DEAD_PURGE);
+            purge.setString(1, queue);
+            purge.executeUpdate();
+            return (long) moved;
+        });
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+        return file.inConnection("purge dead letters", connection -> {
+            PreparedStatement purge = connection.prepare(DEAD_PURGE);
+            purge.setString(1, queue);
+            return (long) purge.executeUpdate();
+        });
+    }
+}

@@ -1,0 +1,186 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.spi.backend.Delivery;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The queue role on {@code task_queue}, in Python Sergeant's layout: push, at-most-once pop, length,
+ * stats and purge (see the package documentation for what {@code priority} holds). Thread safe.
+ */
+final class SqliteQueue {
+
+    /** {@code priority} of a HIGH task. */
+    static final double HIGH = 0.0;
+    /** {@code priority} of a NORMAL task; above it are due times and lease deadlines (epoch seconds). */
+    static final double NORMAL = 1.0;
+
+    private static final String PUSH =
+            "INSERT INTO task_queue (queue_name, priority, value) VALUES (?, ?, ?)";
+    private static final String POP =
+            "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
+                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
+                    + " RETURNING rowid, priority, value";
+    /** The window an at-most-once pop takes; oversized payloads in it go to the dead letters first. */
+    private static final String POP_WINDOW =
+            "SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?";
+    private static final String OVERSIZED_TO_DEAD =
+            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
+                    + " SELECT queue_name, value, 'undecodable: the payload has ' || length(value) || ' bytes, over the"
+                    + " maximum encoded size of ' || ? || ' bytes (limits.maxEncodedBytes); the backend refused it"
+                    + " before it reached a worker', coalesce(delivery_count, 0) + 1, ? FROM task_queue"
+                    + " WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ? ORDER BY priority, rowid";
+    private static final String DELETE_OVERSIZED =
+            "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
+    private static final System.Logger LOG = System.getLogger(SqliteQueue.class.getName());
+    /** Rows under a lease that has not expired: in flight, not part of the queue's length. */
+    private static final String IN_FLIGHT =
+            "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NOT NULL";
+    private static final String LENGTH_ALL =
+            "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + IN_FLIGHT + ")";
+    private static final String LENGTH_DUE = "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?";
+    private static final String STATS =
+            "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?),"
+                    + " (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NULL),"
+                    + " (" + IN_FLIGHT + "),"
+                    + " (SELECT COUNT(*) FROM sergeant_dead_letters WHERE queue_name = ?)";
+    /** Ready and delayed rows; an expired lease is ready, a running one is not touched. */
+    private static final String PURGE =
+            "DELETE FROM task_queue WHERE queue_name = ? AND (lease_token IS NULL OR priority <= ?)";
+
+    private static final Comparator<Row> POP_ORDER =
+            Comparator.comparingDouble(Row::priority).thenComparingLong(Row::rowid);
+
+    private final SqliteFile file;
+
+    SqliteQueue(SqliteFile file) {
+        this.file = Objects.requireNonNull(file, "file is null");
+    }
+
+    void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
+        Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(items, "items is null");
+        Objects.requireNonNull(priority, "priority is null");
+        if (items.isEmpty()) {
+            return;
+        }
+        double value = consumableFrom != null ? SqliteFile.epochSeconds(consumableFrom)
+                : priority == Priority.HIGH ? HIGH : NORMAL;
+        file.inTransaction("push", connection -> {
+            PreparedStatement insert = connection.prepare(PUSH);
+            for (byte[] item : items) {
+                insert.setString(1, queue);
+                insert.setDouble(2, value);
+                insert.setBytes(3, Objects.requireNonNull(item, "an item is null"));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            return null;
+        });
+    }
+
+    /** At-most-once: deletes up to {@code max} deliverable rows and returns them in delivery order. */
+    List<Delivery> pop(String queue, int max) {
+        // A transaction: oversized rows move to the dead letters (in SQL, never read) with the pop.
+        return file.inTransaction("pop", connection -> {
+            double now = file.now();
+            SqliteLeases.restoreExpiredLeases(connection, queue, now);
+            int maxBytes = file.settings().maxPayloadBytes();
+            PreparedStatement oversized = connection.prepare(OVERSIZED_TO_DEAD);
+            oversized.setInt(1, maxBytes);
+            oversized.setDouble(2, now);
+            oversized.setString(3, queue);
+            oversized.setDouble(4, now);
+            oversized.setInt(5, max);
+            oversized.setInt(6, maxBytes);
+            int refused = oversized.executeUpdate();
+            if (refused > 0) {
+                PreparedStatement delete = connection.prepare(DELETE_OVERSIZED);
+                delete.setString(1, queue);
+                delete.setDouble(2, now);
+                delete.setInt(3, max);
+                delete.setInt(4, maxBytes);
+                delete.executeUpdate();
+                LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                        + maxBytes + " bytes became dead letters before reaching a worker");
+                SqliteDeadLetters.trim(connection, file.settings(), queue, refused);
+            }
+            PreparedStatement pop = connection.prepare(POP);
+            pop.setString(1, queue);
+            pop.setDouble(2, now);
+            pop.setInt(3, max);
+            List<Row> rows = new ArrayList<>(Math.min(max, 1024));
+            try (ResultSet result = pop.executeQuery()) {
+                while (result.next()) {
+                    rows.add(new Row(result.getLong(1), result.getDouble(2), result.getBytes(3)));
+                }
+            }
+            // RETURNING hands rows back in storage order; delivery order is priority, then insertion.
+            rows.sort(POP_ORDER);
+            List<Delivery> deliveries = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                deliveries.add(new Delivery(row.value(), null));
+            }
+            return deliveries;
+        });
+    }
+
+    long length(String queue, boolean includeDelayed) {
+        Objects.requireNonNull(queue, "queue is null");
+        return file.inConnection("length", connection -> {
+            PreparedStatement count = connection.prepare(includeDelayed ? LENGTH_ALL : LENGTH_DUE);
+            count.setString(1, queue);
+            if (includeDelayed) {
+                count.setString(2, queue);
+                count.setDouble(3, file.now());
+            } else {
+                count.setDouble(2, file.now());
+            }
+            try (ResultSet result = count.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        });
+    }
+
+    QueueStats stats(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+        return file.inConnection("stats", connection -> {
+            double now = file.now();
+            PreparedStatement stats = connection.prepare(STATS);
+            stats.setString(1, queue);
+            stats.setDouble(2, now);
+            stats.setString(3, queue);
+            stats.setDouble(4, now);
+            stats.setString(5, queue);
+            stats.setDouble(6, now);
+            stats.setString(7, queue);
+            try (ResultSet result = stats.executeQuery()) {
+                result.next();
+                return new QueueStats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
+            }
+        });
+    }
+
+    boolean purge(String queue) {
+        Objects.requireNonNull(queue, "queue is null");
+        return file.inConnection("purge", connection -> {
+            PreparedStatement purge = connection.prepare(PURGE);
+            purge.setString(1, queue);
+            purge.setDouble(2, file.now());
+            return purge.executeUpdate() > 0;
+        });
+    }
+
+    /** One row taken from task_queue. */
+    private record Row(long rowid, double priority, byte[] value) {
+    }
+}

@@ -1,0 +1,93 @@
+package io.sergeant.backend.mongo;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
+import io.sergeant.spi.backend.BackendMonitoring;
+import org.bson.Document;
+import org.bson.types.Binary;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The monitoring role. Queue listing is the distinct {@code queue_name} of {@code task_queue} (Python
+ * Sergeant's collection, so Python producers' queues are listed) and of the dead letters, on every
+ * node. The worker registry is the Java-only collection {@code sergeant_workers}
+ * ({@code {_id: worker id, record: binary, expires_at: date}}) on the first node, with a TTL index on
+ * {@code expires_at} as a safety net; reads filter on {@code expires_at} by this backend's clock, and
+ * every heartbeat deletes expired records. Thread safe.
+ */
+final class MongoMonitoring implements BackendMonitoring {
+
+    private final List<MongoNode> nodes;
+    private final Clock clock;
+
+    MongoMonitoring(List<MongoNode> nodes, Clock clock) {
+        this.nodes = List.copyOf(nodes);
+        this.clock = Objects.requireNonNull(clock, "clock is null");
+    }
+
+    @Override
+    public List<String> queues() {
+        Set<String> names = new TreeSet<>();
+        for (MongoNode node : nodes) {
+            node.call("list queues", () -> {
+                node.tasks().distinct(MongoLayout.QUEUE_NAME, String.class).into(names);
+                node.deadLetters().distinct(MongoLayout.QUEUE_NAME, String.class).into(names);
+                return null;
+            });
+        }
+        return List.copyOf(names);
+    }
+
+    @Override
+    public void heartbeat(String workerId, byte[] record, Duration ttl) {
+        Objects.requireNonNull(workerId, "workerId is null");
+        Objects.requireNonNull(record, "record is null");
+        Objects.requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("a heartbeat TTL must be positive: " + ttl);
+        }
+        MongoNode registry = registry();
+        long now = clock.millis();
+        registry.call("heartbeat", () -> {
+            registry.workers().deleteMany(Filters.lte(MongoLayout.EXPIRES_AT, new Date(now)));
+            Document doc = new Document(MongoLayout.ID, workerId)
+                    .append(MongoLayout.RECORD, new Binary(record))
+                    .append(MongoLayout.EXPIRES_AT, new Date(now + Math.max(1, ttl.toMillis())));
+            return registry.workers().replaceOne(Filters.eq(MongoLayout.ID, workerId), doc, new ReplaceOptions().upsert(true));
+        });
+    }
+
+    @Override
+    public boolean deregister(String workerId) {
+        Objects.requireNonNull(workerId, "workerId is null");
+        MongoNode registry = registry();
+        Document deleted = registry.call("deregister",
+                () -> registry.workers().findOneAndDelete(Filters.eq(MongoLayout.ID, workerId)));
+        return deleted != null && deleted.getDate(MongoLayout.EXPIRES_AT).getTime() > clock.millis();
+    }
+
+    @Override
+    public List<byte[]> workers() {
+        MongoNode registry = registry();
+        Date now = new Date(clock.millis());
+        return registry.call("list workers", () -> {
+            List<byte[]> records = new ArrayList<>();
+            for (Document doc : registry.workers().find(Filters.gt(MongoLayout.EXPIRES_AT, now))) {
+                records.add(doc.get(MongoLayout.RECORD, Binary.class).getData());
+            }
+            return records;
+        });
+    }
+
+    private MongoNode registry() {
+        return nodes.get(0);
+    }
+}

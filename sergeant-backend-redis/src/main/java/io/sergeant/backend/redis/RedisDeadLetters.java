@@ -1,0 +1,176 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
+import io.sergeant.spi.backend.BackendDeadLetters;
+import io.sergeant.spi.backend.Delivery;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static io.sergeant.backend.redis.Replies.arg;
+import static io.sergeant.backend.redis.Replies.number;
+import static io.sergeant.backend.redis.Replies.text;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The dead-letter role: per queue and shard, under the backend's own key prefix (never touched by
+ * Python Sergeant), capped at {@code maxDeadLetters} with the oldest trimmed and counted. The layout
+ * and scripts are in this module's {@code README.md}. Thread safe.
+ */
+final class RedisDeadLetters implements BackendDeadLetters {
+
+    private static final System.Logger LOG = System.getLogger(RedisDeadLetters.class.getName());
+    private static final int SCRIPT_BATCH = 1_000;
+    private static final byte[] LEASE = Replies.arg("lease");
+    private static final byte[] PAYLOAD = Replies.arg("payload");
+    private static final byte[] REQUEUE = Replies.arg("requeue");
+    private static final byte[] DELETE = Replies.arg("delete");
+    private static final byte[] SIZES = Replies.arg("sizes");
+
+    private final Topology topology;
+    private final Scripts scripts;
+    private final RedisBackend.Limits limits;
+    private final ShardRotation rotation;
+
+    RedisDeadLetters(Topology topology, Scripts scripts, RedisBackend.Limits limits, ShardRotation rotation) {
+        this.topology = requireNonNull(topology, "topology is null");
+        this.scripts = requireNonNull(scripts, "scripts is null");
+        this.limits = requireNonNull(limits, "limits is null");
+        this.rotation = requireNonNull(rotation, "rotation is null");
+    }
+
+    @Override
+    public boolean deadLetter(String queue, Delivery delivery, String reason) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(delivery, "delivery is null");
+        requireNonNull(reason, "reason is null");
+        List<Shard> shards = topology.shards(queue);
+        if (!delivery.leased()) {
+            Shard shard = rotation.next(shards);
+            return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                    List.of(PAYLOAD, arg(reason), arg(limits.deadCapPerShard(shards.size())), delivery.payload())));
+        }
+        ItemRef ref = ItemRef.parse(delivery.receipt(), shards.size());
+        if (ref == null) {
+            return false;
+        }
+        Shard shard = shards.get(ref.shard());
+        return stored(queue, shard, shard.client().script(scripts.deadLetter(), shard.keys().all(),
+                List.of(LEASE, arg(reason), arg(limits.deadCapPerShard(shards.size())), arg(ref.batch()),
+                        arg(ref.index()))));
+    }
+
+    private boolean stored(String queue, Shard shard, Object reply) {
+        List<?> result = (List<?>) reply;
+        noteTrimmed(limits, queue, shard, number(result.get(1)));
+        return number(result.get(0)) == 1;
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<DeadLetter> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(), List.of(arg(limit)));
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                all.add(deadLetter(shard.index() + ":" + text(result.get(i)), (byte[]) result.get(i + 1),
+                        text(result.get(i + 2))));
+            }
+        }
+        if (shards.size() > 1) {
+            all.sort(Comparator.comparingDouble(DeadLetter::deadAt)); // stable: each shard is already ordered
+        }
+        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+    }
+
+    /** The listing without payloads: {@code dead_list.lua} returns each payload's {@code HSTRLEN}, never the payload. */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<DeadLetterInfo> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(),
+                    List.of(arg(limit), SIZES));
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                DeadLetter letter = deadLetter(shard.index() + ":" + text(result.get(i)), new byte[0],
+                        text(result.get(i + 2)));
+                all.add(new DeadLetterInfo(letter.id(), number(result.get(i + 1)), letter.reason(),
+                        letter.deliveryCount(), letter.deadAt()));
+            }
+        }
+        if (shards.size() > 1) {
+            all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt)); // stable: each shard is already ordered
+        }
+        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+    }
+
+    /** Builds a dead letter from {@code <count>:<deadAt ms>:<reason>}. */
+    private static DeadLetter deadLetter(String id, byte[] payload, String info) {
+        int first = info.indexOf(':');
+        int second = info.indexOf(':', first + 1);
+        int count = Integer.parseInt(info.substring(0, first));
+        long deadAtMillis = Long.parseLong(info.substring(first + 1, second));
+        return new DeadLetter(id, payload, info.substring(second + 1), count, deadAtMillis / 1000.0);
+    }
+
+    @Override
+    public long requeueDeadLetters(String queue) {
+        return drainDead(queue, REQUEUE);
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        return drainDead(queue, DELETE);
+    }
+
+    private long drainDead(String queue, byte[] mode) {
+        requireNonNull(queue, "queue is null");
+        long total = 0;
+        for (Shard shard : topology.shards(queue)) {
+            while (true) {
+                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().all(),
+                        List.of(arg(SCRIPT_BATCH), mode)));
+                total += moved;
+                if (moved < SCRIPT_BATCH) {
+                    break;
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Logs payloads a pop refused as oversized and dead letters trimmed over the cap. */
+    static void noteRefusedAndTrimmed(RedisBackend.Limits limits, String queue, Shard shard, long refused, long trimmed) {
+        if (refused > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                    + limits.maxPayloadBytes() + " bytes became dead letters before reaching a worker");
+        }
+        noteTrimmed(limits, queue, shard, trimmed);
+    }
+
+    /** Logs dead letters trimmed over the cap. */
+    static void noteTrimmed(RedisBackend.Limits limits, String queue, Shard shard, long trimmed) {
+        if (trimmed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "' (shard " + shard.index() + ") holds more than "
+                    + limits.maxDeadLetters() + " dead letters shared by its shards (option 'maxDeadLetters'): trimmed the "
+                    + trimmed
+                    + " oldest; the running total is kept in key " + shard.keys().ownPrefix() + "dead-trimmed");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.sergeant.backend.redis.Replies.arg;
+import static io.sergeant.backend.redis.Replies.number;
+import static io.sergeant.backend.redis.Replies.text;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The lease role: a leased pop leases whole batches (one lease entry per pop and shard), receipts
+ * name shard, batch and index ({@link ItemRef}), and ack, extend, release and reap are one script
+ * call per shard touched. The layout and scripts are in this module's {@code README.md}. Thread safe.
+ */
+final class RedisLeases implements BackendLeases {
+
+    /** Expired batches one reap script call handles; each holds at most one pop's tasks. */
+    private static final int REAP_BATCHES = 100;
+
+    private final Topology topology;
+    private final Scripts scripts;
+    private final RedisBackend.Limits limits;
+
+    RedisLeases(Topology topology, Scripts scripts, RedisBackend.Limits limits) {
+        this.topology = requireNonNull(topology, "topology is null");
+        this.scripts = requireNonNull(scripts, "scripts is null");
+        this.limits = requireNonNull(limits, "limits is null");
+    }
+
+    /** Leases up to {@code max} tasks of one shard as one batch and adds them to {@code out}. */
+    void popLeased(String queue, Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
+        List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
+                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(Replies.randomToken()),
+                arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size())));
+        List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
+        RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
+        int i = 2;
+        while (i + 2 < result.size()) {
+            String batch = text(result.get(i));
+            int count = (int) number(result.get(i + 1));
+            int n = (int) number(result.get(i + 2));
+            i += 3;
+            for (int k = 0; k < n; k++) {
+                out.add(new Delivery((byte[]) result.get(i + k), ItemRef.receipt(shard.index(), batch, k, count)));
+            }
+            i += n;
+        }
+    }
+
+    @Override
+    public SettleResult ack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.ack(), null);
+    }
+
+    @Override
+    public SettleResult extend(String queue, List<Receipt> receipts, Duration lease) {
+        requireNonNull(lease, "lease is null");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a lease must be positive: " + lease);
+        }
+        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())));
+    }
+
+    @Override
+    public SettleResult release(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.release(), null);
+    }
+
+    /**
+     * Runs a settling script once per shard touched, with the receipts grouped by batch as
+     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index).
+     */
+    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(receipts, "receipts is null");
+        if (receipts.isEmpty()) {
+            return SettleResult.all(0);
+        }
+        List<Shard> shards = topology.shards(queue);
+        int n = receipts.size();
+        boolean[] refused = new boolean[n];
+        ItemRef[] refs = new ItemRef[n];
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
+            ItemRef ref = ItemRef.parse(receipt, shards.size());
+            if (ref == null || !seen.add(receipt.id())) {
+                refused[i] = true; // not one of ours, or a duplicate in this call
+                continue;
+            }
+            refs[i] = ref;
+        }
+        for (Shard shard : shards) {
+            Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                if (refs[i] != null && refs[i].shard() == shard.index()) {
+                    byBatch.computeIfAbsent(refs[i].batch(), b -> new ArrayList<>()).add(i);
+                }
+            }
+            if (byBatch.isEmpty()) {
+                continue;
+            }
+            List<byte[]> args = new ArrayList<>(2 * byBatch.size() + 1);
+            if (leading != null) {
+                args.add(leading);
+            }
+            List<List<Integer>> groups = new ArrayList<>(byBatch.size());
+            for (Map.Entry<String, List<Integer>> group : byBatch.entrySet()) {
+                args.add(arg(group.getKey()));
+                args.add(arg(indexSpec(group.getValue(), refs)));
+                groups.add(group.getValue());
+            }
+            List<?> refusedItems = (List<?>) shard.client().script(script, shard.keys().all(), args);
+            for (int k = 0; k + 1 < refusedItems.size(); k += 2) {
+                List<Integer> group = groups.get((int) number(refusedItems.get(k)) - 1);
+                int index = (int) number(refusedItems.get(k + 1));
+                for (int position : group) {
+                    if (refs[position].index() == index) {
+                        refused[position] = true;
+                    }
+                }
+            }
+        }
+        List<Receipt> refusedReceipts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (refused[i]) {
+                refusedReceipts.add(receipts.get(i));
+            }
+        }
+        return new SettleResult(n - refusedReceipts.size(), refusedReceipts);
+    }
+
+    /** The item indexes of these positions as ranges: {@code 0-99,120}; a whole batch is one range. */
+    private static String indexSpec(List<Integer> positions, ItemRef[] refs) {
+        int[] indexes = new int[positions.size()];
+        for (int k = 0; k < indexes.length; k++) {
+            indexes[k] = refs[positions.get(k)].index();
+        }
+        Arrays.sort(indexes);
+        StringBuilder spec = new StringBuilder();
+        int k = 0;
+        while (k < indexes.length) {
+            int end = k;
+            while (end + 1 < indexes.length && indexes[end + 1] == indexes[end] + 1) {
+                end++;
+            }
+            spec.append(spec.length() == 0 ? "" : ",").append(indexes[k]);
+            if (end > k) {
+                spec.append('-').append(indexes[end]);
+            }
+            k = end + 1;
+        }
+        return spec.toString();
+    }
+
+    @Override
+    public ReapResult reap(String queue, int maxDeliveries) {
+        requireNonNull(queue, "queue is null");
+        if (maxDeliveries <= 0) {
+            throw new IllegalArgumentException("maxDeliveries must be positive: " + maxDeliveries);
+        }
+        List<Shard> shards = topology.shards(queue);
+        List<byte[]> args = List.of(arg(maxDeliveries), arg(REAP_BATCHES), arg(deadReason(maxDeliveries)),
+                arg(limits.deadCapPerShard(shards.size())));
+        int redelivered = 0;
+        int deadLettered = 0;
+        for (Shard shard : shards) {
+            while (true) {
+                List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                redelivered += (int) number(result.get(0));
+                deadLettered += (int) number(result.get(1));
+                RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
+                if (number(result.get(2)) < REAP_BATCHES) {
+                    break;
+                }
+            }
+        }
+        return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
+    }
+
+    private static String deadReason(int maxDeliveries) {
+        return "lease expired after the last allowed delivery (maxDeliveries " + maxDeliveries + ")";
+    }
+}

@@ -1,0 +1,148 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.spi.backend.BackendMonitoring;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.commands.KeyCommands;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static io.sergeant.backend.redis.Replies.arg;
+import static io.sergeant.backend.redis.Replies.number;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The monitoring role.
+ *
+ * <p><b>Queue listing</b> scans every node (every cluster node) with {@code SCAN}, so it costs one
+ * pass over the keyspace: on independent nodes a queue is any list {@code q} or sorted set
+ * {@code q.delayed} in Python Sergeant's layout (so a Python producer's queue is listed; so is any
+ * other list in the same database), plus any queue with leased or dead-lettered tasks under
+ * {@code __sergeant__:{q}:}; on a cluster, the queue structures of every shard
+ * {@code __sergeant__:{q#n}:}. Keys that outlive an emptied queue (counters, the recorded shard
+ * count) do not count.
+ *
+ * <p><b>The worker registry</b> is a hash of records and a sorted set of expiry times (server clock,
+ * milliseconds), {@code __sergeant__:{__workers__}:records} and {@code :expiry}, on the node that
+ * holds that name (one slot on a cluster); Python Sergeant never reads them. {@code workers.lua}
+ * drops expired records at every call. Thread safe.
+ */
+final class RedisMonitoring implements BackendMonitoring {
+
+    private static final String OWN = "__sergeant__:{";
+    private static final String REGISTRY = OWN + "__workers__}:";
+    private static final List<byte[]> REGISTRY_KEYS = List.of(arg(REGISTRY + "records"), arg(REGISTRY + "expiry"));
+    /** Own structures that exist only while a queue holds tasks (Redis deletes empty lists, sets and hashes). */
+    private static final Set<String> QUEUE_STRUCTURES =
+            Set.of("queue", "delayed", "redeliver", "batches", "leases", "inflight", "dead");
+    private static final int SCAN_COUNT = 1_000;
+
+    private final Topology topology;
+    private final boolean sharded;
+    private final LuaScript script = LuaScript.standalone("workers");
+
+    RedisMonitoring(Topology topology) {
+        this.topology = requireNonNull(topology, "topology is null");
+        this.sharded = topology instanceof ClusterShards;
+    }
+
+    @Override
+    public List<String> queues() {
+        Set<String> names = new TreeSet<>();
+        for (RedisClient client : topology.clients()) {
+            client.call("list queues", jedis -> {
+                forEachNode(jedis, node -> collectQueues(node, names));
+                return null;
+            });
+        }
+        return List.copyOf(names);
+    }
+
+    /** Runs {@code action} on the node itself, or on every node of a cluster. */
+    @SuppressWarnings("deprecation") // JedisCluster: the cluster client Jedis 8 still hands out for clusters
+    private static void forEachNode(redis.clients.jedis.UnifiedJedis jedis, java.util.function.Consumer<KeyCommands> action) {
+        if (!(jedis instanceof JedisCluster cluster)) {
+            action.accept(jedis);
+            return;
+        }
+        for (ConnectionPool pool : cluster.getClusterNodes().values()) {
+            try (Connection connection = pool.getResource()) {
+                action.accept(new Jedis(connection));
+            }
+        }
+    }
+
+    private void collectQueues(KeyCommands node, Set<String> names) {
+        scan(node, OWN + "*", null, key -> {
+            int close = key.lastIndexOf("}:");
+            if (close < OWN.length() || !QUEUE_STRUCTURES.contains(key.substring(close + 2))) {
+                return;
+            }
+            String tag = key.substring(OWN.length(), close);
+            int hash = tag.lastIndexOf('#');
+            names.add(sharded && hash >= 0 ? tag.substring(0, hash) : tag);
+        });
+        if (sharded) {
+            return;
+        }
+        scan(node, "*", "list", key -> {
+            if (!key.startsWith(OWN) && !key.startsWith("__lock__.")) {
+                names.add(key);
+            }
+        });
+        scan(node, "*.delayed", "zset", key -> {
+            if (!key.startsWith(OWN)) {
+                names.add(key.substring(0, key.length() - ".delayed".length()));
+            }
+        });
+    }
+
+    private static void scan(KeyCommands node, String pattern, String type, java.util.function.Consumer<String> each) {
+        ScanParams params = new ScanParams().match(pattern).count(SCAN_COUNT);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = type == null ? node.scan(cursor, params) : node.scan(cursor, params, type);
+            page.getResult().forEach(each);
+            cursor = page.getCursor();
+        } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+    }
+
+    @Override
+    public void heartbeat(String workerId, byte[] record, Duration ttl) {
+        requireNonNull(workerId, "workerId is null");
+        requireNonNull(record, "record is null");
+        requireNonNull(ttl, "ttl is null");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("a heartbeat TTL must be positive: " + ttl);
+        }
+        registry().script(script, REGISTRY_KEYS, List.of(arg("beat"), arg(workerId), record, arg(Math.max(1, ttl.toMillis()))));
+    }
+
+    @Override
+    public boolean deregister(String workerId) {
+        requireNonNull(workerId, "workerId is null");
+        return number(registry().script(script, REGISTRY_KEYS, List.of(arg("drop"), arg(workerId)))) == 1;
+    }
+
+    @Override
+    public List<byte[]> workers() {
+        List<?> reply = (List<?>) registry().script(script, REGISTRY_KEYS, List.of(arg("list")));
+        List<byte[]> records = new ArrayList<>(reply.size());
+        for (Object record : reply) {
+            records.add((byte[]) record);
+        }
+        return records;
+    }
+
+    private RedisClient registry() {
+        return topology.clientFor(REGISTRY + "records");
+    }
+}

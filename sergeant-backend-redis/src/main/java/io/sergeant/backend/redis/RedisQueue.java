@@ -1,0 +1,161 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.sergeant.backend.redis.Replies.arg;
+import static io.sergeant.backend.redis.Replies.number;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The queue role in Python Sergeant's layout (list {@code q}, sorted set {@code q.delayed}): push,
+ * pop fanned in over the queue's shards (at-least-once pops lease through {@link RedisLeases}),
+ * stats, length and purge, each one script call per shard. Thread safe.
+ */
+final class RedisQueue {
+
+    private static final System.Logger LOG = System.getLogger(RedisQueue.class.getName());
+    private static final int PUSH_CHUNK = 10_000;
+    private static final byte[] NORMAL = Replies.arg("normal");
+    private static final byte[] HIGH = Replies.arg("high");
+    private static final byte[] DELAYED = Replies.arg("delayed");
+
+    private final Topology topology;
+    private final Scripts scripts;
+    private final RedisBackend.Limits limits;
+    private final ShardRotation rotation;
+    private final RedisLeases leases;
+
+    RedisQueue(Topology topology, Scripts scripts, RedisBackend.Limits limits, ShardRotation rotation, RedisLeases leases) {
+        this.topology = requireNonNull(topology, "topology is null");
+        this.scripts = requireNonNull(scripts, "scripts is null");
+        this.limits = requireNonNull(limits, "limits is null");
+        this.rotation = requireNonNull(rotation, "rotation is null");
+        this.leases = requireNonNull(leases, "leases is null");
+    }
+
+    void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(items, "items is null");
+        requireNonNull(priority, "priority is null");
+        if (items.isEmpty()) {
+            return;
+        }
+        byte[][] all = items.toArray(new byte[0][]);
+        for (byte[] item : all) {
+            requireNonNull(item, "an item is null");
+        }
+        Shard shard = rotation.next(topology.shards(queue));
+        byte[] mode = consumableFrom != null ? DELAYED : priority == Priority.HIGH ? HIGH : NORMAL;
+        // The producer's clock only measures how far away consumableFrom is; the script scores the
+        // task by the server's clock, the clock every pop checks due tasks with.
+        long delayMillis = consumableFrom == null ? 0 : Duration.between(limits.clock().instant(), consumableFrom).toMillis();
+        String pushId = limits.idempotentPush() ? Replies.randomToken() : "";
+        // One script call per chunk; with an idempotent push each chunk has an id of its own.
+        for (int from = 0, chunk = 0; from < all.length; from += PUSH_CHUNK, chunk++) {
+            int to = Math.min(all.length, from + PUSH_CHUNK);
+            List<byte[]> args = new ArrayList<>(3 + to - from);
+            args.add(mode);
+            args.add(arg(delayMillis));
+            String id = pushId.isEmpty() ? "" : pushId + "-" + chunk;
+            args.add(arg(id));
+            args.addAll(Arrays.asList(all).subList(from, to));
+            List<byte[]> keys = id.isEmpty() ? shard.keys().all() : shard.keys().withPushMarker(id);
+            shard.client().script(scripts.push(), keys, args);
+        }
+    }
+
+    List<Delivery> pop(String queue, int max, DeliveryOptions options) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(options, "options is null");
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative: " + max);
+        }
+        if (max == 0) {
+            return List.of();
+        }
+        List<Shard> shards = topology.shards(queue);
+        int start = rotation.nextIndex(shards.size());
+        List<Delivery> out = new ArrayList<>(Math.min(max, 4096));
+        SergeantException failure = null;
+        // Fan in from every shard, starting at a rotating one so that no shard starves. A shard that
+        // fails does not cost what the healthy ones already gave: their tasks are already popped
+        // (at-most-once) or leased (at-least-once), so they are returned; the failure is thrown
+        // only when no shard gave anything.
+        for (int i = 0; i < shards.size() && out.size() < max; i++) {
+            Shard shard = shards.get((start + i) % shards.size());
+            try {
+                if (options.leased()) {
+                    leases.popLeased(queue, shard, max - out.size(), options, out);
+                } else {
+                    popUnleased(queue, shard, max - out.size(), out);
+                }
+            } catch (SergeantException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            if (out.isEmpty()) {
+                throw failure;
+            }
+            LOG.log(System.Logger.Level.WARNING, "pop from queue '" + queue + "': a node failed (" + failure.getMessage()
+                    + "); returning the " + out.size() + " task(s) the other nodes gave");
+        }
+        return out;
+    }
+
+    /** The whole at-most-once pop is one script: nothing is removed unless all of it succeeds. */
+    private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
+        List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
+                List.of(arg(max), arg(limits.maxPayloadBytes()),
+                        arg(limits.deadCapPerShard(topology.shards(queue).size()))));
+        RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
+        for (int i = 2; i < result.size(); i++) {
+            out.add(new Delivery((byte[]) result.get(i), null));
+        }
+    }
+
+    long length(String queue, boolean includeDelayed) {
+        QueueStats stats = stats(queue);
+        return stats.ready() + (includeDelayed ? stats.delayed() : 0);
+    }
+
+    QueueStats stats(String queue) {
+        requireNonNull(queue, "queue is null");
+        long ready = 0;
+        long delayed = 0;
+        long inFlight = 0;
+        long dead = 0;
+        for (Shard shard : topology.shards(queue)) {
+            List<?> r = (List<?>) shard.client().script(scripts.stats(), shard.keys().all(), List.of());
+            long due = number(r.get(2));
+            ready += number(r.get(0)) + number(r.get(1)) + due;
+            delayed += number(r.get(3)) - due;
+            inFlight += number(r.get(4));
+            dead += number(r.get(5));
+        }
+        return new QueueStats(ready, delayed, inFlight, dead);
+    }
+
+    boolean purge(String queue) {
+        requireNonNull(queue, "queue is null");
+        long deleted = 0;
+        for (Shard shard : topology.shards(queue)) {
+            deleted += number(shard.client().script(scripts.purge(), shard.keys().all(), List.of()));
+        }
+        return deleted > 0;
+    }
+}

@@ -1,0 +1,45 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.api.Task;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LoggedTaskTest {
+
+    @Test
+    void aTaskWhoseKwargsRenderPastTheBoundIsLoggedAsABoundedPreview() {
+        List<Object> huge = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            huge.add("item " + i);
+        }
+        Task task = new Task(Map.of("huge", huge), "trace", 1.5, 2);
+
+        Task logged = LoggedTask.of(task);
+
+        assertThat(logged.kwargs()).containsOnlyKeys("truncated_kwargs");
+        assertThat((String) logged.kwargs().get("truncated_kwargs")).hasSize(LoggedTask.MAX_CHARS + 3)
+                .startsWith("{huge=[item 0, item 1, ").endsWith("...");
+        assertThat(logged.traceId()).isEqualTo("trace");
+        assertThat(logged.runCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aSmallTaskIsLoggedAsItIs() {
+        Task small = Task.of(Map.of("id", 1, "list", List.of(1, 2), "bytes", new byte[3]));
+        assertThat(LoggedTask.of(small)).isSameAs(small);
+        assertThat(LoggedTask.preview(Map.of("a", List.of(1, Map.of("b", 2))), 100)).isNull();
+    }
+
+    @Test
+    void aValueThatContainsItselfStillRendersBoundedly() {
+        List<Object> cycle = new ArrayList<>();
+        cycle.add(cycle);
+        assertThat(LoggedTask.preview(Map.of("c", cycle), 50)).hasSize(53).startsWith("{c=[[[[");
+        assertThat(LoggedTask.preview("x".repeat(10_000), 20)).isEqualTo("x".repeat(20) + "...");
+    }
+}

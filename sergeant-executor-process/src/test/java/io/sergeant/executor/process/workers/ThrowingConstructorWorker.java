@@ -1,0 +1,10 @@
+package io.sergeant.executor.process.workers;
+
+/** A worker whose constructor throws: an abnormal exit (1) that the supervisor respawns. */
+public class ThrowingConstructorWorker extends ScriptWorker {
+
+    /** Always throws. */
+    public ThrowingConstructorWorker() {
+        throw new IllegalStateException("constructor fails on purpose");
+    }
+}

@@ -138,6 +138,19 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("sergeant-test: its in-memory backend is written as a plugin (API and JDK only); the extension uses core's front door")
+    void testSupportRules() {
+        String memory = LAYOUT.root() + ".test.memory..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(memory)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", LAYOUT.root() + ".api..",
+                        LAYOUT.root() + ".spi..", memory)
+                .because("the in-memory backend is the worked example of a third-party plugin (docs/adoption.md)")
+                .check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".test.memory")))
+                .as("the in-memory backend's classes were imported").isTrue();
+    }
+
+    @Test
     @DisplayName("rule 1: sergeant-api depends on the JDK only")
     void apiDependsOnlyOnTheJdk() {
         ArchitectureRules.apiDependsOnlyOnTheJdk(LAYOUT).check(production);

@@ -95,6 +95,7 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         modules.put("sergeant-plugin-toolkit", List.of(toolkit));
         // Integrations over core's front door (issue 18); their own rule is in ArchitectureTest.
         modules.put("sergeant-spring-boot-autoconfigure", List.of(root + ".spring"));
+        modules.put("sergeant-test", List.of(root + ".test"));
         return Collections.unmodifiableMap(modules);
     }
 

@@ -42,6 +42,14 @@ final class FaultRun implements AutoCloseable {
     /** The process executor's child JVM options. */
     static final String CHILD_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
 
+    /**
+     * The fault runs kill workers on purpose every few seconds: a killed worker is replaced at the next
+     * supervisor tick, not after the default crash-loop backoff (which would leave the runs without
+     * workers; {@link SupervisorRespawnBackoffTest} covers the default).
+     */
+    static final io.sergeant.core.supervisor.RespawnBackoff FAULT_RESPAWN_BACKOFF = new io.sergeant.core.supervisor.RespawnBackoff(
+            Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(60));
+
     private final Path history;
     private final String backend;
     private final HistoryLog testLog;
@@ -100,7 +108,8 @@ final class FaultRun implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>(overrides);
         all.put("backend", workerBackend());
         return SupervisorConfig.builder(HistoryWorker.class.getName(), workers).workerJvmOptions(workerJvm())
-                .configOverrides(all).gracePeriod(Duration.ofSeconds(15)).classpath(workerClasspath());
+                .configOverrides(all).gracePeriod(Duration.ofSeconds(15)).classpath(workerClasspath())
+                .respawnBackoff(FAULT_RESPAWN_BACKOFF);
     }
 
     /** The backend URI the workers use: the run's backend behind the recording proxy. */

@@ -11,6 +11,7 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.bson.types.Binary;
@@ -81,7 +82,8 @@ final class DeadLetterStore {
                 .append(MongoLayout.VALUE, value)
                 .append(MongoLayout.REASON, reason)
                 .append(MongoLayout.DELIVERY_COUNT, deliveryCount)
-                .append(MongoLayout.DEAD_AT, deadAt);
+                .append(MongoLayout.DEAD_AT, deadAt)
+                .append(MongoLayout.PAYLOAD_SIZE, value.length());
     }
 
     /** Stores one dead letter; false if one with its {@code _id} already exists. */
@@ -141,6 +143,32 @@ final class DeadLetterStore {
                     doc.get(MongoLayout.VALUE, Binary.class).getData(),
                     String.valueOf(doc.get(MongoLayout.REASON)),
                     number(doc, MongoLayout.DELIVERY_COUNT),
+                    doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
+        }
+        return result;
+    }
+
+    /**
+     * Up to {@code limit} dead letters of the queue, oldest first, without their payloads: the size
+     * comes from the {@code payload_size} field stored with each; only a dead letter written before
+     * that field existed has its payload read to measure it.
+     */
+    List<DeadLetterInfo> infos(String queue, int limit) {
+        List<DeadLetterInfo> result = new ArrayList<>();
+        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID)).limit(limit)
+                .projection(Projections.exclude(MongoLayout.VALUE))) {
+            Number size = doc.get(MongoLayout.PAYLOAD_SIZE, Number.class);
+            long bytes;
+            if (size != null) {
+                bytes = size.longValue();
+            } else {
+                Document old = collection().find(Filters.eq(MongoLayout.ID, doc.get(MongoLayout.ID)))
+                        .projection(Projections.include(MongoLayout.VALUE)).first();
+                bytes = old == null ? 0 : old.get(MongoLayout.VALUE, Binary.class).length();
+            }
+            result.add(new DeadLetterInfo(LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)), bytes,
+                    String.valueOf(doc.get(MongoLayout.REASON)), number(doc, MongoLayout.DELIVERY_COUNT),
                     doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
         }
         return result;

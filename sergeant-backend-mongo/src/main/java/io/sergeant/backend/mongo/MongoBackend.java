@@ -3,6 +3,7 @@ package io.sergeant.backend.mongo;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoTimeoutException;
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
@@ -283,6 +284,25 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
             all.addAll(call(n, "list dead letters of queue '" + queue + "'", () -> deadLetters.get(n).list(queue, limit)));
         }
         all.sort(Comparator.comparingDouble(DeadLetter::deadAt));
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
+    /** The listing without payloads (see {@link DeadLetterStore#infos}). */
+    @Override
+    public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        checkQueue(queue);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<DeadLetterInfo> all = new ArrayList<>();
+        for (int node = 0; node < nodes.size(); node++) {
+            int n = node;
+            all.addAll(call(n, "list dead letters of queue '" + queue + "'", () -> deadLetters.get(n).infos(queue, limit)));
+        }
+        all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt));
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 

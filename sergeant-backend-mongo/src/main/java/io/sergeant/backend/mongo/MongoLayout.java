@@ -52,6 +52,8 @@ final class MongoLayout {
     static final String REASON = "reason";
     static final String DELIVERY_COUNT = "delivery_count";
     static final String DEAD_AT = "dead_at";
+    /** A dead letter's payload size in bytes, so a listing can show it without reading the payload. */
+    static final String PAYLOAD_SIZE = "payload_size";
     /** Set while a requeue moves the dead letter back; with {@link #REQUEUE_UNTIL} as its deadline. */
     static final String REQUEUE = "sergeant_requeue";
     static final String REQUEUE_UNTIL = "sergeant_requeue_until";

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +39,10 @@ import java.util.stream.Stream;
  *       (the worker asked to stop) stops every worker and the supervisor exits 0; 2, 3 and 7 (the class
  *       is missing or cannot be loaded) stop every worker and the supervisor exits with that code, unlike
  *       Python's supervisor, which exits 0;</li>
+ *   <li>a worker that died before living {@link RespawnBackoff#resetAfter()} is replaced after a delay that
+ *       doubles with each such death in a row ({@link SupervisorConfig#respawnBackoff()}, by default 1 s up to
+ *       60 s), logged with its reason, so a crash loop does not spin JVMs; one that lived longer is replaced at
+ *       once and resets the delay;</li>
  *   <li>a worker whose resident memory (its own plus its descendants', from {@code /proc}) passes
  *       {@link SupervisorConfig#maxWorkerMemoryBytes()} is killed (SIGKILL, with its descendants) and
  *       replaced.</li>
@@ -72,6 +77,10 @@ public final class Supervisor {
     private Path summaryDirectory;
     private List<String> command;
     private int spawnedCount;
+    /** Workers in a row that died before living {@link RespawnBackoff#resetAfter()}; supervising thread only. */
+    private int youngDeaths;
+    /** Replacements waiting for their backoff delay; supervising thread only. */
+    private final List<PendingRespawn> pendingRespawns = new ArrayList<>();
     private int exitCode = EXIT_OK;
     private boolean stopping;
     private long stopDeadline;
@@ -155,6 +164,7 @@ public final class Supervisor {
             }
         }
         while (true) {
+            startDueRespawns();
             for (SupervisedWorker worker : List.copyOf(workers.values())) {
                 if (!worker.process().isAlive()) {
                     onExit(worker);
@@ -168,7 +178,7 @@ public final class Supervisor {
             if (stopping && System.nanoTime() - stopDeadline >= 0) {
                 killStragglers();
             }
-            if (workers.isEmpty()) {
+            if (workers.isEmpty() && (stopRequested || pendingRespawns.isEmpty())) {
                 log.info("no more workers to supervise");
                 return exitCode;
             }
@@ -289,6 +299,55 @@ public final class Supervisor {
             log.atInfo().addKeyValue("pid", old.pid()).log("not going to respawn since the stop process has started");
             return;
         }
+        RespawnBackoff backoff = config.respawnBackoff();
+        Duration lived = Duration.between(old.started(), Instant.now());
+        if (lived.compareTo(backoff.resetAfter()) >= 0) {
+            youngDeaths = 0;
+            respawnNow(old);
+            return;
+        }
+        youngDeaths++;
+        Duration delay = backoff.delay(youngDeaths);
+        log.atWarn().addKeyValue("pid", old.pid()).addKeyValue("lived_ms", lived.toMillis())
+                .addKeyValue("young_deaths", youngDeaths).addKeyValue("delay_ms", delay.toMillis())
+                .log("respawning worker({}) in {} ms: it lived {} ms, the {} worker in a row to die within {} (the delay"
+                        + " doubles up to {} and resets once a worker lives {})", old.pid(), delay.toMillis(), lived.toMillis(),
+                        ordinal(youngDeaths), backoff.resetAfter(), backoff.max(), backoff.resetAfter());
+        pendingRespawns.add(new PendingRespawn(old, System.nanoTime() + delay.toNanos()));
+    }
+
+    private static String ordinal(int n) {
+        int mod100 = n % 100;
+        String suffix = mod100 >= 11 && mod100 <= 13 ? "th" : switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return n + suffix;
+    }
+
+    /** Starts the delayed respawns that are due (none once a stop began). */
+    private void startDueRespawns() {
+        if (stopRequested || stopping) {
+            pendingRespawns.clear();
+            return;
+        }
+        long now = System.nanoTime();
+        for (java.util.Iterator<PendingRespawn> it = pendingRespawns.iterator(); it.hasNext(); ) {
+            PendingRespawn pending = it.next();
+            if (now - pending.dueNanos() >= 0) {
+                it.remove();
+                respawnNow(pending.old());
+            }
+        }
+    }
+
+    /** A replacement waiting for its backoff delay. */
+    private record PendingRespawn(SupervisedWorker old, long dueNanos) {
+    }
+
+    private void respawnNow(SupervisedWorker old) {
         SupervisedWorker fresh = spawn();
         if (fresh != null) {
             log.atInfo().addKeyValue("pid", fresh.pid()).addKeyValue("old_pid", old.pid())

@@ -26,10 +26,20 @@ import java.util.Objects;
  * @param gracePeriod          on a graceful stop, how long workers may take to exit after SIGTERM before they
  *                             are killed
  * @param classpath            the workers' class path, or null for this JVM's {@code java.class.path}
+ * @param respawnBackoff       how respawns of workers that die young are paced
  */
 public record SupervisorConfig(String workerClass, int concurrentWorkers, Long maxWorkerMemoryBytes,
                                Integer maxTasksPerWorker, List<String> workerJvmOptions, List<String> guiceModules,
-                               Map<String, String> configOverrides, Duration gracePeriod, String classpath) {
+                               Map<String, String> configOverrides, Duration gracePeriod, String classpath,
+                               RespawnBackoff respawnBackoff) {
+
+    /** A configuration with the {@link RespawnBackoff#DEFAULT} respawn backoff. */
+    public SupervisorConfig(String workerClass, int concurrentWorkers, Long maxWorkerMemoryBytes,
+                            Integer maxTasksPerWorker, List<String> workerJvmOptions, List<String> guiceModules,
+                            Map<String, String> configOverrides, Duration gracePeriod, String classpath) {
+        this(workerClass, concurrentWorkers, maxWorkerMemoryBytes, maxTasksPerWorker, workerJvmOptions, guiceModules,
+                configOverrides, gracePeriod, classpath, RespawnBackoff.DEFAULT);
+    }
 
     /** Default {@link #gracePeriod()}: 30 s, enough for running tasks to finish and workers to finalize. */
     public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
@@ -44,6 +54,7 @@ public record SupervisorConfig(String workerClass, int concurrentWorkers, Long m
     public SupervisorConfig {
         Objects.requireNonNull(workerClass, "workerClass is null");
         Objects.requireNonNull(gracePeriod, "gracePeriod is null");
+        Objects.requireNonNull(respawnBackoff, "respawnBackoff is null");
         workerJvmOptions = List.copyOf(Objects.requireNonNull(workerJvmOptions, "workerJvmOptions is null"));
         guiceModules = List.copyOf(Objects.requireNonNull(guiceModules, "guiceModules is null"));
         configOverrides = Map.copyOf(Objects.requireNonNull(configOverrides, "configOverrides is null"));
@@ -83,7 +94,7 @@ public record SupervisorConfig(String workerClass, int concurrentWorkers, Long m
     public Builder toBuilder() {
         return new Builder(workerClass, concurrentWorkers).maxWorkerMemoryBytes(maxWorkerMemoryBytes)
                 .maxTasksPerWorker(maxTasksPerWorker).workerJvmOptions(workerJvmOptions).guiceModules(guiceModules)
-                .configOverrides(configOverrides).gracePeriod(gracePeriod).classpath(classpath);
+                .configOverrides(configOverrides).gracePeriod(gracePeriod).classpath(classpath).respawnBackoff(respawnBackoff);
     }
 
     /** Builds a {@link SupervisorConfig}; not thread safe. */
@@ -98,6 +109,7 @@ public record SupervisorConfig(String workerClass, int concurrentWorkers, Long m
         private final Map<String, String> configOverrides = new LinkedHashMap<>();
         private Duration gracePeriod = DEFAULT_GRACE_PERIOD;
         private String classpath;
+        private RespawnBackoff respawnBackoff = RespawnBackoff.DEFAULT;
 
         private Builder(String workerClass, int concurrentWorkers) {
             this.workerClass = workerClass;
@@ -132,10 +144,13 @@ public record SupervisorConfig(String workerClass, int concurrentWorkers, Long m
         /** The workers' class path, or null for this JVM's. */
         public Builder classpath(String value) { this.classpath = value; return this; }
 
+        /** How respawns of workers that die young are paced (default {@link RespawnBackoff#DEFAULT}). */
+        public Builder respawnBackoff(RespawnBackoff value) { this.respawnBackoff = value; return this; }
+
         /** Builds and checks the configuration (see the record's constructor for what is thrown). */
         public SupervisorConfig build() {
             return new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryBytes, maxTasksPerWorker,
-                    workerJvmOptions, guiceModules, configOverrides, gracePeriod, classpath);
+                    workerJvmOptions, guiceModules, configOverrides, gracePeriod, classpath, respawnBackoff);
         }
     }
 }

@@ -248,10 +248,8 @@ public final class LifecycleTaskRunner implements TaskRunner {
         if (!enabled) {
             return;
         }
+        // The task (bounded) is the only key-value, as Python's extra={'task': task}; a failure carries its exception.
         var event = log.atLevel(level).addKeyValue("task", LoggedTask.of(task));
-        if (error != null) {
-            event = event.addKeyValue("error", error);
-        }
         if (cause != null) {
             event = event.setCause(cause);
         }

@@ -136,14 +136,17 @@ public final class TaskLoop {
         int tasksLeft = config.maxTasksPerRun();
         int timeWithNoTasks = 0;
         int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+        // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
+        boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
         while (!shouldEnd(executor)) {
             settlement.flushAcks();
             settleFinished(running);
-            if (inExecutor.get() >= capacity) {
-                waitForProgress(capacity);
+            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
+            if (inExecutor.get() >= limit) {
+                waitForProgress(limit);
                 continue;
             }
-            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             if (wanted <= 0) {
                 return;
             }

@@ -250,7 +250,8 @@ public final class LifecycleTaskRunner implements TaskRunner {
         }
         var event = log.atLevel(level).addKeyValue("task", LoggedTask.of(task));
         if (error != null) {
-            event = event.addKeyValue("error", error);
+            // Exception messages often quote task data: no line breaks or escape sequences from it.
+            event = event.addKeyValue("error", LoggedTask.escape(error));
         }
         if (cause != null) {
             event = event.setCause(cause);

@@ -70,6 +70,44 @@ public final class ConfigOptions {
     }
 
     /**
+     * As {@link #openBroker} for commands that only read or clean up ({@code stats}, {@code purge},
+     * {@code dead-letters}, {@code workers}): a {@code sqlite:} backend whose file does not exist is an
+     * error instead of a new, empty database (a mistyped path must not create directories and files).
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} naming the missing file
+     */
+    public Broker openExistingBroker(String queue, Map<String, String> extra) {
+        WorkerConfig config = config(queue, extra);
+        java.nio.file.Path file = sqliteFile(config.backend());
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new SergeantException(io.sergeant.api.ErrorCode.INVALID_CONFIGURATION, "no SQLite database at " + file
+                    + " (backend " + config.backend() + "); this command reads an existing database and never creates "
+                    + "one: check --backend or the 'backend' key of --config");
+        }
+        return Sergeant.create().broker(config);
+    }
+
+    /** The file of a {@code sqlite:} URI (sqlite:path, sqlite:/abs, sqlite:///abs), or null for other backends. */
+    static java.nio.file.Path sqliteFile(String backend) {
+        String trimmed = backend.trim();
+        if (!trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("sqlite:")) {
+            return null;
+        }
+        String path = trimmed.substring("sqlite:".length());
+        if (path.startsWith("///")) {
+            path = path.substring(2);
+        }
+        if (path.isBlank() || path.startsWith("//")) {
+            return null; // malformed: the backend itself reports it with the forms it accepts
+        }
+        try {
+            return java.nio.file.Path.of(path).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
      * Reads a properties file (UTF-8) into a map.
      *
      * @throws SergeantException {@code INVALID_CONFIGURATION} when it cannot be read

@@ -58,7 +58,7 @@ final class DeadLettersCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, got " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Broker broker = configOptions.openBroker(queue, Map.of())) {
+        try (Broker broker = configOptions.openExistingBroker(queue, Map.of())) {
             if (action != null && action.requeue) {
                 long moved = broker.requeueDeadLetters(queue);
                 out.println("requeued " + Formats.count(moved) + " dead letter" + (moved == 1 ? "" : "s") + " to queue '" + queue + "'");

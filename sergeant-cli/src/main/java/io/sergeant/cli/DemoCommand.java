@@ -135,6 +135,11 @@ final class DemoCommand implements Callable<Integer> {
         String uri = backend != null ? backend : "sqlite:" + directory.resolve("demo.db");
         Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("backend", uri);
+        if (backend == null) {
+            // The demo's own fresh file is never shared with Python Sergeant, so it takes the faster WAL
+            // journal instead of the default rollback journal (BENCHMARKS.md, "SQLite journal modes").
+            overrides.put("backend.option.journalMode", "WAL");
+        }
         overrides.put("tasksPerTransaction", Integer.toString(batch));
         overrides.put("executor.concurrency", Integer.toString(threads));
         overrides.put("delivery.mode", delivery);

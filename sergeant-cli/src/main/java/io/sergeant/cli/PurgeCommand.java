@@ -31,7 +31,7 @@ final class PurgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Broker broker = configOptions.openBroker(queue, Map.of())) {
+        try (Broker broker = configOptions.openExistingBroker(queue, Map.of())) {
             QueueStats before = broker.stats(queue);
             boolean deleted = broker.purgeTasks(queue);
             spec.commandLine().getOut().println(deleted

@@ -38,6 +38,7 @@ import java.util.TreeMap;
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SergeantCommand implements Runnable {
 

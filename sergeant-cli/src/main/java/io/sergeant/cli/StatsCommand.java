@@ -35,7 +35,7 @@ final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Broker broker = configOptions.openBroker(queues.isEmpty() ? "stats" : queues.get(0), Map.of())) {
+        try (Broker broker = configOptions.openExistingBroker(queues.isEmpty() ? "stats" : queues.get(0), Map.of())) {
             if (queues.isEmpty()) {
                 queues = broker.queues();
                 if (queues.isEmpty()) {

@@ -4,10 +4,14 @@ import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.config.WorkerConfigProperties;
 import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
+import io.sergeant.micrometer.SupervisorMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,16 +63,41 @@ final class SupervisorCommand implements Callable<Integer> {
             description = "On stop, how long workers may take to exit before they are killed (default: 30s).")
     Duration gracePeriod = SupervisorConfig.DEFAULT_GRACE_PERIOD;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics of the supervisor and all its workers (label worker) at /metrics, "
+                    + "and /health/live and /health/ready, on this port (0: any free port).")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String metricsHost;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         Map<String, String> overrides = configOptions.properties();
         overrides.putAll(defines);
         WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
         List<String> jvmOptions = workerJvmOptions == null || workerJvmOptions.isBlank()
                 ? List.of()
                 : Arrays.asList(workerJvmOptions.trim().split("\\s+"));
-        SupervisorConfig config = new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
-                maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, null);
-        return new Supervisor(config).run();
+        if (metricsPort == null) {
+            return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
+                    maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, null)).run();
+        }
+        Path portDirectory = Files.createTempDirectory("sergeant-metrics-");
+        try (SupervisorMetrics metrics = new SupervisorMetrics(new InetSocketAddress(metricsHost, metricsPort), portDirectory)) {
+            System.err.println("sergeant: metrics at http://" + metricsHost + ":" + metrics.port() + "/metrics");
+            List<String> withMetrics = new ArrayList<>(jvmOptions);
+            withMetrics.addAll(metrics.workerJvmOptions());
+            return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
+                    maxTasksPerWorker, withMetrics, guiceModules, overrides, gracePeriod, null)).run();
+        } finally {
+            try (var files = Files.list(portDirectory)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(portDirectory);
+        }
     }
 }

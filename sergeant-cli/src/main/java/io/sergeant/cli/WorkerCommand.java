@@ -46,6 +46,13 @@ final class WorkerCommand implements Callable<Integer> {
             description = "A Guice module to build the worker with (repeatable).")
     List<String> guiceModules = new ArrayList<>();
 
+    @Option(names = {"--classpath", "-cp"}, paramLabel = "PATHS", defaultValue = "${env:SERGEANT_CLASSPATH}",
+            description = {"Where the worker class and its dependencies are: jars and directories separated by '"
+                    + "${sys:path.separator}', a trailing /* takes every jar of a directory. Default: $SERGEANT_CLASSPATH.",
+                    "Plugins (backends, codecs) found there are used too (thread executor; the process "
+                            + "executor's children do not get it yet)."})
+    String classpath;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE",
             description = "A worker configuration override, for example -D tasksPerTransaction=100 (repeatable).")
     Map<String, String> defines = new LinkedHashMap<>();
@@ -54,8 +61,28 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Write the run summary as one JSON line to this file.")
     Path summaryFile;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at /metrics, and /health/live and /health/ready, on this port (0: any free port).")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String metricsHost;
+
     @Override
     public Integer call() {
+        ClassLoader loader = UserClassPath.loader(classpath, WorkerCommand.class.getClassLoader());
+        Thread thread = Thread.currentThread();
+        ClassLoader previousLoader = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            return runWorker();
+        } finally {
+            thread.setContextClassLoader(previousLoader);
+        }
+    }
+
+    private Integer runWorker() {
         Map<String, String> overrides = configOptions.properties();
         overrides.putAll(defines);
         WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
@@ -73,16 +100,24 @@ final class WorkerCommand implements Callable<Integer> {
         if (summaryFile != null) {
             arguments.addAll(List.of("--summary-file", summaryFile.toString()));
         }
+        Map<String, String> properties = new LinkedHashMap<>();
+        overrides.forEach((key, value) -> properties.put(WorkerSystemProperties.PREFIX + key, value));
+        if (metricsPort != null) {
+            String listeners = System.getProperty("sergeant.listeners", "");
+            properties.put("sergeant.listeners", listeners.isBlank() ? "prometheus" : listeners + ",prometheus");
+            properties.put("sergeant.prometheus.port", Integer.toString(metricsPort));
+            properties.put("sergeant.prometheus.host", metricsHost);
+        }
         Map<String, String> previous = new HashMap<>();
-        overrides.forEach((key, value) -> previous.put(key, System.setProperty(WorkerSystemProperties.PREFIX + key, value)));
+        properties.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
         try {
             return WorkerMain.run(arguments.toArray(String[]::new));
         } finally {
             previous.forEach((key, value) -> {
                 if (value == null) {
-                    System.clearProperty(WorkerSystemProperties.PREFIX + key);
+                    System.clearProperty(key);
                 } else {
-                    System.setProperty(WorkerSystemProperties.PREFIX + key, value);
+                    System.setProperty(key, value);
                 }
             });
         }

@@ -34,7 +34,7 @@ final class WorkersCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<WorkerStatus> workers;
-        try (Broker broker = configOptions.openBroker("workers", Map.of())) {
+        try (Broker broker = configOptions.openExistingBroker("workers", Map.of())) {
             workers = broker.workers();
         }
         if (workers.isEmpty()) {

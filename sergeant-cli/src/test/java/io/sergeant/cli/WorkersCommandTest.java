@@ -68,7 +68,10 @@ class WorkersCommandTest {
         assertThat(lines.get(1)).startsWith("alpha").contains(" 2 ");
         assertThat(lines.get(2)).startsWith("beta").contains(" 1 ");
 
-        CommandRun empty = CommandRun.of("stats", "--backend", "sqlite:" + directory.resolve("empty.db"));
+        // An existing database without queues (stats never creates one: NoDatabaseCreatedTest).
+        String emptyBackend = "sqlite:" + directory.resolve("empty.db");
+        Sergeant.create().broker(WorkerConfig.builder("none").backend(emptyBackend).build()).close();
+        CommandRun empty = CommandRun.of("stats", "--backend", emptyBackend);
         assertThat(empty.exitCode()).as(empty.toString()).isZero();
         assertThat(empty.out()).contains("no queues");
     }

@@ -56,7 +56,7 @@ class SqliteMultiProcessTest {
         try (FaultRun run = new FaultRun(dir, backend, 17)) {
             DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
             Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
-                    "delivery.lease", "2s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
+                    "delivery.lease", "6s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
                     "executor.kind", "thread", "executor.concurrency", "4")).build());
             for (int i = 0; i < PRODUCERS; i++) {
                 producers.add(startProducer(backend, run.history(), "p" + i, 1200));

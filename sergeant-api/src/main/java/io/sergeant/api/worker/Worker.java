@@ -127,6 +127,19 @@ public abstract class Worker {
         }
     }
 
+    /**
+     * Releases the runtime bound by {@link #bind}; called by the runtime when it closes, so that the same
+     * instance can be run again (a Spring bean whose run ended and is run again, a test that runs a
+     * worker twice). Does nothing when {@code workerContext} is not the bound one.
+     */
+    public final void unbind(WorkerContext workerContext) {
+        synchronized (this) {
+            if (context == workerContext) {
+                context = null;
+            }
+        }
+    }
+
     /** The bound runtime context; for actions. */
     protected final WorkerContext context() {
         WorkerContext bound = context;

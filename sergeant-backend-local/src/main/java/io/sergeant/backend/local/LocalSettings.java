@@ -20,13 +20,18 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code busyTimeout} (default {@code 10s}, as Python Sergeant): how long a statement waits for
  *       another process's write lock before failing with {@code BACKEND_UNAVAILABLE}.</li>
- *   <li>{@code synchronous} ({@code OFF}, {@code NORMAL} (default), {@code FULL}, {@code EXTRA}): with
- *       the WAL journal, {@code NORMAL} never loses a committed transaction when a process dies
- *       (kill -9) and never corrupts the file, but a power loss or OS crash may roll back the last
- *       few commits; {@code FULL} also survives power loss at the cost of an fsync per commit.</li>
- *   <li>{@code journalMode} ({@code WAL} (default), {@code DELETE}, {@code TRUNCATE}, {@code PERSIST}):
- *       WAL lets readers and one writer work at once; use {@code DELETE} to share the file with Python
- *       Sergeant workers, whose connector switches the journal off when it connects.</li>
+ *   <li>{@code journalMode} ({@code DELETE} (default), {@code TRUNCATE}, {@code PERSIST}, {@code WAL}):
+ *       the default rollback journal lets Python Sergeant workers use the same file at the same time
+ *       (their connector runs {@code PRAGMA journal_mode = OFF} on every connection, which SQLite
+ *       refuses while another process holds the file in WAL mode). {@code WAL} is faster with several
+ *       processes (readers never block the writer) but shuts Python workers out: see BENCHMARKS.md for
+ *       what each costs.</li>
+ *   <li>{@code synchronous} ({@code OFF}, {@code NORMAL}, {@code FULL}, {@code EXTRA}; default
+ *       {@code FULL} with a rollback journal, {@code NORMAL} with {@code WAL}): both defaults never lose
+ *       a committed transaction when a process dies (kill -9) and never corrupt the file on a power
+ *       loss; with {@code WAL} and {@code NORMAL} a power loss or OS crash may roll back the last few
+ *       commits, {@code FULL} also keeps those at the cost of an fsync per commit. {@code NORMAL} with
+ *       a rollback journal risks corruption on a power loss (SQLite's documentation).</li>
  *   <li>{@code connections} (default 8): the most connections one backend keeps open; a thread waits
  *       for a free one.</li>
  *   <li>{@code maxPayloadSize} (default: the codec's maximum encoded size, {@code limits.maxEncodedBytes}):
@@ -53,6 +58,12 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
 
     /** Dead letters kept per queue unless the option {@code maxDeadLetters} says otherwise. */
     public static final int DEFAULT_MAX_DEAD_LETTERS = 10_000;
+
+    /**
+     * The default {@code journalMode}: a rollback journal, so Python Sergeant workers can share the file
+     * (Python's connector cannot switch a file held in WAL mode to its journal mode OFF).
+     */
+    public static final String DEFAULT_JOURNAL_MODE = "DELETE";
 
     private static final List<String> SYNCHRONOUS = List.of("OFF", "NORMAL", "FULL", "EXTRA");
     private static final List<String> JOURNAL_MODES = List.of("WAL", "DELETE", "TRUNCATE", "PERSIST");
@@ -101,8 +112,8 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
             throw invalid("option 'busyTimeout' of backend 'local' is '" + options.string("busyTimeout", "")
                     + "'; expected at most " + Integer.MAX_VALUE + "ms");
         }
-        String synchronous = oneOf(options, "synchronous", "NORMAL", SYNCHRONOUS);
-        String journalMode = oneOf(options, "journalMode", "WAL", JOURNAL_MODES);
+        String journalMode = oneOf(options, "journalMode", DEFAULT_JOURNAL_MODE, JOURNAL_MODES);
+        String synchronous = oneOf(options, "synchronous", journalMode.equals("WAL") ? "NORMAL" : "FULL", SYNCHRONOUS);
         int connections = options.integer("connections", 8);
         if (connections < 1 || connections > 64) {
             throw invalid("option 'connections' of backend 'local' is '" + connections + "'; expected 1 to 64");

@@ -74,23 +74,24 @@
  * process of an earlier version fails on the dropped table.
  *
  * <h2>Concurrency and durability</h2>
- * The file uses the WAL journal (option {@code journalMode}), so readers never block the writer.
- * Every write is one statement or one short {@code BEGIN IMMEDIATE} transaction; a connection waits up
+ * The file uses a rollback journal by default (option {@code journalMode=DELETE}, with
+ * {@code synchronous=FULL}), so Python Sergeant workers can share it; {@code journalMode=WAL} (with
+ * {@code synchronous=NORMAL} unless set) is faster when several processes use the file, since readers
+ * never block the writer, but a Python worker cannot then open the file. Every write is one statement or one short {@code BEGIN IMMEDIATE} transaction; a connection waits up
  * to {@code busyTimeout} (default 10 s) for another writer and then fails with
  * {@code BACKEND_UNAVAILABLE}. Each backend keeps a small pool of connections (option
  * {@code connections}), each used by one thread at a time, with its prepared statements reused.
- * With the default {@code synchronous=NORMAL}, a process killed at any point (kill -9) loses no
- * committed operation and never corrupts the file; a power loss or OS crash may roll back the last
- * commits, but not corrupt the file. {@code synchronous=FULL} makes every commit survive power loss
- * too, at the cost of an fsync per commit.
+ * With either default, a process killed at any point (kill -9) loses no committed operation and never
+ * corrupts the file, and a power loss never corrupts it; with {@code WAL} and {@code NORMAL} a power
+ * loss or OS crash may roll back the last commits.
  *
  * <p><b>Sharing with Python Sergeant.</b> Python's connector runs {@code PRAGMA journal_mode = OFF}
- * when it connects. SQLite cannot take a file out of WAL mode while another connection has it open,
- * so with the default {@code journalMode=WAL} a Python worker fails to start ("database is locked")
- * while a Java process uses the file. To share a file with Python workers, set the option
- * {@code journalMode=DELETE} on the Java side: both then use rollback journals and share the file
- * (Python's own connection runs without a journal, so a Python process killed mid-write can still
- * damage the file; that is Python Sergeant's behaviour). Python's lock quirk (an expired lock blocks
+ * on every connection. SQLite cannot take a file out of WAL mode while another connection has it open,
+ * so with {@code journalMode=WAL} a Python worker fails ("database is locked") while a Java process
+ * uses the file. With the default rollback journal both share the file (Python's own connection runs
+ * without a journal, so a Python process killed mid-write can still damage the file; that is Python
+ * Sergeant's behaviour). A file left in WAL mode by an earlier version or by {@code journalMode=WAL}
+ * is switched back when a process opens it with the default while no other process holds it. Python's lock quirk (an expired lock blocks
  * {@code acquire} until a release) applies to Python's own acquires only.
  */
 package io.sergeant.backend.local;

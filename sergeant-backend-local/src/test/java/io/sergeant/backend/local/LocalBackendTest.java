@@ -153,7 +153,7 @@ class LocalBackendTest {
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE))
                     .hasMessageContaining("busyTimeout");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
-            assertThat(backend.length("q", true)).as("reads still work in WAL mode").isZero();
+            assertThat(backend.length("q", true)).as("reads still work while another process writes").isZero();
             statement.execute("ROLLBACK");
             backend.push("q", List.of(bytes("x")), Priority.NORMAL, null);
             assertThat(backend.length("q", true)).isEqualTo(1);
@@ -217,10 +217,10 @@ class LocalBackendTest {
     }
 
     @Test
-    @DisplayName("with journalMode=DELETE a Python Sergeant connection can join while the backend has the file open")
-    void pythonJoinsWithRollbackJournal() throws Exception {
+    @DisplayName("by default a Python Sergeant connection can join while the backend has the file open")
+    void pythonJoinsWithTheDefaultJournal() throws Exception {
         Path file = directory.resolve("shared-with-python.db");
-        try (Backend backend = open("sqlite:" + file, Map.of("journalMode", "DELETE"))) {
+        try (Backend backend = open("sqlite:" + file, Map.of())) {
             backend.push("q", List.of(bytes("a"), bytes("b")), Priority.NORMAL, null);
             try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
                  Statement statement = python.createStatement()) {
@@ -233,6 +233,75 @@ class LocalBackendTest {
             assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
                     .containsExactly("python-high", "b");
         }
+    }
+
+    @Test
+    @DisplayName("the default settings are a rollback journal with synchronous FULL; WAL is one option away, with NORMAL")
+    void defaultSettingsShareTheFileWithPython() throws Exception {
+        LocalSettings defaults = LocalSettings.from(new BackendSpec("sqlite:" + directory.resolve("d.db"), Map.of()));
+        assertThat(defaults.journalMode()).isEqualTo("DELETE");
+        assertThat(defaults.synchronous()).isEqualTo("FULL");
+        LocalSettings wal = LocalSettings.from(new BackendSpec("sqlite:" + directory.resolve("w.db"), Map.of("journalMode", "wal")));
+        assertThat(wal.journalMode()).isEqualTo("WAL");
+        assertThat(wal.synchronous()).isEqualTo("NORMAL");
+
+        Path file = directory.resolve("wal.db");
+        try (Backend backend = open("sqlite:" + file, Map.of("journalMode", "WAL"))) {
+            backend.push("q", List.of(bytes("a")), Priority.NORMAL, null);
+            try (Connection python = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 Statement statement = python.createStatement()) {
+                statement.execute("PRAGMA busy_timeout = 200");
+                // Python's first statement on the file fails while a WAL-mode holder keeps it open.
+                assertThatThrownBy(() -> statement.execute("PRAGMA journal_mode = OFF"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("locked");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a python3 process doing what Python Sergeant's SQLite connector does shares the file with a running backend")
+    void realPythonSharesTheDefaultFile() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(python3() != null, "python3 is not installed");
+        Path file = directory.resolve("python-and-java.db");
+        try (Backend backend = open("sqlite:" + file, Map.of())) {
+            backend.push("q", List.of(bytes("java-1"), bytes("java-2")), Priority.NORMAL, null);
+            // Python Sergeant's connector (docs/python-compat.md §3.4): connect with timeout 10 in
+            // autocommit, journal OFF, synchronous FULL, its CREATE statements, then a pop and a push.
+            String script = String.join("\n",
+                    "import sqlite3, sys, time",
+                    "c = sqlite3.connect(sys.argv[1], check_same_thread=False, isolation_level=None, timeout=10.0)",
+                    "c.execute('PRAGMA journal_mode = OFF')",
+                    "c.execute('PRAGMA synchronous = FULL')",
+                    "c.execute('CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)')",
+                    "c.execute('CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)')",
+                    "c.execute('CREATE TABLE IF NOT EXISTS keys (name TEXT, value BLOB)')",
+                    "c.execute('CREATE UNIQUE INDEX IF NOT EXISTS key_by_name ON keys (name)')",
+                    "c.execute('CREATE TABLE IF NOT EXISTS locks (name TEXT, expireAt REAL)')",
+                    "c.execute('CREATE UNIQUE INDEX IF NOT EXISTS lock_by_name ON locks (name)')",
+                    "c.execute('CREATE INDEX IF NOT EXISTS lock_by_expireAt ON locks (expireAt)')",
+                    "rows = c.execute('DELETE FROM task_queue WHERE rowid in (SELECT rowid FROM task_queue WHERE queue_name = ?"
+                            + " AND priority <= ? LIMIT ?) RETURNING value', ('q', time.time(), 1)).fetchall()",
+                    "print(rows[0][0].decode())",
+                    "c.execute('INSERT INTO task_queue (queue_name, priority, value) VALUES(?,?,?)',"
+                            + " ('q', 0.0, b'python-high'))",
+                    "c.close()");
+            Process python = new ProcessBuilder(python3(), "-c", script, file.toString()).redirectErrorStream(true).start();
+            String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertThat(python.waitFor()).as("python3 output: " + output).isZero();
+            assertThat(output).isEqualTo("java-1");
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("python-high", "java-2");
+        }
+    }
+
+    private static String python3() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, "python3");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return null;
     }
 
     private static void pythonPush(Connection python, String queue, double priority, String value) throws SQLException {

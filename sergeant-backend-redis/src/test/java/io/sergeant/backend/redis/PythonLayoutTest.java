@@ -168,6 +168,26 @@ class PythonLayoutTest {
     }
 
     @Test
+    @DisplayName("on several nodes each process starts its push rotation at a random node, as Python Sergeant")
+    void pushRotationStartsAtARandomNode() {
+        String uri = first.uri() + "," + second.uri();
+        String queue = unique("q");
+        int producers = 40;
+        for (int i = 0; i < producers; i++) {
+            // A fresh backend per push: forty one-task producers, as forty short-lived processes.
+            try (Backend backend = open(uri)) {
+                backend.push(queue, List.of(b("task-" + i)), Priority.NORMAL, null);
+            }
+        }
+        try (Jedis a = raw(first); Jedis b = raw(second)) {
+            assertThat(a.llen(queue) + b.llen(queue)).isEqualTo(producers);
+            // With a random start, all forty on one node has a chance of 2 in 2^40.
+            assertThat(a.llen(queue)).as("tasks on the first node").isPositive();
+            assertThat(b.llen(queue)).as("tasks on the second node").isPositive();
+        }
+    }
+
+    @Test
     @DisplayName("at-least-once structures live under __sergeant__:{q}: names that Python never uses")
     void leaseStructuresHaveTheirOwnNames() {
         String queue = unique("q");

@@ -16,8 +16,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes one pickle the way CPython's C pickler does at protocol 4/5 for Sergeant's values: PROTO,
- * one FRAME, every str/bytes/dict/list/tuple/global followed by MEMOIZE, lists and dicts in batches of
+ * Writes one pickle the way CPython's C pickler does at protocol 4/5 for Sergeant's values: PROTO, then
+ * frames as CPython cuts them (a frame is closed when it holds 64 KiB or more at the start of the next
+ * object, a str or bytes of 64 KiB or more is written outside any frame, and a frame shorter than 4
+ * bytes is written without its FRAME header), every str/bytes/dict/list/tuple/global followed by MEMOIZE, lists and dicts in batches of
  * 1000 (APPEND/SETITEM for a single item, MARK ... APPENDS/SETITEMS otherwise), the smallest integer
  * opcodes, and a task as {@code STACK_GLOBAL("sergeant.objects", "Task") EMPTY_TUPLE NEWOBJ} followed by
  * {@code BUILD} with the state dict. Datetimes are written as naive {@code datetime.datetime} in the
@@ -27,6 +29,11 @@ import java.util.Map;
 final class PickleWriter {
 
     private static final int BATCH_SIZE = 1000;
+    /** CPython's {@code _FRAME_SIZE_TARGET}: frames are cut at the first object boundary past it. */
+    static final int FRAME_SIZE_TARGET = 64 * 1024;
+    /** CPython's {@code _FRAME_SIZE_MIN}: shorter frames are written without a FRAME header. */
+    private static final int FRAME_SIZE_MIN = 4;
+    private static final int FRAME_HEADER = 9;
     private static final byte[] SERGEANT_OBJECTS = ascii("sergeant.objects");
     private static final byte[] TASK = ascii("Task");
     private static final byte[] DATETIME = ascii("datetime");
@@ -41,6 +48,8 @@ final class PickleWriter {
     private final ZoneId zone;
     private int memoSize;
     private int datetimeClassMemo = -1;
+    /** Where the open frame's FRAME header is reserved. */
+    private int frameStart;
 
     PickleWriter(ByteSink out, int protocol, int maxDepth, ZoneId zone) {
         this.out = out;
@@ -53,45 +62,74 @@ final class PickleWriter {
     void writePickle(Object value) {
         out.write(0x80);
         out.write(protocol);
-        int frameStart = out.size();
-        out.write(0x95);
-        out.writeLongLE(0);
-        int bodyStart = out.size();
+        openFrame();
         if (value instanceof Task task) {
             writeTask(task);
         } else {
             writeValue(value, 0);
         }
         out.write('.');
+        closeFrame();
+    }
+
+    /** Reserves the FRAME header of a new frame at the end of the output. */
+    private void openFrame() {
+        frameStart = out.size();
+        out.write(0x95);
+        out.writeLongLE(0);
+    }
+
+    /** Fills in the open frame's header, or removes it if the frame is shorter than 4 bytes (as CPython). */
+    private void closeFrame() {
+        int bodyStart = frameStart + FRAME_HEADER;
         int bodyLength = out.size() - bodyStart;
-        if (bodyLength >= 4) {
+        if (bodyLength >= FRAME_SIZE_MIN) {
             out.putLongLE(frameStart + 1, bodyLength);
             return;
         }
-        // CPython leaves out frames shorter than 4 bytes.
         byte[] buffer = out.array();
         System.arraycopy(buffer, bodyStart, buffer, frameStart, bodyLength);
         out.reset();
         out.advance(frameStart + bodyLength);
     }
 
+    /** CPython's check at the start of saving every object: a frame of 64 KiB or more is closed. */
+    private void objectBoundary() {
+        if (out.size() - frameStart - FRAME_HEADER >= FRAME_SIZE_TARGET) {
+            closeFrame();
+            openFrame();
+        }
+    }
+
+    /** Whether a str or bytes of {@code length} bytes is written outside any frame (CPython's large-bytes path). */
+    private static boolean large(int length) {
+        return length >= FRAME_SIZE_TARGET;
+    }
+
     private void writeTask(Task task) {
         if (maxDepth < 3) {
             throw ValueRejection.tooDeep(maxDepth);
         }
+        // save(task) -> save_reduce: save(cls) -> save_global: save(module), save(name); save(args); ...
+        objectBoundary();
+        objectBoundary();
         writeAscii(SERGEANT_OBJECTS);
         writeAscii(TASK);
         out.write(0x93); // STACK_GLOBAL
         memoize();
+        objectBoundary();
         out.write(')'); // EMPTY_TUPLE
         out.write(0x81); // NEWOBJ
         memoize();
+        objectBoundary();
         out.write('}');
         memoize();
         out.write('(');
         writeAscii(KWARGS);
+        objectBoundary();
         writeDict(task.kwargs(), 3);
         writeAscii(TRACE_ID);
+        objectBoundary();
         if (task.traceId() == null) {
             out.write('N');
         } else {
@@ -103,14 +141,17 @@ final class PickleWriter {
             }
         }
         writeAscii(DATE);
+        objectBoundary();
         writeDouble(task.date());
         writeAscii(RUN_COUNT);
+        objectBoundary();
         writeLong(task.runCount());
         out.write('u'); // SETITEMS
         out.write('b'); // BUILD
     }
 
     private void writeValue(Object value, int depth) {
+        objectBoundary();
         if (value == null) {
             out.write('N');
         } else if (value instanceof String s) {
@@ -198,6 +239,7 @@ final class PickleWriter {
             throw new ValueRejection(ErrorCode.UNSUPPORTED_VALUE, "the datetime " + value
                     + " is outside Python's years 1 to 9999");
         }
+        objectBoundary(); // save(cls)
         if (datetimeClassMemo < 0) {
             writeAscii(DATETIME);
             writeAscii(DATETIME);
@@ -213,6 +255,8 @@ final class PickleWriter {
         }
         int micros = local.getNano() / 1000;
         int month = local.getMonthValue() | (PythonDatetimes.fold(value, zone) ? 0x80 : 0);
+        objectBoundary(); // save(args)
+        objectBoundary(); // save(state bytes)
         out.write('C');
         out.write(10);
         out.write(local.getYear() >> 8);
@@ -249,6 +293,15 @@ final class PickleWriter {
             throw new ValueRejection(ErrorCode.UNSUPPORTED_VALUE,
                     "the string holds a lone UTF-16 surrogate, which UTF-8 cannot encode; fix the string");
         }
+        if (large(length)) {
+            closeFrame();
+            out.write('X');
+            out.writeIntLE(length);
+            Utf8.encode(s, length, out);
+            openFrame();
+            memoize();
+            return;
+        }
         if (length < 0x100) {
             out.write(0x8c);
             out.write(length);
@@ -261,6 +314,7 @@ final class PickleWriter {
     }
 
     private void writeAscii(byte[] ascii) {
+        objectBoundary();
         out.write(0x8c);
         out.write(ascii.length);
         out.write(ascii, 0, ascii.length);
@@ -268,6 +322,15 @@ final class PickleWriter {
     }
 
     private void writeBytes(byte[] bytes) {
+        if (large(bytes.length)) {
+            closeFrame();
+            out.write('B');
+            out.writeIntLE(bytes.length);
+            out.write(bytes, 0, bytes.length);
+            openFrame();
+            memoize();
+            return;
+        }
         if (bytes.length < 0x100) {
             out.write('C');
             out.write(bytes.length);

@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.zone.ZoneOffsetTransition;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoField;
 import java.util.List;
@@ -78,8 +79,17 @@ public final class PythonDatetimes {
         return offsets.size() == 2 && zoned.getOffset().equals(offsets.get(1));
     }
 
-    /** The instant of a naive local time in {@code zone}; {@code fold} picks the later of two offsets. */
+    /**
+     * The instant of a naive local time in {@code zone}, as Python's {@code timestamp()} reads it (PEP 495):
+     * in an overlap {@code fold} picks the later of the two offsets; in a gap (a local time that does not
+     * exist) fold 0 reads it with the offset before the transition and fold 1 with the offset after it, so
+     * 02:30 in a spring-forward gap from +01:00 to +02:00 is 01:30Z with fold 0 and 00:30Z with fold 1.
+     */
     public static Instant fromNaiveLocal(LocalDateTime local, boolean fold, ZoneId zone) {
+        ZoneOffsetTransition transition = zone.getRules().getTransition(local);
+        if (transition != null && transition.isGap()) {
+            return local.toInstant(fold ? transition.getOffsetAfter() : transition.getOffsetBefore());
+        }
         ZonedDateTime zoned = local.atZone(zone);
         return (fold ? zoned.withLaterOffsetAtOverlap() : zoned.withEarlierOffsetAtOverlap()).toInstant();
     }

@@ -99,6 +99,7 @@ public final class WorkerConfigProperties {
                     case "delivery.lease" -> delivery[0] = delivery[0].withLease(PluginOptions.parseDuration(value));
                     case "delivery.maxDeliveries" -> delivery[0] = delivery[0].withMaxDeliveries(Integer.parseInt(value));
                     case "delivery.reapInterval" -> delivery[0] = delivery[0].withReapInterval(PluginOptions.parseDuration(value));
+                    case "delivery.prefetch" -> delivery[0] = delivery[0].withPrefetch(parseBoolean(value));
                     case "limits.maxEncodedBytes" -> limits[0] = PluginOptions.parseSize(value);
                     case "limits.maxDecompressedBytes" -> limits[1] = PluginOptions.parseSize(value);
                     case "limits.maxDepth" -> limits[2] = Integer.parseInt(value);
@@ -194,6 +195,7 @@ public final class WorkerConfigProperties {
         put.accept(new String[] {"delivery.lease", "lease time; default 30s"});
         put.accept(new String[] {"delivery.maxDeliveries", "deliveries before a dead letter; default 5"});
         put.accept(new String[] {"delivery.reapInterval", "how often expired leases are reaped; default 2s"});
+        put.accept(new String[] {"delivery.prefetch", "at-most-once: pop the next batch before the last one finished; default false"});
         put.accept(new String[] {"limits.maxEncodedBytes", "largest payload; default 16M"});
         put.accept(new String[] {"limits.maxDecompressedBytes", "largest decompressed payload; default 64M"});
         put.accept(new String[] {"limits.maxDepth", "deepest nesting; default 128"});

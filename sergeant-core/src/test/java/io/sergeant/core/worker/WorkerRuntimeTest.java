@@ -158,6 +158,34 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    void atMostOnceHoldsOneBatchUnlessPrefetchIsAsked() {
+        WorkerConfig config = base.toBuilder().delivery(DeliveryMode.AT_MOST_ONCE).tasksPerTransaction(5)
+                .maxTasksPerRun(10).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        long[] seenBySecondTask = {-1};
+        run(config, task -> {
+            if (holder[0].seen.size() == 2) {
+                sleep(400);  // time enough for a prefetching loop to pop the next batch
+                seenBySecondTask[0] = holder[0].numberOfEnqueuedTasks();
+            }
+            return null;
+        }, ids(20), worker -> holder[0] = worker);
+        assertThat(seenBySecondTask[0]).as("one batch of 5 taken out of 20, as Python").isEqualTo(15);
+
+        WorkerConfig prefetching = config.toBuilder().name("runtime-test-prefetch")
+                .delivery(config.delivery().withPrefetch(true)).build();
+        long[] withPrefetch = {-1};
+        run(prefetching, task -> {
+            if (holder[0].seen.size() == 2) {
+                sleep(400);
+                withPrefetch[0] = holder[0].numberOfEnqueuedTasks();
+            }
+            return null;
+        }, ids(20), worker -> holder[0] = worker);
+        assertThat(withPrefetch[0]).as("delivery.prefetch pops the next batch early").isEqualTo(10);
+    }
+
+    @Test
     void retryKeepsTheDateAndTraceIdOfTheTask() {
         WorkerConfig config = base.toBuilder().maxTasksPerRun(2).build();
         RunResult result = run(config, task -> {

@@ -248,11 +248,8 @@ public final class LifecycleTaskRunner implements TaskRunner {
         if (!enabled) {
             return;
         }
+        // The task (bounded) is the only key-value, as Python's extra={'task': task}; a failure carries its exception.
         var event = log.atLevel(level).addKeyValue("task", LoggedTask.of(task));
-        if (error != null) {
-            // Exception messages often quote task data: no line breaks or escape sequences from it.
-            event = event.addKeyValue("error", LoggedTask.escape(error));
-        }
         if (cause != null) {
             event = event.setCause(cause);
         }

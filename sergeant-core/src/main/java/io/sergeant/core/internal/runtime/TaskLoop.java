@@ -29,10 +29,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ObjIntConsumer;
@@ -64,8 +61,8 @@ public final class TaskLoop {
     private final Backoff popBackoff = new Backoff();
     private final ListenerChain listeners;
 
-    /** Slots of executors that take tasks one by one (see {@link #submitOneByOne}). */
-    private Semaphore slots;
+    /** Submits tasks one by one to executors that do not queue batches. */
+    private OneByOneSubmitter submitter;
     /** Tasks handed to the executor and not yet reported or skipped. */
     private final AtomicInteger inExecutor = new AtomicInteger();
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
@@ -115,7 +112,7 @@ public final class TaskLoop {
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
-            slots = new Semaphore(executor.concurrency());
+            submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);
@@ -139,14 +136,17 @@ public final class TaskLoop {
         int tasksLeft = config.maxTasksPerRun();
         int timeWithNoTasks = 0;
         int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+        // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
+        boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
         while (!shouldEnd(executor)) {
             settlement.flushAcks();
             settleFinished(running);
-            if (inExecutor.get() >= capacity) {
-                waitForProgress(capacity);
+            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
+            if (inExecutor.get() >= limit) {
+                waitForProgress(limit);
                 continue;
             }
-            int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             if (wanted <= 0) {
                 return;
             }
@@ -253,7 +253,7 @@ public final class TaskLoop {
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitOneByOne(executor, tasks, deliveries, onResult);
+                    : submitter.submit(tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
@@ -272,54 +272,6 @@ public final class TaskLoop {
         }
     }
 
-    /**
-     * For executors that do not queue batches: submits the tasks one by one, each when one of the
-     * executor's {@code concurrency} slots is free (blocking the loop thread meanwhile), so slots are
-     * shared across batches and every thread or child stays busy. Each task goes with its payload as
-     * popped ({@link TaskExecutor#submit(Task, byte[])}).
-     */
-    private CompletableFuture<Void> submitOneByOne(TaskExecutor executor, List<Task> tasks, List<Delivery> deliveries,
-                                                   ObjIntConsumer<TaskResult> onResult) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(tasks.size());
-        Runnable countDown = () -> {
-            if (remaining.decrementAndGet() == 0) {
-                done.complete(null);
-            }
-        };
-        for (int i = 0; i < tasks.size(); i++) {
-            slots.acquireUninterruptibly();
-            CompletableFuture<TaskResult> future = null;
-            if (!shouldEnd(executor)) {
-                try {
-                    // The popped bytes go along, so an executor with child processes forwards them as they are.
-                    future = executor.submit(tasks.get(i), deliveries.get(i).payload());
-                } catch (RuntimeException e) {
-                    log.atError().addKeyValue("queue", config.name()).log("the executor refused a task: {}", e.toString());
-                }
-            }
-            if (future == null) {
-                // Not started: the rest of the batch is skipped and handed back by the caller.
-                slots.release();
-                for (int skipped = i; skipped < tasks.size(); skipped++) {
-                    countDown.run();
-                }
-                break;
-            }
-            int index = i;
-            future.whenComplete((result, error) -> {
-                try {
-                    onResult.accept(result != null ? result
-                            : new TaskResult(tasks.get(index), Outcome.FAILURE, String.valueOf(error)), index);
-                } finally {
-                    slots.release();
-                    countDown.run();
-                }
-            });
-        }
-        return done;
-    }
-
     private void taskLeftExecutor() {
         int left = inExecutor.decrementAndGet();
         if (left < wakeBelow) {
@@ -327,35 +279,9 @@ public final class TaskLoop {
         }
     }
 
-    /** Waits for the running batch; false when it is abandoned because its tasks ignore their interrupt. */
-    private boolean awaitBatch(RunningBatch running, TaskExecutor executor) {
-        long stuckSince = 0;
-        while (true) {
-            try {
-                running.future().get(100, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                if (executor.respawnRequested()) {
-                    stuckSince = stuckSince == 0 ? System.nanoTime() : stuckSince;
-                    if (System.nanoTime() - stuckSince > config.timeouts().gracePeriod().toNanos()) {
-                        log.atError().addKeyValue("queue", config.name())
-                                .log("abandoning tasks that ignore their interrupt; the worker exits to be respawned");
-                        return false;
-                    }
-                }
-            } catch (ExecutionException e) {
-                log.atError().addKeyValue("queue", config.name()).log("a batch failed: {}", e.getCause().toString());
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
     private void finish(List<RunningBatch> running, TaskExecutor executor) {
         for (RunningBatch batch : running) {
-            if (!awaitBatch(batch, executor)) {
+            if (!batch.await(executor, config.timeouts().gracePeriod(), config.name())) {
                 // Tasks that ignore their interrupt: their leases expire and they are delivered again.
                 return;
             }
@@ -441,24 +367,5 @@ public final class TaskLoop {
 
     /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries. */
     private record RunnableBatch(List<Delivery> deliveries, List<Task> tasks) {
-    }
-
-    /** A batch handed to the executor: its completion, its deliveries and which of them were reported. */
-    private record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
-
-        boolean isDone() {
-            return future.isDone();
-        }
-
-        /** The deliveries whose tasks never started; valid once the future completed. */
-        List<Delivery> unstarted() {
-            List<Delivery> rest = new ArrayList<>();
-            for (int i = 0; i < reported.length; i++) {
-                if (!reported[i]) {
-                    rest.add(deliveries.get(i));
-                }
-            }
-            return rest;
-        }
     }
 }

@@ -31,6 +31,7 @@ public final class WorkerAssembly implements AutoCloseable {
     private final DefaultBroker broker;
     private final TaskScope scope = new TaskScope();
     private final LifecycleTaskRunner runner;
+    private RuntimeWorkerContext workerContext;
 
     /**
      * Validates {@code effectiveConfig}, opens its broker and binds {@code worker} to it.
@@ -45,7 +46,8 @@ public final class WorkerAssembly implements AutoCloseable {
         this.broker = openBroker(sergeant, config, pluginContext);
         try {
             requireDeliveryRoles();
-            worker.bind(new RuntimeWorkerContext(broker, config, scope));
+            this.workerContext = new RuntimeWorkerContext(broker, config, scope);
+            worker.bind(workerContext);
             this.runner = new LifecycleTaskRunner(worker, scope, config.logging().events(), config.name(),
                     broker.listeners());
         } catch (RuntimeException e) {
@@ -122,6 +124,10 @@ public final class WorkerAssembly implements AutoCloseable {
 
     @Override
     public void close() {
-        broker.close();
+        try {
+            broker.close();
+        } finally {
+            worker.unbind(workerContext);
+        }
     }
 }

@@ -138,6 +138,30 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("sergeant-micrometer and sergeant-opentelemetry see the runtime through the API's listener hook only; core uses neither library")
+    void observabilityModulesUseTheListenerHookOnly() {
+        String micrometer = LAYOUT.root() + ".micrometer..";
+        String opentelemetry = LAYOUT.root() + ".opentelemetry..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(micrometer)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "com.sun.net.httpserver..",
+                        "io.micrometer..", LAYOUT.root() + ".api..", micrometer)
+                .because("metrics are one implementation of the listener hook; core stays free of Micrometer (issue 16)")
+                .check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(opentelemetry)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.opentelemetry..", "org.slf4j..",
+                        LAYOUT.root() + ".api..", opentelemetry)
+                .because("tracing is one implementation of the listener hook; core stays free of OpenTelemetry (issue 16)")
+                .check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage(LAYOUT.core() + "..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.opentelemetry..")
+                .because("core publishes events to listeners and knows no metric or tracing library (issue 16)")
+                .check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".micrometer"))
+                && production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".opentelemetry")))
+                .as("the observability modules' classes were imported").isTrue();
+    }
+
+    @Test
     @DisplayName("sergeant-test: its in-memory backend is written as a plugin (API and JDK only); the extension uses core's front door")
     void testSupportRules() {
         String memory = LAYOUT.root() + ".test.memory..";

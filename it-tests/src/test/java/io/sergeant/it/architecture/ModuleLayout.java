@@ -96,6 +96,9 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         // Integrations over core's front door (issue 18); their own rule is in ArchitectureTest.
         modules.put("sergeant-spring-boot-autoconfigure", List.of(root + ".spring"));
         modules.put("sergeant-test", List.of(root + ".test"));
+        // Listener implementations over the API's observation hook (issue 16); their rule is in ArchitectureTest.
+        modules.put("sergeant-micrometer", List.of(root + ".micrometer"));
+        modules.put("sergeant-opentelemetry", List.of(root + ".opentelemetry"));
         return Collections.unmodifiableMap(modules);
     }
 

@@ -55,8 +55,6 @@ public enum ErrorCode {
      * @since 0.1
      */
     BACKEND_ROLE_MISSING(ErrorType.USER),
-    /** A lease was lost: the receipt is stale because the lease expired and the task was re-leased. */
-    LEASE_LOST(ErrorType.USER),
     /** A process-level execution failure (a child process could not start or died). */
     EXECUTION_FAILED(ErrorType.TRANSIENT_EXTERNAL),
     /** An unexpected internal failure. */

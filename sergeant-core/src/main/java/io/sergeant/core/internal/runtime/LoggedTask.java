@@ -13,7 +13,10 @@ import java.util.Map;
  * {@link #MAX_CHARS} characters, otherwise a copy whose kwargs are {@code {"truncated_kwargs": "<the
  * first MAX_CHARS characters>..."}}. Rendering is iterative and stops at the bound, so logging costs the
  * same whatever a producer sent (a payload's size as a tree is bounded by the decode budget, but may
- * still be tens of megabytes). Stateless; thread safe.
+ * still be tens of megabytes). Control characters of task data (line breaks, escape sequences, the
+ * Unicode line separators) are escaped ({@link #escape}), so a producer cannot forge log lines: a small
+ * task whose kwargs hold one is logged as {@code {"escaped_kwargs": "<escaped rendering>"}}. Stateless;
+ * thread safe.
  */
 final class LoggedTask {
 
@@ -25,11 +28,55 @@ final class LoggedTask {
 
     /** {@code task}, or a copy with its kwargs replaced by a bounded preview. */
     static Task of(Task task) {
-        String preview = preview(task.kwargs(), MAX_CHARS);
+        boolean[] escaped = new boolean[1];
+        String preview = preview(task.kwargs(), MAX_CHARS, escaped);
         if (preview == null) {
-            return task;
+            if (!escaped[0]) {
+                return task;
+            }
+            return new Task(Map.of("escaped_kwargs", render(task.kwargs())), escape(task.traceId()), task.date(),
+                    task.runCount());
         }
-        return new Task(Map.of("truncated_kwargs", preview), task.traceId(), task.date(), task.runCount());
+        return new Task(Map.of("truncated_kwargs", preview), escape(task.traceId()), task.date(), task.runCount());
+    }
+
+    /** The whole (escaped) rendering of a value known to fit in {@link #MAX_CHARS}. */
+    private static String render(Object value) {
+        StringBuilder out = new StringBuilder();
+        walk(value, MAX_CHARS, out, new boolean[1]);
+        return out.toString();
+    }
+
+    /**
+     * {@code text} with every control character (C0, DEL, C1, U+2028, U+2029) written as an escape
+     * ({@code \n}, {@code \r}, {@code \t}, or a backslash-u escape of four hex digits), so that it stays on one log line and cannot
+     * move the cursor or colour a terminal; null stays null.
+     */
+    static String escape(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
+            if (!control) {
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     /**
@@ -37,7 +84,16 @@ final class LoggedTask {
      * {@code maxChars} characters, else its first {@code maxChars} characters followed by {@code ...}.
      */
     static String preview(Object value, int maxChars) {
+        return preview(value, maxChars, new boolean[1]);
+    }
+
+    private static String preview(Object value, int maxChars, boolean[] escaped) {
         StringBuilder out = new StringBuilder();
+        return walk(value, maxChars, out, escaped) ? null : out.substring(0, maxChars) + "...";
+    }
+
+    /** Renders into {@code out}; true if all of it fits in {@code maxChars}; sets {@code escaped[0]} if it escaped anything. */
+    private static boolean walk(Object value, int maxChars, StringBuilder out, boolean[] escaped) {
         Deque<Frame> open = new ArrayDeque<>();
         Object next = value;
         boolean haveNext = true;
@@ -51,13 +107,13 @@ final class LoggedTask {
                     out.append('[');
                     open.push(new Frame(list.iterator(), ']'));
                 } else {
-                    appendLeaf(out, next, maxChars + 1 - out.length());
+                    appendLeaf(out, next, maxChars + 1 - out.length(), escaped);
                 }
                 continue;
             }
             Frame frame = open.peek();
             if (frame == null) {
-                return null;
+                return true;
             }
             if (!frame.items.hasNext()) {
                 open.pop();
@@ -70,7 +126,7 @@ final class LoggedTask {
             frame.started = true;
             Object item = frame.items.next();
             if (item instanceof Map.Entry<?, ?> entry && frame.close == '}') {
-                appendLeaf(out, entry.getKey(), maxChars + 1 - out.length());
+                appendLeaf(out, entry.getKey(), maxChars + 1 - out.length(), escaped);
                 out.append('=');
                 next = entry.getValue();
             } else {
@@ -78,10 +134,10 @@ final class LoggedTask {
             }
             haveNext = true;
         }
-        return out.substring(0, maxChars) + "...";
+        return false;
     }
 
-    private static void appendLeaf(StringBuilder out, Object leaf, int room) {
+    private static void appendLeaf(StringBuilder out, Object leaf, int room, boolean[] escaped) {
         if (room <= 0) {
             return;
         }
@@ -89,7 +145,11 @@ final class LoggedTask {
                 : leaf instanceof List<?> list ? "<list of " + list.size() + ">"
                 : leaf instanceof Map<?, ?> map ? "<map of " + map.size() + ">"
                 : String.valueOf(leaf);
-        out.append(text, 0, Math.min(text.length(), room));
+        String safe = escape(text);
+        if (safe != text) {
+            escaped[0] = true;
+        }
+        out.append(safe, 0, Math.min(safe.length(), room));
     }
 
     private static final class Frame {

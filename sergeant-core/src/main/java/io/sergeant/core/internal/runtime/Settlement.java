@@ -142,7 +142,7 @@ final class Settlement implements BatchDecoder.Watch {
 
     /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */
     void deadLetter(Delivery delivery, String reason) {
-        log.atError().addKeyValue("queue", queue).log("moving a task to the dead letters: {}", reason);
+        log.atError().addKeyValue("queue", queue).log("moving a task to the dead letters: {}", LoggedTask.escape(reason));
         state.countDeadLettered();
         listeners.deadLettered(queue, reason);
         if (keeper != null && delivery.leased()) {

@@ -42,4 +42,21 @@ class LoggedTaskTest {
         assertThat(LoggedTask.preview(Map.of("c", cycle), 50)).hasSize(53).startsWith("{c=[[[[");
         assertThat(LoggedTask.preview("x".repeat(10_000), 20)).isEqualTo("x".repeat(20) + "...");
     }
+
+    @Test
+    void controlCharactersOfTaskDataAreEscapedSoNoLogLineCanBeForged() {
+        String forged = "ok\n[main] ERROR io.sergeant.Admin - password reset\r\u001b[2J\u2028";
+        Task task = new Task(Map.of("name", forged, "line\nkey", 1), "trace\nX", 1.5, 0);
+
+        Task logged = LoggedTask.of(task);
+
+        assertThat(logged.kwargs()).containsOnlyKeys("escaped_kwargs");
+        String shown = (String) logged.kwargs().get("escaped_kwargs");
+        assertThat(shown).doesNotContain("\n", "\r", "\u001b", "\u2028")
+                .contains("ok\\n[main] ERROR io.sergeant.Admin - password reset\\r\\u001b[2J\\u2028").contains("line\\nkey=1");
+        assertThat(logged.traceId()).isEqualTo("trace\\nX");
+        assertThat(logged.toString()).doesNotContain("\n");
+        assertThat(LoggedTask.escape("plain text, tabs\tand all")).isEqualTo("plain text, tabs\\tand all");
+        assertThat(LoggedTask.escape("no control")).isSameAs("no control");
+    }
 }

@@ -10,6 +10,7 @@ import io.sergeant.spi.execution.TaskRunner;
 import io.sergeant.spi.execution.Watch;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +50,7 @@ final class ThreadExecutor implements TaskExecutor {
     private final int concurrency;
     private final TaskRunner runner;
     private final Killer killer;
-    private final ExecutorService pool;
+    private final ThreadPoolExecutor pool;
     private final Object lock = new Object();
     /** Tasks submitted and not completed, stuck ones included. Guarded by {@link #lock}. */
     private int outstanding;
@@ -58,6 +59,8 @@ final class ThreadExecutor implements TaskExecutor {
     private boolean closed;
     /** Set by close() when stuck threads are left behind. Guarded by {@link #lock}. */
     private boolean abandoning;
+    /** Set by close() once a thread is stuck: queued batch tasks are skipped, see {@link #skipQueuedBatchTasks}. */
+    private volatile boolean skipQueued;
     private volatile boolean respawnRequested;
 
     ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer) {
@@ -139,6 +142,9 @@ final class ThreadExecutor implements TaskExecutor {
             closed = true;
             try {
                 while (outstanding > stuck) {
+                    if (stuck > 0 && skipQueuedBatchTasks()) {
+                        continue;
+                    }
                     lock.wait();
                 }
             } catch (InterruptedException e) {
@@ -160,6 +166,28 @@ final class ThreadExecutor implements TaskExecutor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * With a stuck thread, batch tasks still queued may never get a thread (with one thread, never):
+     * they are taken off the queue and settled as skipped (never started, not reported) on the closing
+     * thread, so close() and the batch futures end and the worker can exit to be respawned. Called with
+     * the lock held; true if anything was skipped.
+     */
+    private boolean skipQueuedBatchTasks() {
+        skipQueued = true;
+        List<Runnable> queued = new ArrayList<>();
+        pool.getQueue().drainTo(queued);
+        boolean skipped = false;
+        for (Runnable job : queued) {
+            if (job instanceof BatchJob) {
+                job.run();
+                skipped = true;
+            } else if (!pool.getQueue().offer(job)) {
+                LOG.log(Level.ERROR, "could not re-queue a submitted task while closing");
+            }
+        }
+        return skipped;
     }
 
     private void execute(Task task, CompletableFuture<TaskResult> future) {
@@ -198,9 +226,9 @@ final class ThreadExecutor implements TaskExecutor {
         AtomicInteger remaining = new AtomicInteger(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             int index = i;
-            Runnable job = () -> {
+            Runnable job = (BatchJob) () -> {
                 try {
-                    if (keepGoing.getAsBoolean()) {
+                    if (!skipQueued && keepGoing.getAsBoolean()) {
                         TaskResult result = runOne(batch.get(index));
                         try {
                             onResult.accept(result, index);
@@ -314,5 +342,10 @@ final class ThreadExecutor implements TaskExecutor {
             thread.setDaemon(true);
             return thread;
         }
+    }
+
+    /** A task of a batch, queued by {@link #runBatch}; close() may skip it when a thread is stuck. */
+    @FunctionalInterface
+    private interface BatchJob extends Runnable {
     }
 }

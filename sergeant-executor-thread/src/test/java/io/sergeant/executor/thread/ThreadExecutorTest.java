@@ -92,6 +92,25 @@ class ThreadExecutorTest extends ExecutorCompatibilitySuite {
     }
 
     @Test
+    void withOneThreadAStuckTaskDoesNotHangTheRestOfItsBatchOrClose() throws Exception {
+        Setup setup = open(1, timeouts(300, 300));
+        TaskExecutor executor = setup.executor();
+        List<TaskResult> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        CompletableFuture<Void> batch = executor.runBatch(List.of(ScriptedTaskRunner.spin(1, 30_000),
+                ScriptedTaskRunner.succeed(2), ScriptedTaskRunner.succeed(3)), () -> !executor.respawnRequested(),
+                (result, index) -> reported.add(result));
+        assertThat(Eventually.holds(Duration.ofSeconds(10), executor::respawnRequested)).isTrue();
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(executor::close);
+
+        // The stuck task spins for 30 s: close() must not wait for it to free the only thread.
+        closed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(batch).as("the batch waits only for its stuck task").isNotDone();
+        assertThat(reported).as("the queued tasks were skipped, not reported").isEmpty();
+        assertThat(setup.runner().executions(2) + setup.runner().executions(3)).isZero();
+    }
+
+    @Test
     void moreThanConcurrencyOutstandingTasksAreRejected() {
         Setup setup = open(2, NO_TIMEOUTS);
         TaskExecutor executor = setup.executor();

@@ -1,5 +1,6 @@
 package io.sergeant.core.supervisor;
 
+import io.sergeant.toolkit.process.ResidentMemory;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.core.worker.ExitCode;

@@ -1,5 +1,6 @@
 package io.sergeant.core.supervisor;
 
+import io.sergeant.toolkit.process.ResidentMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package io.sergeant.core.internal.runtime;
 
 import io.sergeant.api.WorkerStatus;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.supervisor.ResidentMemory;
+import io.sergeant.toolkit.process.ResidentMemory;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.execution.Outcome;

@@ -1,4 +1,4 @@
-package io.sergeant.core.supervisor;
+package io.sergeant.toolkit.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,7 @@ public final class ResidentMemory {
     }
 
     /** Whether readings are possible on this system. */
-    static boolean available() {
+    public static boolean available() {
         return Files.isReadable(PROC.resolve("self").resolve("status"));
     }
 
@@ -39,7 +39,7 @@ public final class ResidentMemory {
     }
 
     /** The resident bytes of one process, or empty when it cannot be read. */
-    static OptionalLong of(long pid) {
+    public static OptionalLong of(long pid) {
         try {
             return parseStatus(Files.readString(PROC.resolve(Long.toString(pid)).resolve("status"), StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
@@ -48,7 +48,7 @@ public final class ResidentMemory {
     }
 
     /** Reads {@code VmRSS: <n> kB} from a status file's text; empty when absent (a zombie has none). */
-    static OptionalLong parseStatus(String status) {
+    public static OptionalLong parseStatus(String status) {
         for (String line : status.split("\n")) {
             if (line.startsWith("VmRSS:")) {
                 String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");

@@ -150,11 +150,17 @@ class CommandLineErrorsTest {
     }
 
     @Test
-    void statsNeedsAQueue() {
-        CommandRun run = CommandRun.of("stats");
+    void statsWithoutAQueueListsEveryQueueAndNeverCreatesADatabase() {
+        CommandRun missing = CommandRun.of("stats", "--backend", backend());
+        assertThat(missing.exitCode()).as(missing.toString()).isNotZero();
+        assertThat(directory.resolve("queue.db")).doesNotExist();
 
-        assertThat(run.exitCode()).isEqualTo(SergeantCommand.EXIT_USAGE);
-        assertThat(run.err()).contains("QUEUE");
+        assertThat(CommandRun.of("push", "alpha", "--kwargs", "{}", "--backend", backend()).exitCode()).isZero();
+        assertThat(CommandRun.of("push", "beta", "--kwargs", "{}", "--backend", backend()).exitCode()).isZero();
+        CommandRun all = CommandRun.of("stats", "--backend", backend());
+
+        assertThat(all.exitCode()).as(all.toString()).isZero();
+        assertThat(all.out()).contains("QUEUE").contains("alpha").contains("beta");
     }
 
     @Test

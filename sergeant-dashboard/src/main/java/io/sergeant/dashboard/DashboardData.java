@@ -73,7 +73,7 @@ final class DashboardData {
             row.put("workers", workers.stream().filter(worker -> worker.queue().equals(queue)).count());
             List<Double> points = series.getOrDefault(queue, List.of());
             row.put("throughputPerMinute", points);
-            row.put("lastPerMinute", points.isEmpty() ? null : points.get(points.size() - 1));
+            row.put("perMinuteLastMinute", lastMinute(points));
             queues.add(row);
         }
         Map<String, Object> model = header();
@@ -160,6 +160,17 @@ final class DashboardData {
         Map<String, Object> model = header();
         model.put("workers", rows);
         return model;
+    }
+
+    /** The mean of the samples that cover the last minute (all of them when they cover less), or null when none. */
+    private Double lastMinute(List<Double> points) {
+        if (points.isEmpty()) {
+            return null;
+        }
+        long period = Math.max(1, options.sampleEvery().toMillis());
+        int count = (int) Math.max(1, Math.min(points.size(), (60_000 + period - 1) / period));
+        return points.subList(points.size() - count, points.size()).stream().mapToDouble(Double::doubleValue).average()
+                .orElse(0);
     }
 
     private Map<String, Object> header() {

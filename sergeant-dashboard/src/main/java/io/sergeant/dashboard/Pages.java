@@ -31,7 +31,7 @@ final class Pages {
             body.append("<p id=\"no-queues\">No queue holds anything yet.</p>");
         } else {
             body.append("<table id=\"queues\"><thead><tr><th>Queue</th><th>Ready</th><th>Delayed</th><th>In flight</th>")
-                    .append("<th>Dead letters</th><th>Workers</th><th>Tasks/min</th><th>Last minutes</th></tr></thead><tbody>");
+                    .append("<th>Dead letters</th><th>Workers</th><th>Tasks/min (last minute)</th><th>Throughput</th></tr></thead><tbody>");
             for (Map<String, Object> queue : queues) {
                 String name = (String) queue.get("queue");
                 body.append("<tr data-queue=\"").append(escape(name)).append("\"><td><a href=\"").append(base)
@@ -41,7 +41,7 @@ final class Pages {
                         .append("<td class=\"n\" data-count=\"dead-letters\"><a href=\"").append(base).append("/dead-letters/")
                         .append(segment(name)).append("\">").append(escape(queue.get("deadLetters"))).append("</a></td>")
                         .append(cell("workers", queue.get("workers")))
-                        .append("<td class=\"n\">").append(rate(queue.get("lastPerMinute"))).append("</td><td>")
+                        .append("<td class=\"n\">").append(rate(queue.get("perMinuteLastMinute"))).append("</td><td>")
                         .append(Html.chart(list(queue.get("throughputPerMinute")))).append("</td></tr>");
             }
             body.append("</tbody></table>");

@@ -1,7 +1,6 @@
 package io.sergeant.dashboard;
 
 import io.sergeant.api.Broker;
-import io.sergeant.api.QueueStats;
 import io.sergeant.api.WorkerStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Samples, every period, each queue's sizes and how many tasks its workers finished since the last
- * sample (from the worker registry's done and failed counters), and keeps the last few samples for
+ * Samples, every period, how many tasks each queue's workers finished since the last sample (from the worker registry's done and failed counters), and keeps the last few samples for
  * the overview's charts. Throughput is therefore "tasks the live workers reported done or failed",
  * per minute; a worker that dies between two samples loses its last few tasks from the chart. Thread
  * safe: {@link #sample()} runs on the server's sampling thread, readers take snapshots.
@@ -27,8 +25,8 @@ final class ThroughputSampler {
 
     private static final Logger log = LoggerFactory.getLogger(ThroughputSampler.class);
 
-    /** One sample: when, and per queue its sizes and tasks finished per minute since the previous sample. */
-    record Sample(Instant at, Map<String, QueueStats> sizes, Map<String, Double> perMinute) {
+    /** One sample: when, and per queue the tasks finished per minute since the previous sample. */
+    record Sample(Instant at, Map<String, Double> perMinute) {
     }
 
     private final Broker broker;
@@ -48,10 +46,6 @@ final class ThroughputSampler {
         try {
             Instant now = Instant.now();
             List<WorkerStatus> workers = DashboardData.workersOrEmpty(broker);
-            Map<String, QueueStats> sizes = new TreeMap<>();
-            for (String queue : DashboardData.queueNames(broker, workers)) {
-                sizes.put(queue, broker.stats(queue));
-            }
             Map<String, Long> counters = new HashMap<>();
             Map<String, Double> perMinute = new TreeMap<>();
             for (WorkerStatus worker : workers) {
@@ -70,11 +64,11 @@ final class ThroughputSampler {
             if (lastAt != null) {
                 double minutes = Math.max(1e-3, Duration.between(lastAt, now).toMillis() / 60_000.0);
                 perMinute.replaceAll((queue, delta) -> delta / minutes);
-                for (String queue : sizes.keySet()) {
+                for (String queue : DashboardData.queueNames(broker, workers)) {
                     perMinute.putIfAbsent(queue, 0.0);
                 }
                 synchronized (samples) {
-                    samples.addLast(new Sample(now, Map.copyOf(sizes), Map.copyOf(perMinute)));
+                    samples.addLast(new Sample(now, Map.copyOf(perMinute)));
                     while (samples.size() > kept) {
                         samples.removeFirst();
                     }

@@ -284,7 +284,8 @@ abstract class DashboardApiContract {
             HttpResponse<String> response = session.get(page);
             assertThat(response.statusCode()).as(page).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'none'");
-            assertThat(response.body()).as(page).doesNotContain("<script>alert").doesNotContain("hunter2");
+            assertThat(response.body()).as(page).doesNotContain("<script>alert").doesNotContain("hunter2")
+                    .doesNotContain("src=\"http").doesNotContain("href=\"http");
         }
         assertThat(session.get("/queues/" + queue).body()).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
         assertThat(session.get("/dead-letters/" + queue).body()).contains("poison: &lt;script&gt;");
@@ -305,6 +306,27 @@ abstract class DashboardApiContract {
         assertThat(running.getString("traceId")).isEqualTo("trace-running");
         assertThat(((Number) running.get("ageSeconds")).longValue()).isBetween(59L, 600L);
         assertThat(session().get("/workers").body()).contains("trace-running").contains(queue);
+    }
+
+    @Test
+    void throughputIsSampledFromTheWorkersCounters() throws Exception {
+        String queue = queue();
+        broker.pushTask(queue, Map.of("n", 1L));
+        long done = 0;
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(20);
+        double best = 0;
+        while (best <= 0 && java.time.Instant.now().isBefore(deadline)) {
+            done += 30;
+            Fixtures.worker(broker, queue, done);
+            Thread.sleep(250);
+            Document row = list(json(session().get("/api/queues")), "queues").stream()
+                    .filter(q -> queue.equals(q.getString("queue"))).findFirst().orElseThrow();
+            @SuppressWarnings("unchecked")
+            List<Number> points = (List<Number>) row.get("throughputPerMinute");
+            best = points.stream().mapToDouble(Number::doubleValue).max().orElse(0);
+        }
+        assertThat(best).as("tasks per minute sampled while the worker's done counter grew").isPositive();
+        assertThat(session().get("/").body()).contains("<polyline");
     }
 
     @Test

@@ -44,9 +44,14 @@ final class Fixtures {
 
     /** Registers a live worker of {@code queue} running one task that started a minute ago. */
     static void worker(Broker broker, String queue) {
+        worker(broker, queue, 17);
+    }
+
+    /** As {@link #worker(Broker, String)}, with this many tasks done (a later heartbeat of the same worker). */
+    static void worker(Broker broker, String queue, long done) {
         Instant now = Instant.now();
         WorkerStatus status = new WorkerStatus("host-a:4242:" + queue + ":x1", "host-a", 4242, queue, "thread", 4,
-                now.minus(Duration.ofMinutes(5)), now, 17, 2,
+                now.minus(Duration.ofMinutes(5)), now, done, 2,
                 List.of(new WorkerStatus.RunningTask("", "trace-running", now.minus(Duration.ofMinutes(1)))),
                 64L << 20, "0.1.0-test");
         ((DefaultBroker) broker).backend().monitoringRole().orElseThrow()

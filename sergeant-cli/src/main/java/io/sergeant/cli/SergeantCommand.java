@@ -36,6 +36,7 @@ import java.util.TreeMap;
                 PushCommand.class,
                 StatsCommand.class,
                 WorkersCommand.class,
+                TopCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,

@@ -37,6 +37,7 @@ import java.util.TreeMap;
                 StatsCommand.class,
                 WorkersCommand.class,
                 TopCommand.class,
+                DashboardCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,

@@ -228,7 +228,12 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, "release", (store, refs, refused) -> store.release(queue, refs, refused));
+        return settle(queue, receipts, "release", (store, refs, refused) -> store.release(queue, refs, refused, true));
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, "hand back", (store, refs, refused) -> store.release(queue, refs, refused, false));
     }
 
     @Override

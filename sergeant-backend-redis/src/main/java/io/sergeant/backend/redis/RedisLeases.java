@@ -1,8 +1,11 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
@@ -77,7 +80,12 @@ final class RedisLeases implements BackendLeases {
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), null);
+        return settle(queue, receipts, scripts.release(), arg(1));
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.release(), arg(0));
     }
 
     /**
@@ -104,6 +112,9 @@ final class RedisLeases implements BackendLeases {
             }
             refs[i] = ref;
         }
+        boolean[] failed = new boolean[n];
+        RuntimeException failure = null;
+        List<Integer> failedShards = new ArrayList<>();
         for (Shard shard : shards) {
             Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
@@ -124,7 +135,16 @@ final class RedisLeases implements BackendLeases {
                 args.add(arg(indexSpec(group.getValue(), refs)));
                 groups.add(group.getValue());
             }
-            List<?> refusedItems = (List<?>) shard.client().script(script, shard.keys().all(), args);
+            List<?> refusedItems;
+            try {
+                refusedItems = (List<?>) shard.client().script(script, shard.keys().all(), args);
+            } catch (RuntimeException e) {
+                // Settle on every other shard first: a node that is down must not cost the healthy ones' work.
+                failure = failure == null ? e : suppress(failure, e);
+                failedShards.add(shard.index());
+                byBatch.values().forEach(group -> group.forEach(position -> failed[position] = true));
+                continue;
+            }
             for (int k = 0; k + 1 < refusedItems.size(); k += 2) {
                 List<Integer> group = groups.get((int) number(refusedItems.get(k)) - 1);
                 int index = (int) number(refusedItems.get(k + 1));
@@ -136,12 +156,28 @@ final class RedisLeases implements BackendLeases {
             }
         }
         List<Receipt> refusedReceipts = new ArrayList<>();
+        List<Receipt> unsettled = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            if (refused[i]) {
+            if (failed[i]) {
+                unsettled.add(receipts.get(i));
+            } else if (refused[i]) {
                 refusedReceipts.add(receipts.get(i));
             }
         }
-        return new SettleResult(n - refusedReceipts.size(), refusedReceipts);
+        SettleResult done = new SettleResult(n - refusedReceipts.size() - unsettled.size(), refusedReceipts);
+        if (failure == null) {
+            return done;
+        }
+        ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
+        throw new PartialSettleException(code, "could not settle " + unsettled.size()
+                + " task(s) of queue '" + queue + "' on shard(s) " + failedShards + " (" + failure.getMessage()
+                + "); the other shards settled " + done.settled() + " and refused " + refusedReceipts.size()
+                + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+    }
+
+    private static RuntimeException suppress(RuntimeException first, RuntimeException next) {
+        first.addSuppressed(next);
+        return first;
     }
 
     /** The item indexes of these positions as ranges: {@code 0-99,120}; a whole batch is one range. */
@@ -178,16 +214,25 @@ final class RedisLeases implements BackendLeases {
                 arg(limits.deadCapPerShard(shards.size())));
         int redelivered = 0;
         int deadLettered = 0;
+        RuntimeException failure = null;
         for (Shard shard : shards) {
-            while (true) {
-                List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
-                redelivered += (int) number(result.get(0));
-                deadLettered += (int) number(result.get(1));
-                RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
-                if (number(result.get(2)) < REAP_BATCHES) {
-                    break;
+            try {
+                while (true) {
+                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                    redelivered += (int) number(result.get(0));
+                    deadLettered += (int) number(result.get(1));
+                    RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
+                    if (number(result.get(2)) < REAP_BATCHES) {
+                        break;
+                    }
                 }
+            } catch (RuntimeException e) {
+                // Reap the reachable shards anyway; a down node's leases wait for the next reap.
+                failure = failure == null ? e : suppress(failure, e);
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
     }

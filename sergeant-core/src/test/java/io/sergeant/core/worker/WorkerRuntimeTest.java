@@ -241,6 +241,21 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // before the fix the second run found nothing to run and polled for ever
+    void tasksHandedBackAtAStopDoNotCountAsDeliveries() {
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(5)
+                .delivery(base.delivery().withMaxDeliveries(1)).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        RunResult stopped = run(config, task -> id(task) == 1 ? holder[0].stopIt() : null, ids(5), worker -> holder[0] = worker);
+        assertThat(stopped.worker.seen).hasSize(2);
+        assertThat(stats(config).ready()).as("three tasks handed back").isEqualTo(3);
+
+        RunResult next = run(config.toBuilder().maxTasksPerRun(3).build(), task -> null, List.of(), worker -> { });
+        assertThat(next.worker.seen).as("with maxDeliveries 1 the handed-back tasks still run").hasSize(3);
+        assertThat(stats(config)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
     void respawnEndsTheWorkerWithCodeFour() {
         RecordingWorker[] holder = new RecordingWorker[1];
         RunResult result = run(base, task -> holder[0].respawnIt(), ids(1), worker -> holder[0] = worker);

@@ -303,6 +303,31 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    void pushActionsReturnTrueOnceTheBackendAcknowledgedTheWriteAsPythonsReturnABoolean() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(3).build();
+        try (Broker broker = sergeant.broker(config)) {
+            assertThat(broker.pushTask(config.name(), Map.of("id", 0))).as("Broker.pushTask").isTrue();
+            assertThat(broker.pushTasks(config.name(), List.of(), Priority.NORMAL, null)).as("an empty pushTasks").isTrue();
+        }
+        RecordingWorker[] holder = new RecordingWorker[1];
+        List<Boolean> returned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RecordingWorker worker = new RecordingWorker(config, task -> {
+            if (id(task) == 0) {
+                returned.add(holder[0].pushTask(Map.of("id", 1)));
+                returned.add(holder[0].pushTasks(List.of(Map.of("id", 2))));
+                returned.add(holder[0].pushTasks(List.of()));
+            }
+            return null;
+        });
+        holder[0] = worker;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            runtime.run();
+        }
+        assertThat(returned).as("pushTask, pushTasks, empty pushTasks from work").containsExactly(true, true, true);
+        assertThat(worker.seen).extracting(WorkerRuntimeTest::id).containsExactlyInAnyOrder(0, 1, 2);
+    }
+
+    @Test
     void aTaskPastItsTimeoutIsInterruptedAndGoesToOnTimeout() {
         WorkerConfig config = base.toBuilder().maxTasksPerRun(2)
                 .timeouts(new Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))).build();

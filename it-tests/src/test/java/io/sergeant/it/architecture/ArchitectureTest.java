@@ -130,8 +130,10 @@ class ArchitectureTest {
         com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(spring)
                 .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "org.springframework..", "org.slf4j..",
                         LAYOUT.root() + ".api..", LAYOUT.root() + ".spi..", LAYOUT.root() + ".core",
-                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring)
-                .because("the Spring integration builds on core's front door like any application (issue 18)")
+                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring,
+                        LAYOUT.root() + ".micrometer", "io.micrometer.core.instrument")
+                .because("the Spring integration builds on core's front door like any application, and wires the "
+                        + "metrics listener to the context's MeterRegistry (issue 18)")
                 .check(production);
         assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(LAYOUT.root() + ".spring")))
                 .as("the Spring integration's classes were imported").isTrue();
@@ -159,6 +161,23 @@ class ArchitectureTest {
         assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".micrometer"))
                 && production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".opentelemetry")))
                 .as("the observability modules' classes were imported").isTrue();
+    }
+
+    @Test
+    @DisplayName("sergeant-dashboard sees a backend through the API's Broker only, on Jetty; nothing else uses it but the cli")
+    void dashboardUsesTheBrokerOnly() {
+        String dashboard = LAYOUT.root() + ".dashboard..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(dashboard)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax.crypto..", "org.eclipse.jetty..",
+                        "org.slf4j..", LAYOUT.root() + ".api..", dashboard)
+                .because("the dashboard works on any backend, through the Broker its caller opened (issue 17)")
+                .check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage(LAYOUT.root() + "..")
+                .and().resideOutsideOfPackages(dashboard, LAYOUT.root() + ".cli..")
+                .should().dependOnClassesThat().resideInAnyPackage(dashboard, "org.eclipse.jetty..")
+                .because("the web server is the dashboard's alone (issue 17)").check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".dashboard")))
+                .as("the dashboard's classes were imported").isTrue();
     }
 
     @Test

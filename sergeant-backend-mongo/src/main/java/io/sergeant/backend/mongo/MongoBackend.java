@@ -20,6 +20,7 @@ import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
@@ -218,6 +219,36 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
         return settle(queue, receipts, "ack", (store, refs, refused) -> store.ack(queue, refs, refused));
     }
 
+    /**
+     * Settle-and-pop: on one node, {@link TaskStore#ackAndPop} (one bulk write and the finds around it);
+     * on several nodes, the two calls, as the default does.
+     */
+    @Override
+    public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        BackendLeases.checkAckAndPop(queue, receipts, max, options);
+        checkQueue(queue);
+        if (nodes.size() != 1) {
+            return BackendLeases.super.ackAndPop(this, queue, receipts, max, options);
+        }
+        List<Receipt> refused = new ArrayList<>();
+        List<LeaseRef> refs = new ArrayList<>(receipts.size());
+        Set<String> seen = new HashSet<>();
+        for (Receipt receipt : receipts) {
+            Objects.requireNonNull(receipt, "a receipt is null");
+            Optional<LeaseRef> ref = LeaseRef.parse(receipt, nodes.size());
+            if (ref.isEmpty() || !seen.add(receipt.id() + " " + receipt.token())) {
+                refused.add(receipt);
+                continue;
+            }
+            refs.add(ref.get());
+        }
+        List<Delivery> out = new ArrayList<>();
+        int settled = call(0, "ack " + refs.size() + " task(s) and pop up to " + max + " from queue '" + queue + "'",
+                () -> tasks.get(0).ackAndPop(queue, refs, refused, max, options, out));
+        SettleResult acked = refused.isEmpty() ? SettleResult.all(settled) : new SettleResult(settled, inCallerOrder(receipts, refused));
+        return new SettledPop(acked, out);
+    }
+
     @Override
     public SettleResult extend(String queue, List<Receipt> receipts, Duration lease) {
         Objects.requireNonNull(lease, "lease is null");
@@ -322,6 +353,46 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
                     () -> deadLetters.get(n).requeue(queue, tasks.get(n)));
         }
         return moved;
+    }
+
+    @Override
+    public boolean requeueDeadLetter(String queue, String id) {
+        checkQueue(queue);
+        Optional<Map.Entry<Integer, ObjectId>> ref = deadLetterRef(id);
+        if (ref.isEmpty()) {
+            return false;
+        }
+        int n = ref.get().getKey();
+        return call(n, "requeue dead letter " + id + " of queue '" + queue + "'",
+                () -> deadLetters.get(n).requeueOne(queue, ref.get().getValue(), tasks.get(n)));
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String queue, String id) {
+        checkQueue(queue);
+        Optional<Map.Entry<Integer, ObjectId>> ref = deadLetterRef(id);
+        if (ref.isEmpty()) {
+            return false;
+        }
+        int n = ref.get().getKey();
+        return call(n, "delete dead letter " + id + " of queue '" + queue + "'",
+                () -> deadLetters.get(n).deleteOne(queue, ref.get().getValue()));
+    }
+
+    /** The node and document id of a dead-letter id {@code <node>:<hex>}; empty when it cannot be one of ours. */
+    private Optional<Map.Entry<Integer, ObjectId>> deadLetterRef(String id) {
+        Objects.requireNonNull(id, "id is null");
+        int colon = id.indexOf(':');
+        if (colon <= 0 || !ObjectId.isValid(id.substring(colon + 1))) {
+            return Optional.empty();
+        }
+        try {
+            int node = Integer.parseInt(id.substring(0, colon));
+            return node < 0 || node >= nodes.size() ? Optional.empty()
+                    : Optional.of(Map.entry(node, new ObjectId(id.substring(colon + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.sergeant.cli.bench;
 
 import ch.qos.logback.classic.Level;
+import io.sergeant.backend.local.LocalSettings;
 import io.sergeant.core.Sergeant;
 import io.sergeant.spi.backend.BackendSpec;
 import org.slf4j.LoggerFactory;
@@ -84,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Tasks per second of the steady producer (default: ${DEFAULT-VALUE}).")
     int latencyRate;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "How many times each push, drain and raw limit is measured; the table shows the median and "
+                    + "the spread (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the table (with the machine and the command) to this Markdown file.")
     Path out;
 
@@ -135,15 +141,28 @@ public final class BenchCommand implements Callable<Integer> {
             for (String uri : uris) {
                 String kind = kind(uri);
                 BenchSettings settings = new BenchSettings(tasks != null ? tasks : defaultTasks(kind), single, batch, pushChunk,
-                        threads, latencySeconds, latencyRate);
-                Supplier<RawClient> raw = rawClient(kind, uri);
+                        threads, latencySeconds, latencyRate, rounds);
+                // The bench's own SQLite file is never shared, so it takes the WAL journal (as the demo does);
+                // a file the user names keeps the backend's default journal. The raw client uses the same
+                // journal as the backend: switching a file's journal mode needs it to itself, so a raw client
+                // in another mode would lock the worker out of the file (its start-up retries for ever).
+                boolean ownSqlite = uri.equals(sqliteUri);
+                java.util.Map<String, String> options = ownSqlite ? java.util.Map.of("journalMode", "WAL") : java.util.Map.of();
+                Supplier<RawClient> raw = rawClient(kind, uri, ownSqlite ? "WAL" : LocalSettings.DEFAULT_JOURNAL_MODE);
+                if (kind.equals("sqlite")) {
+                    notes.add("SQLite journal: " + (ownSqlite ? "WAL (the bench's own file)" : LocalSettings.DEFAULT_JOURNAL_MODE
+                            + " (the backend's default for a file you name)") + ", for Sergeant and the raw limit alike");
+                }
                 if (raw == null) {
                     notes.add(kind + ": no raw client limit for " + BackendSpec.maskSecrets(uri)
                             + " (measured for sqlite:, single-node redis:// and mongodb:// URIs)");
                 }
                 stderr.println("bench: " + kind + " at " + BackendSpec.maskSecrets(uri) + ", " + ResultTable.count(settings.tasks())
                         + " tasks, batches of " + settings.batch());
-                rows.addAll(new BackendBench(sergeant, kind, uri, raw, settings, stderr).run());
+                double loadBefore = CpuClock.loadAverage();
+                rows.addAll(new BackendBench(sergeant, kind, uri, options, raw, settings, stderr).run());
+                notes.add(String.format(Locale.ROOT, "%s: load average %s at the start, %s at the end (%d CPUs)", kind,
+                        load(loadBefore), load(CpuClock.loadAverage()), Runtime.getRuntime().availableProcessors()));
             }
         } finally {
             if (redis != null) {
@@ -172,9 +191,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (tasks != null && tasks < 1) {
             throw new CommandLine.ParameterException(commandLine, "--tasks must be at least 1, got " + tasks);
         }
-        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1) {
+        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1 || rounds < 1) {
             throw new CommandLine.ParameterException(commandLine,
-                    "--single, --batch, --push-chunk, --threads and --latency-rate must be at least 1");
+                    "--single, --batch, --push-chunk, --threads, --latency-rate and --rounds must be at least 1");
         }
         if (latencySeconds < 0) {
             throw new CommandLine.ParameterException(commandLine, "--latency-seconds must not be negative, got " + latencySeconds);
@@ -204,12 +223,12 @@ public final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    private static Supplier<RawClient> rawClient(String kind, String uri) {
+    private static Supplier<RawClient> rawClient(String kind, String uri, String sqliteJournal) {
         switch (kind) {
             case "sqlite" -> {
                 String path = uri.substring(uri.indexOf(':') + 1);
                 Path file = Path.of(path.startsWith("///") ? path.substring(2) : path).toAbsolutePath();
-                return () -> new SqliteRawClient(file);
+                return () -> new SqliteRawClient(file, sqliteJournal);
             }
             case "redis" -> {
                 boolean singleNode = (uri.startsWith("redis://") || uri.startsWith("rediss://")) && !uri.contains(",");
@@ -233,6 +252,9 @@ public final class BenchCommand implements Callable<Integer> {
                 .append(memory()).append(", Java ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(Runtime.version()).append(", ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append("\n\n");
+        report.append("Each figure is the median of ").append(rounds).append(" rounds (min – max beside it); per CPU-s is tasks per")
+                .append(" second of CPU time of the JVM's threads (ThreadMXBean) during the drain; the ratio compares the")
+                .append(" median with the raw limit's median measured in the same run.\n\n");
         report.append(table).append('\n');
         for (String note : notes) {
             report.append("- ").append(note).append('\n');
@@ -243,6 +265,10 @@ public final class BenchCommand implements Callable<Integer> {
             Files.createDirectories(parent);
         }
         Files.writeString(out, report.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String load(double value) {
+        return value < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private static String memory() {

@@ -19,6 +19,7 @@ import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
@@ -215,6 +216,36 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     @Override
     public SettleResult ack(String queue, List<Receipt> receipts) {
         return settle(queue, receipts, "ack", (store, refs, refused) -> store.ack(queue, refs, refused));
+    }
+
+    /**
+     * Settle-and-pop: on one node, {@link TaskStore#ackAndPop} (one bulk write and the finds around it);
+     * on several nodes, the two calls, as the default does.
+     */
+    @Override
+    public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        BackendLeases.checkAckAndPop(queue, receipts, max, options);
+        checkQueue(queue);
+        if (nodes.size() != 1) {
+            return BackendLeases.super.ackAndPop(this, queue, receipts, max, options);
+        }
+        List<Receipt> refused = new ArrayList<>();
+        List<LeaseRef> refs = new ArrayList<>(receipts.size());
+        Set<String> seen = new HashSet<>();
+        for (Receipt receipt : receipts) {
+            Objects.requireNonNull(receipt, "a receipt is null");
+            Optional<LeaseRef> ref = LeaseRef.parse(receipt, nodes.size());
+            if (ref.isEmpty() || !seen.add(receipt.id() + " " + receipt.token())) {
+                refused.add(receipt);
+                continue;
+            }
+            refs.add(ref.get());
+        }
+        List<Delivery> out = new ArrayList<>();
+        int settled = call(0, "ack " + refs.size() + " task(s) and pop up to " + max + " from queue '" + queue + "'",
+                () -> tasks.get(0).ackAndPop(queue, refs, refused, max, options, out));
+        SettleResult acked = refused.isEmpty() ? SettleResult.all(settled) : new SettleResult(settled, inCallerOrder(receipts, refused));
+        return new SettledPop(acked, out);
     }
 
     @Override

@@ -256,6 +256,48 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aStopThatInterruptsHandsTheRunningTaskBackUnchangedWithoutItsHandler() throws Exception {
+        WorkerConfig config = base.toBuilder().delivery(base.delivery().withMaxDeliveries(1)).build();
+        try (Broker broker = sergeant.broker(config)) {
+            broker.pushTask(config.name(), Map.of("id", 0));
+        }
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        RecordingWorker worker = new RecordingWorker(config, task -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("interrupted", e);
+            }
+            return "finished";
+        });
+        long took;
+        RunSummary summary;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Thread stopper = new Thread(() -> {
+                try {
+                    started.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                runtime.requestStop(true);
+            });
+            stopper.start();
+            long start = System.nanoTime();
+            summary = runtime.run();
+            took = System.nanoTime() - start;
+            stopper.join();
+        }
+        assertThat(summary.exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
+        assertThat(Duration.ofNanos(took)).as("the sleeping task was interrupted, not waited for").isLessThan(Duration.ofSeconds(30));
+        assertThat(worker.events).as("no outcome handler ran").noneMatch(e -> e.startsWith("onFailure") || e.startsWith("onSuccess"));
+        assertThat(stats(config)).as("handed back, not dead-lettered at maxDeliveries 1").isEqualTo(new QueueStats(1, 0, 0, 0));
+        RunResult next = run(config.toBuilder().maxTasksPerRun(1).build(), task -> "ok", List.of(), w -> { });
+        assertThat(next.worker.seen).singleElement().satisfies(task -> assertThat(task.runCount()).isZero());
+    }
+
+    @Test
     void respawnEndsTheWorkerWithCodeFour() {
         RecordingWorker[] holder = new RecordingWorker[1];
         RunResult result = run(base, task -> holder[0].respawnIt(), ids(1), worker -> holder[0] = worker);

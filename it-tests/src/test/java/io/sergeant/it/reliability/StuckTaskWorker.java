@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * A one-thread worker whose task {@code {"kind": "stuck"}} ignores its interrupt for ever (issue 14 item 4),
- * with batches of three and a 300 ms timeout and grace period. It marks {@code started} in the directory
+ * with batches of three and a 300 ms timeout and grace period; {@code {"kind": "sleep"}} sleeps a minute,
+ * answering its interrupt. It marks {@code started} in the directory
  * named by {@value #DIR_PROPERTY} when the stuck task begins, and {@code ran-<id>} for every other task;
  * backend, delivery mode and timeouts may be overridden by {@code sergeant.config.*} properties.
  */
@@ -37,7 +38,11 @@ public class StuckTaskWorker extends Worker {
     }
 
     @Override
-    public Object work(Task task) {
+    public Object work(Task task) throws InterruptedException {
+        if ("sleep".equals(task.kwargs().get("kind"))) {
+            mark("started");
+            Thread.sleep(60_000); // answers its interrupt
+        }
         if ("stuck".equals(task.kwargs().get("kind"))) {
             mark("started");
             while (true) {

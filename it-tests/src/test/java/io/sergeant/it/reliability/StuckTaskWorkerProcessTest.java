@@ -77,6 +77,39 @@ class StuckTaskWorkerProcessTest {
         assertBatchHandedBack();
     }
 
+    @Test
+    @DisplayName("with -Dsergeant.worker.stop=interrupt, SIGTERM interrupts the running task, which is handed back unchanged (issue 14 item 15)")
+    void sigtermInterruptsWhenAsked() throws Exception {
+        try (Broker broker = Sergeant.create().broker(config())) {
+            broker.pushTask(StuckTaskWorker.QUEUE, Task.of(Map.of("id", 0, "kind", "sleep")), Priority.NORMAL, null);
+        }
+        Path output = dir.resolve("worker.log");
+        worker = start(output, "-Dsergeant.worker.stop=interrupt", "-Dsergeant.config.timeouts.timeout=120s");
+        awaitStarted(output);
+        long signalled = System.nanoTime();
+        worker.destroy(); // SIGTERM
+
+        assertThat(worker.waitFor(40, TimeUnit.SECONDS)).as("the worker obeys SIGTERM\n%s", read(output)).isTrue();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+        assertThat(worker.exitValue()).as("stop\n%s", read(output)).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
+        assertThat(tookMillis).as("the minute-long sleep was interrupted, not waited for").isLessThan(30_000);
+        assertThat(dir.resolve("ran-0")).as("the interrupted task did not complete").doesNotExist();
+        try (Broker broker = Sergeant.create().broker(config())) {
+            QueueStats stats = broker.stats(StuckTaskWorker.QUEUE);
+            assertThat(stats).as("handed back at once, not left leased").isEqualTo(new QueueStats(1, 0, 0, 0));
+            assertThat(broker.popTasks(StuckTaskWorker.QUEUE, 10)).singleElement()
+                    .satisfies(task -> assertThat(task.runCount()).as("unchanged").isZero());
+        }
+    }
+
+    private void awaitStarted(Path output) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (!Files.exists(dir.resolve("started")) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertThat(dir.resolve("started")).as("the task started\n%s", read(output)).exists();
+    }
+
     private void pushBatch() {
         try (Broker broker = Sergeant.create().broker(config())) {
             broker.pushTasks(StuckTaskWorker.QUEUE, List.of(Task.of(Map.of("id", 0, "kind", "stuck")),
@@ -106,9 +139,10 @@ class StuckTaskWorkerProcessTest {
         }
     }
 
-    private Process start(Path output) throws IOException {
+    private Process start(Path output, String... jvmOptions) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(FaultRun.WORKER_JVM);
+        command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-D" + StuckTaskWorker.DIR_PROPERTY + "=" + dir,
                 "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                 "--worker-class", StuckTaskWorker.class.getName()));

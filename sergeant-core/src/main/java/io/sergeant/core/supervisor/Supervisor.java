@@ -213,6 +213,7 @@ public final class Supervisor {
 
     private void onExit(SupervisedWorker worker) {
         int status = awaitExit(worker.process());
+        ProcessTree.destroyGroup(worker.process());
         workers.remove(worker.pid());
         String summary = SummaryFile.readAndDelete(worker);
         var event = log.atLevel(org.slf4j.event.Level.INFO).addKeyValue("pid", worker.pid())
@@ -345,6 +346,7 @@ public final class Supervisor {
     private static void kill(SupervisedWorker worker) {
         ProcessTree.destroyForcibly(worker.process());
         awaitExit(worker.process());
+        ProcessTree.destroyGroup(worker.process());
     }
 
     private static int awaitExit(Process process) {
@@ -372,7 +374,8 @@ public final class Supervisor {
         arguments.add(summary.toString());
         Process process;
         try {
-            process = new ProcessBuilder(arguments).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            // Its own process group: what its tasks start is killed when it has exited (onExit), even re-parented.
+            process = new ProcessBuilder(ProcessTree.inOwnGroup(arguments)).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             process.getOutputStream().close();
         } catch (IOException e) {

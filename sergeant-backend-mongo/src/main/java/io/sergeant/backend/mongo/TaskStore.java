@@ -391,13 +391,17 @@ final class TaskStore {
         return settled;
     }
 
-    /** Hands leased tasks back at the head of the queue (priority 0.0), keeping their delivery count. */
-    int release(String queue, List<LeaseRef> refs, List<Receipt> refused) {
+    /**
+     * Hands leased tasks back at the head of the queue (priority 0.0), keeping their delivery count, or
+     * (when {@code counted} is false, a graceful hand-back) taking this delivery off the count again.
+     */
+    int release(String queue, List<LeaseRef> refs, List<Receipt> refused, boolean counted) {
         List<LeaseRef> valid = holding(queue, refs, refused);
         if (valid.isEmpty()) {
             return 0;
         }
-        long released = tasks().updateMany(held(queue, valid), unlease()).getMatchedCount();
+        Bson update = counted ? unlease() : Updates.combine(unlease(), Updates.inc(MongoLayout.DELIVERIES, -1));
+        long released = tasks().updateMany(held(queue, valid), update).getMatchedCount();
         if (released == valid.size()) {
             return valid.size();
         }

@@ -1,11 +1,11 @@
 -- Push. ARGV: mode ('normal' = RPUSH, 'high' = LPUSH, 'delayed' = ZADD NX), delay in ms (delayed
 -- only: the score is the server's clock plus this delay, the same clock the pops check due tasks
--- with), push id, then the payloads. KEYS[14], when given, is the push id's marker key: a push whose
+-- with), push id, then the payloads. KEYS[15], when given, is the push id's marker key: a push whose
 -- marker exists was already stored (a client library that retried after a read timeout) and is not
 -- stored again. The layout check of the prelude ran first, so a push of a key of another type stores
 -- nothing. Returns the number of payloads stored now (0 for a repeated push id).
 local mode = ARGV[1]
-local marker = KEYS[14]
+local marker = KEYS[15]
 if marker then
   if not redis.call('SET', marker, '1', 'NX', 'PX', 3600000) then return 0 end
 end

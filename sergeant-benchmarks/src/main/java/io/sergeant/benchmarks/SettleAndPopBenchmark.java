@@ -1,10 +1,9 @@
 package io.sergeant.benchmarks;
 
 import io.sergeant.api.Priority;
-import io.sergeant.backend.local.LocalBackendFactory;
-import io.sergeant.backend.redis.RedisBackendFactory;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendFactory;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
@@ -99,11 +98,11 @@ public class SettleAndPopBenchmark {
                     Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             awaitPort(port);
-            store = new RedisBackendFactory().create(new BackendSpec("redis://127.0.0.1:" + port, Map.of()),
+            store = factory("redis").create(new BackendSpec("redis://127.0.0.1:" + port, Map.of()),
                     PluginContext.defaults());
         } else {
             directory = Files.createTempDirectory("sergeant-jmh-");
-            store = new LocalBackendFactory().create(new BackendSpec("sqlite:" + directory.resolve("bench.db"),
+            store = factory("sqlite").create(new BackendSpec("sqlite:" + directory.resolve("bench.db"),
                     Map.of("journalMode", "WAL")), PluginContext.defaults());
         }
         leases = store.leaseRole().orElseThrow();
@@ -166,6 +165,16 @@ public class SettleAndPopBenchmark {
         for (int from = 0; from < count; from += payloads.size()) {
             store.push(QUEUE, payloads.subList(0, Math.min(payloads.size(), count - from)), Priority.NORMAL, null);
         }
+    }
+
+    /** The backend plugin of {@code scheme}, found as the runtime finds it (the backends are runtime dependencies). */
+    private static BackendFactory factory(String scheme) {
+        for (BackendFactory factory : java.util.ServiceLoader.load(BackendFactory.class)) {
+            if (factory.schemes().contains(scheme)) {
+                return factory;
+            }
+        }
+        throw new IllegalStateException("no backend plugin for '" + scheme + ":' on the class path");
     }
 
     private static int freePort() throws IOException {

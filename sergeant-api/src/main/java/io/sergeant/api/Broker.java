@@ -101,6 +101,53 @@ public interface Broker extends AutoCloseable {
                 + getClass().getName() + " does not offer");
     }
 
+    /**
+     * Up to {@code limit} tasks waiting in the queue, without taking any: ready ones first in delivery
+     * order, then delayed ones by due time (the backend's monitoring role). The default throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot look into a queue
+     * @since 0.2
+     */
+    default List<QueuedTask> peekTasks(String queue, int limit) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing waiting tasks needs the monitoring role,"
+                + " which " + getClass().getName() + " does not offer");
+    }
+
+    /**
+     * Decodes a payload written by this broker's encoder (a waiting task's or a dead letter's), under the
+     * configured decode limits. The default throws.
+     *
+     * @throws SergeantException {@code MALFORMED_PAYLOAD} (or a limit's code) when it does not decode
+     * @since 0.2
+     */
+    default Task decodeTask(byte[] payload) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, getClass().getName() + " cannot decode payloads");
+    }
+
+    /**
+     * Moves one dead letter back to the queue (NORMAL, run count kept in the payload).
+     *
+     * @return false if the queue has no dead letter with that id
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend can only requeue all
+     * @since 0.2
+     */
+    default boolean requeueDeadLetter(String queue, String id) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, getClass().getName()
+                + " cannot requeue one dead letter; requeue them all instead");
+    }
+
+    /**
+     * Deletes one dead letter.
+     *
+     * @return false if the queue has no dead letter with that id
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend can only purge all
+     * @since 0.2
+     */
+    default boolean deleteDeadLetter(String queue, String id) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, getClass().getName()
+                + " cannot delete one dead letter; purge them all instead");
+    }
+
     /** A lock object with a fresh owner token; nothing is taken until {@link Lock#acquire}. */
     Lock lock(String name);
 

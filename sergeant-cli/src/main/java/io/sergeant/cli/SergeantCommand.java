@@ -35,6 +35,7 @@ import java.util.TreeMap;
                 PushCommand.class,
                 StatsCommand.class,
                 WorkersCommand.class,
+                DashboardCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
                 io.sergeant.cli.bench.BenchCommand.class,

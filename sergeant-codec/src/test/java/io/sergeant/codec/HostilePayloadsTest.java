@@ -116,7 +116,7 @@ class HostilePayloadsTest {
     @Test
     @DisplayName("a tuple holding a list that contains itself is an unhashable dict key, as in Python")
     void selfContainingListAsKeyIsUnhashable() {
-        Attempt attempt = decode(named("pickle-self-list-as-key"), DecodeLimits.DEFAULT);
+        Attempt attempt = decode(named("pickle-self-list-as-key"), BUDGET_ONLY);
         assertThat(attempt.error()).isInstanceOf(SergeantException.class).hasMessageContaining("unhashable");
         assertThat(((SergeantException) attempt.error()).code()).isEqualTo(ErrorCode.MALFORMED_PAYLOAD);
     }

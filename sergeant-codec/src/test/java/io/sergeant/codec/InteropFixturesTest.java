@@ -1,5 +1,6 @@
 package io.sergeant.codec;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.compress.GzipCompressor;
@@ -44,7 +45,7 @@ class InteropFixturesTest {
     @BeforeAll
     void load() {
         fixtures = (Map<?, ?>) TaggedJson.parseRaw(InteropFixtures.text("fixtures.json"));
-        PluginContext context = Contexts.utc(DecodeLimits.DEFAULT);
+        PluginContext context = Contexts.utc(TestDecodeLimits.DEFAULT);
         for (SerializerFactory factory : ServiceLoader.load(SerializerFactory.class)) {
             serializers.put(factory.name(), factory.create(Contexts.options(Map.of("java.allow", "")), context));
         }
@@ -151,7 +152,7 @@ class InteropFixturesTest {
                     .isEqualTo(read("task-" + serializer + "-zlib.bin"));
             byte[] python = read("task-" + serializer + "-gzip.bin");
             long mtime = (python[4] & 0xffL) | (python[5] & 0xffL) << 8 | (python[6] & 0xffL) << 16 | (python[7] & 0xffL) << 24;
-            Compressor gzip = new GzipCompressor(DecodeLimits.DEFAULT, 9,
+            Compressor gzip = new GzipCompressor(TestDecodeLimits.DEFAULT, 9,
                     Clock.fixed(Instant.ofEpochSecond(mtime), ZoneOffset.UTC));
             assertThat(gzip.compress(serialized)).as("gzip " + serializer).isEqualTo(python);
         }

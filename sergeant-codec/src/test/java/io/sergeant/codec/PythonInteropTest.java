@@ -1,5 +1,6 @@
 package io.sergeant.codec;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.spi.PluginContext;
@@ -149,7 +150,7 @@ class PythonInteropTest {
         Path reader = temp.resolve("reader.py");
         Files.writeString(reader, READER);
 
-        PluginContext context = Contexts.utc(DecodeLimits.DEFAULT);
+        PluginContext context = Contexts.utc(TestDecodeLimits.DEFAULT);
         Map<String, Compressor> compressors = new LinkedHashMap<>();
         for (CompressorFactory factory : ServiceLoader.load(CompressorFactory.class)) {
             compressors.put(factory.name(), factory.create(Contexts.none(), context));

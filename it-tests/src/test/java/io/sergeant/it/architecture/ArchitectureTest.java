@@ -162,6 +162,23 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("sergeant-dashboard sees a backend through the API's Broker only, on Jetty; nothing else uses it but the cli")
+    void dashboardUsesTheBrokerOnly() {
+        String dashboard = LAYOUT.root() + ".dashboard..";
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(dashboard)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax.crypto..", "org.eclipse.jetty..",
+                        "org.slf4j..", LAYOUT.root() + ".api..", dashboard)
+                .because("the dashboard works on any backend, through the Broker its caller opened (issue 17)")
+                .check(production);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage(LAYOUT.root() + "..")
+                .and().resideOutsideOfPackages(dashboard, LAYOUT.root() + ".cli..")
+                .should().dependOnClassesThat().resideInAnyPackage(dashboard, "org.eclipse.jetty..")
+                .because("the web server is the dashboard's alone (issue 17)").check(production);
+        assertThat(production.stream().anyMatch(c -> c.getPackageName().equals(LAYOUT.root() + ".dashboard")))
+                .as("the dashboard's classes were imported").isTrue();
+    }
+
+    @Test
     @DisplayName("sergeant-test: its in-memory backend is written as a plugin (API and JDK only); the extension uses core's front door")
     void testSupportRules() {
         String memory = LAYOUT.root() + ".test.memory..";

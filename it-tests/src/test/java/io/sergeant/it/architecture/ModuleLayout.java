@@ -99,6 +99,8 @@ public record ModuleLayout(String root, List<String> apiPackages, String core, L
         // Listener implementations over the API's observation hook (issue 16); their rule is in ArchitectureTest.
         modules.put("sergeant-micrometer", List.of(root + ".micrometer"));
         modules.put("sergeant-opentelemetry", List.of(root + ".opentelemetry"));
+        // The web dashboard over the API's Broker (issue 17); its rule is in ArchitectureTest.
+        modules.put("sergeant-dashboard", List.of(root + ".dashboard"));
         return Collections.unmodifiableMap(modules);
     }
 

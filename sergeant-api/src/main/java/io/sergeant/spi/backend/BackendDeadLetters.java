@@ -2,6 +2,8 @@ package io.sergeant.spi.backend;
 
 import io.sergeant.api.DeadLetter;
 import io.sergeant.api.DeadLetterInfo;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 
 import java.util.List;
 
@@ -43,4 +45,31 @@ public interface BackendDeadLetters {
 
     /** Deletes every dead letter; returns how many. */
     long purgeDeadLetters(String queue);
+
+    /**
+     * Moves one dead letter (by the id {@link #deadLetters} gave it) back to the queue, NORMAL, delivery
+     * count reset, like {@link #requeueDeadLetters}. The default, for backends that can only move all,
+     * throws.
+     *
+     * @return true if it was there and was moved; false if no dead letter of the queue has that id
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot act on one dead letter
+     * @since 0.2
+     */
+    default boolean requeueDeadLetter(String queue, String id) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "requeueing one dead letter is not offered by "
+                + getClass().getName() + "; requeue them all instead");
+    }
+
+    /**
+     * Deletes one dead letter (by the id {@link #deadLetters} gave it). The default, for backends that
+     * can only purge all, throws.
+     *
+     * @return true if it was there and was deleted; false if no dead letter of the queue has that id
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot act on one dead letter
+     * @since 0.2
+     */
+    default boolean deleteDeadLetter(String queue, String id) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "deleting one dead letter is not offered by "
+                + getClass().getName() + "; purge them all instead");
+    }
 }

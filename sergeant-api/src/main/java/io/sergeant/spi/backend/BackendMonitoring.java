@@ -1,5 +1,7 @@
 package io.sergeant.spi.backend;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.spi.Experimental;
 
 import java.time.Duration;
@@ -50,4 +52,19 @@ public interface BackendMonitoring {
 
     /** The records of every worker whose TTL has not passed, in no particular order. */
     List<byte[]> workers();
+
+    /**
+     * Up to {@code limit} tasks waiting in the queue, without removing or leasing any: the ready ones
+     * first, in the order a pop would deliver them, then the delayed ones by due time. What a dashboard
+     * shows as "the next tasks". Leased (in-flight) tasks are not listed. On a backend with several
+     * nodes the order across nodes is approximate. The default, for backends that cannot look into a
+     * queue, throws.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot list waiting tasks
+     * @since 0.2
+     */
+    default List<QueuedItem> peek(String queue, int limit) {
+        throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing the tasks waiting in a queue is not"
+                + " offered by " + getClass().getName() + "; use stats for the counts");
+    }
 }

@@ -32,6 +32,11 @@ final class SqliteDeadLetters implements BackendDeadLetters {
             "INSERT INTO task_queue (queue_name, priority, value)"
                     + " SELECT queue_name, " + SqliteQueue.NORMAL + ", value FROM sergeant_dead_letters"
                     + " WHERE queue_name = ? ORDER BY id";
+    private static final String DEAD_REQUEUE_ONE =
+            "INSERT INTO task_queue (queue_name, priority, value)"
+                    + " SELECT queue_name, " + SqliteQueue.NORMAL + ", value FROM sergeant_dead_letters"
+                    + " WHERE queue_name = ? AND id = ?";
+    private static final String DEAD_DELETE_ONE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ? AND id = ?";
     private static final String DEAD_PURGE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ?";
 
     private final SqliteFile file;
@@ -179,5 +184,52 @@ final class SqliteDeadLetters implements BackendDeadLetters {
             purge.setString(1, queue);
             return (long) purge.executeUpdate();
         });
+    }
+
+    @Override
+    public boolean requeueDeadLetter(String queue, String id) {
+        Objects.requireNonNull(queue, "queue is null");
+        Long rowId = rowId(id);
+        if (rowId == null) {
+            return false;
+        }
+        return file.inTransaction("requeue a dead letter", connection -> {
+            PreparedStatement requeue = connection.prepare(DEAD_REQUEUE_ONE);
+            requeue.setString(1, queue);
+            requeue.setLong(2, rowId);
+            if (requeue.executeUpdate() != 1) {
+                return false;
+            }
+            PreparedStatement delete = connection.prepare(DEAD_DELETE_ONE);
+            delete.setString(1, queue);
+            delete.setLong(2, rowId);
+            delete.executeUpdate();
+            return true;
+        });
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String queue, String id) {
+        Objects.requireNonNull(queue, "queue is null");
+        Long rowId = rowId(id);
+        if (rowId == null) {
+            return false;
+        }
+        return file.inConnection("delete a dead letter", connection -> {
+            PreparedStatement delete = connection.prepare(DEAD_DELETE_ONE);
+            delete.setString(1, queue);
+            delete.setLong(2, rowId);
+            return delete.executeUpdate() == 1;
+        });
+    }
+
+    /** The row id of a dead letter id, or null when it is not one (no dead letter has it). */
+    private static Long rowId(String id) {
+        Objects.requireNonNull(id, "id is null");
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

@@ -1,10 +1,13 @@
 package io.sergeant.backend.local;
 
+import io.sergeant.api.Priority;
 import io.sergeant.spi.backend.BackendMonitoring;
+import io.sergeant.spi.backend.QueuedItem;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +28,13 @@ final class SqliteMonitoring implements BackendMonitoring {
                     + " SET record = excluded.record, expires_at = excluded.expires_at";
     private static final String DEREGISTER = "DELETE FROM sergeant_workers WHERE id = ? RETURNING expires_at";
     private static final String WORKERS = "SELECT record FROM sergeant_workers WHERE expires_at > ?";
+
+    /** Ready rows (due, or under an expired lease) in pop order. */
+    private static final String PEEK_READY = "SELECT priority, value FROM task_queue WHERE queue_name = ? AND priority <= ?"
+            + " ORDER BY priority, rowid LIMIT ?";
+    /** Delayed rows not yet due (never leased) by due time. */
+    private static final String PEEK_DELAYED = "SELECT priority, value FROM task_queue WHERE queue_name = ?"
+            + " AND priority > ? AND lease_token IS NULL ORDER BY priority, rowid LIMIT ?";
 
     private final SqliteFile file;
 
@@ -92,6 +102,48 @@ final class SqliteMonitoring implements BackendMonitoring {
                 }
             }
             return records;
+        });
+    }
+
+    /** Reads {@code task_queue} in one connection: ready rows first, then delayed ones; nothing changes. */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        return file.inConnection("peek", connection -> {
+            double now = file.now();
+            List<QueuedItem> items = new ArrayList<>();
+            PreparedStatement ready = connection.prepare(PEEK_READY);
+            ready.setString(1, queue);
+            ready.setDouble(2, now);
+            ready.setInt(3, limit);
+            try (ResultSet rows = ready.executeQuery()) {
+                while (rows.next()) {
+                    double priority = rows.getDouble(1);
+                    Priority shown = priority == SqliteQueue.HIGH ? Priority.HIGH
+                            : priority == SqliteQueue.NORMAL ? Priority.NORMAL : null;
+                    items.add(new QueuedItem(rows.getBytes(2), shown, null));
+                }
+            }
+            if (items.size() < limit) {
+                PreparedStatement delayed = connection.prepare(PEEK_DELAYED);
+                delayed.setString(1, queue);
+                delayed.setDouble(2, now);
+                delayed.setInt(3, limit - items.size());
+                try (ResultSet rows = delayed.executeQuery()) {
+                    while (rows.next()) {
+                        long micros = Math.round(rows.getDouble(1) * 1_000_000);
+                        items.add(new QueuedItem(rows.getBytes(2), null,
+                                Instant.ofEpochSecond(0, 0).plusNanos(micros * 1000)));
+                    }
+                }
+            }
+            return items;
         });
     }
 }

@@ -222,6 +222,36 @@ final class DeadLetterStore {
         }
     }
 
+    /**
+     * Moves dead letter {@code id} of the queue back into {@code task_queue} as a fresh NORMAL task:
+     * marked with a requeue token first (as {@link #requeue} does, so two requeues never copy it twice),
+     * copied, then deleted. False when the queue has no such dead letter (or another requeue holds it).
+     */
+    boolean requeueOne(String queue, ObjectId id, TaskStore tasks) {
+        String token = UUID.randomUUID().toString();
+        double now = TaskStore.seconds(clock);
+        Bson free = Filters.and(Filters.eq(MongoLayout.ID, id), Filters.eq(MongoLayout.QUEUE_NAME, queue), Filters.or(
+                Filters.exists(MongoLayout.REQUEUE_UNTIL, false), Filters.lt(MongoLayout.REQUEUE_UNTIL, now)));
+        if (collection().updateOne(free, Updates.combine(Updates.set(MongoLayout.REQUEUE, token),
+                Updates.set(MongoLayout.REQUEUE_UNTIL, now + REQUEUE_HOLD_SECONDS))).getModifiedCount() != 1) {
+            return false;
+        }
+        Bson mine = Filters.and(Filters.eq(MongoLayout.ID, id), Filters.eq(MongoLayout.REQUEUE, token));
+        Document doc = collection().find(mine).projection(Projections.include(MongoLayout.VALUE)).first();
+        if (doc == null) {
+            return false;
+        }
+        tasks.insert(queue, List.of(doc.get(MongoLayout.VALUE, Binary.class).getData()), MongoLayout.NORMAL);
+        collection().deleteOne(mine);
+        return true;
+    }
+
+    /** Deletes dead letter {@code id} of the queue; false when there is none. */
+    boolean deleteOne(String queue, ObjectId id) {
+        return collection().deleteOne(Filters.and(Filters.eq(MongoLayout.ID, id),
+                Filters.eq(MongoLayout.QUEUE_NAME, queue))).getDeletedCount() == 1;
+    }
+
     private MongoCollection<Document> collection() {
         return node.deadLetters();
     }

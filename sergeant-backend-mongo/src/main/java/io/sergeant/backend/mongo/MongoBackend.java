@@ -319,6 +319,46 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
     }
 
     @Override
+    public boolean requeueDeadLetter(String queue, String id) {
+        checkQueue(queue);
+        Optional<Map.Entry<Integer, ObjectId>> ref = deadLetterRef(id);
+        if (ref.isEmpty()) {
+            return false;
+        }
+        int n = ref.get().getKey();
+        return call(n, "requeue dead letter " + id + " of queue '" + queue + "'",
+                () -> deadLetters.get(n).requeueOne(queue, ref.get().getValue(), tasks.get(n)));
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String queue, String id) {
+        checkQueue(queue);
+        Optional<Map.Entry<Integer, ObjectId>> ref = deadLetterRef(id);
+        if (ref.isEmpty()) {
+            return false;
+        }
+        int n = ref.get().getKey();
+        return call(n, "delete dead letter " + id + " of queue '" + queue + "'",
+                () -> deadLetters.get(n).deleteOne(queue, ref.get().getValue()));
+    }
+
+    /** The node and document id of a dead-letter id {@code <node>:<hex>}; empty when it cannot be one of ours. */
+    private Optional<Map.Entry<Integer, ObjectId>> deadLetterRef(String id) {
+        Objects.requireNonNull(id, "id is null");
+        int colon = id.indexOf(':');
+        if (colon <= 0 || !ObjectId.isValid(id.substring(colon + 1))) {
+            return Optional.empty();
+        }
+        try {
+            int node = Integer.parseInt(id.substring(0, colon));
+            return node < 0 || node >= nodes.size() ? Optional.empty()
+                    : Optional.of(Map.entry(node, new ObjectId(id.substring(colon + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public long purgeDeadLetters(String queue) {
         checkQueue(queue);
         return sum("purge dead letters of queue '" + queue + "'", n -> deadLetters.get(n).purge(queue));

@@ -2,12 +2,16 @@ package io.sergeant.backend.mongo;
 
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+import io.sergeant.api.Priority;
 import io.sergeant.spi.backend.BackendMonitoring;
+import io.sergeant.spi.backend.QueuedItem;
 import org.bson.Document;
 import org.bson.types.Binary;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -89,5 +93,51 @@ final class MongoMonitoring implements BackendMonitoring {
 
     private MongoNode registry() {
         return nodes.get(0);
+    }
+
+    /**
+     * Per node: ready documents ({@code priority <= now}, which includes expired leases) by priority,
+     * then delayed ones never leased by due time; ready ones of every node come before delayed ones.
+     */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        double now = TaskStore.seconds(clock);
+        List<double[]> readyOrder = new ArrayList<>();
+        List<QueuedItem> ready = new ArrayList<>();
+        List<QueuedItem> delayed = new ArrayList<>();
+        for (MongoNode node : nodes) {
+            node.call("peek at queue '" + queue + "'", () -> {
+                for (Document doc : node.tasks().find(Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue),
+                                Filters.lte(MongoLayout.PRIORITY, now)))
+                        .sort(Sorts.ascending(MongoLayout.PRIORITY, MongoLayout.ID)).limit(limit)) {
+                    double priority = doc.get(MongoLayout.PRIORITY, Number.class).doubleValue();
+                    readyOrder.add(new double[] {priority, ready.size()});
+                    ready.add(new QueuedItem(doc.get(MongoLayout.VALUE, Binary.class).getData(),
+                            priority == MongoLayout.HIGH ? Priority.HIGH
+                                    : priority == MongoLayout.NORMAL ? Priority.NORMAL : null, null));
+                }
+                for (Document doc : node.tasks().find(Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue),
+                                Filters.gt(MongoLayout.PRIORITY, now), Filters.exists(MongoLayout.LEASE, false)))
+                        .sort(Sorts.ascending(MongoLayout.PRIORITY, MongoLayout.ID)).limit(limit)) {
+                    long micros = Math.round(doc.get(MongoLayout.PRIORITY, Number.class).doubleValue() * 1_000_000);
+                    delayed.add(new QueuedItem(doc.get(MongoLayout.VALUE, Binary.class).getData(), null,
+                            Instant.EPOCH.plusNanos(micros * 1000)));
+                }
+                return null;
+            });
+        }
+        List<QueuedItem> items = new ArrayList<>(ready.size() + delayed.size());
+        readyOrder.stream().sorted(java.util.Comparator.comparingDouble(o -> o[0]))
+                .forEach(o -> items.add(ready.get((int) o[1])));
+        delayed.sort(java.util.Comparator.comparing(QueuedItem::dueAt));
+        items.addAll(delayed);
+        return List.copyOf(items.size() > limit ? items.subList(0, limit) : items);
     }
 }

@@ -29,6 +29,8 @@ final class RedisDeadLetters implements BackendDeadLetters {
     private static final byte[] DELETE = Replies.arg("delete");
     private static final byte[] SIZES = Replies.arg("sizes");
 
+    private static final LuaScript DEAD_ONE = LuaScript.queueScript("dead_one");
+
     private final Topology topology;
     private final Scripts scripts;
     private final RedisBackend.Limits limits;
@@ -172,5 +174,37 @@ final class RedisDeadLetters implements BackendDeadLetters {
                     + trimmed
                     + " oldest; the running total is kept in key " + shard.keys().ownPrefix() + "dead-trimmed");
         }
+    }
+
+    @Override
+    public boolean requeueDeadLetter(String queue, String id) {
+        return oneDead(queue, id, REQUEUE);
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String queue, String id) {
+        return oneDead(queue, id, DELETE);
+    }
+
+    /** {@code dead_one.lua} on the shard named by the id's {@code <shard>:} prefix; false for an id that names none. */
+    private boolean oneDead(String queue, String id, byte[] mode) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(id, "id is null");
+        int colon = id.indexOf(':');
+        if (colon <= 0 || colon == id.length() - 1) {
+            return false;
+        }
+        int index;
+        try {
+            index = Integer.parseInt(id.substring(0, colon));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        List<Shard> shards = topology.shards(queue);
+        if (index < 0 || index >= shards.size()) {
+            return false;
+        }
+        Shard shard = shards.get(index);
+        return number(shard.client().script(DEAD_ONE, shard.keys().all(), List.of(arg(id.substring(colon + 1)), mode))) == 1;
     }
 }

@@ -1,6 +1,7 @@
 package io.sergeant.backend.redis;
 
 import io.sergeant.spi.backend.BackendMonitoring;
+import io.sergeant.spi.backend.QueuedItem;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.Jedis;
@@ -10,6 +11,7 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,6 +19,7 @@ import java.util.TreeSet;
 
 import static io.sergeant.backend.redis.Replies.arg;
 import static io.sergeant.backend.redis.Replies.number;
+import static io.sergeant.backend.redis.Replies.text;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -44,6 +47,8 @@ final class RedisMonitoring implements BackendMonitoring {
     private static final Set<String> QUEUE_STRUCTURES =
             Set.of("queue", "delayed", "redeliver", "batches", "leases", "inflight", "dead");
     private static final int SCAN_COUNT = 1_000;
+
+    private static final LuaScript PEEK = LuaScript.queueScript("peek");
 
     private final Topology topology;
     private final boolean sharded;
@@ -144,5 +149,42 @@ final class RedisMonitoring implements BackendMonitoring {
 
     private RedisClient registry() {
         return topology.clientFor(REGISTRY + "records");
+    }
+
+    /**
+     * {@code peek.lua} on every shard of the queue (each atomic on its own): ready tasks first, then
+     * delayed ones by due time. Redis keeps a ready task's priority only as its place in the list, so
+     * ready items carry no priority.
+     */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit) {
+        requireNonNull(queue, "queue is null");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        List<QueuedItem> ready = new ArrayList<>();
+        List<QueuedItem> delayed = new ArrayList<>();
+        for (Shard shard : topology.shards(queue)) {
+            List<?> reply = (List<?>) shard.client().script(PEEK, shard.keys().all(), List.of(arg(limit)));
+            double now = Double.parseDouble(text(reply.get(0)));
+            for (int i = 1; i + 1 < reply.size(); i += 2) {
+                byte[] payload = (byte[]) reply.get(i);
+                String score = text(reply.get(i + 1));
+                double due = score.isEmpty() ? 0 : Double.parseDouble(score);
+                if (score.isEmpty() || due <= now) {
+                    ready.add(new QueuedItem(payload, null, null));
+                } else {
+                    long micros = Math.round(due * 1_000_000);
+                    delayed.add(new QueuedItem(payload, null, Instant.EPOCH.plusNanos(micros * 1000)));
+                }
+            }
+        }
+        delayed.sort(java.util.Comparator.comparing(QueuedItem::dueAt));
+        List<QueuedItem> items = new ArrayList<>(ready);
+        items.addAll(delayed);
+        return List.copyOf(items.size() > limit ? items.subList(0, limit) : items);
     }
 }

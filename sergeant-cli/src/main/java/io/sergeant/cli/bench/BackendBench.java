@@ -48,6 +48,7 @@ final class BackendBench {
     private final Sergeant sergeant;
     private final String name;
     private final String uri;
+    private final Map<String, String> backendOptions;
     private final Supplier<RawClient> rawClient;
     private final BenchSettings settings;
     private final PrintWriter progress;
@@ -55,11 +56,12 @@ final class BackendBench {
     /**
      * @param rawClient opens the raw client of this backend, or null when there is none for this URI
      */
-    BackendBench(Sergeant sergeant, String name, String uri, Supplier<RawClient> rawClient, BenchSettings settings,
-                 PrintWriter progress) {
+    BackendBench(Sergeant sergeant, String name, String uri, Map<String, String> backendOptions, Supplier<RawClient> rawClient,
+                 BenchSettings settings, PrintWriter progress) {
         this.sergeant = Objects.requireNonNull(sergeant, "sergeant is null");
         this.name = Objects.requireNonNull(name, "name is null");
         this.uri = Objects.requireNonNull(uri, "uri is null");
+        this.backendOptions = Map.copyOf(backendOptions);
         this.rawClient = rawClient;
         this.settings = Objects.requireNonNull(settings, "settings is null");
         this.progress = Objects.requireNonNull(progress, "progress is null");
@@ -317,6 +319,7 @@ final class BackendBench {
     private WorkerConfig config(DeliveryMode mode, int threads, int maxTasks) {
         return WorkerConfig.builder(QUEUE)
                 .backend(uri)
+                .backendOptions(backendOptions)
                 .tasksPerTransaction(settings.batch())
                 .executor("thread", threads)
                 .delivery(mode)

@@ -1,6 +1,7 @@
 package io.sergeant.cli.bench;
 
 import ch.qos.logback.classic.Level;
+import io.sergeant.backend.local.LocalSettings;
 import io.sergeant.core.Sergeant;
 import io.sergeant.spi.backend.BackendSpec;
 import org.slf4j.LoggerFactory;
@@ -136,14 +137,24 @@ public final class BenchCommand implements Callable<Integer> {
                 String kind = kind(uri);
                 BenchSettings settings = new BenchSettings(tasks != null ? tasks : defaultTasks(kind), single, batch, pushChunk,
                         threads, latencySeconds, latencyRate);
-                Supplier<RawClient> raw = rawClient(kind, uri);
+                // The bench's own SQLite file is never shared, so it takes the WAL journal (as the demo does);
+                // a file the user names keeps the backend's default journal. The raw client uses the same
+                // journal as the backend: switching a file's journal mode needs it to itself, so a raw client
+                // in another mode would lock the worker out of the file (its start-up retries for ever).
+                boolean ownSqlite = uri.equals(sqliteUri);
+                java.util.Map<String, String> options = ownSqlite ? java.util.Map.of("journalMode", "WAL") : java.util.Map.of();
+                Supplier<RawClient> raw = rawClient(kind, uri, ownSqlite ? "WAL" : LocalSettings.DEFAULT_JOURNAL_MODE);
+                if (kind.equals("sqlite")) {
+                    notes.add("SQLite journal: " + (ownSqlite ? "WAL (the bench's own file)" : LocalSettings.DEFAULT_JOURNAL_MODE
+                            + " (the backend's default for a file you name)") + ", for Sergeant and the raw limit alike");
+                }
                 if (raw == null) {
                     notes.add(kind + ": no raw client limit for " + BackendSpec.maskSecrets(uri)
                             + " (measured for sqlite:, single-node redis:// and mongodb:// URIs)");
                 }
                 stderr.println("bench: " + kind + " at " + BackendSpec.maskSecrets(uri) + ", " + ResultTable.count(settings.tasks())
                         + " tasks, batches of " + settings.batch());
-                rows.addAll(new BackendBench(sergeant, kind, uri, raw, settings, stderr).run());
+                rows.addAll(new BackendBench(sergeant, kind, uri, options, raw, settings, stderr).run());
             }
         } finally {
             if (redis != null) {
@@ -204,12 +215,12 @@ public final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    private static Supplier<RawClient> rawClient(String kind, String uri) {
+    private static Supplier<RawClient> rawClient(String kind, String uri, String sqliteJournal) {
         switch (kind) {
             case "sqlite" -> {
                 String path = uri.substring(uri.indexOf(':') + 1);
                 Path file = Path.of(path.startsWith("///") ? path.substring(2) : path).toAbsolutePath();
-                return () -> new SqliteRawClient(file);
+                return () -> new SqliteRawClient(file, sqliteJournal);
             }
             case "redis" -> {
                 boolean singleNode = (uri.startsWith("redis://") || uri.startsWith("rediss://")) && !uri.contains(",");

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * SQLite's raw limit with sqlite-jdbc on the benchmarked file and its {@code task_queue} table (Python
- * Sergeant's layout, same WAL journal and {@code synchronous=NORMAL} as the backend's defaults): one
+ * Sergeant's layout, the backend's journal mode and its {@code synchronous} for that mode): one
  * autocommit {@code INSERT} per item; batched {@code INSERT}s in one {@code BEGIN IMMEDIATE}
  * transaction per chunk; and the backend's own pop statement, {@code DELETE ... LIMIT batch
  * RETURNING}, in a loop.
@@ -29,14 +29,15 @@ final class SqliteRawClient implements RawClient {
     private final PreparedStatement pop;
 
 
-    SqliteRawClient(Path file) {
+    /** Opens the file with {@code journalMode} ({@code WAL} or a rollback journal such as {@code DELETE}). */
+    SqliteRawClient(Path file, String journalMode) {
         try {
             SQLiteConfig config = new SQLiteConfig();
             config.setBusyTimeout(10_000);
             this.connection = config.createConnection("jdbc:sqlite:" + file);
             try (Statement statement = connection.createStatement()) {
-                statement.execute("PRAGMA journal_mode = WAL");
-                statement.execute("PRAGMA synchronous = NORMAL");
+                statement.execute("PRAGMA journal_mode = " + journalMode);
+                statement.execute("PRAGMA synchronous = " + (journalMode.equals("WAL") ? "NORMAL" : "FULL"));
                 statement.execute("CREATE TABLE IF NOT EXISTS task_queue (queue_name TEXT, priority REAL, value BLOB)");
                 statement.execute("CREATE INDEX IF NOT EXISTS queue_by_priority ON task_queue (queue_name, priority)");
             }

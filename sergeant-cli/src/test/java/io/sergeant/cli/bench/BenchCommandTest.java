@@ -1,7 +1,6 @@
 package io.sergeant.cli.bench;
 
 import io.sergeant.cli.SergeantCommand;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +14,6 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@Disabled("hangs since the SQLite default became journalMode=DELETE: the bench holds its raw connection while its worker retries to connect for ever (issue 15; see the stop-11 note)")
 class BenchCommandTest {
 
     @TempDir

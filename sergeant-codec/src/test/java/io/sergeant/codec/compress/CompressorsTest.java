@@ -1,5 +1,6 @@
 package io.sergeant.codec.compress;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DecodeLimits;
@@ -54,18 +55,18 @@ class CompressorsTest {
     void gibBombs() throws IOException {
         byte[] zlib = gibOfZeros(sink -> new DeflaterOutputStream(sink, new Deflater(1), 1 << 16));
         byte[] gzip = gibOfZeros(sink -> new GZIPOutputStream(sink, 1 << 16));
-        assertThat(error(() -> new ZlibCompressor(DecodeLimits.DEFAULT, 6).decompress(zlib)).code())
+        assertThat(error(() -> new ZlibCompressor(TestDecodeLimits.DEFAULT, 6).decompress(zlib)).code())
                 .isEqualTo(ErrorCode.DECOMPRESSED_TOO_LARGE);
-        assertThat(error(() -> new GzipCompressor(DecodeLimits.DEFAULT, 9, java.time.Clock.systemUTC()).decompress(gzip)).code())
+        assertThat(error(() -> new GzipCompressor(TestDecodeLimits.DEFAULT, 9, java.time.Clock.systemUTC()).decompress(gzip)).code())
                 .isEqualTo(ErrorCode.DECOMPRESSED_TOO_LARGE);
     }
 
     @Test
     @DisplayName("an xz stream whose decoder needs more memory than lzma.memoryLimit is refused")
     void lzmaMemoryLimit() {
-        Compressor big = new LzmaCompressorFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT));
+        Compressor big = new LzmaCompressorFactory().create(Contexts.none(), Contexts.utc(TestDecodeLimits.DEFAULT));
         Compressor tight = new LzmaCompressorFactory().create(Contexts.options(Map.of("lzma.memoryLimit", "1M")),
-                Contexts.utc(DecodeLimits.DEFAULT));
+                Contexts.utc(TestDecodeLimits.DEFAULT));
         byte[] compressed = big.compress(new byte[1000]);
         SergeantException e = error(() -> tight.decompress(compressed));
         assertThat(e.code()).isEqualTo(ErrorCode.DECOMPRESSED_TOO_LARGE);
@@ -76,13 +77,13 @@ class CompressorsTest {
     @DisplayName("levels are checked and unknown keys of a compressor's own prefix are refused")
     void options() {
         assertThat(error(() -> new ZlibCompressorFactory().create(Contexts.options(Map.of("zlib.level", "12")),
-                Contexts.utc(DecodeLimits.DEFAULT))).getMessage()).contains("zlib.level");
+                Contexts.utc(TestDecodeLimits.DEFAULT))).getMessage()).contains("zlib.level");
         SergeantException unknown = error(() -> new GzipCompressorFactory().create(
-                Contexts.options(Map.of("gzip.levle", "1", "zlib.level", "3")), Contexts.utc(DecodeLimits.DEFAULT)));
+                Contexts.options(Map.of("gzip.levle", "1", "zlib.level", "3")), Contexts.utc(TestDecodeLimits.DEFAULT)));
         assertThat(unknown.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION);
         assertThat(unknown.getMessage()).contains("gzip.levle").contains("gzip.level");
         Compressor fast = new Bzip2CompressorFactory().create(Contexts.options(Map.of("bzip2.level", "1", "java.allow", "x")),
-                Contexts.utc(DecodeLimits.DEFAULT));
+                Contexts.utc(TestDecodeLimits.DEFAULT));
         assertThat(fast.decompress(fast.compress(new byte[] {1, 2, 3}))).containsExactly(1, 2, 3);
     }
 

@@ -1,5 +1,6 @@
 package io.sergeant.codec.java;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
@@ -27,7 +28,7 @@ class JavaSerializerCompatibilityTest extends SerializerCompatibilitySuite {
      */
     @Test
     void aCorruptImmutableMapIsAMalformedPayloadNotAnInternalError() {
-        Serializer serializer = createSerializer(new DecodeLimits(1 << 20, 1 << 20, 64, 10_000));
+        Serializer serializer = createSerializer(TestDecodeLimits.of(1 << 20, 1 << 20, 64, 10_000));
         byte[] valid = serializer.serializeTask(new Task(referenceKwargs(), "trace", 1.0, 2));
         Random random = new Random(7524219552964L);
         byte[] corrupt = null;

@@ -1,5 +1,6 @@
 package io.sergeant.codec.java;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
@@ -39,7 +40,7 @@ class JavaSerializerTest {
     }
 
     private static Serializer create(String allow) {
-        return new JavaSerializerFactory().create(Contexts.options(Map.of("java.allow", allow)), Contexts.utc(DecodeLimits.DEFAULT));
+        return new JavaSerializerFactory().create(Contexts.options(Map.of("java.allow", allow)), Contexts.utc(TestDecodeLimits.DEFAULT));
     }
 
     private static SergeantException error(Runnable action) {
@@ -54,12 +55,12 @@ class JavaSerializerTest {
     @Test
     @DisplayName("the serializer cannot be built without java.allow, and says how to set it")
     void requiresAllowList() {
-        SergeantException e = error(() -> new JavaSerializerFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT)));
+        SergeantException e = error(() -> new JavaSerializerFactory().create(Contexts.none(), Contexts.utc(TestDecodeLimits.DEFAULT)));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION);
         assertThat(e.getMessage()).contains("java.allow=");
         assertThat(error(() -> create("com.acme.*.Bad")).code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION);
         assertThat(error(() -> new JavaSerializerFactory().create(Contexts.options(Map.of("java.allow", "", "java.other", "x")),
-                Contexts.utc(DecodeLimits.DEFAULT))).getMessage()).contains("java.other");
+                Contexts.utc(TestDecodeLimits.DEFAULT))).getMessage()).contains("java.other");
     }
 
     @Test

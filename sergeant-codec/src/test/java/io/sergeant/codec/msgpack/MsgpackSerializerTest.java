@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
@@ -32,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MsgpackSerializerTest {
 
-    private final Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT));
+    private final Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(TestDecodeLimits.DEFAULT));
 
     private static SergeantException error(Runnable action) {
         try {
@@ -101,7 +102,7 @@ class MsgpackSerializerTest {
     @DisplayName("datetimes encode as Python's timestamp(); LocalDateTime is naive local time in the clock's zone")
     void datetimes() {
         ZoneId berlin = ZoneId.of("Europe/Berlin");
-        PluginContext context = new PluginContext(DecodeLimits.DEFAULT, Clock.system(berlin), getClass().getClassLoader());
+        PluginContext context = new PluginContext(TestDecodeLimits.DEFAULT, Clock.system(berlin), getClass().getClassLoader());
         Serializer local = new MsgpackSerializerFactory().create(Contexts.none(), context);
         Instant instant = Instant.ofEpochSecond(1700000007L, 500_000_000L);
         String expected = "81ac5f5f6461746574696d655f5fcb41d954fc41e00000";
@@ -163,7 +164,7 @@ class MsgpackSerializerTest {
     @DisplayName("unknown msgpack.* options are refused; other prefixes are ignored")
     void options() {
         SergeantException e = error(() -> new MsgpackSerializerFactory().create(
-                Contexts.options(Map.of("msgpack.compact", "true", "zlib.level", "1")), Contexts.utc(DecodeLimits.DEFAULT)));
+                Contexts.options(Map.of("msgpack.compact", "true", "zlib.level", "1")), Contexts.utc(TestDecodeLimits.DEFAULT)));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION);
         assertThat(e.getMessage()).contains("msgpack.compact").doesNotContain("zlib.level");
     }

@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.Contexts;
@@ -49,7 +50,7 @@ class MsgpackTaskBenchmark {
     }
 
     private static void run(int ops) {
-        Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT));
+        Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(TestDecodeLimits.DEFAULT));
         Task task = typicalTask();
         byte[] payload = serializer.serializeTask(task);
         assertThat(serializer.deserializeTask(payload)).isEqualTo(task);

@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
@@ -119,18 +120,18 @@ class MsgpackTaskFastPathTest {
     }
 
     private static void assertFastAndSame(byte[] payload) {
-        assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).as("fast path taken").isTrue();
-        assertThat(generic(payload, DecodeLimits.DEFAULT)).startsWith("Task(");
-        assertSameOutcome(payload, DecodeLimits.DEFAULT);
+        assertThat(fastPathTakes(payload, TestDecodeLimits.DEFAULT)).as("fast path taken").isTrue();
+        assertThat(generic(payload, TestDecodeLimits.DEFAULT)).startsWith("Task(");
+        assertSameOutcome(payload, TestDecodeLimits.DEFAULT);
     }
 
     private static void assertFallbackAndSame(byte[] payload) {
-        assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).as("fast path declines").isFalse();
-        assertSameOutcome(payload, DecodeLimits.DEFAULT);
+        assertThat(fastPathTakes(payload, TestDecodeLimits.DEFAULT)).as("fast path declines").isFalse();
+        assertSameOutcome(payload, TestDecodeLimits.DEFAULT);
     }
 
     private static MsgpackSerializer serializer() {
-        return new MsgpackSerializer(new PluginContext(DecodeLimits.DEFAULT, CLOCK, MsgpackTaskFastPathTest.class.getClassLoader()));
+        return new MsgpackSerializer(new PluginContext(TestDecodeLimits.DEFAULT, CLOCK, MsgpackTaskFastPathTest.class.getClassLoader()));
     }
 
     @Test
@@ -160,8 +161,8 @@ class MsgpackTaskFastPathTest {
                 new Task(Map.of("x", 1L), "t".repeat(300), 1.0, Integer.MAX_VALUE))) {
             byte[] payload = serializer.serializeTask(task);
             assertFastAndSame(payload);
-            assertThat(shape(serializer.deserializeTask(payload))).isEqualTo(generic(payload, DecodeLimits.DEFAULT));
-            assertThat(shape(serializer.deserializeValue(payload))).isEqualTo(generic(payload, DecodeLimits.DEFAULT));
+            assertThat(shape(serializer.deserializeTask(payload))).isEqualTo(generic(payload, TestDecodeLimits.DEFAULT));
+            assertThat(shape(serializer.deserializeValue(payload))).isEqualTo(generic(payload, TestDecodeLimits.DEFAULT));
         }
     }
 
@@ -261,8 +262,8 @@ class MsgpackTaskFastPathTest {
         byte[] full = serializer().serializeTask(new Task(kwargs, "trace", 1.5, 300));
         for (int length = 0; length < full.length; length++) {
             byte[] prefix = Arrays.copyOf(full, length);
-            assertThat(fastPathTakes(prefix, DecodeLimits.DEFAULT)).isFalse();
-            assertSameOutcome(prefix, DecodeLimits.DEFAULT);
+            assertThat(fastPathTakes(prefix, TestDecodeLimits.DEFAULT)).isFalse();
+            assertSameOutcome(prefix, TestDecodeLimits.DEFAULT);
         }
     }
 
@@ -279,10 +280,10 @@ class MsgpackTaskFastPathTest {
                 task("80", "c0", "00"),
                 task(twelve.toString(), "c0", "00"));
         for (byte[] payload : payloads) {
-            assertThat(fastPathTakes(payload, DecodeLimits.DEFAULT)).isTrue();
+            assertThat(fastPathTakes(payload, TestDecodeLimits.DEFAULT)).isTrue();
             for (int depth : new int[] {1, 2, 3, 4, 5, 6}) {
                 for (int length : new int[] {1, 2, 4, 8, 9, 10, 11, 12, 13}) {
-                    assertSameOutcome(payload, new DecodeLimits(1 << 20, 1 << 20, depth, length));
+                    assertSameOutcome(payload, TestDecodeLimits.of(1 << 20, 1 << 20, depth, length));
                 }
             }
         }
@@ -307,8 +308,8 @@ class MsgpackTaskFastPathTest {
                 for (int value : interesting) {
                     byte[] mutated = seed.clone();
                     mutated[i] = (byte) value;
-                    String expected = generic(mutated, DecodeLimits.DEFAULT);
-                    assertThat(fastThenGeneric(mutated, DecodeLimits.DEFAULT, sharedCache))
+                    String expected = generic(mutated, TestDecodeLimits.DEFAULT);
+                    assertThat(fastThenGeneric(mutated, TestDecodeLimits.DEFAULT, sharedCache))
                             .as("byte %d set to 0x%02x in %s", i, value, HexFormat.of().formatHex(seed)).isEqualTo(expected);
                 }
             }
@@ -322,8 +323,8 @@ class MsgpackTaskFastPathTest {
             if (random.nextInt(10) == 0) {
                 mutated = Arrays.copyOf(mutated, random.nextInt(mutated.length + 3));
             }
-            assertThat(fastThenGeneric(mutated, DecodeLimits.DEFAULT, sharedCache)).as(HexFormat.of().formatHex(mutated))
-                    .isEqualTo(generic(mutated, DecodeLimits.DEFAULT));
+            assertThat(fastThenGeneric(mutated, TestDecodeLimits.DEFAULT, sharedCache)).as(HexFormat.of().formatHex(mutated))
+                    .isEqualTo(generic(mutated, TestDecodeLimits.DEFAULT));
         }
     }
 
@@ -341,7 +342,7 @@ class MsgpackTaskFastPathTest {
         payloads.add(hex("81"));
         payloads.add(new byte[0]);
         for (byte[] payload : payloads) {
-            String generic = generic(payload, DecodeLimits.DEFAULT);
+            String generic = generic(payload, TestDecodeLimits.DEFAULT);
             String value = outcome(() -> serializer.deserializeValue(payload));
             assertThat(value).as(HexFormat.of().formatHex(payload)).isEqualTo(generic);
             String task = outcome(() -> serializer.deserializeTask(payload));

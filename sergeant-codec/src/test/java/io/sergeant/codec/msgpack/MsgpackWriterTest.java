@@ -1,5 +1,6 @@
 package io.sergeant.codec.msgpack;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class MsgpackWriterTest {
 
-    private final Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(DecodeLimits.DEFAULT));
+    private final Serializer serializer = new MsgpackSerializerFactory().create(Contexts.none(), Contexts.utc(TestDecodeLimits.DEFAULT));
 
     private static byte[] msgpackCore(String s) throws IOException {
         try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {

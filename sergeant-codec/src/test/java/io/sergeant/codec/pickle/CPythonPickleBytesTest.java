@@ -1,5 +1,6 @@
 package io.sergeant.codec.pickle;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.Contexts;
@@ -167,7 +168,7 @@ class CPythonPickleBytesTest {
         int line = 0;
         for (String protocol : List.of("5", "4")) {
             Serializer serializer = new PickleSerializerFactory().create(
-                    Contexts.options(Map.of("pickle.protocol", protocol)), Contexts.utc(DecodeLimits.DEFAULT));
+                    Contexts.options(Map.of("pickle.protocol", protocol)), Contexts.utc(TestDecodeLimits.DEFAULT));
             for (Map<String, Object> kwargs : cases) {
                 byte[] written = serializer.serializeTask(new Task(kwargs, "trace", 1700000000.5, 3));
                 String python = expected.get(line++);
@@ -193,7 +194,7 @@ class CPythonPickleBytesTest {
                         print(pickle.dumps({"d": d}, protocol=5).hex(), repr(d.timestamp()))
                 """;
         Serializer serializer = new PickleSerializerFactory().create(Contexts.none(),
-                new io.sergeant.spi.PluginContext(DecodeLimits.DEFAULT, Clock.system(ZoneId.of(zone)),
+                new io.sergeant.spi.PluginContext(TestDecodeLimits.DEFAULT, Clock.system(ZoneId.of(zone)),
                         getClass().getClassLoader()));
         List<String> lines = python(script, zone).lines().toList();
         assertThat(lines).hasSize(6);

@@ -1,5 +1,6 @@
 package io.sergeant.codec.pickle;
 
+import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
@@ -33,7 +34,7 @@ class PickleSerializerTest {
             "80059548010000000000008c107365726765616e742e6f626a65637473948c045461736b9493942981947d94288c066b7761726773947d94288c016294430200ff948c0165944300948c0173948c0368c3a9948c03626967948a090000000000000000408c036e6567944afbffffff8c0164948c086461746574696d65948c086461746574696d65949394430a07e70b0e160d1b07a12094859452948c017a946812430a07e70b0e160d1b07a1209468108c0874696d657a6f6e6594939468108c0974696d6564656c74619493944b004d201c4b008794529485945294869452948c0174944b018c01789486948c026261949602000000000000006162948c016694473ff80000000000008c016c945d94284b015d94284b027d944b034e736565758c0874726163655f6964948c027472948c0464617465944741d954fc402000008c0972756e5f636f756e74944b0175622e",
             "");
 
-    private final Serializer serializer = create(DecodeLimits.DEFAULT);
+    private final Serializer serializer = create(TestDecodeLimits.DEFAULT);
 
     private static Serializer create(DecodeLimits limits) {
         return new PickleSerializerFactory().create(Contexts.none(), Contexts.utc(limits));
@@ -134,7 +135,7 @@ class PickleSerializerTest {
         payload[2 * depth - 1] = 'N';
         payload[2 * depth] = 'a';
         payload[2 * depth + 1] = '.';
-        SergeantException small = error(() -> create(new DecodeLimits(16 << 20, 16 << 20, 128, 1000)).deserializeValue(payload));
+        SergeantException small = error(() -> create(TestDecodeLimits.of(16 << 20, 16 << 20, 128, 1000)).deserializeValue(payload));
         assertThat(small.code()).isEqualTo(ErrorCode.COLLECTION_TOO_LARGE);
         DecodeLimits noDeadline = DecodeLimits.DEFAULT.withDecodeDeadline(java.time.Duration.ofMinutes(1));
         SergeantException generousBudget = error(() -> create(noDeadline.withBudget(4_000_000, 1L << 30))
@@ -170,13 +171,13 @@ class PickleSerializerTest {
         Task task = Task.of(Map.of("a", 1L));
         assertThat(serializer.serializeTask(task)[1]).isEqualTo((byte) 5);
         Serializer four = new PickleSerializerFactory().create(Contexts.options(Map.of("pickle.protocol", "4")),
-                Contexts.utc(DecodeLimits.DEFAULT));
+                Contexts.utc(TestDecodeLimits.DEFAULT));
         assertThat(four.serializeTask(task)[1]).isEqualTo((byte) 4);
         assertThatThrownBy(() -> new PickleSerializerFactory().create(Contexts.options(Map.of("pickle.protocol", "3")),
-                Contexts.utc(DecodeLimits.DEFAULT))).isInstanceOf(SergeantException.class)
+                Contexts.utc(TestDecodeLimits.DEFAULT))).isInstanceOf(SergeantException.class)
                 .hasMessageContaining("pickle.protocol");
         assertThatThrownBy(() -> new PickleSerializerFactory().create(Contexts.options(Map.of("pickle.protokol", "3")),
-                Contexts.utc(DecodeLimits.DEFAULT))).isInstanceOf(SergeantException.class)
+                Contexts.utc(TestDecodeLimits.DEFAULT))).isInstanceOf(SergeantException.class)
                 .hasMessageContaining("pickle.protokol").hasMessageContaining("pickle.protocol");
     }
 

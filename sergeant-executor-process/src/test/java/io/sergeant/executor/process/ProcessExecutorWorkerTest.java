@@ -8,8 +8,8 @@ import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
-import io.sergeant.executor.process.workers.Events;
-import io.sergeant.executor.process.workers.ScriptWorker;
+import io.sergeant.testkit.workers.Events;
+import io.sergeant.testkit.workers.ScriptWorker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,9 +18,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
-import static io.sergeant.executor.process.workers.ScriptWorker.task;
+import static io.sergeant.testkit.workers.ScriptWorker.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -128,7 +129,8 @@ class ProcessExecutorWorkerTest {
 
     @Test
     void whatTasksPrintOnStdoutNeverDisturbsTheChannel() {
-        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "print"), task(2, "succeed")));
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "print"), task(2, "succeed")),
+                UnaryOperator.identity(), PrintingWorker::new);
 
         assertThat(summary.outcomes()).containsEntry("success", 2L);
     }
@@ -139,6 +141,12 @@ class ProcessExecutorWorkerTest {
 
     private RunSummary run(int concurrency, Timeouts timeouts, List<Map<String, Object>> tasks,
                            UnaryOperator<WorkerConfig.Builder> more) {
+        return run(concurrency, timeouts, tasks, more, ScriptWorker::new);
+    }
+
+    private RunSummary run(int concurrency, Timeouts timeouts, List<Map<String, Object>> tasks,
+                           UnaryOperator<WorkerConfig.Builder> more,
+                           BiFunction<Path, UnaryOperator<WorkerConfig.Builder>, ScriptWorker> workerClass) {
         UnaryOperator<WorkerConfig.Builder> base = builder -> builder
                 .executor(new ExecutorConfig("process", concurrency, null, Map.of(ProcessExecutorFactory.JVM_OPTIONS,
                         ProcessExecutorFactory.DEFAULT_JVM_OPTIONS + " -XX:TieredStopAtLevel=1 -D"
@@ -147,7 +155,7 @@ class ProcessExecutorWorkerTest {
         UnaryOperator<WorkerConfig.Builder> tweak = builder -> more.apply(base.apply(builder));
         new Events(dir);
         Sergeant sergeant = Sergeant.create();
-        ScriptWorker worker = new ScriptWorker(dir, tweak);
+        ScriptWorker worker = workerClass.apply(dir, tweak);
         try (Broker broker = sergeant.broker(worker.config())) {
             tasks.forEach(kwargs -> broker.pushTask(ScriptWorker.QUEUE, kwargs));
         }

@@ -79,7 +79,7 @@ public abstract class CompressorCompatibilitySuite {
     }
 
     private Compressor compressor() {
-        return createCompressor(DecodeLimits.DEFAULT);
+        return createCompressor(TestDecodeLimits.DEFAULT);
     }
 
     @Test
@@ -114,7 +114,7 @@ public abstract class CompressorCompatibilitySuite {
     @DisplayName("output exactly at maxDecompressedBytes is accepted and one byte more is refused")
     void boundIsExact() {
         int limit = 100_000;
-        Compressor compressor = createCompressor(new DecodeLimits(MIB, limit, 64, 1000));
+        Compressor compressor = createCompressor(TestDecodeLimits.of(MIB, limit, 64, 1000));
         byte[] atLimit = new byte[limit];
         new Random(1).nextBytes(atLimit);
         assertThat(compressor.decompress(compressor.compress(atLimit))).isEqualTo(atLimit);
@@ -128,7 +128,7 @@ public abstract class CompressorCompatibilitySuite {
     void stopsBombs() {
         long size = bombSize();
         byte[] bomb = zerosBomb(size);
-        Compressor compressor = createCompressor(new DecodeLimits(16 * MIB, size / 8, 64, 1000));
+        Compressor compressor = createCompressor(TestDecodeLimits.of(16 * MIB, size / 8, 64, 1000));
         assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> expectError(() -> compressor.decompress(bomb), ErrorCode.DECOMPRESSED_TOO_LARGE));
     }
@@ -139,7 +139,7 @@ public abstract class CompressorCompatibilitySuite {
         byte[] data = new byte[50_000];
         new Random(2).nextBytes(data);
         byte[] compressed = compressor().compress(data);
-        Compressor small = createCompressor(new DecodeLimits(10_000, MIB, 64, 1000));
+        Compressor small = createCompressor(TestDecodeLimits.of(10_000, MIB, 64, 1000));
         expectError(() -> small.decompress(compressed), ErrorCode.PAYLOAD_TOO_LARGE);
     }
 
@@ -164,7 +164,7 @@ public abstract class CompressorCompatibilitySuite {
     @Test
     @DisplayName("random corruption never escapes as anything but a SergeantException")
     void survivesCorruption() {
-        Compressor compressor = createCompressor(new DecodeLimits(MIB, MIB, 64, 1000));
+        Compressor compressor = createCompressor(TestDecodeLimits.of(MIB, MIB, 64, 1000));
         byte[] text = "corruption test data 0123456789 ".repeat(200).getBytes(StandardCharsets.UTF_8);
         byte[] valid = compressor.compress(text);
         long seed = System.nanoTime();

@@ -43,7 +43,7 @@ public abstract class SerializerCompatibilitySuite {
 
     /** The serializer with default limits. */
     protected Serializer serializer() {
-        return createSerializer(DecodeLimits.DEFAULT);
+        return createSerializer(TestDecodeLimits.DEFAULT);
     }
 
     /** Python Sergeant's encoder test data, extended with the edge values Java adds. */
@@ -226,9 +226,9 @@ public abstract class SerializerCompatibilitySuite {
     @DisplayName("nesting deeper than maxDepth is refused when encoding and when decoding")
     void boundsNesting() {
         Object deep = nested(60);
-        Serializer small = createSerializer(new DecodeLimits(1 << 20, 1 << 20, 20, 1000));
+        Serializer small = createSerializer(TestDecodeLimits.of(1 << 20, 1 << 20, 20, 1000));
         expectError(() -> small.serializeTask(Task.of(Map.of("deep", deep))), ErrorCode.NESTING_TOO_DEEP);
-        byte[] payload = createSerializer(new DecodeLimits(1 << 20, 1 << 20, 1000, 1000))
+        byte[] payload = createSerializer(TestDecodeLimits.of(1 << 20, 1 << 20, 1000, 1000))
                 .serializeTask(Task.of(Map.of("deep", deep)));
         expectError(() -> small.deserializeTask(payload), ErrorCode.NESTING_TOO_DEEP);
         Task shallow = Task.of(Map.of("ok", nested(10)));
@@ -251,7 +251,7 @@ public abstract class SerializerCompatibilitySuite {
             list.add(i);
         }
         byte[] payload = serializer().serializeTask(Task.of(Map.of("list", list)));
-        Serializer small = createSerializer(new DecodeLimits(1 << 20, 1 << 20, 64, 100));
+        Serializer small = createSerializer(TestDecodeLimits.of(1 << 20, 1 << 20, 64, 100));
         expectError(() -> small.deserializeTask(payload), ErrorCode.COLLECTION_TOO_LARGE);
     }
 
@@ -259,7 +259,7 @@ public abstract class SerializerCompatibilitySuite {
     @DisplayName("a payload larger than the decode limits is refused before it is parsed")
     void boundsPayloadSize() {
         byte[] payload = serializer().serializeTask(Task.of(Map.of("text", "x".repeat(5000))));
-        Serializer small = createSerializer(new DecodeLimits(1000, 1000, 64, 1_000_000));
+        Serializer small = createSerializer(TestDecodeLimits.of(1000, 1000, 64, 1_000_000));
         expectError(() -> small.deserializeTask(payload), ErrorCode.PAYLOAD_TOO_LARGE);
     }
 
@@ -290,7 +290,7 @@ public abstract class SerializerCompatibilitySuite {
     @Test
     @DisplayName("random corruption never escapes as anything but a SergeantException")
     void survivesCorruption() {
-        Serializer serializer = createSerializer(new DecodeLimits(1 << 20, 1 << 20, 64, 10_000));
+        Serializer serializer = createSerializer(TestDecodeLimits.of(1 << 20, 1 << 20, 64, 10_000));
         byte[] valid = serializer.serializeTask(new Task(referenceKwargs(), "trace", 1.0, 2));
         long seed = System.nanoTime();
         Random random = new Random(seed);

@@ -155,6 +155,30 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
+    public List<io.sergeant.api.QueuedTask> peekTasks(String queue, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return BackendRoles.monitoring(backend, "listing waiting tasks").peek(queue, limit).stream()
+                .map(item -> new io.sergeant.api.QueuedTask(item.payload(), item.priority(), item.dueAt())).toList();
+    }
+
+    @Override
+    public Task decodeTask(byte[] payload) {
+        return encoder.decode(payload);
+    }
+
+    @Override
+    public boolean requeueDeadLetter(String queue, String id) {
+        return BackendRoles.deadLetters(backend, "requeueing a dead letter").requeueDeadLetter(queue, id);
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String queue, String id) {
+        return BackendRoles.deadLetters(backend, "deleting a dead letter").deleteDeadLetter(queue, id);
+    }
+
+    @Override
     public List<String> queues() {
         return BackendRoles.monitoring(backend, "listing queues").queues();
     }

@@ -1,4 +1,4 @@
-package io.sergeant.executor.process.workers;
+package io.sergeant.testkit.workers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

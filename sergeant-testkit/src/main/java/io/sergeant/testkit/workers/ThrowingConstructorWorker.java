@@ -1,4 +1,4 @@
-package io.sergeant.executor.process.workers;
+package io.sergeant.testkit.workers;
 
 /** A worker whose constructor throws: an abnormal exit (1) that the supervisor respawns. */
 public class ThrowingConstructorWorker extends ScriptWorker {

@@ -1,4 +1,4 @@
-package io.sergeant.executor.process.workers;
+package io.sergeant.testkit.workers;
 
 /** A worker whose initialize throws: the worker process exits 6. */
 public class FailingInitializeWorker extends ScriptWorker {

@@ -1,4 +1,4 @@
-package io.sergeant.executor.process.workers;
+package io.sergeant.testkit.workers;
 
 import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
@@ -22,8 +22,9 @@ import java.util.function.UnaryOperator;
  * so a test sees what ran where. Kwargs: {@code id} (int), {@code action}: {@code noop} (no marker at all), {@code succeed},
  * {@code sleep} ({@code millis}), {@code spin} (a busy loop that ignores interrupts, forever),
  * {@code exit} ({@code code}: System.exit), {@code exit-first} (System.exit with {@code code} on the task's
- * first run only, succeeds later), {@code print} (floods System.out), {@code allocate}
- * ({@code megabytes}, kept), {@code stop}, {@code respawn}, {@code fail}.
+ * first run only, succeeds later), {@code allocate}
+ * ({@code megabytes}, kept), {@code stop}, {@code respawn}, {@code fail}; a subclass adds more with
+ * {@link #perform}.
  */
 public class ScriptWorker extends Worker {
 
@@ -99,11 +100,6 @@ public class ScriptWorker extends Worker {
                     System.exit(((Number) task.kwargs().get("code")).intValue());
                 }
             }
-            case "print" -> {
-                for (int i = 0; i < 20_000; i++) {
-                    System.out.println("noise on stdout from a task, line " + i);
-                }
-            }
             case "allocate" -> {
                 int megabytes = ((Number) task.kwargs().get("megabytes")).intValue();
                 for (int i = 0; i < megabytes; i++) {
@@ -120,9 +116,17 @@ public class ScriptWorker extends Worker {
             case "stop" -> throw stop();
             case "respawn" -> throw respawn();
             case "fail" -> throw new IllegalStateException("scripted failure of task " + id);
-            default -> throw new IllegalArgumentException("unknown action " + action);
+            default -> perform(action, task);
         }
         return id;
+    }
+
+    /**
+     * Runs an action this class does not know; a subclass adds actions here (a test's own, such as
+     * printing on stdout, which a library module may not do). Throws for an unknown action.
+     */
+    protected void perform(String action, Task task) throws Exception {
+        throw new IllegalArgumentException("unknown action " + action + " of task " + task.kwargs().get("id"));
     }
 
     @Override

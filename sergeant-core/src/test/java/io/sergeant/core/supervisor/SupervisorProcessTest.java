@@ -1,25 +1,19 @@
-package io.sergeant.executor.process.supervision;
+package io.sergeant.core.supervisor;
 
 import io.sergeant.api.Broker;
-import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.Sergeant;
-import io.sergeant.core.supervisor.Supervisor;
-import io.sergeant.core.supervisor.SupervisorConfig;
-import io.sergeant.core.supervisor.SupervisorMain;
-import io.sergeant.executor.process.workers.BrokenConfigWorker;
-import io.sergeant.executor.process.workers.Events;
-import io.sergeant.executor.process.workers.FailingInitializeWorker;
-import io.sergeant.executor.process.workers.ScriptWorker;
-import io.sergeant.executor.process.workers.ThrowingConstructorWorker;
-import io.sergeant.executor.process.workers.UnloadableWorker;
+import io.sergeant.testkit.workers.BrokenConfigWorker;
+import io.sergeant.testkit.workers.Events;
+import io.sergeant.testkit.workers.FailingInitializeWorker;
+import io.sergeant.testkit.workers.ScriptWorker;
+import io.sergeant.testkit.workers.ThrowingConstructorWorker;
+import io.sergeant.testkit.workers.UnloadableWorker;
 import io.sergeant.testkit.execution.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,14 +25,15 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.sergeant.executor.process.workers.ScriptWorker.task;
+import static io.sergeant.testkit.workers.ScriptWorker.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The supervisor with real worker JVMs (core's WorkerMain hosting test workers) on the local SQLite
  * backend: the exit-code contract of docs/python-compat.md §6.2, the memory limit, a worker killed with SIGKILL in
- * at-least-once mode, and a graceful SIGTERM of a supervisor process under load. Lives here rather than
- * in sergeant-core because core cannot depend on a backend, even for tests, without a module cycle.
+ * at-least-once mode. The workers are the testkit's scripted ones ({@link ScriptWorker}), which the
+ * executor tests share. A graceful SIGTERM of a supervisor process whose workers run the process
+ * executor is tested in sergeant-executor-process (core cannot have that plugin on its test path).
  */
 class SupervisorProcessTest {
 
@@ -48,16 +43,10 @@ class SupervisorProcessTest {
     Path dir;
 
     private final List<Supervisor> running = new ArrayList<>();
-    private Process supervisorProcess;
 
     @AfterEach
-    void stopEverything() throws InterruptedException {
+    void stopEverything() {
         running.forEach(Supervisor::requestStop);
-        if (supervisorProcess != null && supervisorProcess.isAlive()) {
-            supervisorProcess.descendants().forEach(ProcessHandle::destroyForcibly);
-            supervisorProcess.destroyForcibly();
-            supervisorProcess.waitFor();
-        }
     }
 
     @Test
@@ -219,54 +208,6 @@ class SupervisorProcessTest {
         assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
     }
 
-    @Test
-    void sigtermStopsASupervisorProcessGracefullyUnderLoadWithoutLosingATaskOrLeavingAProcess() throws Exception {
-        Events events = new Events(dir);
-        int count = 60;
-        push(DeliveryMode.AT_LEAST_ONCE, tasks(count, 200));
-        Path log = dir.resolve("supervisor.log");
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"),
-                SupervisorMain.class.getName(), "--worker-class", ScriptWorker.class.getName(), "--concurrent-workers", "2",
-                "--worker-jvm-options", String.join(" ", jvmOptions()), "--grace-period", "20s",
-                "--config", "delivery.mode=at-least-once", "--config", "executor.kind=process",
-                "--config", "executor.option.jvmOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
-        supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-
-        assertThat(Eventually.holds(GENEROUS, () -> events.ids("success").size() >= 4)).isTrue();
-        List<ProcessHandle> tree = supervisorProcess.descendants().toList();
-        long signalled = System.nanoTime();
-        supervisorProcess.destroy();
-
-        assertThat(supervisorProcess.waitFor(40, TimeUnit.SECONDS)).as("exited within the grace period").isTrue();
-        Duration stopping = Duration.ofNanos(System.nanoTime() - signalled);
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(supervisorProcess.exitValue()).as(output).isZero();
-        assertThat(stopping).isLessThan(Duration.ofSeconds(25));
-        System.out.printf("supervisor: SIGTERM to exit 0 under load took %d ms%n", stopping.toMillis());
-        assertThat(output).contains("spawned a new worker at pid").contains("SIGTERM was received")
-                .doesNotContain("killing a worker");
-        assertThat(tree).as("two workers, each with a child JVM of the process executor").hasSizeGreaterThanOrEqualTo(4);
-        assertThat(Eventually.holds(Duration.ofSeconds(10), () -> tree.stream().noneMatch(ProcessHandle::isAlive)))
-                .as("no worker or child process outlives the supervisor").isTrue();
-        Set<Long> childPids = new TreeSet<>();
-        events.ids("ran").forEach(id -> childPids.addAll(events.pids("ran", id)));
-        assertThat(events.lifecyclePids("finalize")).as("children that ran tasks finalized on the graceful stop")
-                .containsAll(childPids);
-        Set<Integer> accounted = new TreeSet<>(events.ids("success"));
-        accounted.addAll(remainingIds());
-        assertThat(accounted).as("each task either ran or is back in the queue").hasSize(count);
-    }
-
-    private Set<Integer> remainingIds() {
-        Set<Integer> ids = new TreeSet<>();
-        try (Broker broker = Sergeant.create().broker(ScriptWorker.baseConfig(dir).delivery(DeliveryMode.AT_MOST_ONCE).build())) {
-            for (List<Task> batch; !(batch = broker.popTasks(ScriptWorker.QUEUE, 100)).isEmpty(); ) {
-                batch.forEach(task -> ids.add(((Number) task.kwargs().get("id")).intValue()));
-            }
-        }
-        return ids;
-    }
-
     private static List<Map<String, Object>> tasks(int count, int millis) {
         List<Map<String, Object>> tasks = new ArrayList<>();
         for (int id = 1; id <= count; id++) {
@@ -305,9 +246,5 @@ class SupervisorProcessTest {
         thread.setDaemon(true);
         thread.start();
         return exit;
-    }
-
-    private static String javaExecutable() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

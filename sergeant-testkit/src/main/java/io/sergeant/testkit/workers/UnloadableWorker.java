@@ -1,4 +1,4 @@
-package io.sergeant.executor.process.workers;
+package io.sergeant.testkit.workers;
 
 /** A worker class whose static initializer throws: it cannot be loaded (exit 7, as an import error). */
 public class UnloadableWorker extends ScriptWorker {

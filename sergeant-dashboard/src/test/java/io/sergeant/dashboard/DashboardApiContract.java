@@ -1,0 +1,325 @@
+package io.sergeant.dashboard;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.QueueStats;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dashboard's JSON API, actions and security over a real backend, through plain HTTP
+ * ({@code java.net.http}). Each test works on its own queue; one backend and one dashboard serve the
+ * class. Subclasses start the backend.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DashboardApiContract {
+
+    private Broker broker;
+    private DashboardServer dashboard;
+
+    /** Opens a broker on a fresh backend of the subclass's kind. */
+    abstract Broker openBroker() throws Exception;
+
+    /** Stops what {@link #openBroker} started (after the broker was closed). */
+    abstract void stopBackend() throws Exception;
+
+    @BeforeAll
+    void start() throws Exception {
+        broker = openBroker();
+        dashboard = DashboardServer.start(broker, options().build());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (dashboard != null) {
+            dashboard.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        stopBackend();
+    }
+
+    private static DashboardOptions.Builder options() {
+        return DashboardOptions.builder().port(0).sampleEvery(Duration.ofMillis(200))
+                .backendLabel("redis://user:hunter2@db.internal:6379/0");
+    }
+
+    private static String queue() {
+        return "q-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private HttpSession session() {
+        return new HttpSession(dashboard.url());
+    }
+
+    private static Document json(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        return Document.parse(response.body());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Document> list(Document document, String key) {
+        return (List<Document>) document.get(key);
+    }
+
+    @Test
+    void overviewCountsEveryQueueAndTheWorkers() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        Fixtures.worker(broker, queue);
+
+        Document overview = json(session().get("/api/queues"));
+
+        Document row = list(overview, "queues").stream().filter(q -> queue.equals(q.getString("queue"))).findFirst()
+                .orElseThrow(() -> new AssertionError(queue + " not listed in " + overview.toJson()));
+        assertThat(((Number) row.get("ready")).longValue()).isEqualTo(3);
+        assertThat(((Number) row.get("delayed")).longValue()).isEqualTo(1);
+        assertThat(((Number) row.get("inFlight")).longValue()).isZero();
+        assertThat(((Number) row.get("deadLetters")).longValue()).isEqualTo(2);
+        assertThat(((Number) row.get("workers")).longValue()).isEqualTo(1);
+        assertThat(((Number) overview.get("workersOnline")).longValue()).isGreaterThanOrEqualTo(1);
+        assertThat(overview.getString("backend")).doesNotContain("hunter2").contains("***@db.internal");
+    }
+
+    @Test
+    void queueShowsTheNextTasksDecodedThenTheDelayedOne() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+
+        Document model = json(session().get("/api/queues/" + queue));
+
+        List<Document> tasks = list(model, "tasks");
+        assertThat(tasks).hasSize(4);
+        assertThat(tasks.get(0).get("kwargs", Document.class).getString("to")).isEqualTo("vip@example.com");
+        assertThat(tasks.subList(0, 3)).allSatisfy(task -> assertThat(task.get("dueAt")).isNull());
+        assertThat(tasks).anySatisfy(task -> assertThat(task.getString("traceId")).isEqualTo("trace-ann"));
+        Document delayed = tasks.get(3);
+        assertThat(delayed.get("kwargs", Document.class).getString("to")).isEqualTo("later@example.com");
+        assertThat(delayed.getString("dueAt")).isNotNull();
+        assertThat(((Number) delayed.get("runCount")).intValue()).isZero();
+        assertThat(((Number) model.get("ready")).longValue()).isEqualTo(3);
+        assertThat(json(session().get("/api/queues/" + queue + "?limit=2")).getList("tasks", Document.class)).hasSize(2);
+    }
+
+    @Test
+    void deadLettersAreDecodedAndOneIsRequeuedByItsId() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        HttpSession session = session();
+
+        List<Document> letters = list(json(session.get("/api/dead-letters/" + queue)), "deadLetters");
+        assertThat(letters).hasSize(2);
+        Document smtp = letters.stream().filter(l -> l.getString("reason").contains("SMTP")).findFirst().orElseThrow();
+        assertThat(smtp.get("kwargs", Document.class).getString("to")).isEqualTo("dead@example.com");
+        assertThat(smtp.getString("traceId")).isEqualTo("trace-dead");
+
+        Document result = json(session.post("/api/dead-letters/" + queue + "/requeue", "id", smtp.getString("id"),
+                "csrf", session.csrf()));
+
+        assertThat(((Number) result.get("count")).longValue()).isEqualTo(1);
+        QueueStats stats = broker.stats(queue);
+        assertThat(stats.ready()).isEqualTo(4);
+        assertThat(stats.deadLetters()).isEqualTo(1);
+        assertThat(json(session.get("/api/queues/" + queue)).getList("tasks", Document.class))
+                .anySatisfy(task -> assertThat(task.get("kwargs", Document.class).getString("to")).isEqualTo("dead@example.com"));
+        // The same id again: already gone, reported as missing, nothing else moves.
+        Document again = json(session.post("/api/dead-letters/" + queue + "/requeue", "id", smtp.getString("id"),
+                "csrf", session.csrf()));
+        assertThat(((Number) again.get("missing")).longValue()).isEqualTo(1);
+        assertThat(broker.stats(queue).deadLetters()).isEqualTo(1);
+    }
+
+    @Test
+    void deadLettersAreDeletedBySelectionAndAllWithConfirmation() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        Fixtures.deadLetter(broker, queue, Map.of("n", 3L), "third");
+        HttpSession session = session();
+        List<Document> letters = list(json(session.get("/api/dead-letters/" + queue)), "deadLetters");
+        assertThat(letters).hasSize(3);
+
+        Document deleted = json(session.post("/api/dead-letters/" + queue + "/delete", "ids", letters.get(0).getString("id"),
+                "ids", letters.get(1).getString("id"), "csrf", session.csrf()));
+        assertThat(((Number) deleted.get("count")).longValue()).isEqualTo(2);
+        assertThat(broker.stats(queue).deadLetters()).isEqualTo(1);
+        assertThat(broker.stats(queue).ready()).isEqualTo(3);
+
+        HttpResponse<String> unconfirmed = session.post("/api/dead-letters/" + queue + "/delete", "all", "1",
+                "csrf", session.csrf());
+        assertThat(unconfirmed.statusCode()).isEqualTo(400);
+        assertThat(broker.stats(queue).deadLetters()).isEqualTo(1);
+
+        json(session.post("/api/dead-letters/" + queue + "/delete", "all", "1", "confirm", queue, "csrf", session.csrf()));
+        assertThat(broker.stats(queue).deadLetters()).isZero();
+    }
+
+    @Test
+    void requeueAllMovesEveryDeadLetterBack() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        HttpSession session = session();
+
+        Document result = json(session.post("/api/dead-letters/" + queue + "/requeue", "all", "1", "csrf", session.csrf()));
+
+        assertThat(((Number) result.get("count")).longValue()).isEqualTo(2);
+        assertThat(broker.stats(queue)).isEqualTo(new QueueStats(5, 1, 0, 0));
+    }
+
+    @Test
+    void purgeNeedsTheQueueNameAsConfirmation() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        HttpSession session = session();
+
+        HttpResponse<String> wrong = session.post("/api/queues/" + queue + "/purge", "confirm", "other", "csrf", session.csrf());
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        assertThat(wrong.body()).contains("confirm=");
+        assertThat(broker.stats(queue).ready()).isEqualTo(3);
+
+        json(session.post("/api/queues/" + queue + "/purge", "confirm", queue, "csrf", session.csrf()));
+        assertThat(broker.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 2));
+    }
+
+    @Test
+    void anActionWithoutAValidCsrfTokenIsRefusedAndChangesNothing() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        HttpSession session = session();
+        String token = session.csrf();
+
+        HttpResponse<String> none = session.post("/api/queues/" + queue + "/purge", "confirm", queue);
+        HttpResponse<String> forged = session.post("/api/queues/" + queue + "/purge", "confirm", queue,
+                "csrf", "0".repeat(64));
+        // A token from another session (another cookie) does not fit this session's cookie.
+        HttpResponse<String> foreign = session().post("/api/queues/" + queue + "/purge", "confirm", queue, "csrf", token);
+        HttpResponse<String> viaGet = session.get("/queues/" + queue + "/purge?confirm=" + queue + "&csrf=" + token);
+
+        assertThat(List.of(none.statusCode(), forged.statusCode(), foreign.statusCode())).containsOnly(403);
+        assertThat(none.body()).contains("CSRF");
+        assertThat(viaGet.statusCode()).isEqualTo(404);
+        assertThat(broker.stats(queue).ready()).isEqualTo(3);
+        // The header form works with the session's own token.
+        assertThat(session.with("X-CSRF-Token", token).post("/api/queues/" + queue + "/purge", "confirm", queue)
+                .statusCode()).isEqualTo(200);
+        assertThat(broker.stats(queue).ready()).isZero();
+    }
+
+    @Test
+    void readOnlyRefusesEveryActionAndRendersNone() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        try (DashboardServer readOnly = DashboardServer.start(broker, options().readOnly(true).build())) {
+            HttpSession session = new HttpSession(readOnly.url());
+            String token = session.csrf();
+
+            HttpResponse<String> purge = session.post("/api/queues/" + queue + "/purge", "confirm", queue, "csrf", token);
+            HttpResponse<String> requeue = session.post("/dead-letters/" + queue + "/requeue", "all", "1", "csrf", token);
+            String deadPage = session.get("/dead-letters/" + queue).body();
+            String queuePage = session.get("/queues/" + queue).body();
+
+            assertThat(purge.statusCode()).isEqualTo(403);
+            assertThat(requeue.statusCode()).isEqualTo(403);
+            assertThat(broker.stats(queue)).isEqualTo(new QueueStats(3, 1, 0, 2));
+            assertThat(deadPage).contains("dead@example.com").doesNotContain("<form").doesNotContain("<button");
+            assertThat(queuePage).contains("vip@example.com").doesNotContain("<form").contains("read-only");
+        }
+    }
+
+    @Test
+    void aTokenIsNeededWhenConfigured() {
+        try (DashboardServer guarded = DashboardServer.start(broker, options().token("s3cret-token").build())) {
+            assertThat(new HttpSession(guarded.url()).get("/api/queues").statusCode()).isEqualTo(401);
+            assertThat(new HttpSession(guarded.url()).get("/").statusCode()).isEqualTo(401);
+            assertThat(new HttpSession(guarded.url()).with("Authorization", "Bearer wrong").get("/api/workers")
+                    .statusCode()).isEqualTo(401);
+            assertThat(new HttpSession(guarded.url()).with("Authorization", "Bearer s3cret-token").get("/api/workers")
+                    .statusCode()).isEqualTo(200);
+
+            // A browser: ?token= once, then the cookie carries it; the token leaves the address bar.
+            HttpSession browser = new HttpSession(guarded.url());
+            HttpResponse<String> first = browser.get("/workers?token=s3cret-token");
+            assertThat(first.statusCode()).isEqualTo(303);
+            assertThat(first.headers().firstValue("Location").orElseThrow()).isEqualTo("/workers");
+            assertThat(browser.get("/workers").statusCode()).isEqualTo(200);
+            assertThat(browser.get("/workers").body()).doesNotContain("s3cret-token");
+        }
+    }
+
+    @Test
+    void basicAuthIsNeededWhenConfigured() {
+        try (DashboardServer guarded = DashboardServer.start(broker, options().basicAuth("admin:pa:ss").build())) {
+            HttpResponse<String> anonymous = new HttpSession(guarded.url()).get("/");
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Basic");
+            String good = java.util.Base64.getEncoder().encodeToString("admin:pa:ss".getBytes());
+            String bad = java.util.Base64.getEncoder().encodeToString("admin:nope".getBytes());
+            assertThat(new HttpSession(guarded.url()).with("Authorization", "Basic " + bad).get("/").statusCode())
+                    .isEqualTo(401);
+            assertThat(new HttpSession(guarded.url()).with("Authorization", "Basic " + good).get("/").statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void taskDataAndReasonsAreEscapedOnEveryPage() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        broker.pushTask(queue, Map.of("html", Fixtures.HOSTILE));
+        Fixtures.worker(broker, queue);
+        HttpSession session = session();
+
+        for (String page : List.of("/", "/queues/" + queue, "/dead-letters/" + queue, "/workers")) {
+            HttpResponse<String> response = session.get(page);
+            assertThat(response.statusCode()).as(page).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'none'");
+            assertThat(response.body()).as(page).doesNotContain("<script>alert").doesNotContain("hunter2");
+        }
+        assertThat(session.get("/queues/" + queue).body()).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+        assertThat(session.get("/dead-letters/" + queue).body()).contains("poison: &lt;script&gt;");
+        assertThat(session.get("/api/dead-letters/" + queue).body()).doesNotContain("<script>").contains("\\u003cscript\\u003e");
+    }
+
+    @Test
+    void workersListTheRegistryWithRunningTasksAndTheirAge() {
+        String queue = queue();
+        Fixtures.worker(broker, queue);
+
+        List<Document> workers = list(json(session().get("/api/workers")), "workers");
+
+        Document worker = workers.stream().filter(w -> queue.equals(w.getString("queue"))).findFirst().orElseThrow();
+        assertThat(worker.getString("host")).isEqualTo("host-a");
+        assertThat(((Number) worker.get("tasksDone")).longValue()).isEqualTo(17);
+        Document running = worker.getList("running", Document.class).get(0);
+        assertThat(running.getString("traceId")).isEqualTo("trace-running");
+        assertThat(((Number) running.get("ageSeconds")).longValue()).isBetween(59L, 600L);
+        assertThat(session().get("/workers").body()).contains("trace-running").contains(queue);
+    }
+
+    @Test
+    void unknownRoutesAnswer404AndAFormActionRedirectsBackToItsPage() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        HttpSession session = session();
+        assertThat(session.get("/api/nothing").statusCode()).isEqualTo(404);
+        assertThat(session.get("/nothing/here").statusCode()).isEqualTo(404);
+
+        HttpResponse<String> redirect = session.post("/dead-letters/" + queue + "/requeue", "all", "1", "csrf", session.csrf());
+
+        assertThat(redirect.statusCode()).isEqualTo(303);
+        assertThat(redirect.headers().firstValue("Location").orElseThrow()).startsWith("/dead-letters/" + queue + "?done=requeued");
+        assertThat(session.get(redirect.headers().firstValue("Location").orElseThrow()).body())
+                .contains("Requeued 2 dead letter(s).");
+    }
+}

@@ -1,0 +1,109 @@
+package io.sergeant.testkit.backend;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.spi.backend.BackendRole;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dead-letter role ({@link io.sergeant.spi.backend.BackendDeadLetters}); the tests that dead-letter a
+ * leased delivery need the lease role too.
+ *
+ * <p>Run as a {@code @Nested} class of {@link BackendCompatibilitySuite}; see {@link RoleScenarios}.
+ */
+abstract class DeadLetterScenarios extends RoleScenarios {
+
+    DeadLetterScenarios(BackendCompatibilitySuite suite) {
+        super(suite);
+    }
+
+    @BeforeEach
+    void requireTheRole() {
+        assumeRoles(BackendRole.DEAD_LETTERS);
+    }
+
+    @Test
+    @DisplayName("deadLetter stores a leased delivery with its reason and ends its lease")
+    void deadLetterLeasedDelivery() {
+        assumeRoles(BackendRole.LEASES);
+        String queue = name("q");
+        backend.push(queue, encode(List.of("bad", "good")), Priority.NORMAL, null);
+        List<Delivery> popped = backend.pop(queue, 2, LONG_LEASE);
+        Delivery bad = popped.stream().filter(d -> text(d.payload()).equals("bad")).findFirst().orElseThrow();
+
+        assertThat(deadLetters.deadLetter(queue, bad, "undecodable: MALFORMED_PAYLOAD")).isTrue();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 1, 1));
+        assertThat(deadLetters.deadLetter(queue, bad, "twice")).as("a second dead-lettering").isFalse();
+        assertThat(leases.ack(queue, List.of(bad.receipt())).refused()).containsExactly(bad.receipt());
+
+        DeadLetter dead = deadLetters.deadLetters(queue, 10).get(0);
+        assertThat(dead.reason()).isEqualTo("undecodable: MALFORMED_PAYLOAD");
+        assertThat(text(dead.payload())).isEqualTo("bad");
+        assertThat(dead.deliveryCount()).isEqualTo(1);
+        assertThat(dead.id()).isNotBlank();
+        assertThat(dead.deadAt()).isCloseTo(Instant.now().toEpochMilli() / 1000.0, org.assertj.core.data.Offset.offset(120.0));
+    }
+
+    @Test
+    @DisplayName("deadLetter stores an unleased (at-most-once) delivery as given")
+    void deadLetterUnleasedDelivery() {
+        String queue = name("q");
+        backend.push(queue, List.of(bytes("garbage")), Priority.NORMAL, null);
+        Delivery popped = backend.pop(queue, 1, DeliveryOptions.AT_MOST_ONCE).get(0);
+        assertThat(popped.leased()).isFalse();
+        assertThat(deadLetters.deadLetter(queue, popped, "undecodable")).isTrue();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 1));
+        DeadLetter dead = deadLetters.deadLetters(queue, 10).get(0);
+        assertThat(text(dead.payload())).isEqualTo("garbage");
+        assertThat(dead.reason()).isEqualTo("undecodable");
+    }
+
+    @Test
+    @DisplayName("dead letters are listed oldest first up to a limit, requeued as fresh NORMAL tasks, and purged")
+    void deadLettersListRequeuePurge() {
+        assumeRoles(BackendRole.LEASES);
+        String queue = name("q");
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
+        assertThat(deadLetters.requeueDeadLetters(queue)).isZero();
+        assertThat(deadLetters.purgeDeadLetters(queue)).isZero();
+
+        backend.push(queue, encode(List.of("d1", "d2", "d3", "d4")), Priority.NORMAL, null);
+        for (int i = 0; i < 4; i++) {
+            Delivery d = backend.pop(queue, 1, LONG_LEASE).get(0);
+            assertThat(deadLetters.deadLetter(queue, d, "reason-" + text(d.payload()))).isTrue();
+        }
+        List<DeadLetter> firstTwo = deadLetters.deadLetters(queue, 2);
+        assertThat(firstTwo).hasSize(2);
+        List<DeadLetter> all = deadLetters.deadLetters(queue, 100);
+        assertThat(all).hasSize(4);
+        assertThat(all).extracting(DeadLetter::id).doesNotHaveDuplicates();
+        assertThat(all).allSatisfy(d -> assertThat(d.reason()).isEqualTo("reason-" + text(d.payload())));
+        if (singleNode()) {
+            assertThat(all).extracting(d -> text(d.payload())).containsExactly("d1", "d2", "d3", "d4");
+            assertThat(firstTwo).extracting(d -> text(d.payload())).containsExactly("d1", "d2");
+        }
+
+        assertThat(deadLetters.requeueDeadLetters(queue)).isEqualTo(4);
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(4, 0, 0, 0));
+        List<Delivery> again = backend.pop(queue, 10, LONG_LEASE);
+        assertThat(again).extracting(d -> text(d.payload())).containsExactlyInAnyOrder("d1", "d2", "d3", "d4");
+        assertThat(again).extracting(d -> d.receipt().deliveryCount()).as("count reset").containsOnly(1);
+
+        for (Delivery d : again) {
+            assertThat(deadLetters.deadLetter(queue, d, "again")).isTrue();
+        }
+        assertThat(deadLetters.purgeDeadLetters(queue)).isEqualTo(4);
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+}

@@ -1,0 +1,128 @@
+package io.sergeant.testkit.backend;
+
+import io.sergeant.api.Priority;
+import io.sergeant.spi.backend.BackendRole;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The monitoring role ({@link io.sergeant.spi.backend.BackendMonitoring}): queue listing and the worker
+ * registry.
+ *
+ * <p>Run as a {@code @Nested} class of {@link BackendCompatibilitySuite}; see {@link RoleScenarios}.
+ */
+abstract class MonitoringScenarios extends RoleScenarios {
+
+    MonitoringScenarios(BackendCompatibilitySuite suite) {
+        super(suite);
+    }
+
+    @BeforeEach
+    void requireTheRole() {
+        assumeRoles(BackendRole.MONITORING);
+    }
+
+    @Test
+    @DisplayName("queues() names every queue with ready or delayed tasks, sorted and without duplicates, and forgets a purged one")
+    void queuesListsQueuesWithTasks() {
+        String ready = name("q-ready");
+        String delayed = name("q-delayed");
+        String untouched = name("q-untouched");
+        backend.push(ready, encode(texts("t", 3)), Priority.NORMAL, null);
+        backend.push(ready, encode(texts("h", 1)), Priority.HIGH, null);
+        backend.push(delayed, encode(texts("later", 2)), Priority.NORMAL, Instant.now().plusSeconds(3600));
+
+        List<String> queues = monitoring.queues();
+        assertThat(queues).contains(ready, delayed).doesNotContain(untouched);
+        assertThat(queues).isSorted().doesNotHaveDuplicates();
+
+        assertThat(backend.purge(ready)).isTrue();
+        assertThat(backend.purge(delayed)).isTrue();
+        assertThat(monitoring.queues()).doesNotContain(ready, delayed);
+    }
+
+    @Test
+    @DisplayName("queues() also names a queue whose only tasks are in flight or dead letters")
+    void queuesListsInFlightAndDeadLetterQueues() {
+        assumeRoles(BackendRole.LEASES, BackendRole.DEAD_LETTERS);
+        String inFlight = name("q-inflight");
+        String dead = name("q-dead");
+        backend.push(inFlight, List.of(bytes("running")), Priority.NORMAL, null);
+        assertThat(backend.pop(inFlight, 1, LONG_LEASE)).hasSize(1);
+        backend.push(dead, List.of(bytes("poison")), Priority.NORMAL, null);
+        Delivery poison = backend.pop(dead, 1, DeliveryOptions.AT_MOST_ONCE).get(0);
+        assertThat(deadLetters.deadLetter(dead, poison, "poison")).isTrue();
+
+        assertThat(monitoring.queues()).contains(inFlight, dead);
+        assertThat(deadLetters.purgeDeadLetters(dead)).isEqualTo(1);
+        assertThat(monitoring.queues()).doesNotContain(dead);
+    }
+
+    @Test
+    @DisplayName("a heartbeat registers a worker's record byte for byte, and the next one replaces it")
+    void heartbeatRegistersAndReplaces() {
+        String id = name("worker");
+        byte[] first = bytes(id + " first");
+        byte[] second = bytes(id + " second");
+        monitoring.heartbeat(id, first, Duration.ofSeconds(60));
+        assertThat(recordsOf(id)).containsExactly(id + " first");
+
+        monitoring.heartbeat(id, second, Duration.ofSeconds(60));
+        assertThat(recordsOf(id)).containsExactly(id + " second");
+        assertThat(monitoring.deregister(id)).isTrue();
+    }
+
+    @Test
+    @DisplayName("deregister removes a worker at once, and only once; other workers stay")
+    void deregisterRemovesAtOnce() {
+        String a = name("worker-a");
+        String b = name("worker-b");
+        monitoring.heartbeat(a, bytes(a + " record"), Duration.ofSeconds(60));
+        monitoring.heartbeat(b, bytes(b + " record"), Duration.ofSeconds(60));
+
+        assertThat(monitoring.deregister(a)).isTrue();
+        assertThat(recordsOf(a)).isEmpty();
+        assertThat(recordsOf(b)).containsExactly(b + " record");
+        assertThat(monitoring.deregister(a)).as("a second deregister").isFalse();
+        assertThat(monitoring.deregister(name("never-registered"))).isFalse();
+        assertThat(monitoring.deregister(b)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a worker whose heartbeats stop disappears when its TTL passes; a renewed one stays")
+    void expiredWorkerDisappears() {
+        String dying = name("worker-dying");
+        String living = name("worker-living");
+        monitoring.heartbeat(dying, bytes(dying + " record"), Duration.ofSeconds(1));
+        monitoring.heartbeat(living, bytes(living + " record"), Duration.ofSeconds(60));
+        assertThat(recordsOf(dying)).hasSize(1);
+
+        await("the dying worker's record to expire", () -> recordsOf(dying), List::isEmpty);
+        assertThat(recordsOf(living)).containsExactly(living + " record");
+        assertThat(monitoring.deregister(dying)).as("deregister after expiry").isFalse();
+        assertThat(monitoring.deregister(living)).isTrue();
+    }
+
+    /** The texts of the registry's records that belong to worker {@code id} (records made by {@link #bytes}). */
+    private List<String> recordsOf(String id) {
+        List<String> mine = new ArrayList<>();
+        for (byte[] record : monitoring.workers()) {
+            String text = new String(record, StandardCharsets.UTF_8);
+            if (text.startsWith(id + " ")) {
+                mine.add(text(record));
+            }
+        }
+        return mine;
+    }
+}

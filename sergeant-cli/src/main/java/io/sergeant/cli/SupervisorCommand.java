@@ -33,6 +33,9 @@ final class SupervisorCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
+    @Mixin
+    ClassPathOption classPath;
+
     @Option(names = "--worker-class", required = true, paramLabel = "CLASS",
             description = "Fully qualified name of the Worker subclass; the workers load it, not the supervisor.")
     String workerClass;
@@ -74,15 +77,16 @@ final class SupervisorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        Map<String, String> overrides = configOptions.properties();
-        overrides.putAll(defines);
+        Map<String, String> overrides = configOptions.properties(defines);
         WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
+        classPath.validate();
+        String workerClassPath = classPath.childClassPath();
         List<String> jvmOptions = workerJvmOptions == null || workerJvmOptions.isBlank()
                 ? List.of()
                 : Arrays.asList(workerJvmOptions.trim().split("\\s+"));
         if (metricsPort == null) {
             return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
-                    maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, null)).run();
+                    maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, workerClassPath)).run();
         }
         Path portDirectory = Files.createTempDirectory("sergeant-metrics-");
         try (SupervisorMetrics metrics = new SupervisorMetrics(new InetSocketAddress(metricsHost, metricsPort), portDirectory)) {
@@ -90,7 +94,7 @@ final class SupervisorCommand implements Callable<Integer> {
             List<String> withMetrics = new ArrayList<>(jvmOptions);
             withMetrics.addAll(metrics.workerJvmOptions());
             return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
-                    maxTasksPerWorker, withMetrics, guiceModules, overrides, gracePeriod, null)).run();
+                    maxTasksPerWorker, withMetrics, guiceModules, overrides, gracePeriod, workerClassPath)).run();
         } finally {
             try (var files = Files.list(portDirectory)) {
                 for (Path file : files.toList()) {

@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  * On SIGTERM or SIGINT (handlers installed for the duration of {@link #run()}), or {@link #requestStop()},
  * it stops gracefully: every worker gets one SIGTERM (it stops fetching, finishes or hands back its
  * tasks, finalizes and exits), nothing is respawned, workers still alive after
- * {@link SupervisorConfig#gracePeriod()} are killed with their descendants, and {@link #run()} returns 0.
+ * {@link SupervisorConfig#gracePeriod()} are killed with their descendants, and {@link #run()} returns 0. A
+ * second SIGTERM or SIGINT (a second Ctrl-C) kills every worker with its descendants at once and
+ * {@link #run()} returns {@link #EXIT_FORCED}.
  * Every process it kills is waited for, so none is left a zombie; a JVM shutdown hook kills the workers
  * if the supervisor's JVM exits during {@link #run()}.
  *
@@ -64,6 +66,8 @@ public final class Supervisor {
 
     /** {@link #run()}'s code after a graceful stop. */
     public static final int EXIT_OK = 0;
+    /** {@link #run()}'s code after a second SIGTERM or SIGINT killed the workers (128 + SIGINT, what a shell shows for Ctrl-C). */
+    public static final int EXIT_FORCED = 130;
     /** {@link #run()}'s code when a worker could not be started at all (no java executable, for example). */
     public static final int EXIT_SPAWN_FAILED = 1;
 
@@ -75,6 +79,9 @@ public final class Supervisor {
     private final Semaphore wake = new Semaphore(0);
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean stopRequested;
+    /** A second SIGTERM or SIGINT: kill the workers now and exit {@link #EXIT_FORCED}. */
+    private volatile boolean forced;
+    private final AtomicBoolean signalled = new AtomicBoolean();
     private Path summaryDirectory;
     private List<String> command;
     private int spawnedCount;
@@ -147,7 +154,14 @@ public final class Supervisor {
     }
 
     private void onSignal(String name) {
-        log.atInfo().addKeyValue("signal", name).log("SIG{} was received, triggering a stopping process", name);
+        if (signalled.getAndSet(true)) {
+            log.atWarn().addKeyValue("signal", name).log("SIG{} was received again, killing every worker now", name);
+            forced = true;
+            wake.release();
+            return;
+        }
+        log.atInfo().addKeyValue("signal", name).log("SIG{} was received, triggering a stopping process"
+                + " (send it again, or press Ctrl-C again, to kill the workers at once)", name);
         requestStop();
     }
 
@@ -165,6 +179,10 @@ public final class Supervisor {
             }
         }
         while (true) {
+            if (forced) {
+                killAll();
+                return EXIT_FORCED;
+            }
             startDueRespawns();
             for (SupervisedWorker worker : List.copyOf(workers.values())) {
                 if (!worker.process().isAlive()) {

@@ -67,6 +67,9 @@ public final class ChildMain {
             System.err.println("usage: ChildMain <worker class> [worker arguments...]; started by the process executor");
             System.exit(2);
         }
+        // Ctrl-C reaches the whole foreground process group: the worker stops gracefully and ends this
+        // child when its tasks are done, so the child ignores SIGINT rather than dying mid-task.
+        io.sergeant.toolkit.process.Signals.handle(List.of("INT"), signal -> { });
         ChildMain child = new ChildMain(channelIn, channelOut);
         int code;
         try {

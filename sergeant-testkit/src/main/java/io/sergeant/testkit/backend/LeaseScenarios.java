@@ -7,16 +7,20 @@ import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The lease role ({@link io.sergeant.spi.backend.BackendLeases}), with the dead-letter role it feeds:
@@ -72,6 +76,77 @@ abstract class LeaseScenarios extends RoleScenarios {
         sleepPast(shortLease());
         assertThat(leases.reap(queue, 10)).as("acked tasks never come back").isEqualTo(ReapResult.NONE);
         assertThat(backend.pop(queue, 10, LONG_LEASE)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("settle-and-pop acks the previous receipts and leases the next tasks in one call; acked tasks never come back")
+    void ackAndPopSettlesThenLeases() {
+        String queue = name("q");
+        List<String> pushed = texts("t", 7);
+        backend.push(queue, encode(pushed), Priority.NORMAL, null);
+        List<Delivery> first = backend.pop(queue, 3, LONG_LEASE);
+        assertThat(first).hasSize(3);
+
+        SettledPop next = leases.ackAndPop(backend, queue, receipts(first), 3, LONG_LEASE);
+        assertThat(next.acked()).isEqualTo(SettleResult.all(3));
+        assertThat(next.deliveries()).hasSize(3).allMatch(Delivery::leased);
+        assertThat(next.deliveries()).extracting(d -> d.receipt().deliveryCount()).containsOnly(1);
+        List<String> seen = new ArrayList<>();
+        first.forEach(d -> seen.add(text(d.payload())));
+        next.deliveries().forEach(d -> seen.add(text(d.payload())));
+        assertThat(seen).as("no task handed out twice").doesNotHaveDuplicates();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 3, 0));
+
+        SettledPop stale = leases.ackAndPop(backend, queue, receipts(first), 10, LONG_LEASE);
+        assertThat(stale.acked().settled()).isZero();
+        assertThat(stale.acked().refused()).containsExactlyInAnyOrderElementsOf(receipts(first));
+        assertThat(stale.deliveries()).hasSize(1);
+        stale.deliveries().forEach(d -> seen.add(text(d.payload())));
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(pushed);
+
+        List<Receipt> rest = new ArrayList<>(receipts(next.deliveries()));
+        rest.addAll(receipts(stale.deliveries()));
+        SettledPop last = leases.ackAndPop(backend, queue, rest, 10, LONG_LEASE);
+        assertThat(last.acked()).isEqualTo(SettleResult.all(4));
+        assertThat(last.deliveries()).isEmpty();
+        assertThat(leases.ackAndPop(backend, queue, List.of(), 0, LONG_LEASE))
+                .isEqualTo(new SettledPop(SettleResult.all(0), List.of()));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @DisplayName("settle-and-pop refuses unleased options; a failed call loses nothing: every task is acked once or comes back")
+    void failedAckAndPopLosesNothing() {
+        String queue = name("q");
+        List<String> pushed = texts("t", 4);
+        backend.push(queue, encode(pushed), Priority.NORMAL, null);
+        List<Delivery> first = backend.pop(queue, 2, LONG_LEASE);
+        assertThat(first).hasSize(2);
+        assertThatThrownBy(() -> leases.ackAndPop(backend, queue, receipts(first), 2, DeliveryOptions.AT_MOST_ONCE))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        // A closed backend fails the call (a backend that still answers once closed just does it).
+        backend.close();
+        SettledPop done = null;
+        try {
+            done = leases.ackAndPop(backend, queue, receipts(first), 2, DeliveryOptions.leased(shortLease(), 10));
+        } catch (RuntimeException expected) {
+            // nothing acked, nothing handed out
+        }
+        reopenBackend();
+
+        SettleResult acked = leases.ack(queue, receipts(first));
+        int ackedBefore = done == null ? 0 : done.acked().settled();
+        assertThat(ackedBefore + acked.settled()).as("each receipt acked once, by the failed call or after it").isEqualTo(2);
+        sleepPast(shortLease());
+        leases.reap(queue, 10);
+        List<String> rest = new ArrayList<>();
+        for (Delivery delivery : backend.pop(queue, 10, LONG_LEASE)) {
+            rest.add(text(delivery.payload()));
+        }
+        List<String> expected = new ArrayList<>(pushed);
+        first.forEach(d -> expected.remove(text(d.payload())));
+        assertThat(rest).as("the tasks not acked are all still there").containsExactlyInAnyOrderElementsOf(expected);
     }
 
     @Test

@@ -37,8 +37,9 @@ import java.util.function.ObjIntConsumer;
 /**
  * The fetching loop of one worker run (docs/python-compat.md §5.1), in both delivery modes: pops batches of
  * {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the dead letters), runs them on
- * the executor (at most {@code concurrency} at once) and, in at-least-once mode, acks settled tasks in one
- * call before each next pop while a {@link LeaseKeeper} extends and reaps leases. It ends after
+ * the executor (at most {@code concurrency} at once) and, in at-least-once mode, acks settled tasks in the
+ * same call as the next pop (settle-and-pop; alone when the loop waits longer) while a {@link LeaseKeeper}
+ * extends and reaps leases. It ends after
  * {@code maxTasksPerRun} tasks, on a stop or respawn in {@link RunState}, or when the executor asks for a
  * fresh process; tasks fetched but not started are handed back. Running tasks finish before
  * {@link #run()} returns.
@@ -48,6 +49,9 @@ import java.util.function.ObjIntConsumer;
 public final class TaskLoop {
 
     private static final Logger log = LoggerFactory.getLogger(TaskLoop.class);
+
+    /** How long acks may wait for the next pop before a waiting loop sends them alone. */
+    private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final WorkerAssembly assembly;
     private final WorkerConfig config;
@@ -142,11 +146,14 @@ public final class TaskLoop {
         // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
         boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
         while (!shouldEnd(executor)) {
-            settlement.flushAcks();
+            // Lost deliveries go back at once; acks of settled tasks ride with the next pop (settle-and-pop).
+            settlement.flushLost();
             settleFinished(running);
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
             if (inExecutor.get() >= limit) {
+                // No pop now: acks older than one wait go out on their own.
+                settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
                 waitForProgress(limit);
                 continue;
             }
@@ -156,7 +163,8 @@ public final class TaskLoop {
             List<Delivery> deliveries;
             long popStart = System.nanoTime();
             try {
-                deliveries = backend.pop(config.name(), wanted, options);
+                deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
+                        : backend.pop(config.name(), wanted, options);
                 listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 countRedeliveries(deliveries);
                 int failures = popBackoff.succeeded();

@@ -100,6 +100,35 @@ public final class SergeantCommand implements Runnable {
         for (String name : new String[] {"worker", "supervisor"}) {
             commandLine.getSubcommands().get(name).getCommandSpec().usageMessage().footer(configurationKeys());
         }
+        // Parse errors are collected rather than thrown one at a time, so that a command that can check its
+        // configuration reports them together with its configuration problems, in one round.
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().parser().collectErrors(true));
+        commandLine.setExecutionStrategy(parseResult -> {
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            if (leaf.errors().isEmpty()) {
+                return new CommandLine.RunLast().execute(parseResult);
+            }
+            List<String> configurationProblems = leaf.commandSpec().userObject() instanceof ConfigurationCheck check
+                    ? check.configurationProblems() : List.of();
+            if (configurationProblems.isEmpty()) {
+                Exception first = leaf.errors().get(0);
+                if (first instanceof CommandLine.ParameterException parameterException) {
+                    throw parameterException;
+                }
+                throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(), first.getMessage(), first);
+            }
+            List<String> problems = new ArrayList<>();
+            leaf.errors().forEach(error -> problems.add(error.getMessage()));
+            problems.addAll(configurationProblems);
+            PrintWriter errors = leaf.commandSpec().commandLine().getErr();
+            errors.println("error: " + problems.size() + " problems:\n  - " + String.join("\n  - ", problems));
+            errors.println("Run 'sergeant " + leaf.commandSpec().name() + " --help' for the options and configuration keys.");
+            errors.flush();
+            return EXIT_USAGE;
+        });
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
             PrintWriter errors = failed.getErr();
             if (exception instanceof SergeantException sergeantException) {

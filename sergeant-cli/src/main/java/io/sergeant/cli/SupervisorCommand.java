@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "supervisor", mixinStandardHelpOptions = true,
         description = {"Runs N worker processes of a worker class, respawning them as they exit.",
                 "SIGTERM or Ctrl-C stops the workers gracefully: they finish or hand back their tasks, then exit."})
-final class SupervisorCommand implements Callable<Integer> {
+final class SupervisorCommand implements Callable<Integer>, ConfigurationCheck {
 
     @Mixin
     ConfigOptions configOptions;
@@ -76,10 +76,14 @@ final class SupervisorCommand implements Callable<Integer> {
     String metricsHost;
 
     @Override
+    public List<String> configurationProblems() {
+        return Checks.of(configOptions, classPath, defines);
+    }
+
+    @Override
     public Integer call() throws java.io.IOException {
+        ConfigurationCheck.requireNone(configurationProblems());
         Map<String, String> overrides = configOptions.properties(defines);
-        WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
-        classPath.validate();
         String workerClassPath = classPath.childClassPath();
         List<String> jvmOptions = workerJvmOptions == null || workerJvmOptions.isBlank()
                 ? List.of()

@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Runs one worker in this process until it ends.",
                 "Exit codes: 0 normal end, 1 abnormal, 2 usage error, 3 worker class not found, 4 asked to respawn, "
                         + "5 asked to stop, 6 execution failure, 7 worker class not loadable."})
-final class WorkerCommand implements Callable<Integer> {
+final class WorkerCommand implements Callable<Integer>, ConfigurationCheck {
 
     @Spec
     CommandSpec spec;
@@ -70,9 +70,14 @@ final class WorkerCommand implements Callable<Integer> {
         return classPath.callWithUserClasses(this::runWorker);
     }
 
+    @Override
+    public List<String> configurationProblems() {
+        return Checks.of(configOptions, classPath, defines);
+    }
+
     private Integer runWorker() {
+        ConfigurationCheck.requireNone(configurationProblems());
         Map<String, String> overrides = configOptions.properties(defines);
-        WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
         try {
             WorkerFactory.load(workerClass);
         } catch (WorkerFactory.WorkerNotBuildableException e) {

@@ -61,6 +61,25 @@ class ConfigPrecedenceTest {
                 .doesNotContain("For input string", "String index out of range", "Exception", "\tat ");
     }
 
+    @Test
+    @DisplayName("a bad option value, a missing class path entry, bad keys and an unknown plugin arrive in the same round")
+    void parseErrorsAndConfigurationProblemsTogether() {
+        CommandRun run = CommandRun.withEnvironment(Map.of("SERGEANT_ENCODER_SERIALIZER", "yaml"),
+                "supervisor", "--worker-class", "com.example.Never", "--concurrent-workers", "two",
+                "-cp", dir.resolve("missing.jar").toString(), "-D", "delivery.mode=sometimes", "-D", "maxRetries=many");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(SergeantCommand.EXIT_USAGE);
+        assertThat(run.err()).contains("4 problems")
+                .contains("'two' is not an int")
+                .contains("missing.jar' does not exist")
+                .contains("delivery.mode: cannot use 'sometimes'")
+                .contains("maxRetries: cannot use 'many': expected a whole number")
+                .doesNotContain("\tat ");
+        CommandRun serializer = CommandRun.withEnvironment(Map.of("SERGEANT_ENCODER_SERIALIZER", "yaml"),
+                "supervisor", "--worker-class", "com.example.Never", "--concurrent-workers", "two");
+        assertThat(serializer.err()).as(serializer.toString()).contains("2 problems", "'two' is not an int", "yaml");
+    }
+
     private static long ready(String backend) {
         try (Broker broker = Sergeant.create().broker(WorkerConfig.builder("q").backend(backend).build())) {
             return broker.stats("q").ready();

@@ -76,6 +76,23 @@ public interface BackendLeases {
     SettleResult release(String queue, List<Receipt> receipts);
 
     /**
+     * Hands back leased deliveries that a worker gives up on gracefully (it stops, is told to stop or
+     * to respawn) before or instead of running them: like {@link #release}, they become deliverable
+     * again at once ahead of NORMAL tasks, but this delivery does not count toward
+     * {@code maxDeliveries}: the next delivery has this receipt's {@link Receipt#deliveryCount()}, not
+     * one more. So no task reaches the dead letters without having been delivered to be run
+     * {@code maxDeliveries} times. Stale receipts are refused.
+     *
+     * <p>The default calls {@link #release}, which counts the delivery; the backend compatibility
+     * suite requires the uncounted form, so every backend should override it.
+     *
+     * @since 0.2
+     */
+    default SettleResult handBack(String queue, List<Receipt> receipts) {
+        return release(queue, receipts);
+    }
+
+    /**
      * Makes expired leases deliverable again; a task that reached {@code maxDeliveries} goes to the
      * dead letters instead. Safe to run from many workers at once without double work.
      */

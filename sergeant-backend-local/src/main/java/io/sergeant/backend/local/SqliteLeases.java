@@ -59,6 +59,11 @@ final class SqliteLeases implements BackendLeases {
     private static final String RELEASE =
             "UPDATE task_queue SET priority = " + SqliteQueue.HIGH + ", lease_token = NULL, lease_priority = NULL"
                     + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
+    /** A graceful hand-back: released, and this delivery is taken off the count again. */
+    private static final String HAND_BACK =
+            "UPDATE task_queue SET priority = " + SqliteQueue.HIGH + ", lease_token = NULL, lease_priority = NULL,"
+                    + " delivery_count = max(coalesce(delivery_count, 1) - 1, 0)"
+                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     /**
      * Expired leases: a token and a deadline that passed. Deadlines are epoch seconds, above NORMAL's
      * 1.0, so the index range {@code (1.0, now]} holds them (with due delayed tasks only).
@@ -291,17 +296,26 @@ final class SqliteLeases implements BackendLeases {
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
+        return release(queue, receipts, RELEASE, "release");
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return release(queue, receipts, HAND_BACK, "hand back");
+    }
+
+    private SettleResult release(String queue, List<Receipt> receipts, String sql, String what) {
         Objects.requireNonNull(queue, "queue is null");
         Objects.requireNonNull(receipts, "receipts is null");
         if (receipts.isEmpty()) {
             return SettleResult.all(0);
         }
-        return file.inTransaction("release", connection -> {
+        return file.inTransaction(what, connection -> {
             int settled = 0;
             List<Receipt> refused = new ArrayList<>();
             for (Receipt receipt : receipts) {
                 Objects.requireNonNull(receipt, "a receipt is null");
-                if (wellFormed(receipt) && releaseOne(connection, queue, receipt)) {
+                if (wellFormed(receipt) && releaseOne(connection, sql, queue, receipt)) {
                     settled++;
                 } else {
                     refused.add(receipt);
@@ -311,8 +325,9 @@ final class SqliteLeases implements BackendLeases {
         });
     }
 
-    private static boolean releaseOne(PooledConnection connection, String queue, Receipt receipt) throws SQLException {
-        PreparedStatement release = connection.prepare(RELEASE);
+    private static boolean releaseOne(PooledConnection connection, String sql, String queue, Receipt receipt)
+            throws SQLException {
+        PreparedStatement release = connection.prepare(sql);
         bindReceipt(release, 1, receipt, queue);
         return release.executeUpdate() == 1;
     }

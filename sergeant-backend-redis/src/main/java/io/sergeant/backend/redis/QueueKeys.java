@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The thirteen keys of one queue on one shard, in the order every queue script expects them
+ * The fourteen keys of one queue on one shard, in the order every queue script expects them
  * ({@code common.lua}). On independent nodes the first two are Python Sergeant's own ({@code q} and
- * {@code q.delayed}); in a cluster all thirteen carry one hash tag, so each script touches one slot.
+ * {@code q.delayed}); in a cluster all fourteen carry one hash tag, so each script touches one slot.
  *
  * @param all      the keys, in script order
  * @param ownPrefix the prefix of this shard's own keys, {@code __sergeant__:{<tag>}:}
@@ -20,8 +20,8 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
     QueueKeys {
         all = List.copyOf(all);
         Objects.requireNonNull(ownPrefix, "ownPrefix is null");
-        if (all.size() != 13) {
-            throw new IllegalArgumentException("a queue has 13 keys, not " + all.size());
+        if (all.size() != 14) {
+            throw new IllegalArgumentException("a queue has 14 keys, not " + all.size());
         }
     }
 
@@ -53,7 +53,8 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
                 bytes(own + "dead"),
                 bytes(own + "dead-payload"),
                 bytes(own + "dead-info"),
-                bytes(own + "dead-trimmed")), own);
+                bytes(own + "dead-trimmed"),
+                bytes(own + "counts")), own);
     }
 
     /** The list of immediate tasks. */

@@ -1,9 +1,12 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
@@ -105,7 +108,7 @@ final class RedisLeases implements BackendLeases {
                 grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
             }
         }
-        return new SettledPop(grouped.result(), out);
+        return new SettledPop(grouped.result(queue), out);
     }
 
     @Override
@@ -124,7 +127,12 @@ final class RedisLeases implements BackendLeases {
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), null);
+        return settle(queue, receipts, scripts.release(), arg(1));
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.release(), arg(0));
     }
 
     /**
@@ -150,9 +158,14 @@ final class RedisLeases implements BackendLeases {
                 args.add(leading);
                 args.addAll(group.args());
             }
-            grouped.refuse(group, (List<?>) shard.client().script(script, shard.keys().all(), args));
+            try {
+                grouped.refuse(group, (List<?>) shard.client().script(script, shard.keys().all(), args));
+            } catch (RuntimeException e) {
+                // Settle on every other shard first: a node that is down must not cost the healthy ones' work.
+                grouped.failed(shard.index(), group, e);
+            }
         }
-        return grouped.result();
+        return grouped.result(queue);
     }
 
     /** One shard's receipts as script arguments ({@code batch, "0-99,120"} pairs) and the positions of each pair. */
@@ -166,12 +179,16 @@ final class RedisLeases implements BackendLeases {
         private final boolean[] refused;
         private final ItemRef[] refs;
         private final Map<Integer, ShardAcks> byShard = new HashMap<>();
+        private final boolean[] failed;
+        private final List<Integer> failedShards = new ArrayList<>();
+        private RuntimeException failure;
 
         Grouped(List<Receipt> receipts, List<Shard> shards) {
             this.receipts = receipts;
             int n = receipts.size();
             this.refused = new boolean[n];
             this.refs = new ItemRef[n];
+            this.failed = new boolean[n];
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < n; i++) {
                 Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
@@ -221,14 +238,40 @@ final class RedisLeases implements BackendLeases {
             }
         }
 
-        SettleResult result() {
+        /** Marks the receipts of a shard whose script call failed: neither settled nor refused. */
+        void failed(int shard, ShardAcks acks, RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+            failedShards.add(shard);
+            acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+        }
+
+        /**
+         * What the shards did; when some failed, a {@link PartialSettleException} with that result and the
+         * failed shards' receipts.
+         */
+        SettleResult result(String queue) {
             List<Receipt> refusedReceipts = new ArrayList<>();
+            List<Receipt> unsettled = new ArrayList<>();
             for (int i = 0; i < receipts.size(); i++) {
-                if (refused[i]) {
+                if (failed[i]) {
+                    unsettled.add(receipts.get(i));
+                } else if (refused[i]) {
                     refusedReceipts.add(receipts.get(i));
                 }
             }
-            return new SettleResult(receipts.size() - refusedReceipts.size(), refusedReceipts);
+            SettleResult done = new SettleResult(receipts.size() - refusedReceipts.size() - unsettled.size(), refusedReceipts);
+            if (failure == null) {
+                return done;
+            }
+            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
+            throw new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
+                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
+                    + done.settled() + " and refused " + refusedReceipts.size()
+                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
         }
     }
 
@@ -266,16 +309,29 @@ final class RedisLeases implements BackendLeases {
                 arg(limits.deadCapPerShard(shards.size())));
         int redelivered = 0;
         int deadLettered = 0;
+        RuntimeException failure = null;
         for (Shard shard : shards) {
-            while (true) {
-                List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
-                redelivered += (int) number(result.get(0));
-                deadLettered += (int) number(result.get(1));
-                RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
-                if (number(result.get(2)) < REAP_BATCHES) {
-                    break;
+            try {
+                while (true) {
+                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                    redelivered += (int) number(result.get(0));
+                    deadLettered += (int) number(result.get(1));
+                    RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
+                    if (number(result.get(2)) < REAP_BATCHES) {
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                // Reap the reachable shards anyway; a down node's leases wait for the next reap.
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
     }

@@ -2,7 +2,8 @@
 -- random 128-bit hex string, new for every call), maximum payload bytes (0 = none), dead-letter cap
 -- (0 = none); then, for settle-and-pop, the receipts to ack first as (batch id, index spec) pairs from
 -- ARGV[8] on (as ack.lua takes them).
--- Order: handed-back tasks (REDELIVER), then QUEUE (HIGH at its head), then due DELAYED tasks.
+-- Order: handed-back tasks of older versions (REDELIVER), then QUEUE (returned and HIGH tasks at its
+-- head; a returned task's count from COUNTS), then due DELAYED tasks.
 -- Tasks of one delivery count form one leased batch (one lease entry, one msgpack blob); a batch id
 -- is the call's token plus the group number, so no restart (an older snapshot, a promoted replica)
 -- can hand out an id that an earlier receipt still names.
@@ -62,7 +63,17 @@ if taken < max then
         if #fresh[i] > MAX_BYTES then fits = false break end
       end
     end
-    if taken == 0 and fits then
+    if redis.call('EXISTS', COUNTS) == 1 then
+      -- Some tasks in QUEUE came back after earlier deliveries: they keep counting from there.
+      for i = 1, #fresh do
+        local count = take_count(fresh[i]) + 1
+        if count > max_deliveries then
+          bury(fresh[i], count - 1, reason, now_ms)
+        else
+          add(count, fresh[i])
+        end
+      end
+    elseif taken == 0 and fits then
       groups[1] = fresh
       order[1] = 1
       taken = #fresh
@@ -78,6 +89,7 @@ if taken < max then
     for i = 1, #due do add(1, due[i]) end
   end
 end
+if redis.call('EXISTS', COUNTS) == 1 then forget_stale_counts() end
 local out = {refused, trimmed, #ack_refused}
 for i = 1, #ack_refused do out[#out + 1] = ack_refused[i] end
 if taken == 0 then return out end

@@ -110,7 +110,7 @@ class ClusterTopologyTest {
             List<Delivery> popped = backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE);
             assertThat(popped).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
                     .as("copies stored").containsExactly("once");
-            assertThat(raw.pttl(keys.forPush("push-1").get(14))).as("the marker expires")
+            assertThat(raw.pttl(keys.forPush("push-1").get(15))).as("the marker expires")
                     .isBetween(1L, 3_600_000L);
         }
     }

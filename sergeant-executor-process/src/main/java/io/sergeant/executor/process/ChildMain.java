@@ -199,6 +199,8 @@ public final class ChildMain {
         closer.setDaemon(true);
         closer.start();
         awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
+        // The parent that would have ended this child's process group is gone: end what the tasks started.
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
         return 1;
     }
 

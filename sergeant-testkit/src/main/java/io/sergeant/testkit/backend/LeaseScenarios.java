@@ -238,6 +238,58 @@ abstract class LeaseScenarios extends RoleScenarios {
     }
 
     @Test
+    @DisplayName("a graceful hand-back does not count as a delivery: handed back again and again, a task with"
+            + " maxDeliveries 1 is never dead-lettered and keeps its count")
+    void handBackIsNotADelivery() {
+        String queue = name("q");
+        backend.push(queue, encode(List.of("a", "b")), Priority.NORMAL, null);
+        DeliveryOptions once = DeliveryOptions.leased(Duration.ofSeconds(60), 1);
+        for (int round = 0; round < 3; round++) {
+            List<Delivery> popped = backend.pop(queue, 2, once);
+            assertThat(popped).as("round %d", round).extracting(d -> text(d.payload())).containsExactlyInAnyOrder("a", "b");
+            assertThat(popped).extracting(d -> d.receipt().deliveryCount()).as("round %d", round).containsOnly(1);
+            assertThat(leases.handBack(queue, receipts(popped))).isEqualTo(SettleResult.all(2));
+            assertThat(leases.handBack(queue, receipts(popped)).refused()).as("a receipt handed back is stale")
+                    .hasSize(2);
+        }
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(2, 0, 0, 0));
+
+        // A lost delivery (release) counts; a hand-back after it keeps that count.
+        List<Delivery> both = backend.pop(queue, 2, LONG_LEASE);
+        assertThat(both).hasSize(2);
+        Delivery a = both.stream().filter(d -> text(d.payload()).equals("a")).findFirst().orElseThrow();
+        List<Delivery> b = both.stream().filter(d -> d != a).toList();
+        assertThat(leases.release(queue, List.of(a.receipt()))).isEqualTo(SettleResult.all(1));
+        Delivery again = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(again.receipt().deliveryCount()).as("after a release").isEqualTo(2);
+        assertThat(leases.handBack(queue, List.of(again.receipt()))).isEqualTo(SettleResult.all(1));
+        Delivery third = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(text(third.payload())).isEqualTo("a");
+        assertThat(third.receipt().deliveryCount()).as("a hand-back kept the count of the release").isEqualTo(2);
+        assertThat(leases.ack(queue, List.of(third.receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(leases.ack(queue, receipts(b))).isEqualTo(SettleResult.all(b.size()));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a task handed back after its lease expired and was reaped keeps the reaped count")
+    void handBackAfterReapKeepsTheCount() {
+        String queue = name("q");
+        backend.push(queue, List.of(bytes("slow")), Priority.NORMAL, null);
+        backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 5));
+        await("the lease to expire and be reaped", () -> leases.reap(queue, 5), r -> r.redelivered() == 1);
+        Delivery second = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(second.receipt().deliveryCount()).isEqualTo(2);
+        assertThat(leases.handBack(queue, List.of(second.receipt()))).isEqualTo(SettleResult.all(1));
+        List<Delivery> third = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofSeconds(60), 2));
+        assertThat(third).as("delivered again, not dead-lettered: the hand-back did not count").hasSize(1);
+        assertThat(third.get(0).receipt().deliveryCount()).isEqualTo(2);
+        assertThat(leases.ack(queue, receipts(third))).isEqualTo(SettleResult.all(1));
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
     @DisplayName("an expired lease that reached maxDeliveries is dead-lettered by reap, payload intact")
     void reapDeadLettersAtMaxDeliveries() {
         String queue = name("q");

@@ -4,6 +4,7 @@ import io.sergeant.api.Priority;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import io.sergeant.spi.backend.SettledPop;
@@ -168,10 +169,12 @@ final class Settlement implements BatchDecoder.Watch {
     }
 
     private void ackFailed(List<Receipt> receipts, long ackStart, RuntimeException e) {
-        // The leases stay held and extended; the next flush tries again.
+        // The leases stay held and extended; the next flush tries again (only what a failing node holds,
+        // when the others settled).
+        List<Receipt> again = e instanceof PartialSettleException partial ? partial.unsettled() : receipts;
         listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
-        keeper.hold(receipts);
-        settledReceipts.addAll(receipts);
+        keeper.hold(again);
+        settledReceipts.addAll(again);
         // Tried again before every pull: log once per doubling of the failures, not once per try.
         if (Integer.bitCount(++ackFailures) == 1) {
             log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
@@ -228,7 +231,8 @@ final class Settlement implements BatchDecoder.Watch {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
                 keeper.settled(receipts);
-                keeper.leases().release(queue, receipts);
+                // Not run: this delivery does not count toward maxDeliveries.
+                keeper.leases().handBack(queue, receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));

@@ -301,6 +301,12 @@ public final class TaskLoop {
 
     private void settle(Delivery delivery, TaskResult result) {
         Outcome outcome = result.outcome();
+        if (outcome == Outcome.LOST && assembly.stopInterruptedTasks()) {
+            // A task a stop interrupted (sergeant.worker.stop=interrupt): handed back unchanged, not counted.
+            state.countOutcome(outcome);
+            settlement.handBack(List.of(delivery));
+            return;
+        }
         if (outcome == Outcome.LOST) {
             if (!delivery.leased()) {
                 // At-most-once: the task is gone with its process and cannot run again; report it as failed.

@@ -67,11 +67,22 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
         return all.get(1);
     }
 
-    /** The keys plus the marker of one push ({@code push.lua}): stored once per push id, in the shard's slot. */
-    List<byte[]> withPushMarker(String pushId) {
-        List<byte[]> keys = new java.util.ArrayList<>(all.size() + 1);
+    /** The wake-up list of pickup without polling ({@code push.lua}, {@link RedisWakeups}), in the shard's slot. */
+    byte[] wake() {
+        return bytes(ownPrefix + "wake");
+    }
+
+    /**
+     * The keys of {@code push.lua}: the queue's keys, its wake-up list and, for a non-empty push id, the
+     * marker of that push (stored once per push id, in the shard's slot).
+     */
+    List<byte[]> forPush(String pushId) {
+        List<byte[]> keys = new java.util.ArrayList<>(all.size() + 2);
         keys.addAll(all);
-        keys.add(bytes(ownPrefix + "push:" + pushId));
+        keys.add(wake());
+        if (!pushId.isEmpty()) {
+            keys.add(bytes(ownPrefix + "push:" + pushId));
+        }
         return keys;
     }
 

@@ -100,7 +100,7 @@ public final class RedisBackendFactory implements BackendFactory {
         System.getLogger(RedisBackendFactory.class.getName()).log(System.Logger.Level.DEBUG,
                 "connected Redis backend " + uri);
         return new RedisBackend(topology, Scripts.load(), new RedisBackend.Limits(settings.maxPayloadBytes(),
-                settings.maxDeadLetters(), uri.cluster(), context.clock()));
+                settings.maxDeadLetters(), uri.cluster(), context.clock()), settings.timeout());
     }
 
     /**

@@ -198,8 +198,10 @@ class PythonLayoutTest {
             List<Delivery> leased = backend.pop(queue, 1, LEASED);
             Set<String> keys = raw.keys("*" + queue + "*");
             String own = "__sergeant__:{" + queue + "}:";
+            // "wake" is the wake-up list of pickup without polling (a signal per push, expiring after 10 s).
             assertThat(keys).containsExactlyInAnyOrder(queue, own + "batches", own + "batch-meta", own + "leases",
-                    own + "inflight");
+                    own + "inflight", own + "wake");
+            assertThat(raw.pttl(own + "wake")).as("the wake-up list expires").isBetween(1L, 10_000L);
             String batch = leased.get(0).receipt().id().split(":")[1];
             assertThat(batch).as("a batch id is a random 128-bit token plus the group number").matches("[0-9a-f]{32}-1");
             assertThat(raw.hget(own + "batch-meta", batch)).as("delivery count, size, unsettled").isEqualTo("1:1:1");

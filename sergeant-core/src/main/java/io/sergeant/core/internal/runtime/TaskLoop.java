@@ -72,6 +72,8 @@ public final class TaskLoop {
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
     private volatile int wakeBelow;
     private Settlement settlement;
+    /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
+    private int timeWithNoTasks;
 
     /**
      * A loop for an assembled worker.
@@ -138,7 +140,8 @@ public final class TaskLoop {
     private void loop(TaskExecutor executor, DeliveryOptions options, List<RunningBatch> running) {
         boolean runForever = config.maxTasksPerRun() == 0;
         int tasksLeft = config.maxTasksPerRun();
-        int timeWithNoTasks = 0;
+        timeWithNoTasks = 0;
+        IdleWait idleWait = new IdleWait(backend, config.name(), config.pollInterval(), state);
         int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
         // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
         boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
@@ -185,12 +188,10 @@ public final class TaskLoop {
                     waitForProgress(inExecutor.get());
                     continue;
                 }
-                sleepUnlessStopped(config.pollInterval());
+                idleWait.await(() -> starve(++timeWithNoTasks));
                 if (shouldEnd(executor)) {
                     return;
                 }
-                timeWithNoTasks++;
-                starve(timeWithNoTasks);
                 continue;
             }
             timeWithNoTasks = 0;

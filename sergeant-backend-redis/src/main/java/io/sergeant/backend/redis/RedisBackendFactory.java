@@ -209,6 +209,7 @@ public final class RedisBackendFactory implements BackendFactory {
         pool.setMinIdle(0);
         pool.setBlockWhenExhausted(true);
         pool.setMaxWait(settings.timeout()); // an exhausted pool fails after the timeout, never hangs
+        pool.setJmxEnabled(false); // no MBean per pool: registering one loads JMX, a tenth of a command's start-up
         return pool;
     }
 

@@ -13,6 +13,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import java.util.Collection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Runs every benchmark once, in this JVM, with one short warmup and measurement iteration, so that a
@@ -21,8 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BenchmarksSmokeTest {
 
-    private static Collection<RunResult> runQuickly(Class<?> benchmark) throws RunnerException {
-        Options options = new OptionsBuilder()
+    private static Collection<RunResult> runQuickly(Class<?> benchmark, String... params) throws RunnerException {
+        // A smoke run measures nothing: it need not wait for another build's JMH run on a shared machine.
+        System.setProperty("jmh.ignoreLock", "true");
+        OptionsBuilder builder = new OptionsBuilder();
+        for (int i = 0; i + 1 < params.length; i += 2) {
+            builder.param(params[i], params[i + 1]);
+        }
+        Options options = builder
                 .include("^" + benchmark.getName() + "\\.")
                 .forks(0)
                 .warmupIterations(1)
@@ -54,5 +61,34 @@ class BenchmarksSmokeTest {
 
         assertThat(results).hasSize(4);
         assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
+    @DisplayName("settle-and-pop runs fused and as two calls on a redis-server it starts and on SQLite")
+    void settleAndPop() throws RunnerException {
+        Collection<RunResult> results = runQuickly(SettleAndPopBenchmark.class, "topUp", "5000");
+
+        assertThat(results).hasSize(4);
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
+    @DisplayName("the msgpack readers run on a task and on plain kwargs, and agree on both (checked in setUp)")
+    void msgpackReaders() throws RunnerException {
+        Collection<RunResult> results = runQuickly(io.sergeant.benchmarks.msgpack.MsgpackDecodeBenchmark.class);
+
+        assertThat(results).hasSize(2 * 2);
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
+    @DisplayName("the msgpack-core candidate keeps the bounds: a map declaring 2^31-1 entries in 5 bytes is refused before allocating")
+    void msgpackCoreCandidateIsBounded() {
+        byte[] hostile = {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+
+        assertThatThrownBy(() -> new io.sergeant.benchmarks.msgpack.MsgpackCoreReader(hostile,
+                io.sergeant.api.config.DecodeLimits.DEFAULT).read())
+                .isInstanceOf(io.sergeant.api.SergeantException.class)
+                .hasMessageContaining("declares 2147483647");
     }
 }

@@ -5,47 +5,67 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
+import io.sergeant.core.config.ConfigSources;
 import io.sergeant.core.config.WorkerConfigProperties;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The options every command shares to reach a backend: {@code --backend URI} and
- * {@code --config file.properties} (keys of {@link WorkerConfigProperties}). An explicit
- * {@code --backend} wins over the file's {@code backend}; without either the default backend
- * {@link WorkerConfig#DEFAULT_BACKEND} is used. A picocli mixin; one instance per parsed command,
- * not thread safe.
+ * The options every command shares to reach a backend: {@code --backend URI} and {@code --config FILE} (a
+ * properties file of {@link WorkerConfigProperties} keys), with the {@code SERGEANT_*} environment
+ * variables of {@link ConfigSources}. One precedence everywhere: <b>command line</b> ({@code --backend},
+ * {@code -D key=value}, a command's own options) <b>&gt; environment &gt; {@code --config} file &gt; the
+ * worker's {@code config()}</b>; without any backend the default {@link WorkerConfig#DEFAULT_BACKEND} is
+ * used. A picocli mixin; one instance per parsed command, not thread safe.
  */
 public final class ConfigOptions {
 
     @Option(names = "--backend", paramLabel = "URI",
             description = "Backend URI: sqlite:PATH, redis://HOST:PORT/DB, redis-cluster://H1:P1,H2:P2, mongodb://... "
-                    + "(default: the backend of --config, else sqlite:${sys:java.io.tmpdir}/sergeant_default_db.sqlite3).")
+                    + "(default: $SERGEANT_BACKEND, else the backend of --config, else "
+                    + "sqlite:${sys:java.io.tmpdir}/sergeant_default_db.sqlite3).")
     String backend;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A properties file of worker configuration keys (backend, encoder.serializer, delivery.mode, ...).")
+            description = "A properties file of configuration keys (backend, encoder.serializer, delivery.mode, ...). "
+                    + "Precedence: command line > SERGEANT_* environment > this file > the worker's config().")
     Path configFile;
 
-    /** The overriding properties: those of {@code --config}, then {@code --backend}. */
+    private final Map<String, String> environment;
+
+    /** Options reading this process's environment. */
+    public ConfigOptions() {
+        this(System.getenv());
+    }
+
+    /** Options reading {@code environment} instead of this process's (for tests and embedding). */
+    public ConfigOptions(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The overriding properties: the {@code --config} file's, then the environment's, then {@code --backend}. */
     public Map<String, String> properties() {
-        Map<String, String> properties = new TreeMap<>();
-        if (configFile != null) {
-            properties.putAll(read(configFile));
-        }
+        return properties(Map.of());
+    }
+
+    /**
+     * The overriding properties: the {@code --config} file's, then the environment's, then {@code --backend},
+     * then {@code commandLine} (a command's {@code -D} and own options), each replacing the ones before.
+     *
+     * @throws SergeantException {@code INVALID_CONFIGURATION} when the file cannot be read
+     */
+    public Map<String, String> properties(Map<String, String> commandLine) {
+        Map<String, String> fromCommandLine = new TreeMap<>();
         if (backend != null) {
-            properties.put("backend", backend);
+            fromCommandLine.put("backend", backend);
         }
-        return properties;
+        fromCommandLine.putAll(commandLine);
+        return ConfigSources.layered(configFile == null ? Map.of() : ConfigSources.readFile(configFile),
+                ConfigSources.fromEnvironment(environment), fromCommandLine);
     }
 
     /**
@@ -54,8 +74,7 @@ public final class ConfigOptions {
      * @throws SergeantException {@code INVALID_CONFIGURATION} for an unreadable file, an unknown key or a bad value
      */
     public WorkerConfig config(String queue, Map<String, String> extra) {
-        Map<String, String> properties = properties();
-        properties.putAll(extra);
+        Map<String, String> properties = new TreeMap<>(properties(extra));
         properties.remove("name");
         return WorkerConfigProperties.apply(WorkerConfig.builder(queue).build(), properties);
     }
@@ -80,7 +99,7 @@ public final class ConfigOptions {
         WorkerConfig config = config(queue, extra);
         java.nio.file.Path file = sqliteFile(config.backend());
         if (file != null && !Files.isRegularFile(file)) {
-            throw new SergeantException(io.sergeant.api.ErrorCode.INVALID_CONFIGURATION, "no SQLite database at " + file
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "no SQLite database at " + file
                     + " (backend " + config.backend() + "); this command reads an existing database and never creates "
                     + "one: check --backend or the 'backend' key of --config");
         }
@@ -105,26 +124,5 @@ public final class ConfigOptions {
         } catch (java.nio.file.InvalidPathException e) {
             return null;
         }
-    }
-
-    /**
-     * Reads a properties file (UTF-8) into a map.
-     *
-     * @throws SergeantException {@code INVALID_CONFIGURATION} when it cannot be read
-     */
-    static Map<String, String> read(Path file) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (NoSuchFileException e) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
-                    "configuration file '" + file + "' does not exist; give the path of a .properties file");
-        } catch (IOException | IllegalArgumentException e) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION,
-                    "cannot read configuration file '" + file + "': " + e.getMessage(), e);
-        }
-        Map<String, String> result = new TreeMap<>();
-        properties.stringPropertyNames().forEach(name -> result.put(name, properties.getProperty(name)));
-        return result;
     }
 }

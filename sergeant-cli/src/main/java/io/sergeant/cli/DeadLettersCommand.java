@@ -1,7 +1,10 @@
 package io.sergeant.cli;
 
 import io.sergeant.api.Broker;
-import io.sergeant.api.DeadLetterInfo;
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.Sergeant;
+import io.sergeant.spi.execution.TaskCodec;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -20,8 +23,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code sergeant dead-letters}: lists a queue's dead letters (id, reason, delivery count, time, payload
- * size), or moves them all back to the queue ({@code --requeue}), or deletes them all ({@code --purge}).
+ * {@code sergeant dead-letters}: lists a queue's dead letters (id, delivery count, time, payload size,
+ * reason, and the task's kwargs decoded with the configured encoder), or moves them all back to the queue
+ * ({@code --requeue}), or deletes them all ({@code --purge}).
  */
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
         description = "Lists, requeues or purges the dead letters of a queue.")
@@ -42,6 +46,10 @@ final class DeadLettersCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "20", paramLabel = "N",
             description = "List at most this many, oldest first (default: ${DEFAULT-VALUE}).")
     int limit;
+
+    @Option(names = "--kwargs-width", defaultValue = "200", paramLabel = "CHARS",
+            description = "Show at most this many characters of each task's kwargs (default: ${DEFAULT-VALUE}).")
+    int kwargsWidth;
 
     /** What to do instead of listing; at most one. */
     static final class Action {
@@ -66,14 +74,15 @@ final class DeadLettersCommand implements Callable<Integer> {
                 long deleted = broker.purgeDeadLetters(queue);
                 out.println("purged " + Formats.count(deleted) + " dead letter" + (deleted == 1 ? "" : "s") + " of queue '" + queue + "'");
             } else {
-                list(out, broker.deadLetterInfos(queue, limit), broker.stats(queue).deadLetters());
+                WorkerConfig config = configOptions.config(queue, Map.of());
+                list(out, broker.deadLetters(queue, limit), broker.stats(queue).deadLetters(), Sergeant.create().codec(config));
             }
             out.flush();
         }
         return 0;
     }
 
-    private void list(PrintWriter out, List<DeadLetterInfo> letters, long total) {
+    private void list(PrintWriter out, List<DeadLetter> letters, long total, TaskCodec codec) {
         if (letters.isEmpty()) {
             out.println("queue '" + queue + "' has no dead letters");
             return;
@@ -81,12 +90,22 @@ final class DeadLettersCommand implements Callable<Integer> {
         int idWidth = Math.max(2, letters.stream().mapToInt(letter -> letter.id().length()).max().orElse(2));
         String format = "%-" + idWidth + "s  %10s  %-24s  %10s  %s%n";
         out.printf(Locale.ROOT, format, "ID", "DELIVERIES", "DEAD AT", "BYTES", "REASON");
-        for (DeadLetterInfo letter : letters) {
+        for (DeadLetter letter : letters) {
             out.printf(Locale.ROOT, format, letter.id(), letter.deliveryCount(), time(letter.deadAt()),
-                    Formats.count(letter.payloadBytes()), letter.reason().replace('\n', ' '));
+                    Formats.count(letter.payload().length), letter.reason().replaceAll("\\p{Cntrl}", " "));
+            out.println("    kwargs: " + kwargs(letter, codec));
         }
         if (total > letters.size()) {
             out.println("(" + Formats.count(letters.size()) + " of " + Formats.count(total) + "; raise --limit to see more)");
+        }
+    }
+
+    private String kwargs(DeadLetter letter, TaskCodec codec) {
+        try {
+            return KwargsText.render(codec.decode(letter.payload()).kwargs(), Math.max(10, kwargsWidth));
+        } catch (RuntimeException e) {
+            return "(cannot decode with the configured encoder: " + KwargsText.render(String.valueOf(e.getMessage()), 200)
+                    + "; set encoder.serializer and encoder.compressor as the producer did)";
         }
     }
 

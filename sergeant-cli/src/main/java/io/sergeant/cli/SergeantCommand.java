@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -35,6 +36,7 @@ import java.util.TreeMap;
                 PushCommand.class,
                 StatsCommand.class,
                 WorkersCommand.class,
+                TopCommand.class,
                 DashboardCommand.class,
                 PurgeCommand.class,
                 DeadLettersCommand.class,
@@ -68,9 +70,29 @@ public final class SergeantCommand implements Runnable {
         return commandLine(out, err).execute(args);
     }
 
-    /** The configured picocli command line of {@code sergeant}. */
+    /**
+     * As {@link #execute(String[], PrintWriter, PrintWriter)} with {@code environment} in place of this
+     * process's environment for the {@code SERGEANT_*} configuration variables (for tests and embedding).
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> environment) {
+        return commandLine(out, err, environment).execute(args);
+    }
+
+    /** The configured picocli command line of {@code sergeant}, reading this process's environment. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = new CommandLine(new SergeantCommand());
+        return commandLine(out, err, System.getenv());
+    }
+
+    /** The configured picocli command line of {@code sergeant}, reading {@code environment} for configuration. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> environment) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == ConfigOptions.class ? type.cast(new ConfigOptions(environment)) : defaults.create(type);
+            }
+        };
+        CommandLine commandLine = new CommandLine(new SergeantCommand(), factory);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
@@ -78,6 +100,35 @@ public final class SergeantCommand implements Runnable {
         for (String name : new String[] {"worker", "supervisor"}) {
             commandLine.getSubcommands().get(name).getCommandSpec().usageMessage().footer(configurationKeys());
         }
+        // Parse errors are collected rather than thrown one at a time, so that a command that can check its
+        // configuration reports them together with its configuration problems, in one round.
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().parser().collectErrors(true));
+        commandLine.setExecutionStrategy(parseResult -> {
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            if (leaf.errors().isEmpty()) {
+                return new CommandLine.RunLast().execute(parseResult);
+            }
+            List<String> configurationProblems = leaf.commandSpec().userObject() instanceof ConfigurationCheck check
+                    ? check.configurationProblems() : List.of();
+            if (configurationProblems.isEmpty()) {
+                Exception first = leaf.errors().get(0);
+                if (first instanceof CommandLine.ParameterException parameterException) {
+                    throw parameterException;
+                }
+                throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(), first.getMessage(), first);
+            }
+            List<String> problems = new ArrayList<>();
+            leaf.errors().forEach(error -> problems.add(error.getMessage()));
+            problems.addAll(configurationProblems);
+            PrintWriter errors = leaf.commandSpec().commandLine().getErr();
+            errors.println("error: " + problems.size() + " problems:\n  - " + String.join("\n  - ", problems));
+            errors.println("Run 'sergeant " + leaf.commandSpec().name() + " --help' for the options and configuration keys.");
+            errors.flush();
+            return EXIT_USAGE;
+        });
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
             PrintWriter errors = failed.getErr();
             if (exception instanceof SergeantException sergeantException) {
@@ -96,7 +147,8 @@ public final class SergeantCommand implements Runnable {
     private static String[] configurationKeys() {
         List<String> lines = new ArrayList<>();
         lines.add("");
-        lines.add("Configuration keys (-D KEY=VALUE, --config FILE):");
+        lines.add("Configuration keys (-D KEY=VALUE, environment SERGEANT_KEY_IN_UPPER_SNAKE_CASE, --config FILE);");
+        lines.add("precedence: command line > environment > --config file > the worker's config():");
         int width = WorkerConfigProperties.KEYS.keySet().stream().mapToInt(String::length).max().orElse(0);
         new TreeMap<>(WorkerConfigProperties.KEYS).forEach((key, meaning) ->
                 lines.add(String.format(Locale.ROOT, "  %-" + width + "s  %s", key, meaning)));

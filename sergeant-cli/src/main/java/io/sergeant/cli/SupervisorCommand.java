@@ -28,10 +28,13 @@ import java.util.concurrent.Callable;
 @Command(name = "supervisor", mixinStandardHelpOptions = true,
         description = {"Runs N worker processes of a worker class, respawning them as they exit.",
                 "SIGTERM or Ctrl-C stops the workers gracefully: they finish or hand back their tasks, then exit."})
-final class SupervisorCommand implements Callable<Integer> {
+final class SupervisorCommand implements Callable<Integer>, ConfigurationCheck {
 
     @Mixin
     ConfigOptions configOptions;
+
+    @Mixin
+    ClassPathOption classPath;
 
     @Option(names = "--worker-class", required = true, paramLabel = "CLASS",
             description = "Fully qualified name of the Worker subclass; the workers load it, not the supervisor.")
@@ -73,16 +76,21 @@ final class SupervisorCommand implements Callable<Integer> {
     String metricsHost;
 
     @Override
+    public List<String> configurationProblems() {
+        return Checks.of(configOptions, classPath, defines);
+    }
+
+    @Override
     public Integer call() throws java.io.IOException {
-        Map<String, String> overrides = configOptions.properties();
-        overrides.putAll(defines);
-        WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
+        ConfigurationCheck.requireNone(configurationProblems());
+        Map<String, String> overrides = configOptions.properties(defines);
+        String workerClassPath = classPath.childClassPath();
         List<String> jvmOptions = workerJvmOptions == null || workerJvmOptions.isBlank()
                 ? List.of()
                 : Arrays.asList(workerJvmOptions.trim().split("\\s+"));
         if (metricsPort == null) {
             return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
-                    maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, null)).run();
+                    maxTasksPerWorker, jvmOptions, guiceModules, overrides, gracePeriod, workerClassPath)).run();
         }
         Path portDirectory = Files.createTempDirectory("sergeant-metrics-");
         try (SupervisorMetrics metrics = new SupervisorMetrics(new InetSocketAddress(metricsHost, metricsPort), portDirectory)) {
@@ -90,7 +98,7 @@ final class SupervisorCommand implements Callable<Integer> {
             List<String> withMetrics = new ArrayList<>(jvmOptions);
             withMetrics.addAll(metrics.workerJvmOptions());
             return new Supervisor(new SupervisorConfig(workerClass, concurrentWorkers, maxWorkerMemoryUsage,
-                    maxTasksPerWorker, withMetrics, guiceModules, overrides, gracePeriod, null)).run();
+                    maxTasksPerWorker, withMetrics, guiceModules, overrides, gracePeriod, workerClassPath)).run();
         } finally {
             try (var files = Files.list(portDirectory)) {
                 for (Path file : files.toList()) {

@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Runs one worker in this process until it ends.",
                 "Exit codes: 0 normal end, 1 abnormal, 2 usage error, 3 worker class not found, 4 asked to respawn, "
                         + "5 asked to stop, 6 execution failure, 7 worker class not loadable."})
-final class WorkerCommand implements Callable<Integer> {
+final class WorkerCommand implements Callable<Integer>, ConfigurationCheck {
 
     @Spec
     CommandSpec spec;
@@ -46,12 +46,8 @@ final class WorkerCommand implements Callable<Integer> {
             description = "A Guice module to build the worker with (repeatable).")
     List<String> guiceModules = new ArrayList<>();
 
-    @Option(names = {"--classpath", "-cp"}, paramLabel = "PATHS", defaultValue = "${env:SERGEANT_CLASSPATH}",
-            description = {"Where the worker class and its dependencies are: jars and directories separated by '"
-                    + "${sys:path.separator}', a trailing /* takes every jar of a directory. Default: $SERGEANT_CLASSPATH.",
-                    "Plugins (backends, codecs) found there are used too (thread executor; the process "
-                            + "executor's children do not get it yet)."})
-    String classpath;
+    @Mixin
+    ClassPathOption classPath;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE",
             description = "A worker configuration override, for example -D tasksPerTransaction=100 (repeatable).")
@@ -71,21 +67,17 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ClassLoader loader = UserClassPath.loader(classpath, WorkerCommand.class.getClassLoader());
-        Thread thread = Thread.currentThread();
-        ClassLoader previousLoader = thread.getContextClassLoader();
-        thread.setContextClassLoader(loader);
-        try {
-            return runWorker();
-        } finally {
-            thread.setContextClassLoader(previousLoader);
-        }
+        return classPath.callWithUserClasses(this::runWorker);
+    }
+
+    @Override
+    public List<String> configurationProblems() {
+        return Checks.of(configOptions, classPath, defines);
     }
 
     private Integer runWorker() {
-        Map<String, String> overrides = configOptions.properties();
-        overrides.putAll(defines);
-        WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), overrides);
+        ConfigurationCheck.requireNone(configurationProblems());
+        Map<String, String> overrides = configOptions.properties(defines);
         try {
             WorkerFactory.load(workerClass);
         } catch (WorkerFactory.WorkerNotBuildableException e) {

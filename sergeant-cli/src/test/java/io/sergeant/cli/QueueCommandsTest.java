@@ -120,9 +120,10 @@ class QueueCommandsTest {
         CommandRun list = CommandRun.of("dead-letters", "jobs", "--backend", backend());
         assertThat(list.exitCode()).as(list.toString()).isZero();
         List<String> lines = list.out().lines().toList();
-        assertThat(lines).hasSize(3);
+        assertThat(lines).hasSize(5);
         assertThat(lines.get(0)).contains("ID", "DELIVERIES", "DEAD AT", "BYTES", "REASON");
         assertThat(lines.get(1)).containsPattern("\\s1\\s").containsPattern("\\d{4}-\\d{2}-\\d{2}T");
+        assertThat(lines.get(2)).startsWith("    kwargs: (cannot decode with the configured encoder");
 
         CommandRun limited = CommandRun.of("dead-letters", "jobs", "--limit", "1", "--backend", backend());
         assertThat(limited.out()).contains("(1 of 2; raise --limit to see more)");
@@ -138,6 +139,27 @@ class QueueCommandsTest {
         CommandRun purge = CommandRun.of("dead-letters", "jobs", "--purge", "--backend", backend());
         assertThat(purge.out()).contains("purged 2 dead letters of queue 'jobs'");
         assertThat(CommandRun.of("dead-letters", "jobs", "--backend", backend()).out()).contains("queue 'jobs' has no dead letters");
+    }
+
+    @Test
+    void deadLettersShowTheirDecodedKwargsWithControlCharactersEscaped() {
+        try (DefaultBroker broker = (DefaultBroker) broker()) {
+            broker.pushTask("mail", Map.of("to", "ann@example.com", "subject", "hi\u001b[2Jthere", "tries", 3));
+            var delivery = broker.backend().pop("mail", 1, io.sergeant.spi.backend.DeliveryOptions.leased(
+                    java.time.Duration.ofMinutes(1), 5)).get(0);
+            assertThat(broker.backend().deadLetterRole().orElseThrow().deadLetter("mail", delivery, "smtp refused\nthe mail"))
+                    .isTrue();
+        }
+
+        CommandRun list = CommandRun.of("dead-letters", "mail", "--backend", backend());
+
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        List<String> lines = list.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).endsWith("smtp refused the mail");
+        assertThat(lines.get(2)).startsWith("    kwargs: {").contains("\"to\": \"ann@example.com\"", "\"tries\": 3",
+                "\"subject\": \"hi\\u001b[2Jthere\"");
+        assertThat(list.out()).doesNotContain("\u001b");
     }
 
     @Test

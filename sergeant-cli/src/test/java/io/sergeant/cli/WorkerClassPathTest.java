@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code sergeant worker --classpath}: the user's worker class lives outside the sergeant jar. */
 class WorkerClassPathTest {
 
-    private static final String WORKER = "com.example.cp.MarkerWorker";
+    static final String WORKER = "com.example.cp.MarkerWorker";
 
     @TempDir
     Path dir;
@@ -26,7 +26,7 @@ class WorkerClassPathTest {
     @Test
     @DisplayName("a worker class found only on --classpath loads and runs; without it the class is not found (exit 3)")
     void loadsTheUsersClass() throws Exception {
-        Path classes = compileWorker();
+        Path classes = compileWorker(dir);
         String backend = "sqlite:" + dir.resolve("cp.db");
         Path marker = dir.resolve("marker.txt");
         try (Broker broker = Sergeant.create().broker(WorkerConfig.builder("cp-q").backend(backend).build())) {
@@ -50,7 +50,8 @@ class WorkerClassPathTest {
         assertThat(run.err()).contains("nope.jar").contains("does not exist").contains("--classpath");
     }
 
-    private Path compileWorker() throws Exception {
+    /** Compiles {@value #WORKER} into {@code dir/classes}, outside this JVM's class path, and returns that directory. */
+    static Path compileWorker(Path dir) throws Exception {
         Path source = dir.resolve("src/com/example/cp/MarkerWorker.java");
         Files.createDirectories(source.getParent());
         Files.writeString(source, """

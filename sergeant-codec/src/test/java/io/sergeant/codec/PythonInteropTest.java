@@ -2,7 +2,6 @@ package io.sergeant.codec;
 
 import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
-import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.codec.Compressor;
 import io.sergeant.spi.codec.CompressorFactory;
@@ -13,17 +12,15 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,18 +32,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * runs only when Python has the {@code msgpack} module.
  */
 class PythonInteropTest {
-
-    private static final String OBJECTS = """
-            import dataclasses
-            import typing
-
-            @dataclasses.dataclass
-            class Task:
-                kwargs: dict
-                trace_id: typing.Optional[str] = None
-                date: float = 0.0
-                run_count: int = 0
-            """;
 
     private static final String READER = """
             import bz2, datetime, gzip, json, lzma, pickle, sys, zlib
@@ -96,23 +81,6 @@ class PythonInteropTest {
     @TempDir
     Path temp;
 
-    private static boolean hasPython() {
-        try {
-            Process process = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-            return process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static boolean hasPythonMsgpack() throws Exception {
-        Process process = new ProcessBuilder("python3", "-c", "import msgpack").redirectErrorStream(true).start();
-        return process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
-    }
-
     private Task richTask() {
         Map<String, Object> nested = new LinkedHashMap<>();
         nested.put("k", 7L);
@@ -142,25 +110,18 @@ class PythonInteropTest {
     @Test
     @DisplayName("CPython unpickles Java's pickles (protocol 5 and 4, every compressor) into the same Task")
     void pythonReadsJavaPickles() throws Exception {
-        assumeTrue(hasPython(), "python3 is not installed; install it to run the CPython interop check");
-        Path objects = temp.resolve("sergeant");
-        Files.createDirectories(objects);
-        Files.writeString(objects.resolve("__init__.py"), "");
-        Files.writeString(objects.resolve("objects.py"), OBJECTS);
-        Path reader = temp.resolve("reader.py");
-        Files.writeString(reader, READER);
-
+        assumeTrue(CPython.available(), "python3 is not installed; install it to run the CPython interop check");
         PluginContext context = Contexts.utc(TestDecodeLimits.DEFAULT);
         Map<String, Compressor> compressors = new LinkedHashMap<>();
         for (CompressorFactory factory : ServiceLoader.load(CompressorFactory.class)) {
             compressors.put(factory.name(), factory.create(Contexts.none(), context));
         }
         Task task = richTask();
-        List<String> arguments = new ArrayList<>(List.of("python3", reader.toString()));
+        List<String> arguments = new ArrayList<>();
         List<Task> expected = new ArrayList<>();
         int n = 0;
         List<String> serializers = new ArrayList<>(List.of("pickle"));
-        if (hasPythonMsgpack()) {
+        if (CPython.hasModule("msgpack")) {
             serializers.add("msgpack");
         }
         for (String serializerName : serializers) {
@@ -183,20 +144,7 @@ class PythonInteropTest {
                 }
             }
         }
-        ProcessBuilder builder = new ProcessBuilder(arguments).directory(temp.toFile());
-        builder.environment().put("PYTHONPATH", temp.toString());
-        builder.environment().put("TZ", "UTC");
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
-        String output;
-        try {
-            // Read before waiting: the output is larger than a pipe buffer.
-            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("python3 finished").isTrue();
-        } finally {
-            process.destroyForcibly();
-        }
-        assertThat(process.exitValue()).as("python3 output: %s", output).isZero();
+        String output = CPython.run(temp, READER, "UTC", Duration.ofSeconds(60), arguments);
         List<?> decoded = (List<?>) TaggedJson.untag(TaggedJson.parseRaw(output.trim()));
         assertThat(decoded).hasSize(expected.size());
         for (int i = 0; i < expected.size(); i++) {

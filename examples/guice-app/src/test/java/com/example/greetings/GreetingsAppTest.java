@@ -103,7 +103,7 @@ class GreetingsAppTest {
                 "--worker-class", GreetingWorker.class.getName(), "--concurrent-workers", "2",
                 "--guice-module", AppModule.class.getName(),
                 "--worker-jvm-options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m",
-                "--grace-period", "20s", "--config", "backend=" + backend, "--config", "pollInterval=100ms");
+                "--grace-period", "20s", "-D", "backend=" + backend, "-D", "pollInterval=100ms");
         supervisor = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
         try (Broker broker = GreetingsApp.injector().getInstance(Broker.class)) {

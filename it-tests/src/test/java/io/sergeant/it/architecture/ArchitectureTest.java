@@ -130,8 +130,10 @@ class ArchitectureTest {
         com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(spring)
                 .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "org.springframework..", "org.slf4j..",
                         LAYOUT.root() + ".api..", LAYOUT.root() + ".spi..", LAYOUT.root() + ".core",
-                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring)
-                .because("the Spring integration builds on core's front door like any application (issue 18)")
+                        LAYOUT.root() + ".core.config..", LAYOUT.root() + ".core.worker..", spring,
+                        LAYOUT.root() + ".micrometer", "io.micrometer.core.instrument")
+                .because("the Spring integration builds on core's front door like any application, and wires the "
+                        + "metrics listener to the context's MeterRegistry (issue 18)")
                 .check(production);
         assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(LAYOUT.root() + ".spring")))
                 .as("the Spring integration's classes were imported").isTrue();

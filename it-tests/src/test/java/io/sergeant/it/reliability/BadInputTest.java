@@ -7,16 +7,22 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.EncoderConfig;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.testkit.codec.HostilePayloads;
+import io.sergeant.testkit.codec.HostilePayloads.HostilePayload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZOutputStream;
 
@@ -35,6 +41,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
@@ -95,14 +102,14 @@ class BadInputTest {
     @DisplayName("SQLite, zlib: a zlib bomb")
     void zlibBomb() throws Exception {
         run("sqlite-zlib", "sqlite:" + dir.resolve("queue.sqlite3"), "msgpack", "zlib",
-                broker -> List.of(new Bad("zlib bomb (128 MiB of zeros)", zlibBomb(128), ErrorCode.DECOMPRESSED_TOO_LARGE)));
+                broker -> List.of(new Bad("zlib bomb (128 MiB of zeros)", zlibBomb(128), BOMB_REFUSALS)));
     }
 
     @Test
     @DisplayName("SQLite, lzma: an xz bomb")
     void xzBomb() throws Exception {
         run("sqlite-lzma", "sqlite:" + dir.resolve("queue.sqlite3"), "msgpack", "lzma",
-                broker -> List.of(new Bad("xz bomb (128 MiB of zeros)", xzBomb(128), ErrorCode.DECOMPRESSED_TOO_LARGE)));
+                broker -> List.of(new Bad("xz bomb (128 MiB of zeros)", xzBomb(128), BOMB_REFUSALS)));
     }
 
     @Test
@@ -112,6 +119,36 @@ class BadInputTest {
                 'X', 2, 0, 0, 0, 'i', 'd', (byte) 0x85, 'R', '.'};
         run("sqlite-pickle", "sqlite:" + dir.resolve("queue.sqlite3"), "pickle", "none",
                 broker -> List.of(new Bad("pickle GLOBAL os.system", osSystem, ErrorCode.CLASS_NOT_ALLOWED)));
+    }
+
+    /** A decompression bomb: past the decompressed size, or still inflating at the decode deadline (loaded machine). */
+    private static final Set<ErrorCode> BOMB_REFUSALS = Set.of(ErrorCode.DECOMPRESSED_TOO_LARGE,
+            ErrorCode.DECODE_DEADLINE_EXCEEDED);
+
+    /** Every code a bounded decoder refuses a hostile payload with (issue 13 §1). */
+    private static final Set<ErrorCode> REFUSALS = Set.of(ErrorCode.DECODE_BUDGET_EXCEEDED,
+            ErrorCode.DECODE_DEADLINE_EXCEEDED, ErrorCode.COLLECTION_TOO_LARGE, ErrorCode.DECOMPRESSED_TOO_LARGE,
+            ErrorCode.NESTING_TOO_DEEP, ErrorCode.MALFORMED_PAYLOAD, ErrorCode.CLASS_NOT_ALLOWED,
+            ErrorCode.PAYLOAD_TOO_LARGE);
+
+    /** The payloads of {@link HostilePayloads}, grouped by the encoder a worker needs to read them. */
+    static Stream<Arguments> hostileByEncoder() {
+        Map<String, List<HostilePayload>> groups = new LinkedHashMap<>();
+        for (HostilePayload payload : HostilePayloads.all()) {
+            groups.computeIfAbsent(payload.serializer() + "+" + payload.compressor(), key -> new ArrayList<>()).add(payload);
+        }
+        return groups.entrySet().stream().map(entry -> Arguments.of(entry.getKey(), entry.getValue()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileByEncoder")
+    @DisplayName("SQLite, hostile payloads (hash bombs, shared references, declared-size and zlib map bombs, the JDK"
+            + " HashSet bomb) pushed by a producer, on a worker with -Xmx256m: dead letters with reasons, same pid,"
+            + " the good tasks around them ran")
+    void hostilePayloads(String encoder, List<HostilePayload> payloads) throws Exception {
+        HostilePayload first = payloads.get(0);
+        run("sqlite-hostile-" + encoder, "sqlite:" + dir.resolve("queue.sqlite3"), first.serializer(), first.compressor(),
+                broker -> payloads.stream().map(payload -> new Bad(payload.name(), payload.bytes(), REFUSALS)).toList());
     }
 
     private interface Cases {
@@ -140,7 +177,8 @@ class BadInputTest {
 
     private void run(String name, String backend, String serializer, String compressor, Cases cases) throws Exception {
         Path history = dir.resolve("history");
-        WorkerConfig config = HistoryWorker.baseConfig().backend(backend).encoder(serializer, compressor)
+        WorkerConfig config = HistoryWorker.baseConfig().backend(backend)
+                .encoder(new EncoderConfig(serializer, compressor, "java".equals(serializer) ? Map.of("java.allow", "") : Map.of()))
                 .delivery(DeliveryMode.AT_LEAST_ONCE).build();
         Sergeant sergeant = Sergeant.create();
         WorkerConfig valid = sergeant.validate(config);
@@ -189,10 +227,15 @@ class BadInputTest {
             assertThat(deadLetters).hasSize(bad.size());
             for (Bad item : bad) {
                 String reason = byCase.get(item.name());
+                // The decoder's refusal names its code; a backend that refuses an oversized payload in its pop
+                // says so before any decoder saw it.
                 assertThat(item.codes()).as("%s: %s", item.name(), reason)
-                        .anyMatch(code -> reason.startsWith("undecodable payload: " + code + ":"));
+                        .anyMatch(code -> reason.startsWith("undecodable payload: " + code + ":")
+                                || code == ErrorCode.PAYLOAD_TOO_LARGE && reason.startsWith("undecodable: the payload has "));
             }
-            assertThat(logged).as("each bad payload is logged once\n%s", tail(text)).isEqualTo(bad.size());
+            long refusedByBackend = reasons.stream().filter(reason -> reason.startsWith("undecodable: the payload has ")).count();
+            assertThat(logged).as("each bad payload that reached the worker is logged once (the backend refused %d)\n%s",
+                    refusedByBackend, tail(text)).isEqualTo(bad.size() - refusedByBackend);
             assertThat(text).as("no OutOfMemoryError or StackOverflowError").doesNotContain("OutOfMemoryError")
                     .doesNotContain("StackOverflowError");
             assertThat(report.lost()).isEmpty();
@@ -221,6 +264,7 @@ class BadInputTest {
         command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
                 "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.encoder.serializer=" + serializer,
                 "-Dsergeant.config.encoder.compressor=" + compressor, "-Dsergeant.config.delivery.mode=at-least-once",
+                "java".equals(serializer) ? "-Dsergeant.config.encoder.option.java.allow=" : "-Dsergeant.bad-input=1",
                 "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2",
                 "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                 "--worker-class", HistoryWorker.class.getName()));

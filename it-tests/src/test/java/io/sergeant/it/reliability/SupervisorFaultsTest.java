@@ -111,9 +111,9 @@ class SupervisorFaultsTest {
                     "-cp", System.getProperty("java.class.path"), SupervisorMain.class.getName(),
                     "--worker-class", HistoryWorker.class.getName(), "--concurrent-workers", "2",
                     "--worker-jvm-options", String.join(" ", run.workerJvm()), "--grace-period", "20s",
-                    "--config", "backend=" + backend, "--config", "delivery.mode=at-least-once",
-                    "--config", "delivery.lease=2s", "--config", "delivery.reapInterval=500ms",
-                    "--config", "tasksPerTransaction=10", "--config", "executor.kind=thread", "--config", "executor.concurrency=4"));
+                    "-D", "backend=" + backend, "-D", "delivery.mode=at-least-once",
+                    "-D", "delivery.lease=2s", "-D", "delivery.reapInterval=500ms",
+                    "-D", "tasksPerTransaction=10", "-D", "executor.kind=thread", "-D", "executor.concurrency=4"));
             supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             assertThat(awaitCompletions(run, 500, Duration.ofSeconds(40))).as("workers are busy").isTrue();
 

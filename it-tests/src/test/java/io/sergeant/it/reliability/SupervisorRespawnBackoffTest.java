@@ -50,7 +50,7 @@ class SupervisorRespawnBackoffTest {
                 "-cp", System.getProperty("java.class.path"), SupervisorMain.class.getName(),
                 "--worker-class", CrashOnStartWorker.class.getName(), "--concurrent-workers", "1",
                 "--worker-jvm-options", String.join(" ", FaultRun.WORKER_JVM), "--grace-period", "5s",
-                "--config", "backend=sqlite:" + dir.resolve("queue.sqlite3")));
+                "-D", "backend=sqlite:" + dir.resolve("queue.sqlite3")));
         supervisor = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         List<Long> delays = List.of();

@@ -107,6 +107,17 @@ public interface Backend extends AutoCloseable {
         return this instanceof BackendMonitoring role ? Optional.of(role) : Optional.empty();
     }
 
+    /**
+     * Pickup without polling ({@link BackendWakeups}), or empty: an idle worker then sleeps its
+     * {@code pollInterval} between empty pops. By default this object, if it implements it. Not one of
+     * {@link #roles()}: it only makes pickup faster, nothing needs it.
+     *
+     * @since 0.2
+     */
+    default Optional<BackendWakeups> wakeupRole() {
+        return this instanceof BackendWakeups role ? Optional.of(role) : Optional.empty();
+    }
+
     /** The roles this backend plays, derived from the role accessors; always contains {@link BackendRole#QUEUE}. */
     default Set<BackendRole> roles() {
         Set<BackendRole> roles = EnumSet.of(BackendRole.QUEUE);

@@ -21,6 +21,51 @@ public interface BackendLeases {
     /** Settles leased deliveries: deletes them for good. Stale receipts are refused and reported. */
     SettleResult ack(String queue, List<Receipt> receipts);
 
+    /**
+     * Settle-and-pop: acks {@code receipts} (as {@link #ack}) and leases up to {@code max} next deliveries
+     * (as {@code backend.pop(queue, max, options)}) in what should be one round trip, so a worker in
+     * at-least-once mode pays one call per batch instead of two. The acks apply before the pop, so an
+     * acked task is never handed out again by it.
+     *
+     * <p>On an exception nothing is lost: receipts the call did not ack stay leased (the caller acks
+     * them again later; an ack of a receipt the failed call did settle is refused as stale), and tasks
+     * it leased but could not return come back when their leases expire.
+     *
+     * <p>The default makes the two calls ({@link #ack}, then {@link Backend#pop}); a backend overrides it
+     * with one script, transaction or bulk write where it can.
+     *
+     * @param backend  the backend this role belongs to (the default pops through it)
+     * @param receipts the receipts to ack first; may be empty
+     * @param max      the most deliveries to lease; 0 only acks
+     * @param options  leased delivery options, as for {@link Backend#pop}
+     * @throws IllegalArgumentException if {@code options} is not leased or {@code max} is negative
+     * @since 0.1
+     */
+    default SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        java.util.Objects.requireNonNull(backend, "backend is null");
+        checkAckAndPop(queue, receipts, max, options);
+        SettleResult acked = receipts.isEmpty() ? SettleResult.all(0) : ack(queue, receipts);
+        return new SettledPop(acked, max == 0 ? List.of() : backend.pop(queue, max, options));
+    }
+
+    /**
+     * The argument checks of {@link #ackAndPop}, for implementations.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code options} is not leased or {@code max} is negative
+     */
+    static void checkAckAndPop(String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        java.util.Objects.requireNonNull(queue, "queue is null");
+        java.util.Objects.requireNonNull(receipts, "receipts is null");
+        java.util.Objects.requireNonNull(options, "options is null");
+        if (!options.leased()) {
+            throw new IllegalArgumentException("ackAndPop leases what it pops: pass leased DeliveryOptions, not " + options);
+        }
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative: " + max);
+        }
+    }
+
     /** Extends the leases of running tasks to now plus {@code lease}; stale receipts are refused. */
     SettleResult extend(String queue, List<Receipt> receipts, Duration lease);
 
@@ -29,6 +74,23 @@ public interface BackendLeases {
      * deliverable again ahead of NORMAL tasks, keeping their delivery count. Stale receipts are refused.
      */
     SettleResult release(String queue, List<Receipt> receipts);
+
+    /**
+     * Hands back leased deliveries that a worker gives up on gracefully (it stops, is told to stop or
+     * to respawn) before or instead of running them: like {@link #release}, they become deliverable
+     * again at once ahead of NORMAL tasks, but this delivery does not count toward
+     * {@code maxDeliveries}: the next delivery has this receipt's {@link Receipt#deliveryCount()}, not
+     * one more. So no task reaches the dead letters without having been delivered to be run
+     * {@code maxDeliveries} times. Stale receipts are refused.
+     *
+     * <p>The default calls {@link #release}, which counts the delivery; the backend compatibility
+     * suite requires the uncounted form, so every backend should override it.
+     *
+     * @since 0.2
+     */
+    default SettleResult handBack(String queue, List<Receipt> receipts) {
+        return release(queue, receipts);
+    }
 
     /**
      * Makes expired leases deliverable again; a task that reached {@code maxDeliveries} goes to the

@@ -9,6 +9,7 @@ import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.BackendMonitoring;
+import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
@@ -44,6 +45,7 @@ public final class LocalBackend implements Backend {
     private final SqliteKeys keys;
     private final SqliteLocks locks;
     private final SqliteMonitoring monitoring;
+    private final SqliteWakeups wakeups;
 
     private LocalBackend(SqliteFile file) {
         this.file = file;
@@ -53,6 +55,7 @@ public final class LocalBackend implements Backend {
         this.keys = new SqliteKeys(file);
         this.locks = new SqliteLocks(file);
         this.monitoring = new SqliteMonitoring(file);
+        this.wakeups = new SqliteWakeups(file);
     }
 
     /**
@@ -76,6 +79,7 @@ public final class LocalBackend implements Backend {
     @Override
     public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
         this.queue.push(queue, items, priority, consumableFrom);
+        wakeups.pushed(queue);
     }
 
     @Override
@@ -129,6 +133,11 @@ public final class LocalBackend implements Backend {
     @Override
     public Optional<BackendMonitoring> monitoringRole() {
         return Optional.of(monitoring);
+    }
+
+    @Override
+    public Optional<BackendWakeups> wakeupRole() {
+        return Optional.of(wakeups);
     }
 
     /** Closes every connection (lent ones when they come back); idempotent. */

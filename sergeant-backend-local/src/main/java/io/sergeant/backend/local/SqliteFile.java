@@ -29,6 +29,14 @@ final class SqliteFile implements AutoCloseable {
     private final LocalSettings settings;
     private final Clock clock;
     private final ConnectionPool pool;
+    /**
+     * Write transactions of this process queue here, first come first served, before they ask SQLite for
+     * its write lock: SQLite admits one writer at a time anyway, and its busy handler (sleep and retry) is
+     * not fair, so under load one thread could lose the race for longer than {@code busyTimeout} while
+     * others win it again and again (seen on a loaded build machine). Other processes still meet SQLite's
+     * busy handler.
+     */
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock(true);
 
     private SqliteFile(LocalSettings settings, Clock clock) {
         this.settings = settings;
@@ -66,8 +74,34 @@ final class SqliteFile implements AutoCloseable {
         return settings;
     }
 
-    /** Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction, rolled back if it fails. */
+    /**
+     * Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction, rolled back if it fails. Transactions of
+     * this process run one at a time, in the order they asked; waiting longer than {@code busyTimeout} for
+     * the turn is {@code BACKEND_UNAVAILABLE}, as waiting for SQLite's lock is.
+     */
     <T> T inTransaction(String what, Work<T> work) {
+        long timeoutMillis = settings.busyTimeout().toMillis();
+        try {
+            if (!writeLock.tryLock(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new SergeantException(ErrorCode.BACKEND_UNAVAILABLE,
+                        "other threads of this process held the database's write lock for longer than busyTimeout="
+                                + timeoutMillis + "ms (" + what + " on sqlite file '" + settings.file()
+                                + "'); retry later, raise the 'busyTimeout' option or use journalMode=WAL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SergeantException(ErrorCode.BACKEND_UNAVAILABLE,
+                    "interrupted while waiting for the database's write lock (" + what + " on sqlite file '"
+                            + settings.file() + "')", e);
+        }
+        try {
+            return transaction(what, work);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private <T> T transaction(String what, Work<T> work) {
         return inConnection(what, connection -> {
             connection.begin();
             boolean committed = false;

@@ -1,11 +1,13 @@
 package io.sergeant.backend.local;
 
+import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -56,6 +58,11 @@ final class SqliteLeases implements BackendLeases {
             "DELETE FROM task_queue WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     private static final String RELEASE =
             "UPDATE task_queue SET priority = " + SqliteQueue.HIGH + ", lease_token = NULL, lease_priority = NULL"
+                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
+    /** A graceful hand-back: released, and this delivery is taken off the count again. */
+    private static final String HAND_BACK =
+            "UPDATE task_queue SET priority = " + SqliteQueue.HIGH + ", lease_token = NULL, lease_priority = NULL,"
+                    + " delivery_count = max(coalesce(delivery_count, 1) - 1, 0)"
                     + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     /**
      * Expired leases: a token and a deadline that passed. Deadlines are epoch seconds, above NORMAL's
@@ -201,27 +208,64 @@ final class SqliteLeases implements BackendLeases {
         if (receipts.isEmpty()) {
             return SettleResult.all(0);
         }
-        List<LeaseKey> keys = new ArrayList<>(receipts.size());
-        StringBuilder json = new StringBuilder(receipts.size() * 40).append('[');
-        for (Receipt receipt : receipts) {
-            Objects.requireNonNull(receipt, "a receipt is null");
-            LeaseKey key = LeaseKey.of(receipt);
-            keys.add(key);
-            if (key != null) {
-                if (json.length() > 1) {
-                    json.append(',');
-                }
-                json.append('[').append(key.rowid()).append(',').append(key.token()).append(']');
+        Settling settling = new Settling(receipts);
+        Set<LeaseKey> matched = file.inConnection(what, connection -> settling.run(connection, sql, queue, leaseUntil));
+        return settling.result(matched);
+    }
+
+    /**
+     * Settle-and-pop in one transaction: the ack's {@code DELETE ... RETURNING} and the leasing pop, so
+     * either both happen or neither does.
+     */
+    @Override
+    public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        BackendLeases.checkAckAndPop(queue, receipts, max, options);
+        Settling settling = receipts.isEmpty() ? null : new Settling(receipts);
+        List<Delivery> deliveries = new ArrayList<>();
+        Set<LeaseKey> matched = file.inTransaction("ack and pop", connection -> {
+            Set<LeaseKey> acked = settling == null ? Set.of() : settling.run(connection, ACK_ALL, queue, null);
+            deliveries.clear(); // a retried transaction starts over
+            if (max > 0) {
+                deliveries.addAll(popLeased(connection, queue, max, options));
             }
+            return acked;
+        });
+        return new SettledPop(settling == null ? SettleResult.all(0) : settling.result(matched), deliveries);
+    }
+
+    /** The receipts of one ack or extension as the JSON array of [rowid, token] pairs the statements take. */
+    private static final class Settling {
+
+        private final List<Receipt> receipts;
+        private final List<LeaseKey> keys;
+        private final String json;
+
+        Settling(List<Receipt> receipts) {
+            this.receipts = receipts;
+            this.keys = new ArrayList<>(receipts.size());
+            StringBuilder json = new StringBuilder(receipts.size() * 40).append('[');
+            for (Receipt receipt : receipts) {
+                Objects.requireNonNull(receipt, "a receipt is null");
+                LeaseKey key = LeaseKey.of(receipt);
+                keys.add(key);
+                if (key != null) {
+                    if (json.length() > 1) {
+                        json.append(',');
+                    }
+                    json.append('[').append(key.rowid()).append(',').append(key.token()).append(']');
+                }
+            }
+            this.json = json.append(']').toString();
         }
-        json.append(']');
-        Set<LeaseKey> matched = file.inConnection(what, connection -> {
+
+        /** Runs the ack or extension statement; returns the leases it matched. */
+        Set<LeaseKey> run(PooledConnection connection, String sql, String queue, Double leaseUntil) throws SQLException {
             PreparedStatement statement = connection.prepare(sql);
             int next = 1;
             if (leaseUntil != null) {
                 statement.setDouble(next++, leaseUntil);
             }
-            statement.setString(next++, json.toString());
+            statement.setString(next++, json);
             statement.setString(next, queue);
             Set<LeaseKey> result = new HashSet<>();
             try (ResultSet rows = statement.executeQuery()) {
@@ -230,34 +274,48 @@ final class SqliteLeases implements BackendLeases {
                 }
             }
             return result;
-        });
-        int settled = 0;
-        List<Receipt> refused = new ArrayList<>();
-        for (int i = 0; i < receipts.size(); i++) {
-            LeaseKey key = keys.get(i);
-            // remove(): a receipt listed twice settles once.
-            if (key != null && matched.remove(key)) {
-                settled++;
-            } else {
-                refused.add(receipts.get(i));
-            }
         }
-        return new SettleResult(settled, refused);
+
+        /** Settled and refused receipts, given the leases the statement matched (consumed). */
+        SettleResult result(Set<LeaseKey> matched) {
+            Set<LeaseKey> left = new HashSet<>(matched);
+            int settled = 0;
+            List<Receipt> refused = new ArrayList<>();
+            for (int i = 0; i < receipts.size(); i++) {
+                LeaseKey key = keys.get(i);
+                // remove(): a receipt listed twice settles once.
+                if (key != null && left.remove(key)) {
+                    settled++;
+                } else {
+                    refused.add(receipts.get(i));
+                }
+            }
+            return new SettleResult(settled, refused);
+        }
     }
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
+        return release(queue, receipts, RELEASE, "release");
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return release(queue, receipts, HAND_BACK, "hand back");
+    }
+
+    private SettleResult release(String queue, List<Receipt> receipts, String sql, String what) {
         Objects.requireNonNull(queue, "queue is null");
         Objects.requireNonNull(receipts, "receipts is null");
         if (receipts.isEmpty()) {
             return SettleResult.all(0);
         }
-        return file.inTransaction("release", connection -> {
+        return file.inTransaction(what, connection -> {
             int settled = 0;
             List<Receipt> refused = new ArrayList<>();
             for (Receipt receipt : receipts) {
                 Objects.requireNonNull(receipt, "a receipt is null");
-                if (wellFormed(receipt) && releaseOne(connection, queue, receipt)) {
+                if (wellFormed(receipt) && releaseOne(connection, sql, queue, receipt)) {
                     settled++;
                 } else {
                     refused.add(receipt);
@@ -267,8 +325,9 @@ final class SqliteLeases implements BackendLeases {
         });
     }
 
-    private static boolean releaseOne(PooledConnection connection, String queue, Receipt receipt) throws SQLException {
-        PreparedStatement release = connection.prepare(RELEASE);
+    private static boolean releaseOne(PooledConnection connection, String sql, String queue, Receipt receipt)
+            throws SQLException {
+        PreparedStatement release = connection.prepare(sql);
         bindReceipt(release, 1, receipt, queue);
         return release.executeUpdate() == 1;
     }

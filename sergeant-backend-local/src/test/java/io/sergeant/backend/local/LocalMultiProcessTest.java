@@ -74,7 +74,7 @@ class LocalMultiProcessTest {
         Map<String, Integer> seen = new HashMap<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            List<Delivery> batch = backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE);
+            List<Delivery> batch = SecondProcessMain.whileBusy(() -> backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE));
             if (batch.isEmpty()) {
                 break;
             }
@@ -130,6 +130,7 @@ class LocalMultiProcessTest {
         backend.push("q", payloads("t", total), Priority.NORMAL, null);
         Child child = start("lease-forever");
         child.awaitLine("ready");
+        child.awaitLine("leased");
         Thread.sleep(300);
         child.process.destroyForcibly();
         assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -159,6 +160,7 @@ class LocalMultiProcessTest {
     void killDuringPushes() throws Exception {
         Child child = start("push-forever");
         child.awaitLine("ready");
+        child.awaitLine("pushed");
         Thread.sleep(300);
         child.process.destroyForcibly();
         assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -20,8 +20,10 @@ import java.util.Map;
  * <ul>
  *   <li>{@code drain}: pops leased batches and acks them until the queue stays empty, printing each payload;</li>
  *   <li>{@code push <count>}: pushes {@code child-0..count-1} in batches of 100, then prints {@code done};</li>
- *   <li>{@code lease-forever}: pops leased batches in a loop without ever acking (killed by the test);</li>
- *   <li>{@code push-forever}: pushes batches of 100 in a loop (killed by the test).</li>
+ *   <li>{@code lease-forever}: pops leased batches in a loop without ever acking (killed by the test), printing
+ *       {@code leased} after its first pop;</li>
+ *   <li>{@code push-forever}: pushes batches of 100 in a loop (killed by the test), printing {@code pushed} after
+ *       its first batch.</li>
  * </ul>
  * It prints {@code ready} once the backend is open.
  */
@@ -42,13 +44,26 @@ public final class SecondProcessMain {
                 case "drain" -> drain(backend, queue, out);
                 case "push" -> push(backend, queue, Integer.parseInt(args[3]), out);
                 case "lease-forever" -> {
+                    boolean announced = false;
                     while (true) {
-                        backend.pop(queue, 50, DeliveryOptions.leased(Duration.ofSeconds(1), 100));
+                        boolean leased = !whileBusy(() -> backend.pop(queue, 50,
+                                DeliveryOptions.leased(Duration.ofSeconds(1), 100))).isEmpty();
+                        if (leased && !announced) {
+                            out.println("leased");
+                            announced = true;
+                        }
                     }
                 }
                 case "push-forever" -> {
                     for (int batch = 0; ; batch++) {
-                        backend.push(queue, batch(queue + "-" + batch, 100), Priority.NORMAL, null);
+                        int number = batch;
+                        whileBusy(() -> {
+                            backend.push(queue, batch(queue + "-" + number, 100), Priority.NORMAL, null);
+                            return null;
+                        });
+                        if (batch == 0) {
+                            out.println("pushed");
+                        }
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown role " + role);
@@ -59,7 +74,7 @@ public final class SecondProcessMain {
     private static void drain(Backend backend, String queue, PrintStream out) throws InterruptedException {
         int emptyPolls = 0;
         while (emptyPolls < 20) {
-            List<Delivery> batch = backend.pop(queue, 20, DeliveryOptions.leased(Duration.ofSeconds(60), 10));
+            List<Delivery> batch = whileBusy(() -> backend.pop(queue, 20, DeliveryOptions.leased(Duration.ofSeconds(60), 10)));
             if (batch.isEmpty()) {
                 emptyPolls++;
                 Thread.sleep(25);
@@ -74,11 +89,27 @@ public final class SecondProcessMain {
             }
             out.print(lines);
             out.flush();
-            if (backend.leaseRole().orElseThrow().ack(queue, receipts).settled() != batch.size()) {
+            if (whileBusy(() -> backend.leaseRole().orElseThrow().ack(queue, receipts)).settled() != batch.size()) {
                 throw new IllegalStateException("an ack was refused");
             }
         }
         out.println("done");
+    }
+
+    /**
+     * Runs {@code call} again while it fails with {@code BACKEND_UNAVAILABLE}, as a worker does: with the
+     * rollback journal, another process can hold SQLite's lock for longer than busyTimeout on a loaded machine.
+     */
+    static <T> T whileBusy(java.util.function.Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (io.sergeant.api.SergeantException e) {
+                if (e.code() != io.sergeant.api.ErrorCode.BACKEND_UNAVAILABLE || attempt == 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static void push(Backend backend, String queue, int count, PrintStream out) {

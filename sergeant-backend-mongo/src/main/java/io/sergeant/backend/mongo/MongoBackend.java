@@ -16,9 +16,11 @@ import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
@@ -217,6 +219,36 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
         return settle(queue, receipts, "ack", (store, refs, refused) -> store.ack(queue, refs, refused));
     }
 
+    /**
+     * Settle-and-pop: on one node, {@link TaskStore#ackAndPop} (one bulk write and the finds around it);
+     * on several nodes, the two calls, as the default does.
+     */
+    @Override
+    public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        BackendLeases.checkAckAndPop(queue, receipts, max, options);
+        checkQueue(queue);
+        if (nodes.size() != 1) {
+            return BackendLeases.super.ackAndPop(this, queue, receipts, max, options);
+        }
+        List<Receipt> refused = new ArrayList<>();
+        List<LeaseRef> refs = new ArrayList<>(receipts.size());
+        Set<String> seen = new HashSet<>();
+        for (Receipt receipt : receipts) {
+            Objects.requireNonNull(receipt, "a receipt is null");
+            Optional<LeaseRef> ref = LeaseRef.parse(receipt, nodes.size());
+            if (ref.isEmpty() || !seen.add(receipt.id() + " " + receipt.token())) {
+                refused.add(receipt);
+                continue;
+            }
+            refs.add(ref.get());
+        }
+        List<Delivery> out = new ArrayList<>();
+        int settled = call(0, "ack " + refs.size() + " task(s) and pop up to " + max + " from queue '" + queue + "'",
+                () -> tasks.get(0).ackAndPop(queue, refs, refused, max, options, out));
+        SettleResult acked = refused.isEmpty() ? SettleResult.all(settled) : new SettleResult(settled, inCallerOrder(receipts, refused));
+        return new SettledPop(acked, out);
+    }
+
     @Override
     public SettleResult extend(String queue, List<Receipt> receipts, Duration lease) {
         Objects.requireNonNull(lease, "lease is null");
@@ -228,7 +260,12 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, "release", (store, refs, refused) -> store.release(queue, refs, refused));
+        return settle(queue, receipts, "release", (store, refs, refused) -> store.release(queue, refs, refused, true));
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, "hand back", (store, refs, refused) -> store.release(queue, refs, refused, false));
     }
 
     @Override
@@ -490,15 +527,34 @@ public final class MongoBackend implements Backend, BackendLeases, BackendDeadLe
             byNode.computeIfAbsent(ref.get().node(), n -> new ArrayList<>()).add(ref.get());
         }
         int settled = 0;
+        SergeantException failure = null;
+        List<Integer> failedNodes = new ArrayList<>();
+        List<Receipt> unsettled = new ArrayList<>();
         for (Map.Entry<Integer, List<LeaseRef>> entry : byNode.entrySet()) {
             int node = entry.getKey();
-            settled += call(node, verb + " " + entry.getValue().size() + " task(s) of queue '" + queue + "'",
-                    () -> settler.settle(tasks.get(node), entry.getValue(), refused));
+            try {
+                settled += call(node, verb + " " + entry.getValue().size() + " task(s) of queue '" + queue + "'",
+                        () -> settler.settle(tasks.get(node), entry.getValue(), refused));
+            } catch (SergeantException e) {
+                // Settle on every other node first: a node that is down must not cost the healthy ones' work.
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+                failedNodes.add(node);
+                entry.getValue().forEach(ref -> unsettled.add(ref.receipt()));
+            }
         }
-        if (refused.isEmpty()) {
-            return SettleResult.all(settled);
+        SettleResult done = refused.isEmpty() ? SettleResult.all(settled)
+                : new SettleResult(settled, inCallerOrder(receipts, refused));
+        if (failure == null) {
+            return done;
         }
-        return new SettleResult(settled, inCallerOrder(receipts, refused));
+        throw new PartialSettleException(failure.code(), "could not " + verb + " " + unsettled.size() + " task(s) of queue '"
+                + queue + "' on node(s) " + failedNodes + " (" + failure.getMessage() + "); the other nodes settled "
+                + settled + " and refused " + refused.size() + "; settle the rest again once the node is back (their leases"
+                + " are unchanged)", done, unsettled, failure);
     }
 
     /** The refused receipts in the order the caller listed them (a receipt listed twice may appear twice). */

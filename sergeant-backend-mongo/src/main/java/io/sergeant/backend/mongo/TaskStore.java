@@ -289,6 +289,88 @@ final class TaskStore {
         return settled;
     }
 
+    /**
+     * Settle-and-pop on this node: one find for the candidates, then one ordered bulk write that deletes
+     * the acked tasks (matched by id and lease token) and claims the candidates, then one find reading the
+     * claimed tasks back; without the ack's separate check of the receipts first. Acked receipts whose
+     * tasks are still there under another token are refused; when some receipts of the call were already
+     * settled before it and others are settled by it, the count cannot tell them apart and all missing
+     * ones count as settled (a worker acks each receipt once, so only a retried call meets this). Adds
+     * refused receipts to {@code refused}; returns how many acks settled.
+     */
+    int ackAndPop(String queue, List<LeaseRef> refs, List<Receipt> refused, int max, DeliveryOptions options,
+                  List<Delivery> out) {
+        double now = seconds(clock);
+        List<ObjectId> ids = new ArrayList<>(max);
+        if (max > 0) {
+            for (Document doc : tasks().find(due(queue, now)).sort(ORDER)
+                    .projection(Projections.include(MongoLayout.ID)).limit(max)) {
+                ids.add(doc.getObjectId(MongoLayout.ID));
+            }
+        }
+        String batch = newToken();
+        double deadline = now + seconds(options.lease());
+        List<com.mongodb.client.model.WriteModel<Document>> writes = new ArrayList<>(2);
+        if (!refs.isEmpty()) {
+            writes.add(new com.mongodb.client.model.DeleteManyModel<>(held(queue, refs)));
+        }
+        if (!ids.isEmpty()) {
+            writes.add(new com.mongodb.client.model.UpdateManyModel<>(
+                    Filters.and(Filters.in(MongoLayout.ID, ids), Filters.lte(MongoLayout.PRIORITY, now)),
+                    claim(batch, deadline, true)));
+        }
+        int settled = 0;
+        long claimed = 0;
+        if (!writes.isEmpty()) {
+            com.mongodb.bulk.BulkWriteResult result = tasks().bulkWrite(writes,
+                    new com.mongodb.client.model.BulkWriteOptions().ordered(true));
+            claimed = result.getMatchedCount();
+            int deleted = result.getDeletedCount();
+            settled = deleted;
+            if (deleted < refs.size()) {
+                settled = settledOf(queue, refs, deleted, refused);
+            }
+        }
+        if (claimed > 0) {
+            Bson mine = Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue), Filters.eq(MongoLayout.DEADLINE, deadline),
+                    Filters.eq(MongoLayout.LEASE, batch));
+            Map<ObjectId, Document> byId = new HashMap<>();
+            for (Document doc : tasks().find(mine).projection(Projections.include(MongoLayout.VALUE, MongoLayout.DELIVERIES))) {
+                byId.put(doc.getObjectId(MongoLayout.ID), doc);
+            }
+            List<Document> inOrder = new ArrayList<>(byId.size());
+            for (ObjectId id : ids) {
+                Document doc = byId.get(id);
+                if (doc != null) {
+                    inOrder.add(doc);
+                }
+            }
+            acceptLeased(queue, inOrder, batch, options, out);
+        }
+        if (claimed < ids.size() && out.size() < max) {
+            out.addAll(pop(queue, max - out.size(), options)); // other consumers took candidates: look again
+        }
+        return settled;
+    }
+
+    /** After a delete that removed fewer tasks than receipts: refuses those still there; returns the settled count. */
+    private int settledOf(String queue, List<LeaseRef> refs, int deleted, List<Receipt> refused) {
+        if (deleted == 0) {
+            refs.forEach(ref -> refused.add(ref.receipt()));
+            return 0;
+        }
+        Map<ObjectId, String> left = leases(queue, refs);
+        int settled = 0;
+        for (LeaseRef ref : refs) {
+            if (left.containsKey(ref.id())) {
+                refused.add(ref.receipt());
+            } else {
+                settled++;
+            }
+        }
+        return settled;
+    }
+
     /** Extends leases to now plus {@code lease}; adds refused receipts to {@code refused}. */
     int extend(String queue, List<LeaseRef> refs, Duration lease, List<Receipt> refused) {
         double deadline = seconds(clock) + seconds(lease);
@@ -309,13 +391,17 @@ final class TaskStore {
         return settled;
     }
 
-    /** Hands leased tasks back at the head of the queue (priority 0.0), keeping their delivery count. */
-    int release(String queue, List<LeaseRef> refs, List<Receipt> refused) {
+    /**
+     * Hands leased tasks back at the head of the queue (priority 0.0), keeping their delivery count, or
+     * (when {@code counted} is false, a graceful hand-back) taking this delivery off the count again.
+     */
+    int release(String queue, List<LeaseRef> refs, List<Receipt> refused, boolean counted) {
         List<LeaseRef> valid = holding(queue, refs, refused);
         if (valid.isEmpty()) {
             return 0;
         }
-        long released = tasks().updateMany(held(queue, valid), unlease()).getMatchedCount();
+        Bson update = counted ? unlease() : Updates.combine(unlease(), Updates.inc(MongoLayout.DELIVERIES, -1));
+        long released = tasks().updateMany(held(queue, valid), update).getMatchedCount();
         if (released == valid.size()) {
             return valid.size();
         }

@@ -15,6 +15,7 @@ import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
@@ -378,6 +379,44 @@ class MongoBackendTest {
             if (second != null) {
                 second.close();
             }
+        }
+    }
+
+    @Test
+    @DisplayName("with the first of two nodes down, an ack settles on the healthy node and names the receipts it could not settle")
+    void settleReachesEveryHealthyNode() {
+        InProcessMongo first = new InProcessMongo();
+        InProcessMongo second = new InProcessMongo();
+        MongoBackend two = MongoBackend.connect(first.uri() + "/?serverSelectionTimeoutMS=500,"
+                + second.uri() + "/?serverSelectionTimeoutMS=500", "sergeant", clock);
+        try {
+            for (int i = 0; i < 10; i++) {
+                two.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null); // rotates over the nodes
+            }
+            List<Delivery> leased = new ArrayList<>();
+            for (int round = 0; round < 4 && leased.size() < 10; round++) {
+                leased.addAll(two.pop(queue, 10, LEASE_30S));
+            }
+            assertThat(leased).hasSize(10);
+            List<Receipt> receipts = leased.stream().map(Delivery::receipt).toList();
+            List<Receipt> onFirst = receipts.stream().filter(r -> LeaseRef.parse(r, 2).orElseThrow().node() == 0).toList();
+            assertThat(onFirst).isNotEmpty().hasSizeLessThan(10);
+            first.close();
+
+            assertThatThrownBy(() -> two.ack(queue, receipts)).isInstanceOfSatisfying(PartialSettleException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                assertThat(e.getMessage()).contains("node(s) [0]").contains("the other nodes settled " + (10 - onFirst.size()));
+                assertThat(e.done()).isEqualTo(SettleResult.all(10 - onFirst.size()));
+                assertThat(e.unsettled()).containsExactlyInAnyOrderElementsOf(onFirst);
+            });
+            try (MongoClient client = MongoClients.create(second.uri())) {
+                assertThat(client.getDatabase("sergeant").getCollection("task_queue")
+                        .countDocuments(Filters.eq("queue_name", queue))).as("acked on the healthy node").isZero();
+            }
+        } finally {
+            two.close();
+            first.close();
+            second.close();
         }
     }
 

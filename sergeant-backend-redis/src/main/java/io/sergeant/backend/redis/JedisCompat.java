@@ -1,5 +1,6 @@
 package io.sergeant.backend.redis;
 
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
@@ -72,6 +73,11 @@ final class JedisCompat {
         /** Opens a pool of connections to {@code node}; connections are made lazily. */
         static PooledNode open(HostAndPort node, JedisClientConfig config, ConnectionPoolConfig pool) {
             return new PooledNode(new PooledConnectionProvider(node, config, pool), config);
+        }
+
+        /** A connection of the pool, for a caller that must be able to cut it from another thread; close it after use. */
+        Connection borrow() {
+            return provider.getConnection();
         }
 
         /** Closes the idle connections of the pool (after a lost connection). */

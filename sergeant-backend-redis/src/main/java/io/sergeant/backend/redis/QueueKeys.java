@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The thirteen keys of one queue on one shard, in the order every queue script expects them
+ * The fourteen keys of one queue on one shard, in the order every queue script expects them
  * ({@code common.lua}). On independent nodes the first two are Python Sergeant's own ({@code q} and
- * {@code q.delayed}); in a cluster all thirteen carry one hash tag, so each script touches one slot.
+ * {@code q.delayed}); in a cluster all fourteen carry one hash tag, so each script touches one slot.
  *
  * @param all      the keys, in script order
  * @param ownPrefix the prefix of this shard's own keys, {@code __sergeant__:{<tag>}:}
@@ -20,8 +20,8 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
     QueueKeys {
         all = List.copyOf(all);
         Objects.requireNonNull(ownPrefix, "ownPrefix is null");
-        if (all.size() != 13) {
-            throw new IllegalArgumentException("a queue has 13 keys, not " + all.size());
+        if (all.size() != 14) {
+            throw new IllegalArgumentException("a queue has 14 keys, not " + all.size());
         }
     }
 
@@ -53,7 +53,8 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
                 bytes(own + "dead"),
                 bytes(own + "dead-payload"),
                 bytes(own + "dead-info"),
-                bytes(own + "dead-trimmed")), own);
+                bytes(own + "dead-trimmed"),
+                bytes(own + "counts")), own);
     }
 
     /** The list of immediate tasks. */
@@ -66,11 +67,22 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
         return all.get(1);
     }
 
-    /** The keys plus the marker of one push ({@code push.lua}): stored once per push id, in the shard's slot. */
-    List<byte[]> withPushMarker(String pushId) {
-        List<byte[]> keys = new java.util.ArrayList<>(all.size() + 1);
+    /** The wake-up list of pickup without polling ({@code push.lua}, {@link RedisWakeups}), in the shard's slot. */
+    byte[] wake() {
+        return bytes(ownPrefix + "wake");
+    }
+
+    /**
+     * The keys of {@code push.lua}: the queue's keys, its wake-up list and, for a non-empty push id, the
+     * marker of that push (stored once per push id, in the shard's slot).
+     */
+    List<byte[]> forPush(String pushId) {
+        List<byte[]> keys = new java.util.ArrayList<>(all.size() + 2);
         keys.addAll(all);
-        keys.add(bytes(ownPrefix + "push:" + pushId));
+        keys.add(wake());
+        if (!pushId.isEmpty()) {
+            keys.add(bytes(ownPrefix + "push:" + pushId));
+        }
         return keys;
     }
 

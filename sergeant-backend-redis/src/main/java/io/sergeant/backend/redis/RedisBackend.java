@@ -8,10 +8,12 @@ import io.sergeant.spi.backend.BackendKeys;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendLocks;
 import io.sergeant.spi.backend.BackendMonitoring;
+import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +26,8 @@ import static java.util.Objects.requireNonNull;
  * sharded queues on a Redis Cluster, with at-least-once delivery in Lua scripts. The data layout
  * and every script are described in this module's {@code README.md}. It plays every role, each in a
  * class of its own over the same {@link Topology}: {@link RedisQueue}, {@link RedisLeases},
- * {@link RedisDeadLetters}, {@link RedisKeys}, {@link RedisLocks}, {@link RedisMonitoring}.
+ * {@link RedisDeadLetters}, {@link RedisKeys}, {@link RedisLocks}, {@link RedisMonitoring}, and pickup
+ * without polling in {@link RedisWakeups}.
  *
  * <p>Thread safe; every method blocks for one or a few round trips (one per shard visited, never
  * one per task). Failures are thrown as {@link io.sergeant.api.SergeantException} with
@@ -40,6 +43,7 @@ final class RedisBackend implements Backend {
     private final RedisKeys keys;
     private final RedisLocks locks;
     private final RedisMonitoring monitoring;
+    private final RedisWakeups wakeups;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -74,6 +78,11 @@ final class RedisBackend implements Backend {
     }
 
     RedisBackend(Topology topology, Scripts scripts, Limits limits) {
+        this(topology, scripts, limits, Duration.ofSeconds(10));
+    }
+
+    /** @param socketTimeout the connections' read timeout, which bounds a blocking wait for tasks */
+    RedisBackend(Topology topology, Scripts scripts, Limits limits, Duration socketTimeout) {
         this.topology = requireNonNull(topology, "topology is null");
         requireNonNull(scripts, "scripts is null");
         requireNonNull(limits, "limits is null");
@@ -84,6 +93,7 @@ final class RedisBackend implements Backend {
         this.keys = new RedisKeys(topology);
         this.locks = new RedisLocks(topology, scripts);
         this.monitoring = new RedisMonitoring(topology);
+        this.wakeups = new RedisWakeups(topology, scripts, socketTimeout);
     }
 
     @Override
@@ -134,6 +144,11 @@ final class RedisBackend implements Backend {
     @Override
     public Optional<BackendMonitoring> monitoringRole() {
         return Optional.of(monitoring);
+    }
+
+    @Override
+    public Optional<BackendWakeups> wakeupRole() {
+        return Optional.of(wakeups);
     }
 
     @Override

@@ -100,7 +100,7 @@ public final class RedisBackendFactory implements BackendFactory {
         System.getLogger(RedisBackendFactory.class.getName()).log(System.Logger.Level.DEBUG,
                 "connected Redis backend " + uri);
         return new RedisBackend(topology, Scripts.load(), new RedisBackend.Limits(settings.maxPayloadBytes(),
-                settings.maxDeadLetters(), uri.cluster(), context.clock()));
+                settings.maxDeadLetters(), uri.cluster(), context.clock()), settings.timeout());
     }
 
     /**
@@ -209,6 +209,7 @@ public final class RedisBackendFactory implements BackendFactory {
         pool.setMinIdle(0);
         pool.setBlockWhenExhausted(true);
         pool.setMaxWait(settings.timeout()); // an exhausted pool fails after the timeout, never hangs
+        pool.setJmxEnabled(false); // no MBean per pool: registering one loads JMX, a tenth of a command's start-up
         return pool;
     }
 

@@ -1,15 +1,21 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.ReapResult;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +40,7 @@ final class RedisLeases implements BackendLeases {
     private final Topology topology;
     private final Scripts scripts;
     private final RedisBackend.Limits limits;
+    private final ShardRotation rotation = new ShardRotation();
 
     RedisLeases(Topology topology, Scripts scripts, RedisBackend.Limits limits) {
         this.topology = requireNonNull(topology, "topology is null");
@@ -43,12 +50,29 @@ final class RedisLeases implements BackendLeases {
 
     /** Leases up to {@code max} tasks of one shard as one batch and adds them to {@code out}. */
     void popLeased(String queue, Shard shard, int max, DeliveryOptions options, List<Delivery> out) {
-        List<byte[]> args = List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
+        popLeased(queue, shard, max, options, null, out, null);
+    }
+
+    /**
+     * Leases up to {@code max} tasks of one shard and adds them to {@code out}, after acking {@code acks}
+     * (of this shard; null for none) in the same script call; the acks' refused items go to {@code grouped}.
+     */
+    private void popLeased(String queue, Shard shard, int max, DeliveryOptions options, ShardAcks acks,
+                           List<Delivery> out, Grouped grouped) {
+        List<byte[]> args = new ArrayList<>(8 + (acks == null ? 0 : acks.args().size()));
+        args.addAll(List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
                 arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(Replies.randomToken()),
-                arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size())));
+                arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size()))));
+        if (acks != null) {
+            args.addAll(acks.args());
+        }
         List<?> result = (List<?>) shard.client().script(scripts.popLeased(), shard.keys().all(), args);
         RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
-        int i = 2;
+        int refusedValues = (int) number(result.get(2));
+        if (acks != null) {
+            grouped.refuse(acks, result.subList(3, 3 + refusedValues));
+        }
+        int i = 3 + refusedValues;
         while (i + 2 < result.size()) {
             String batch = text(result.get(i));
             int count = (int) number(result.get(i + 1));
@@ -59,6 +83,32 @@ final class RedisLeases implements BackendLeases {
             }
             i += n;
         }
+    }
+
+    /**
+     * Settle-and-pop: per shard, the acks of its receipts ride in the script call that leases from it
+     * ({@code pop_leased.lua} acks first), so a single node needs one call; shards visited in the same
+     * rotation as a pop. Acks of shards the pop no longer needs go in an ack call of their own. A failing
+     * shard fails the call (what earlier shards acked is refused as stale when acked again; what they
+     * leased comes back when the leases expire).
+     */
+    @Override
+    public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
+        BackendLeases.checkAckAndPop(queue, receipts, max, options);
+        List<Shard> shards = topology.shards(queue);
+        Grouped grouped = new Grouped(receipts, shards);
+        List<Delivery> out = new ArrayList<>(Math.min(max, 4096));
+        int start = rotation.nextIndex(shards.size());
+        for (int i = 0; i < shards.size(); i++) {
+            Shard shard = shards.get((start + i) % shards.size());
+            ShardAcks acks = grouped.forShard(shard.index());
+            if (out.size() < max) {
+                popLeased(queue, shard, max - out.size(), options, acks, out, grouped);
+            } else if (acks != null) {
+                grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
+            }
+        }
+        return new SettledPop(grouped.result(queue), out);
     }
 
     @Override
@@ -77,7 +127,12 @@ final class RedisLeases implements BackendLeases {
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), null);
+        return settle(queue, receipts, scripts.release(), arg(1));
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        return settle(queue, receipts, scripts.release(), arg(0));
     }
 
     /**
@@ -91,42 +146,89 @@ final class RedisLeases implements BackendLeases {
             return SettleResult.all(0);
         }
         List<Shard> shards = topology.shards(queue);
-        int n = receipts.size();
-        boolean[] refused = new boolean[n];
-        ItemRef[] refs = new ItemRef[n];
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < n; i++) {
-            Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
-            ItemRef ref = ItemRef.parse(receipt, shards.size());
-            if (ref == null || !seen.add(receipt.id())) {
-                refused[i] = true; // not one of ours, or a duplicate in this call
-                continue;
-            }
-            refs[i] = ref;
-        }
+        Grouped grouped = new Grouped(receipts, shards);
         for (Shard shard : shards) {
-            Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) {
-                if (refs[i] != null && refs[i].shard() == shard.index()) {
-                    byBatch.computeIfAbsent(refs[i].batch(), b -> new ArrayList<>()).add(i);
-                }
-            }
-            if (byBatch.isEmpty()) {
+            ShardAcks group = grouped.forShard(shard.index());
+            if (group == null) {
                 continue;
             }
-            List<byte[]> args = new ArrayList<>(2 * byBatch.size() + 1);
+            List<byte[]> args = group.args();
             if (leading != null) {
+                args = new ArrayList<>(args.size() + 1);
                 args.add(leading);
+                args.addAll(group.args());
             }
-            List<List<Integer>> groups = new ArrayList<>(byBatch.size());
-            for (Map.Entry<String, List<Integer>> group : byBatch.entrySet()) {
-                args.add(arg(group.getKey()));
-                args.add(arg(indexSpec(group.getValue(), refs)));
-                groups.add(group.getValue());
+            try {
+                grouped.refuse(group, (List<?>) shard.client().script(script, shard.keys().all(), args));
+            } catch (RuntimeException e) {
+                // Settle on every other shard first: a node that is down must not cost the healthy ones' work.
+                grouped.failed(shard.index(), group, e);
             }
-            List<?> refusedItems = (List<?>) shard.client().script(script, shard.keys().all(), args);
+        }
+        return grouped.result(queue);
+    }
+
+    /** One shard's receipts as script arguments ({@code batch, "0-99,120"} pairs) and the positions of each pair. */
+    private record ShardAcks(List<byte[]> args, List<List<Integer>> groups) {
+    }
+
+    /** Receipts parsed and grouped by shard and batch, with the refused ones marked as replies come in. */
+    private static final class Grouped {
+
+        private final List<Receipt> receipts;
+        private final boolean[] refused;
+        private final ItemRef[] refs;
+        private final Map<Integer, ShardAcks> byShard = new HashMap<>();
+        private final boolean[] failed;
+        private final List<Integer> failedShards = new ArrayList<>();
+        private RuntimeException failure;
+
+        Grouped(List<Receipt> receipts, List<Shard> shards) {
+            this.receipts = receipts;
+            int n = receipts.size();
+            this.refused = new boolean[n];
+            this.refs = new ItemRef[n];
+            this.failed = new boolean[n];
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < n; i++) {
+                Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
+                ItemRef ref = ItemRef.parse(receipt, shards.size());
+                if (ref == null || !seen.add(receipt.id())) {
+                    refused[i] = true; // not one of ours, or a duplicate in this call
+                    continue;
+                }
+                refs[i] = ref;
+            }
+            for (Shard shard : shards) {
+                Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    if (refs[i] != null && refs[i].shard() == shard.index()) {
+                        byBatch.computeIfAbsent(refs[i].batch(), b -> new ArrayList<>()).add(i);
+                    }
+                }
+                if (byBatch.isEmpty()) {
+                    continue;
+                }
+                List<byte[]> args = new ArrayList<>(2 * byBatch.size());
+                List<List<Integer>> groups = new ArrayList<>(byBatch.size());
+                for (Map.Entry<String, List<Integer>> group : byBatch.entrySet()) {
+                    args.add(arg(group.getKey()));
+                    args.add(arg(indexSpec(group.getValue(), refs)));
+                    groups.add(group.getValue());
+                }
+                byShard.put(shard.index(), new ShardAcks(args, groups));
+            }
+        }
+
+        /** The receipts of this shard, or null when it has none. */
+        ShardAcks forShard(int shard) {
+            return byShard.get(shard);
+        }
+
+        /** Marks the items a script refused, given as (pair number, index) values. */
+        void refuse(ShardAcks acks, List<?> refusedItems) {
             for (int k = 0; k + 1 < refusedItems.size(); k += 2) {
-                List<Integer> group = groups.get((int) number(refusedItems.get(k)) - 1);
+                List<Integer> group = acks.groups().get((int) number(refusedItems.get(k)) - 1);
                 int index = (int) number(refusedItems.get(k + 1));
                 for (int position : group) {
                     if (refs[position].index() == index) {
@@ -135,13 +237,42 @@ final class RedisLeases implements BackendLeases {
                 }
             }
         }
-        List<Receipt> refusedReceipts = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (refused[i]) {
-                refusedReceipts.add(receipts.get(i));
+
+        /** Marks the receipts of a shard whose script call failed: neither settled nor refused. */
+        void failed(int shard, ShardAcks acks, RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
             }
+            failedShards.add(shard);
+            acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
         }
-        return new SettleResult(n - refusedReceipts.size(), refusedReceipts);
+
+        /**
+         * What the shards did; when some failed, a {@link PartialSettleException} with that result and the
+         * failed shards' receipts.
+         */
+        SettleResult result(String queue) {
+            List<Receipt> refusedReceipts = new ArrayList<>();
+            List<Receipt> unsettled = new ArrayList<>();
+            for (int i = 0; i < receipts.size(); i++) {
+                if (failed[i]) {
+                    unsettled.add(receipts.get(i));
+                } else if (refused[i]) {
+                    refusedReceipts.add(receipts.get(i));
+                }
+            }
+            SettleResult done = new SettleResult(receipts.size() - refusedReceipts.size() - unsettled.size(), refusedReceipts);
+            if (failure == null) {
+                return done;
+            }
+            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
+            throw new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
+                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
+                    + done.settled() + " and refused " + refusedReceipts.size()
+                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+        }
     }
 
     /** The item indexes of these positions as ranges: {@code 0-99,120}; a whole batch is one range. */
@@ -178,16 +309,29 @@ final class RedisLeases implements BackendLeases {
                 arg(limits.deadCapPerShard(shards.size())));
         int redelivered = 0;
         int deadLettered = 0;
+        RuntimeException failure = null;
         for (Shard shard : shards) {
-            while (true) {
-                List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
-                redelivered += (int) number(result.get(0));
-                deadLettered += (int) number(result.get(1));
-                RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
-                if (number(result.get(2)) < REAP_BATCHES) {
-                    break;
+            try {
+                while (true) {
+                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                    redelivered += (int) number(result.get(0));
+                    deadLettered += (int) number(result.get(1));
+                    RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));
+                    if (number(result.get(2)) < REAP_BATCHES) {
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                // Reap the reachable shards anyway; a down node's leases wait for the next reap.
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
     }

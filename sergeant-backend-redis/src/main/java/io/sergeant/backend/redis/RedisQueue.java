@@ -69,7 +69,7 @@ final class RedisQueue {
             String id = pushId.isEmpty() ? "" : pushId + "-" + chunk;
             args.add(arg(id));
             args.addAll(Arrays.asList(all).subList(from, to));
-            List<byte[]> keys = id.isEmpty() ? shard.keys().all() : shard.keys().withPushMarker(id);
+            List<byte[]> keys = shard.keys().forPush(id);
             shard.client().script(scripts.push(), keys, args);
         }
     }

@@ -18,7 +18,8 @@ record Scripts(
         LuaScript purge,
         LuaScript stats,
         LuaScript lockRelease,
-        LuaScript lockSetTtl) {
+        LuaScript lockSetTtl,
+        LuaScript nextDue) {
 
     /** Reads all scripts from the jar. */
     static Scripts load() {
@@ -36,6 +37,7 @@ record Scripts(
                 LuaScript.queueScript("purge"),
                 LuaScript.queueScript("stats"),
                 LuaScript.standalone("lock_release"),
-                LuaScript.standalone("lock_set_ttl"));
+                LuaScript.standalone("lock_set_ttl"),
+                LuaScript.queueScript("next_due"));
     }
 }

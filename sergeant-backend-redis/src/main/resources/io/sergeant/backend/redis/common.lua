@@ -1,9 +1,10 @@
 -- Prelude shared by every queue script (prepended by LuaScript). All queue scripts receive the
--- same thirteen keys, which share one hash slot in Redis Cluster (see README.md of this module).
+-- same fourteen keys, which share one hash slot in Redis Cluster (see README.md of this module).
 local QUEUE, DELAYED, REDELIVER = KEYS[1], KEYS[2], KEYS[3]
 local BATCHES, META, SETTLED, LEASES = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local SEQ, INFLIGHT = KEYS[8], KEYS[9]
 local DEAD, DEAD_PAYLOAD, DEAD_INFO, DEAD_TRIMMED = KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local COUNTS = KEYS[14]
 
 -- A script is not a transaction: a command that fails halfway leaves the earlier writes in place.
 -- So before any script changes anything, every key it may touch is checked: a key of another type
@@ -12,7 +13,7 @@ local DEAD, DEAD_PAYLOAD, DEAD_INFO, DEAD_TRIMMED = KEYS[10], KEYS[11], KEYS[12]
 local LAYOUT = {
   {QUEUE, 'list'}, {DELAYED, 'zset'}, {REDELIVER, 'list'}, {BATCHES, 'hash'}, {META, 'hash'},
   {SETTLED, 'hash'}, {LEASES, 'zset'}, {SEQ, 'string'}, {INFLIGHT, 'string'}, {DEAD, 'zset'},
-  {DEAD_PAYLOAD, 'hash'}, {DEAD_INFO, 'hash'}, {DEAD_TRIMMED, 'string'}
+  {DEAD_PAYLOAD, 'hash'}, {DEAD_INFO, 'hash'}, {DEAD_TRIMMED, 'string'}, {COUNTS, 'hash'}
 }
 for i = 1, #LAYOUT do
   local key, want = LAYOUT[i][1], LAYOUT[i][2]
@@ -56,7 +57,8 @@ local function server_time()
   return ms, seconds
 end
 
--- A handed-back task in REDELIVER is "<deliveryCount>:<payload bytes>".
+-- A handed-back task in REDELIVER is "<deliveryCount>:<payload bytes>". Nothing writes REDELIVER any
+-- more (tasks come back to QUEUE, below); pops still drain what older versions left there.
 local function decode_redelivery(entry)
   local sep = string.find(entry, ':', 1, true)
   return tonumber(string.sub(entry, 1, sep - 1)), string.sub(entry, sep + 1)
@@ -186,4 +188,38 @@ local function for_each_group(first, fn)
     end
   end
   return out
+end
+
+-- Tasks that come back (released, handed back, reaped) return to the head of QUEUE, Python's list,
+-- so a Python worker sharing the queue sees and pops them, HIGH end as Python's own hand-backs. A
+-- task delivered before keeps its delivery count in COUNTS (SHA1 of the payload -> count), which
+-- the leased pop reads back; `entries` is a list of {count, payload}, kept in this order at the head.
+local function return_to_queue(entries)
+  local n = #entries
+  if n == 0 then return end
+  local reversed = {}
+  for k = n, 1, -1 do
+    local count, payload = entries[k][1], entries[k][2]
+    reversed[#reversed + 1] = payload
+    if count > 0 then
+      local sha = redis.sha1hex(payload)
+      local known = tonumber(redis.call('HGET', COUNTS, sha) or '0')
+      if count > known then redis.call('HSET', COUNTS, sha, int(count)) end
+    end
+  end
+  each_chunk('LPUSH', QUEUE, reversed)
+end
+
+-- The delivery count kept for a payload taken from QUEUE (0 for a fresh task), forgotten once read.
+local function take_count(payload)
+  local sha = redis.sha1hex(payload)
+  local known = redis.call('HGET', COUNTS, sha)
+  if not known then return 0 end
+  redis.call('HDEL', COUNTS, sha)
+  return tonumber(known)
+end
+
+-- Counts of tasks a Python worker popped are never read back: once QUEUE is empty, none is needed.
+local function forget_stale_counts()
+  if redis.call('LLEN', QUEUE) == 0 then redis.call('DEL', COUNTS) end
 end

@@ -37,6 +37,7 @@ if #out - 2 < max then
     for i = 1, #due do add(due[i]) end
   end
 end
+if redis.call('EXISTS', COUNTS) == 1 then forget_stale_counts() end
 out[1] = refused
 out[2] = trimmed
 return out

@@ -1,14 +1,16 @@
 -- At-least-once pop. ARGV: max, lease (ms), maxDeliveries, reason for dead letters, lease token (a
 -- random 128-bit hex string, new for every call), maximum payload bytes (0 = none), dead-letter cap
--- (0 = none).
--- Order: handed-back tasks (REDELIVER), then QUEUE (HIGH at its head), then due DELAYED tasks.
+-- (0 = none); then, for settle-and-pop, the receipts to ack first as (batch id, index spec) pairs from
+-- ARGV[8] on (as ack.lua takes them).
+-- Order: handed-back tasks of older versions (REDELIVER), then QUEUE (returned and HIGH tasks at its
+-- head; a returned task's count from COUNTS), then due DELAYED tasks.
 -- Tasks of one delivery count form one leased batch (one lease entry, one msgpack blob); a batch id
 -- is the call's token plus the group number, so no restart (an older snapshot, a promoted replica)
 -- can hand out an id that an earlier receipt still names.
 -- The layout check of the prelude ran before anything below, so no command here can fail on a key of
 -- another type: the pop either happens whole or not at all.
--- Returns {payloads refused as oversized, dead letters trimmed, then per batch: batch id, delivery
--- count, n, the n payloads}.
+-- Returns {payloads refused as oversized, dead letters trimmed, k, the k values of the refused acks as
+-- (pair number, index), then per batch: batch id, delivery count, n, the n payloads}.
 local max = tonumber(ARGV[1])
 local lease_ms = tonumber(ARGV[2])
 local max_deliveries = tonumber(ARGV[3])
@@ -17,6 +19,11 @@ local token = ARGV[5]
 MAX_BYTES = tonumber(ARGV[6])
 DEAD_CAP = tonumber(ARGV[7])
 local now_ms, now_s = server_time()
+-- Settle-and-pop: the acks go first, so that nothing acked here is handed out by this pop.
+local ack_refused = {}
+if #ARGV >= 8 then
+  ack_refused = for_each_group(8, function(batch, valid) settle(batch, valid) end)
+end
 
 local groups, order = {}, {}
 local taken, refused = 0, 0
@@ -56,7 +63,17 @@ if taken < max then
         if #fresh[i] > MAX_BYTES then fits = false break end
       end
     end
-    if taken == 0 and fits then
+    if redis.call('EXISTS', COUNTS) == 1 then
+      -- Some tasks in QUEUE came back after earlier deliveries: they keep counting from there.
+      for i = 1, #fresh do
+        local count = take_count(fresh[i]) + 1
+        if count > max_deliveries then
+          bury(fresh[i], count - 1, reason, now_ms)
+        else
+          add(count, fresh[i])
+        end
+      end
+    elseif taken == 0 and fits then
       groups[1] = fresh
       order[1] = 1
       taken = #fresh
@@ -72,7 +89,9 @@ if taken < max then
     for i = 1, #due do add(1, due[i]) end
   end
 end
-local out = {refused, trimmed}
+if redis.call('EXISTS', COUNTS) == 1 then forget_stale_counts() end
+local out = {refused, trimmed, #ack_refused}
+for i = 1, #ack_refused do out[#out + 1] = ack_refused[i] end
 if taken == 0 then return out end
 
 local deadline = now_ms + lease_ms

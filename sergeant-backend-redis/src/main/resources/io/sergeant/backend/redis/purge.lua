@@ -1,3 +1,4 @@
--- Deletes ready (QUEUE, REDELIVER) and DELAYED tasks, not leases nor dead letters.
--- Returns the number of keys deleted.
+-- Deletes ready (QUEUE, REDELIVER) and DELAYED tasks and the counts of returned tasks, not leases
+-- nor dead letters. Returns the number of task keys deleted.
+redis.call('DEL', COUNTS)
 return redis.call('DEL', QUEUE, DELAYED, REDELIVER)

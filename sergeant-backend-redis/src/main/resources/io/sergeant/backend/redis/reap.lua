@@ -1,4 +1,5 @@
--- Makes the unsettled items of up to ARGV[2] expired batches deliverable again (REDELIVER), or
+-- Makes the unsettled items of up to ARGV[2] expired batches deliverable again (at the head of QUEUE,
+-- their count kept: return_to_queue), or
 -- dead letters when they were delivered ARGV[1] (maxDeliveries) times; ARGV[3] is the reason,
 -- ARGV[4] the dead-letter cap (0 = none). Atomic, so concurrent reapers never move one item twice.
 -- Returns {redelivered, deadLettered, expired batches looked at, dead letters trimmed}.
@@ -21,11 +22,11 @@ for e = 1, #expired do
           bury(payloads[i + 1], batch.count, reason, now_ms)
           dead_count = dead_count + 1
         else
-          back[#back + 1] = int(batch.count) .. ':' .. payloads[i + 1]
+          back[#back + 1] = {batch.count, payloads[i + 1]}
         end
       end
     end
-    if #back > 0 then each_chunk('RPUSH', REDELIVER, back) end
+    return_to_queue(back)
     back_count = back_count + #back
     redis.call('DECRBY', INFLIGHT, batch.remaining)
   end

@@ -1,11 +1,14 @@
--- Hands leased items back: they go to REDELIVER (served before QUEUE) keeping their delivery count.
--- ARGV: batch id, index spec pairs. Returns the refused items as (pair number, index).
-return for_each_group(1, function(batch, valid)
+-- Hands leased items back to the head of QUEUE (return_to_queue). ARGV[1] is what this delivery
+-- counts: 1 for a release (a lost delivery: the task's process died running it), 0 for a graceful
+-- hand-back (a stopping worker gives up tasks; the next delivery has the same count as this one).
+-- Then batch id, index spec pairs. Returns the refused items as (pair number, index).
+local counted = tonumber(ARGV[1])
+return for_each_group(2, function(batch, valid)
   local payloads = cmsgpack.unpack(redis.call('HGET', BATCHES, batch.t))
   local back = {}
   for k = 1, #valid do
-    back[#back + 1] = int(batch.count) .. ':' .. payloads[valid[k] + 1]
+    back[#back + 1] = {batch.count - 1 + counted, payloads[valid[k] + 1]}
   end
-  each_chunk('RPUSH', REDELIVER, back)
+  return_to_queue(back)
   settle(batch, valid)
 end)

@@ -104,13 +104,13 @@ class ClusterTopologyTest {
             List<byte[]> args = List.of(bytes("normal"), bytes("0"), bytes("push-1"), bytes("once"));
             // What JedisCluster sends again when the first attempt's reply did not come within the timeout.
             for (int attempt = 0; attempt < 3; attempt++) {
-                Object stored = raw.eval(push.source(), keys.withPushMarker("push-1"), args);
+                Object stored = raw.eval(push.source(), keys.forPush("push-1"), args);
                 assertThat(stored).as("payloads stored by attempt " + attempt).isEqualTo(attempt == 0 ? 1L : 0L);
             }
             List<Delivery> popped = backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE);
             assertThat(popped).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
                     .as("copies stored").containsExactly("once");
-            assertThat(raw.pttl(keys.withPushMarker("push-1").get(13))).as("the marker expires")
+            assertThat(raw.pttl(keys.forPush("push-1").get(15))).as("the marker expires")
                     .isBetween(1L, 3_600_000L);
         }
     }

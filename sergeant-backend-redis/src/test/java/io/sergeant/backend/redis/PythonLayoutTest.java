@@ -6,9 +6,11 @@ import io.sergeant.testkit.servers.RedisServerProcess;
 import io.sergeant.api.Priority;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -196,14 +198,57 @@ class PythonLayoutTest {
             List<Delivery> leased = backend.pop(queue, 1, LEASED);
             Set<String> keys = raw.keys("*" + queue + "*");
             String own = "__sergeant__:{" + queue + "}:";
+            // "wake" is the wake-up list of pickup without polling (a signal per push, expiring after 10 s).
             assertThat(keys).containsExactlyInAnyOrder(queue, own + "batches", own + "batch-meta", own + "leases",
-                    own + "inflight");
+                    own + "inflight", own + "wake");
+            assertThat(raw.pttl(own + "wake")).as("the wake-up list expires").isBetween(1L, 10_000L);
             String batch = leased.get(0).receipt().id().split(":")[1];
             assertThat(batch).as("a batch id is a random 128-bit token plus the group number").matches("[0-9a-f]{32}-1");
             assertThat(raw.hget(own + "batch-meta", batch)).as("delivery count, size, unsettled").isEqualTo("1:1:1");
             assertThat(raw.zscore(own + "leases", batch)).isGreaterThan(System.currentTimeMillis() + 50_000.0);
             assertThat(texts(raw.lrange(b(queue), 0, -1))).as("Python still sees the rest").containsExactly("b");
         }
+    }
+
+    @Test
+    @DisplayName("tasks handed back, released or reaped return to the head of Python's list q, where a Python"
+            + " consumer's LPOP takes them byte for byte; Java keeps their delivery counts")
+    void returnedTasksArePythonVisible() throws InterruptedException {
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            BackendLeases leases = backend.leaseRole().orElseThrow();
+            backend.push(queue, List.of(b("handed-back"), b("released"), b("reaped"), b("n1"), b("n2")), Priority.NORMAL, null);
+            List<Delivery> handedBack = backend.pop(queue, 1, LEASED);
+            List<Delivery> released = backend.pop(queue, 1, LEASED);
+            List<Delivery> reaped = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofMillis(200), 5));
+            assertThat(texts(raw.lrange(b(queue), 0, -1))).as("Python sees only the tasks not leased").containsExactly("n1", "n2");
+
+            assertThat(leases.handBack(queue, receipts(handedBack)).settled()).isEqualTo(1);
+            assertThat(leases.release(queue, receipts(released)).settled()).isEqualTo(1);
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (leases.reap(queue, 5).redelivered() == 0 && System.nanoTime() - until < 0) {
+                Thread.sleep(50);
+            }
+            assertThat(texts(raw.lrange(b(queue), 0, -1))).as("returned tasks at the HIGH end, as Python's hand-backs")
+                    .containsExactly("reaped", "released", "handed-back", "n1", "n2");
+
+            List<Delivery> again = backend.pop(queue, 3, LEASED);
+            assertThat(again).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("reaped", "released", "handed-back");
+            assertThat(again).extracting(d -> d.receipt().deliveryCount()).as("reaped and released count, handed back not")
+                    .containsExactly(2, 2, 1);
+            assertThat(leases.handBack(queue, receipts(again)).settled()).isEqualTo(3);
+            List<String> popped = texts(raw.lpop(b(queue), 10));
+            assertThat(popped.subList(0, 3)).as("a Python consumer pops the returned tasks first")
+                    .containsExactlyInAnyOrder("reaped", "released", "handed-back");
+            assertThat(popped.subList(3, popped.size())).containsExactly("n1", "n2");
+            assertThat(backend.pop(queue, 10, LEASED)).isEmpty();
+            assertThat(raw.exists("__sergeant__:{" + queue + "}:counts")).as("counts of tasks Python took are dropped").isFalse();
+        }
+    }
+
+    private static List<Receipt> receipts(List<Delivery> deliveries) {
+        return deliveries.stream().map(Delivery::receipt).toList();
     }
 
     private static Backend open(String uri) {

@@ -10,6 +10,7 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import io.sergeant.testkit.servers.RedisServerProcess;
@@ -108,6 +109,39 @@ class TrustAtTheEdgesTest {
             assertThat(a.command("LLEN", queue)).as("the healthy node is drained").isEqualTo("0");
             assertThat(delivered).as("every task the healthy node gave was delivered").hasSize(5);
             assertThat(failures).as("pops that found nothing but the dead node report it").isPositive();
+        }
+    }
+
+    @Test
+    @DisplayName("with the first of two nodes down, an ack settles on the healthy node and names the receipts it could not settle")
+    void settleReachesEveryHealthyNode() {
+        try (RedisServerProcess a = RedisServerProcess.start();
+             RedisServerProcess b = RedisServerProcess.start();
+             Backend backend = open(a.uri() + "," + b.uri(), Map.of("timeout", "2s", "connectTimeout", "1s"))) {
+            String queue = "q-" + UUID.randomUUID();
+            for (int i = 0; i < 10; i++) {
+                backend.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null); // alternates over the nodes
+            }
+            List<Delivery> leased = new ArrayList<>();
+            for (int round = 0; round < 4 && leased.size() < 10; round++) {
+                leased.addAll(backend.pop(queue, 10, LEASED));
+            }
+            assertThat(leased).hasSize(10);
+            List<Receipt> onA = leased.stream().map(Delivery::receipt).filter(r -> r.id().startsWith("0:")).toList();
+            List<Receipt> onB = leased.stream().map(Delivery::receipt).filter(r -> r.id().startsWith("1:")).toList();
+            assertThat(onA).hasSize(5);
+            assertThat(onB).hasSize(5);
+            a.kill(); // the first node: a settle that stopped at the first failure would settle nothing
+
+            PartialSettleException e = catchThrowableOfType(PartialSettleException.class,
+                    () -> backend.leaseRole().orElseThrow().ack(queue, leased.stream().map(Delivery::receipt).toList()));
+            assertThat(e).as("the ack reports the failing node").isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(e.getMessage()).contains("shard(s) [0]").contains("the other shards settled 5");
+            assertThat(e.done()).isEqualTo(SettleResult.all(5));
+            assertThat(e.unsettled()).containsExactlyInAnyOrderElementsOf(onA);
+            assertThat(b.command("GET", "__sergeant__:{" + queue + "}:inflight")).as("acked on the healthy node").isEqualTo("0");
+            assertThat(b.command("ZCARD", "__sergeant__:{" + queue + "}:leases")).as("no lease left to expire and redo").isEqualTo("0");
         }
     }
 

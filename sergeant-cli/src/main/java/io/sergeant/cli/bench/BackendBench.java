@@ -74,14 +74,17 @@ final class BackendBench {
         try (Broker broker = sergeant.broker(producerConfig)) {
             List<Task> tasks = tasks(settings.tasks());
             RawRates raw = rawRates(sergeant.codec(producerConfig), tasks);
-            say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks, not reported)");
-            drain(broker, tasks.subList(0, Math.max(1, settings.tasks() / 4)), DeliveryMode.AT_MOST_ONCE, settings.threads());
+            say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks in each mode, not reported)");
+            List<Task> warmUp = tasks.subList(0, Math.max(1, settings.tasks() / 4));
+            drain(broker, warmUp, DeliveryMode.AT_MOST_ONCE, settings.threads(), 1);
+            drain(broker, warmUp, DeliveryMode.AT_LEAST_ONCE, settings.threads(), 1);
 
             rows.add(pushOneByOne(broker, tasks.subList(0, Math.min(settings.singleTasks(), tasks.size())), raw.single));
             rows.add(pushBulk(broker, tasks, raw.bulk));
             for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
+                double rawPop = mode == DeliveryMode.AT_LEAST_ONCE && raw.leasedPop > 0 ? raw.leasedPop : raw.pop;
                 for (int threads : settings.threads() == 1 ? List.of(1) : List.of(1, settings.threads())) {
-                    rows.add(drain(broker, tasks, mode, threads).withRaw(raw.pop));
+                    rows.add(drain(broker, tasks, mode, threads, settings.rounds()).withRaw(rawPop));
                 }
             }
             if (settings.latencyTasks() > 0) {
@@ -96,74 +99,112 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ raw limit
 
-    private record RawRates(double single, double bulk, double pop) {
+    /** Median raw rates; {@code leasedPop} is negative when the raw client has no leased pop. */
+    private record RawRates(double single, double bulk, double pop, double leasedPop) {
     }
 
     private RawRates rawRates(TaskCodec encoder, List<Task> tasks) {
         if (rawClient == null) {
-            return new RawRates(-1, -1, -1);
+            return new RawRates(-1, -1, -1, -1);
         }
         List<byte[]> bytes = new ArrayList<>(tasks.size());
         for (Task task : tasks) {
             bytes.add(encoder.encode(task));
         }
         int single = Math.min(settings.singleTasks(), bytes.size());
-        double bestSingle = 0;
-        double bestBulk = 0;
-        double bestPop = 0;
+        int rounds = settings.rounds();
+        double[] singles = new double[rounds];
+        double[] bulks = new double[rounds];
+        double[] pops = new double[rounds];
+        double[] leasedPops = new double[rounds];
         try (RawClient raw = rawClient.get()) {
-            say("raw limit: " + raw.describe() + " (best of 2 rounds)");
+            say("raw limit: " + raw.describe() + (raw.describeLeased().isEmpty() ? "" : "; leased: " + raw.describeLeased())
+                    + " (median of " + rounds + " rounds)");
             raw.clear();
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < rounds; round++) {
                 long start = System.nanoTime();
                 raw.pushOneByOne(bytes.subList(0, single));
-                bestSingle = Math.max(bestSingle, rate(single, System.nanoTime() - start));
+                singles[round] = ResultRow.rate(single, System.nanoTime() - start);
                 raw.clear();
                 start = System.nanoTime();
                 raw.pushBulk(bytes, settings.pushChunk());
-                bestBulk = Math.max(bestBulk, rate(bytes.size(), System.nanoTime() - start));
+                bulks[round] = ResultRow.rate(bytes.size(), System.nanoTime() - start);
                 start = System.nanoTime();
                 long popped = raw.popAll(settings.batch());
                 long nanos = System.nanoTime() - start;
-                if (popped != bytes.size()) {
-                    throw new IllegalStateException("the raw client popped " + popped + " of " + bytes.size() + " items");
+                checkRaw(popped, bytes.size());
+                pops[round] = ResultRow.rate(popped, nanos);
+                raw.clear();
+                raw.pushBulk(bytes, settings.pushChunk());
+                start = System.nanoTime();
+                long leased = raw.popAllLeased(settings.batch());
+                nanos = System.nanoTime() - start;
+                if (leased >= 0) {
+                    checkRaw(leased, bytes.size());
                 }
-                bestPop = Math.max(bestPop, rate(popped, nanos));
+                leasedPops[round] = leased < 0 ? -1 : ResultRow.rate(leased, nanos);
                 raw.clear();
             }
         }
-        say(String.format(Locale.ROOT, "raw limit: %,.0f single pushes/s, %,.0f bulk pushes/s, %,.0f pops/s",
-                bestSingle, bestBulk, bestPop));
-        return new RawRates(bestSingle, bestBulk, bestPop);
+        RawRates rates = new RawRates(median(singles), median(bulks), median(pops), median(leasedPops));
+        say(String.format(Locale.ROOT, "raw limit: %,.0f single pushes/s, %,.0f bulk pushes/s, %,.0f pops/s (%s)%s",
+                rates.single, rates.bulk, rates.pop, spread(pops),
+                rates.leasedPop > 0 ? String.format(Locale.ROOT, ", %,.0f leased pops/s (%s)", rates.leasedPop, spread(leasedPops)) : ""));
+        return rates;
+    }
+
+    private static void checkRaw(long popped, int expected) {
+        if (popped != expected) {
+            throw new IllegalStateException("the raw client popped " + popped + " of " + expected + " items");
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return ResultRow.median(sorted);
+    }
+
+    private static String spread(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "%,.0f – %,.0f", sorted[0], sorted[sorted.length - 1]);
     }
 
     // ------------------------------------------------------------------ pushes
 
     private ResultRow pushOneByOne(Broker broker, List<Task> tasks, double raw) {
-        reset(broker);
-        say("push one by one: " + ResultTable.count(tasks.size()) + " tasks");
-        ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
-        long start = System.nanoTime();
-        int pushed = 0;
-        for (Task task : tasks) {
-            broker.pushTask(QUEUE, task, Priority.NORMAL, null);
-            if (++pushed % 1000 == 0) {
-                bar.update(pushed, "");
+        say("push one by one: " + ResultTable.count(tasks.size()) + " tasks, " + settings.rounds() + " rounds");
+        long[] nanos = new long[settings.rounds()];
+        for (int round = 0; round < nanos.length; round++) {
+            reset(broker);
+            ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
+            long start = System.nanoTime();
+            int pushed = 0;
+            for (Task task : tasks) {
+                broker.pushTask(QUEUE, task, Priority.NORMAL, null);
+                if (++pushed % 1000 == 0) {
+                    bar.update(pushed, "");
+                }
             }
+            nanos[round] = System.nanoTime() - start;
+            bar.finish(pushed, "");
         }
-        long nanos = System.nanoTime() - start;
-        bar.finish(pushed, "");
         return pushRow("push one-by-one", tasks.size(), nanos, raw, broker);
     }
 
     private ResultRow pushBulk(Broker broker, List<Task> tasks, double raw) {
-        reset(broker);
-        say("push bulk: " + ResultTable.count(tasks.size()) + " tasks in calls of " + ResultTable.count(settings.pushChunk()));
-        ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
-        long start = System.nanoTime();
-        push(broker, tasks, bar);
-        long nanos = System.nanoTime() - start;
-        bar.finish(tasks.size(), "");
+        say("push bulk: " + ResultTable.count(tasks.size()) + " tasks in calls of " + ResultTable.count(settings.pushChunk())
+                + ", " + settings.rounds() + " rounds");
+        long[] nanos = new long[settings.rounds()];
+        for (int round = 0; round < nanos.length; round++) {
+            reset(broker);
+            ProgressBar bar = ProgressBar.on(progress, "pushed", tasks.size());
+            long start = System.nanoTime();
+            push(broker, tasks, bar);
+            nanos[round] = System.nanoTime() - start;
+            bar.finish(tasks.size(), "");
+        }
         return pushRow("push bulk", tasks.size(), nanos, raw, broker);
     }
 
@@ -177,38 +218,54 @@ final class BackendBench {
         }
     }
 
-    private ResultRow pushRow(String measure, long count, long nanos, double raw, Broker broker) {
+    private ResultRow pushRow(String measure, long count, long[] nanos, double raw, Broker broker) {
         long stored = broker.numberOfEnqueuedTasks(QUEUE, true);
         boolean ok = stored == count;
         String check = ok ? "all " + ResultTable.count(count) + " stored ✓"
                 : "FAILED: " + ResultTable.count(stored) + " of " + ResultTable.count(count) + " stored";
-        return new ResultRow(name, measure, "", 0, count, nanos, raw, "", check, ok);
+        return new ResultRow(name, measure, "", 0, count, nanos, -1, raw, "", check, ok);
     }
 
     // ------------------------------------------------------------------ drain
 
-    private ResultRow drain(Broker broker, List<Task> tasks, DeliveryMode mode, int threads) {
-        reset(broker);
+    /** Drains a full queue {@code rounds} times; the row is checked on every round and fails if any round failed. */
+    private ResultRow drain(Broker broker, List<Task> tasks, DeliveryMode mode, int threads, int rounds) {
         String label = "drain " + mode(mode) + ", " + threads + " thread" + (threads == 1 ? "" : "s");
-        say(label + ": filling the queue with " + ResultTable.count(tasks.size()) + " tasks");
-        push(broker, tasks, null);
-        DeliveryLedger ledger = new DeliveryLedger(tasks.size());
-        BenchWorker worker = new BenchWorker(config(mode, threads, tasks.size()), ledger);
-        say(label + ": running the worker loop");
-        AtomicReference<RunSummary> summary = new AtomicReference<>();
-        long nanos;
-        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
-            Monitor monitor = Monitor.start(ProgressBar.on(progress, "executed", tasks.size()), ledger, runtime);
-            long start = System.nanoTime();
-            try {
-                summary.set(runtime.run());
-            } finally {
-                nanos = System.nanoTime() - start;
-                monitor.stop();
+        long[] nanos = new long[rounds];
+        long cpu = 0;
+        String check = null;
+        boolean passed = true;
+        for (int round = 0; round < rounds; round++) {
+            reset(broker);
+            say(label + ": round " + (round + 1) + " of " + rounds + ": filling the queue with "
+                    + ResultTable.count(tasks.size()) + " tasks, then running the worker loop");
+            push(broker, tasks, null);
+            DeliveryLedger ledger = new DeliveryLedger(tasks.size());
+            BenchWorker worker = new BenchWorker(config(mode, threads, tasks.size()), ledger);
+            AtomicReference<RunSummary> summary = new AtomicReference<>();
+            AtomicReference<Map<Long, Long>> cpuAtEnd = new AtomicReference<>();
+            // CPU is read when the last task ran, while the loop's and executor's threads still live.
+            ledger.whenAllRan(tasks.size(), () -> cpuAtEnd.set(CpuClock.snapshot()));
+            try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+                Monitor monitor = Monitor.start(ProgressBar.on(progress, "executed", tasks.size()), ledger, runtime);
+                Map<Long, Long> cpuAtStart = CpuClock.snapshot();
+                long start = System.nanoTime();
+                try {
+                    summary.set(runtime.run());
+                } finally {
+                    nanos[round] = System.nanoTime() - start;
+                    monitor.stop();
+                }
+                long roundCpu = CpuClock.between(cpuAtStart, cpuAtEnd.get());
+                cpu = cpu < 0 || roundCpu < 0 ? -1 : cpu + roundCpu;
             }
+            boolean ok = passed(broker, mode, ledger, tasks.size(), summary.get());
+            if (check == null || !ok && passed) {
+                check = check(broker, mode, ledger, tasks.size(), summary.get());
+            }
+            passed &= ok;
         }
-        return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, -1, "",
-                check(broker, mode, ledger, tasks.size(), summary.get()), passed(broker, mode, ledger, tasks.size(), summary.get()));
+        return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
     }
 
     // ------------------------------------------------------------------ latency

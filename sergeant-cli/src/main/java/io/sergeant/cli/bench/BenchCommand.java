@@ -85,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Tasks per second of the steady producer (default: ${DEFAULT-VALUE}).")
     int latencyRate;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "How many times each push, drain and raw limit is measured; the table shows the median and "
+                    + "the spread (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the table (with the machine and the command) to this Markdown file.")
     Path out;
 
@@ -136,7 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (String uri : uris) {
                 String kind = kind(uri);
                 BenchSettings settings = new BenchSettings(tasks != null ? tasks : defaultTasks(kind), single, batch, pushChunk,
-                        threads, latencySeconds, latencyRate);
+                        threads, latencySeconds, latencyRate, rounds);
                 // The bench's own SQLite file is never shared, so it takes the WAL journal (as the demo does);
                 // a file the user names keeps the backend's default journal. The raw client uses the same
                 // journal as the backend: switching a file's journal mode needs it to itself, so a raw client
@@ -154,7 +159,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 stderr.println("bench: " + kind + " at " + BackendSpec.maskSecrets(uri) + ", " + ResultTable.count(settings.tasks())
                         + " tasks, batches of " + settings.batch());
+                double loadBefore = CpuClock.loadAverage();
                 rows.addAll(new BackendBench(sergeant, kind, uri, options, raw, settings, stderr).run());
+                notes.add(String.format(Locale.ROOT, "%s: load average %s at the start, %s at the end (%d CPUs)", kind,
+                        load(loadBefore), load(CpuClock.loadAverage()), Runtime.getRuntime().availableProcessors()));
             }
         } finally {
             if (redis != null) {
@@ -183,9 +191,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (tasks != null && tasks < 1) {
             throw new CommandLine.ParameterException(commandLine, "--tasks must be at least 1, got " + tasks);
         }
-        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1) {
+        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1 || rounds < 1) {
             throw new CommandLine.ParameterException(commandLine,
-                    "--single, --batch, --push-chunk, --threads and --latency-rate must be at least 1");
+                    "--single, --batch, --push-chunk, --threads, --latency-rate and --rounds must be at least 1");
         }
         if (latencySeconds < 0) {
             throw new CommandLine.ParameterException(commandLine, "--latency-seconds must not be negative, got " + latencySeconds);
@@ -244,6 +252,9 @@ public final class BenchCommand implements Callable<Integer> {
                 .append(memory()).append(", Java ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(Runtime.version()).append(", ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append("\n\n");
+        report.append("Each figure is the median of ").append(rounds).append(" rounds (min – max beside it); per CPU-s is tasks per")
+                .append(" second of CPU time of the JVM's threads (ThreadMXBean) during the drain; the ratio compares the")
+                .append(" median with the raw limit's median measured in the same run.\n\n");
         report.append(table).append('\n');
         for (String note : notes) {
             report.append("- ").append(note).append('\n');
@@ -254,6 +265,10 @@ public final class BenchCommand implements Callable<Integer> {
             Files.createDirectories(parent);
         }
         Files.writeString(out, report.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String load(double value) {
+        return value < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private static String memory() {

@@ -10,15 +10,16 @@ package io.sergeant.cli.bench;
  * @param threads        the larger executor thread count of the drains (the smaller is 1)
  * @param latencySeconds how long the steady producer of the latency runs pushes
  * @param latencyRate    tasks per second of the steady producer
+ * @param rounds         how many times each push, drain and raw measure is repeated (the table shows the median)
  */
 record BenchSettings(int tasks, int singleTasks, int batch, int pushChunk, int threads, double latencySeconds,
-                     int latencyRate) {
+                     int latencyRate, int rounds) {
 
     /** Checks the ranges. */
     BenchSettings {
-        if (tasks < 1 || singleTasks < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1) {
+        if (tasks < 1 || singleTasks < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1 || rounds < 1) {
             throw new IllegalArgumentException("counts must be positive: " + tasks + ", " + singleTasks + ", " + batch
-                    + ", " + pushChunk + ", " + threads + ", " + latencyRate);
+                    + ", " + pushChunk + ", " + threads + ", " + latencyRate + ", " + rounds);
         }
         if (latencySeconds < 0) {
             throw new IllegalArgumentException("latencySeconds must not be negative: " + latencySeconds);

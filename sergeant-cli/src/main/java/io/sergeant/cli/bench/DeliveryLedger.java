@@ -16,6 +16,9 @@ final class DeliveryLedger {
     private final AtomicLongArray latencies;
     private final LongAdder total = new LongAdder();
     private final LongAdder unexpected = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger distinct = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int target = -1;
+    private volatile Runnable whenAllRan;
 
     /** A ledger for ids {@code 0 .. capacity-1}. */
     DeliveryLedger(int capacity) {
@@ -34,9 +37,23 @@ final class DeliveryLedger {
             return;
         }
         int index = (int) id;
-        if (runs.getAndIncrement(index) == 0 && latencyNanos >= 0) {
-            latencies.set(index, latencyNanos);
+        if (runs.getAndIncrement(index) == 0) {
+            if (latencyNanos >= 0) {
+                latencies.set(index, latencyNanos);
+            }
+            if (target > 0 && distinct.incrementAndGet() == target) {
+                whenAllRan.run();
+            }
         }
+    }
+
+    /**
+     * Runs {@code action} once, on the recording thread, when the {@code expected}-th distinct id ran
+     * (before the worker loop winds down). Call before any run is recorded.
+     */
+    void whenAllRan(int expected, Runnable action) {
+        this.whenAllRan = java.util.Objects.requireNonNull(action, "action is null");
+        this.target = expected;
     }
 
     /** Runs recorded so far, duplicates and unexpected ids included. */

@@ -25,6 +25,20 @@ interface RawClient extends AutoCloseable {
     /** Pops everything in batches of {@code batch}; returns how many items came back. */
     long popAll(int batch);
 
+    /**
+     * Pops everything in batches of {@code batch} the way a lease needs it (each batch taken and recorded
+     * as leased in one server-side step), returning how many items came back; -1 when this client has no
+     * such limit (then at-least-once drains compare with {@link #popAll}).
+     */
+    default long popAllLeased(int batch) {
+        return -1;
+    }
+
+    /** What {@link #popAllLeased} does, or empty when it has no such limit. */
+    default String describeLeased() {
+        return "";
+    }
+
     /** Deletes whatever the raw queue holds. */
     void clear();
 

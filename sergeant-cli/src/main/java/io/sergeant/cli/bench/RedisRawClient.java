@@ -10,11 +10,23 @@ import java.util.List;
 /**
  * Redis's raw limit with Jedis on one connection: {@code RPUSH} per item, pipelined variadic
  * {@code RPUSH} of whole chunks, and {@code LPOP key count} in a loop (one round trip per batch, as
- * a worker pops), on Python Sergeant's list layout.
+ * a worker pops), on Python Sergeant's list layout; and the leased pop's floor: one Lua script per
+ * batch that pops {@code N} items with {@code LPOP count} and records their lease (the batch under a
+ * random token in a hash, its deadline in a sorted set), the least an at-least-once pop must do.
  */
 final class RedisRawClient implements RawClient {
 
     private static final byte[] KEY = QUEUE.getBytes(StandardCharsets.UTF_8);
+
+    private static final byte[] BATCHES = (QUEUE + ":batches").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LEASES = (QUEUE + ":leases").getBytes(StandardCharsets.UTF_8);
+    private static final String POP_AND_LEASE = """
+            local items = redis.call('LPOP', KEYS[1], ARGV[1])
+            if not items then return {} end
+            redis.call('HSET', KEYS[2], ARGV[2], cmsgpack.pack(items))
+            redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+            return items
+            """;
 
     private final Jedis jedis;
 
@@ -60,8 +72,30 @@ final class RedisRawClient implements RawClient {
     }
 
     @Override
+    public long popAllLeased(int batch) {
+        byte[] sha = jedis.scriptLoad(POP_AND_LEASE.getBytes(StandardCharsets.UTF_8));
+        byte[] count = Integer.toString(batch).getBytes(StandardCharsets.UTF_8);
+        byte[] deadline = Long.toString(System.currentTimeMillis() + 60_000).getBytes(StandardCharsets.UTF_8);
+        long total = 0;
+        long token = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+        while (true) {
+            byte[] id = Long.toHexString(token++).getBytes(StandardCharsets.UTF_8);
+            List<?> items = (List<?>) jedis.evalsha(sha, List.of(KEY, BATCHES, LEASES), List.of(count, id, deadline));
+            if (items == null || items.isEmpty()) {
+                return total;
+            }
+            total += items.size();
+        }
+    }
+
+    @Override
+    public String describeLeased() {
+        return "Lua: LPOP count + HSET batch + ZADD lease per batch";
+    }
+
+    @Override
     public void clear() {
-        jedis.del(KEY);
+        jedis.del(KEY, BATCHES, LEASES);
     }
 
     @Override

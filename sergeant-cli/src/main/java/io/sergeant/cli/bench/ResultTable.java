@@ -7,8 +7,10 @@ import java.util.Locale;
 /** Renders result rows as a Markdown table, locale independent. Stateless. */
 final class ResultTable {
 
-    private static final String[] HEADER = {"backend", "measure", "delivery", "threads", "tasks", "seconds", "tasks/s",
-            "raw limit/s", "ratio", "pickup p50 / p99", "check"};
+    private static final String[] HEADER = {"backend", "measure", "delivery", "threads", "tasks", "rounds",
+            "tasks/s (median)", "min – max", "per CPU-s", "raw limit/s", "ratio", "pickup p50 / p99", "check"};
+    private static final int FIRST_NUMERIC = 3;
+    private static final int LAST_NUMERIC = 10;
 
     private ResultTable() {
     }
@@ -24,8 +26,11 @@ final class ResultTable {
                     row.delivery(),
                     row.threads() == 0 ? "" : Integer.toString(row.threads()),
                     count(row.tasks()),
-                    String.format(Locale.ROOT, "%.2f", row.nanos() / 1e9),
+                    Integer.toString(row.roundNanos().length),
                     count(Math.round(row.perSecond())),
+                    row.roundNanos().length == 1 ? "" : count(Math.round(row.minPerSecond())) + " – "
+                            + count(Math.round(row.maxPerSecond())),
+                    row.perCpuSecond() > 0 ? count(Math.round(row.perCpuSecond())) : "",
                     row.rawPerSecond() > 0 ? count(Math.round(row.rawPerSecond())) : "",
                     row.ratio() >= 0 ? String.format(Locale.ROOT, "%.0f%%", row.ratio() * 100) : "",
                     row.latency(),
@@ -41,7 +46,7 @@ final class ResultTable {
         append(out, cells.get(0), widths);
         out.append('|');
         for (int i = 0; i < widths.length; i++) {
-            boolean numeric = i >= 3 && i <= 8;
+            boolean numeric = i >= FIRST_NUMERIC && i <= LAST_NUMERIC;
             out.append(numeric ? "-".repeat(widths[i] + 1) + ":" : ":" + "-".repeat(widths[i] + 1)).append('|');
         }
         out.append('\n');
@@ -55,7 +60,7 @@ final class ResultTable {
         out.append('|');
         for (int i = 0; i < line.length; i++) {
             String padding = " ".repeat(widths[i] - line[i].length());
-            boolean numeric = i >= 3 && i <= 8;
+            boolean numeric = i >= FIRST_NUMERIC && i <= LAST_NUMERIC;
             out.append(' ').append(numeric ? padding + line[i] : line[i] + padding).append(" |");
         }
         out.append('\n');

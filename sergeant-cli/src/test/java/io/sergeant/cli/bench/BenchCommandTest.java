@@ -43,7 +43,7 @@ class BenchCommandTest {
 
         Run run = bench("--backend", "sqlite:" + directory.resolve("bench.db"), "--tasks", "300", "--single", "50",
                 "--batch", "40", "--push-chunk", "100", "--threads", "2", "--latency-seconds", "0.3",
-                "--latency-rate", "500", "--out", report.toString());
+                "--latency-rate", "500", "--rounds", "2", "--out", report.toString());
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         List<String> rows = run.out().lines().filter(line -> line.startsWith("| sqlite")).toList();
@@ -58,7 +58,9 @@ class BenchCommandTest {
                 .allSatisfy(line -> assertThat(line).contains("stored ✓").containsPattern(" \\d+% \\|"));
         assertThat(rows).filteredOn(line -> line.contains("| latency ")).hasSize(2)
                 .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms"));
-        assertThat(run.out()).contains("all delivery checks passed");
+        assertThat(rows).filteredOn(line -> line.contains("| drain ")).allSatisfy(line -> assertThat(line).containsPattern("\\| +2 \\|")
+                .containsPattern("\\d – \\d"));
+        assertThat(run.out()).contains("all delivery checks passed").containsPattern("sqlite: load average (unknown|\\d+\\.\\d\\d) at the start");
         assertThat(run.err()).contains("raw limit: sqlite-jdbc").contains("executed");
         assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench --backend sqlite:").doesNotContain("bench bench");
     }
@@ -95,17 +97,19 @@ class BenchCommandTest {
     }
 
     @Test
-    @DisplayName("the table has a right-aligned numeric part and leaves the ratio empty without a raw limit")
+    @DisplayName("the table shows the median of the rounds with their spread and per-CPU rate, and leaves the ratio empty without a raw limit")
     void markdownTable() {
         String table = ResultTable.markdown(List.of(
-                new ResultRow("redis", "drain", "at-most-once", 4, 1_000_000, 2_000_000_000L, 4_000_000, "", "exactly once ✓", true),
+                new ResultRow("redis", "drain", "at-most-once", 4, 1_000_000,
+                        new long[] {4_000_000_000L, 2_000_000_000L, 1_000_000_000L}, 3_500_000_000L, 4_000_000, "",
+                        "exactly once ✓", true),
                 new ResultRow("redis", "latency", "at-least-once", 1, 100, 1_000_000_000L, -1, "0.50 / 1.00 ms", "ok", true)));
 
         List<String> lines = table.lines().toList();
         assertThat(lines).hasSize(4);
         assertThat(lines.get(1)).startsWith("|:--").contains("--:|");
         assertThat(lines.get(2)).contains(" 1,000,000 |").contains(" 500,000 |").contains(" 4,000,000 |").contains(" 13% |")
-                .contains(" 2.00 |");
+                .contains(" 3 |").contains(" 250,000 – 1,000,000 |").contains(" 857,143 |");
         assertThat(lines.get(3)).contains("| 0.50 / 1.00 ms ").doesNotContain("%");
     }
 }

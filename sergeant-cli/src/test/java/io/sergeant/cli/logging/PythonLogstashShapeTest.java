@@ -8,7 +8,6 @@ import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.WorkerRuntime;
 import org.junit.jupiter.api.Test;
@@ -40,25 +39,6 @@ class PythonLogstashShapeTest {
     @TempDir
     Path dir;
 
-    /** Fails every task the way the Python fixture's task failed. */
-    public static final class EmailWorker extends Worker {
-        private final WorkerConfig config;
-
-        EmailWorker(WorkerConfig config) {
-            this.config = config;
-        }
-
-        @Override
-        public WorkerConfig config() {
-            return config;
-        }
-
-        @Override
-        public Object work(Task task) {
-            throw new IllegalArgumentException("bad address: " + task.kwargs().get("to"));
-        }
-    }
-
     @Test
     void aFailedTaskLineHasTheFieldsOfPythonSergeantsLogstashLine() throws Exception {
         JsonNode python;
@@ -79,7 +59,7 @@ class PythonLogstashShapeTest {
         assertThat(java.get("exception").get("message")).isEqualTo(python.get("exception").get("message"));
         assertThat(java.get("exception").get("type").asString()).isEqualTo("IllegalArgumentException");
         assertThat(java.get("exception").get("stacktrace").asString())
-                .contains("bad address: ann@example.com").contains(EmailWorker.class.getName() + ".work");
+                .contains("bad address: ann@example.com").contains(FailingWorker.class.getName() + ".work");
         assertThat(java.get("@timestamp").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}");
         assertThat(python.get("@timestamp").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}");
         // Python's extra holds the task; ours adds the queue from the MDC the runtime sets during a task.
@@ -105,7 +85,9 @@ class PythonLogstashShapeTest {
         captured.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
         captured.start();
         events.addAppender(captured);
-        try (WorkerRuntime runtime = new WorkerRuntime(new EmailWorker(config), sergeant, List.of())) {
+        try (WorkerRuntime runtime = new WorkerRuntime(new FailingWorker(config,
+                // fails every task the way the Python fixture's task failed
+                task -> new IllegalArgumentException("bad address: " + task.kwargs().get("to"))), sergeant, List.of())) {
             runtime.run();
         } finally {
             events.detachAppender(captured);

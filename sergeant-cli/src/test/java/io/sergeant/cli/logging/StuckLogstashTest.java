@@ -4,7 +4,6 @@ import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.WorkerRuntime;
 import org.junit.jupiter.api.Test;
@@ -45,25 +44,6 @@ class StuckLogstashTest {
 
     @TempDir
     Path dir;
-
-    /** Fails every task; each failure logs an ERROR line of several KiB with its stack trace. */
-    public static final class FailingWorker extends Worker {
-        private final WorkerConfig config;
-
-        FailingWorker(WorkerConfig config) {
-            this.config = config;
-        }
-
-        @Override
-        public WorkerConfig config() {
-            return config;
-        }
-
-        @Override
-        public Object work(Task task) {
-            throw new IllegalStateException("this task always fails");
-        }
-    }
 
     /** A TCP server on loopback that accepts every connection and either drains it or never reads from it. */
     private static final class LogstashServer implements AutoCloseable {
@@ -147,7 +127,8 @@ class StuckLogstashTest {
             root.detachAppender(logstash);
             root.addAppender(timed);
             long start = System.nanoTime();
-            try (WorkerRuntime runtime = new WorkerRuntime(new FailingWorker(config), sergeant, List.of())) {
+            try (WorkerRuntime runtime = new WorkerRuntime(new FailingWorker(config, // each failure logs an ERROR line of several KiB with its stack trace
+                    task -> new IllegalStateException("this task always fails")), sergeant, List.of())) {
                 assertThat(runtime.run().outcomes()).containsEntry("failure", (long) TASKS);
             }
             long wall = System.nanoTime() - start;

@@ -1,21 +1,19 @@
 package io.sergeant.codec.pickle;
 
+import io.sergeant.codec.CPython;
 import io.sergeant.testkit.codec.TestDecodeLimits;
 import io.sergeant.api.Task;
-import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.Contexts;
 import io.sergeant.spi.codec.Serializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -23,7 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -36,18 +33,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code sergeant.objects.Task} dataclass; skipped only when {@code python3} is not installed.
  */
 class CPythonPickleBytesTest {
-
-    private static final String OBJECTS = """
-            import dataclasses
-            import typing
-
-            @dataclasses.dataclass
-            class Task:
-                kwargs: dict
-                trace_id: typing.Optional[str] = None
-                date: float = 0.0
-                run_count: int = 0
-            """;
 
     /** Each case's kwargs, built in Python exactly as {@link #cases()} builds them in Java. */
     private static final String WRITER = """
@@ -124,44 +109,14 @@ class CPythonPickleBytesTest {
         return map;
     }
 
-    private static boolean hasPython() {
-        try {
-            Process process = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-            return process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     private String python(String script, String timezone) throws Exception {
-        Path objects = temp.resolve("sergeant");
-        Files.createDirectories(objects);
-        Files.writeString(objects.resolve("__init__.py"), "");
-        Files.writeString(objects.resolve("objects.py"), OBJECTS);
-        Path file = temp.resolve("script.py");
-        Files.writeString(file, script);
-        ProcessBuilder builder = new ProcessBuilder("python3", file.toString()).directory(temp.toFile());
-        builder.environment().put("PYTHONPATH", temp.toString());
-        builder.environment().put("TZ", timezone);
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("python3 finished").isTrue();
-            assertThat(process.exitValue()).as("python3 output: %s", output).isZero();
-            return output;
-        } finally {
-            process.destroyForcibly();
-        }
+        return CPython.run(temp, script, timezone, Duration.ofSeconds(120), List.of());
     }
 
     @Test
     @DisplayName("pickles of 64 KiB and more are cut into frames, and big strings and bytes left out of them, as CPython does")
     void largePicklesHaveCPythonsFrames() throws Exception {
-        assumeTrue(hasPython(), "python3 is not installed; install it to compare with CPython's bytes");
+        assumeTrue(CPython.available(), "python3 is not installed; install it to compare with CPython's bytes");
         List<String> expected = python(WRITER, "UTC").lines().toList();
         List<Map<String, Object>> cases = cases();
         assertThat(expected).hasSize(2 * cases.size());
@@ -182,7 +137,7 @@ class CPythonPickleBytesTest {
     @Test
     @DisplayName("a naive datetime in a DST gap decodes as Python reads it, fold=0 and fold=1")
     void naiveDatetimesInADstGapHonourFold() throws Exception {
-        assumeTrue(hasPython(), "python3 is not installed; install it to compare with CPython's datetimes");
+        assumeTrue(CPython.available(), "python3 is not installed; install it to compare with CPython's datetimes");
         String zone = "Europe/Berlin";
         // 2024-03-31 02:30 does not exist in Berlin (clocks go from 02:00 to 03:00); also an ambiguous time
         // (2024-10-27 02:30 happens twice) and an ordinary one.

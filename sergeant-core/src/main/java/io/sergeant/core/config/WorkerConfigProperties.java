@@ -83,33 +83,36 @@ public final class WorkerConfigProperties {
                 switch (key) {
                     case "name" -> builder.name(value);
                     case "backend" -> builder.backend(value);
-                    case "maxTasksPerRun" -> builder.maxTasksPerRun(Integer.parseInt(value));
-                    case "maxRetries" -> builder.maxRetries(Integer.parseInt(value));
-                    case "tasksPerTransaction" -> builder.tasksPerTransaction(Integer.parseInt(value));
+                    case "maxTasksPerRun" -> builder.maxTasksPerRun(wholeNumber(value));
+                    case "maxRetries" -> builder.maxRetries(wholeNumber(value));
+                    case "tasksPerTransaction" -> builder.tasksPerTransaction(wholeNumber(value));
                     case "executor.kind" -> executorKind[0] = value;
-                    case "executor.concurrency" -> concurrency[0] = Integer.parseInt(value);
+                    case "executor.concurrency" -> concurrency[0] = wholeNumber(value);
                     case "executor.killer" -> killer[0] = value;
                     case "encoder.serializer" -> serializer[0] = value;
                     case "encoder.compressor" -> compressor[0] = value;
-                    case "timeouts.timeout" -> timeout[0] = PluginOptions.parseDuration(value);
-                    case "timeouts.gracePeriod" -> grace[0] = PluginOptions.parseDuration(value);
-                    case "starvation.timeWithNoTasks" -> builder.starvation(
-                            Integer.parseInt(value) == 0 ? null : new Starvation(Integer.parseInt(value)));
+                    case "timeouts.timeout" -> timeout[0] = duration(value);
+                    case "timeouts.gracePeriod" -> grace[0] = duration(value);
+                    case "starvation.timeWithNoTasks" -> {
+                        int polls = wholeNumber(value);
+                        builder.starvation(polls == 0 ? null : new Starvation(polls));
+                    }
                     case "delivery.mode" -> delivery[0] = delivery[0].withMode(DeliveryMode.parse(value));
-                    case "delivery.lease" -> delivery[0] = delivery[0].withLease(PluginOptions.parseDuration(value));
-                    case "delivery.maxDeliveries" -> delivery[0] = delivery[0].withMaxDeliveries(Integer.parseInt(value));
-                    case "delivery.reapInterval" -> delivery[0] = delivery[0].withReapInterval(PluginOptions.parseDuration(value));
+                    case "delivery.lease" -> delivery[0] = delivery[0].withLease(duration(value));
+                    case "delivery.maxDeliveries" -> delivery[0] = delivery[0].withMaxDeliveries(wholeNumber(value));
+                    case "delivery.reapInterval" -> delivery[0] = delivery[0].withReapInterval(duration(value));
                     case "delivery.prefetch" -> delivery[0] = delivery[0].withPrefetch(parseBoolean(value));
-                    case "limits.maxEncodedBytes" -> limits[0] = PluginOptions.parseSize(value);
-                    case "limits.maxDecompressedBytes" -> limits[1] = PluginOptions.parseSize(value);
-                    case "limits.maxDepth" -> limits[2] = Integer.parseInt(value);
-                    case "limits.maxCollectionLength" -> limits[3] = Integer.parseInt(value);
-                    case "limits.maxObjects" -> limits[4] = Integer.parseInt(value);
-                    case "limits.maxRetainedBytes" -> limits[5] = PluginOptions.parseSize(value);
-                    case "limits.decodeDeadline" -> decodeDeadline[0] = PluginOptions.parseDuration(value);
+                    case "limits.maxEncodedBytes" -> limits[0] = size(value);
+                    case "limits.maxDecompressedBytes" -> limits[1] = size(value);
+                    case "limits.maxDepth" -> limits[2] = wholeNumber(value);
+                    case "limits.maxCollectionLength" -> limits[3] = wholeNumber(value);
+                    case "limits.maxObjects" -> limits[4] = wholeNumber(value);
+                    case "limits.maxRetainedBytes" -> limits[5] = size(value);
+                    case "limits.decodeDeadline" -> decodeDeadline[0] = duration(value);
                     case "logging.summary" -> summary[0] = parseBoolean(value);
-                    case "pollInterval" -> builder.pollInterval(PluginOptions.parseDuration(value));
-                    default -> problems.add(key + ": unknown key; known keys: " + String.join(", ", new TreeSet<>(KEYS.keySet()))
+                    case "pollInterval" -> builder.pollInterval(duration(value));
+                    default -> problems.add(key + ": unknown key" + suggestion(key) + "; known keys: "
+                            + String.join(", ", new TreeSet<>(KEYS.keySet()))
                             + " and backend.option.*, executor.option.*, encoder.option.*");
                 }
             } catch (RuntimeException e) {
@@ -166,6 +169,63 @@ public final class WorkerConfigProperties {
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
         }
+    }
+
+    private static int wholeNumber(String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a whole number such as 4", e);
+        }
+    }
+
+    private static Duration duration(String value) {
+        try {
+            return PluginOptions.parseDuration(value);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("expected a duration such as 500ms, 30s, 2m, 1h or PT1M", e);
+        }
+    }
+
+    private static long size(String value) {
+        try {
+            return PluginOptions.parseSize(value);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("expected a size in bytes such as 1048576, 512K, 16M or 1G", e);
+        }
+    }
+
+    /** {@code " (did you mean 'x'?)"} for a key one or two edits away from a known one, else empty. */
+    private static String suggestion(String key) {
+        String best = null;
+        int bestDistance = 3;
+        for (String known : KEYS.keySet()) {
+            int distance = editDistance(key.toLowerCase(java.util.Locale.ROOT), known.toLowerCase(java.util.Locale.ROOT));
+            if (distance < bestDistance) {
+                best = known;
+                bestDistance = distance;
+            }
+        }
+        return best == null ? "" : " (did you mean '" + best + "'?)";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static boolean parseBoolean(String value) {

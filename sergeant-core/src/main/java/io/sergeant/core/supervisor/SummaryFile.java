@@ -1,6 +1,10 @@
 package io.sergeant.core.supervisor;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +15,8 @@ import java.util.Optional;
  * (see {@code RunSummary.toJson()} and {@code WorkerMain}). Stateless.
  */
 final class SummaryFile {
+
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
 
     private SummaryFile() {
     }
@@ -91,5 +97,36 @@ final class SummaryFile {
             }
         }
         return Optional.empty();
+    }
+
+    /** The summary's exception, or a note saying why there is none. */
+    static String exception(String summary) {
+        if (summary == null) {
+            return "(no summary)";
+        }
+        return stringField(summary, "exception").orElse("(not in the summary)");
+    }
+
+    /**
+     * Reads a worker's summary (logging it, or logging why there is none) and deletes the file; null
+     * when the worker wrote none or it could not be read.
+     */
+    static String readAndDelete(SupervisedWorker worker) {
+        try {
+            var summary = read(worker.summaryFile());
+            Files.deleteIfExists(worker.summaryFile());
+            if (summary.isEmpty()) {
+                log.atWarn().addKeyValue("pid", worker.pid())
+                        .log("could not receive worker({})'s summary: it wrote none (it was killed or crashed)", worker.pid());
+                return null;
+            }
+            log.atInfo().addKeyValue("pid", worker.pid()).addKeyValue("summary", summary.get())
+                    .log("worker({}) summary: {}", worker.pid(), summary.get());
+            return summary.get();
+        } catch (IOException | UncheckedIOException e) {
+            log.atWarn().addKeyValue("pid", worker.pid())
+                    .log("could not receive worker({})'s summary: {}", worker.pid(), e.toString());
+            return null;
+        }
     }
 }

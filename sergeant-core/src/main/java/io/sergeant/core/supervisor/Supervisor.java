@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,7 +50,9 @@ import java.util.stream.Stream;
  * On SIGTERM or SIGINT (handlers installed for the duration of {@link #run()}), or {@link #requestStop()},
  * it stops gracefully: every worker gets one SIGTERM (it stops fetching, finishes or hands back its
  * tasks, finalizes and exits), nothing is respawned, workers still alive after
- * {@link SupervisorConfig#gracePeriod()} are killed with their descendants, and {@link #run()} returns 0.
+ * {@link SupervisorConfig#gracePeriod()} are killed with their descendants, and {@link #run()} returns 0. A
+ * second SIGTERM or SIGINT (a second Ctrl-C) kills every worker with its descendants at once and
+ * {@link #run()} returns {@link #EXIT_FORCED}.
  * Every process it kills is waited for, so none is left a zombie; a JVM shutdown hook kills the workers
  * if the supervisor's JVM exits during {@link #run()}.
  *
@@ -64,6 +65,8 @@ public final class Supervisor {
 
     /** {@link #run()}'s code after a graceful stop. */
     public static final int EXIT_OK = 0;
+    /** {@link #run()}'s code after a second SIGTERM or SIGINT killed the workers (128 + SIGINT, what a shell shows for Ctrl-C). */
+    public static final int EXIT_FORCED = 130;
     /** {@link #run()}'s code when a worker could not be started at all (no java executable, for example). */
     public static final int EXIT_SPAWN_FAILED = 1;
 
@@ -75,13 +78,14 @@ public final class Supervisor {
     private final Semaphore wake = new Semaphore(0);
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean stopRequested;
+    /** A second SIGTERM or SIGINT: kill the workers now and exit {@link #EXIT_FORCED}. */
+    private volatile boolean forced;
+    private final AtomicBoolean signalled = new AtomicBoolean();
     private Path summaryDirectory;
     private List<String> command;
     private int spawnedCount;
-    /** Workers in a row that died before living {@link RespawnBackoff#resetAfter()}; supervising thread only. */
-    private int youngDeaths;
-    /** Replacements waiting for their backoff delay; supervising thread only. */
-    private final List<PendingRespawn> pendingRespawns = new ArrayList<>();
+    /** Replacements of dead workers, at once or after a backoff; supervising thread only. */
+    private final RespawnSchedule respawns;
     private int exitCode = EXIT_OK;
     private boolean stopping;
     private long stopDeadline;
@@ -89,6 +93,7 @@ public final class Supervisor {
     /** A supervisor of this configuration; nothing starts until {@link #run()}. */
     public Supervisor(SupervisorConfig config) {
         this.config = Objects.requireNonNull(config, "config is null");
+        this.respawns = new RespawnSchedule(config.respawnBackoff());
     }
 
     /**
@@ -147,7 +152,14 @@ public final class Supervisor {
     }
 
     private void onSignal(String name) {
-        log.atInfo().addKeyValue("signal", name).log("SIG{} was received, triggering a stopping process", name);
+        if (signalled.getAndSet(true)) {
+            log.atWarn().addKeyValue("signal", name).log("SIG{} was received again, killing every worker now", name);
+            forced = true;
+            wake.release();
+            return;
+        }
+        log.atInfo().addKeyValue("signal", name).log("SIG{} was received, triggering a stopping process"
+                + " (send it again, or press Ctrl-C again, to kill the workers at once)", name);
         requestStop();
     }
 
@@ -165,6 +177,10 @@ public final class Supervisor {
             }
         }
         while (true) {
+            if (forced) {
+                killAll();
+                return EXIT_FORCED;
+            }
             startDueRespawns();
             for (SupervisedWorker worker : List.copyOf(workers.values())) {
                 if (!worker.process().isAlive()) {
@@ -179,7 +195,7 @@ public final class Supervisor {
             if (stopping && System.nanoTime() - stopDeadline >= 0) {
                 killStragglers();
             }
-            if (workers.isEmpty() && (stopRequested || pendingRespawns.isEmpty())) {
+            if (workers.isEmpty() && (stopRequested || respawns.isEmpty())) {
                 log.info("no more workers to supervise");
                 return exitCode;
             }
@@ -197,8 +213,9 @@ public final class Supervisor {
 
     private void onExit(SupervisedWorker worker) {
         int status = awaitExit(worker.process());
+        ProcessTree.destroyGroup(worker.process());
         workers.remove(worker.pid());
-        String summary = readSummary(worker);
+        String summary = SummaryFile.readAndDelete(worker);
         var event = log.atLevel(org.slf4j.event.Level.INFO).addKeyValue("pid", worker.pid())
                 .addKeyValue("worker_class", config.workerClass()).addKeyValue("return_code", status);
         if (stopping) {
@@ -219,7 +236,7 @@ public final class Supervisor {
             }
             case WORKER_EXITED_ABNORMALLY -> {
                 error(worker, status).log("worker({}) execution has failed with the following exception: {}", pid,
-                        exception(summary));
+                        SummaryFile.exception(summary));
                 respawn(worker);
             }
             case WORKER_MODULE_NOT_FOUND -> fatal(status, worker, "could not load worker module: " + config.workerClass());
@@ -238,7 +255,7 @@ public final class Supervisor {
                 respawn(worker);
             }
             case WORKER_MODULE_NOT_IMPORTABLE -> fatal(status, worker, "worker(" + pid
-                    + ") importing the worker module has raised an exception: " + exception(summary));
+                    + ") importing the worker module has raised an exception: " + SummaryFile.exception(summary));
         }
     }
 
@@ -255,32 +272,6 @@ public final class Supervisor {
         stopRequested = true;
     }
 
-    private static String exception(String summary) {
-        if (summary == null) {
-            return "(no summary)";
-        }
-        return SummaryFile.stringField(summary, "exception").orElse("(not in the summary)");
-    }
-
-    private String readSummary(SupervisedWorker worker) {
-        try {
-            var summary = SummaryFile.read(worker.summaryFile());
-            Files.deleteIfExists(worker.summaryFile());
-            if (summary.isEmpty()) {
-                log.atWarn().addKeyValue("pid", worker.pid())
-                        .log("could not receive worker({})'s summary: it wrote none (it was killed or crashed)", worker.pid());
-                return null;
-            }
-            log.atInfo().addKeyValue("pid", worker.pid()).addKeyValue("summary", summary.get())
-                    .log("worker({}) summary: {}", worker.pid(), summary.get());
-            return summary.get();
-        } catch (IOException | UncheckedIOException e) {
-            log.atWarn().addKeyValue("pid", worker.pid())
-                    .log("could not receive worker({})'s summary: {}", worker.pid(), e.toString());
-            return null;
-        }
-    }
-
     private void checkMemory(SupervisedWorker worker) {
         OptionalLong rss = ResidentMemory.ofTree(worker.process().toHandle());
         if (rss.isEmpty() || rss.getAsLong() <= config.maxWorkerMemoryBytes()) {
@@ -291,7 +282,7 @@ public final class Supervisor {
                 .log("worker({}) exceeded the maximum memory limit: {}", worker.pid(), rss.getAsLong());
         kill(worker);
         workers.remove(worker.pid());
-        readSummary(worker);
+        SummaryFile.readAndDelete(worker);
         respawn(worker);
     }
 
@@ -300,52 +291,20 @@ public final class Supervisor {
             log.atInfo().addKeyValue("pid", old.pid()).log("not going to respawn since the stop process has started");
             return;
         }
-        RespawnBackoff backoff = config.respawnBackoff();
-        Duration lived = Duration.between(old.started(), Instant.now());
-        if (lived.compareTo(backoff.resetAfter()) >= 0) {
-            youngDeaths = 0;
+        if (respawns.schedule(old)) {
             respawnNow(old);
-            return;
         }
-        youngDeaths++;
-        Duration delay = backoff.delay(youngDeaths);
-        log.atWarn().addKeyValue("pid", old.pid()).addKeyValue("lived_ms", lived.toMillis())
-                .addKeyValue("young_deaths", youngDeaths).addKeyValue("delay_ms", delay.toMillis())
-                .log("respawning worker({}) in {} ms: it lived {} ms, the {} worker in a row to die within {} (the delay"
-                        + " doubles up to {} and resets once a worker lives {})", old.pid(), delay.toMillis(), lived.toMillis(),
-                        ordinal(youngDeaths), backoff.resetAfter(), backoff.max(), backoff.resetAfter());
-        pendingRespawns.add(new PendingRespawn(old, System.nanoTime() + delay.toNanos()));
-    }
-
-    private static String ordinal(int n) {
-        int mod100 = n % 100;
-        String suffix = mod100 >= 11 && mod100 <= 13 ? "th" : switch (n % 10) {
-            case 1 -> "st";
-            case 2 -> "nd";
-            case 3 -> "rd";
-            default -> "th";
-        };
-        return n + suffix;
     }
 
     /** Starts the delayed respawns that are due (none once a stop began). */
     private void startDueRespawns() {
         if (stopRequested || stopping) {
-            pendingRespawns.clear();
+            respawns.clear();
             return;
         }
-        long now = System.nanoTime();
-        for (java.util.Iterator<PendingRespawn> it = pendingRespawns.iterator(); it.hasNext(); ) {
-            PendingRespawn pending = it.next();
-            if (now - pending.dueNanos() >= 0) {
-                it.remove();
-                respawnNow(pending.old());
-            }
+        for (SupervisedWorker old : respawns.takeDue()) {
+            respawnNow(old);
         }
-    }
-
-    /** A replacement waiting for its backoff delay. */
-    private record PendingRespawn(SupervisedWorker old, long dueNanos) {
     }
 
     private void respawnNow(SupervisedWorker old) {
@@ -370,7 +329,7 @@ public final class Supervisor {
             log.atWarn().addKeyValue("pid", worker.pid()).log("killing a worker: {}", worker.pid());
             kill(worker);
             workers.remove(worker.pid());
-            readSummary(worker);
+            SummaryFile.readAndDelete(worker);
         }
     }
 
@@ -387,6 +346,7 @@ public final class Supervisor {
     private static void kill(SupervisedWorker worker) {
         ProcessTree.destroyForcibly(worker.process());
         awaitExit(worker.process());
+        ProcessTree.destroyGroup(worker.process());
     }
 
     private static int awaitExit(Process process) {
@@ -414,7 +374,8 @@ public final class Supervisor {
         arguments.add(summary.toString());
         Process process;
         try {
-            process = new ProcessBuilder(arguments).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            // Its own process group: what its tasks start is killed when it has exited (onExit), even re-parented.
+            process = new ProcessBuilder(ProcessTree.inOwnGroup(arguments)).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             process.getOutputStream().close();
         } catch (IOException e) {

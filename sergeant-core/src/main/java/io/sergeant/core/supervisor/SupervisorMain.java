@@ -1,6 +1,7 @@
 package io.sergeant.core.supervisor;
 
 import io.sergeant.api.SergeantException;
+import io.sergeant.core.config.ConfigSources;
 import io.sergeant.spi.PluginOptions;
 
 import java.util.ArrayList;
@@ -11,8 +12,11 @@ import java.util.List;
  * The supervisor process:
  * {@code SupervisorMain --worker-class C --concurrent-workers N [--max-worker-memory-usage 512M]
  * [--max-tasks-per-worker M] [--worker-jvm-options "-Xmx256m ..."] [--guice-module M]...
- * [--grace-period 30s] [--config key=value]...}. Runs a {@link Supervisor} and exits with its code
- * (see {@link Supervisor#run()}); bad arguments print the usage and exit 2.
+ * [--grace-period 30s] [--config FILE] [-D key=value]...}. Runs a {@link Supervisor} and exits with its code
+ * (see {@link Supervisor#run()}); bad arguments print the usage and exit 2. The workers' configuration
+ * overrides follow {@link ConfigSources}' precedence, as in the {@code sergeant} command: {@code -D key=value}
+ * &gt; the {@code SERGEANT_*} environment &gt; the {@code --config} properties file &gt; the worker's
+ * {@code config()}.
  */
 public final class SupervisorMain {
 
@@ -21,7 +25,7 @@ public final class SupervisorMain {
 
     static final String USAGE = "usage: SupervisorMain --worker-class C --concurrent-workers N"
             + " [--max-worker-memory-usage 512M] [--max-tasks-per-worker M] [--worker-jvm-options \"...\"]"
-            + " [--guice-module M]... [--grace-period 30s] [--config key=value]...";
+            + " [--guice-module M]... [--grace-period 30s] [--config FILE] [-D key=value]...";
 
     private SupervisorMain() {
     }
@@ -47,6 +51,11 @@ public final class SupervisorMain {
      * @throws SergeantException {@code INVALID_CONFIGURATION} for values the configuration rejects
      */
     static SupervisorConfig parse(String[] args) {
+        return parse(args, System.getenv());
+    }
+
+    /** As {@link #parse(String[])} with {@code environment} for the {@code SERGEANT_*} configuration variables. */
+    static SupervisorConfig parse(String[] args, java.util.Map<String, String> environment) {
         String workerClass = null;
         Integer workers = null;
         Long memory = null;
@@ -54,6 +63,7 @@ public final class SupervisorMain {
         List<String> jvmOptions = new ArrayList<>();
         List<String> modules = new ArrayList<>();
         java.util.Map<String, String> config = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> file = java.util.Map.of();
         java.time.Duration grace = SupervisorConfig.DEFAULT_GRACE_PERIOD;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -67,14 +77,20 @@ public final class SupervisorMain {
                 case "--guice-module" -> modules.add(value(args, ++i, flag));
                 case "--grace-period" -> grace = duration(value(args, ++i, flag), flag);
                 case "--config" -> {
-                    String pair = value(args, ++i, flag);
-                    int equals = pair.indexOf('=');
-                    if (equals <= 0) {
-                        throw new IllegalArgumentException("--config needs key=value, got '" + pair + "'");
+                    String path = value(args, ++i, flag);
+                    if (path.contains("=") && !java.nio.file.Files.exists(java.nio.file.Path.of(path))) {
+                        throw new IllegalArgumentException("--config takes a properties file, got '" + path
+                                + "'; give single keys as -D " + path);
                     }
-                    config.put(pair.substring(0, equals).trim(), pair.substring(equals + 1).trim());
+                    file = ConfigSources.readFile(java.nio.file.Path.of(path));
                 }
-                default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
+                case "-D" -> define(config, value(args, ++i, flag));
+                default -> {
+                    if (!flag.startsWith("-D") || flag.length() == 2) {
+                        throw new IllegalArgumentException("unknown argument '" + flag + "'");
+                    }
+                    define(config, flag.substring(2));
+                }
             }
         }
         if (workerClass == null) {
@@ -84,8 +100,16 @@ public final class SupervisorMain {
             throw new IllegalArgumentException("--concurrent-workers is required");
         }
         return SupervisorConfig.builder(workerClass, workers).maxWorkerMemoryBytes(memory).maxTasksPerWorker(maxTasks)
-                .workerJvmOptions(jvmOptions).guiceModules(modules).configOverrides(config)
+                .workerJvmOptions(jvmOptions).guiceModules(modules).configOverrides(ConfigSources.layered(file, ConfigSources.fromEnvironment(environment), config))
                 .gracePeriod(grace).build();
+    }
+
+    private static void define(java.util.Map<String, String> config, String pair) {
+        int equals = pair.indexOf('=');
+        if (equals <= 0) {
+            throw new IllegalArgumentException("-D needs key=value, got '" + pair + "'");
+        }
+        config.put(pair.substring(0, equals).trim(), pair.substring(equals + 1).trim());
     }
 
     private static String value(String[] args, int index, String flag) {

@@ -96,7 +96,9 @@ public final class WorkerMain {
         CountDownLatch finished = new CountDownLatch(1);
         try (WorkerRuntime runtime = new WorkerRuntime(worker,
                 WorkerConfigProperties.effective(worker.config(), System.getProperties()), sergeant, workerArguments)) {
-            TermSignal.install(runtime::requestStop, () -> await(finished));
+            // -Dsergeant.worker.stop=interrupt: SIGTERM also interrupts running tasks (Python's behaviour).
+            boolean interrupt = "interrupt".equals(System.getProperty("sergeant.worker.stop", "finish"));
+            TermSignal.install(() -> runtime.requestStop(interrupt), () -> await(finished));
             RunSummary summary = runtime.run();
             write(summaryFile, summary.toJson());
             return summary.exitCode();

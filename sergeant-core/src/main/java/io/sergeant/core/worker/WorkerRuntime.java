@@ -82,7 +82,20 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /** Asks the loop to stop fetching, finish or hand back its tasks and finalize (what SIGTERM does). */
     public void requestStop() {
+        requestStop(false);
+    }
+
+    /**
+     * As {@link #requestStop()}; with {@code interruptRunning} the tasks running in this process are
+     * interrupted too (as Python's SIGTERM interrupts the running task) and a task that ends by throwing
+     * is handed back unchanged, without running its outcome handler and without counting the delivery. A
+     * task that ignores the interrupt finishes as usual. Tasks in process-executor children finish.
+     */
+    public void requestStop(boolean interruptRunning) {
         state.requestStop();
+        if (interruptRunning) {
+            assembly.interruptRunningTasks();
+        }
     }
 
     /** Runs the worker to its end and returns its summary; never throws for task or hook failures. */

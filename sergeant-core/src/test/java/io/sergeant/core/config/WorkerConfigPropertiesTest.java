@@ -50,7 +50,7 @@ class WorkerConfigPropertiesTest {
                 "delivery.mode", "exactly-once",
                 "backend", "redis://:secret@host")))
                 .isInstanceOf(SergeantException.class)
-                .hasMessageContaining("tasksPerTransacton: unknown key; known keys: ")
+                .hasMessageContaining("tasksPerTransacton: unknown key (did you mean 'tasksPerTransaction'?); known keys: ")
                 .hasMessageContaining("maxRetries: cannot use 'many'")
                 .hasMessageContaining("delivery.mode: cannot use 'exactly-once'")
                 .hasMessageContaining("3 problems");

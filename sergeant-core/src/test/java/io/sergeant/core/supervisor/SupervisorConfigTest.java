@@ -18,7 +18,7 @@ class SupervisorConfigTest {
         SupervisorConfig config = SupervisorMain.parse(new String[] {"--worker-class", "com.acme.EmailWorker",
                 "--concurrent-workers", "4", "--max-worker-memory-usage", "512M", "--max-tasks-per-worker", "1000",
                 "--worker-jvm-options", " -Xmx256m  -XX:+UseSerialGC ", "--guice-module", "com.acme.Module",
-                "--grace-period", "45s", "--config", "delivery.lease=2m"});
+                "--grace-period", "45s", "-D", "delivery.lease=2m"}, Map.of());
 
         assertThat(config.workerClass()).isEqualTo("com.acme.EmailWorker");
         assertThat(config.concurrentWorkers()).isEqualTo(4);
@@ -29,6 +29,22 @@ class SupervisorConfigTest {
         assertThat(config.gracePeriod()).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.configOverrides()).containsExactly(Map.entry("delivery.lease", "2m"));
         assertThat(config.classpath()).isNull();
+    }
+
+    @Test
+    void configIsAFileAndTheEnvironmentSitsBetweenItAndTheCommandLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("workers.properties");
+        java.nio.file.Files.writeString(file, "backend=sqlite:/file.db\ndelivery.lease=1m\npollInterval=5s\n");
+        SupervisorConfig config = SupervisorMain.parse(new String[] {"--worker-class", "W", "--concurrent-workers", "1",
+                "--config", file.toString(), "-D", "pollInterval=100ms", "-Dmaxretries=3"},
+                Map.of("SERGEANT_DELIVERY_LEASE", "2m", "SERGEANT_POLL_INTERVAL", "7s", "SERGEANT_CLASSPATH", "/x.jar"));
+
+        assertThat(config.configOverrides()).containsOnly(Map.entry("backend", "sqlite:/file.db"),
+                Map.entry("delivery.lease", "2m"), Map.entry("pollInterval", "100ms"), Map.entry("maxretries", "3"));
+        assertThatThrownBy(() -> SupervisorMain.parse(new String[] {"--worker-class", "W", "--concurrent-workers", "1",
+                "--config", "backend=sqlite:/x.db"}, Map.of()))
+                .hasMessageContaining("--config takes a properties file").hasMessageContaining("-D backend=sqlite:/x.db");
     }
 
     @Test

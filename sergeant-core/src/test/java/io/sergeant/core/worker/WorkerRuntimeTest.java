@@ -241,6 +241,63 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // before the fix the second run found nothing to run and polled for ever
+    void tasksHandedBackAtAStopDoNotCountAsDeliveries() {
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(5)
+                .delivery(base.delivery().withMaxDeliveries(1)).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        RunResult stopped = run(config, task -> id(task) == 1 ? holder[0].stopIt() : null, ids(5), worker -> holder[0] = worker);
+        assertThat(stopped.worker.seen).hasSize(2);
+        assertThat(stats(config).ready()).as("three tasks handed back").isEqualTo(3);
+
+        RunResult next = run(config.toBuilder().maxTasksPerRun(3).build(), task -> null, List.of(), worker -> { });
+        assertThat(next.worker.seen).as("with maxDeliveries 1 the handed-back tasks still run").hasSize(3);
+        assertThat(stats(config)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aStopThatInterruptsHandsTheRunningTaskBackUnchangedWithoutItsHandler() throws Exception {
+        WorkerConfig config = base.toBuilder().delivery(base.delivery().withMaxDeliveries(1)).build();
+        try (Broker broker = sergeant.broker(config)) {
+            broker.pushTask(config.name(), Map.of("id", 0));
+        }
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        RecordingWorker worker = new RecordingWorker(config, task -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("interrupted", e);
+            }
+            return "finished";
+        });
+        long took;
+        RunSummary summary;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Thread stopper = new Thread(() -> {
+                try {
+                    started.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                runtime.requestStop(true);
+            });
+            stopper.start();
+            long start = System.nanoTime();
+            summary = runtime.run();
+            took = System.nanoTime() - start;
+            stopper.join();
+        }
+        assertThat(summary.exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
+        assertThat(Duration.ofNanos(took)).as("the sleeping task was interrupted, not waited for").isLessThan(Duration.ofSeconds(30));
+        assertThat(worker.events).as("no outcome handler ran").noneMatch(e -> e.startsWith("onFailure") || e.startsWith("onSuccess"));
+        assertThat(stats(config)).as("handed back, not dead-lettered at maxDeliveries 1").isEqualTo(new QueueStats(1, 0, 0, 0));
+        RunResult next = run(config.toBuilder().maxTasksPerRun(1).build(), task -> "ok", List.of(), w -> { });
+        assertThat(next.worker.seen).singleElement().satisfies(task -> assertThat(task.runCount()).isZero());
+    }
+
+    @Test
     void respawnEndsTheWorkerWithCodeFour() {
         RecordingWorker[] holder = new RecordingWorker[1];
         RunResult result = run(base, task -> holder[0].respawnIt(), ids(1), worker -> holder[0] = worker);
@@ -285,6 +342,31 @@ class WorkerRuntimeTest {
         }
         assertThat(worker.seen).extracting(Task::traceId).containsExactly("trace-42", "trace-42");
         assertThat(worker.events).contains("onSuccess:0:trace-42", "onSuccess:1:trace-42");
+    }
+
+    @Test
+    void pushActionsReturnTrueOnceTheBackendAcknowledgedTheWriteAsPythonsReturnABoolean() {
+        WorkerConfig config = base.toBuilder().maxTasksPerRun(3).build();
+        try (Broker broker = sergeant.broker(config)) {
+            assertThat(broker.pushTask(config.name(), Map.of("id", 0))).as("Broker.pushTask").isTrue();
+            assertThat(broker.pushTasks(config.name(), List.of(), Priority.NORMAL, null)).as("an empty pushTasks").isTrue();
+        }
+        RecordingWorker[] holder = new RecordingWorker[1];
+        List<Boolean> returned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RecordingWorker worker = new RecordingWorker(config, task -> {
+            if (id(task) == 0) {
+                returned.add(holder[0].pushTask(Map.of("id", 1)));
+                returned.add(holder[0].pushTasks(List.of(Map.of("id", 2))));
+                returned.add(holder[0].pushTasks(List.of()));
+            }
+            return null;
+        });
+        holder[0] = worker;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            runtime.run();
+        }
+        assertThat(returned).as("pushTask, pushTasks, empty pushTasks from work").containsExactly(true, true, true);
+        assertThat(worker.seen).extracting(WorkerRuntimeTest::id).containsExactlyInAnyOrder(0, 1, 2);
     }
 
     @Test

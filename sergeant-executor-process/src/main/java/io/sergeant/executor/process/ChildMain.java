@@ -67,6 +67,9 @@ public final class ChildMain {
             System.err.println("usage: ChildMain <worker class> [worker arguments...]; started by the process executor");
             System.exit(2);
         }
+        // Ctrl-C reaches the whole foreground process group: the worker stops gracefully and ends this
+        // child when its tasks are done, so the child ignores SIGINT rather than dying mid-task.
+        io.sergeant.toolkit.process.Signals.handle(List.of("INT"), signal -> { });
         ChildMain child = new ChildMain(channelIn, channelOut);
         int code;
         try {
@@ -196,6 +199,8 @@ public final class ChildMain {
         closer.setDaemon(true);
         closer.start();
         awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
+        // The parent that would have ended this child's process group is gone: end what the tasks started.
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
         return 1;
     }
 

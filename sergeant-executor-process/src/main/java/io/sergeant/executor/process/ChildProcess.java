@@ -51,7 +51,8 @@ final class ChildProcess {
     static ChildProcess start(List<String> command, Duration startTimeout) {
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            // Its own process group: what its tasks start is killed with it (onChildEnd), even re-parented.
+            process = new ProcessBuilder(ProcessTree.inOwnGroup(command)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
             throw new SergeantException(ErrorCode.EXECUTION_FAILED, "cannot start a child JVM with '" + command.get(0)
                     + "': " + e.getMessage() + "; check that the java executable exists and is runnable", e);
@@ -85,6 +86,7 @@ final class ChildProcess {
         }
         // A child that reported its failure exits by itself at once; awaitExit kills it if it does not.
         int status = ProcessTree.awaitExit(process, Duration.ofSeconds(5));
+        ProcessTree.destroyGroup(process);
         throw new SergeantException(ErrorCode.EXECUTION_FAILED, "child JVM pid " + child.pid + " failed to start (exit "
                 + status + "): " + why + "; its stderr, above, has the details");
     }

@@ -262,6 +262,7 @@ final class ProcessExecutor implements TaskExecutor {
                 }
             }
             ProcessTree.awaitExit(child.process, shutdownTimeout);
+            ProcessTree.destroyGroup(child.process);
             return;
         }
         Thread reader = new Thread(() -> readLoop(child), "sergeant-child-reader-" + child.pid);
@@ -374,6 +375,8 @@ final class ProcessExecutor implements TaskExecutor {
 
     private void onChildEnd(ChildProcess child, String failure) {
         int status = ProcessTree.awaitExit(child.process, EXIT_AFTER_EOF);
+        // Processes its tasks started were re-parented when it died: its process group still finds them.
+        ProcessTree.destroyGroup(child.process);
         Job job;
         synchronized (child) {
             child.dead = true;

@@ -104,6 +104,28 @@ class ProcessExecutorWorkerTest {
     }
 
     @Test
+    void processesATaskStartedDieWithItsChildWhenTheChildIsKilledAndWhenItShutsDown() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.sergeant.toolkit.process.ProcessTree.grouped(),
+                "process groups need setsid and kill");
+        Events events = new Events(dir);
+
+        // Task 1's first child starts `sleep 1000` and is SIGKILLed; its second child starts another and
+        // succeeds, and is shut down with the executor.
+        RunSummary summary = run(1, Timeouts.DEFAULT, List.of(task(1, "spawn-then-die")), builder -> builder.maxTasksPerRun(2));
+
+        assertThat(summary.outcomes()).containsEntry("lost", 1L).containsEntry("success", 1L);
+        List<Long> sleeps = events.pids("spawned", 1);
+        assertThat(sleeps).as("two deliveries, each started a sleep").hasSize(2);
+        for (long sleep : sleeps) {
+            ProcessHandle handle = ProcessHandle.of(sleep).orElse(null);
+            if (handle != null) {
+                assertThat(handle.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive())
+                        .as("sleep pid %d, started by a task, is gone with its child", sleep).isFalse();
+            }
+        }
+    }
+
+    @Test
     void aTaskWhoseChildDiesOnEveryDeliveryReachesTheDeadLettersAfterMaxDeliveries() {
         Events events = new Events(dir);
         UnaryOperator<WorkerConfig.Builder> twoDeliveries = builder -> builder.maxTasksPerRun(3)

@@ -58,11 +58,12 @@ class SupervisedProcessExecutorTest {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
                 SupervisorMain.class.getName(), "--worker-class", ScriptWorker.class.getName(), "--concurrent-workers", "2",
                 "--worker-jvm-options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g -D" + ScriptWorker.DIR_PROPERTY + "=" + dir, "--grace-period", "20s",
-                "--config", "delivery.mode=at-least-once", "--config", "executor.kind=process",
-                "--config", "executor.option.jvmOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+                "-D", "delivery.mode=at-least-once", "-D", "executor.kind=process",
+                "-D", "executor.option.jvmOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
         supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
-        assertThat(Eventually.holds(GENEROUS, () -> events.ids("success").size() >= 4)).isTrue();
+        assertThat(Eventually.holds(GENEROUS, () -> events.ids("success").size() >= 4))
+                .as("tasks succeed under the supervisor\n%s", Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "").isTrue();
         List<ProcessHandle> tree = supervisorProcess.descendants().toList();
         long signalled = System.nanoTime();
         supervisorProcess.destroy();

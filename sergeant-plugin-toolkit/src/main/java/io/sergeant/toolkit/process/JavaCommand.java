@@ -36,6 +36,13 @@ public final class JavaCommand {
     public static final List<String> INHERITED_PREFIXES = List.of("sergeant.", "org.slf4j.simpleLogger.",
             "logback.", "slf4j.", "java.util.logging.config.");
 
+    /**
+     * A system property naming the user's class path entries (set by the CLI's {@code --classpath}): a
+     * command built without an explicit class path gets this JVM's {@code java.class.path} followed by
+     * those of its entries that it does not hold yet, so a child JVM loads the same user classes.
+     */
+    public static final String USER_CLASSPATH_PROPERTY = "sergeant.user.classpath";
+
     /** Linux refuses a single argument over 128 KiB; stay well below it. */
     static final int MAX_INLINE_CLASSPATH = 60_000;
 
@@ -113,7 +120,7 @@ public final class JavaCommand {
             return this;
         }
 
-        /** The class path (default: this JVM's {@code java.class.path}). */
+        /** The class path (default: this JVM's {@code java.class.path} and {@link #USER_CLASSPATH_PROPERTY}'s entries). */
         public Builder classpath(String classpath) {
             this.classpath = classpath;
             return this;
@@ -162,7 +169,7 @@ public final class JavaCommand {
             if (!privateExplicit.isEmpty()) {
                 command.add("@" + propertiesFile("settings", privateExplicit));
             }
-            String path = classpath != null ? classpath : System.getProperty("java.class.path", "");
+            String path = classpath != null ? classpath : defaultClasspath();
             if (path.length() <= MAX_INLINE_CLASSPATH) {
                 command.add("-cp");
                 command.add(path);
@@ -172,6 +179,18 @@ public final class JavaCommand {
             command.add(mainClass);
             command.addAll(arguments);
             return new JavaCommand(command);
+        }
+
+        private static String defaultClasspath() {
+            String own = System.getProperty("java.class.path", "");
+            String user = System.getProperty(USER_CLASSPATH_PROPERTY, "");
+            java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>();
+            for (String entry : (own + java.io.File.pathSeparator + user).split(java.io.File.pathSeparator)) {
+                if (!entry.isBlank()) {
+                    entries.add(entry);
+                }
+            }
+            return String.join(java.io.File.pathSeparator, entries);
         }
 
         private static boolean isPrivate(String name) {

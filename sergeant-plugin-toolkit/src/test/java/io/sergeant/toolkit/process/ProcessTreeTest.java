@@ -36,6 +36,33 @@ class ProcessTreeTest {
         assertThat(sleeper.isAlive()).isFalse();
     }
 
+    @Test
+    @DisplayName("a command started in its own group keeps its pid, leads its group, and destroyGroup kills what it"
+            + " started after it died and its children were re-parented")
+    void groupOutlivesItsLeader() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ProcessTree.grouped(), "no setsid and kill on this platform");
+        Process leader = new ProcessBuilder(ProcessTree.inOwnGroup(List.of("sh", "-c", "sleep 300 & echo $!; sleep 0.2")))
+                .redirectErrorStream(true).start();
+        long orphan = Long.parseLong(new String(leader.getInputStream().readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII)
+                .trim());
+        assertThat(leader.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        ProcessHandle sleeper = ProcessHandle.of(orphan).orElseThrow();
+        assertThat(sleeper.isAlive()).as("the orphan outlives its parent").isTrue();
+        assertThat(leader.descendants().count()).as("re-parented: the tree no longer finds it").isZero();
+        assertThat(groupOf(orphan)).as("in the leader's group").isEqualTo(leader.pid());
+
+        ProcessTree.destroyGroup(leader);
+
+        assertThat(sleeper.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+
+    /** The process group id, field 5 of /proc/<pid>/stat (after the parenthesised command). */
+    private static long groupOf(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[2]);
+    }
+
     private static List<ProcessHandle> awaitChildren(Process process, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {

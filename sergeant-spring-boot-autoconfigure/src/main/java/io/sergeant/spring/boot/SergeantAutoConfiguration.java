@@ -15,6 +15,7 @@ import io.sergeant.spi.worker.WorkerProvider;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -35,11 +36,17 @@ import java.util.List;
  *   <li>a {@link Broker} for the {@code sergeant.*} backend and encoder, closed with the context;</li>
  *   <li>a {@link WorkerProvider} that makes workers from the context ({@link SpringWorkerProvider});</li>
  *   <li>{@link SergeantWorkers}, which runs every {@link Worker} bean (see {@link SergeantWorker});</li>
- *   <li>a health indicator {@code sergeant} when Spring Boot Actuator is present.</li>
+ *   <li>a health indicator {@code sergeant} when Spring Boot Actuator is present;</li>
+ *   <li>a {@code SergeantMetrics} listener (module sergeant-micrometer: task, push, pop and decode meters
+ *       named {@code sergeant.*}) on the context's {@code MeterRegistry} when sergeant-micrometer is on the
+ *       class path and the application has a {@code MeterRegistry} bean (Actuator's, or its own).</li>
  * </ul>
  * Every bean backs off when the application defines its own.
  */
-@AutoConfiguration
+@AutoConfiguration(afterName = {
+        // Boot 3.x and 4.x homes of the auto-configuration that makes the MeterRegistry bean.
+        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnClass(Sergeant.class)
 @ConditionalOnProperty(prefix = "sergeant", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(SergeantProperties.class)
@@ -122,6 +129,19 @@ public class SergeantAutoConfiguration {
         @ConditionalOnMissingBean(name = "sergeantHealthIndicator")
         Boot4HealthIndicator sergeantHealthIndicator(SergeantWorkers workers, Broker broker) {
             return new Boot4HealthIndicator(new SergeantHealth(workers, broker));
+        }
+    }
+
+    /** Micrometer meters of every task, push and pop, when sergeant-micrometer and a MeterRegistry bean are there. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"io.sergeant.micrometer.SergeantMetrics", "io.micrometer.core.instrument.MeterRegistry"})
+    static class Metrics {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(io.micrometer.core.instrument.MeterRegistry.class)
+        io.sergeant.micrometer.SergeantMetrics sergeantMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+            return new io.sergeant.micrometer.SergeantMetrics(registry);
         }
     }
 }

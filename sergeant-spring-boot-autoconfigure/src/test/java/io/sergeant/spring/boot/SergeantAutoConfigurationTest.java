@@ -63,6 +63,47 @@ class SergeantAutoConfigurationTest {
     }
 
     @Test
+    @DisplayName("with a MeterRegistry bean, the SergeantMetrics listener is registered and counts the tasks; "
+            + "the sergeant health indicator reports UP")
+    void micrometerAndHealth() throws Exception {
+        try (ConfigurableApplicationContext context = start(MeteredApp.class,
+                "sergeant.backend=sqlite:" + dir.resolve("metered.db"),
+                "sergeant.config.poll-interval=50ms")) {
+            Journal journal = context.getBean(Journal.class);
+            io.micrometer.core.instrument.MeterRegistry registry =
+                    context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            assertThat(context.getBeansOfType(io.sergeant.micrometer.SergeantMetrics.class)).hasSize(1);
+            Broker broker = context.getBean(Broker.class);
+            for (int i = 0; i < 3; i++) {
+                broker.pushTask("greetings", Map.of("name", "m" + i));
+            }
+            awaitSize(journal.greeted, 3);
+            assertThat(registry.find("sergeant.tasks.pushed").counters().stream()
+                    .mapToDouble(io.micrometer.core.instrument.Counter::count).sum()).isEqualTo(3);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (registry.find("sergeant.task.duration").timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count)
+                    .sum() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(registry.find("sergeant.task.duration").timers().stream()
+                    .mapToLong(io.micrometer.core.instrument.Timer::count).sum()).isEqualTo(3);
+            Object health = context.getBean("sergeantHealthIndicator");
+            assertThat(((org.springframework.boot.actuate.health.HealthIndicator) health).health().getStatus())
+                    .isEqualTo(org.springframework.boot.actuate.health.Status.UP);
+        }
+    }
+
+    @Test
+    @DisplayName("without a MeterRegistry bean no metrics listener is made")
+    void noRegistryNoMetrics() {
+        try (ConfigurableApplicationContext context = start(App.class, "sergeant.backend=sqlite:" + dir.resolve("plain.db"))) {
+            assertThat(context.getBeansOfType(io.micrometer.core.instrument.MeterRegistry.class)).isEmpty();
+            assertThat(context.getBeansOfType(io.sergeant.micrometer.SergeantMetrics.class)).isEmpty();
+            assertThat(context.getBean(Sergeant.class)).isNotNull();
+        }
+    }
+
+    @Test
     @DisplayName("bad sergeant.* keys and values fail the start-up at once, naming each key")
     void badPropertiesFailTheStartUp() {
         assertThatThrownBy(() -> start(App.class,
@@ -126,6 +167,22 @@ class SergeantAutoConfigurationTest {
         @Bean
         Journal journal() {
             return new Journal();
+        }
+    }
+
+    /** The application with a MeterRegistry of its own. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    @Import(GreetingWorker.class)
+    static class MeteredApp {
+        @Bean
+        Journal journal() {
+            return new Journal();
+        }
+
+        @Bean
+        io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+            return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         }
     }
 

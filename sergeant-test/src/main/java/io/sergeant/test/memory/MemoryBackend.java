@@ -88,7 +88,13 @@ public final class MemoryBackend implements Backend, BackendLeases, BackendDeadL
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
         checkSettle(queue, receipts);
-        return store.release(queue, receipts);
+        return store.release(queue, receipts, true);
+    }
+
+    @Override
+    public SettleResult handBack(String queue, List<Receipt> receipts) {
+        checkSettle(queue, receipts);
+        return store.release(queue, receipts, false);
     }
 
     @Override

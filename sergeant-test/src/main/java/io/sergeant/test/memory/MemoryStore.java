@@ -169,7 +169,8 @@ final class MemoryStore {
         return new SettleResult(settled, refused);
     }
 
-    synchronized SettleResult release(String queue, List<Receipt> receipts) {
+    /** Hands leases back ahead of NORMAL tasks; {@code counted} false takes this delivery off the count. */
+    synchronized SettleResult release(String queue, List<Receipt> receipts, boolean counted) {
         QueueState state = queues.get(queue);
         int settled = 0;
         List<Receipt> refused = new ArrayList<>();
@@ -181,7 +182,8 @@ final class MemoryStore {
             }
             state.leases.remove(lease.entry().id());
             // Handed back ahead of NORMAL tasks, keeping the count of deliveries so far.
-            state.ready.add(new Entry(lease.entry().id(), ++nextSeq, lease.entry().payload(), lease.deliveryCount(),
+            int deliveries = counted ? lease.deliveryCount() : lease.deliveryCount() - 1;
+            state.ready.add(new Entry(lease.entry().id(), ++nextSeq, lease.entry().payload(), deliveries,
                     Slot.HIGH, null));
             settled++;
         }

@@ -7,16 +7,20 @@ import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.ReapResult;
+import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The lease role ({@link io.sergeant.spi.backend.BackendLeases}), with the dead-letter role it feeds:
@@ -72,6 +76,77 @@ abstract class LeaseScenarios extends RoleScenarios {
         sleepPast(shortLease());
         assertThat(leases.reap(queue, 10)).as("acked tasks never come back").isEqualTo(ReapResult.NONE);
         assertThat(backend.pop(queue, 10, LONG_LEASE)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("settle-and-pop acks the previous receipts and leases the next tasks in one call; acked tasks never come back")
+    void ackAndPopSettlesThenLeases() {
+        String queue = name("q");
+        List<String> pushed = texts("t", 7);
+        backend.push(queue, encode(pushed), Priority.NORMAL, null);
+        List<Delivery> first = backend.pop(queue, 3, LONG_LEASE);
+        assertThat(first).hasSize(3);
+
+        SettledPop next = leases.ackAndPop(backend, queue, receipts(first), 3, LONG_LEASE);
+        assertThat(next.acked()).isEqualTo(SettleResult.all(3));
+        assertThat(next.deliveries()).hasSize(3).allMatch(Delivery::leased);
+        assertThat(next.deliveries()).extracting(d -> d.receipt().deliveryCount()).containsOnly(1);
+        List<String> seen = new ArrayList<>();
+        first.forEach(d -> seen.add(text(d.payload())));
+        next.deliveries().forEach(d -> seen.add(text(d.payload())));
+        assertThat(seen).as("no task handed out twice").doesNotHaveDuplicates();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 3, 0));
+
+        SettledPop stale = leases.ackAndPop(backend, queue, receipts(first), 10, LONG_LEASE);
+        assertThat(stale.acked().settled()).isZero();
+        assertThat(stale.acked().refused()).containsExactlyInAnyOrderElementsOf(receipts(first));
+        assertThat(stale.deliveries()).hasSize(1);
+        stale.deliveries().forEach(d -> seen.add(text(d.payload())));
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(pushed);
+
+        List<Receipt> rest = new ArrayList<>(receipts(next.deliveries()));
+        rest.addAll(receipts(stale.deliveries()));
+        SettledPop last = leases.ackAndPop(backend, queue, rest, 10, LONG_LEASE);
+        assertThat(last.acked()).isEqualTo(SettleResult.all(4));
+        assertThat(last.deliveries()).isEmpty();
+        assertThat(leases.ackAndPop(backend, queue, List.of(), 0, LONG_LEASE))
+                .isEqualTo(new SettledPop(SettleResult.all(0), List.of()));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @DisplayName("settle-and-pop refuses unleased options; a failed call loses nothing: every task is acked once or comes back")
+    void failedAckAndPopLosesNothing() {
+        String queue = name("q");
+        List<String> pushed = texts("t", 4);
+        backend.push(queue, encode(pushed), Priority.NORMAL, null);
+        List<Delivery> first = backend.pop(queue, 2, LONG_LEASE);
+        assertThat(first).hasSize(2);
+        assertThatThrownBy(() -> leases.ackAndPop(backend, queue, receipts(first), 2, DeliveryOptions.AT_MOST_ONCE))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        // A closed backend fails the call (a backend that still answers once closed just does it).
+        backend.close();
+        SettledPop done = null;
+        try {
+            done = leases.ackAndPop(backend, queue, receipts(first), 2, DeliveryOptions.leased(shortLease(), 10));
+        } catch (RuntimeException expected) {
+            // nothing acked, nothing handed out
+        }
+        reopenBackend();
+
+        SettleResult acked = leases.ack(queue, receipts(first));
+        int ackedBefore = done == null ? 0 : done.acked().settled();
+        assertThat(ackedBefore + acked.settled()).as("each receipt acked once, by the failed call or after it").isEqualTo(2);
+        sleepPast(shortLease());
+        leases.reap(queue, 10);
+        List<String> rest = new ArrayList<>();
+        for (Delivery delivery : backend.pop(queue, 10, LONG_LEASE)) {
+            rest.add(text(delivery.payload()));
+        }
+        List<String> expected = new ArrayList<>(pushed);
+        first.forEach(d -> expected.remove(text(d.payload())));
+        assertThat(rest).as("the tasks not acked are all still there").containsExactlyInAnyOrderElementsOf(expected);
     }
 
     @Test
@@ -160,6 +235,58 @@ abstract class LeaseScenarios extends RoleScenarios {
         Delivery a = again.stream().filter(d -> text(d.payload()).equals("a")).findFirst().orElseThrow();
         assertThat(a.receipt().deliveryCount()).as("the count is kept: this is the second delivery").isEqualTo(2);
         assertThat(leases.ack(queue, receipts(again))).isEqualTo(SettleResult.all(3));
+    }
+
+    @Test
+    @DisplayName("a graceful hand-back does not count as a delivery: handed back again and again, a task with"
+            + " maxDeliveries 1 is never dead-lettered and keeps its count")
+    void handBackIsNotADelivery() {
+        String queue = name("q");
+        backend.push(queue, encode(List.of("a", "b")), Priority.NORMAL, null);
+        DeliveryOptions once = DeliveryOptions.leased(Duration.ofSeconds(60), 1);
+        for (int round = 0; round < 3; round++) {
+            List<Delivery> popped = backend.pop(queue, 2, once);
+            assertThat(popped).as("round %d", round).extracting(d -> text(d.payload())).containsExactlyInAnyOrder("a", "b");
+            assertThat(popped).extracting(d -> d.receipt().deliveryCount()).as("round %d", round).containsOnly(1);
+            assertThat(leases.handBack(queue, receipts(popped))).isEqualTo(SettleResult.all(2));
+            assertThat(leases.handBack(queue, receipts(popped)).refused()).as("a receipt handed back is stale")
+                    .hasSize(2);
+        }
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(2, 0, 0, 0));
+
+        // A lost delivery (release) counts; a hand-back after it keeps that count.
+        List<Delivery> both = backend.pop(queue, 2, LONG_LEASE);
+        assertThat(both).hasSize(2);
+        Delivery a = both.stream().filter(d -> text(d.payload()).equals("a")).findFirst().orElseThrow();
+        List<Delivery> b = both.stream().filter(d -> d != a).toList();
+        assertThat(leases.release(queue, List.of(a.receipt()))).isEqualTo(SettleResult.all(1));
+        Delivery again = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(again.receipt().deliveryCount()).as("after a release").isEqualTo(2);
+        assertThat(leases.handBack(queue, List.of(again.receipt()))).isEqualTo(SettleResult.all(1));
+        Delivery third = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(text(third.payload())).isEqualTo("a");
+        assertThat(third.receipt().deliveryCount()).as("a hand-back kept the count of the release").isEqualTo(2);
+        assertThat(leases.ack(queue, List.of(third.receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(leases.ack(queue, receipts(b))).isEqualTo(SettleResult.all(b.size()));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a task handed back after its lease expired and was reaped keeps the reaped count")
+    void handBackAfterReapKeepsTheCount() {
+        String queue = name("q");
+        backend.push(queue, List.of(bytes("slow")), Priority.NORMAL, null);
+        backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 5));
+        await("the lease to expire and be reaped", () -> leases.reap(queue, 5), r -> r.redelivered() == 1);
+        Delivery second = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(second.receipt().deliveryCount()).isEqualTo(2);
+        assertThat(leases.handBack(queue, List.of(second.receipt()))).isEqualTo(SettleResult.all(1));
+        List<Delivery> third = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofSeconds(60), 2));
+        assertThat(third).as("delivered again, not dead-lettered: the hand-back did not count").hasSize(1);
+        assertThat(third.get(0).receipt().deliveryCount()).isEqualTo(2);
+        assertThat(leases.ack(queue, receipts(third))).isEqualTo(SettleResult.all(1));
+        assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
     }
 
     @Test

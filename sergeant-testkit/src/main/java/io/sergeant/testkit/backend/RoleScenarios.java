@@ -68,6 +68,20 @@ abstract class RoleScenarios {
         monitoring = suite.monitoring;
     }
 
+    /**
+     * Replaces the suite's backend (already closed by the test) with a fresh one from
+     * {@link BackendCompatibilitySuite#newBackend()}, which the suite closes after the test.
+     */
+    final void reopenBackend() {
+        suite.backend = suite.newBackend();
+        suite.leases = suite.backend.leaseRole().orElse(null);
+        suite.deadLetters = suite.backend.deadLetterRole().orElse(null);
+        suite.keys = suite.backend.keyRole().orElse(null);
+        suite.locks = suite.backend.lockRole().orElse(null);
+        suite.monitoring = suite.backend.monitoringRole().orElse(null);
+        bindTheSuitesBackend();
+    }
+
     // ---------------------------------------------------------------- the suite's hooks
 
     final boolean singleNode() {

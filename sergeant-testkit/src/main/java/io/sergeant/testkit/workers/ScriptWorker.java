@@ -94,6 +94,15 @@ public class ScriptWorker extends Worker {
                     }
                 }
             }
+            case "spawn-then-die" -> {
+                // Starts a process that would outlive this child, then (first delivery) SIGKILLs the child.
+                Process sleep = new ProcessBuilder("sleep", "1000").start();
+                mark("spawned-" + id + "-" + sleep.pid() + "-" + pid());
+                if (firstRun(id)) {
+                    new ProcessBuilder("kill", "-KILL", Long.toString(pid())).start().waitFor();
+                    Thread.sleep(30_000);
+                }
+            }
             case "exit" -> System.exit(((Number) task.kwargs().get("code")).intValue());
             case "exit-first" -> {
                 if (firstRun(id)) {

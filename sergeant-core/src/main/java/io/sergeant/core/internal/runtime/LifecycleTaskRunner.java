@@ -96,6 +96,13 @@ public final class LifecycleTaskRunner implements TaskRunner {
                 thrown = e;
             }
             boolean timedOut = control.timedOut() || thrown instanceof WorkerTimedOut;
+            if (!timedOut && thrown != null && !(thrown instanceof io.sergeant.api.worker.WorkerSignal) && scope.stopInterrupts()) {
+                // Interrupted by a stop (sergeant.worker.stop=interrupt), as Python's SIGTERM interrupts the
+                // running task: no outcome handler runs; the task loop hands it back unchanged, uncounted.
+                Thread.interrupted();
+                postWork(task, false, thrown);
+                return new TaskResult(task, Outcome.LOST, "interrupted by a stop request: " + describe(thrown));
+            }
             if (timedOut) {
                 // The interrupt was the killer's; it must not leak into the handlers or the next task.
                 Thread.interrupted();

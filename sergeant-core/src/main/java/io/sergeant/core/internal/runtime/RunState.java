@@ -29,6 +29,8 @@ public final class RunState {
     private volatile boolean stopSignal;
     private volatile boolean respawnSignal;
     private volatile Thread loopThread;
+    /** Run by {@link #requestStop()} while the loop thread waits on the backend (IdleWait); else null. */
+    private volatile Runnable stopHook;
     /** Tasks handed to the executor and not yet reported, by delivery (identity), for the worker registry. */
     private final Map<Delivery, WorkerStatus.RunningTask> running = Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -48,6 +50,15 @@ public final class RunState {
     public void requestStop() {
         stopRequested = true;
         wakeLoop();
+        Runnable hook = stopHook;
+        if (hook != null) {
+            hook.run();
+        }
+    }
+
+    /** Sets (or, with null, clears) what {@link #requestStop()} runs to end a wait on the backend. */
+    void stopHook(Runnable hook) {
+        stopHook = hook;
     }
 
     /** The worker asked to stop ({@code stop()} in a task, a hook or a handler). */

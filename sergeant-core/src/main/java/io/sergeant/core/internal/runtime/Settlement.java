@@ -3,8 +3,11 @@ package io.sergeant.core.internal.runtime;
 import io.sergeant.api.Priority;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 
@@ -36,6 +39,8 @@ final class Settlement implements BatchDecoder.Watch {
     private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
     /** Failed ack flushes in a row; loop thread only. */
     private int ackFailures;
+    /** When the last ack call succeeded ({@link System#nanoTime()}); loop thread only. */
+    private long lastAckNanos = System.nanoTime();
     private final ListenerChain listeners;
 
     Settlement(Backend backend, String queue, LeaseKeeper keeper, RunState state, ListenerChain listeners) {
@@ -92,6 +97,93 @@ final class Settlement implements BatchDecoder.Watch {
      * next flush retries.
      */
     void flushAcks() {
+        flushLost();
+        if (keeper == null || settledReceipts.isEmpty()) {
+            return;
+        }
+        List<Receipt> receipts = takeSettled();
+        long ackStart = System.nanoTime();
+        try {
+            SettleResult result = keeper.leases().ack(queue, receipts);
+            acked(receipts, result, ackStart);
+        } catch (RuntimeException e) {
+            ackFailed(receipts, ackStart, e);
+        }
+    }
+
+    /**
+     * As {@link #flushAcks()}, but only when the last ack went out more than {@code maxAgeNanos} ago: the
+     * loop thread, about to wait for its executor, leaves fresh acks to ride with the next pop.
+     */
+    void flushAcksOlderThan(long maxAgeNanos) {
+        flushLost();
+        if (keeper != null && !settledReceipts.isEmpty() && System.nanoTime() - lastAckNanos > maxAgeNanos) {
+            flushAcks();
+        }
+    }
+
+    /**
+     * At-least-once settle-and-pop: hands back lost deliveries, then acks every settled task and leases
+     * the next {@code max} deliveries in one call ({@link io.sergeant.spi.backend.BackendLeases#ackAndPop}).
+     * On failure the receipts stay held (acked by a later call) and the exception is thrown, as a
+     * failed pop's would be.
+     */
+    List<Delivery> ackAndPop(int max, DeliveryOptions options) {
+        Objects.requireNonNull(keeper, "ackAndPop is for at-least-once delivery");
+        flushLost();
+        List<Receipt> receipts = settledReceipts.isEmpty() ? List.of() : takeSettled();
+        long start = System.nanoTime();
+        SettledPop result;
+        try {
+            result = keeper.leases().ackAndPop(backend, queue, receipts, max, options);
+        } catch (RuntimeException e) {
+            if (!receipts.isEmpty()) {
+                ackFailed(receipts, start, e);
+            }
+            throw e;
+        }
+        if (!receipts.isEmpty()) {
+            acked(receipts, result.acked(), start);
+        }
+        return result.deliveries();
+    }
+
+    /** Takes the settled receipts and stops extending them (so an extension racing the ack is not mistaken for a lost lease). */
+    private List<Receipt> takeSettled() {
+        List<Receipt> receipts = new ArrayList<>();
+        for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
+            receipts.add(receipt);
+        }
+        keeper.settled(receipts);
+        return receipts;
+    }
+
+    private void acked(List<Receipt> receipts, SettleResult result, long ackStart) {
+        lastAckNanos = System.nanoTime();
+        listeners.acked(queue, receipts.size(), result.refused().size(), Duration.ofNanos(System.nanoTime() - ackStart), null);
+        if (!result.refused().isEmpty()) {
+            log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", result.refused().size())
+                    .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
+        }
+        ackFailures = 0;
+    }
+
+    private void ackFailed(List<Receipt> receipts, long ackStart, RuntimeException e) {
+        // The leases stay held and extended; the next flush tries again (only what a failing node holds,
+        // when the others settled).
+        List<Receipt> again = e instanceof PartialSettleException partial ? partial.unsettled() : receipts;
+        listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
+        keeper.hold(again);
+        settledReceipts.addAll(again);
+        // Tried again before every pull: log once per doubling of the failures, not once per try.
+        if (Integer.bitCount(++ackFailures) == 1) {
+            log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
+                    receipts.size(), ackFailures, e.getMessage());
+        }
+    }
+
+    /** Hands back the deliveries whose process died running them (release keeps their delivery count). */
+    void flushLost() {
         if (keeper != null && !lostReceipts.isEmpty()) {
             List<Receipt> lost = new ArrayList<>();
             for (Receipt receipt; (receipt = lostReceipts.poll()) != null; ) {
@@ -108,36 +200,6 @@ final class Settlement implements BatchDecoder.Watch {
                         .log("could not hand back {} lost tasks (their leases will expire): {}", lost.size(), e.getMessage());
             }
         }
-        if (keeper == null || settledReceipts.isEmpty()) {
-            return;
-        }
-        List<Receipt> receipts = new ArrayList<>();
-        for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
-            receipts.add(receipt);
-        }
-        // Stop extending them first, so an extension racing this ack is not mistaken for a lost lease.
-        keeper.settled(receipts);
-        long ackStart = System.nanoTime();
-        try {
-            SettleResult result = keeper.leases().ack(queue, receipts);
-            listeners.acked(queue, receipts.size(), result.refused().size(), Duration.ofNanos(System.nanoTime() - ackStart), null);
-            if (!result.refused().isEmpty()) {
-                log.atWarn().addKeyValue("queue", queue).addKeyValue("refused", result.refused().size())
-                        .log("acks refused: the leases had expired and the tasks were delivered again; raise delivery.lease");
-            }
-        } catch (RuntimeException e) {
-            // The leases stay held and extended; the next flush tries again.
-            listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
-            keeper.hold(receipts);
-            settledReceipts.addAll(receipts);
-            // Tried again before every pull: log once per doubling of the failures, not once per try.
-            if (Integer.bitCount(++ackFailures) == 1) {
-                log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
-                        receipts.size(), ackFailures, e.getMessage());
-            }
-            return;
-        }
-        ackFailures = 0;
     }
 
     /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */
@@ -169,7 +231,8 @@ final class Settlement implements BatchDecoder.Watch {
             if (keeper != null) {
                 List<Receipt> receipts = receipts(rest);
                 keeper.settled(receipts);
-                keeper.leases().release(queue, receipts);
+                // Not run: this delivery does not count toward maxDeliveries.
+                keeper.leases().handBack(queue, receipts);
             } else {
                 List<byte[]> payloads = new ArrayList<>(rest.size());
                 rest.forEach(delivery -> payloads.add(delivery.payload()));

@@ -37,8 +37,9 @@ import java.util.function.ObjIntConsumer;
 /**
  * The fetching loop of one worker run (docs/python-compat.md §5.1), in both delivery modes: pops batches of
  * {@code tasksPerTransaction}, decodes them (an undecodable payload goes to the dead letters), runs them on
- * the executor (at most {@code concurrency} at once) and, in at-least-once mode, acks settled tasks in one
- * call before each next pop while a {@link LeaseKeeper} extends and reaps leases. It ends after
+ * the executor (at most {@code concurrency} at once) and, in at-least-once mode, acks settled tasks in the
+ * same call as the next pop (settle-and-pop; alone when the loop waits longer) while a {@link LeaseKeeper}
+ * extends and reaps leases. It ends after
  * {@code maxTasksPerRun} tasks, on a stop or respawn in {@link RunState}, or when the executor asks for a
  * fresh process; tasks fetched but not started are handed back. Running tasks finish before
  * {@link #run()} returns.
@@ -48,6 +49,9 @@ import java.util.function.ObjIntConsumer;
 public final class TaskLoop {
 
     private static final Logger log = LoggerFactory.getLogger(TaskLoop.class);
+
+    /** How long acks may wait for the next pop before a waiting loop sends them alone. */
+    private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final WorkerAssembly assembly;
     private final WorkerConfig config;
@@ -68,6 +72,8 @@ public final class TaskLoop {
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
     private volatile int wakeBelow;
     private Settlement settlement;
+    /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
+    private int timeWithNoTasks;
 
     /**
      * A loop for an assembled worker.
@@ -134,16 +140,20 @@ public final class TaskLoop {
     private void loop(TaskExecutor executor, DeliveryOptions options, List<RunningBatch> running) {
         boolean runForever = config.maxTasksPerRun() == 0;
         int tasksLeft = config.maxTasksPerRun();
-        int timeWithNoTasks = 0;
+        timeWithNoTasks = 0;
+        IdleWait idleWait = new IdleWait(backend, config.name(), config.pollInterval(), state);
         int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
         // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
         boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
         while (!shouldEnd(executor)) {
-            settlement.flushAcks();
+            // Lost deliveries go back at once; acks of settled tasks ride with the next pop (settle-and-pop).
+            settlement.flushLost();
             settleFinished(running);
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
             if (inExecutor.get() >= limit) {
+                // No pop now: acks older than one wait go out on their own.
+                settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
                 waitForProgress(limit);
                 continue;
             }
@@ -153,7 +163,8 @@ public final class TaskLoop {
             List<Delivery> deliveries;
             long popStart = System.nanoTime();
             try {
-                deliveries = backend.pop(config.name(), wanted, options);
+                deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
+                        : backend.pop(config.name(), wanted, options);
                 listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 countRedeliveries(deliveries);
                 int failures = popBackoff.succeeded();
@@ -177,12 +188,10 @@ public final class TaskLoop {
                     waitForProgress(inExecutor.get());
                     continue;
                 }
-                sleepUnlessStopped(config.pollInterval());
+                idleWait.await(() -> starve(++timeWithNoTasks));
                 if (shouldEnd(executor)) {
                     return;
                 }
-                timeWithNoTasks++;
-                starve(timeWithNoTasks);
                 continue;
             }
             timeWithNoTasks = 0;
@@ -292,6 +301,12 @@ public final class TaskLoop {
 
     private void settle(Delivery delivery, TaskResult result) {
         Outcome outcome = result.outcome();
+        if (outcome == Outcome.LOST && assembly.stopInterruptedTasks()) {
+            // A task a stop interrupted (sergeant.worker.stop=interrupt): handed back unchanged, not counted.
+            state.countOutcome(outcome);
+            settlement.handBack(List.of(delivery));
+            return;
+        }
         if (outcome == Outcome.LOST) {
             if (!delivery.leased()) {
                 // At-most-once: the task is gone with its process and cannot run again; report it as failed.

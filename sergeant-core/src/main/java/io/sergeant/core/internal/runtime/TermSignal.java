@@ -7,9 +7,10 @@ import org.slf4j.LoggerFactory;
 import java.util.Objects;
 
 /**
- * Installs a SIGTERM handler that runs an action once and then restores the default action, so a
- * second SIGTERM terminates the process (Python Sergeant's behaviour), through the toolkit's
- * {@link Signals}; where signals cannot be handled, falls back to a shutdown hook.
+ * Installs SIGTERM and SIGINT (Ctrl-C) handlers that each run an action once and then restore the
+ * signal's default action, through the toolkit's {@link Signals}: the first SIGTERM or Ctrl-C asks for a
+ * graceful stop (Python Sergeant's SIGTERM behaviour), a second one of the same kind terminates the process
+ * (a second Ctrl-C exits 130, as a shell expects). Where signals cannot be handled, falls back to a shutdown hook.
  */
 public final class TermSignal {
 
@@ -29,6 +30,10 @@ public final class TermSignal {
         Objects.requireNonNull(awaitEnd, "awaitEnd is null");
         boolean installed = Signals.handleOnce("TERM", () -> {
             log.info("stop signal has been received");
+            onTerm.run();
+        });
+        Signals.handleOnce("INT", () -> {
+            log.info("interrupt signal (Ctrl-C) has been received: stopping gracefully; press Ctrl-C again to force");
             onTerm.run();
         });
         if (!installed) {

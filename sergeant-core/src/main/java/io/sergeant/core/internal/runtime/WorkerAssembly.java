@@ -130,4 +130,14 @@ public final class WorkerAssembly implements AutoCloseable {
             worker.unbind(workerContext);
         }
     }
+
+    /** Interrupts the tasks running in this process (a stop with {@code sergeant.worker.stop=interrupt}). */
+    public void interruptRunningTasks() {
+        scope.interruptWork();
+    }
+
+    /** Whether running tasks were interrupted by a stop: what they did not finish is handed back. */
+    public boolean stopInterruptedTasks() {
+        return scope.stopInterrupts();
+    }
 }

@@ -4,13 +4,12 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
+import io.sergeant.core.internal.QueueOnlyBackend;
 import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.BackendSpec;
-import io.sergeant.spi.backend.Delivery;
-import io.sergeant.spi.backend.DeliveryOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +53,7 @@ class BackendRolesTest {
 
     @Test
     void aQueueOnlyBackendPlaysTheQueueRoleAndGetsGenericStats() {
-        Backend queueOnly = new QueueOnly(local);
+        Backend queueOnly = new QueueOnlyBackend(local);
         assertThat(queueOnly.roles()).containsExactly(BackendRole.QUEUE);
         queueOnly.push("q", List.of(bytes("now"), bytes("now2")), Priority.NORMAL, null);
         queueOnly.push("q", List.of(bytes("later")), Priority.NORMAL, Instant.now().plusSeconds(3600));
@@ -63,12 +62,12 @@ class BackendRolesTest {
 
     @Test
     void aMissingRoleNamesTheRoleTheBackendAndTheRemedy() {
-        Backend queueOnly = new QueueOnly(local);
+        Backend queueOnly = new QueueOnlyBackend(local);
         assertThatThrownBy(() -> BackendRoles.leases(queueOnly, "worker 'mail' with delivery mode at-least-once"))
                 .isInstanceOfSatisfying(SergeantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_ROLE_MISSING))
                 .hasMessageContaining("worker 'mail' with delivery mode at-least-once needs the lease role")
                 .hasMessageContaining("io.sergeant.spi.backend.BackendLeases")
-                .hasMessageContaining("QueueOnly[")
+                .hasMessageContaining("QueueOnlyBackend[")
                 .hasMessageContaining("its roles: [QUEUE]")
                 .hasMessageContaining("delivery.mode=at-most-once");
         assertThatThrownBy(() -> BackendRoles.locks(queueOnly, "Broker.lock"))
@@ -84,34 +83,5 @@ class BackendRolesTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A backend that plays the queue role only, on top of a real one. */
-    private record QueueOnly(Backend inner) implements Backend {
-
-        @Override
-        public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
-            inner.push(queue, items, priority, consumableFrom);
-        }
-
-        @Override
-        public List<Delivery> pop(String queue, int max, DeliveryOptions options) {
-            return inner.pop(queue, max, options);
-        }
-
-        @Override
-        public long length(String queue, boolean includeDelayed) {
-            return inner.length(queue, includeDelayed);
-        }
-
-        @Override
-        public boolean purge(String queue) {
-            return inner.purge(queue);
-        }
-
-        @Override
-        public void close() {
-            // the test closes the inner backend
-        }
     }
 }

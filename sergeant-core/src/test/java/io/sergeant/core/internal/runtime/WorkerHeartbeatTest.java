@@ -5,6 +5,7 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.WorkerStatus;
 import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.core.internal.QueueOnlyBackend;
 import io.sergeant.core.internal.plugin.PluginRegistry;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
@@ -111,7 +112,7 @@ class WorkerHeartbeatTest {
 
     @Test
     void onABackendWithoutTheMonitoringRoleNothingIsPublishedAndNothingFails() {
-        Backend queueOnly = new BackendRolesTestSupport.QueueOnly(backend);
+        Backend queueOnly = new QueueOnlyBackend(backend);
         try (WorkerHeartbeat heartbeat = WorkerHeartbeat.start(queueOnly, WorkerConfig.builder("mail").build(), new RunState(),
                 Duration.ofMillis(50), Duration.ofSeconds(5))) {
             assertThat(heartbeat.status().queue()).isEqualTo("mail");

@@ -1,0 +1,199 @@
+package io.sergeant.it.pickup;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.Priority;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pickup without polling on a real redis-server (issue 15 §4): an idle worker sends few commands
+ * (counted with {@code INFO commandstats}), a push wakes it long before its poll interval, a delayed
+ * task comes due at its time and not before, a stop ends a worker blocked on Redis within about a
+ * second, and a Redis restart during the wait is survived. Bounds are generous: the poll interval is
+ * 30 s where the test needs it, so the wake-up is what the assertions see, never a poll.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class IdlePickupTest {
+
+    private static final Pattern CALLS = Pattern.compile("cmdstat_([a-z|]+):calls=(\\d+)");
+
+    private final Sergeant sergeant = Sergeant.create();
+    private RedisServerProcess redis;
+    private WorkerRuntime runtime;
+    private CompletableFuture<?> running;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (runtime != null) {
+            runtime.requestStop();
+            running.get(30, TimeUnit.SECONDS);
+            runtime.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeliveryMode.class)
+    @DisplayName("an idle worker with the default poll interval sends at most 2 commands a second")
+    void idleWorkerIsQuiet(DeliveryMode mode) throws Exception {
+        redis = RedisServerProcess.start();
+        WorkerConfig config = WorkerConfig.builder("idle-" + mode.name().toLowerCase()).backend(redis.uri())
+                .delivery(mode).executor("thread", 2).build();
+        start(config);
+        Thread.sleep(1_500); // start-up commands (script loads, registry) are not idle ones
+        redis.command("CONFIG", "RESETSTAT");
+        long window = 6_000;
+        List<String> sent = monitor(window);
+        Map<String, Long> calls = commandCalls();
+        System.out.printf("[pickup] idle %s worker: %d commands sent in %d ms %s; commandstats (with the commands"
+                + " scripts run inside) %s%n", mode, sent.size(), window, sent, calls);
+        assertThat(calls).as("the idle worker waits in BLPOP").containsKey("blpop");
+        assertThat(sent).as("commands an idle worker sent in %d ms", window)
+                .hasSizeLessThanOrEqualTo((int) (2 * window / 1000) + 1);
+    }
+
+    /** The commands clients send during {@code millis} (MONITOR; commands run inside scripts are left out). */
+    private List<String> monitor(long millis) throws Exception {
+        List<String> sent = new java.util.ArrayList<>();
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), redis.port())) {
+            socket.getOutputStream().write("MONITOR\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            long end = System.currentTimeMillis() + millis;
+            Pattern line = Pattern.compile("^\\+[0-9.]+ \\[\\d+ ([^\\]]+)\\] \"([^\"]+)\"");
+            while (System.currentTimeMillis() < end) {
+                socket.setSoTimeout((int) Math.max(1, end - System.currentTimeMillis()));
+                String text;
+                try {
+                    text = in.readLine();
+                } catch (java.net.SocketTimeoutException e) {
+                    break;
+                }
+                if (text == null) {
+                    break;
+                }
+                Matcher m = line.matcher(text);
+                if (m.find() && !m.group(1).equals("lua")) {
+                    sent.add(m.group(2).toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        return sent;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeliveryMode.class)
+    @DisplayName("a push wakes an idle worker, a delayed task runs at its time, a stop ends the wait at once")
+    void wakeUpsDelayedTasksAndStop(DeliveryMode mode) throws Exception {
+        redis = RedisServerProcess.start();
+        WorkerConfig config = WorkerConfig.builder("wake-" + mode.name().toLowerCase()).backend(redis.uri())
+                .delivery(mode).executor("thread", 2).pollInterval(Duration.ofSeconds(30)).build();
+        BlockingQueue<Ran> ran = start(config);
+        Thread.sleep(1_500);
+        try (Broker broker = sergeant.broker(config)) {
+            long pushedAt = System.currentTimeMillis();
+            broker.pushTask(config.name(), Task.of(Map.of("id", "now")), Priority.NORMAL, null);
+            Ran now = ran.poll(15, TimeUnit.SECONDS);
+            assertThat(now).as("the pushed task ran well before the 30 s poll interval").isNotNull();
+            assertThat(now.id()).isEqualTo("now");
+            System.out.printf("[pickup] %s: pushed task ran after %d ms%n", mode, now.millis() - pushedAt);
+
+            Instant due = Instant.now().plusMillis(1_500);
+            broker.pushTask(config.name(), Task.of(Map.of("id", "delayed")), Priority.NORMAL, due);
+            Ran delayed = ran.poll(15, TimeUnit.SECONDS);
+            assertThat(delayed).as("the delayed task ran well before the 30 s poll interval").isNotNull();
+            assertThat(delayed.id()).isEqualTo("delayed");
+            assertThat(delayed.millis()).as("not before its time (same clock, loopback)")
+                    .isGreaterThanOrEqualTo(due.toEpochMilli() - 5);
+            System.out.printf("[pickup] %s: delayed task ran %d ms after its time%n", mode,
+                    delayed.millis() - due.toEpochMilli());
+        }
+        Thread.sleep(500);
+        long stopAt = System.nanoTime();
+        runtime.requestStop();
+        running.get(10, TimeUnit.SECONDS);
+        long stopMillis = (System.nanoTime() - stopAt) / 1_000_000;
+        System.out.printf("[pickup] %s: stop took %d ms%n", mode, stopMillis);
+        assertThat(stopMillis).as("a stop ends a worker waiting on Redis (poll interval 30 s)").isLessThan(5_000);
+        runtime.close();
+        runtime = null;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeliveryMode.class)
+    @DisplayName("Redis killed and restarted while a worker waits: it reconnects and a later push wakes it")
+    void redisRestartDuringTheWait(DeliveryMode mode) throws Exception {
+        redis = RedisServerProcess.start("--appendonly", "yes", "--appendfsync", "always");
+        WorkerConfig config = WorkerConfig.builder("outage-" + mode.name().toLowerCase()).backend(redis.uri())
+                .delivery(mode).executor("thread", 2).pollInterval(Duration.ofSeconds(30)).build();
+        BlockingQueue<Ran> ran = start(config);
+        Thread.sleep(1_500);
+        redis.kill();
+        Thread.sleep(1_500);
+        redis.restart();
+        try (Broker broker = sergeant.broker(config)) {
+            broker.pushTask(config.name(), Task.of(Map.of("id", "after")), Priority.NORMAL, null);
+            Ran after = ran.poll(40, TimeUnit.SECONDS);
+            assertThat(after).as("the task pushed after the restart ran").isNotNull();
+            assertThat(after.id()).isEqualTo("after");
+            assertThat(broker.stats(config.name()).ready()).isZero();
+        }
+    }
+
+    private BlockingQueue<Ran> start(WorkerConfig config) {
+        BlockingQueue<Ran> ran = new LinkedBlockingQueue<>();
+        Worker worker = new Worker() {
+            @Override
+            public WorkerConfig config() {
+                return config;
+            }
+
+            @Override
+            public Object work(Task task) {
+                ran.add(new Ran(String.valueOf(task.kwargs().get("id")), System.currentTimeMillis()));
+                return null;
+            }
+        };
+        runtime = new WorkerRuntime(worker, config, sergeant, List.of());
+        running = CompletableFuture.runAsync(runtime::run);
+        return ran;
+    }
+
+    private Map<String, Long> commandCalls() {
+        Map<String, Long> calls = new java.util.TreeMap<>();
+        Matcher m = CALLS.matcher(redis.command("INFO", "commandstats"));
+        while (m.find()) {
+            calls.merge(m.group(1), Long.parseLong(m.group(2)), Long::sum);
+        }
+        return calls;
+    }
+
+    private record Ran(String id, long millis) {
+    }
+}

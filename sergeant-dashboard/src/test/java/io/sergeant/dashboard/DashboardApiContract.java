@@ -258,6 +258,26 @@ abstract class DashboardApiContract {
     }
 
     @Test
+    void aBasePathPrefixesEveryLinkAndRequestsWorkWithOrWithoutIt() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        try (DashboardServer proxied = DashboardServer.start(broker, options().basePath("/ops/sergeant/").build())) {
+            assertThat(proxied.url()).endsWith("/ops/sergeant/");
+            String root = proxied.url().substring(0, proxied.url().length() - "ops/sergeant/".length());
+            HttpSession kept = new HttpSession(proxied.url());
+            HttpSession stripped = new HttpSession(root);
+            String page = kept.get("/").body();
+            assertThat(page).contains("href=\"/ops/sergeant/queues/" + queue + "\"")
+                    .contains("href=\"/ops/sergeant/workers\"").doesNotContain("href=\"/queues/");
+            assertThat(stripped.get("/queues/" + queue).body()).contains("action=\"/ops/sergeant/queues/" + queue + "/purge\"");
+            HttpResponse<String> redirect = kept.post("/dead-letters/" + queue + "/requeue", "all", "1", "csrf", kept.csrf());
+            assertThat(redirect.headers().firstValue("Location").orElseThrow())
+                    .startsWith("/ops/sergeant/dead-letters/" + queue + "?done=requeued");
+            assertThat(broker.stats(queue).deadLetters()).isZero();
+        }
+    }
+
+    @Test
     void basicAuthIsNeededWhenConfigured() {
         try (DashboardServer guarded = DashboardServer.start(broker, options().basicAuth("admin:pa:ss").build())) {
             HttpResponse<String> anonymous = new HttpSession(guarded.url()).get("/");

@@ -37,6 +37,9 @@ final class DashboardCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
+    @Mixin
+    ClassPathOption classPath;
+
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
             description = "Port to listen on; 0 takes a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -66,8 +69,17 @@ final class DashboardCommand implements Callable<Integer> {
         String basicAuth;
     }
 
+    /**
+     * Serves with the user's class path ({@code --classpath}, {@code SERGEANT_CLASSPATH}) as the context class
+     * loader, so plugins and task classes in the user's jars are found; the server's threads, started here,
+     * inherit it.
+     */
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
+        return classPath.callWithUserClasses(this::serve);
+    }
+
+    private Integer serve() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         DashboardOptions.Builder builder = DashboardOptions.builder().bind(bind).port(port).readOnly(readOnly)

@@ -70,6 +70,15 @@ class DashboardCommandTest {
         assertThat(Files.exists(directory.resolve("none.db"))).isFalse();
     }
 
+    @Test
+    void aClassPathEntryThatDoesNotExistIsAConfigurationErrorNamingIt() {
+        Path missingJar = directory.resolve("no-such-plugin.jar");
+        CommandRun run = CommandRun.of("dashboard", "--classpath", missingJar.toString(), "--backend",
+                "sqlite:" + directory.resolve("q.db"), "--port", "0");
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains(missingJar.toString());
+    }
+
     private static String awaitUrl(StringWriter out, StringWriter err) throws InterruptedException {
         Pattern url = Pattern.compile("on (http://\\S+/) ");
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));

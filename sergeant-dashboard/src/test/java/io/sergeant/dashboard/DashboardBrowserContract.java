@@ -96,7 +96,7 @@ abstract class DashboardBrowserContract {
         screenshot("dashboard-" + getClass().getSimpleName());
 
         // Queue: the next tasks decoded, HIGH first, the hostile kwarg shown as text and never run.
-        row.findElement(By.linkText(queue)).click();
+        clickAndLoad(row.findElement(By.linkText(queue)));
         assertThat(browser.findElement(By.id("queue-name")).getText()).isEqualTo(queue);
         List<WebElement> tasks = browser.findElements(By.cssSelector("#tasks tr.task"));
         assertThat(tasks).hasSize(5);
@@ -106,13 +106,13 @@ abstract class DashboardBrowserContract {
         assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
 
         // Dead letters: decoded, with reasons; requeue the SMTP one with a click.
-        browser.findElement(By.cssSelector(".counts a[href*='dead-letters']")).click();
+        clickAndLoad(browser.findElement(By.cssSelector(".counts a[href*='dead-letters']")));
         List<WebElement> letters = browser.findElements(By.cssSelector("#dead-letters tr.dead-letter"));
         assertThat(letters).hasSize(2);
         WebElement smtp = letters.stream().filter(l -> l.getText().contains("SMTP refused")).findFirst().orElseThrow();
         assertThat(smtp.getText()).contains("dead@example.com");
         assertThat(browser.findElement(By.id("dead-letters")).getText()).contains("poison: " + Fixtures.HOSTILE);
-        smtp.findElement(By.cssSelector("button.requeue-one")).click();
+        clickAndLoad(smtp.findElement(By.cssSelector("button.requeue-one")));
         assertThat(browser.findElement(By.id("notice")).getText()).isEqualTo("Requeued 1 dead letter(s).");
         assertThat(browser.findElements(By.cssSelector("#dead-letters tr.dead-letter"))).hasSize(1);
 
@@ -125,19 +125,19 @@ abstract class DashboardBrowserContract {
         // Delete a selection (the remaining letter) with its checkbox.
         open("/dead-letters/" + queue);
         browser.findElement(By.cssSelector("#dead-letters input[name=ids]")).click();
-        browser.findElement(By.id("delete-selected")).click();
+        clickAndLoad(browser.findElement(By.id("delete-selected")));
         assertThat(browser.findElement(By.id("notice")).getText()).isEqualTo("Deleted 1 dead letter(s).");
         assertThat(browser.findElements(By.id("no-dead-letters"))).hasSize(1);
 
         // Purge needs the queue's name typed in.
         open("/queues/" + queue);
         browser.findElement(By.cssSelector("#purge input[name=confirm]")).sendKeys("wrong");
-        browser.findElement(By.cssSelector("#purge button")).click();
+        clickAndLoad(browser.findElement(By.cssSelector("#purge button")));
         assertThat(browser.findElement(By.id("error")).getText()).contains("confirm=");
         assertThat(broker.stats(queue).ready()).isEqualTo(5);
         open("/queues/" + queue);
         browser.findElement(By.cssSelector("#purge input[name=confirm]")).sendKeys(queue);
-        browser.findElement(By.cssSelector("#purge button")).click();
+        clickAndLoad(browser.findElement(By.cssSelector("#purge button")));
         assertThat(browser.findElement(By.id("notice")).getText()).contains("Purged");
         assertThat(count(browser.findElement(By.cssSelector(".counts")), "ready")).isEqualTo("0");
         assertThat(broker.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
@@ -172,5 +172,31 @@ abstract class DashboardBrowserContract {
         Path dir = Path.of("target", "screenshots");
         Files.createDirectories(dir);
         Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    /**
+     * Clicks a link or a form's button and returns once the browser has left the page: a click returns as soon
+     * as the event is dispatched, so without this the next lookup can still read the old page (seen on CI).
+     */
+    private void clickAndLoad(WebElement element) {
+        WebElement page = browser.findElement(By.tagName("html"));
+        element.click();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                page.getTagName();
+            } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the page did not change within 30 s of the click");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for the page", e);
+            }
+        }
     }
 }

@@ -110,7 +110,7 @@ class NetworkFaultsTest {
             Timed<SergeantException> reset = failure(() -> backend.pop(queue, 1, DeliveryOptions.AT_MOST_ONCE));
             assertThat(reset.value().code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
             assertThat(reset.value().getMessage()).as("the message names the fault")
-                    .containsAnyOf("reset", "Unexpected end of stream", "closed", "Connection refused");
+                    .containsAnyOf("reset", "Unexpected end of stream", "closed", "Connection refused", "Failed to connect");
             assertThat(reset.took()).isLessThan(CALL_BOUND);
             FaultRun.figures("calls through a faulty proxy (timeout " + TIMEOUT.toMillis() + " ms)", "delayed-pop-ms="
                     + delayed.took().toMillis() + " blackholed-push-ms=" + blackholed.stream().map(Duration::toMillis).toList()

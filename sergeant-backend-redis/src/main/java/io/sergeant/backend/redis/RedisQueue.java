@@ -58,7 +58,7 @@ final class RedisQueue {
         byte[] mode = consumableFrom != null ? DELAYED : priority == Priority.HIGH ? HIGH : NORMAL;
         // The producer's clock only measures how far away consumableFrom is; the script scores the
         // task by the server's clock, the clock every pop checks due tasks with.
-        long delayMillis = consumableFrom == null ? 0 : Duration.between(limits.clock().instant(), consumableFrom).toMillis();
+        long delayMillis = consumableFrom == null ? 0 : ceilMillis(Duration.between(limits.clock().instant(), consumableFrom));
         String pushId = limits.idempotentPush() ? Replies.randomToken() : "";
         // One script call per chunk; with an idempotent push each chunk has an id of its own.
         for (int from = 0, chunk = 0; from < all.length; from += PUSH_CHUNK, chunk++) {
@@ -157,5 +157,15 @@ final class RedisQueue {
             deleted += number(shard.client().script(scripts.purge(), shard.keys().all(), List.of()));
         }
         return deleted > 0;
+    }
+
+    /**
+     * The delay in whole milliseconds, rounded up: the script adds it to the server's clock, so a
+     * truncated delay scored a task up to 1 ms before consumableFrom and a worker could start it early
+     * (seen in DelayedTasksUnderKillsTest).
+     */
+    static long ceilMillis(Duration delay) {
+        long millis = delay.toMillis(); // truncates toward zero: already the ceiling for a past due time
+        return delay.isNegative() || delay.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 }

@@ -89,6 +89,33 @@ class PythonLayoutTest {
     }
 
     @Test
+    @DisplayName("a delayed task is never scored before its due time, whatever the sub-millisecond part of the delay")
+    void delayedScoreIsNeverBeforeDue() {
+        String queue = unique("q");
+        try (Backend backend = open(first.uri()); Jedis raw = raw(first)) {
+            for (int i = 0; i < 50; i++) {
+                // 20.999 ms ahead: a delay truncated to 20 ms scored the task before it was due.
+                Instant due = Instant.now().plusNanos(20_999_000);
+                byte[] payload = b("due-" + i);
+                backend.push(queue, List.of(payload), Priority.NORMAL, due);
+                double dueSeconds = due.getEpochSecond() + due.getNano() / 1e9;
+                assertThat(raw.zscore(b(queue + ".delayed"), payload)).as("score of push %d", i)
+                        .isGreaterThanOrEqualTo(dueSeconds - 1e-6);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("ceilMillis rounds a delay up to whole milliseconds, in the past too")
+    void ceilMillisRoundsUp() {
+        assertThat(RedisQueue.ceilMillis(Duration.ofNanos(20_999_000))).isEqualTo(21);
+        assertThat(RedisQueue.ceilMillis(Duration.ofMillis(20))).isEqualTo(20);
+        assertThat(RedisQueue.ceilMillis(Duration.ofNanos(1))).isEqualTo(1);
+        assertThat(RedisQueue.ceilMillis(Duration.ZERO)).isEqualTo(0);
+        assertThat(RedisQueue.ceilMillis(Duration.ofNanos(-1_500_000))).isEqualTo(-1);
+    }
+
+    @Test
     @DisplayName("bytes a Python producer RPUSHed (the interop fixture) are popped intact in both modes")
     void pythonPayloadIsPoppedIntact() {
         byte[] fixture = InteropFixtures.bytes("task-msgpack-none.bin");

@@ -30,6 +30,22 @@ public final class CoreChildRuntimeProvider implements ChildRuntimeProvider {
     public CoreChildRuntimeProvider() {
     }
 
+    /**
+     * Every worker class, and every class that cannot be loaded here ({@link #open} reports why); not a
+     * class that loads and is no {@link Worker}, which another provider may host.
+     */
+    @Override
+    public boolean hosts(String workerClassName) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try {
+            Class<?> type = Class.forName(workerClassName, false,
+                    loader != null ? loader : CoreChildRuntimeProvider.class.getClassLoader());
+            return Worker.class.isAssignableFrom(type);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return true;
+        }
+    }
+
     @Override
     public ChildRuntime open(String workerClassName, List<String> workerArguments) {
         Sergeant sergeant = Sergeant.create();

@@ -1,6 +1,7 @@
 package io.sergeant.executor.process;
 
 import io.sergeant.api.Task;
+import io.sergeant.api.worker.Worker;
 import io.sergeant.spi.execution.ChildRuntime;
 import io.sergeant.spi.execution.ChildRuntimeProvider;
 import io.sergeant.spi.execution.TaskControl;
@@ -29,8 +30,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * <p>Before any user code runs, it takes the process's stdin and stdout as its private channel to the
  * parent ({@link Frames}), points {@link System#out} at {@link System#err} and gives {@link System#in}
  * an empty stream, so worker output and logs go to stderr (inherited from the parent) and never corrupt
- * the channel. It then opens the worker through the {@link ChildRuntimeProvider} found by
- * {@link ServiceLoader} (core provides it; {@code initialize} runs here), reports ready, and runs one task
+ * the channel. It then opens the worker through the first {@link ChildRuntimeProvider} found by
+ * {@link ServiceLoader} that {@linkplain ChildRuntimeProvider#hosts hosts} the class (core provides it
+ * for worker classes; {@code initialize} runs here), reports ready, and runs one task
  * at a time on a task thread while its main thread keeps reading frames, so an interrupt request reaches
  * a running task. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away
  * (end of stdin) it finalizes within a few seconds and exits.
@@ -129,7 +131,13 @@ public final class ChildMain {
             throw new IllegalStateException("no " + ChildRuntimeProvider.class.getName()
                     + " on the child's classpath; put sergeant-core on the worker's classpath");
         }
-        return providers.get(0).open(workerClass, workerArguments);
+        // A test kit may host its own runner beside core: the first provider that hosts the class wins.
+        ChildRuntimeProvider chosen = providers.stream().filter(provider -> provider.hosts(workerClass)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + ChildRuntimeProvider.class.getSimpleName()
+                        + " on the child's classpath hosts " + workerClass + " (found: " + providers.stream()
+                        .map(provider -> provider.getClass().getName()).toList() + "); a worker class extends "
+                        + Worker.class.getName()));
+        return chosen.open(workerClass, workerArguments);
     }
 
     private void runTasks(ChildRuntime runtime) {

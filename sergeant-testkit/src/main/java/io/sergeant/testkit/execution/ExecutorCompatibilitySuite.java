@@ -15,6 +15,10 @@ import io.sergeant.spi.execution.TaskResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,10 +47,14 @@ import static org.assertj.core.api.Assertions.fail;
  *     protected KillerFactory killerFactory() { return new ThreadKillerFactory(); }
  * }
  * }</pre>
- * Tasks run through a {@link ScriptedTaskRunner}, so the executor must call the context's runner in a
- * place where the suite can observe it (an executor running tasks in other processes overrides
- * {@link #createExecutor} or tests with core's runtime instead). The context's codec is a
- * {@link SimpleTaskCodec}. The whole suite takes about ten seconds; timing bounds are generous.
+ * Tasks run through a {@link ScriptedTaskRunner} that records every run in a journal file (one per
+ * {@link #open}), and the suite observes the tasks through that journal, so the same scenarios hold
+ * whether the executor calls the context's runner on its own threads or runs the tasks in other
+ * processes. The context names {@link ScriptedTaskRunner} as the worker class and the journal's file as
+ * the only worker argument: a child process hosts the runner through {@link ScriptedRunnerHost} (a
+ * {@link io.sergeant.spi.execution.ChildRuntimeProvider} of this kit), records in the same file, and
+ * decodes tasks with the context's codec, a {@link SimpleTaskCodec}. The whole suite takes about ten
+ * seconds on threads, longer where each test starts child processes; timing bounds are generous.
  *
  * <p>Subclasses may use {@link #open} in their own tests; what it opens is closed after each test.
  */
@@ -85,13 +93,17 @@ public abstract class ExecutorCompatibilitySuite {
     protected record Setup(ScriptedTaskRunner runner, Killer killer, TaskExecutor executor) {
     }
 
-    /** Opens an executor of this concurrency, with a fresh runner and a killer for these timeouts. */
+    /**
+     * Opens an executor of this concurrency, with a fresh runner (recording in a fresh journal file) and a
+     * killer for these timeouts.
+     */
     protected final Setup open(int concurrency, Timeouts timeouts) {
-        ScriptedTaskRunner runner = new ScriptedTaskRunner();
+        Path journal = newJournalFile();
+        ScriptedTaskRunner runner = new ScriptedTaskRunner(journal);
         PluginContext pluginContext = PluginContext.defaults();
         Killer killer = killerFactory().create(timeouts, pluginContext);
         ExecutionContext context = new ExecutionContext(runner, killer, new SimpleTaskCodec(),
-                ScriptedTaskRunner.class.getName(), List.of(), pluginContext);
+                ScriptedTaskRunner.class.getName(), List.of(journal.toString()), pluginContext);
         TaskExecutor executor;
         try {
             executor = createExecutor(new ExecutorSpec(concurrency, timeouts, executorOptions()), context);
@@ -102,6 +114,22 @@ public abstract class ExecutorCompatibilitySuite {
         Setup setup = new Setup(runner, killer, executor);
         opened.add(setup);
         return setup;
+    }
+
+    /**
+     * A journal file in a fresh temporary folder. Both stay until the JVM exits: a task that ignored its
+     * interrupt may still end, and record its end, after the test that started it.
+     */
+    private static Path newJournalFile() {
+        try {
+            Path folder = Files.createTempDirectory("sergeant-executor-suite");
+            folder.toFile().deleteOnExit();
+            Path journal = folder.resolve("runs.journal");
+            journal.toFile().deleteOnExit();
+            return journal;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary folder for the run journal", e);
+        }
     }
 
     /** Closes every executor, then every killer, opened by the test. */
@@ -198,7 +226,7 @@ public abstract class ExecutorCompatibilitySuite {
     }
 
     @Test
-    void aHundredTasksOnTenThreadsRunExactlyOnceEach() {
+    void aHundredTasksAtConcurrencyTenRunExactlyOnceEach() {
         Setup setup = open(10, NO_TIMEOUTS);
         List<Task> tasks = new ArrayList<>();
         for (int id = 0; id < 100; id++) {
@@ -229,7 +257,7 @@ public abstract class ExecutorCompatibilitySuite {
     }
 
     @Test
-    void tenHangingTasksOnTenThreadsAllTimeOut() {
+    void tenHangingTasksAtConcurrencyTenAllTimeOut() {
         Setup setup = open(10, timeouts(300, 10_000));
         List<Task> tasks = new ArrayList<>();
         for (int id = 0; id < 10; id++) {

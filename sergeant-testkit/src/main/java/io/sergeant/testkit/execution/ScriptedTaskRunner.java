@@ -6,13 +6,11 @@ import io.sergeant.spi.execution.TaskControl;
 import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.spi.execution.TaskRunner;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test double of core's {@link TaskRunner} (not of any backend): instead of a worker's hooks it runs
@@ -34,6 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       an unexpected runner failure the executor must absorb.</li>
  * </ul>
  * A malformed task (no id, unknown action) makes the runner throw {@link IllegalArgumentException}.
+ *
+ * <p>Runs are recorded in a {@link RunJournal}: in memory by default, or in a file shared with the
+ * runners of other processes ({@link #ScriptedTaskRunner(Path)}), so that the accessors of a runner in the
+ * test JVM also see the runs of tasks an executor sent to child processes (where a
+ * {@link ScriptedRunnerHost} hosts a runner on the same file).
  *
  * <p>Thread safe; the accessors return snapshots.
  */
@@ -60,9 +63,16 @@ public final class ScriptedTaskRunner implements TaskRunner {
      * @param interruptedAtStart whether that thread's interrupt flag was already set when the run began
      * @param interrupted        whether the work was interrupted (a {@code sleep} that ended early)
      * @param outcome            the outcome returned, or null when the runner threw
+     * @param pid                the process that ran it
      */
     public record Run(int id, String threadName, boolean daemon, boolean interruptedAtStart, boolean interrupted,
-                      Outcome outcome) {
+                      Outcome outcome, long pid) {
+
+        /** A run in this process. */
+        public Run(int id, String threadName, boolean daemon, boolean interruptedAtStart, boolean interrupted,
+                   Outcome outcome) {
+            this(id, threadName, daemon, interruptedAtStart, interrupted, outcome, ProcessHandle.current().pid());
+        }
     }
 
     /**
@@ -75,14 +85,23 @@ public final class ScriptedTaskRunner implements TaskRunner {
     public record KilledReport(int id, boolean timedOut, String reason) {
     }
 
-    private final Map<Integer, AtomicInteger> executions = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Run> runs = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<KilledReport> killedReports = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger running = new AtomicInteger();
-    private final AtomicInteger maxConcurrency = new AtomicInteger();
+    private final RunJournal journal;
 
-    /** Creates a runner with nothing recorded. */
+    /** Creates a runner that records in memory, with nothing recorded. */
     public ScriptedTaskRunner() {
+        this(RunJournal.inMemory());
+    }
+
+    /**
+     * Creates a runner that records in this file (created on the first run), shared with runners in other
+     * processes; its accessors report the runs of all of them.
+     */
+    public ScriptedTaskRunner(Path journal) {
+        this(RunJournal.inFile(journal));
+    }
+
+    private ScriptedTaskRunner(RunJournal journal) {
+        this.journal = journal;
     }
 
     /** A task that succeeds. */
@@ -137,9 +156,7 @@ public final class ScriptedTaskRunner implements TaskRunner {
         String action = string(task, ACTION);
         Thread thread = Thread.currentThread();
         boolean interruptedAtStart = thread.isInterrupted();
-        executions.computeIfAbsent(id, key -> new AtomicInteger()).incrementAndGet();
-        int now = running.incrementAndGet();
-        maxConcurrency.accumulateAndGet(now, Math::max);
+        journal.started(id);
         Outcome outcome = null;
         boolean interrupted = false;
         try {
@@ -163,8 +180,7 @@ public final class ScriptedTaskRunner implements TaskRunner {
             }
             return new TaskResult(task, outcome, error);
         } finally {
-            running.decrementAndGet();
-            runs.add(new Run(id, thread.getName(), thread.isDaemon(), interruptedAtStart, interrupted, outcome));
+            journal.ended(new Run(id, thread.getName(), thread.isDaemon(), interruptedAtStart, interrupted, outcome));
         }
     }
 
@@ -172,41 +188,38 @@ public final class ScriptedTaskRunner implements TaskRunner {
     @Override
     public TaskResult reportKilled(Task task, boolean timedOut, String reason) {
         Objects.requireNonNull(task, "task is null");
-        killedReports.add(new KilledReport(id(task), timedOut, reason));
+        journal.killed(new KilledReport(id(task), timedOut, reason));
         return new TaskResult(task, timedOut ? Outcome.TIMEOUT : Outcome.FAILURE, reason);
     }
 
     /** How many times the task with this id started. */
     public int executions(int id) {
-        AtomicInteger count = executions.get(id);
-        return count == null ? 0 : count.get();
+        return journal.executionCounts().getOrDefault(id, 0);
     }
 
     /** Executions per task id. */
     public Map<Integer, Integer> executionCounts() {
-        Map<Integer, Integer> counts = new LinkedHashMap<>();
-        executions.forEach((id, count) -> counts.put(id, count.get()));
-        return Map.copyOf(counts);
+        return journal.executionCounts();
     }
 
     /** Finished runs (a run is recorded when it ends), in the order they ended. */
     public List<Run> runs() {
-        return List.copyOf(runs);
+        return journal.runs();
     }
 
     /** Calls of {@link #reportKilled}. */
     public List<KilledReport> killedReports() {
-        return List.copyOf(killedReports);
+        return journal.killedReports();
     }
 
     /** How many runs are in progress now. */
     public int running() {
-        return running.get();
+        return journal.running();
     }
 
     /** The most runs that were ever in progress at once. */
     public int maxConcurrency() {
-        return maxConcurrency.get();
+        return journal.maxConcurrency();
     }
 
     private Outcome work(Task task, int id, String action) throws InterruptedException {

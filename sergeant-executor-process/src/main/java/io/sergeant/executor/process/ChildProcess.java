@@ -96,6 +96,37 @@ final class ChildProcess {
         Frames.write(out, type, sequence, payload);
     }
 
+    /** Asks the child to finalize its worker and exit; a no-op once it is dead, and logged when the channel broke. */
+    synchronized void requestShutdown() {
+        if (dead) {
+            return;
+        }
+        try {
+            send(Frames.SHUTDOWN, 0, new byte[0]);
+        } catch (IOException e) {
+            System.getLogger(ChildProcess.class.getName()).log(System.Logger.Level.DEBUG,
+                    "could not ask " + this + " to shut down: " + e);
+        }
+    }
+
+    /**
+     * Asks every child to finalize its worker and exit, and waits for them all until a common deadline
+     * {@code timeout} from now; a child still alive then is killed. Logs a child that exits with a
+     * non-zero status.
+     */
+    static void stopAll(List<ChildProcess> children, Duration timeout) {
+        children.forEach(ChildProcess::requestShutdown);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ChildProcess child : children) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            int status = ProcessTree.awaitExit(child.process, left);
+            if (status != 0) {
+                System.getLogger(ChildProcess.class.getName()).log(System.Logger.Level.WARNING,
+                        child + " exited with " + status + " on shutdown");
+            }
+        }
+    }
+
     /** Reads the next frame from the child; null at its end. Reader thread only. */
     Frames.Frame read() throws IOException {
         return Frames.read(in);

@@ -3,7 +3,6 @@ package io.sergeant.executor.process;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.Timeouts;
-import io.sergeant.spi.execution.Killable;
 import io.sergeant.spi.execution.Killer;
 import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskCodec;
@@ -48,10 +47,9 @@ import java.util.function.Supplier;
  *
  * <p>Thread safe. Every child has a reader thread; replacements start on a short-lived thread.
  */
-final class ProcessExecutor implements TaskExecutor {
+final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
 
     private static final System.Logger LOG = System.getLogger(ProcessExecutor.class.getName());
-    private static final int ATTEMPTS_BEFORE_RESPAWN = 3;
     private static final Duration EXIT_AFTER_EOF = Duration.ofSeconds(5);
 
     private final int concurrency;
@@ -59,7 +57,8 @@ final class ProcessExecutor implements TaskExecutor {
     private final Killer killer;
     private final TaskCodec codec;
     private final Timeouts timeouts;
-    private final Supplier<ChildProcess> launcher;
+    private final ChildSupply supply;
+    private final ChildReaders readers = new ChildReaders();
     private final Duration shutdownTimeout;
     private final AtomicLong sequences = new AtomicLong();
     private final Object lock = new Object();
@@ -74,7 +73,6 @@ final class ProcessExecutor implements TaskExecutor {
     /** Guarded by {@link #lock}. */
     private boolean closed;
     private volatile boolean respawnRequested;
-    private final List<Thread> readers = new ArrayList<>();
 
     private ProcessExecutor(int concurrency, TaskRunner runner, Killer killer, TaskCodec codec, Timeouts timeouts,
                             Supplier<ChildProcess> launcher, Duration shutdownTimeout) {
@@ -83,7 +81,7 @@ final class ProcessExecutor implements TaskExecutor {
         this.killer = Objects.requireNonNull(killer, "killer is null");
         this.codec = Objects.requireNonNull(codec, "codec is null");
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts is null");
-        this.launcher = Objects.requireNonNull(launcher, "launcher is null");
+        this.supply = new ChildSupply(Objects.requireNonNull(launcher, "launcher is null"));
         this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout is null");
     }
 
@@ -98,22 +96,8 @@ final class ProcessExecutor implements TaskExecutor {
             throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
         }
         ProcessExecutor executor = new ProcessExecutor(concurrency, runner, killer, codec, timeouts, launcher, shutdownTimeout);
-        List<CompletableFuture<ChildProcess>> starting = new ArrayList<>();
-        for (int i = 0; i < concurrency; i++) {
-            CompletableFuture<ChildProcess> future = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    future.complete(launcher.get());
-                } catch (RuntimeException | Error e) {
-                    future.completeExceptionally(e);
-                }
-            }, "sergeant-child-starter");
-            thread.setDaemon(true);
-            thread.start();
-            starting.add(future);
-        }
         RuntimeException failure = null;
-        for (CompletableFuture<ChildProcess> future : starting) {
+        for (CompletableFuture<ChildProcess> future : executor.supply.startAll(concurrency)) {
             try {
                 executor.adopt(future.join());
             } catch (java.util.concurrent.CompletionException e) {
@@ -146,7 +130,7 @@ final class ProcessExecutor implements TaskExecutor {
         try {
             payload = codec.encode(task);
         } catch (SergeantException e) {
-            return CompletableFuture.completedFuture(report(task, false,
+            return CompletableFuture.completedFuture(TaskResults.notRun(runner, task, false,
                     "the task cannot be encoded for a child process: " + e.getMessage()));
         }
         return enqueue(new Job(task, payload));
@@ -212,37 +196,8 @@ final class ProcessExecutor implements TaskExecutor {
             stopping = new ArrayList<>(children);
             stopping.forEach(child -> child.shuttingDown = true);
         }
-        for (ChildProcess child : stopping) {
-            synchronized (child) {
-                if (!child.dead) {
-                    try {
-                        child.send(Frames.SHUTDOWN, 0, new byte[0]);
-                    } catch (IOException e) {
-                        LOG.log(Level.DEBUG, "could not ask " + child + " to shut down: " + e);
-                    }
-                }
-            }
-        }
-        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-        for (ChildProcess child : stopping) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            int status = ProcessTree.awaitExit(child.process, left);
-            if (status != 0) {
-                LOG.log(Level.WARNING, child + " exited with " + status + " on shutdown");
-            }
-        }
-        List<Thread> joining;
-        synchronized (readers) {
-            joining = new ArrayList<>(readers);
-        }
-        for (Thread reader : joining) {
-            try {
-                reader.join(EXIT_AFTER_EOF.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        ChildProcess.stopAll(stopping, shutdownTimeout);
+        readers.awaitAll(EXIT_AFTER_EOF);
     }
 
     private void adopt(ChildProcess child) {
@@ -254,24 +209,12 @@ final class ProcessExecutor implements TaskExecutor {
             }
         }
         if (stopNow) {
-            synchronized (child) {
-                try {
-                    child.send(Frames.SHUTDOWN, 0, new byte[0]);
-                } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "could not ask " + child + " to shut down: " + e);
-                }
-            }
+            child.requestShutdown();
             ProcessTree.awaitExit(child.process, shutdownTimeout);
             ProcessTree.destroyGroup(child.process);
             return;
         }
-        Thread reader = new Thread(() -> readLoop(child), "sergeant-child-reader-" + child.pid);
-        reader.setDaemon(true);
-        synchronized (readers) {
-            readers.removeIf(thread -> !thread.isAlive());
-            readers.add(reader);
-        }
-        reader.start();
+        readers.start(child, this);
         synchronized (lock) {
             idle.addLast(child);
         }
@@ -324,28 +267,9 @@ final class ProcessExecutor implements TaskExecutor {
         return sent;
     }
 
-    private void readLoop(ChildProcess child) {
-        String failure = null;
-        try {
-            for (Frames.Frame frame; (frame = child.read()) != null; ) {
-                if (frame.type() == Frames.RESULT) {
-                    onResult(child, frame);
-                } else {
-                    LOG.log(Level.WARNING, child + " sent an unexpected frame of type " + frame.type());
-                }
-            }
-        } catch (IOException e) {
-            failure = e.getMessage();
-            ProcessTree.destroyForcibly(child.process);
-        } catch (RuntimeException | Error e) {
-            failure = e.toString();
-            LOG.log(Level.ERROR, "the reader of " + child + " failed: " + e, e);
-            ProcessTree.destroyForcibly(child.process);
-        }
-        onChildEnd(child, failure);
-    }
-
-    private void onResult(ChildProcess child, Frames.Frame frame) throws IOException {
+    /** Completes the child's task with the result it sent, and makes the child idle. */
+    @Override
+    public void onResult(ChildProcess child, Frames.Frame frame) throws IOException {
         Job job;
         synchronized (child) {
             job = child.current;
@@ -357,23 +281,17 @@ final class ProcessExecutor implements TaskExecutor {
         }
         // Closed outside the child's monitor: a killer fires under the watch's monitor and then takes the child's.
         job.watch.close();
-        Frames.ResultPayload payload = Frames.parseResult(frame.payload());
-        Outcome outcome;
-        String error = payload.error();
-        try {
-            outcome = Outcome.valueOf(payload.outcome());
-        } catch (IllegalArgumentException e) {
-            outcome = Outcome.FAILURE;
-            error = "IllegalStateException: the child reported an unknown outcome '" + payload.outcome() + "'";
-        }
+        TaskResult result = TaskResults.reported(job.task, frame.payload());
         synchronized (lock) {
             idle.addLast(child);
         }
-        finish(job, new TaskResult(job.task, outcome, error));
+        finish(job, result);
         dispatch();
     }
 
-    private void onChildEnd(ChildProcess child, String failure) {
+    /** Reaps a child whose channel ended, completes the task it ran (lost, or timed out when killed) and replaces it. */
+    @Override
+    public void onEnd(ChildProcess child, String failure) {
         int status = ProcessTree.awaitExit(child.process, EXIT_AFTER_EOF);
         // Processes its tasks started were re-parented when it died: its process group still finds them.
         ProcessTree.destroyGroup(child.process);
@@ -405,33 +323,10 @@ final class ProcessExecutor implements TaskExecutor {
                     + "); replacing it");
             return;
         }
-        if (!job.killed) {
-            // Not our kill: the delivery is lost, not failed. Core hands it back to run again.
-            String reason = "child process (pid " + child.pid + ") died while running the task: exit " + status
-                    + (failure == null ? "" : " (" + failure + ")");
-            LOG.log(Level.ERROR, reason + "; the delivery counts as lost");
-            finish(job, new TaskResult(job.task, Outcome.LOST, reason));
-            dispatch();
-            return;
-        }
-        String reason = "task exceeded its timeout of " + timeouts.timeout() + " and grace period of " + timeouts.gracePeriod()
-                + "; its child process (pid " + child.pid + ") was killed";
-        LOG.log(Level.WARNING, reason);
-        finish(job, report(job.task, true, reason));
+        // Not our kill: the delivery is lost. Our kill: the task timed out.
+        finish(job, job.killed ? TaskResults.killed(runner, job.task, timeouts, child)
+                : TaskResults.lost(job.task, child, status, failure));
         dispatch();
-    }
-
-    private TaskResult report(Task task, boolean timedOut, String reason) {
-        try {
-            TaskResult result = runner.reportKilled(task, timedOut, reason);
-            if (result != null) {
-                return result;
-            }
-            return new TaskResult(task, timedOut ? Outcome.TIMEOUT : Outcome.FAILURE, reason);
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "reporting a killed task failed: " + e, e);
-            return new TaskResult(task, timedOut ? Outcome.TIMEOUT : Outcome.FAILURE, reason);
-        }
     }
 
     private void finish(Job job, TaskResult result) {
@@ -443,38 +338,14 @@ final class ProcessExecutor implements TaskExecutor {
     }
 
     private void replaceAsync() {
-        Thread thread = new Thread(this::replace, "sergeant-child-starter");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void replace() {
-        int attempts = 0;
-        while (true) {
-            try {
-                ChildProcess child = launcher.get();
-                LOG.log(Level.INFO, "started replacement " + child);
-                adopt(child);
-                return;
-            } catch (RuntimeException e) {
-                attempts++;
-                LOG.log(Level.ERROR, "could not start a replacement child JVM (attempt " + attempts + "): " + e.getMessage());
-                if (attempts >= ATTEMPTS_BEFORE_RESPAWN) {
-                    respawnRequested = true;
-                    failPendingIfNoChild(e.getMessage());
-                }
-            }
+        supply.replaceAsync(this::adopt, why -> {
+            respawnRequested = true;
+            failPendingIfNoChild(why);
+        }, () -> {
             synchronized (lock) {
-                if (closed && pending.isEmpty()) {
-                    return;
-                }
+                return !closed || !pending.isEmpty();
             }
-            try {
-                Thread.sleep(Math.min(10, attempts) * 1_000L);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+        });
     }
 
     private void failPendingIfNoChild(String why) {
@@ -487,45 +358,7 @@ final class ProcessExecutor implements TaskExecutor {
             pending.clear();
         }
         for (Job job : failing) {
-            finish(job, report(job.task, false, "no child process could be started to run the task: " + why));
-        }
-    }
-
-    /** What the killer may do to the task a child runs; a no-op once the child moved on. */
-    private static final class ChildKillable implements Killable {
-
-        private final ChildProcess child;
-        private final Job job;
-
-        ChildKillable(ChildProcess child, Job job) {
-            this.child = child;
-            this.job = job;
-        }
-
-        @Override
-        public void interrupt() {
-            synchronized (child) {
-                if (child.current != job || child.dead) {
-                    return;
-                }
-                try {
-                    child.send(Frames.INTERRUPT, job.sequence, new byte[0]);
-                } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "could not ask " + child + " to interrupt its task: " + e);
-                }
-            }
-        }
-
-        @Override
-        public void kill() {
-            synchronized (child) {
-                if (child.current != job || child.dead) {
-                    return;
-                }
-                job.killed = true;
-            }
-            LOG.log(Level.WARNING, "a task ignored its interrupt past the grace period; killing " + child);
-            ProcessTree.destroyForcibly(child.process);
+            finish(job, TaskResults.notRun(runner, job.task, false, "no child process could be started to run the task: " + why));
         }
     }
 }

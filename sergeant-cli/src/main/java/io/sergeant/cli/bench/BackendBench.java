@@ -2,7 +2,6 @@ package io.sergeant.cli.bench;
 
 import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
-import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.LoggingConfig;
@@ -12,17 +11,14 @@ import io.sergeant.cli.console.ProgressBar;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
-import io.sergeant.spi.execution.TaskCodec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -42,8 +38,8 @@ final class BackendBench {
     /** The benchmarked queue. */
     static final String QUEUE = "sergeant-bench";
 
-    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How long a run may go without a task running before it is stopped. */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Sergeant sergeant;
     private final String name;
@@ -73,23 +69,25 @@ final class BackendBench {
         List<ResultRow> rows = new ArrayList<>();
         try (Broker broker = sergeant.broker(producerConfig)) {
             List<Task> tasks = tasks(settings.tasks());
-            RawRates raw = rawRates(sergeant.codec(producerConfig), tasks);
+            RawLimit.Rates raw = rawClient == null ? RawLimit.NONE
+                    : new RawLimit(rawClient, settings, this::say).measure(sergeant.codec(producerConfig), tasks);
             say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks in each mode, not reported)");
             List<Task> warmUp = tasks.subList(0, Math.max(1, settings.tasks() / 4));
             drain(broker, warmUp, DeliveryMode.AT_MOST_ONCE, settings.threads(), 1);
             drain(broker, warmUp, DeliveryMode.AT_LEAST_ONCE, settings.threads(), 1);
 
-            rows.add(pushOneByOne(broker, tasks.subList(0, Math.min(settings.singleTasks(), tasks.size())), raw.single));
-            rows.add(pushBulk(broker, tasks, raw.bulk));
+            rows.add(pushOneByOne(broker, tasks.subList(0, Math.min(settings.singleTasks(), tasks.size())), raw.single()));
+            rows.add(pushBulk(broker, tasks, raw.bulk()));
             for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
-                double rawPop = mode == DeliveryMode.AT_LEAST_ONCE && raw.leasedPop > 0 ? raw.leasedPop : raw.pop;
+                double rawPop = mode == DeliveryMode.AT_LEAST_ONCE && raw.leasedPop() > 0 ? raw.leasedPop() : raw.pop();
                 for (int threads : settings.threads() == 1 ? List.of(1) : List.of(1, settings.threads())) {
                     rows.add(drain(broker, tasks, mode, threads, settings.rounds()).withRaw(rawPop));
                 }
             }
             if (settings.latencyTasks() > 0) {
+                PickupLatency latency = new PickupLatency(sergeant, name, settings, progress, this::say);
                 for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
-                    rows.add(latency(broker, mode));
+                    rows.add(latency.measure(broker, mode, config(mode, 1, 0)));
                 }
             }
             reset(broker);
@@ -98,78 +96,6 @@ final class BackendBench {
     }
 
     // ------------------------------------------------------------------ raw limit
-
-    /** Median raw rates; {@code leasedPop} is negative when the raw client has no leased pop. */
-    private record RawRates(double single, double bulk, double pop, double leasedPop) {
-    }
-
-    private RawRates rawRates(TaskCodec encoder, List<Task> tasks) {
-        if (rawClient == null) {
-            return new RawRates(-1, -1, -1, -1);
-        }
-        List<byte[]> bytes = new ArrayList<>(tasks.size());
-        for (Task task : tasks) {
-            bytes.add(encoder.encode(task));
-        }
-        int single = Math.min(settings.singleTasks(), bytes.size());
-        int rounds = settings.rounds();
-        double[] singles = new double[rounds];
-        double[] bulks = new double[rounds];
-        double[] pops = new double[rounds];
-        double[] leasedPops = new double[rounds];
-        try (RawClient raw = rawClient.get()) {
-            say("raw limit: " + raw.describe() + (raw.describeLeased().isEmpty() ? "" : "; leased: " + raw.describeLeased())
-                    + " (median of " + rounds + " rounds)");
-            raw.clear();
-            for (int round = 0; round < rounds; round++) {
-                long start = System.nanoTime();
-                raw.pushOneByOne(bytes.subList(0, single));
-                singles[round] = ResultRow.rate(single, System.nanoTime() - start);
-                raw.clear();
-                start = System.nanoTime();
-                raw.pushBulk(bytes, settings.pushChunk());
-                bulks[round] = ResultRow.rate(bytes.size(), System.nanoTime() - start);
-                start = System.nanoTime();
-                long popped = raw.popAll(settings.batch());
-                long nanos = System.nanoTime() - start;
-                checkRaw(popped, bytes.size());
-                pops[round] = ResultRow.rate(popped, nanos);
-                raw.clear();
-                raw.pushBulk(bytes, settings.pushChunk());
-                start = System.nanoTime();
-                long leased = raw.popAllLeased(settings.batch());
-                nanos = System.nanoTime() - start;
-                if (leased >= 0) {
-                    checkRaw(leased, bytes.size());
-                }
-                leasedPops[round] = leased < 0 ? -1 : ResultRow.rate(leased, nanos);
-                raw.clear();
-            }
-        }
-        RawRates rates = new RawRates(median(singles), median(bulks), median(pops), median(leasedPops));
-        say(String.format(Locale.ROOT, "raw limit: %,.0f single pushes/s, %,.0f bulk pushes/s, %,.0f pops/s (%s)%s",
-                rates.single, rates.bulk, rates.pop, spread(pops),
-                rates.leasedPop > 0 ? String.format(Locale.ROOT, ", %,.0f leased pops/s (%s)", rates.leasedPop, spread(leasedPops)) : ""));
-        return rates;
-    }
-
-    private static void checkRaw(long popped, int expected) {
-        if (popped != expected) {
-            throw new IllegalStateException("the raw client popped " + popped + " of " + expected + " items");
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return ResultRow.median(sorted);
-    }
-
-    private static String spread(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return String.format(Locale.ROOT, "%,.0f – %,.0f", sorted[0], sorted[sorted.length - 1]);
-    }
 
     // ------------------------------------------------------------------ pushes
 
@@ -247,7 +173,7 @@ final class BackendBench {
             // CPU is read when the last task ran, while the loop's and executor's threads still live.
             ledger.whenAllRan(tasks.size(), () -> cpuAtEnd.set(CpuClock.snapshot()));
             try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
-                Monitor monitor = Monitor.start(ProgressBar.on(progress, "executed", tasks.size()), ledger, runtime);
+                DrainMonitor monitor = DrainMonitor.start(ProgressBar.on(progress, "executed", tasks.size()), ledger, runtime);
                 Map<Long, Long> cpuAtStart = CpuClock.snapshot();
                 long start = System.nanoTime();
                 try {
@@ -259,116 +185,13 @@ final class BackendBench {
                 long roundCpu = CpuClock.between(cpuAtStart, cpuAtEnd.get());
                 cpu = cpu < 0 || roundCpu < 0 ? -1 : cpu + roundCpu;
             }
-            boolean ok = passed(broker, mode, ledger, tasks.size(), summary.get());
-            if (check == null || !ok && passed) {
-                check = check(broker, mode, ledger, tasks.size(), summary.get());
+            DrainCheck round = DrainCheck.of(broker, mode, ledger, tasks.size(), summary.get());
+            if (check == null || !round.passed() && passed) {
+                check = round.text();
             }
-            passed &= ok;
+            passed &= round.passed();
         }
         return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
-    }
-
-    // ------------------------------------------------------------------ latency
-
-    private ResultRow latency(Broker broker, DeliveryMode mode) {
-        reset(broker);
-        int total = settings.latencyTasks();
-        say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
-                mode(mode), settings.latencyRate(), settings.latencySeconds()));
-        DeliveryLedger ledger = new DeliveryLedger(total);
-        BenchWorker worker = new BenchWorker(config(mode, 1, 0), ledger);
-        AtomicReference<RunSummary> summary = new AtomicReference<>();
-        long nanos;
-        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
-            Thread consumer = new Thread(() -> summary.set(runtime.run()), "sergeant-bench-worker");
-            consumer.start();
-            ProgressBar bar = ProgressBar.on(progress, "pushed", total);
-            long start = System.nanoTime();
-            int pushed = 0;
-            try {
-                while (pushed < total) {
-                    long elapsed = System.nanoTime() - start;
-                    int due = (int) Math.min(total, elapsed * settings.latencyRate() / 1_000_000_000L);
-                    if (due > pushed) {
-                        List<Task> batch = new ArrayList<>(due - pushed);
-                        long now = System.nanoTime();
-                        for (int id = pushed; id < due; id++) {
-                            batch.add(Task.of(Map.of(BenchWorker.ID, (long) id, BenchWorker.PUSHED_AT, now)));
-                        }
-                        broker.pushTasks(QUEUE, batch, Priority.NORMAL, null);
-                        pushed = due;
-                        bar.update(pushed, "executed " + ResultTable.count(ledger.total()));
-                    }
-                    // One push per millisecond tick with every task due by then, as a steady producer would.
-                    long sinceStart = System.nanoTime() - start;
-                    long sleep = TICK_NANOS - sinceStart % TICK_NANOS;
-                    if (sleep > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(sleep);
-                    }
-                }
-                long lastChange = System.nanoTime();
-                long seen = ledger.total();
-                while (seen < total && System.nanoTime() - lastChange < STALL_NANOS && consumer.isAlive()) {
-                    sleep(5);
-                    if (ledger.total() != seen) {
-                        seen = ledger.total();
-                        lastChange = System.nanoTime();
-                    }
-                }
-                nanos = System.nanoTime() - start;
-                bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
-            } finally {
-                runtime.requestStop();
-                join(consumer);
-            }
-        }
-        long[] latencies = ledger.sortedLatencies(total);
-        String latency = latencies.length == 0 ? "n/a"
-                : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
-        return new ResultRow(name, "latency", mode(mode), 1, total, nanos, -1, latency,
-                check(broker, mode, ledger, total, summary.get()), passed(broker, mode, ledger, total, summary.get()));
-    }
-
-    // ------------------------------------------------------------------ checks
-
-    private static boolean passed(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
-                                  RunSummary summary) {
-        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
-        QueueStats stats = broker.stats(QUEUE);
-        boolean empty = stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0 && stats.deadLetters() == 0;
-        boolean delivered = mode == DeliveryMode.AT_MOST_ONCE ? verdict.exactlyOnce() : verdict.atLeastOnce();
-        return delivered && empty && summary != null && summary.exitCode() != 1;
-    }
-
-    private static String check(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
-                                RunSummary summary) {
-        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
-        QueueStats stats = broker.stats(QUEUE);
-        List<String> problems = new ArrayList<>();
-        if (verdict.missing() > 0) {
-            problems.add(ResultTable.count(verdict.missing()) + " never ran");
-        }
-        if (mode == DeliveryMode.AT_MOST_ONCE && verdict.duplicates() > 0) {
-            problems.add(ResultTable.count(verdict.duplicates()) + " ran twice");
-        }
-        if (verdict.unexpected() > 0) {
-            problems.add(ResultTable.count(verdict.unexpected()) + " unexpected");
-        }
-        if (stats.ready() + stats.delayed() + stats.inFlight() + stats.deadLetters() > 0) {
-            problems.add("queue not empty after: " + stats);
-        }
-        if (summary == null) {
-            problems.add("the worker loop did not end");
-        } else if (summary.exitCode() == 1) {
-            problems.add("the worker loop failed: " + summary.toJson());
-        }
-        if (!problems.isEmpty()) {
-            return "FAILED: " + String.join(", ", problems);
-        }
-        if (mode == DeliveryMode.AT_MOST_ONCE) {
-            return "exactly once ✓";
-        }
-        return "at least once ✓ (" + ResultTable.count(verdict.duplicates()) + " redelivered)";
     }
 
     // ------------------------------------------------------------------ helpers
@@ -394,7 +217,8 @@ final class BackendBench {
         return tasks;
     }
 
-    private static void reset(Broker broker) {
+    /** Empties the benchmark queue and its dead letters. */
+    static void reset(Broker broker) {
         broker.purgeTasks(QUEUE);
         broker.purgeDeadLetters(QUEUE);
     }
@@ -408,79 +232,13 @@ final class BackendBench {
         return mode == DeliveryMode.AT_MOST_ONCE ? "at-most-once" : "at-least-once";
     }
 
-    private static double rate(long count, long nanos) {
-        return nanos <= 0 ? 0 : count / (nanos / 1e9);
-    }
-
-    private static long percentile(long[] sorted, double fraction) {
-        int index = (int) Math.ceil(fraction * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
-
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static void join(Thread thread) {
+    /** Waits for a thread of the benchmark to end. */
+    static void join(Thread thread) {
         try {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the worker loop", e);
-        }
-    }
-
-    /** Redraws a progress bar from a ledger every 100 ms on its own thread; stops a stalled runtime. */
-    private static final class Monitor {
-
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-        private final ProgressBar bar;
-        private final DeliveryLedger ledger;
-
-        private Monitor(ProgressBar bar, DeliveryLedger ledger, WorkerRuntime runtime) {
-            this.bar = bar;
-            this.ledger = ledger;
-            this.thread = new Thread(() -> watch(runtime), "sergeant-bench-progress");
-            thread.setDaemon(true);
-        }
-
-        static Monitor start(ProgressBar bar, DeliveryLedger ledger, WorkerRuntime runtime) {
-            Monitor monitor = new Monitor(bar, ledger, runtime);
-            monitor.thread.start();
-            return monitor;
-        }
-
-        private void watch(WorkerRuntime runtime) {
-            long seen = -1;
-            long lastChange = System.nanoTime();
-            while (running.get()) {
-                long done = ledger.total();
-                if (done != seen) {
-                    seen = done;
-                    lastChange = System.nanoTime();
-                } else if (System.nanoTime() - lastChange > STALL_NANOS) {
-                    runtime.requestStop();
-                }
-                bar.update(done, "");
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
-            }
-        }
-
-        void stop() {
-            running.set(false);
-            java.util.concurrent.locks.LockSupport.unpark(thread);
-            join(thread);
-            bar.finish(ledger.total(), "");
         }
     }
 }

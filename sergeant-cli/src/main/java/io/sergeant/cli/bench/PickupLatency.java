@@ -1,0 +1,131 @@
+package io.sergeant.cli.bench;
+
+import io.sergeant.api.Broker;
+import io.sergeant.api.Priority;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.cli.console.ProgressBar;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The pickup latency of a backend: a steady producer pushes, once every millisecond, every task due by
+ * then at {@link BenchSettings#latencyRate()} tasks per second while a worker runtime (one thread) runs
+ * them; each task carries its push time, and the row shows the median and 99th percentile from push to
+ * start, checked like a drain. Not thread safe.
+ */
+final class PickupLatency {
+
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Sergeant sergeant;
+    private final String name;
+    private final BenchSettings settings;
+    private final PrintWriter progress;
+    private final Consumer<String> say;
+
+    /**
+     * @param name     the backend's name in the rows
+     * @param progress where progress bars go
+     * @param say      prints a progress line
+     */
+    PickupLatency(Sergeant sergeant, String name, BenchSettings settings, PrintWriter progress, Consumer<String> say) {
+        this.sergeant = Objects.requireNonNull(sergeant, "sergeant is null");
+        this.name = Objects.requireNonNull(name, "name is null");
+        this.settings = Objects.requireNonNull(settings, "settings is null");
+        this.progress = Objects.requireNonNull(progress, "progress is null");
+        this.say = Objects.requireNonNull(say, "say is null");
+    }
+
+    /** Measures the pickup latency of one delivery mode with a worker of this configuration (one thread). */
+    ResultRow measure(Broker broker, DeliveryMode mode, WorkerConfig config) {
+        BackendBench.reset(broker);
+        int total = settings.latencyTasks();
+        say.accept(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
+                BackendBench.mode(mode), settings.latencyRate(), settings.latencySeconds()));
+        DeliveryLedger ledger = new DeliveryLedger(total);
+        BenchWorker worker = new BenchWorker(config, ledger);
+        AtomicReference<RunSummary> summary = new AtomicReference<>();
+        long nanos;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Thread consumer = new Thread(() -> summary.set(runtime.run()), "sergeant-bench-worker");
+            consumer.start();
+            ProgressBar bar = ProgressBar.on(progress, "pushed", total);
+            long start = System.nanoTime();
+            int pushed = 0;
+            try {
+                while (pushed < total) {
+                    long elapsed = System.nanoTime() - start;
+                    int due = (int) Math.min(total, elapsed * settings.latencyRate() / 1_000_000_000L);
+                    if (due > pushed) {
+                        List<Task> batch = new ArrayList<>(due - pushed);
+                        long now = System.nanoTime();
+                        for (int id = pushed; id < due; id++) {
+                            batch.add(Task.of(Map.of(BenchWorker.ID, (long) id, BenchWorker.PUSHED_AT, now)));
+                        }
+                        broker.pushTasks(BackendBench.QUEUE, batch, Priority.NORMAL, null);
+                        pushed = due;
+                        bar.update(pushed, "executed " + ResultTable.count(ledger.total()));
+                    }
+                    // One push per millisecond tick with every task due by then, as a steady producer would.
+                    long sinceStart = System.nanoTime() - start;
+                    long sleep = TICK_NANOS - sinceStart % TICK_NANOS;
+                    if (sleep > 0) {
+                        LockSupport.parkNanos(sleep);
+                    }
+                }
+                long lastChange = System.nanoTime();
+                long seen = ledger.total();
+                while (seen < total && System.nanoTime() - lastChange < BackendBench.STALL_NANOS && consumer.isAlive()) {
+                    sleep(5);
+                    if (ledger.total() != seen) {
+                        seen = ledger.total();
+                        lastChange = System.nanoTime();
+                    }
+                }
+                nanos = System.nanoTime() - start;
+                bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
+            } finally {
+                runtime.requestStop();
+                BackendBench.join(consumer);
+            }
+        }
+        long[] latencies = ledger.sortedLatencies(total);
+        String latency = latencies.length == 0 ? "n/a"
+                : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
+        DrainCheck check = DrainCheck.of(broker, mode, ledger, total, summary.get());
+        return new ResultRow(name, "latency", BackendBench.mode(mode), 1, total, nanos, -1, latency, check.text(),
+                check.passed());
+    }
+
+    private static long percentile(long[] sorted, double fraction) {
+        int index = (int) Math.ceil(fraction * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -185,11 +185,11 @@ final class BackendBench {
                 long roundCpu = CpuClock.between(cpuAtStart, cpuAtEnd.get());
                 cpu = cpu < 0 || roundCpu < 0 ? -1 : cpu + roundCpu;
             }
-            DrainCheck round = DrainCheck.of(broker, mode, ledger, tasks.size(), summary.get());
-            if (check == null || !round.passed() && passed) {
-                check = round.text();
+            DrainCheck roundCheck = DrainCheck.of(broker, mode, ledger, tasks.size(), summary.get());
+            if (check == null || !roundCheck.passed() && passed) {
+                check = roundCheck.text();
             }
-            passed &= round.passed();
+            passed &= roundCheck.passed();
         }
         return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
     }

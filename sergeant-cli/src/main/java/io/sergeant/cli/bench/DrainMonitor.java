@@ -25,6 +25,7 @@ final class DrainMonitor {
         thread.setDaemon(true);
     }
 
+    /** Starts watching a drain round. */
     static DrainMonitor start(ProgressBar bar, DeliveryLedger ledger, WorkerRuntime runtime) {
         DrainMonitor monitor = new DrainMonitor(bar, ledger, runtime);
         monitor.thread.start();
@@ -47,11 +48,11 @@ final class DrainMonitor {
         }
     }
 
+    /** Stops the thread and draws the bar's last state. */
     void stop() {
         running.set(false);
         LockSupport.unpark(thread);
         BackendBench.join(thread);
         bar.finish(ledger.total(), "");
     }
-}
 }

@@ -34,6 +34,8 @@ import static java.util.Objects.requireNonNull;
  */
 final class RedisLeases implements BackendLeases {
 
+    private static final System.Logger LOG = System.getLogger(RedisLeases.class.getName());
+
     /** Expired batches one reap script call handles; each holds at most one pop's tasks. */
     private static final int REAP_BATCHES = 100;
 
@@ -89,8 +91,9 @@ final class RedisLeases implements BackendLeases {
      * Settle-and-pop: per shard, the acks of its receipts ride in the script call that leases from it
      * ({@code pop_leased.lua} acks first), so a single node needs one call; shards visited in the same
      * rotation as a pop. Acks of shards the pop no longer needs go in an ack call of their own. A failing
-     * shard fails the call (what earlier shards acked is refused as stale when acked again; what they
-     * leased comes back when the leases expire).
+     * shard costs nothing the others do: every other shard still acks and leases, the deliveries they gave
+     * are returned and the failure comes back in {@link SettledPop#ackFailure()} (naming the shard and the
+     * receipts it holds); the call throws only when no shard gave a delivery.
      */
     @Override
     public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
@@ -102,13 +105,28 @@ final class RedisLeases implements BackendLeases {
         for (int i = 0; i < shards.size(); i++) {
             Shard shard = shards.get((start + i) % shards.size());
             ShardAcks acks = grouped.forShard(shard.index());
-            if (out.size() < max) {
-                popLeased(queue, shard, max - out.size(), options, acks, out, grouped);
-            } else if (acks != null) {
-                grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
+            try {
+                if (out.size() < max) {
+                    popLeased(queue, shard, max - out.size(), options, acks, out, grouped);
+                } else if (acks != null) {
+                    grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
+                }
+            } catch (RuntimeException e) {
+                // A script call is atomic: on a failure this shard neither acked nor leased (unless only the
+                // reply was lost; then its acks are refused as settled when sent again, and its leases expire).
+                grouped.failed(shard.index(), acks, e);
             }
         }
-        return new SettledPop(grouped.result(queue), out);
+        if (!grouped.anyFailed()) {
+            return new SettledPop(grouped.result(queue), out);
+        }
+        PartialSettleException failure = grouped.failure(queue);
+        if (out.isEmpty()) {
+            throw failure;
+        }
+        LOG.log(System.Logger.Level.WARNING, "settle-and-pop on queue '" + queue + "': " + failure.getMessage()
+                + "; delivering the " + out.size() + " task(s) the other shards gave");
+        return new SettledPop(failure.done(), out, failure);
     }
 
     @Override
@@ -246,7 +264,14 @@ final class RedisLeases implements BackendLeases {
                 failure.addSuppressed(e);
             }
             failedShards.add(shard);
-            acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+            if (acks != null) {
+                acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+            }
+        }
+
+        /** Whether a shard's call failed. */
+        boolean anyFailed() {
+            return failure != null;
         }
 
         /**
@@ -254,24 +279,44 @@ final class RedisLeases implements BackendLeases {
          * failed shards' receipts.
          */
         SettleResult result(String queue) {
+            if (failure != null) {
+                throw failure(queue);
+            }
+            return done();
+        }
+
+        /** The failure of the shards that failed, with what the others did; only after {@link #failed}. */
+        PartialSettleException failure(String queue) {
+            SettleResult done = done();
+            List<Receipt> unsettled = unsettled();
+            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
+            return new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
+                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
+                    + done.settled() + " and refused " + done.refused().size()
+                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+        }
+
+        private SettleResult done() {
             List<Receipt> refusedReceipts = new ArrayList<>();
-            List<Receipt> unsettled = new ArrayList<>();
+            int unsettled = 0;
             for (int i = 0; i < receipts.size(); i++) {
                 if (failed[i]) {
-                    unsettled.add(receipts.get(i));
+                    unsettled++;
                 } else if (refused[i]) {
                     refusedReceipts.add(receipts.get(i));
                 }
             }
-            SettleResult done = new SettleResult(receipts.size() - refusedReceipts.size() - unsettled.size(), refusedReceipts);
-            if (failure == null) {
-                return done;
+            return new SettleResult(receipts.size() - refusedReceipts.size() - unsettled, refusedReceipts);
+        }
+
+        private List<Receipt> unsettled() {
+            List<Receipt> unsettled = new ArrayList<>();
+            for (int i = 0; i < receipts.size(); i++) {
+                if (failed[i]) {
+                    unsettled.add(receipts.get(i));
+                }
             }
-            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
-            throw new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
-                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
-                    + done.settled() + " and refused " + refusedReceipts.size()
-                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+            return unsettled;
         }
     }
 

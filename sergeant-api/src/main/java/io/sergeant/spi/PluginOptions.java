@@ -126,6 +126,34 @@ public final class PluginOptions {
         return parsed(key, defaultValue, PluginOptions::parseSize, EXPECTED_SIZE);
     }
 
+    /**
+     * An integer option from {@code min} to {@code max}, or the default; a non-integer or a value out of
+     * range is an {@code INVALID_CONFIGURATION} error that says {@code expected <range>}.
+     *
+     * @param range the accepted values in words, for the message (for example {@code 1 to 64})
+     */
+    public int integer(String key, int defaultValue, int min, int max, String range) {
+        int value = integer(key, defaultValue);
+        if (value < min || value > max) {
+            throw invalid(key, values.getOrDefault(key, Integer.toString(value)), range);
+        }
+        return value;
+    }
+
+    /**
+     * A size option from {@code min} to {@code max} bytes, or the default; a value that is not a size or
+     * is out of range is an {@code INVALID_CONFIGURATION} error that says {@code expected <range>}.
+     *
+     * @param range the accepted sizes in words, for the message (for example {@code 1 byte to 2G})
+     */
+    public long size(String key, long defaultValue, long min, long max, String range) {
+        long value = size(key, defaultValue);
+        if (value < min || value > max) {
+            throw invalid(key, values.getOrDefault(key, Long.toString(value)), range);
+        }
+        return value;
+    }
+
     /** A boolean option ({@code true}/{@code false}, any case), or the default. */
     public boolean bool(String key, boolean defaultValue) {
         return parsed(key, defaultValue, PluginOptions::parseBoolean, EXPECTED_BOOLEAN);

@@ -138,7 +138,7 @@ final class RedisDeadLetters implements BackendDeadLetters {
         long total = 0;
         for (Shard shard : topology.shards(queue)) {
             while (true) {
-                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().all(),
+                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().withWake(),
                         List.of(arg(SCRIPT_BATCH), mode)));
                 total += moved;
                 if (moved < SCRIPT_BATCH) {
@@ -197,6 +197,6 @@ final class RedisDeadLetters implements BackendDeadLetters {
             return false;
         }
         Shard shard = shards.get(index);
-        return number(shard.client().script(DEAD_ONE, shard.keys().all(), List.of(arg(id.substring(colon + 1)), mode))) == 1;
+        return number(shard.client().script(DEAD_ONE, shard.keys().withWake(), List.of(arg(id.substring(colon + 1)), mode))) == 1;
     }
 }

@@ -3,9 +3,11 @@ package io.sergeant.testkit.backend;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.testkit.execution.Concurrently;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,12 +19,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * The queue role ({@link io.sergeant.spi.backend.Backend}): every backend plays it. Tests in both delivery
@@ -170,6 +169,32 @@ abstract class QueueScenarios extends RoleScenarios {
         assertThat(missed).as("tasks due now that an immediate count or pop missed").isEmpty();
     }
 
+    @Test
+    @DisplayName("on several nodes each opened backend starts its push rotation at a random node, as Python Sergeant's,"
+            + " so one-task producers spread over the nodes")
+    void pushRotationStartsAtARandomNode() {
+        assumeFalse(singleNode(), "a single node has no push rotation");
+        String queue = name("q");
+        int producers = 40;
+        for (int i = 0; i < producers; i++) {
+            // A backend per push: forty one-task producers, as forty short-lived processes.
+            try (Backend producer = openAnotherBackend()) {
+                producer.push(queue, List.of(bytes("producer-" + i)), Priority.NORMAL, null);
+            }
+        }
+        List<Long> perNode = tasksPerNode(queue);
+        assertThat(perNode).as("a backend of several nodes overrides tasksPerNode(queue)").isNotNull().hasSizeGreaterThan(1);
+        assertThat(perNode.stream().mapToLong(Long::longValue).sum()).as("tasks over all nodes").isEqualTo(producers);
+        // Started at node 0 every time, all forty land on one node; with a random start, a node is left
+        // empty with a chance of n * ((n - 1) / n)^40 (about 2e-12 for two nodes, 3e-7 for three).
+        assertThat(perNode).as("tasks per node").allSatisfy(count -> assertThat(count).isPositive());
+        List<String> popped = new ArrayList<>();
+        for (int round = 0; round < 5 && popped.size() < producers; round++) {
+            popped.addAll(popTexts(queue, producers, DeliveryMode.AT_MOST_ONCE));
+        }
+        assertThat(popped).as("every producer's task, once").hasSize(producers).doesNotHaveDuplicates();
+    }
+
     @ParameterizedTest
     @EnumSource(DeliveryMode.class)
     @DisplayName("immediate tasks come before due delayed ones, whatever their priority")
@@ -220,37 +245,25 @@ abstract class QueueScenarios extends RoleScenarios {
         backend.push(queue, encode(pushed), Priority.NORMAL, null);
 
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Integer>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                results.add(pool.submit(() -> {
-                    int mine = 0;
-                    while (true) {
-                        List<Delivery> batch = backend.pop(queue, 25, popOptions);
-                        if (batch.isEmpty()) {
-                            return mine;
-                        }
-                        for (Delivery d : batch) {
-                            seen.merge(text(d.payload()), 1, Integer::sum);
-                        }
-                        if (mode == DeliveryMode.AT_LEAST_ONCE) {
-                            SettleResult acked = leases.ack(queue, receipts(batch));
-                            assertThat(acked.refused()).isEmpty();
-                            assertThat(acked.settled()).isEqualTo(batch.size());
-                        }
-                        mine += batch.size();
-                    }
-                }));
+        List<Integer> popped = Concurrently.run(threads, maxWait().multipliedBy(4), thread -> {
+            int mine = 0;
+            while (true) {
+                List<Delivery> batch = backend.pop(queue, 25, popOptions);
+                if (batch.isEmpty()) {
+                    return mine;
+                }
+                for (Delivery d : batch) {
+                    seen.merge(text(d.payload()), 1, Integer::sum);
+                }
+                if (mode == DeliveryMode.AT_LEAST_ONCE) {
+                    SettleResult acked = leases.ack(queue, receipts(batch));
+                    assertThat(acked.refused()).isEmpty();
+                    assertThat(acked.settled()).isEqualTo(batch.size());
+                }
+                mine += batch.size();
             }
-            int total = 0;
-            for (Future<Integer> result : results) {
-                total += result.get(maxWait().toMillis() * 4, TimeUnit.MILLISECONDS);
-            }
-            assertThat(total).isEqualTo(pushed.size());
-        } finally {
-            pool.shutdownNow();
-        }
+        });
+        assertThat(popped.stream().mapToInt(Integer::intValue).sum()).isEqualTo(pushed.size());
         assertThat(seen.keySet()).isEqualTo(new HashSet<>(pushed));
         assertThat(seen.values()).allMatch(count -> count == 1, "each task delivered exactly once");
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));

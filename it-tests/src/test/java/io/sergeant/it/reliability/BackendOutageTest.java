@@ -1,12 +1,5 @@
 package io.sergeant.it.reliability;
 
-import io.sergeant.api.Priority;
-import io.sergeant.api.Task;
-import io.sergeant.api.config.DeliveryMode;
-import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.Sergeant;
-import io.sergeant.core.internal.broker.DefaultBroker;
-import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -14,16 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,13 +52,13 @@ class BackendOutageTest {
         redis.kill();
         Path history = dir.resolve("history");
         Path output = dir.resolve("worker.log");
-        worker = startWorker(history, redis.uri(), output);
+        worker = FaultRun.startHistoryWorker(history, redis.uri(), output, FaultRun.AT_LEAST_ONCE_WORKER);
         FaultRun.sleep(3_000);
         boolean aliveDuringOutage = worker.isAlive();
         redis.restart();
 
-        List<String> ids = push(history, redis.uri(), "s", 40);
-        boolean ran = awaitCompleted(history, ids, Duration.ofSeconds(30));
+        List<String> ids = FaultRun.pushTasks(history, redis.uri(), "producer", "s", 40, 1);
+        boolean ran = FaultRun.awaitCompleted(history, ids, Duration.ofSeconds(30));
         boolean aliveAfterwards = worker.isAlive();
         String text = Files.readString(output, StandardCharsets.UTF_8);
         long connectFailures = text.lines().filter(line -> line.contains("could not connect to the backend")).count();
@@ -93,16 +81,16 @@ class BackendOutageTest {
         redis = RedisServerProcess.start("--appendonly", "yes", "--appendfsync", "always");
         Path history = dir.resolve("history");
         Path output = dir.resolve("worker.log");
-        worker = startWorker(history, redis.uri(), output);
-        List<String> before = push(history, redis.uri(), "b", 20);
-        assertThat(awaitCompleted(history, before, Duration.ofSeconds(30))).as("the worker runs").isTrue();
+        worker = FaultRun.startHistoryWorker(history, redis.uri(), output, FaultRun.AT_LEAST_ONCE_WORKER);
+        List<String> before = FaultRun.pushTasks(history, redis.uri(), "producer", "b", 20, 1);
+        assertThat(FaultRun.awaitCompleted(history, before, Duration.ofSeconds(30))).as("the worker runs").isTrue();
 
         redis.kill();
         FaultRun.sleep(5_000);
         redis.restart();
         long healed = System.nanoTime();
-        List<String> after = push(history, redis.uri(), "a", 20);
-        boolean ran = awaitCompleted(history, after, Duration.ofSeconds(30));
+        List<String> after = FaultRun.pushTasks(history, redis.uri(), "producer", "a", 20, 1);
+        boolean ran = FaultRun.awaitCompleted(history, after, Duration.ofSeconds(30));
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
         String text = Files.readString(output, StandardCharsets.UTF_8);
         long pullFailures = text.lines().filter(line -> line.contains("could not pull tasks")).count();
@@ -118,49 +106,5 @@ class BackendOutageTest {
                 .isBetween(1L, (long) MAX_PULL_FAILURE_LINES);
         assertThat(leaseFailures).as("lease keeper failures logged once per doubling\n%s", text)
                 .isLessThanOrEqualTo(2L * MAX_PULL_FAILURE_LINES);
-    }
-
-    private static List<String> push(Path history, String backend, String prefix, int count) {
-        WorkerConfig config = HistoryWorker.baseConfig().backend(backend).delivery(DeliveryMode.AT_LEAST_ONCE).build();
-        Sergeant sergeant = Sergeant.create();
-        WorkerConfig valid = sergeant.validate(config);
-        List<String> ids = new ArrayList<>();
-        try (DefaultBroker broker = sergeant.openBroker(valid, sergeant.pluginContext(valid));
-             HistoryLog log = HistoryLog.open(history, "producer")) {
-            for (int i = 0; i < count; i++) {
-                Task task = Task.of(Map.of("id", prefix + "-" + i, "ms", 1));
-                log.attempted(List.of(task), 0);
-                broker.pushTask(HistoryWorker.QUEUE, task, Priority.NORMAL, null);
-                log.pushed(List.of(task), 0);
-                ids.add(prefix + "-" + i);
-            }
-        }
-        return ids;
-    }
-
-    private static Process startWorker(Path history, String backend, Path output) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(FaultRun.WORKER_JVM);
-        command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
-                "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.delivery.mode=at-least-once",
-                "-Dsergeant.config.delivery.lease=2s", "-Dsergeant.config.delivery.reapInterval=500ms",
-                "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2",
-                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--worker-class", HistoryWorker.class.getName()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    }
-
-    private static boolean awaitCompleted(Path history, List<String> ids, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            Set<String> done = new HashSet<>();
-            History.read(history).records().stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED)
-                    .forEach(record -> done.add(record.id()));
-            if (done.containsAll(ids)) {
-                return true;
-            }
-            FaultRun.sleep(100);
-        }
-        return false;
     }
 }

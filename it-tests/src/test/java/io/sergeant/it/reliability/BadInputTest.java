@@ -11,7 +11,6 @@ import io.sergeant.api.config.EncoderConfig;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
-import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.testkit.codec.HostilePayloads;
 import io.sergeant.testkit.codec.HostilePayloads.HostilePayload;
@@ -196,7 +195,7 @@ class BadInputTest {
 
             Path output = dir.resolve("worker.log");
             worker = startWorker(history, backend, serializer, compressor, output);
-            boolean allGood = awaitCompleted(history, good, Duration.ofSeconds(40));
+            boolean allGood = FaultRun.awaitCompleted(history, good, Duration.ofSeconds(40));
             boolean allDead = awaitDeadLetters(broker, bad.size(), Duration.ofSeconds(20));
             boolean aliveAfterwards = worker.isAlive();
             worker.destroy();
@@ -221,8 +220,8 @@ class BadInputTest {
                     .append(reason.length() > 160 ? reason.substring(0, 160) + "…" : reason));
             FaultRun.figures("bad input " + name, figures.toString());
 
-            assertThat(allGood).as("the good tasks around the bad ones ran: %s\n%s", report, tail(text)).isTrue();
-            assertThat(aliveAfterwards).as("the worker process survived every bad payload\n%s", tail(text)).isTrue();
+            assertThat(allGood).as("the good tasks around the bad ones ran: %s\n%s", report, FaultRun.tail(text)).isTrue();
+            assertThat(aliveAfterwards).as("the worker process survived every bad payload\n%s", FaultRun.tail(text)).isTrue();
             assertThat(allDead).as("every bad payload is a dead letter: %s", byCase).isTrue();
             assertThat(deadLetters).hasSize(bad.size());
             for (Bad item : bad) {
@@ -235,7 +234,7 @@ class BadInputTest {
             }
             long refusedByBackend = reasons.stream().filter(reason -> reason.startsWith("undecodable: the payload has ")).count();
             assertThat(logged).as("each bad payload that reached the worker is logged once (the backend refused %d)\n%s",
-                    refusedByBackend, tail(text)).isEqualTo(bad.size() - refusedByBackend);
+                    refusedByBackend, FaultRun.tail(text)).isEqualTo(bad.size() - refusedByBackend);
             assertThat(text).as("no OutOfMemoryError or StackOverflowError").doesNotContain("OutOfMemoryError")
                     .doesNotContain("StackOverflowError");
             assertThat(report.lost()).isEmpty();
@@ -259,30 +258,10 @@ class BadInputTest {
 
     private static Process startWorker(Path history, String backend, String serializer, String compressor, Path output)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(FaultRun.WORKER_JVM);
-        command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
-                "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.encoder.serializer=" + serializer,
+        return FaultRun.startHistoryWorker(history, backend, output, List.of("-Dsergeant.config.encoder.serializer=" + serializer,
                 "-Dsergeant.config.encoder.compressor=" + compressor, "-Dsergeant.config.delivery.mode=at-least-once",
                 "java".equals(serializer) ? "-Dsergeant.config.encoder.option.java.allow=" : "-Dsergeant.bad-input=1",
-                "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2",
-                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--worker-class", HistoryWorker.class.getName()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    }
-
-    private static boolean awaitCompleted(Path history, List<String> ids, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            Set<String> done = new java.util.HashSet<>();
-            History.read(history).records().stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED)
-                    .forEach(record -> done.add(record.id()));
-            if (done.containsAll(ids)) {
-                return true;
-            }
-            FaultRun.sleep(100);
-        }
-        return false;
+                "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2"));
     }
 
     private static boolean awaitDeadLetters(DefaultBroker broker, int count, Duration bound) {
@@ -320,9 +299,5 @@ class BadInputTest {
         for (int i = 0; i < mebibytes; i++) {
             out.write(zeros);
         }
-    }
-
-    private static String tail(String text) {
-        return text.length() <= 4000 ? text : "…" + text.substring(text.length() - 4000);
     }
 }

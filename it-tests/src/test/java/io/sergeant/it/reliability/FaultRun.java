@@ -2,11 +2,14 @@ package io.sergeant.it.reliability;
 
 import io.sergeant.api.Broker;
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
+import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
 
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +53,14 @@ final class FaultRun implements AutoCloseable {
      */
     static final io.sergeant.core.supervisor.RespawnBackoff FAULT_RESPAWN_BACKOFF = new io.sergeant.core.supervisor.RespawnBackoff(
             Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(60));
+
+    /**
+     * The worker settings of the single-worker fault tests: at-least-once, 2 s leases reaped every 500 ms,
+     * four tasks a transaction, two at a time.
+     */
+    static final List<String> AT_LEAST_ONCE_WORKER = List.of("-Dsergeant.config.delivery.mode=at-least-once",
+            "-Dsergeant.config.delivery.lease=2s", "-Dsergeant.config.delivery.reapInterval=500ms",
+            "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2");
 
     private final Path history;
     private final String backend;
@@ -285,13 +297,7 @@ final class FaultRun implements AutoCloseable {
 
     /** The ids completed so far. */
     Set<String> completedIds() {
-        Set<String> ids = new HashSet<>();
-        for (HistoryRecord record : History.read(history).records()) {
-            if (record.kind() == HistoryRecord.Kind.COMPLETED) {
-                ids.add(record.id());
-            }
-        }
-        return ids;
+        return completedIds(history);
     }
 
     /** Stops every supervisor gracefully (as SIGTERM does) and returns their exit codes. */
@@ -325,6 +331,85 @@ final class FaultRun implements AutoCloseable {
     /** The queue's sizes. */
     static QueueStats stats(Broker broker) {
         return broker.stats(HistoryWorker.QUEUE);
+    }
+
+    /**
+     * Starts a {@link WorkerMain} JVM (no supervisor) running {@code workerClass} with {@link #WORKER_JVM},
+     * then {@code options} (system properties such as {@code -Dsergeant.config.…}), on this JVM's class
+     * path; its stdout and stderr go to {@code output}. The caller stops the process.
+     */
+    static Process startWorkerMain(Class<?> workerClass, Path output, List<String> options) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(WORKER_JVM);
+        command.addAll(options);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+                "--worker-class", workerClass.getName()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /**
+     * Starts a {@link WorkerMain} JVM running {@link HistoryWorker} on {@code backend}, recording into
+     * {@code history}, with these further options (see {@link #startWorkerMain}).
+     */
+    static Process startHistoryWorker(Path history, String backend, Path output, List<String> options) throws IOException {
+        List<String> all = new ArrayList<>(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
+                "-Dsergeant.config.backend=" + backend));
+        all.addAll(options);
+        return startWorkerMain(HistoryWorker.class, output, all);
+    }
+
+    /**
+     * Pushes {@code count} {@link HistoryWorker} tasks ids {@code prefix-0…} that each take {@code millis},
+     * at-least-once through a broker of its own on {@code backend}, recording each attempt and push in the
+     * history log {@code logName}; returns the ids.
+     */
+    static List<String> pushTasks(Path history, String backend, String logName, String prefix, int count, int millis) {
+        WorkerConfig config = HistoryWorker.baseConfig().backend(backend).delivery(DeliveryMode.AT_LEAST_ONCE).build();
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig valid = sergeant.validate(config);
+        List<String> ids = new ArrayList<>();
+        try (DefaultBroker broker = sergeant.openBroker(valid, sergeant.pluginContext(valid));
+             HistoryLog log = HistoryLog.open(history, logName)) {
+            for (int i = 0; i < count; i++) {
+                Task task = Task.of(Map.of("id", prefix + "-" + i, "ms", millis));
+                log.attempted(List.of(task), 0);
+                broker.pushTask(HistoryWorker.QUEUE, task, Priority.NORMAL, null);
+                log.pushed(List.of(task), 0);
+                ids.add(prefix + "-" + i);
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Waits until every id has completed at least once in the history directory, polling every 100 ms;
+     * returns whether it happened within {@code bound}.
+     */
+    static boolean awaitCompleted(Path history, Collection<String> ids, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (completedIds(history).containsAll(ids)) {
+                return true;
+            }
+            sleep(100);
+        }
+        return false;
+    }
+
+    /** The ids completed so far in the history directory. */
+    static Set<String> completedIds(Path history) {
+        Set<String> ids = new HashSet<>();
+        for (HistoryRecord record : History.read(history).records()) {
+            if (record.kind() == HistoryRecord.Kind.COMPLETED) {
+                ids.add(record.id());
+            }
+        }
+        return ids;
+    }
+
+    /** The last 4,000 characters of a process's output, for an assertion message. */
+    static String tail(String text) {
+        return text.length() <= 4000 ? text : "…" + text.substring(text.length() - 4000);
     }
 
     /** Checks the history. */

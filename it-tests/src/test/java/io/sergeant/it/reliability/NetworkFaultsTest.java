@@ -3,12 +3,6 @@ package io.sergeant.it.reliability;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.SergeantException;
-import io.sergeant.api.Task;
-import io.sergeant.api.config.DeliveryMode;
-import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.core.Sergeant;
-import io.sergeant.core.internal.broker.DefaultBroker;
-import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendFactory;
@@ -22,19 +16,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,6 +51,10 @@ class NetworkFaultsTest {
      * docs/decisions.md.
      */
     private static final Duration CALL_BOUND = TIMEOUT.multipliedBy(2).plusSeconds(1);
+
+    /** The worker's settings: the backend's timeouts of 1 s, then those of the fault tests. */
+    private static final List<String> WORKER_OPTIONS = Stream.concat(Stream.of("-Dsergeant.config.backend.option.timeout=1s",
+            "-Dsergeant.config.backend.option.connectTimeout=1s"), FaultRun.AT_LEAST_ONCE_WORKER.stream()).toList();
 
     @TempDir
     Path dir;
@@ -134,43 +130,43 @@ class NetworkFaultsTest {
         proxy = FaultProxy.start(redis.port());
         Path history = dir.resolve("history");
         Path output = dir.resolve("worker.log");
-        worker = startWorker(history, "redis://127.0.0.1:" + proxy.port(), output);
+        worker = FaultRun.startHistoryWorker(history, "redis://127.0.0.1:" + proxy.port(), output, WORKER_OPTIONS);
         String direct = redis.uri(); // producers reach Redis directly: their pushes are acknowledged
 
-        List<String> ids = new ArrayList<>(push(history, direct, "before", 30));
-        assertThat(awaitCompleted(history, ids, Duration.ofSeconds(40))).as("the worker runs through the proxy").isTrue();
+        List<String> ids = new ArrayList<>(FaultRun.pushTasks(history, direct, "producer-before", "before", 30, 20));
+        assertThat(FaultRun.awaitCompleted(history, ids, Duration.ofSeconds(40))).as("the worker runs through the proxy").isTrue();
 
-        ids.addAll(push(history, direct, "delay", 30));
+        ids.addAll(FaultRun.pushTasks(history, direct, "producer-delay", "delay", 30, 20));
         proxy.delay(Duration.ofMillis(150));
         FaultRun.sleep(2_000);
         proxy.blackhole();
-        ids.addAll(push(history, direct, "blackhole", 30));
+        ids.addAll(FaultRun.pushTasks(history, direct, "producer-blackhole", "blackhole", 30, 20));
         FaultRun.sleep(3_000);
         proxy.reset();
-        ids.addAll(push(history, direct, "reset", 30));
+        ids.addAll(FaultRun.pushTasks(history, direct, "producer-reset", "reset", 30, 20));
         FaultRun.sleep(2_000);
         boolean aliveDuringFaults = worker.isAlive();
         proxy.heal();
         long healed = System.nanoTime();
 
-        List<String> after = push(history, direct, "after", 10);
+        List<String> after = FaultRun.pushTasks(history, direct, "producer-after", "after", 10, 20);
         ids.addAll(after);
-        boolean recovered = awaitCompleted(history, after, Duration.ofSeconds(30));
+        boolean recovered = FaultRun.awaitCompleted(history, after, Duration.ofSeconds(30));
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
-        boolean allRan = awaitCompleted(history, ids, Duration.ofSeconds(30));
+        boolean allRan = FaultRun.awaitCompleted(history, ids, Duration.ofSeconds(30));
         String text = Files.readString(output, StandardCharsets.UTF_8);
         HistoryReport report = new HistoryChecker().check(History.read(history));
         long unavailable = text.lines().filter(line -> line.contains("BACKEND_UNAVAILABLE") || line.contains("is unavailable for")).count();
         FaultRun.figures("worker behind a faulty proxy (delay 2 s, blackhole 3 s, reset 2 s)", "alive=" + worker.isAlive()
                 + " recovered-and-ran-10-ms=" + recoveryMillis + " failure-lines=" + unavailable + " " + report.figures());
 
-        assertThat(aliveDuringFaults).as("the worker rides out the faults\n%s", tail(text)).isTrue();
-        assertThat(recovered).as("tasks pushed after the heal ran\n%s", tail(text)).isTrue();
-        assertThat(allRan).as("every acknowledged task ran at least once: %s\n%s", report, tail(text)).isTrue();
+        assertThat(aliveDuringFaults).as("the worker rides out the faults\n%s", FaultRun.tail(text)).isTrue();
+        assertThat(recovered).as("tasks pushed after the heal ran\n%s", FaultRun.tail(text)).isTrue();
+        assertThat(allRan).as("every acknowledged task ran at least once: %s\n%s", report, FaultRun.tail(text)).isTrue();
         assertThat(worker.isAlive()).as("the same process carried on").isTrue();
         assertThat(report.lost()).isEmpty();
         assertThat(report.unexpected()).isEmpty();
-        assertThat(unavailable).as("the worker said what went wrong\n%s", tail(text)).isPositive();
+        assertThat(unavailable).as("the worker said what went wrong\n%s", FaultRun.tail(text)).isPositive();
         // Backoff is at most 3 s and calls end within two timeouts + 1 s; the bound is loose for a loaded machine.
         assertThat(recoveryMillis).as("recovery after the heal").isLessThan(15_000);
     }
@@ -215,60 +211,11 @@ class NetworkFaultsTest {
         return factory.create(spec, PluginContext.defaults());
     }
 
-    private static List<String> push(Path history, String backend, String prefix, int count) {
-        WorkerConfig config = HistoryWorker.baseConfig().backend(backend).delivery(DeliveryMode.AT_LEAST_ONCE).build();
-        Sergeant sergeant = Sergeant.create();
-        WorkerConfig valid = sergeant.validate(config);
-        List<String> ids = new ArrayList<>();
-        try (DefaultBroker broker = sergeant.openBroker(valid, sergeant.pluginContext(valid));
-             HistoryLog log = HistoryLog.open(history, "producer-" + prefix)) {
-            for (int i = 0; i < count; i++) {
-                Task task = Task.of(Map.of("id", prefix + "-" + i, "ms", 20));
-                log.attempted(List.of(task), 0);
-                broker.pushTask(HistoryWorker.QUEUE, task, Priority.NORMAL, null);
-                log.pushed(List.of(task), 0);
-                ids.add(prefix + "-" + i);
-            }
-        }
-        return ids;
-    }
-
-    private static Process startWorker(Path history, String backend, Path output) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(FaultRun.WORKER_JVM);
-        command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
-                "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.backend.option.timeout=1s",
-                "-Dsergeant.config.backend.option.connectTimeout=1s", "-Dsergeant.config.delivery.mode=at-least-once",
-                "-Dsergeant.config.delivery.lease=2s", "-Dsergeant.config.delivery.reapInterval=500ms",
-                "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2",
-                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--worker-class", HistoryWorker.class.getName()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    }
-
-    private static boolean awaitCompleted(Path history, List<String> ids, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            Set<String> done = new HashSet<>();
-            History.read(history).records().stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED)
-                    .forEach(record -> done.add(record.id()));
-            if (done.containsAll(ids)) {
-                return true;
-            }
-            FaultRun.sleep(100);
-        }
-        return false;
-    }
-
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static String tail(String text) {
-        return text.length() <= 4000 ? text : "…" + text.substring(text.length() - 4000);
     }
 }

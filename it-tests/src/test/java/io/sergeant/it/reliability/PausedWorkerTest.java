@@ -7,7 +7,6 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
-import io.sergeant.core.worker.WorkerMain;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -117,15 +116,9 @@ class PausedWorkerTest {
     }
 
     private Process startWorker(Path history, String backend, Path output) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(FaultRun.WORKER_JVM);
-        command.addAll(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
-                "-Dsergeant.config.backend=" + backend, "-Dsergeant.config.delivery.mode=at-least-once",
+        Process process = FaultRun.startHistoryWorker(history, backend, output, List.of("-Dsergeant.config.delivery.mode=at-least-once",
                 "-Dsergeant.config.delivery.lease=" + LEASE_MILLIS + "ms", "-Dsergeant.config.delivery.reapInterval=500ms",
-                "-Dsergeant.config.tasksPerTransaction=1", "-Dsergeant.config.executor.concurrency=1",
-                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--worker-class", HistoryWorker.class.getName()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                "-Dsergeant.config.tasksPerTransaction=1", "-Dsergeant.config.executor.concurrency=1"));
         workers.add(process);
         return process;
     }

@@ -7,7 +7,6 @@ import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.ExitCode;
-import io.sergeant.core.worker.WorkerMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -140,13 +139,9 @@ class StuckTaskWorkerProcessTest {
     }
 
     private Process start(Path output, String... jvmOptions) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(FaultRun.WORKER_JVM);
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-D" + StuckTaskWorker.DIR_PROPERTY + "=" + dir,
-                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--worker-class", StuckTaskWorker.class.getName()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        List<String> options = new ArrayList<>(List.of(jvmOptions));
+        options.add("-D" + StuckTaskWorker.DIR_PROPERTY + "=" + dir);
+        return FaultRun.startWorkerMain(StuckTaskWorker.class, output, options);
     }
 
     private static String read(Path output) throws IOException {

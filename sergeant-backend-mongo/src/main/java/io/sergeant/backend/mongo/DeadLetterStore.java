@@ -128,6 +128,21 @@ final class DeadLetterStore {
         queues.forEach(this::trim);
     }
 
+    /**
+     * Stores dead letters for tasks the caller holds under lease token {@code batch}, then deletes those
+     * tasks. Returns how many tasks were moved. The dead letters keep the tasks' ids, so a repeat after a
+     * crash in between is harmless.
+     */
+    int moveHeld(List<Document> letters, String batch) {
+        insertAll(letters);
+        List<Object> ids = new ArrayList<>(letters.size());
+        for (Document letter : letters) {
+            ids.add(letter.get(MongoLayout.ID));
+        }
+        return (int) node.tasks().deleteMany(Filters.and(Filters.in(MongoLayout.ID, ids),
+                Filters.eq(MongoLayout.LEASE, batch))).getDeletedCount();
+    }
+
     /** Deletes the dead letter {@code id}; used to undo a store whose task turned out not to be ours. */
     void delete(ObjectId id) {
         collection().deleteOne(Filters.eq(MongoLayout.ID, id));
@@ -142,7 +157,7 @@ final class DeadLetterStore {
                     LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)),
                     doc.get(MongoLayout.VALUE, Binary.class).getData(),
                     String.valueOf(doc.get(MongoLayout.REASON)),
-                    number(doc, MongoLayout.DELIVERY_COUNT),
+                    TaskDocuments.number(doc, MongoLayout.DELIVERY_COUNT),
                     doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
         }
         return result;
@@ -168,7 +183,7 @@ final class DeadLetterStore {
                 bytes = old == null ? 0 : old.get(MongoLayout.VALUE, Binary.class).length();
             }
             result.add(new DeadLetterInfo(LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)), bytes,
-                    String.valueOf(doc.get(MongoLayout.REASON)), number(doc, MongoLayout.DELIVERY_COUNT),
+                    String.valueOf(doc.get(MongoLayout.REASON)), TaskDocuments.number(doc, MongoLayout.DELIVERY_COUNT),
                     doc.get(MongoLayout.DEAD_AT, Number.class).doubleValue()));
         }
         return result;
@@ -194,7 +209,7 @@ final class DeadLetterStore {
         long moved = 0;
         String token = UUID.randomUUID().toString();
         while (true) {
-            double now = TaskStore.seconds(clock);
+            double now = TaskDocuments.seconds(clock);
             Bson free = Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue), Filters.or(
                     Filters.exists(MongoLayout.REQUEUE_UNTIL, false), Filters.lt(MongoLayout.REQUEUE_UNTIL, now)));
             List<ObjectId> ids = new ArrayList<>();
@@ -229,7 +244,7 @@ final class DeadLetterStore {
      */
     boolean requeueOne(String queue, ObjectId id, TaskStore tasks) {
         String token = UUID.randomUUID().toString();
-        double now = TaskStore.seconds(clock);
+        double now = TaskDocuments.seconds(clock);
         Bson free = Filters.and(Filters.eq(MongoLayout.ID, id), Filters.eq(MongoLayout.QUEUE_NAME, queue), Filters.or(
                 Filters.exists(MongoLayout.REQUEUE_UNTIL, false), Filters.lt(MongoLayout.REQUEUE_UNTIL, now)));
         if (collection().updateOne(free, Updates.combine(Updates.set(MongoLayout.REQUEUE, token),
@@ -254,10 +269,5 @@ final class DeadLetterStore {
 
     private MongoCollection<Document> collection() {
         return node.deadLetters();
-    }
-
-    static int number(Document doc, String field) {
-        Number value = doc.get(field, Number.class);
-        return value == null ? 0 : value.intValue();
     }
 }

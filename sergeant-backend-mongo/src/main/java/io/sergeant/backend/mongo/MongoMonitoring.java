@@ -108,7 +108,7 @@ final class MongoMonitoring implements BackendMonitoring {
         if (limit == 0) {
             return List.of();
         }
-        double now = TaskStore.seconds(clock);
+        double now = TaskDocuments.seconds(clock);
         List<double[]> readyOrder = new ArrayList<>();
         List<QueuedItem> ready = new ArrayList<>();
         List<QueuedItem> delayed = new ArrayList<>();

@@ -2,15 +2,23 @@ package io.sergeant.backend.mongo;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-process MongoDB wire-protocol server (mongo-java-server with its memory backend) on a free
  * loopback port, for tests. Known limits, measured: TTL indexes never expire anything, partial
  * indexes ignore their filter, there are no transactions, no {@code hello} command (only
  * {@code isMaster}), no pipeline updates, and every query scans its collection, so keep test data in
- * the low thousands. {@link #close()} stops it.
+ * the low thousands. It counts the commands it receives outside the {@code admin} database (the
+ * driver's monitoring goes there), so a test can show how many round trips an operation costs.
+ * {@link #close()} stops it.
  */
 final class InProcessMongo implements AutoCloseable {
 
@@ -19,6 +27,8 @@ final class InProcessMongo implements AutoCloseable {
 
     private final MongoServer server;
     private final InetSocketAddress address;
+    private final Map<String, AtomicInteger> commands = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
 
     /** Starts a server on a free loopback port. */
     InProcessMongo() {
@@ -26,7 +36,7 @@ final class InProcessMongo implements AutoCloseable {
     }
 
     private InProcessMongo(int port) {
-        server = new MongoServer(new MemoryBackend());
+        server = new MongoServer(new CountingBackend());
         server.bind("127.0.0.1", port);
         address = server.getLocalAddress();
     }
@@ -43,6 +53,50 @@ final class InProcessMongo implements AutoCloseable {
 
     int port() {
         return address.getPort();
+    }
+
+    /**
+     * The commands received since the last {@link #resetCounts()}, by {@code "<command> <collection>"}
+     * (e.g. {@code "find task_queue"}), sorted.
+     */
+    Map<String, Integer> commands() {
+        return snapshot(commands);
+    }
+
+    /** The commands that failed since the last {@link #resetCounts()}, keyed as {@link #commands()}. */
+    Map<String, Integer> failures() {
+        return snapshot(failures);
+    }
+
+    void resetCounts() {
+        commands.clear();
+        failures.clear();
+    }
+
+    private static Map<String, Integer> snapshot(Map<String, AtomicInteger> counts) {
+        Map<String, Integer> copy = new TreeMap<>();
+        counts.forEach((key, count) -> copy.put(key, count.get()));
+        return copy;
+    }
+
+    /** The memory backend, counting each command (and each failure) before it handles it. */
+    private final class CountingBackend extends MemoryBackend {
+        @Override
+        public Document handleMessage(MongoMessage message) {
+            Document command = message.getDocument();
+            if ("admin".equals(message.getDatabaseName()) || command.isEmpty()) {
+                return super.handleMessage(message);
+            }
+            String name = command.keySet().iterator().next();
+            String key = name + " " + command.get(name);
+            commands.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            try {
+                return super.handleMessage(message);
+            } catch (RuntimeException e) {
+                failures.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                throw e;
+            }
+        }
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.sergeant.backend.mongo;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.model.Filters;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
@@ -7,6 +10,8 @@ import io.sergeant.testkit.backend.BackendCompatibilitySuite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,6 +51,19 @@ class InProcessMongoTwoNodeCompatibilityTest extends BackendCompatibilitySuite {
     @Override
     protected boolean singleNode() {
         return false;
+    }
+
+    /** Python's layout: the queue's documents in {@code sergeant.task_queue} on each node. */
+    @Override
+    protected List<Long> tasksPerNode(String queue) {
+        List<Long> counts = new ArrayList<>();
+        for (InProcessMongo node : List.of(first, second)) {
+            try (MongoClient inspector = MongoClients.create(node.uri())) {
+                counts.add(inspector.getDatabase("sergeant").getCollection("task_queue")
+                        .countDocuments(Filters.eq("queue_name", queue)));
+            }
+        }
+        return counts;
     }
 
     /** The in-process server scans whole collections, so the bulk tests use 2,000 tasks (see InProcessMongo). */

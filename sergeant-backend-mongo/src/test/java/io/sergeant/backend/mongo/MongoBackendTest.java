@@ -120,7 +120,7 @@ class MongoBackendTest {
         assertThat(amo).containsExactly("high-1", "high-2", "normal-1");
         List<Delivery> leased = backend.pop(queue, 10, LEASE_30S);
         assertThat(texts(leased)).containsExactly("normal-2", "due-delayed");
-        assertThat(backend.ack(queue, receipts(leased))).isEqualTo(SettleResult.all(2));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(leased))).isEqualTo(SettleResult.all(2));
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 1, 0, 0));
     }
 
@@ -141,8 +141,8 @@ class MongoBackendTest {
         assertThat(pythonPopCount(clock.seconds())).as("Python's filter after the lease expired").isEqualTo(1);
         Delivery again = backend.pop(queue, 1, LEASE_30S).get(0);
         assertThat(again.receipt().deliveryCount()).as("an expired lease is deliverable even before a reap").isEqualTo(2);
-        assertThat(backend.ack(queue, List.of(delivery.receipt())).refused()).containsExactly(delivery.receipt());
-        assertThat(backend.ack(queue, List.of(again.receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(delivery.receipt())).refused()).containsExactly(delivery.receipt());
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(again.receipt()))).isEqualTo(SettleResult.all(1));
     }
 
     @Test
@@ -171,7 +171,7 @@ class MongoBackendTest {
 
         List<Callable<ReapResult>> reapers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            reapers.add(() -> backend.reap(queue, 1));
+            reapers.add(() -> backend.leaseRole().orElseThrow().reap(queue, 1));
         }
         ExecutorService pool = Executors.newFixedThreadPool(reapers.size());
         int redelivered = 0;
@@ -187,7 +187,7 @@ class MongoBackendTest {
         assertThat(redelivered + dead).isEqualTo(120);
         assertThat(dead).as("every task was delivered once and maxDeliveries is 1").isEqualTo(120);
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 120));
-        assertThat(backend.deadLetters(queue, 500)).hasSize(120).extracting(DeadLetter::deliveryCount).containsOnly(1);
+        assertThat(backend.deadLetterRole().orElseThrow().deadLetters(queue, 500)).hasSize(120).extracting(DeadLetter::deliveryCount).containsOnly(1);
     }
 
     @Test
@@ -196,7 +196,7 @@ class MongoBackendTest {
         backend.push(queue, encode("t", 3), Priority.NORMAL, null);
         Delivery first = backend.pop(queue, 1, LEASE_30S).get(0);
         clock.advance(Duration.ofSeconds(31));
-        assertThat(backend.reap(queue, 3)).isEqualTo(new ReapResult(1, 0));
+        assertThat(backend.leaseRole().orElseThrow().reap(queue, 3)).isEqualTo(new ReapResult(1, 0));
 
         Document doc = tasks().find(Filters.eq("_id", new ObjectId(first.receipt().id().split(":")[1]))).first();
         assertThat(doc.getDouble("priority")).isEqualTo(0.0);
@@ -212,13 +212,13 @@ class MongoBackendTest {
     @DisplayName("keys use Python's layout {key, value}")
     void keysUsePythonLayout() {
         String key = "k-" + UUID.randomUUID();
-        assertThat(backend.keySet(key, bytes("v"))).isTrue();
+        assertThat(backend.keyRole().orElseThrow().keySet(key, bytes("v"))).isTrue();
         Document doc = database().getCollection("keys").find(Filters.eq("key", key)).first();
         assertThat(doc.keySet()).containsExactlyInAnyOrder("_id", "key", "value");
         assertThat(text(doc.get("value", Binary.class).getData())).isEqualTo("v");
 
         database().getCollection("keys").insertOne(new Document("key", key + "-py").append("value", new Binary(bytes("py"))));
-        assertThat(backend.keyGet(key + "-py")).hasValueSatisfying(v -> assertThat(text(v)).isEqualTo("py"));
+        assertThat(backend.keyRole().orElseThrow().keyGet(key + "-py")).hasValueSatisfying(v -> assertThat(text(v)).isEqualTo("py"));
     }
 
     @Test
@@ -226,19 +226,19 @@ class MongoBackendTest {
     void expiredLockDocumentDoesNotBlock() {
         String name = "lock-" + UUID.randomUUID();
         locks().insertOne(new Document("name", name).append("expireAt", new Date(clock.millis() - 1_000)));
-        assertThat(backend.lockIsLocked(name)).isFalse();
-        assertThat(backend.lockTtl(name)).isEmpty();
+        assertThat(backend.lockRole().orElseThrow().lockIsLocked(name)).isFalse();
+        assertThat(backend.lockRole().orElseThrow().lockTtl(name)).isEmpty();
 
-        assertThat(backend.lockAcquire(name, "bob", Duration.ofSeconds(60))).isTrue();
+        assertThat(backend.lockRole().orElseThrow().lockAcquire(name, "bob", Duration.ofSeconds(60))).isTrue();
         Document doc = locks().find(Filters.eq("name", name)).first();
         assertThat(doc.getString("owner")).isEqualTo("bob");
         assertThat(doc.getDate("expireAt").getTime()).isCloseTo(clock.millis() + 60_000, within(5_000L));
         assertThat(locks().countDocuments(Filters.eq("name", name))).isEqualTo(1);
 
         clock.advance(Duration.ofSeconds(61));
-        assertThat(backend.lockAcquire(name, "carol", Duration.ofSeconds(60))).isTrue();
-        assertThat(backend.lockRelease(name, "bob")).isFalse();
-        assertThat(backend.lockRelease(name, "carol")).isTrue();
+        assertThat(backend.lockRole().orElseThrow().lockAcquire(name, "carol", Duration.ofSeconds(60))).isTrue();
+        assertThat(backend.lockRole().orElseThrow().lockRelease(name, "bob")).isFalse();
+        assertThat(backend.lockRole().orElseThrow().lockRelease(name, "carol")).isTrue();
     }
 
     @Test
@@ -246,10 +246,10 @@ class MongoBackendTest {
     void pythonLockBlocks() {
         String name = "lock-" + UUID.randomUUID();
         locks().insertOne(new Document("name", name).append("expireAt", new Date(clock.millis() + 60_000)));
-        assertThat(backend.lockIsLocked(name)).isTrue();
-        assertThat(backend.lockAcquire(name, "bob", Duration.ofSeconds(60))).isFalse();
-        assertThat(backend.lockRelease(name, "bob")).isFalse();
-        assertThat(backend.lockTtl(name)).hasValueSatisfying(ttl -> assertThat(ttl).isBetween(
+        assertThat(backend.lockRole().orElseThrow().lockIsLocked(name)).isTrue();
+        assertThat(backend.lockRole().orElseThrow().lockAcquire(name, "bob", Duration.ofSeconds(60))).isFalse();
+        assertThat(backend.lockRole().orElseThrow().lockRelease(name, "bob")).isFalse();
+        assertThat(backend.lockRole().orElseThrow().lockTtl(name)).hasValueSatisfying(ttl -> assertThat(ttl).isBetween(
                 Duration.ofSeconds(55), Duration.ofSeconds(60)));
     }
 
@@ -302,12 +302,12 @@ class MongoBackendTest {
                 new Receipt("7:" + new ObjectId().toHexString(), "x/" + new ObjectId().toHexString(), 1),
                 new Receipt(real.receipt().id(), "other-batch/" + real.receipt().id().split(":")[1], 1),
                 new Receipt(real.receipt().id(), real.receipt().token().replace('/', '-'), 1));
-        SettleResult result = backend.ack(queue, foreign);
+        SettleResult result = backend.leaseRole().orElseThrow().ack(queue, foreign);
         assertThat(result.settled()).isZero();
         assertThat(result.refused()).containsExactlyElementsOf(foreign);
-        assertThat(backend.extend("another-queue", List.of(real.receipt()), Duration.ofSeconds(5)).refused())
+        assertThat(backend.leaseRole().orElseThrow().extend("another-queue", List.of(real.receipt()), Duration.ofSeconds(5)).refused())
                 .as("a receipt of another queue").containsExactly(real.receipt());
-        assertThat(backend.ack(queue, List.of(real.receipt()))).isEqualTo(SettleResult.all(1));
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(real.receipt()))).isEqualTo(SettleResult.all(1));
     }
 
     @Test
@@ -340,10 +340,10 @@ class MongoBackendTest {
         backend.push(queue, List.of(bytes("t")), Priority.NORMAL, null);
         assertThat(backend.pop(queue, 0, LEASE_30S)).isEmpty();
         assertThatThrownBy(() -> backend.pop(queue, -1, LEASE_30S)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> backend.reap(queue, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> backend.extend(queue, List.of(), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.leaseRole().orElseThrow().reap(queue, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.leaseRole().orElseThrow().extend(queue, List.of(), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> backend.push(null, List.of(), Priority.NORMAL, null)).isInstanceOf(NullPointerException.class);
-        assertThat(backend.deadLetters(queue, 0)).isEmpty();
+        assertThat(backend.deadLetterRole().orElseThrow().deadLetters(queue, 0)).isEmpty();
     }
 
     @Test
@@ -403,7 +403,7 @@ class MongoBackendTest {
             assertThat(onFirst).isNotEmpty().hasSizeLessThan(10);
             first.close();
 
-            assertThatThrownBy(() -> two.ack(queue, receipts)).isInstanceOfSatisfying(PartialSettleException.class, e -> {
+            assertThatThrownBy(() -> two.leaseRole().orElseThrow().ack(queue, receipts)).isInstanceOfSatisfying(PartialSettleException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
                 assertThat(e.getMessage()).contains("node(s) [0]").contains("the other nodes settled " + (10 - onFirst.size()));
                 assertThat(e.done()).isEqualTo(SettleResult.all(10 - onFirst.size()));

@@ -1,11 +1,17 @@
 package io.sergeant.backend.mongo;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.model.Filters;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.testkit.backend.BackendCompatibilitySuite;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -43,6 +49,19 @@ class RealMongoCompatibilityTest extends BackendCompatibilitySuite {
     @Override
     protected boolean singleNode() {
         return MongoUris.parse(uri()).size() == 1;
+    }
+
+    /** The queue's documents in the test database's {@code task_queue} on each node. */
+    @Override
+    protected List<Long> tasksPerNode(String queue) {
+        List<Long> counts = new ArrayList<>();
+        for (ConnectionString node : MongoUris.parse(uri())) {
+            try (MongoClient inspector = MongoClients.create(node)) {
+                counts.add(inspector.getDatabase(System.getProperty("sergeant.test.mongo.database", "sergeant_test"))
+                        .getCollection("task_queue").countDocuments(Filters.eq("queue_name", queue)));
+            }
+        }
+        return counts;
     }
 
     private static String uri() {

@@ -54,17 +54,17 @@ class TwoNodeMongoBackendTest {
         try (MongoBackend backend = connect()) {
             for (int i = 0; i < 8; i++) {
                 String key = "key-" + i + "-" + UUID.randomUUID();
-                backend.keySet(key, new byte[] {1});
+                backend.keyRole().orElseThrow().keySet(key, new byte[] {1});
                 int expected = nodeOf(key);
                 assertThat(count(expected, "keys", Filters.eq("key", key))).isEqualTo(1);
                 assertThat(count(1 - expected, "keys", Filters.eq("key", key))).isZero();
 
                 String lock = "lock-" + i + "-" + UUID.randomUUID();
-                assertThat(backend.lockAcquire(lock, "me", Duration.ofSeconds(30))).isTrue();
+                assertThat(backend.lockRole().orElseThrow().lockAcquire(lock, "me", Duration.ofSeconds(30))).isTrue();
                 int lockNode = nodeOf(lock);
                 assertThat(count(lockNode, "locks", Filters.eq("name", lock))).isEqualTo(1);
                 assertThat(count(1 - lockNode, "locks", Filters.eq("name", lock))).isZero();
-                assertThat(backend.lockRelease(lock, "me")).isTrue();
+                assertThat(backend.lockRole().orElseThrow().lockRelease(lock, "me")).isTrue();
             }
         }
     }
@@ -85,8 +85,8 @@ class TwoNodeMongoBackendTest {
             List<String> nodes = new ArrayList<>();
             popped.forEach(d -> nodes.add(d.receipt().id().split(":")[0]));
             assertThat(nodes).containsOnly("0", "1");
-            assertThat(backend.extend(queue, receipts(popped), Duration.ofSeconds(60))).isEqualTo(SettleResult.all(6));
-            assertThat(backend.ack(queue, receipts(popped))).isEqualTo(SettleResult.all(6));
+            assertThat(backend.leaseRole().orElseThrow().extend(queue, receipts(popped), Duration.ofSeconds(60))).isEqualTo(SettleResult.all(6));
+            assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts(popped))).isEqualTo(SettleResult.all(6));
             assertThat(backend.length(queue, true)).isZero();
         }
     }

@@ -5,10 +5,13 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.testkit.backend.BackendCompatibilitySuite;
 import io.sergeant.testkit.servers.RedisClusterProcess;
+import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** The backend contract, both delivery modes, on a 3-master Redis Cluster with every queue in 3 shards. */
@@ -44,6 +47,22 @@ class ClusterCompatibilityTest extends BackendCompatibilitySuite {
     @Override
     protected boolean singleNode() {
         return false; // three shards, like three independent nodes: no global order
+    }
+
+    /** The ready tasks on each master: the lists of the queue's shards it holds (see ClusterShardingTest). */
+    @Override
+    protected List<Long> tasksPerNode(String queue) {
+        List<Long> counts = new ArrayList<>();
+        for (RedisServerProcess master : cluster.masters()) {
+            long count = 0;
+            for (String key : master.command("KEYS", "__sergeant__:{" + queue + "#*}:queue").lines().toList()) {
+                if (!key.isBlank()) {
+                    count += Long.parseLong(master.command("LLEN", key.trim()));
+                }
+            }
+            counts.add(count);
+        }
+        return counts;
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
+import java.util.List;
 import java.util.Map;
 
 /** The backend contract, both delivery modes, on two independent redis-servers (Python's multi-node mode). */
@@ -51,6 +52,12 @@ class TwoNodesCompatibilityTest extends BackendCompatibilitySuite {
     @Override
     protected boolean singleNode() {
         return false;
+    }
+
+    /** Python's layout: NORMAL tasks in the list named after the queue on each node. */
+    @Override
+    protected List<Long> tasksPerNode(String queue) {
+        return List.of(Long.parseLong(first.command("LLEN", queue)), Long.parseLong(second.command("LLEN", queue)));
     }
 
     @Override

@@ -41,10 +41,12 @@ class ProcessTreeTest {
             + " started after it died and its children were re-parented")
     void groupOutlivesItsLeader() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(ProcessTree.grouped(), "no setsid and kill on this platform");
-        Process leader = new ProcessBuilder(ProcessTree.inOwnGroup(List.of("sh", "-c", "sleep 300 & echo $!; sleep 0.2")))
+        // The orphan must not hold the pipe: reading to end of stream would then wait the whole 300 s.
+        Process leader = new ProcessBuilder(ProcessTree.inOwnGroup(
+                List.of("sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!; sleep 0.2")))
                 .redirectErrorStream(true).start();
-        long orphan = Long.parseLong(new String(leader.getInputStream().readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII)
-                .trim());
+        long orphan = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(leader.getInputStream(),
+                java.nio.charset.StandardCharsets.US_ASCII)).readLine().trim());
         assertThat(leader.waitFor(30, TimeUnit.SECONDS)).isTrue();
         ProcessHandle sleeper = ProcessHandle.of(orphan).orElseThrow();
         assertThat(sleeper.isAlive()).as("the orphan outlives its parent").isTrue();

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +51,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and a test fails if it plays others or fewer, so no role's tests are skipped unnoticed.
  *
  * <p><b>Capabilities.</b> Override {@link #singleNode()} for a backend of several independent nodes
- * (global order assertions become set assertions), {@link #highPriorityIsFifo()} for a backend where
+ * (global order assertions become set assertions; override {@link #tasksPerNode(String)} with it),
+ * {@link #highPriorityIsFifo()} for a backend where
  * HIGH tasks among themselves come out last-in first-out (Python Sergeant's Redis layout),
  * {@link #shortLease()} and {@link #maxWait()} for slow backends, {@link #bulkSize()} for a test server
  * that cannot hold 10,000 tasks quickly.
@@ -88,6 +90,18 @@ public abstract class BackendCompatibilitySuite {
      */
     protected boolean singleNode() {
         return true;
+    }
+
+    /**
+     * For a backend of several independent nodes or shards ({@link #singleNode()} false): how many tasks
+     * of {@code queue} each node holds, one entry per node, read from the nodes themselves rather than
+     * through the backend. The suite uses it to check that producers spread their pushes over the nodes
+     * (each opened backend starts its push rotation at a random node, as Python Sergeant does). A backend
+     * of several nodes must override it (the scenario fails otherwise); single-node backends need not.
+     * The default returns null.
+     */
+    protected List<Long> tasksPerNode(String queue) {
+        return null;
     }
 
     /** Whether HIGH tasks come out first-in first-out among themselves (false for an LPUSH layout). */

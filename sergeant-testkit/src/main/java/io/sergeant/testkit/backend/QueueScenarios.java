@@ -3,6 +3,7 @@ package io.sergeant.testkit.backend;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.SettleResult;
@@ -23,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * The queue role ({@link io.sergeant.spi.backend.Backend}): every backend plays it. Tests in both delivery
@@ -168,6 +170,32 @@ abstract class QueueScenarios extends RoleScenarios {
             popTexts(queue, 10, mode);
         }
         assertThat(missed).as("tasks due now that an immediate count or pop missed").isEmpty();
+    }
+
+    @Test
+    @DisplayName("on several nodes each opened backend starts its push rotation at a random node, as Python Sergeant's,"
+            + " so one-task producers spread over the nodes")
+    void pushRotationStartsAtARandomNode() {
+        assumeFalse(singleNode(), "a single node has no push rotation");
+        String queue = name("q");
+        int producers = 40;
+        for (int i = 0; i < producers; i++) {
+            // A backend per push: forty one-task producers, as forty short-lived processes.
+            try (Backend producer = openAnotherBackend()) {
+                producer.push(queue, List.of(bytes("producer-" + i)), Priority.NORMAL, null);
+            }
+        }
+        List<Long> perNode = tasksPerNode(queue);
+        assertThat(perNode).as("a backend of several nodes overrides tasksPerNode(queue)").isNotNull().hasSizeGreaterThan(1);
+        assertThat(perNode.stream().mapToLong(Long::longValue).sum()).as("tasks over all nodes").isEqualTo(producers);
+        // Started at node 0 every time, all forty land on one node; with a random start, a node is left
+        // empty with a chance of n * ((n - 1) / n)^40 (about 2e-12 for two nodes, 3e-7 for three).
+        assertThat(perNode).as("tasks per node").allSatisfy(count -> assertThat(count).isPositive());
+        List<String> popped = new ArrayList<>();
+        for (int round = 0; round < 5 && popped.size() < producers; round++) {
+            popped.addAll(popTexts(queue, producers, DeliveryMode.AT_MOST_ONCE));
+        }
+        assertThat(popped).as("every producer's task, once").hasSize(producers).doesNotHaveDuplicates();
     }
 
     @ParameterizedTest

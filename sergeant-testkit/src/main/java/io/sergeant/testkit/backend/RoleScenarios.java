@@ -88,6 +88,15 @@ abstract class RoleScenarios {
         return suite.singleNode();
     }
 
+    final List<Long> tasksPerNode(String queue) {
+        return suite.tasksPerNode(queue);
+    }
+
+    /** A backend opened like the suite's (same store) that the caller closes. */
+    final Backend openAnotherBackend() {
+        return suite.newBackend();
+    }
+
     final boolean highPriorityIsFifo() {
         return suite.highPriorityIsFifo();
     }

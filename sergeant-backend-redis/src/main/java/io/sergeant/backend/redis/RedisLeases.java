@@ -113,7 +113,7 @@ final class RedisLeases implements BackendLeases {
 
     @Override
     public SettleResult ack(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.ack(), null);
+        return settle(queue, receipts, scripts.ack(), null, false);
     }
 
     @Override
@@ -122,24 +122,25 @@ final class RedisLeases implements BackendLeases {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a lease must be positive: " + lease);
         }
-        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())));
+        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())), false);
     }
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), arg(1));
+        return settle(queue, receipts, scripts.release(), arg(1), true);
     }
 
     @Override
     public SettleResult handBack(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), arg(0));
+        return settle(queue, receipts, scripts.release(), arg(0), true);
     }
 
     /**
      * Runs a settling script once per shard touched, with the receipts grouped by batch as
-     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index).
+     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index). With
+     * {@code wake} the script gets the queue's wake-up list too (it makes tasks deliverable again).
      */
-    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading) {
+    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading, boolean wake) {
         requireNonNull(queue, "queue is null");
         requireNonNull(receipts, "receipts is null");
         if (receipts.isEmpty()) {
@@ -159,7 +160,7 @@ final class RedisLeases implements BackendLeases {
                 args.addAll(group.args());
             }
             try {
-                grouped.refuse(group, (List<?>) shard.client().script(script, shard.keys().all(), args));
+                grouped.refuse(group, (List<?>) shard.client().script(script, wake ? shard.keys().withWake() : shard.keys().all(), args));
             } catch (RuntimeException e) {
                 // Settle on every other shard first: a node that is down must not cost the healthy ones' work.
                 grouped.failed(shard.index(), group, e);
@@ -313,7 +314,7 @@ final class RedisLeases implements BackendLeases {
         for (Shard shard : shards) {
             try {
                 while (true) {
-                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().withWake(), args);
                     redelivered += (int) number(result.get(0));
                     deadLettered += (int) number(result.get(1));
                     RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));

@@ -29,8 +29,9 @@ import java.util.function.Supplier;
 /**
  * The benchmark of one backend URI, all in this JVM: Sergeant's push one by one and in bulk, the
  * drain of a full queue by a {@link WorkerRuntime} (the whole worker loop with the thread executor
- * and a no-op {@code work}) in both delivery modes with 1 and N threads, and the pickup latency under
- * a steady producer; next to the raw client limit of the same bytes, measured in the same run. Every
+ * and a no-op {@code work}) in both delivery modes with 1 and N threads, the pickup latency under
+ * a steady producer (worker polling every ms), and pickup without polling (a producer of one task per
+ * push to a worker with the default poll interval; on Redis also the idle worker's commands); next to the raw client limit of the same bytes, measured in the same run. Every
  * drain checks from the worker's ledger that each task ran exactly once (at-most-once) or at least
  * once (at-least-once) and that the queue is empty afterwards.
  *
@@ -41,6 +42,11 @@ final class BackendBench {
 
     /** The benchmarked queue. */
     static final String QUEUE = "sergeant-bench";
+    /** The measure of the pickup rows. */
+    static final String PICKUP = "pickup";
+    /** Commands a client sends itself (never run inside a script): what an idle worker's round trips are. */
+    private static final java.util.Set<String> ROUND_TRIPS = java.util.Set.of("evalsha", "eval", "evalsha_ro", "eval_ro",
+            "blpop", "brpop", "blmpop", "fcall");
 
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -52,6 +58,8 @@ final class BackendBench {
     private final Supplier<RawClient> rawClient;
     private final BenchSettings settings;
     private final PrintWriter progress;
+    /** Lines for under the table (the idle worker's commands). */
+    private final List<String> notes = new ArrayList<>();
 
     /**
      * @param rawClient opens the raw client of this backend, or null when there is none for this URI
@@ -65,6 +73,11 @@ final class BackendBench {
         this.rawClient = rawClient;
         this.settings = Objects.requireNonNull(settings, "settings is null");
         this.progress = Objects.requireNonNull(progress, "progress is null");
+    }
+
+    /** Lines for under the table, known once {@link #run()} returned. */
+    List<String> notes() {
+        return List.copyOf(notes);
     }
 
     /** Runs every measurement; returns the rows in table order. */
@@ -90,6 +103,11 @@ final class BackendBench {
             if (settings.latencyTasks() > 0) {
                 for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
                     rows.add(latency(broker, mode));
+                }
+            }
+            if (settings.pickupTasks() > 0) {
+                for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
+                    rows.add(pickup(broker, mode));
                 }
             }
             reset(broker);
@@ -271,12 +289,33 @@ final class BackendBench {
     // ------------------------------------------------------------------ latency
 
     private ResultRow latency(Broker broker, DeliveryMode mode) {
-        reset(broker);
-        int total = settings.latencyTasks();
         say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
                 mode(mode), settings.latencyRate(), settings.latencySeconds()));
+        return steady(broker, mode, "latency", settings.latencyTasks(), settings.latencyRate(), config(mode, 1, 0), null);
+    }
+
+    /**
+     * Pickup without polling: a producer pushes one task at a time, {@code --pickup-rate} a second, to a
+     * worker with the default poll interval, so each pickup is the wake-up's (or, where a backend has
+     * none, the poll's); then, on Redis, the idle worker's commands are counted.
+     */
+    private ResultRow pickup(Broker broker, DeliveryMode mode) {
+        say(String.format(Locale.ROOT, "pickup %s: a producer pushes %,d tasks/s, one per push, for %.1f s to a worker with the"
+                + " default poll interval (1 thread)", mode(mode), settings.pickupRate(), settings.pickupSeconds()));
+        WorkerConfig config = builder(mode, 1, 0).build();
+        return steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
+    }
+
+    /**
+     * A steady producer pushing {@code rate} tasks/s (every ms, the tasks due by then in one push) to a
+     * worker running {@code config}; records pickup − push of every task. {@code whileIdle}, if not null,
+     * runs after every task ran, while the worker is still running and idle.
+     */
+    private ResultRow steady(Broker broker, DeliveryMode mode, String measure, int total, int rate, WorkerConfig config,
+                             Runnable whileIdle) {
+        reset(broker);
         DeliveryLedger ledger = new DeliveryLedger(total);
-        BenchWorker worker = new BenchWorker(config(mode, 1, 0), ledger);
+        BenchWorker worker = new BenchWorker(config, ledger);
         AtomicReference<RunSummary> summary = new AtomicReference<>();
         long nanos;
         try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
@@ -288,7 +327,7 @@ final class BackendBench {
             try {
                 while (pushed < total) {
                     long elapsed = System.nanoTime() - start;
-                    int due = (int) Math.min(total, elapsed * settings.latencyRate() / 1_000_000_000L);
+                    int due = (int) Math.min(total, elapsed * rate / 1_000_000_000L);
                     if (due > pushed) {
                         List<Task> batch = new ArrayList<>(due - pushed);
                         long now = System.nanoTime();
@@ -317,6 +356,9 @@ final class BackendBench {
                 }
                 nanos = System.nanoTime() - start;
                 bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
+                if (whileIdle != null && consumer.isAlive()) {
+                    whileIdle.run();
+                }
             } finally {
                 runtime.requestStop();
                 join(consumer);
@@ -325,8 +367,59 @@ final class BackendBench {
         long[] latencies = ledger.sortedLatencies(total);
         String latency = latencies.length == 0 ? "n/a"
                 : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
-        return new ResultRow(name, "latency", mode(mode), 1, total, nanos, -1, latency,
+        return new ResultRow(name, measure, mode(mode), 1, total, nanos, -1, latency,
                 check(broker, mode, ledger, total, summary.get()), passed(broker, mode, ledger, total, summary.get()));
+    }
+
+    /** Counts the commands of the idle worker over {@code --idle-seconds} with the raw client (Redis only). */
+    private void idleCommands(DeliveryMode mode) {
+        if (rawClient == null || settings.idleSeconds() <= 0) {
+            return;
+        }
+        try (RawClient raw = rawClient.get()) {
+            if (raw.commandCalls().isEmpty()) {
+                return;
+            }
+            sleep(500); // the worker's last pops end; it waits
+            say(String.format(Locale.ROOT, "idle %s worker: counting its commands for %.1f s", mode(mode), settings.idleSeconds()));
+            Map<String, Long> before = raw.commandCalls();
+            long start = System.nanoTime();
+            sleep(Math.round(settings.idleSeconds() * 1000));
+            Map<String, Long> after = raw.commandCalls();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            notes.add(idleNote(name, mode(mode), before, after, seconds));
+        }
+    }
+
+    /** The idle note of one delivery mode from two readings of the command counts {@code seconds} apart. */
+    static String idleNote(String backend, String mode, Map<String, Long> before, Map<String, Long> after, double seconds) {
+        long total = 0;
+        long roundTrips = 0;
+        Map<String, Long> calls = new java.util.TreeMap<>();
+        for (Map.Entry<String, Long> entry : after.entrySet()) {
+            String command = entry.getKey();
+            long delta = entry.getValue() - before.getOrDefault(command, 0L);
+            // The counting itself (INFO) is not the worker's.
+            if (delta <= 0 || command.equals("info")) {
+                continue;
+            }
+            calls.put(command, delta);
+            total += delta;
+            if (ROUND_TRIPS.contains(command)) {
+                roundTrips += delta;
+            }
+        }
+        return String.format(Locale.ROOT, "%s: idle %s worker (default configuration) over %.1f s: %.1f scripts and blocking"
+                        + " waits per second (EVALSHA, BLPOP); INFO commandstats counted %.1f commands per second, the commands"
+                        + " scripts run inside included: %s", backend, mode, seconds, roundTrips / seconds, total / seconds, calls);
+    }
+
+    /** Python Sergeant's pickup at {@code rate} tasks/s, computed from its poll loop (it is not run here). */
+    static String pythonPickup(int rate) {
+        return String.format(Locale.ROOT, "Python Sergeant for comparison (computed, not run): its worker sleeps 1 s after"
+                + " every empty pop (docs/python-compat.md §5.1), so at %,d tasks/s a task pushed during that sleep waits for"
+                + " its end: pickup p50 ≥ 500 ms, p99 ≥ 990 ms (uniform over the sleep, plus the backlog before it); an idle"
+                + " Python worker sends one pop a second (LPOP, then ZPOPMIN for delayed tasks: 2 commands/s)", rate);
     }
 
     // ------------------------------------------------------------------ checks
@@ -374,6 +467,11 @@ final class BackendBench {
     // ------------------------------------------------------------------ helpers
 
     private WorkerConfig config(DeliveryMode mode, int threads, int maxTasks) {
+        return builder(mode, threads, maxTasks).pollInterval(Duration.ofMillis(1)).build();
+    }
+
+    /** The bench worker's configuration with the default poll interval. */
+    private WorkerConfig.Builder builder(DeliveryMode mode, int threads, int maxTasks) {
         return WorkerConfig.builder(QUEUE)
                 .backend(uri)
                 .backendOptions(backendOptions)
@@ -381,9 +479,7 @@ final class BackendBench {
                 .executor("thread", threads)
                 .delivery(mode)
                 .maxTasksPerRun(maxTasks)
-                .pollInterval(Duration.ofMillis(1))
-                .logging(new LoggingConfig(LoggingEvents.DEFAULT, false))
-                .build();
+                .logging(new LoggingConfig(LoggingEvents.DEFAULT, false));
     }
 
     private static List<Task> tasks(int count) {

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -46,6 +47,36 @@ public final class WorkerConfigProperties {
      * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and bad value
      */
     public static WorkerConfig apply(WorkerConfig base, Map<String, String> properties) {
+        Reading reading = read(base, properties);
+        if (!reading.problems().isEmpty()) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "invalid configuration properties ("
+                    + reading.problems().size() + " problem" + (reading.problems().size() == 1 ? "" : "s") + "):\n  - "
+                    + String.join("\n  - ", reading.problems()));
+        }
+        return reading.config();
+    }
+
+    /**
+     * What {@link #read} makes of properties: the configuration with every usable value applied (a key
+     * whose value is bad keeps {@code base}'s), and the problems, one message per key.
+     *
+     * @param config   the configuration, for further checks (plugin names) in the same round as the problems
+     * @param problems every unknown key and bad value, secrets masked; empty when all were applied
+     */
+    public record Reading(WorkerConfig config, List<String> problems) {
+
+        /** Checks the parts and copies the list. */
+        public Reading {
+            Objects.requireNonNull(config, "config is null");
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Applies {@code properties} on top of {@code base} as far as they can be, never throwing for a bad
+     * key or value: a caller that checks more (the plugins a configuration names) reports it all in one round.
+     */
+    public static Reading read(WorkerConfig base, Map<String, String> properties) {
         WorkerConfig.Builder builder = base.toBuilder();
         List<String> problems = new ArrayList<>();
         Map<String, String> backendOptions = new HashMap<>(base.backendOptions());
@@ -131,11 +162,7 @@ public final class WorkerConfigProperties {
         builder.delivery(delivery[0]);
         builder.backendOptions(backendOptions);
         builder.logging(new LoggingConfig(base.logging().events(), summary[0]));
-        if (!problems.isEmpty()) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "invalid configuration properties ("
-                    + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n  - " + String.join("\n  - ", problems));
-        }
-        return builder.build();
+        return new Reading(builder.build(), problems);
     }
 
     /** The prefix of worker configuration overrides given as system properties: {@code sergeant.config.}. */

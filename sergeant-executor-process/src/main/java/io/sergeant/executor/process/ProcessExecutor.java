@@ -305,6 +305,7 @@ final class ProcessExecutor implements TaskExecutor {
             if (!child.dead) {
                 child.current = job;
                 job.watch = killer.watch(new ChildKillable(child, job));
+                job.sent = System.nanoTime();
                 try {
                     child.send(Frames.TASK, job.sequence, job.payload);
                     sent = true;
@@ -369,8 +370,19 @@ final class ProcessExecutor implements TaskExecutor {
         synchronized (lock) {
             idle.addLast(child);
         }
-        finish(job, new TaskResult(job.task, outcome, error));
+        TaskResult result = new TaskResult(job.task, outcome, error);
+        observe(result, payload.nanos() >= 0 ? payload.nanos() : System.nanoTime() - job.sent);
+        finish(job, result);
         dispatch();
+    }
+
+    /** The child has no listeners: this process's listeners count and time its run (docs/observability.md). */
+    private void observe(TaskResult result, long nanos) {
+        try {
+            runner.reportRan(result, Duration.ofNanos(nanos));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "reporting a task run in a child process to the listeners failed: " + e);
+        }
     }
 
     private void onChildEnd(ChildProcess child, String failure) {

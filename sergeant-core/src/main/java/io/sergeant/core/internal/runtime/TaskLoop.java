@@ -315,7 +315,9 @@ public final class TaskLoop {
                 return;
             }
             // At-least-once: not acked; handed back with its delivery counted, so it runs again and a task
-            // that kills its process every time reaches the dead letters after maxDeliveries.
+            // that kills its process every time reaches the dead letters after maxDeliveries. Its run ended
+            // in a child process that died before reporting: the listeners see it as lost.
+            assembly.runner().reportRan(result, java.time.Duration.ZERO);
             state.countOutcome(outcome);
             settlement.lost(delivery);
             return;

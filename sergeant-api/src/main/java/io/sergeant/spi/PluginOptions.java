@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Typed, checked access to a plugin's string options. A plugin reads its options through this and
@@ -106,54 +107,73 @@ public final class PluginOptions {
         return values.getOrDefault(key, defaultValue);
     }
 
+    /** What {@link #integer} accepts, as its error and the worker configuration's say: {@value}. */
+    public static final String EXPECTED_INTEGER = "a whole number such as 4";
+    /** What {@link #size} accepts, as its error and the worker configuration's say: {@value}. */
+    public static final String EXPECTED_SIZE = "a size in bytes such as 1048576, 512K, 16M or 1G";
+    /** What {@link #bool} accepts, as its error and the worker configuration's say: {@value}. */
+    public static final String EXPECTED_BOOLEAN = "true or false";
+    /** What {@link #duration} accepts, as its error and the worker configuration's say: {@value}. */
+    public static final String EXPECTED_DURATION = "a duration such as 500ms, 30s, 2m, 1h or PT1M";
+
     /** An integer option, or the default; a non-integer value is an {@code INVALID_CONFIGURATION} error. */
     public int integer(String key, int defaultValue) {
-        String value = values.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "an integer");
-        }
+        return parsed(key, defaultValue, PluginOptions::parseInteger, EXPECTED_INTEGER);
     }
 
     /** A long option (accepts K, M, G suffixes for binary multiples), or the default. */
     public long size(String key, long defaultValue) {
-        String value = values.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            return parseSize(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a size such as 1048576, 512K, 64M or 1G");
-        }
+        return parsed(key, defaultValue, PluginOptions::parseSize, EXPECTED_SIZE);
     }
 
-    /** A boolean option ({@code true}/{@code false}), or the default. */
+    /**
+     * An integer option from {@code min} to {@code max}, or the default; a non-integer or a value out of
+     * range is an {@code INVALID_CONFIGURATION} error that says {@code expected <range>}.
+     *
+     * @param range the accepted values in words, for the message (for example {@code 1 to 64})
+     */
+    public int integer(String key, int defaultValue, int min, int max, String range) {
+        int value = integer(key, defaultValue);
+        if (value < min || value > max) {
+            throw invalid(key, values.getOrDefault(key, Integer.toString(value)), range);
+        }
+        return value;
+    }
+
+    /**
+     * A size option from {@code min} to {@code max} bytes, or the default; a value that is not a size or
+     * is out of range is an {@code INVALID_CONFIGURATION} error that says {@code expected <range>}.
+     *
+     * @param range the accepted sizes in words, for the message (for example {@code 1 byte to 2G})
+     */
+    public long size(String key, long defaultValue, long min, long max, String range) {
+        long value = size(key, defaultValue);
+        if (value < min || value > max) {
+            throw invalid(key, values.getOrDefault(key, Long.toString(value)), range);
+        }
+        return value;
+    }
+
+    /** A boolean option ({@code true}/{@code false}, any case), or the default. */
     public boolean bool(String key, boolean defaultValue) {
-        String value = values.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
-        }
-        throw invalid(key, value, "true or false");
+        return parsed(key, defaultValue, PluginOptions::parseBoolean, EXPECTED_BOOLEAN);
     }
 
     /** A duration option ({@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601), or the default. */
     public Duration duration(String key, Duration defaultValue) {
+        return parsed(key, defaultValue, PluginOptions::parseDuration, EXPECTED_DURATION);
+    }
+
+    /** The option parsed, or the default when absent; a value the parser refuses is an {@code INVALID_CONFIGURATION} error. */
+    private <T> T parsed(String key, T defaultValue, Function<String, T> parser, String expected) {
         String value = values.get(key);
         if (value == null) {
             return defaultValue;
         }
         try {
-            return parseDuration(value);
+            return parser.apply(value);
         } catch (RuntimeException e) {
-            throw invalid(key, value, "a duration such as 500ms, 10s, 2m or PT1H");
+            throw invalid(key, value, expected);
         }
     }
 
@@ -170,6 +190,28 @@ public final class PluginOptions {
             }
         }
         return Set.copyOf(result);
+    }
+
+    /**
+     * Parses a whole number (surrounding white space ignored).
+     *
+     * @throws NumberFormatException if it is not one
+     */
+    public static int parseInteger(String text) {
+        return Integer.parseInt(text.trim());
+    }
+
+    /**
+     * Parses {@code true} or {@code false}, in any case (surrounding white space ignored).
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static boolean parseBoolean(String text) {
+        String value = text.trim();
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException("'" + text + "' is not true or false");
     }
 
     /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1d}, plain seconds, or ISO-8601. */

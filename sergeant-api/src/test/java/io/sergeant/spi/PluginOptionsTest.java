@@ -67,4 +67,21 @@ class PluginOptionsTest {
         assertThatThrownBy(() -> new PluginOptions("backend 'local'", Map.of("poolSize", "four")).integer("poolSize", 1))
                 .isInstanceOf(SergeantException.class).hasMessageContaining("poolSize");
     }
+
+    @Test
+    @DisplayName("a bounded integer or size is refused out of range, quoting the value given and saying the range")
+    void boundedValues() {
+        PluginOptions options = new PluginOptions("backend 'x'", Map.of("connections", "65", "maxPayloadSize", "3G",
+                "maxDeadLetters", "0"));
+
+        assertThatThrownBy(() -> options.integer("connections", 8, 1, 64, "1 to 64"))
+                .isInstanceOf(SergeantException.class)
+                .hasMessage("option 'connections' of backend 'x' is '65'; expected 1 to 64");
+        assertThatThrownBy(() -> options.size("maxPayloadSize", 1, 1, Integer.MAX_VALUE, "1 byte to 2G"))
+                .hasMessage("option 'maxPayloadSize' of backend 'x' is '3G'; expected 1 byte to 2G");
+        assertThat(options.integer("maxDeadLetters", 10, 0, Integer.MAX_VALUE, "0 (no cap) or more")).isZero();
+        assertThat(options.integer("missing", 8, 1, 64, "1 to 64")).isEqualTo(8);
+        assertThatThrownBy(() -> options.integer("missing", 0, 1, 64, "1 to 64"))
+                .hasMessage("option 'missing' of backend 'x' is '0'; expected 1 to 64");
+    }
 }

@@ -10,6 +10,7 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettledPop;
+import io.sergeant.testkit.servers.RedisServerProcess;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,8 +31,6 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +45,8 @@ import java.util.stream.Stream;
  * The at-least-once settle-and-pop path against real stores: each operation acks the previous batch's
  * {@value #BATCH} receipts and leases the next {@value #BATCH} tasks, either in one call
  * ({@link BackendLeases#ackAndPop}, {@code fused=true}) or as an ack followed by a pop
- * ({@code fused=false}). {@code redis}: a {@code redis-server} (path in the system property
- * {@code redis.server}, default {@code /usr/bin/redis-server}) the benchmark starts on a free loopback
- * port without persistence; {@code sqlite}: a WAL file in a temporary directory. Scores are tasks per
+ * ({@code fused=false}). {@code redis}: a {@code redis-server} from the PATH that the benchmark starts
+ * on a free loopback port without persistence (the testkit's {@link RedisServerProcess}); {@code sqlite}: a WAL file in a temporary directory. Scores are tasks per
  * second. Each iteration starts with the queue topped up to {@code topUp} small payloads; should an
  * iteration drain it, the operation that finds it short pushes another top-up (counted in its time).
  */
@@ -78,7 +76,7 @@ public class SettleAndPopBenchmark {
     @Param({"true", "false"})
     public boolean fused;
 
-    private Process redis;
+    private RedisServerProcess redis;
     private Path directory;
     private Backend store;
     private BackendLeases leases;
@@ -87,19 +85,14 @@ public class SettleAndPopBenchmark {
 
     /** Starts the store and opens the backend. */
     @Setup(Level.Trial)
-    public void open() throws IOException, InterruptedException {
+    public void open() throws IOException {
         payloads = new ArrayList<>(10_000);
         for (int i = 0; i < 10_000; i++) {
             payloads.add(("{\"args\":[],\"kwargs\":{\"i\":" + i + "}}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if (backend.equals("redis")) {
-            int port = freePort();
-            redis = new ProcessBuilder(System.getProperty("redis.server", "/usr/bin/redis-server"), "--port",
-                    Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            awaitPort(port);
-            store = factory("redis").create(new BackendSpec("redis://127.0.0.1:" + port, Map.of()),
-                    PluginContext.defaults());
+            redis = RedisServerProcess.start();
+            store = factory("redis").create(new BackendSpec(redis.uri(), Map.of()), PluginContext.defaults());
         } else {
             directory = Files.createTempDirectory("sergeant-jmh-");
             store = factory("sqlite").create(new BackendSpec("sqlite:" + directory.resolve("bench.db"),
@@ -146,11 +139,10 @@ public class SettleAndPopBenchmark {
 
     /** Closes the backend, stops the server and deletes the file. */
     @TearDown(Level.Trial)
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         store.close();
         if (redis != null) {
-            redis.destroy();
-            redis.waitFor(10, TimeUnit.SECONDS);
+            redis.close();
         }
         if (directory != null) {
             try (Stream<Path> files = Files.walk(directory)) {
@@ -175,26 +167,6 @@ public class SettleAndPopBenchmark {
             }
         }
         throw new IllegalStateException("no backend plugin for '" + scheme + ":' on the class path");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void awaitPort(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                if (socket.isConnected()) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                Thread.sleep(20);
-            }
-        }
-        throw new IllegalStateException("redis-server did not listen on 127.0.0.1:" + port + " within 10 s");
     }
 
     /**

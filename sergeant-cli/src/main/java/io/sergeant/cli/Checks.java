@@ -27,13 +27,17 @@ final class Checks {
             problems.addAll(ConfigurationCheck.problemsOf(e));
             classPath = new ClassPathOption();
         }
-        WorkerConfig config;
+        WorkerConfigProperties.Reading reading;
         try {
-            config = WorkerConfigProperties.apply(WorkerConfig.builder("sergeant").build(), configOptions.properties(defines));
+            reading = WorkerConfigProperties.read(WorkerConfig.builder("sergeant").build(), configOptions.properties(defines));
         } catch (SergeantException e) {
+            // The --config file cannot be read: there are no keys to check.
             problems.addAll(ConfigurationCheck.problemsOf(e));
             return problems;
         }
+        problems.addAll(reading.problems());
+        // The keys that could be applied name plugins: checked in the same round as the bad values.
+        WorkerConfig config = reading.config();
         try {
             classPath.callWithUserClasses(() -> Sergeant.create().validate(config));
         } catch (SergeantException e) {

@@ -11,6 +11,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,6 +38,7 @@ public final class ConfigOptions {
     Path configFile;
 
     private final Map<String, String> environment;
+    private Sergeant sergeant;
 
     /** Options reading this process's environment. */
     public ConfigOptions() {
@@ -76,7 +79,25 @@ public final class ConfigOptions {
     public WorkerConfig config(String queue, Map<String, String> extra) {
         Map<String, String> properties = new TreeMap<>(properties(extra));
         properties.remove("name");
-        return WorkerConfigProperties.apply(WorkerConfig.builder(queue).build(), properties);
+        WorkerConfigProperties.Reading reading = WorkerConfigProperties.read(WorkerConfig.builder(queue).build(), properties);
+        // Bad values and the plugins the other keys name (backend scheme, serializer, compressor, executor)
+        // are reported together: one round of errors.
+        List<String> problems = new ArrayList<>(reading.problems());
+        try {
+            sergeant().validate(reading.config());
+        } catch (SergeantException e) {
+            problems.addAll(ConfigurationCheck.problemsOf(e));
+        }
+        ConfigurationCheck.requireNone(problems);
+        return reading.config();
+    }
+
+    /** The plugins of this process, discovered once per command. */
+    private Sergeant sergeant() {
+        if (sergeant == null) {
+            sergeant = Sergeant.create();
+        }
+        return sergeant;
     }
 
     /**
@@ -85,7 +106,8 @@ public final class ConfigOptions {
      * @throws SergeantException for an invalid configuration, an unknown backend scheme or an unreachable backend
      */
     public Broker openBroker(String queue, Map<String, String> extra) {
-        return Sergeant.create().broker(config(queue, extra));
+        WorkerConfig config = config(queue, extra);
+        return sergeant().broker(config);
     }
 
     /**
@@ -103,7 +125,7 @@ public final class ConfigOptions {
                     + " (backend " + config.backend() + "); this command reads an existing database and never creates "
                     + "one: check --backend or the 'backend' key of --config");
         }
-        return Sergeant.create().broker(config);
+        return sergeant().broker(config);
     }
 
     /** The file of a {@code sqlite:} URI (sqlite:path, sqlite:/abs, sqlite:///abs), or null for other backends. */

@@ -69,15 +69,45 @@ class ConfigPrecedenceTest {
                 "-cp", dir.resolve("missing.jar").toString(), "-D", "delivery.mode=sometimes", "-D", "maxRetries=many");
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(SergeantCommand.EXIT_USAGE);
-        assertThat(run.err()).contains("4 problems")
+        assertThat(run.err()).contains("5 problems")
                 .contains("'two' is not an int")
                 .contains("missing.jar' does not exist")
                 .contains("delivery.mode: cannot use 'sometimes'")
                 .contains("maxRetries: cannot use 'many': expected a whole number")
+                .contains("encoder.serializer: unknown 'yaml'; known: ")
                 .doesNotContain("\tat ");
-        CommandRun serializer = CommandRun.withEnvironment(Map.of("SERGEANT_ENCODER_SERIALIZER", "yaml"),
-                "supervisor", "--worker-class", "com.example.Never", "--concurrent-workers", "two");
-        assertThat(serializer.err()).as(serializer.toString()).contains("2 problems", "'two' is not an int", "yaml");
+    }
+
+    @Test
+    @DisplayName("unknown backend scheme, serializer, compressor, executor and killer come in the same round as bad values, for worker and for push")
+    void unknownPluginNamesComeWithTheBadValues() {
+        Map<String, String> environment = Map.of("SERGEANT_EXECUTOR_CONCURRENCY", "fas", "SERGEANT_ENCODER_SERIALIZER", "msgpak",
+                "SERGEANT_ENCODER_COMPRESSOR", "zlb", "SERGEANT_EXECUTOR_KIND", "proces", "SERGEANT_EXECUTOR_KILLER", "nobody",
+                "SERGEANT_POLL_INTERVAL", "soon", "SERGEANT_BACKEND", "reddis://localhost:6379/0");
+        CommandRun worker = CommandRun.withEnvironment(environment, "worker", "--worker-class", "com.example.Never");
+        CommandRun push = CommandRun.withEnvironment(environment, "push", "q", "--kwargs", "{}");
+
+        for (CommandRun run : java.util.List.of(worker, push)) {
+            assertThat(run.exitCode()).as(run.toString()).isNotZero();
+            assertThat(run.err()).as(run.toString()).contains("7 problems")
+                    .contains("executor.concurrency: cannot use 'fas'", "pollInterval: cannot use 'soon'")
+                    .contains("backend: no installed backend serves 'reddis://localhost:6379/0' (scheme 'reddis'); known schemes: ")
+                    .contains("encoder.serializer: unknown 'msgpak'; known: ", "encoder.compressor: unknown 'zlb'; known: ")
+                    .contains("executor.kind: unknown 'proces'; known: ", "executor.killer: unknown 'nobody'; known: ")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    @DisplayName("stats on a missing SQLite file with a mistyped serializer reports the serializer first, and creates nothing")
+    void readOnlyCommandsCheckPluginNamesBeforeTheFile() {
+        Path missing = dir.resolve("nowhere").resolve("q.db");
+        CommandRun run = CommandRun.withEnvironment(Map.of("SERGEANT_ENCODER_SERIALIZER", "msgpak", "SERGEANT_MAX_RETRIES", "many"),
+                "stats", "q", "--backend", "sqlite:" + missing);
+
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.err()).contains("2 problems", "encoder.serializer: unknown 'msgpak'", "maxRetries: cannot use 'many'");
+        assertThat(Files.exists(missing.getParent())).isFalse();
     }
 
     private static long ready(String backend) {

@@ -1,6 +1,9 @@
 package io.sergeant.dashboard;
 
 import io.sergeant.api.Broker;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -36,7 +39,14 @@ public final class DashboardServer implements AutoCloseable {
         threads.setName("sergeant-dashboard");
         threads.setDaemon(true);
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server, 1, 1);
+        // Queue names are data and may hold '/', '%' or '..': links percent-encode them as one segment
+        // (%2F, %25, %2E%2E, %5C), which Jetty refuses by default as ambiguous. The handler splits the raw path
+        // on '/' before decoding each segment and never maps a path to a file, so nothing is ambiguous here.
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(UriCompliance.DEFAULT.with("sergeant-queue-names", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+                UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING, UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
+                UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(options.bind());
         connector.setPort(options.port());
         server.addConnector(connector);

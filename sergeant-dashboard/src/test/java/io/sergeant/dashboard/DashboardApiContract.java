@@ -141,6 +141,48 @@ abstract class DashboardApiContract {
         assertThat(broker.stats(queue).deadLetters()).isEqualTo(1);
     }
 
+    /** Queue names with characters that mean something in a URL, each with a unique tail. */
+    private static List<String> specialQueueNames() {
+        String tail = UUID.randomUUID().toString().substring(0, 6);
+        return List.of("team/emails-" + tail, "a b+c-" + tail, "100%-" + tail, "q?x=1&y#frag-" + tail, "semi;colon-" + tail,
+                "back\\slash-" + tail, "ünïcødé-" + tail, "..-" + tail, "%2F-" + tail, "..");
+    }
+
+    @Test
+    void queuesWhoseNamesHoldUrlCharactersAreServedByTheApiAndThePagesAndActedOn() {
+        HttpSession session = session();
+        for (String queue : specialQueueNames()) {
+            Fixtures.fill(broker, queue);
+            String segment = Html.segment(queue);
+
+            Document model = json(session.get("/api/queues/" + segment));
+            assertThat(model.getString("queue")).as(queue).isEqualTo(queue);
+            assertThat(((Number) model.get("ready")).longValue()).as(queue).isEqualTo(3);
+            List<Document> letters = list(json(session.get("/api/dead-letters/" + segment)), "deadLetters");
+            assertThat(letters).as(queue).hasSize(2);
+            assertThat(list(json(session.get("/api/queues")), "queues")).as(queue)
+                    .anySatisfy(row -> assertThat(row.getString("queue")).isEqualTo(queue));
+
+            HttpResponse<String> page = session.get("/queues/" + segment);
+            assertThat(page.statusCode()).as(queue + ": " + page.body()).isEqualTo(200);
+            assertThat(page.body()).as(queue).contains(Html.escape(queue)).contains("/dead-letters/" + segment + "\"");
+            HttpResponse<String> overview = session.get("/");
+            assertThat(overview.body()).as(queue).contains("/queues/" + segment + "\"");
+            HttpResponse<String> deadPage = session.get("/dead-letters/" + segment);
+            assertThat(deadPage.statusCode()).as(queue + ": " + deadPage.body()).isEqualTo(200);
+            assertThat(deadPage.body()).as(queue).contains("action=\"/dead-letters/" + segment + "/requeue\"");
+
+            HttpResponse<String> requeued = session.post("/dead-letters/" + segment + "/requeue", "id",
+                    letters.get(0).getString("id"), "csrf", session.csrf());
+            assertThat(requeued.statusCode()).as(queue + ": " + requeued.body()).isEqualTo(303);
+            assertThat(requeued.headers().firstValue("Location").orElse("")).as(queue)
+                    .startsWith("/dead-letters/" + segment + "?done=requeued&n=1");
+            assertThat(broker.stats(queue)).as(queue).isEqualTo(new QueueStats(4, 1, 0, 1));
+            json(session.post("/api/queues/" + segment + "/purge", "confirm", queue, "csrf", session.csrf()));
+            assertThat(broker.stats(queue)).as(queue).isEqualTo(new QueueStats(0, 0, 0, 1));
+        }
+    }
+
     @Test
     void deadLettersAreDeletedBySelectionAndAllWithConfirmation() {
         String queue = queue();

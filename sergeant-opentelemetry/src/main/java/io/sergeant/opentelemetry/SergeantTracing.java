@@ -122,6 +122,39 @@ public final class SergeantTracing implements SergeantListener {
 
     @Override
     public TaskObservation taskStarted(String queue, Task task) {
+        Span span = consumerSpan(queue, task).startSpan();
+        Scope scope = span.makeCurrent();
+        String previousTraceId = MDC.get("trace_id");
+        String previousSpanId = MDC.get("span_id");
+        MDC.put("trace_id", span.getSpanContext().getTraceId());
+        MDC.put("span_id", span.getSpanContext().getSpanId());
+        return (outcome, duration, error) -> {
+            scope.close();
+            end(span, outcome, error);
+            restore("trace_id", previousTraceId);
+            restore("span_id", previousSpanId);
+        };
+    }
+
+    /**
+     * A run in a child process of the {@code process} executor, reported when it ended: the same consumer
+     * span as {@link #taskStarted}, started {@code duration} ago and ended now (never current on a thread).
+     */
+    @Override
+    public void taskRanElsewhere(String queue, Task task, TaskOutcome outcome, java.time.Duration duration, String error) {
+        Span span = consumerSpan(queue, task).setStartTimestamp(java.time.Instant.now().minus(duration)).startSpan();
+        end(span, outcome, error);
+    }
+
+    private static void end(Span span, TaskOutcome outcome, String error) {
+        span.setAttribute(OUTCOME, outcome.tag());
+        if (outcome == TaskOutcome.FAILED || outcome == TaskOutcome.TIMED_OUT || outcome == TaskOutcome.MAX_RETRIES) {
+            span.setStatus(StatusCode.ERROR, error != null ? error : outcome.tag());
+        }
+        span.end();
+    }
+
+    private io.opentelemetry.api.trace.SpanBuilder consumerSpan(String queue, Task task) {
         var builder = tracer.spanBuilder("process " + queue).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute(MESSAGING_SYSTEM, "sergeant").setAttribute(DESTINATION, queue)
                 .setAttribute(OPERATION_TYPE, "process").setAttribute(OPERATION_NAME, "work")
@@ -137,22 +170,7 @@ public final class SergeantTracing implements SergeantListener {
                 builder.setAttribute(USER_TRACE_ID, task.traceId());
             }
         }
-        Span span = builder.startSpan();
-        Scope scope = span.makeCurrent();
-        String previousTraceId = MDC.get("trace_id");
-        String previousSpanId = MDC.get("span_id");
-        MDC.put("trace_id", span.getSpanContext().getTraceId());
-        MDC.put("span_id", span.getSpanContext().getSpanId());
-        return (outcome, duration, error) -> {
-            span.setAttribute(OUTCOME, outcome.tag());
-            if (outcome == TaskOutcome.FAILED || outcome == TaskOutcome.TIMED_OUT || outcome == TaskOutcome.MAX_RETRIES) {
-                span.setStatus(StatusCode.ERROR, error != null ? error : outcome.tag());
-            }
-            scope.close();
-            span.end();
-            restore("trace_id", previousTraceId);
-            restore("span_id", previousSpanId);
-        };
+        return builder;
     }
 
     private static void restore(String key, String value) {

@@ -143,4 +143,26 @@ class SergeantTracingTest {
         assertThat(exporter.getFinishedSpanItems()).singleElement()
                 .satisfies(span -> assertThat(span.getAttributes().get(SergeantTracing.USER_TRACE_ID)).isEqualTo("order-1234"));
     }
+
+    @Test
+    void aRunInAChildProcessIsAConsumerSpanOfItsDurationInTheProducersTrace() {
+        SergeantTracing tracing = new SergeantTracing(openTelemetry);
+        io.sergeant.api.observe.PushObservation push = tracing.pushStarted("mail", 1);
+        Task pushed = push.decorate(Task.of(Map.of("to", "bob@example.com")));
+        push.pushed();
+
+        tracing.taskRanElsewhere("mail", pushed, io.sergeant.api.observe.TaskOutcome.TIMED_OUT, Duration.ofSeconds(2),
+                "task exceeded its timeout");
+
+        List<SpanData> spans = exporter.getFinishedSpanItems();
+        SpanData producer = spans.stream().filter(span -> span.getKind() == SpanKind.PRODUCER).findFirst().orElseThrow();
+        SpanData consumer = spans.stream().filter(span -> span.getKind() == SpanKind.CONSUMER).findFirst().orElseThrow();
+        assertThat(consumer.getName()).isEqualTo("process mail");
+        assertThat(consumer.getTraceId()).isEqualTo(producer.getTraceId());
+        assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
+        assertThat(consumer.getEndEpochNanos() - consumer.getStartEpochNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
+        assertThat(consumer.getAttributes().get(SergeantTracing.OUTCOME)).isEqualTo("timed_out");
+        assertThat(consumer.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(io.opentelemetry.api.trace.Span.current().getSpanContext().isValid()).as("no span left current").isFalse();
+    }
 }

@@ -145,6 +145,51 @@ class IdlePickupTest {
         runtime = null;
     }
 
+    /** How another client makes a task deliverable again without pushing it. */
+    enum Return { HAND_BACK, RELEASE, REAPED_LEASE, REQUEUED_DEAD_LETTER }
+
+    @ParameterizedTest
+    @EnumSource(Return.class)
+    @DisplayName("a task handed back, released, reaped or requeued elsewhere wakes an idle worker long before its fallback poll")
+    void returnedTasksWakeAnIdleWorker(Return how) throws Exception {
+        redis = RedisServerProcess.start();
+        // Poll interval 30 s, so the fallback poll (the longer of it and 2 s) is 30 s: only a wake-up
+        // can explain a pickup within the bound below. The worker's lease keeper reaps every 2 s.
+        WorkerConfig config = WorkerConfig.builder("back-" + how.name().toLowerCase(java.util.Locale.ROOT))
+                .backend(redis.uri()).delivery(DeliveryMode.AT_LEAST_ONCE).executor("thread", 2)
+                .pollInterval(Duration.ofSeconds(30)).build();
+        try (io.sergeant.core.internal.broker.DefaultBroker other = sergeant.openBroker(config, sergeant.pluginContext(config))) {
+            io.sergeant.spi.backend.Backend backend = other.backend();
+            other.pushTask(config.name(), Task.of(Map.of("id", how.name())), Priority.NORMAL, null);
+            // The other client takes the task before the worker starts: leased for 4 s, or popped outright.
+            io.sergeant.spi.backend.DeliveryOptions options = how == Return.REQUEUED_DEAD_LETTER
+                    ? io.sergeant.spi.backend.DeliveryOptions.AT_MOST_ONCE
+                    : io.sergeant.spi.backend.DeliveryOptions.leased(Duration.ofSeconds(4), 5);
+            long takenAt = System.currentTimeMillis();
+            List<io.sergeant.spi.backend.Delivery> taken = backend.pop(config.name(), 1, options);
+            assertThat(taken).hasSize(1);
+            BlockingQueue<Ran> ran = start(config);
+            Thread.sleep(1_500); // the worker is idle now: blocked on the wake-up list
+            assertThat(ran).as("nothing to run while the other client holds the task").isEmpty();
+            long returnedAt = System.currentTimeMillis();
+            switch (how) {
+                case HAND_BACK -> backend.leaseRole().orElseThrow().handBack(config.name(), List.of(taken.get(0).receipt()));
+                case RELEASE -> backend.leaseRole().orElseThrow().release(config.name(), List.of(taken.get(0).receipt()));
+                // The lease expires 4 s after the pop; the worker's lease keeper reaps it within 2 s of that.
+                case REAPED_LEASE -> returnedAt = takenAt + 4_000;
+                case REQUEUED_DEAD_LETTER -> {
+                    backend.deadLetterRole().orElseThrow().deadLetter(config.name(), taken.get(0), "test");
+                    assertThat(other.requeueDeadLetters(config.name())).isEqualTo(1);
+                }
+            }
+            Ran back = ran.poll(15, TimeUnit.SECONDS);
+            assertThat(back).as("the %s task ran well before the 30 s fallback poll", how).isNotNull();
+            assertThat(back.id()).isEqualTo(how.name());
+            System.out.printf("[pickup] %s: the task ran %d ms after it was made deliverable%n", how,
+                    back.millis() - returnedAt);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DeliveryMode.class)
     @DisplayName("Redis killed and restarted while a worker waits: it reconnects and a later push wakes it")

@@ -10,6 +10,7 @@ import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.worker.WorkerMain;
+import io.sergeant.testkit.execution.BackgroundCall;
 import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
 
@@ -138,17 +139,7 @@ final class FaultRun implements AutoCloseable {
     /** Starts a supervisor on a thread of its own. */
     Supervisor startSupervisor(SupervisorConfig config) {
         Supervisor supervisor = new Supervisor(config);
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                exit.complete(supervisor.run());
-            } catch (RuntimeException | Error e) {
-                exit.completeExceptionally(e);
-            }
-        }, "supervisor-under-test");
-        thread.setDaemon(true);
-        thread.start();
-        supervisors.add(new Running(supervisor, exit));
+        supervisors.add(new Running(supervisor, BackgroundCall.start("supervisor-under-test", supervisor::run)));
         return supervisor;
     }
 

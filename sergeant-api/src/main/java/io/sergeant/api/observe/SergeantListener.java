@@ -16,7 +16,8 @@ import java.time.Duration;
  * concurrently: implementations must be thread safe, fast and non-blocking (hand slow work to a thread
  * of their own), and must not throw; core logs and ignores what a listener throws, so a broken listener
  * never stops a worker. Listeners see events of the process they are installed in: with the
- * {@code process} executor, tasks run in child JVMs and their {@link #taskStarted} events happen there.
+ * {@code process} executor, tasks run in child JVMs, which install no listener; the worker process
+ * reports each of their runs when it ended, through {@link #taskRanElsewhere}.
  *
  * <p><b>Installation.</b> Give listeners to {@code Sergeant.withListeners(...)} when embedding; worker
  * processes started by the {@code sergeant} command create the ones named in the system property
@@ -47,6 +48,23 @@ public interface SergeantListener {
      */
     default TaskObservation taskStarted(String queue, Task task) {
         return TaskObservation.NONE;
+    }
+
+    /**
+     * A task ran in another process (a child JVM of the {@code process} executor, which has no listeners)
+     * and ended there with {@code outcome} after {@code duration}; called in the worker process, on the
+     * thread that received the result, once the run ended. A run whose child process died on its own
+     * is reported as {@link TaskOutcome#LOST} with a zero duration (at-least-once; at-most-once reports
+     * it through {@link #taskStarted} as the failure its {@code onFailure} handles in this process).
+     *
+     * <p>The default calls {@link #taskStarted} and ends the observation at once with these values, so a
+     * listener that counts and times runs counts this one like a run in this process. A listener that
+     * keeps thread-bound state or timestamps of its own (a tracing span) overrides it.
+     *
+     * @param error the failure or timeout of {@code work} ({@code Type: message}), or null
+     */
+    default void taskRanElsewhere(String queue, Task task, TaskOutcome outcome, Duration duration, String error) {
+        taskStarted(queue, task).ended(outcome, duration, error);
     }
 
     /**

@@ -31,8 +31,13 @@ public interface BackendLeases {
      * them again later; an ack of a receipt the failed call did settle is refused as stale), and tasks
      * it leased but could not return come back when their leases expire.
      *
-     * <p>The default makes the two calls ({@link #ack}, then {@link Backend#pop}); a backend overrides it
-     * with one script, transaction or bulk write where it can.
+     * <p>Over several nodes or shards a node that fails does not cost what the others did: their acks
+     * stand, their deliveries are returned, and the failed nodes and the receipts they could not settle
+     * come back in {@link SettledPop#ackFailure()}. The call throws only when it has nothing to deliver
+     * (a {@link PartialSettleException} when some receipts were settled and others not).
+     *
+     * <p>The default makes the two calls ({@link #ack}, then {@link Backend#pop}), popping also when the
+     * ack failed in part; a backend overrides it with one script, transaction or bulk write where it can.
      *
      * @param backend  the backend this role belongs to (the default pops through it)
      * @param receipts the receipts to ack first; may be empty
@@ -44,8 +49,28 @@ public interface BackendLeases {
     default SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
         java.util.Objects.requireNonNull(backend, "backend is null");
         checkAckAndPop(queue, receipts, max, options);
-        SettleResult acked = receipts.isEmpty() ? SettleResult.all(0) : ack(queue, receipts);
-        return new SettledPop(acked, max == 0 ? List.of() : backend.pop(queue, max, options));
+        SettleResult acked;
+        PartialSettleException partial = null;
+        try {
+            acked = receipts.isEmpty() ? SettleResult.all(0) : ack(queue, receipts);
+        } catch (PartialSettleException e) {
+            acked = e.done();
+            partial = e;
+        }
+        List<Delivery> deliveries;
+        try {
+            deliveries = max == 0 ? List.of() : backend.pop(queue, max, options);
+        } catch (RuntimeException e) {
+            if (partial != null) {
+                partial.addSuppressed(e);
+                throw partial;
+            }
+            throw e;
+        }
+        if (partial != null && deliveries.isEmpty()) {
+            throw partial;
+        }
+        return new SettledPop(acked, deliveries, partial);
     }
 
     /**

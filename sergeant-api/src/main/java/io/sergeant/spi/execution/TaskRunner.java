@@ -2,6 +2,8 @@ package io.sergeant.spi.execution;
 
 import io.sergeant.api.Task;
 
+import java.time.Duration;
+
 /**
  * Runs a task's lifecycle on the calling thread: {@code preWork}, {@code work}, {@code postWork} and
  * the outcome handler, as Python Sergeant does (docs/python-compat.md §5.3). Implemented by core; thread safe.
@@ -20,4 +22,16 @@ public interface TaskRunner {
      * false) in the calling process, with retry and requeue allowed as for any timeout.
      */
     TaskResult reportKilled(Task task, boolean timedOut, String reason);
+
+    /**
+     * Reports a task that ran to its end in another process (a child JVM, which has no listeners), so
+     * this process's listeners count and time it like a run of its own: {@code result} as the other
+     * process returned it, {@code duration} from just before {@code preWork} to after the outcome handler
+     * there. Runs no hook or handler (they ran there); never throws. A task reported through
+     * {@link #reportKilled} must not be reported here too. The default does nothing.
+     *
+     * @since 0.1
+     */
+    default void reportRan(TaskResult result, Duration duration) {
+    }
 }

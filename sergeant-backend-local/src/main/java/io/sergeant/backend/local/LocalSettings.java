@@ -114,18 +114,10 @@ public record LocalSettings(Path file, Duration busyTimeout, String synchronous,
         }
         String journalMode = oneOf(options, "journalMode", DEFAULT_JOURNAL_MODE, JOURNAL_MODES);
         String synchronous = oneOf(options, "synchronous", journalMode.equals("WAL") ? "NORMAL" : "FULL", SYNCHRONOUS);
-        int connections = options.integer("connections", 8);
-        if (connections < 1 || connections > 64) {
-            throw invalid("option 'connections' of backend 'local' is '" + connections + "'; expected 1 to 64");
-        }
-        long maxPayload = options.size("maxPayloadSize", defaultMaxPayloadBytes);
-        if (maxPayload < 1 || maxPayload > Integer.MAX_VALUE) {
-            throw invalid("option 'maxPayloadSize' of backend 'local' is " + maxPayload + "; expected 1 byte to 2G");
-        }
-        int maxDeadLetters = options.integer("maxDeadLetters", DEFAULT_MAX_DEAD_LETTERS);
-        if (maxDeadLetters < 0) {
-            throw invalid("option 'maxDeadLetters' of backend 'local' is " + maxDeadLetters + "; expected 0 (no cap) or more");
-        }
+        int connections = options.integer("connections", 8, 1, 64, "1 to 64");
+        long maxPayload = options.size("maxPayloadSize", defaultMaxPayloadBytes, 1, Integer.MAX_VALUE, "1 byte to 2G");
+        int maxDeadLetters = options.integer("maxDeadLetters", DEFAULT_MAX_DEAD_LETTERS, 0, Integer.MAX_VALUE,
+                "0 (no cap) or more");
         return new LocalSettings(file, busyTimeout, synchronous, journalMode, connections, (int) maxPayload, maxDeadLetters);
     }
 

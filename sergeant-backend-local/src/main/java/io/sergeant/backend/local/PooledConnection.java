@@ -31,6 +31,19 @@ final class PooledConnection implements AutoCloseable {
         return statement;
     }
 
+    /**
+     * The statement for {@code sql} (prepared once per connection) with {@code parameters} bound in order
+     * from 1, each by its type ({@link PreparedStatement#setObject(int, Object)}: String, Integer, Long,
+     * Double, byte[], null).
+     */
+    PreparedStatement prepare(String sql, Object... parameters) throws SQLException {
+        PreparedStatement statement = prepare(sql);
+        for (int i = 0; i < parameters.length; i++) {
+            statement.setObject(i + 1, parameters[i]);
+        }
+        return statement;
+    }
+
     /** Runs a statement that returns nothing (PRAGMA, DDL). */
     void execute(String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {

@@ -106,12 +106,7 @@ final class SqliteLeases implements BackendLeases {
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
             // One statement: the window's rows are leased where they are (see LEASE).
-            PreparedStatement lease = connection.prepare(LEASE);
-            lease.setDouble(1, leaseUntil);
-            lease.setString(2, queue);
-            lease.setDouble(3, now);
-            lease.setInt(4, wanted);
-            lease.setInt(5, file.settings().maxPayloadBytes());
+            PreparedStatement lease = connection.prepare(LEASE, leaseUntil, queue, now, wanted, file.settings().maxPayloadBytes());
             List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
             try (ResultSet rows = lease.executeQuery()) {
                 while (rows.next()) {
@@ -157,31 +152,23 @@ final class SqliteLeases implements BackendLeases {
      * only. Every pop, leased or not, calls it first.
      */
     static void restoreExpiredLeases(PooledConnection connection, String queue, double now) throws SQLException {
-        PreparedStatement probe = connection.prepare(ANY_EXPIRED); // a read: no write lock when there is none
-        probe.setString(1, queue);
-        probe.setDouble(2, now);
-        try (ResultSet result = probe.executeQuery()) {
-            if (!result.next()) {
-                return;
-            }
+        if (anyExpired(connection, queue, now)) { // a read: no write lock when there is none
+            connection.prepare(REAP_REDELIVER, queue, now).executeUpdate();
         }
-        PreparedStatement restore = connection.prepare(REAP_REDELIVER);
-        restore.setString(1, queue);
-        restore.setDouble(2, now);
-        restore.executeUpdate();
+    }
+
+    /** Whether the queue has a lease that expired by {@code now}. */
+    private static boolean anyExpired(PooledConnection connection, String queue, double now) throws SQLException {
+        try (ResultSet result = connection.prepare(ANY_EXPIRED, queue, now).executeQuery()) {
+            return result.next();
+        }
     }
 
     /** Moves a row this transaction just leased to the dead letters, with the deliveries before this one. */
     private static void deadLetterLeased(PooledConnection connection, long rowid, String reason, double now)
             throws SQLException {
-        PreparedStatement move = connection.prepare(LEASED_TO_DEAD);
-        move.setString(1, reason);
-        move.setDouble(2, now);
-        move.setLong(3, rowid);
-        move.executeUpdate();
-        PreparedStatement delete = connection.prepare(DELETE_ROWID);
-        delete.setLong(1, rowid);
-        delete.executeUpdate();
+        connection.prepare(LEASED_TO_DEAD, reason, now, rowid).executeUpdate();
+        connection.prepare(DELETE_ROWID, rowid).executeUpdate();
     }
 
     @Override
@@ -340,37 +327,16 @@ final class SqliteLeases implements BackendLeases {
         }
         double now = file.now();
         // A cheap read first, so that idle reapers in many workers do not queue up for the write lock.
-        boolean anyExpired = file.inConnection("reap", connection -> {
-            PreparedStatement probe = connection.prepare(ANY_EXPIRED);
-            probe.setString(1, queue);
-            probe.setDouble(2, now);
-            try (ResultSet result = probe.executeQuery()) {
-                return result.next();
-            }
-        });
-        if (!anyExpired) {
+        if (!file.inConnection("reap", connection -> anyExpired(connection, queue, now))) {
             return ReapResult.NONE;
         }
         return file.inTransaction("reap", connection -> {
-            PreparedStatement dead = connection.prepare(REAP_DEAD);
-            dead.setInt(1, maxDeliveries);
-            dead.setDouble(2, now);
-            dead.setString(3, queue);
-            dead.setDouble(4, now);
-            dead.setInt(5, maxDeliveries);
-            int deadLettered = dead.executeUpdate();
+            int deadLettered = connection.prepare(REAP_DEAD, maxDeliveries, now, queue, now, maxDeliveries).executeUpdate();
             if (deadLettered > 0) {
-                PreparedStatement delete = connection.prepare(REAP_DELETE_DEAD);
-                delete.setString(1, queue);
-                delete.setDouble(2, now);
-                delete.setInt(3, maxDeliveries);
-                delete.executeUpdate();
+                connection.prepare(REAP_DELETE_DEAD, queue, now, maxDeliveries).executeUpdate();
                 SqliteDeadLetters.trim(connection, file.settings(), queue, deadLettered);
             }
-            PreparedStatement redeliver = connection.prepare(REAP_REDELIVER);
-            redeliver.setString(1, queue);
-            redeliver.setDouble(2, now);
-            int redelivered = redeliver.executeUpdate();
+            int redelivered = connection.prepare(REAP_REDELIVER, queue, now).executeUpdate();
             return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
         });
     }

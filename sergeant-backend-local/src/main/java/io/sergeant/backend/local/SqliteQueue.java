@@ -94,31 +94,15 @@ final class SqliteQueue {
             double now = file.now();
             SqliteLeases.restoreExpiredLeases(connection, queue, now);
             int maxBytes = file.settings().maxPayloadBytes();
-            PreparedStatement oversized = connection.prepare(OVERSIZED_TO_DEAD);
-            oversized.setInt(1, maxBytes);
-            oversized.setDouble(2, now);
-            oversized.setString(3, queue);
-            oversized.setDouble(4, now);
-            oversized.setInt(5, max);
-            oversized.setInt(6, maxBytes);
-            int refused = oversized.executeUpdate();
+            int refused = connection.prepare(OVERSIZED_TO_DEAD, maxBytes, now, queue, now, max, maxBytes).executeUpdate();
             if (refused > 0) {
-                PreparedStatement delete = connection.prepare(DELETE_OVERSIZED);
-                delete.setString(1, queue);
-                delete.setDouble(2, now);
-                delete.setInt(3, max);
-                delete.setInt(4, maxBytes);
-                delete.executeUpdate();
+                connection.prepare(DELETE_OVERSIZED, queue, now, max, maxBytes).executeUpdate();
                 LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
                         + maxBytes + " bytes became dead letters before reaching a worker");
                 SqliteDeadLetters.trim(connection, file.settings(), queue, refused);
             }
-            PreparedStatement pop = connection.prepare(POP);
-            pop.setString(1, queue);
-            pop.setDouble(2, now);
-            pop.setInt(3, max);
             List<Row> rows = new ArrayList<>(Math.min(max, 1024));
-            try (ResultSet result = pop.executeQuery()) {
+            try (ResultSet result = connection.prepare(POP, queue, now, max).executeQuery()) {
                 while (result.next()) {
                     rows.add(new Row(result.getLong(1), result.getDouble(2), result.getBytes(3)));
                 }
@@ -136,14 +120,8 @@ final class SqliteQueue {
     long length(String queue, boolean includeDelayed) {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("length", connection -> {
-            PreparedStatement count = connection.prepare(includeDelayed ? LENGTH_ALL : LENGTH_DUE);
-            count.setString(1, queue);
-            if (includeDelayed) {
-                count.setString(2, queue);
-                count.setDouble(3, file.now());
-            } else {
-                count.setDouble(2, file.now());
-            }
+            PreparedStatement count = includeDelayed ? connection.prepare(LENGTH_ALL, queue, queue, file.now())
+                    : connection.prepare(LENGTH_DUE, queue, file.now());
             try (ResultSet result = count.executeQuery()) {
                 result.next();
                 return result.getLong(1);
@@ -155,15 +133,7 @@ final class SqliteQueue {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("stats", connection -> {
             double now = file.now();
-            PreparedStatement stats = connection.prepare(STATS);
-            stats.setString(1, queue);
-            stats.setDouble(2, now);
-            stats.setString(3, queue);
-            stats.setDouble(4, now);
-            stats.setString(5, queue);
-            stats.setDouble(6, now);
-            stats.setString(7, queue);
-            try (ResultSet result = stats.executeQuery()) {
+            try (ResultSet result = connection.prepare(STATS, queue, now, queue, now, queue, now, queue).executeQuery()) {
                 result.next();
                 return new QueueStats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
             }
@@ -173,10 +143,7 @@ final class SqliteQueue {
     boolean purge(String queue) {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("purge", connection -> {
-            PreparedStatement purge = connection.prepare(PURGE);
-            purge.setString(1, queue);
-            purge.setDouble(2, file.now());
-            return purge.executeUpdate() > 0;
+            return connection.prepare(PURGE, queue, file.now()).executeUpdate() > 0;
         });
     }
 

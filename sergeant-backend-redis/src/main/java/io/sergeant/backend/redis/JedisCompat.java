@@ -6,7 +6,6 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
-import redis.clients.jedis.providers.PooledConnectionProvider;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -20,7 +19,7 @@ import java.lang.invoke.MethodType;
  *       {@code SetParams}) but only inherited from the package-private {@code BaseSetExParams} in
  *       6.x; {@link #setNxPx} resolves it once by name and adapts its return type.</li>
  *   <li>{@code JedisPooled} is gone in 8.x; {@link PooledNode} is the same thing built from
- *       parts every line has ({@code PooledConnectionProvider} and the protected
+ *       parts every line has (a {@code ConnectionPool}, see {@link NodeConnections}, and the protected
  *       {@code UnifiedJedis(ConnectionProvider, RedisProtocol)} constructor, which runs each command
  *       once, without client-side retries).</li>
  * </ul>
@@ -63,16 +62,16 @@ final class JedisCompat {
     /** A pooled single-node client, as {@code JedisPooled} was before Jedis 8. */
     static final class PooledNode extends UnifiedJedis {
 
-        private final PooledConnectionProvider provider;
+        private final NodeConnections provider;
 
-        private PooledNode(PooledConnectionProvider provider, JedisClientConfig config) {
+        private PooledNode(NodeConnections provider, JedisClientConfig config) {
             super(provider, config.getRedisProtocol());
             this.provider = provider;
         }
 
         /** Opens a pool of connections to {@code node}; connections are made lazily. */
         static PooledNode open(HostAndPort node, JedisClientConfig config, ConnectionPoolConfig pool) {
-            return new PooledNode(new PooledConnectionProvider(node, config, pool), config);
+            return new PooledNode(new NodeConnections(node, config, pool), config);
         }
 
         /** A connection of the pool, for a caller that must be able to cut it from another thread; close it after use. */
@@ -80,9 +79,14 @@ final class JedisCompat {
             return provider.getConnection();
         }
 
+        /** The connection pool, for tests that look at its counters. */
+        redis.clients.jedis.ConnectionPool pool() {
+            return provider.pool();
+        }
+
         /** Closes the idle connections of the pool (after a lost connection). */
         void clearIdle() {
-            provider.getPool().clear();
+            provider.clearIdle();
         }
     }
 }

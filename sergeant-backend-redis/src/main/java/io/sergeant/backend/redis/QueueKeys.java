@@ -86,6 +86,14 @@ record QueueKeys(List<byte[]> all, String ownPrefix) {
         return keys;
     }
 
+    /**
+     * The queue's keys followed by its wake-up list: the keys of the scripts that make tasks deliverable
+     * without a push (hand-back and release, reap, dead-letter requeue), which signal idle workers.
+     */
+    List<byte[]> withWake() {
+        return forPush("");
+    }
+
     static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }

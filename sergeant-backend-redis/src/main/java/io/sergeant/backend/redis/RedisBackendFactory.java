@@ -223,30 +223,18 @@ public final class RedisBackendFactory implements BackendFactory {
 
         static Settings of(PluginOptions options, RedisUri uri, int defaultMaxPayloadBytes) {
             List<String> problems = new ArrayList<>();
-            int poolSize = check(problems, () -> options.integer(POOL_SIZE, 16), 16);
+            int poolSize = check(problems, () -> options.integer(POOL_SIZE, 16, 1, Integer.MAX_VALUE, "at least 1"), 16);
             Duration timeout = check(problems, () -> options.duration(TIMEOUT, Duration.ofSeconds(10)), Duration.ofSeconds(10));
             Duration connectTimeout = check(problems, () -> options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(5)),
                     Duration.ofSeconds(5));
-            int maxAttempts = check(problems, () -> options.integer(MAX_ATTEMPTS, 5), 5);
+            int maxAttempts = check(problems, () -> options.integer(MAX_ATTEMPTS, 5, 1, Integer.MAX_VALUE, "at least 1"), 5);
             int shards = check(problems, () -> options.integer(SHARDS, 0), 0);
-            long maxPayload = check(problems, () -> options.size(MAX_PAYLOAD_SIZE, defaultMaxPayloadBytes),
-                    (long) defaultMaxPayloadBytes);
-            int maxDeadLetters = check(problems, () -> options.integer(MAX_DEAD_LETTERS, DEFAULT_MAX_DEAD_LETTERS),
-                    DEFAULT_MAX_DEAD_LETTERS);
-            if (maxPayload < 1 || maxPayload > Integer.MAX_VALUE) {
-                problems.add("option '" + MAX_PAYLOAD_SIZE + "' is " + maxPayload + "; expected 1 byte to 2G");
-            }
-            if (maxDeadLetters < 0) {
-                problems.add("option '" + MAX_DEAD_LETTERS + "' is " + maxDeadLetters + "; expected 0 (no cap) or more");
-            }
-            if (poolSize < 1) {
-                problems.add("option '" + POOL_SIZE + "' is " + poolSize + "; expected at least 1");
-            }
+            long maxPayload = check(problems, () -> options.size(MAX_PAYLOAD_SIZE, defaultMaxPayloadBytes, 1,
+                    Integer.MAX_VALUE, "1 byte to 2G"), (long) defaultMaxPayloadBytes);
+            int maxDeadLetters = check(problems, () -> options.integer(MAX_DEAD_LETTERS, DEFAULT_MAX_DEAD_LETTERS, 0,
+                    Integer.MAX_VALUE, "0 (no cap) or more"), DEFAULT_MAX_DEAD_LETTERS);
             if (timeout.isZero() || connectTimeout.isZero()) {
                 problems.add("options '" + TIMEOUT + "' and '" + CONNECT_TIMEOUT + "' must be positive");
-            }
-            if (maxAttempts < 1) {
-                problems.add("option '" + MAX_ATTEMPTS + "' is " + maxAttempts + "; expected at least 1");
             }
             if (options.asMap().containsKey(SHARDS) && !uri.cluster()) {
                 problems.add("option '" + SHARDS + "' applies to redis-cluster:// URIs only; independent nodes"

@@ -8,6 +8,7 @@ import io.sergeant.spi.backend.Delivery;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 import static io.sergeant.backend.redis.Replies.arg;
 import static io.sergeant.backend.redis.Replies.number;
@@ -72,31 +73,26 @@ final class RedisDeadLetters implements BackendDeadLetters {
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        requireNonNull(queue, "queue is null");
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
-        if (limit == 0) {
-            return List.of();
-        }
-        List<Shard> shards = topology.shards(queue);
-        List<DeadLetter> all = new ArrayList<>();
-        for (Shard shard : shards) {
-            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(), List.of(arg(limit)));
-            for (int i = 0; i + 2 < result.size(); i += 3) {
-                all.add(deadLetter(shard.index() + ":" + text(result.get(i)), (byte[]) result.get(i + 1),
-                        text(result.get(i + 2))));
-            }
-        }
-        if (shards.size() > 1) {
-            all.sort(Comparator.comparingDouble(DeadLetter::deadAt)); // stable: each shard is already ordered
-        }
-        return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
+        return listed(queue, limit, List.of(arg(limit)), (id, payload, info) -> deadLetter(id, (byte[]) payload, info),
+                DeadLetter::deadAt);
     }
 
     /** The listing without payloads: {@code dead_list.lua} returns each payload's {@code HSTRLEN}, never the payload. */
     @Override
     public List<DeadLetterInfo> deadLetterInfos(String queue, int limit) {
+        return listed(queue, limit, List.of(arg(limit), SIZES), (id, size, info) -> {
+            DeadLetter letter = deadLetter(id, new byte[0], info);
+            return new DeadLetterInfo(letter.id(), number(size), letter.reason(), letter.deliveryCount(), letter.deadAt());
+        }, DeadLetterInfo::deadAt);
+    }
+
+    /** One entry of {@code dead_list.lua}'s reply: the shard-qualified id, the payload (or its size), the info. */
+    private interface ListedEntry<T> {
+        T of(String id, Object payloadOrSize, String info);
+    }
+
+    /** Up to {@code limit} oldest dead letters of the queue over every shard, by {@code deadAt}. */
+    private <T> List<T> listed(String queue, int limit, List<byte[]> args, ListedEntry<T> entry, ToDoubleFunction<T> deadAt) {
         requireNonNull(queue, "queue is null");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
@@ -105,19 +101,15 @@ final class RedisDeadLetters implements BackendDeadLetters {
             return List.of();
         }
         List<Shard> shards = topology.shards(queue);
-        List<DeadLetterInfo> all = new ArrayList<>();
+        List<T> all = new ArrayList<>();
         for (Shard shard : shards) {
-            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(),
-                    List.of(arg(limit), SIZES));
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(), args);
             for (int i = 0; i + 2 < result.size(); i += 3) {
-                DeadLetter letter = deadLetter(shard.index() + ":" + text(result.get(i)), new byte[0],
-                        text(result.get(i + 2)));
-                all.add(new DeadLetterInfo(letter.id(), number(result.get(i + 1)), letter.reason(),
-                        letter.deliveryCount(), letter.deadAt()));
+                all.add(entry.of(shard.index() + ":" + text(result.get(i)), result.get(i + 1), text(result.get(i + 2))));
             }
         }
         if (shards.size() > 1) {
-            all.sort(Comparator.comparingDouble(DeadLetterInfo::deadAt)); // stable: each shard is already ordered
+            all.sort(Comparator.comparingDouble(deadAt)); // stable: each shard is already ordered
         }
         return List.copyOf(all.size() > limit ? all.subList(0, limit) : all);
     }
@@ -146,7 +138,7 @@ final class RedisDeadLetters implements BackendDeadLetters {
         long total = 0;
         for (Shard shard : topology.shards(queue)) {
             while (true) {
-                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().all(),
+                long moved = number(shard.client().script(scripts.deadDrain(), shard.keys().withWake(),
                         List.of(arg(SCRIPT_BATCH), mode)));
                 total += moved;
                 if (moved < SCRIPT_BATCH) {
@@ -205,6 +197,6 @@ final class RedisDeadLetters implements BackendDeadLetters {
             return false;
         }
         Shard shard = shards.get(index);
-        return number(shard.client().script(DEAD_ONE, shard.keys().all(), List.of(arg(id.substring(colon + 1)), mode))) == 1;
+        return number(shard.client().script(DEAD_ONE, shard.keys().withWake(), List.of(arg(id.substring(colon + 1)), mode))) == 1;
     }
 }

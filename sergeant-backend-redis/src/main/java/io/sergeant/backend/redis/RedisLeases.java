@@ -34,6 +34,8 @@ import static java.util.Objects.requireNonNull;
  */
 final class RedisLeases implements BackendLeases {
 
+    private static final System.Logger LOG = System.getLogger(RedisLeases.class.getName());
+
     /** Expired batches one reap script call handles; each holds at most one pop's tasks. */
     private static final int REAP_BATCHES = 100;
 
@@ -89,8 +91,9 @@ final class RedisLeases implements BackendLeases {
      * Settle-and-pop: per shard, the acks of its receipts ride in the script call that leases from it
      * ({@code pop_leased.lua} acks first), so a single node needs one call; shards visited in the same
      * rotation as a pop. Acks of shards the pop no longer needs go in an ack call of their own. A failing
-     * shard fails the call (what earlier shards acked is refused as stale when acked again; what they
-     * leased comes back when the leases expire).
+     * shard costs nothing the others do: every other shard still acks and leases, the deliveries they gave
+     * are returned and the failure comes back in {@link SettledPop#ackFailure()} (naming the shard and the
+     * receipts it holds); the call throws only when no shard gave a delivery.
      */
     @Override
     public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
@@ -102,18 +105,33 @@ final class RedisLeases implements BackendLeases {
         for (int i = 0; i < shards.size(); i++) {
             Shard shard = shards.get((start + i) % shards.size());
             ShardAcks acks = grouped.forShard(shard.index());
-            if (out.size() < max) {
-                popLeased(queue, shard, max - out.size(), options, acks, out, grouped);
-            } else if (acks != null) {
-                grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
+            try {
+                if (out.size() < max) {
+                    popLeased(queue, shard, max - out.size(), options, acks, out, grouped);
+                } else if (acks != null) {
+                    grouped.refuse(acks, (List<?>) shard.client().script(scripts.ack(), shard.keys().all(), acks.args()));
+                }
+            } catch (RuntimeException e) {
+                // A script call is atomic: on a failure this shard neither acked nor leased (unless only the
+                // reply was lost; then its acks are refused as settled when sent again, and its leases expire).
+                grouped.failed(shard.index(), acks, e);
             }
         }
-        return new SettledPop(grouped.result(queue), out);
+        if (!grouped.anyFailed()) {
+            return new SettledPop(grouped.result(queue), out);
+        }
+        PartialSettleException failure = grouped.failure(queue);
+        if (out.isEmpty()) {
+            throw failure;
+        }
+        LOG.log(System.Logger.Level.WARNING, "settle-and-pop on queue '" + queue + "': " + failure.getMessage()
+                + "; delivering the " + out.size() + " task(s) the other shards gave");
+        return new SettledPop(failure.done(), out, failure);
     }
 
     @Override
     public SettleResult ack(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.ack(), null);
+        return settle(queue, receipts, scripts.ack(), null, false);
     }
 
     @Override
@@ -122,24 +140,25 @@ final class RedisLeases implements BackendLeases {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a lease must be positive: " + lease);
         }
-        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())));
+        return settle(queue, receipts, scripts.extend(), arg(Math.max(1, lease.toMillis())), false);
     }
 
     @Override
     public SettleResult release(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), arg(1));
+        return settle(queue, receipts, scripts.release(), arg(1), true);
     }
 
     @Override
     public SettleResult handBack(String queue, List<Receipt> receipts) {
-        return settle(queue, receipts, scripts.release(), arg(0));
+        return settle(queue, receipts, scripts.release(), arg(0), true);
     }
 
     /**
      * Runs a settling script once per shard touched, with the receipts grouped by batch as
-     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index).
+     * {@code batch, "0-99,120"} pairs; refused items come back as (pair number, index). With
+     * {@code wake} the script gets the queue's wake-up list too (it makes tasks deliverable again).
      */
-    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading) {
+    private SettleResult settle(String queue, List<Receipt> receipts, LuaScript script, byte[] leading, boolean wake) {
         requireNonNull(queue, "queue is null");
         requireNonNull(receipts, "receipts is null");
         if (receipts.isEmpty()) {
@@ -159,7 +178,7 @@ final class RedisLeases implements BackendLeases {
                 args.addAll(group.args());
             }
             try {
-                grouped.refuse(group, (List<?>) shard.client().script(script, shard.keys().all(), args));
+                grouped.refuse(group, (List<?>) shard.client().script(script, wake ? shard.keys().withWake() : shard.keys().all(), args));
             } catch (RuntimeException e) {
                 // Settle on every other shard first: a node that is down must not cost the healthy ones' work.
                 grouped.failed(shard.index(), group, e);
@@ -246,7 +265,14 @@ final class RedisLeases implements BackendLeases {
                 failure.addSuppressed(e);
             }
             failedShards.add(shard);
-            acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+            if (acks != null) {
+                acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+            }
+        }
+
+        /** Whether a shard's call failed. */
+        boolean anyFailed() {
+            return failure != null;
         }
 
         /**
@@ -254,24 +280,44 @@ final class RedisLeases implements BackendLeases {
          * failed shards' receipts.
          */
         SettleResult result(String queue) {
+            if (failure != null) {
+                throw failure(queue);
+            }
+            return done();
+        }
+
+        /** The failure of the shards that failed, with what the others did; only after {@link #failed}. */
+        PartialSettleException failure(String queue) {
+            SettleResult done = done();
+            List<Receipt> unsettled = unsettled();
+            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
+            return new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
+                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
+                    + done.settled() + " and refused " + done.refused().size()
+                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+        }
+
+        private SettleResult done() {
             List<Receipt> refusedReceipts = new ArrayList<>();
-            List<Receipt> unsettled = new ArrayList<>();
+            int unsettled = 0;
             for (int i = 0; i < receipts.size(); i++) {
                 if (failed[i]) {
-                    unsettled.add(receipts.get(i));
+                    unsettled++;
                 } else if (refused[i]) {
                     refusedReceipts.add(receipts.get(i));
                 }
             }
-            SettleResult done = new SettleResult(receipts.size() - refusedReceipts.size() - unsettled.size(), refusedReceipts);
-            if (failure == null) {
-                return done;
+            return new SettleResult(receipts.size() - refusedReceipts.size() - unsettled, refusedReceipts);
+        }
+
+        private List<Receipt> unsettled() {
+            List<Receipt> unsettled = new ArrayList<>();
+            for (int i = 0; i < receipts.size(); i++) {
+                if (failed[i]) {
+                    unsettled.add(receipts.get(i));
+                }
             }
-            ErrorCode code = failure instanceof SergeantException known ? known.code() : ErrorCode.BACKEND_UNAVAILABLE;
-            throw new PartialSettleException(code, "could not settle " + unsettled.size() + " task(s) of queue '" + queue
-                    + "' on shard(s) " + failedShards + " (" + failure.getMessage() + "); the other shards settled "
-                    + done.settled() + " and refused " + refusedReceipts.size()
-                    + "; settle the rest again once the node is back (their leases are unchanged)", done, unsettled, failure);
+            return unsettled;
         }
     }
 
@@ -313,7 +359,7 @@ final class RedisLeases implements BackendLeases {
         for (Shard shard : shards) {
             try {
                 while (true) {
-                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().all(), args);
+                    List<?> result = (List<?>) shard.client().script(scripts.reap(), shard.keys().withWake(), args);
                     redelivered += (int) number(result.get(0));
                     deadLettered += (int) number(result.get(1));
                     RedisDeadLetters.noteTrimmed(limits, queue, shard, number(result.get(3)));

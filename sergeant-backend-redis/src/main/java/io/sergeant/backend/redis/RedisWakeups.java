@@ -35,8 +35,9 @@ import static java.util.Objects.requireNonNull;
  * cluster it runs in blocks of at most a second, and {@link #wakeUp()} ends the wait after the
  * current block.
  *
- * <p>Python producers do not signal, and hand-backs, reaped leases and requeued dead letters do not
- * either: core's fallback poll ({@link #fallbackPoll()}) picks those up. A queue with several shards
+ * <p>Hand-backs and releases of leased tasks, reaped leases and requeued dead letters signal too
+ * ({@code signal_wake} in {@code common.lua}). Python producers do not: core's fallback poll
+ * ({@link #fallbackPoll()}) picks their tasks up. A queue with several shards
  * (independent nodes, a sharded cluster queue) cannot be waited on with one command; it is polled as
  * before (this role then only sleeps). The {@code BLPOP} is sent without Jedis' blocking flag, so the
  * socket read timeout still guards it (a block is kept 500 ms below it) and a server that stops

@@ -190,6 +190,21 @@ local function for_each_group(first, fn)
   return out
 end
 
+-- The queue's wake-up list (pickup without polling, RedisWakeups) is KEYS[15] of the scripts that make
+-- tasks deliverable (push, hand-back and release, reap, dead-letter requeue); absent elsewhere. A signal
+-- is the delay in ms of the tasks made deliverable ('0' for immediate ones); it wakes one idle worker
+-- blocked on the list. The list keeps the last 4 signals and expires after 10 s unread, so it never
+-- grows; a key of another type there (not ours) is replaced. Python Sergeant never reads it.
+local WAKE = KEYS[15]
+local function signal_wake(delay_ms)
+  if not WAKE then return end
+  local wake_type = redis.call('TYPE', WAKE)['ok']
+  if wake_type ~= 'list' and wake_type ~= 'none' then redis.call('DEL', WAKE) end
+  redis.call('RPUSH', WAKE, delay_ms)
+  redis.call('LTRIM', WAKE, -4, -1)
+  redis.call('PEXPIRE', WAKE, 10000)
+end
+
 -- Tasks that come back (released, handed back, reaped) return to the head of QUEUE, Python's list,
 -- so a Python worker sharing the queue sees and pops them, HIGH end as Python's own hand-backs. A
 -- task delivered before keeps its delivery count in COUNTS (SHA1 of the payload -> count), which
@@ -208,6 +223,7 @@ local function return_to_queue(entries)
     end
   end
   each_chunk('LPUSH', QUEUE, reversed)
+  signal_wake('0')
 end
 
 -- The delivery count kept for a payload taken from QUEUE (0 for a fresh task), forgotten once read.

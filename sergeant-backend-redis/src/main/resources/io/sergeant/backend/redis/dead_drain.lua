@@ -8,7 +8,10 @@ if ARGV[2] == 'requeue' then
     local payload = redis.call('HGET', DEAD_PAYLOAD, ids[i])
     if payload then live[#live + 1] = payload end
   end
-  if #live > 0 then each_chunk('RPUSH', QUEUE, live) end
+  if #live > 0 then
+    each_chunk('RPUSH', QUEUE, live)
+    signal_wake('0')
+  end
 end
 each_chunk('HDEL', DEAD_PAYLOAD, ids)
 each_chunk('HDEL', DEAD_INFO, ids)

@@ -3,7 +3,10 @@
 local id = ARGV[1]
 local payload = redis.call('HGET', DEAD_PAYLOAD, id)
 if redis.call('ZREM', DEAD, id) == 0 then return 0 end
-if ARGV[2] == 'requeue' and payload then redis.call('RPUSH', QUEUE, payload) end
+if ARGV[2] == 'requeue' and payload then
+  redis.call('RPUSH', QUEUE, payload)
+  signal_wake('0')
+end
 redis.call('HDEL', DEAD_PAYLOAD, id)
 redis.call('HDEL', DEAD_INFO, id)
 return 1

@@ -2,19 +2,12 @@
 -- only: the score is the server's clock plus this delay, the same clock the pops check due tasks
 -- with), push id, then the payloads. KEYS[16], when given, is the push id's marker key: a push whose
 -- marker exists was already stored (a client library that retried after a read timeout) and is not
--- stored again. KEYS[15] is the queue's wake-up list (pickup without polling, RedisWakeups): every
--- push appends the delay in ms ('0' for an immediate task), which wakes one idle worker blocked on
--- it; the list keeps the last 4 signals and expires after 10 s unread, so it never grows. Python
--- Sergeant never reads it. The layout check of the prelude ran first, so a push of a key of another
+-- stored again. KEYS[15] is the queue's wake-up list (signal_wake in common.lua): every push
+-- appends the delay in ms ('0' for an immediate task). The layout check of the prelude ran first, so a push of a key of another
 -- type stores nothing. Returns the number of payloads stored now (0 for a repeated push id).
 local mode = ARGV[1]
-local WAKE = KEYS[15]
 local marker = KEYS[16]
-local wake_type = redis.call('TYPE', WAKE)['ok']
-if wake_type ~= 'list' and wake_type ~= 'none' then redis.call('DEL', WAKE) end
-redis.call('RPUSH', WAKE, mode == 'delayed' and ARGV[2] or '0')
-redis.call('LTRIM', WAKE, -4, -1)
-redis.call('PEXPIRE', WAKE, 10000)
+signal_wake(mode == 'delayed' and ARGV[2] or '0')
 if marker then
   if not redis.call('SET', marker, '1', 'NX', 'PX', 3600000) then return 0 end
 end

@@ -78,7 +78,7 @@ class RedisUriTest {
                 new BackendSpec("redis://:hunter2@127.0.0.1:1", Map.of("poolSize", "0", "timeout", "soon", "shards", "2")),
                 PluginContext.defaults()));
         assertThat(invalid.code()).isEqualTo(ErrorCode.INVALID_CONFIGURATION);
-        assertThat(invalid.getMessage()).contains("'poolSize' is 0").contains("'timeout'")
+        assertThat(invalid.getMessage()).contains("'poolSize' of backend 'redis' is '0'; expected at least 1").contains("'timeout'")
                 .contains("'shards' applies to redis-cluster://").doesNotContain("hunter2");
     }
 

@@ -13,6 +13,7 @@ import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.PartialSettleException;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,53 @@ class TrustAtTheEdgesTest {
             assertThat(e.unsettled()).containsExactlyInAnyOrderElementsOf(onA);
             assertThat(b.command("GET", "__sergeant__:{" + queue + "}:inflight")).as("acked on the healthy node").isEqualTo("0");
             assertThat(b.command("ZCARD", "__sergeant__:{" + queue + "}:leases")).as("no lease left to expire and redo").isEqualTo("0");
+        }
+    }
+
+    @Test
+    @DisplayName("with one of two nodes down, settle-and-pop acks and leases on the healthy node, delivers what it"
+            + " gave and names the down node's receipts; with nothing to deliver it throws naming them")
+    void settleAndPopKeepsWhatTheHealthyNodeDid() {
+        try (RedisServerProcess a = RedisServerProcess.start();
+             RedisServerProcess b = RedisServerProcess.start();
+             Backend backend = open(a.uri() + "," + b.uri(), Map.of("timeout", "2s", "connectTimeout", "1s"))) {
+            String queue = "q-" + UUID.randomUUID();
+            for (int i = 0; i < 20; i++) {
+                backend.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null); // alternates over the nodes
+            }
+            List<Delivery> leased = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                leased.addAll(backend.pop(queue, 3, LEASED)); // pops rotate over the nodes: 6 from each
+            }
+            List<Receipt> receipts = leased.stream().map(Delivery::receipt).toList();
+            List<Receipt> onA = receipts.stream().filter(r -> r.id().startsWith("0:")).toList();
+            List<Receipt> onB = receipts.stream().filter(r -> r.id().startsWith("1:")).toList();
+            assertThat(onA).hasSize(6);
+            assertThat(onB).hasSize(6);
+            a.kill(); // shard 0
+
+            // Both rotation orders: the dead node first (an ackAndPop that stopped there did nothing) and second
+            // (one that threw there dropped what the healthy node had just acked and leased).
+            SettledPop next = backend.leaseRole().orElseThrow().ackAndPop(backend, queue, receipts, 10, LEASED);
+            assertThat(next.deliveries()).as("the 4 tasks left on the healthy node are delivered").hasSize(4)
+                    .allSatisfy(d -> assertThat(d.receipt().id()).startsWith("1:"));
+            assertThat(next.acked()).as("the healthy node settled its 6").isEqualTo(SettleResult.all(6));
+            assertThat(next.ackFailure()).as("the down node is named").isNotNull();
+            assertThat(next.ackFailure().code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(next.ackFailure().getMessage()).contains("shard(s) [0]").contains("the other shards settled 6");
+            assertThat(next.ackFailure().unsettled()).containsExactlyInAnyOrderElementsOf(onA);
+            assertThat(b.command("GET", "__sergeant__:{" + queue + "}:inflight")).as("only the new deliveries are in flight")
+                    .isEqualTo("4");
+            assertThat(b.command("LLEN", queue)).isEqualTo("0");
+
+            List<Receipt> again = new ArrayList<>(next.ackFailure().unsettled());
+            next.deliveries().forEach(d -> again.add(d.receipt()));
+            PartialSettleException nothing = catchThrowableOfType(PartialSettleException.class,
+                    () -> backend.leaseRole().orElseThrow().ackAndPop(backend, queue, again, 10, LEASED));
+            assertThat(nothing).as("with nothing to deliver, the call throws naming the down node's receipts").isNotNull();
+            assertThat(nothing.done()).as("what the healthy node settled").isEqualTo(SettleResult.all(4));
+            assertThat(nothing.unsettled()).containsExactlyInAnyOrderElementsOf(onA);
+            assertThat(b.command("GET", "__sergeant__:{" + queue + "}:inflight")).isEqualTo("0");
         }
     }
 

@@ -25,8 +25,9 @@ import java.util.function.Supplier;
 /**
  * The benchmark of one backend URI, all in this JVM: Sergeant's push one by one and in bulk, the
  * drain of a full queue by a {@link WorkerRuntime} (the whole worker loop with the thread executor
- * and a no-op {@code work}) in both delivery modes with 1 and N threads, and the pickup latency under
- * a steady producer; next to the raw client limit of the same bytes, measured in the same run. Every
+ * and a no-op {@code work}) in both delivery modes with 1 and N threads, the pickup latency under
+ * a steady producer (worker polling every ms), and pickup without polling (a producer of one task per
+ * push to a worker with the default poll interval; on Redis also the idle worker's commands); next to the raw client limit of the same bytes, measured in the same run. Every
  * drain checks from the worker's ledger that each task ran exactly once (at-most-once) or at least
  * once (at-least-once) and that the queue is empty afterwards.
  *
@@ -37,6 +38,11 @@ final class BackendBench {
 
     /** The benchmarked queue. */
     static final String QUEUE = "sergeant-bench";
+    /** The measure of the pickup rows. */
+    static final String PICKUP = "pickup";
+    /** Commands a client sends itself (never run inside a script): what an idle worker's round trips are. */
+    private static final java.util.Set<String> ROUND_TRIPS = java.util.Set.of("evalsha", "eval", "evalsha_ro", "eval_ro",
+            "blpop", "brpop", "blmpop", "fcall");
 
     /** How long a run may go without a task running before it is stopped. */
     static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -48,6 +54,8 @@ final class BackendBench {
     private final Supplier<RawClient> rawClient;
     private final BenchSettings settings;
     private final PrintWriter progress;
+    /** Lines for under the table (the idle worker's commands). */
+    private final List<String> notes = new ArrayList<>();
 
     /**
      * @param rawClient opens the raw client of this backend, or null when there is none for this URI
@@ -61,6 +69,11 @@ final class BackendBench {
         this.rawClient = rawClient;
         this.settings = Objects.requireNonNull(settings, "settings is null");
         this.progress = Objects.requireNonNull(progress, "progress is null");
+    }
+
+    /** Lines for under the table, known once {@link #run()} returned. */
+    List<String> notes() {
+        return List.copyOf(notes);
     }
 
     /** Runs every measurement; returns the rows in table order. */
@@ -88,6 +101,11 @@ final class BackendBench {
                 PickupLatency latency = new PickupLatency(sergeant, name, settings, progress, this::say);
                 for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
                     rows.add(latency.measure(broker, mode, config(mode, 1, 0)));
+                }
+            }
+            if (settings.pickupTasks() > 0) {
+                for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
+                    rows.add(pickup(broker, mode));
                 }
             }
             reset(broker);
@@ -194,9 +212,195 @@ final class BackendBench {
         return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
     }
 
+<<<<<<< HEAD
+=======
+    // ------------------------------------------------------------------ latency
+
+    private ResultRow latency(Broker broker, DeliveryMode mode) {
+        say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
+                mode(mode), settings.latencyRate(), settings.latencySeconds()));
+        return steady(broker, mode, "latency", settings.latencyTasks(), settings.latencyRate(), config(mode, 1, 0), null);
+    }
+
+    /**
+     * Pickup without polling: a producer pushes one task at a time, {@code --pickup-rate} a second, to a
+     * worker with the default poll interval, so each pickup is the wake-up's (or, where a backend has
+     * none, the poll's); then, on Redis, the idle worker's commands are counted.
+     */
+    private ResultRow pickup(Broker broker, DeliveryMode mode) {
+        say(String.format(Locale.ROOT, "pickup %s: a producer pushes %,d tasks/s, one per push, for %.1f s to a worker with the"
+                + " default poll interval (1 thread)", mode(mode), settings.pickupRate(), settings.pickupSeconds()));
+        WorkerConfig config = builder(mode, 1, 0).build();
+        return steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
+    }
+
+    /**
+     * A steady producer pushing {@code rate} tasks/s (every ms, the tasks due by then in one push) to a
+     * worker running {@code config}; records pickup − push of every task. {@code whileIdle}, if not null,
+     * runs after every task ran, while the worker is still running and idle.
+     */
+    private ResultRow steady(Broker broker, DeliveryMode mode, String measure, int total, int rate, WorkerConfig config,
+                             Runnable whileIdle) {
+        reset(broker);
+        DeliveryLedger ledger = new DeliveryLedger(total);
+        BenchWorker worker = new BenchWorker(config, ledger);
+        AtomicReference<RunSummary> summary = new AtomicReference<>();
+        long nanos;
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
+            Thread consumer = new Thread(() -> summary.set(runtime.run()), "sergeant-bench-worker");
+            consumer.start();
+            ProgressBar bar = ProgressBar.on(progress, "pushed", total);
+            long start = System.nanoTime();
+            int pushed = 0;
+            try {
+                while (pushed < total) {
+                    long elapsed = System.nanoTime() - start;
+                    int due = (int) Math.min(total, elapsed * rate / 1_000_000_000L);
+                    if (due > pushed) {
+                        List<Task> batch = new ArrayList<>(due - pushed);
+                        long now = System.nanoTime();
+                        for (int id = pushed; id < due; id++) {
+                            batch.add(Task.of(Map.of(BenchWorker.ID, (long) id, BenchWorker.PUSHED_AT, now)));
+                        }
+                        broker.pushTasks(QUEUE, batch, Priority.NORMAL, null);
+                        pushed = due;
+                        bar.update(pushed, "executed " + ResultTable.count(ledger.total()));
+                    }
+                    // One push per millisecond tick with every task due by then, as a steady producer would.
+                    long sinceStart = System.nanoTime() - start;
+                    long sleep = TICK_NANOS - sinceStart % TICK_NANOS;
+                    if (sleep > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+                    }
+                }
+                long lastChange = System.nanoTime();
+                long seen = ledger.total();
+                while (seen < total && System.nanoTime() - lastChange < STALL_NANOS && consumer.isAlive()) {
+                    sleep(5);
+                    if (ledger.total() != seen) {
+                        seen = ledger.total();
+                        lastChange = System.nanoTime();
+                    }
+                }
+                nanos = System.nanoTime() - start;
+                bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
+                if (whileIdle != null && consumer.isAlive()) {
+                    whileIdle.run();
+                }
+            } finally {
+                runtime.requestStop();
+                join(consumer);
+            }
+        }
+        long[] latencies = ledger.sortedLatencies(total);
+        String latency = latencies.length == 0 ? "n/a"
+                : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
+        return new ResultRow(name, measure, mode(mode), 1, total, nanos, -1, latency,
+                check(broker, mode, ledger, total, summary.get()), passed(broker, mode, ledger, total, summary.get()));
+    }
+
+    /** Counts the commands of the idle worker over {@code --idle-seconds} with the raw client (Redis only). */
+    private void idleCommands(DeliveryMode mode) {
+        if (rawClient == null || settings.idleSeconds() <= 0) {
+            return;
+        }
+        try (RawClient raw = rawClient.get()) {
+            if (raw.commandCalls().isEmpty()) {
+                return;
+            }
+            sleep(500); // the worker's last pops end; it waits
+            say(String.format(Locale.ROOT, "idle %s worker: counting its commands for %.1f s", mode(mode), settings.idleSeconds()));
+            Map<String, Long> before = raw.commandCalls();
+            long start = System.nanoTime();
+            sleep(Math.round(settings.idleSeconds() * 1000));
+            Map<String, Long> after = raw.commandCalls();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            notes.add(idleNote(name, mode(mode), before, after, seconds));
+        }
+    }
+
+    /** The idle note of one delivery mode from two readings of the command counts {@code seconds} apart. */
+    static String idleNote(String backend, String mode, Map<String, Long> before, Map<String, Long> after, double seconds) {
+        long total = 0;
+        long roundTrips = 0;
+        Map<String, Long> calls = new java.util.TreeMap<>();
+        for (Map.Entry<String, Long> entry : after.entrySet()) {
+            String command = entry.getKey();
+            long delta = entry.getValue() - before.getOrDefault(command, 0L);
+            // The counting itself (INFO) is not the worker's.
+            if (delta <= 0 || command.equals("info")) {
+                continue;
+            }
+            calls.put(command, delta);
+            total += delta;
+            if (ROUND_TRIPS.contains(command)) {
+                roundTrips += delta;
+            }
+        }
+        return String.format(Locale.ROOT, "%s: idle %s worker (default configuration) over %.1f s: %.1f scripts and blocking"
+                        + " waits per second (EVALSHA, BLPOP); INFO commandstats counted %.1f commands per second, the commands"
+                        + " scripts run inside included: %s", backend, mode, seconds, roundTrips / seconds, total / seconds, calls);
+    }
+
+    /** Python Sergeant's pickup at {@code rate} tasks/s, computed from its poll loop (it is not run here). */
+    static String pythonPickup(int rate) {
+        return String.format(Locale.ROOT, "Python Sergeant for comparison (computed, not run): its worker sleeps 1 s after"
+                + " every empty pop (docs/python-compat.md §5.1), so at %,d tasks/s a task pushed during that sleep waits for"
+                + " its end: pickup p50 ≥ 500 ms, p99 ≥ 990 ms (uniform over the sleep, plus the backlog before it); an idle"
+                + " Python worker sends one pop a second (LPOP, then ZPOPMIN for delayed tasks: 2 commands/s)", rate);
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static boolean passed(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+                                  RunSummary summary) {
+        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
+        QueueStats stats = broker.stats(QUEUE);
+        boolean empty = stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0 && stats.deadLetters() == 0;
+        boolean delivered = mode == DeliveryMode.AT_MOST_ONCE ? verdict.exactlyOnce() : verdict.atLeastOnce();
+        return delivered && empty && summary != null && summary.exitCode() != 1;
+    }
+
+    private static String check(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
+                                RunSummary summary) {
+        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
+        QueueStats stats = broker.stats(QUEUE);
+        List<String> problems = new ArrayList<>();
+        if (verdict.missing() > 0) {
+            problems.add(ResultTable.count(verdict.missing()) + " never ran");
+        }
+        if (mode == DeliveryMode.AT_MOST_ONCE && verdict.duplicates() > 0) {
+            problems.add(ResultTable.count(verdict.duplicates()) + " ran twice");
+        }
+        if (verdict.unexpected() > 0) {
+            problems.add(ResultTable.count(verdict.unexpected()) + " unexpected");
+        }
+        if (stats.ready() + stats.delayed() + stats.inFlight() + stats.deadLetters() > 0) {
+            problems.add("queue not empty after: " + stats);
+        }
+        if (summary == null) {
+            problems.add("the worker loop did not end");
+        } else if (summary.exitCode() == 1) {
+            problems.add("the worker loop failed: " + summary.toJson());
+        }
+        if (!problems.isEmpty()) {
+            return "FAILED: " + String.join(", ", problems);
+        }
+        if (mode == DeliveryMode.AT_MOST_ONCE) {
+            return "exactly once ✓";
+        }
+        return "at least once ✓ (" + ResultTable.count(verdict.duplicates()) + " redelivered)";
+    }
+
+>>>>>>> main
     // ------------------------------------------------------------------ helpers
 
     private WorkerConfig config(DeliveryMode mode, int threads, int maxTasks) {
+        return builder(mode, threads, maxTasks).pollInterval(Duration.ofMillis(1)).build();
+    }
+
+    /** The bench worker's configuration with the default poll interval. */
+    private WorkerConfig.Builder builder(DeliveryMode mode, int threads, int maxTasks) {
         return WorkerConfig.builder(QUEUE)
                 .backend(uri)
                 .backendOptions(backendOptions)
@@ -204,9 +408,7 @@ final class BackendBench {
                 .executor("thread", threads)
                 .delivery(mode)
                 .maxTasksPerRun(maxTasks)
-                .pollInterval(Duration.ofMillis(1))
-                .logging(new LoggingConfig(LoggingEvents.DEFAULT, false))
-                .build();
+                .logging(new LoggingConfig(LoggingEvents.DEFAULT, false));
     }
 
     private static List<Task> tasks(int count) {

@@ -85,6 +85,20 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Tasks per second of the steady producer (default: ${DEFAULT-VALUE}).")
     int latencyRate;
 
+    @Option(names = "--pickup-seconds", paramLabel = "S", defaultValue = "3",
+            description = "How long the producer of the pickup runs pushes, one task per push, to a worker with the default "
+                    + "poll interval (default: ${DEFAULT-VALUE}); 0 skips them.")
+    double pickupSeconds;
+
+    @Option(names = "--pickup-rate", paramLabel = "N", defaultValue = "1000",
+            description = "Tasks per second of the pickup runs' producer (default: ${DEFAULT-VALUE}).")
+    int pickupRate;
+
+    @Option(names = "--idle-seconds", paramLabel = "S", defaultValue = "5",
+            description = "After each pickup run on Redis, how long the idle worker's commands are counted with INFO "
+                    + "commandstats (default: ${DEFAULT-VALUE}); 0 skips it.")
+    double idleSeconds;
+
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
             description = "How many times each push, drain and raw limit is measured; the table shows the median and "
                     + "the spread (default: ${DEFAULT-VALUE}).")
@@ -141,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (String uri : uris) {
                 String kind = kind(uri);
                 BenchSettings settings = new BenchSettings(tasks != null ? tasks : defaultTasks(kind), single, batch, pushChunk,
-                        threads, latencySeconds, latencyRate, rounds);
+                        threads, latencySeconds, latencyRate, rounds, pickupSeconds, pickupRate, idleSeconds);
                 // The bench's own SQLite file is never shared, so it takes the WAL journal (as the demo does);
                 // a file the user names keeps the backend's default journal. The raw client uses the same
                 // journal as the backend: switching a file's journal mode needs it to itself, so a raw client
@@ -160,7 +174,9 @@ public final class BenchCommand implements Callable<Integer> {
                 stderr.println("bench: " + kind + " at " + BackendSpec.maskSecrets(uri) + ", " + ResultTable.count(settings.tasks())
                         + " tasks, batches of " + settings.batch());
                 double loadBefore = CpuClock.loadAverage();
-                rows.addAll(new BackendBench(sergeant, kind, uri, options, raw, settings, stderr).run());
+                BackendBench bench = new BackendBench(sergeant, kind, uri, options, raw, settings, stderr);
+                rows.addAll(bench.run());
+                notes.addAll(bench.notes());
                 notes.add(String.format(Locale.ROOT, "%s: load average %s at the start, %s at the end (%d CPUs)", kind,
                         load(loadBefore), load(CpuClock.loadAverage()), Runtime.getRuntime().availableProcessors()));
             }
@@ -169,6 +185,9 @@ public final class BenchCommand implements Callable<Integer> {
                 redis.close();
             }
             RedisServer.deleteTree(directory);
+        }
+        if (rows.stream().anyMatch(row -> row.measure().equals(BackendBench.PICKUP))) {
+            notes.add(BackendBench.pythonPickup(pickupRate));
         }
         String table = ResultTable.markdown(rows);
         boolean passed = rows.stream().allMatch(ResultRow::passed);
@@ -191,12 +210,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (tasks != null && tasks < 1) {
             throw new CommandLine.ParameterException(commandLine, "--tasks must be at least 1, got " + tasks);
         }
-        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1 || rounds < 1) {
+        if (single < 1 || batch < 1 || pushChunk < 1 || threads < 1 || latencyRate < 1 || rounds < 1 || pickupRate < 1) {
             throw new CommandLine.ParameterException(commandLine,
-                    "--single, --batch, --push-chunk, --threads, --latency-rate and --rounds must be at least 1");
+                    "--single, --batch, --push-chunk, --threads, --latency-rate, --pickup-rate and --rounds must be at least 1");
         }
-        if (latencySeconds < 0) {
-            throw new CommandLine.ParameterException(commandLine, "--latency-seconds must not be negative, got " + latencySeconds);
+        if (latencySeconds < 0 || pickupSeconds < 0 || idleSeconds < 0) {
+            throw new CommandLine.ParameterException(commandLine, "--latency-seconds, --pickup-seconds and --idle-seconds"
+                    + " must not be negative, got " + latencySeconds + ", " + pickupSeconds + ", " + idleSeconds);
         }
         if (mongoUri != null && !all) {
             throw new CommandLine.ParameterException(commandLine, "--mongo-uri goes with --all; without --all use --backend "

@@ -11,9 +11,12 @@ package io.sergeant.cli.bench;
  * @param latencySeconds how long the steady producer of the latency runs pushes
  * @param latencyRate    tasks per second of the steady producer
  * @param rounds         how many times each push, drain and raw measure is repeated (the table shows the median)
+ * @param pickupSeconds  how long the steady producer of the pickup runs pushes (0 skips them)
+ * @param pickupRate     tasks per second of the pickup runs' producer, one push each
+ * @param idleSeconds    how long the idle worker's commands are counted after a pickup run (Redis only; 0 skips it)
  */
 record BenchSettings(int tasks, int singleTasks, int batch, int pushChunk, int threads, double latencySeconds,
-                     int latencyRate, int rounds) {
+                     int latencyRate, int rounds, double pickupSeconds, int pickupRate, double idleSeconds) {
 
     /** Checks the ranges. */
     BenchSettings {
@@ -21,9 +24,18 @@ record BenchSettings(int tasks, int singleTasks, int batch, int pushChunk, int t
             throw new IllegalArgumentException("counts must be positive: " + tasks + ", " + singleTasks + ", " + batch
                     + ", " + pushChunk + ", " + threads + ", " + latencyRate + ", " + rounds);
         }
-        if (latencySeconds < 0) {
-            throw new IllegalArgumentException("latencySeconds must not be negative: " + latencySeconds);
+        if (latencySeconds < 0 || pickupSeconds < 0 || idleSeconds < 0) {
+            throw new IllegalArgumentException("latencySeconds, pickupSeconds and idleSeconds must not be negative: "
+                    + latencySeconds + ", " + pickupSeconds + ", " + idleSeconds);
         }
+        if (pickupRate < 1) {
+            throw new IllegalArgumentException("pickupRate must be positive: " + pickupRate);
+        }
+    }
+
+    /** Tasks the steady producer pushes in one pickup run. */
+    int pickupTasks() {
+        return (int) Math.round(pickupSeconds * pickupRate);
     }
 
     /** Tasks the steady producer pushes in one latency run. */

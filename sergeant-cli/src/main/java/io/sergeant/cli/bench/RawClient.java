@@ -39,6 +39,14 @@ interface RawClient extends AutoCloseable {
         return "";
     }
 
+    /**
+     * The server's count of calls per command since it started ({@code INFO commandstats} on Redis: the
+     * commands scripts run inside are counted too), or empty when the server has no such count.
+     */
+    default java.util.Map<String, Long> commandCalls() {
+        return java.util.Map.of();
+    }
+
     /** Deletes whatever the raw queue holds. */
     void clear();
 

@@ -28,6 +28,8 @@ final class RedisRawClient implements RawClient {
             return items
             """;
 
+    private static final java.util.regex.Pattern CALLS = java.util.regex.Pattern.compile("cmdstat_([a-z_|-]+):calls=(\\d+)");
+
     private final Jedis jedis;
 
     /** Connects to a single-node {@code redis://} or {@code rediss://} URI. */
@@ -91,6 +93,16 @@ final class RedisRawClient implements RawClient {
     @Override
     public String describeLeased() {
         return "Lua: LPOP count + HSET batch + ZADD lease per batch";
+    }
+
+    @Override
+    public java.util.Map<String, Long> commandCalls() {
+        java.util.Map<String, Long> calls = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = CALLS.matcher(jedis.info("commandstats"));
+        while (m.find()) {
+            calls.merge(m.group(1), Long.parseLong(m.group(2)), Long::sum);
+        }
+        return calls;
     }
 
     @Override

@@ -43,26 +43,58 @@ class BenchCommandTest {
 
         Run run = bench("--backend", "sqlite:" + directory.resolve("bench.db"), "--tasks", "300", "--single", "50",
                 "--batch", "40", "--push-chunk", "100", "--threads", "2", "--latency-seconds", "0.3",
-                "--latency-rate", "500", "--rounds", "2", "--out", report.toString());
+                "--latency-rate", "500", "--rounds", "2", "--pickup-seconds", "0.3", "--pickup-rate", "200",
+                "--out", report.toString());
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         List<String> rows = run.out().lines().filter(line -> line.startsWith("| sqlite")).toList();
-        assertThat(rows).as(run.toString()).hasSize(8);
+        assertThat(rows).as(run.toString()).hasSize(10);
         assertThat(rows).filteredOn(line -> line.contains("| drain ")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).containsPattern(" \\d+% \\|"));
-        assertThat(rows).filteredOn(line -> line.contains("at-most-once")).hasSize(3)
+        assertThat(rows).filteredOn(line -> line.contains("at-most-once")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).contains("exactly once ✓"));
-        assertThat(rows).filteredOn(line -> line.contains("at-least-once")).hasSize(3)
+        assertThat(rows).filteredOn(line -> line.contains("at-least-once")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).contains("at least once ✓"));
         assertThat(rows).filteredOn(line -> line.contains("| push ")).hasSize(2)
                 .allSatisfy(line -> assertThat(line).contains("stored ✓").containsPattern(" \\d+% \\|"));
-        assertThat(rows).filteredOn(line -> line.contains("| latency ")).hasSize(2)
+        assertThat(rows).filteredOn(line -> line.contains("| latency ") || line.contains("| pickup ")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms"));
+        assertThat(run.out()).contains("Python Sergeant for comparison (computed, not run)");
         assertThat(rows).filteredOn(line -> line.contains("| drain ")).allSatisfy(line -> assertThat(line).containsPattern("\\| +2 \\|")
                 .containsPattern("\\d – \\d"));
         assertThat(run.out()).contains("all delivery checks passed").containsPattern("sqlite: load average (unknown|\\d+\\.\\d\\d) at the start");
         assertThat(run.err()).contains("raw limit: sqlite-jdbc").contains("executed");
         assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench --backend sqlite:").doesNotContain("bench bench");
+    }
+
+    @Test
+    @DisplayName("on Redis: pickup rows for both modes, and the idle worker's commands counted with INFO commandstats")
+    void redisPickupAndIdleCommands() {
+        try (io.sergeant.testkit.servers.RedisServerProcess redis = io.sergeant.testkit.servers.RedisServerProcess.start()) {
+            Run run = bench("--backend", redis.uri(), "--tasks", "300", "--single", "50", "--batch", "40", "--push-chunk", "100",
+                    "--threads", "2", "--latency-seconds", "0", "--rounds", "1", "--pickup-seconds", "0.5",
+                    "--pickup-rate", "200", "--idle-seconds", "5");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            List<String> pickups = run.out().lines().filter(line -> line.startsWith("| redis") && line.contains("| pickup ")).toList();
+            assertThat(pickups).as(run.toString()).hasSize(2)
+                    .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms").contains(" 100 |"));
+            assertThat(run.out().lines().filter(line -> line.startsWith("- redis: idle ")).toList()).as(run.toString()).hasSize(2)
+                    // A BLPOP is counted when it ends: a 5 s window holds at least one of the 2 s fallback waits.
+                    .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d scripts and blocking waits per second")
+                            .contains("blpop="));
+        }
+    }
+
+    @Test
+    @DisplayName("the idle note counts the worker's round trips and every command over the window, never INFO")
+    void idleNote() {
+        String note = BackendBench.idleNote("redis", "at-most-once",
+                java.util.Map.of("evalsha", 10L, "blpop", 1L, "type", 100L, "info", 3L),
+                java.util.Map.of("evalsha", 12L, "blpop", 3L, "type", 126L, "info", 9L, "time", 2L), 2.0);
+
+        assertThat(note).contains("over 2.0 s: 2.0 scripts and blocking waits per second")
+                .contains("16.0 commands per second").contains("{blpop=2, evalsha=2, time=2, type=26}");
     }
 
     @Test

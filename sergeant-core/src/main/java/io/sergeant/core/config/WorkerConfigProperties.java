@@ -20,10 +20,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Reads overrides of a {@link WorkerConfig} from flat string properties (a properties file, command
@@ -45,6 +47,36 @@ public final class WorkerConfigProperties {
      * @throws SergeantException {@code INVALID_CONFIGURATION} listing every unknown key and bad value
      */
     public static WorkerConfig apply(WorkerConfig base, Map<String, String> properties) {
+        Reading reading = read(base, properties);
+        if (!reading.problems().isEmpty()) {
+            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "invalid configuration properties ("
+                    + reading.problems().size() + " problem" + (reading.problems().size() == 1 ? "" : "s") + "):\n  - "
+                    + String.join("\n  - ", reading.problems()));
+        }
+        return reading.config();
+    }
+
+    /**
+     * What {@link #read} makes of properties: the configuration with every usable value applied (a key
+     * whose value is bad keeps {@code base}'s), and the problems, one message per key.
+     *
+     * @param config   the configuration, for further checks (plugin names) in the same round as the problems
+     * @param problems every unknown key and bad value, secrets masked; empty when all were applied
+     */
+    public record Reading(WorkerConfig config, List<String> problems) {
+
+        /** Checks the parts and copies the list. */
+        public Reading {
+            Objects.requireNonNull(config, "config is null");
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Applies {@code properties} on top of {@code base} as far as they can be, never throwing for a bad
+     * key or value: a caller that checks more (the plugins a configuration names) reports it all in one round.
+     */
+    public static Reading read(WorkerConfig base, Map<String, String> properties) {
         WorkerConfig.Builder builder = base.toBuilder();
         List<String> problems = new ArrayList<>();
         Map<String, String> backendOptions = new HashMap<>(base.backendOptions());
@@ -130,11 +162,7 @@ public final class WorkerConfigProperties {
         builder.delivery(delivery[0]);
         builder.backendOptions(backendOptions);
         builder.logging(new LoggingConfig(base.logging().events(), summary[0]));
-        if (!problems.isEmpty()) {
-            throw new SergeantException(ErrorCode.INVALID_CONFIGURATION, "invalid configuration properties ("
-                    + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n  - " + String.join("\n  - ", problems));
-        }
-        return builder.build();
+        return new Reading(builder.build(), problems);
     }
 
     /** The prefix of worker configuration overrides given as system properties: {@code sergeant.config.}. */
@@ -172,67 +200,33 @@ public final class WorkerConfigProperties {
     }
 
     private static int wholeNumber(String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("expected a whole number such as 4", e);
-        }
+        return parsed(value, PluginOptions::parseInteger, PluginOptions.EXPECTED_INTEGER);
     }
 
     private static Duration duration(String value) {
-        try {
-            return PluginOptions.parseDuration(value);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("expected a duration such as 500ms, 30s, 2m, 1h or PT1M", e);
-        }
+        return parsed(value, PluginOptions::parseDuration, PluginOptions.EXPECTED_DURATION);
     }
 
     private static long size(String value) {
-        try {
-            return PluginOptions.parseSize(value);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("expected a size in bytes such as 1048576, 512K, 16M or 1G", e);
-        }
-    }
-
-    /** {@code " (did you mean 'x'?)"} for a key one or two edits away from a known one, else empty. */
-    private static String suggestion(String key) {
-        String best = null;
-        int bestDistance = 3;
-        for (String known : KEYS.keySet()) {
-            int distance = editDistance(key.toLowerCase(java.util.Locale.ROOT), known.toLowerCase(java.util.Locale.ROOT));
-            if (distance < bestDistance) {
-                best = known;
-                bestDistance = distance;
-            }
-        }
-        return best == null ? "" : " (did you mean '" + best + "'?)";
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
+        return parsed(value, PluginOptions::parseSize, PluginOptions.EXPECTED_SIZE);
     }
 
     private static boolean parseBoolean(String value) {
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
+        return parsed(value, PluginOptions::parseBoolean, PluginOptions.EXPECTED_BOOLEAN);
+    }
+
+    /** Parses with {@link PluginOptions}' parser, so that plugin options and these keys accept the same texts. */
+    private static <T> T parsed(String value, Function<String, T> parser, String expected) {
+        try {
+            return parser.apply(value);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("expected " + expected, e);
         }
-        throw new IllegalArgumentException("expected true or false");
+    }
+
+    /** {@code " (did you mean 'x'?)"} for a key close to a known one (see {@link PluginOptions#closest}), else empty. */
+    private static String suggestion(String key) {
+        return PluginOptions.closest(key, KEYS.keySet()).map(known -> " (did you mean '" + known + "'?)").orElse("");
     }
 
     private static Map<String, String> keys() {

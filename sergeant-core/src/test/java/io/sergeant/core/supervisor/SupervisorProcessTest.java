@@ -9,6 +9,7 @@ import io.sergeant.testkit.workers.FailingInitializeWorker;
 import io.sergeant.testkit.workers.ScriptWorker;
 import io.sergeant.testkit.workers.ThrowingConstructorWorker;
 import io.sergeant.testkit.workers.UnloadableWorker;
+import io.sergeant.testkit.execution.BackgroundCall;
 import io.sergeant.testkit.execution.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -235,16 +236,6 @@ class SupervisorProcessTest {
 
     private CompletableFuture<Integer> start(Supervisor supervisor) {
         running.add(supervisor);
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                exit.complete(supervisor.run());
-            } catch (RuntimeException | Error e) {
-                exit.completeExceptionally(e);
-            }
-        }, "supervisor-under-test");
-        thread.setDaemon(true);
-        thread.start();
-        return exit;
+        return BackgroundCall.start("supervisor-under-test", supervisor::run);
     }
 }

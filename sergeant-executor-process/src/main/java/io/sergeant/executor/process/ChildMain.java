@@ -152,10 +152,12 @@ public final class ChildMain {
             if (!(next instanceof Job job)) {
                 return;
             }
+            long started = System.nanoTime();
             TaskResult result = runOne(runtime, job);
+            long nanos = System.nanoTime() - started;
             String error = result == null ? "IllegalStateException: the task runner returned no result" : result.error();
             String outcome = result == null ? "FAILURE" : result.outcome().name();
-            send(Frames.RESULT, job.sequence(), Frames.result(outcome, error));
+            send(Frames.RESULT, job.sequence(), Frames.result(outcome, error, nanos));
         }
     }
 

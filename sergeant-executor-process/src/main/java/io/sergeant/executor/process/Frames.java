@@ -84,12 +84,15 @@ final class Frames {
         }
     }
 
-    /** Encodes a result payload: the outcome's name and the error text (may be null). */
-    static byte[] result(String outcome, String error) {
+    /**
+     * Encodes a result payload: the outcome's name, the error text (may be null) and how long the run
+     * took in the child, in nanoseconds ({@code preWork} to the end of the outcome handler).
+     */
+    static byte[] result(String outcome, String error, long nanos) {
         byte[] name = outcome.getBytes(StandardCharsets.UTF_8);
         byte[] text = error == null ? new byte[0] : error.getBytes(StandardCharsets.UTF_8);
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4 + name.length + 1 + 4 + text.length);
-        buffer.putInt(name.length).put(name).put((byte) (error == null ? 0 : 1)).putInt(text.length).put(text);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4 + name.length + 1 + 4 + text.length + 8);
+        buffer.putInt(name.length).put(name).put((byte) (error == null ? 0 : 1)).putInt(text.length).put(text).putLong(nanos);
         return buffer.array();
     }
 
@@ -98,8 +101,9 @@ final class Frames {
      *
      * @param outcome the outcome's name
      * @param error   the error text, or null
+     * @param nanos   the run's duration in the child, in nanoseconds; -1 when the payload has none
      */
-    record ResultPayload(String outcome, String error) {
+    record ResultPayload(String outcome, String error, long nanos) {
     }
 
     /** Decodes a result payload. */
@@ -111,8 +115,9 @@ final class Frames {
             boolean hasError = buffer.get() != 0;
             byte[] text = new byte[checked(buffer.getInt(), buffer.remaining())];
             buffer.get(text);
+            long nanos = buffer.remaining() >= Long.BYTES ? buffer.getLong() : -1;
             return new ResultPayload(new String(name, StandardCharsets.UTF_8),
-                    hasError ? new String(text, StandardCharsets.UTF_8) : null);
+                    hasError ? new String(text, StandardCharsets.UTF_8) : null, nanos);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException("protocol error: truncated result", e);
         }

@@ -14,6 +14,8 @@ final class Job {
     final CompletableFuture<TaskResult> future = new CompletableFuture<>();
     long sequence;
     Watch watch;
+    /** {@link System#nanoTime()} when the task was sent to its child. */
+    long sent;
     /** Whether the killer killed the child for this task. */
     volatile boolean killed;
 

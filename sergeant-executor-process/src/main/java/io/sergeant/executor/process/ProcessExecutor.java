@@ -248,6 +248,7 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
             if (!child.dead) {
                 child.current = job;
                 job.watch = killer.watch(new ChildKillable(child, job));
+                job.sent = System.nanoTime();
                 try {
                     child.send(Frames.TASK, job.sequence, job.payload);
                     sent = true;
@@ -281,12 +282,23 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
         }
         // Closed outside the child's monitor: a killer fires under the watch's monitor and then takes the child's.
         job.watch.close();
-        TaskResult result = TaskResults.reported(job.task, frame.payload());
+        Frames.ResultPayload payload = Frames.parseResult(frame.payload());
+        TaskResult result = TaskResults.reported(job.task, payload);
         synchronized (lock) {
             idle.addLast(child);
         }
+        observe(result, payload.nanos() >= 0 ? payload.nanos() : System.nanoTime() - job.sent);
         finish(job, result);
         dispatch();
+    }
+
+    /** The child has no listeners: this process's listeners count and time its run (docs/observability.md). */
+    private void observe(TaskResult result, long nanos) {
+        try {
+            runner.reportRan(result, Duration.ofNanos(nanos));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "reporting a task run in a child process to the listeners failed: " + e);
+        }
     }
 
     /** Reaps a child whose channel ended, completes the task it ran (lost, or timed out when killed) and replaces it. */

@@ -6,7 +6,6 @@ import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.spi.execution.TaskRunner;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 
 /**
@@ -22,13 +21,8 @@ final class TaskResults {
     private TaskResults() {
     }
 
-    /**
-     * The result a child sent for a task; an outcome this parent does not know is a failure.
-     *
-     * @throws IOException when the payload is not a result
-     */
-    static TaskResult reported(Task task, byte[] resultPayload) throws IOException {
-        Frames.ResultPayload payload = Frames.parseResult(resultPayload);
+    /** The result a child sent for a task; an outcome this parent does not know is a failure. */
+    static TaskResult reported(Task task, Frames.ResultPayload payload) {
         try {
             return new TaskResult(task, Outcome.valueOf(payload.outcome()), payload.error());
         } catch (IllegalArgumentException e) {

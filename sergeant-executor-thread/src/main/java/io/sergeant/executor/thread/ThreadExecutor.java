@@ -62,6 +62,8 @@ final class ThreadExecutor implements TaskExecutor {
     /** Set by close() once a thread is stuck: queued batch tasks are skipped, see {@link #skipQueuedBatchTasks}. */
     private volatile boolean skipQueued;
     private volatile boolean respawnRequested;
+    /** Batches with tasks not yet ended: what close() skips when a thread is stuck. */
+    private final java.util.Set<BatchRun> batches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer) {
         if (concurrency < 1) {
@@ -169,10 +171,10 @@ final class ThreadExecutor implements TaskExecutor {
     }
 
     /**
-     * With a stuck thread, batch tasks still queued may never get a thread (with one thread, never):
-     * they are taken off the queue and settled as skipped (never started, not reported) on the closing
-     * thread, so close() and the batch futures end and the worker can exit to be respawned. Called with
-     * the lock held; true if anything was skipped.
+     * With a stuck thread, batch tasks not yet taken may never get a thread (with one thread, never):
+     * the queued jobs are taken off the queue, and every batch's untaken tasks are settled as skipped
+     * (never started, not reported) on the closing thread, so close() and the batch futures end and the
+     * worker can exit to be respawned. Called with the lock held; true if anything was skipped.
      */
     private boolean skipQueuedBatchTasks() {
         skipQueued = true;
@@ -180,12 +182,12 @@ final class ThreadExecutor implements TaskExecutor {
         pool.getQueue().drainTo(queued);
         boolean skipped = false;
         for (Runnable job : queued) {
-            if (job instanceof BatchJob) {
-                job.run();
-                skipped = true;
-            } else if (!pool.getQueue().offer(job)) {
+            if (!(job instanceof BatchJob) && !pool.getQueue().offer(job)) {
                 LOG.log(Level.ERROR, "could not re-queue a submitted task while closing");
             }
+        }
+        for (BatchRun run : List.copyOf(batches)) {
+            skipped |= run.skipRest();
         }
         return skipped;
     }
@@ -200,11 +202,12 @@ final class ThreadExecutor implements TaskExecutor {
     }
 
     /**
-     * Queues every task of the batch on the pool's shared queue: idle threads are woken (at most one
-     * wake-up per idle thread), busy threads take the next task as they finish, and tasks of several
-     * batches may be queued at once, so the pool stays busy across batches. Before starting a task a
-     * thread asks {@code keepGoing}; a task it skips is not reported. The returned future completes
-     * when every task of the batch was run or skipped.
+     * Queues one job per thread that the batch can use (at most {@link #concurrency()}) on the pool's
+     * shared queue; each job takes the batch's next task until none is left. So a batch costs one
+     * hand-off per thread, not one per task: idle threads are woken once, busy threads take the next
+     * batch's job as they finish, and jobs of several batches may be queued at once, so the pool stays
+     * busy across batches. Before starting a task a thread asks {@code keepGoing}; a task it skips is
+     * not reported. The returned future completes when every task of the batch was run or skipped.
      *
      * @throws IllegalStateException when the executor is closed
      */
@@ -222,14 +225,49 @@ final class ThreadExecutor implements TaskExecutor {
             }
             outstanding += batch.size();
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            int index = i;
-            Runnable job = (BatchJob) () -> {
+        BatchRun run = new BatchRun(batch, keepGoing, onResult);
+        batches.add(run);
+        int jobs = Math.min(concurrency, batch.size());
+        for (int j = 0; j < jobs; j++) {
+            try {
+                pool.execute(run);
+            } catch (RejectedExecutionException e) {
+                // close() gave up waiting and shut the pool down: what no queued job took is skipped, not reported.
+                if (j == 0) {
+                    run.skipRest();
+                }
+                break;
+            }
+        }
+        return run.done;
+    }
+
+    /**
+     * A batch being run: each queued job (this object, once per thread it may use) takes the next task
+     * until none is left; {@link #skipRest()} takes the rest without running it.
+     */
+    private final class BatchRun implements BatchJob {
+        final List<Task> tasks;
+        final BooleanSupplier keepGoing;
+        final ObjIntConsumer<TaskResult> onResult;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger remaining;
+
+        BatchRun(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+            this.tasks = tasks;
+            this.keepGoing = keepGoing;
+            this.onResult = onResult;
+            this.remaining = new AtomicInteger(tasks.size());
+        }
+
+        @Override
+        public void run() {
+            int index;
+            while ((index = next.getAndIncrement()) < tasks.size()) {
                 try {
                     if (!skipQueued && keepGoing.getAsBoolean()) {
-                        TaskResult result = runOne(batch.get(index));
+                        TaskResult result = runOne(tasks.get(index));
                         try {
                             onResult.accept(result, index);
                         } catch (RuntimeException e) {
@@ -237,31 +275,33 @@ final class ThreadExecutor implements TaskExecutor {
                         }
                     }
                 } finally {
-                    synchronized (lock) {
-                        outstanding--;
-                        lock.notifyAll();
-                    }
-                    if (remaining.decrementAndGet() == 0) {
-                        done.complete(null);
-                    }
+                    ended(1);
                 }
-            };
-            try {
-                pool.execute(job);
-            } catch (RejectedExecutionException e) {
-                // close() gave up waiting and shut the pool down: the rest is skipped, not reported.
-                int skipped = batch.size() - i;
-                synchronized (lock) {
-                    outstanding -= skipped;
-                    lock.notifyAll();
-                }
-                if (remaining.addAndGet(-skipped) == 0) {
-                    done.complete(null);
-                }
-                break;
             }
         }
-        return done;
+
+        /** Takes every task not taken yet, unstarted and unreported; true if there was any. */
+        boolean skipRest() {
+            int from = next.getAndSet(tasks.size());
+            if (from >= tasks.size()) {
+                return false;
+            }
+            ended(tasks.size() - from);
+            return true;
+        }
+
+        private void ended(int count) {
+            synchronized (lock) {
+                outstanding -= count;
+                if (closed) {
+                    lock.notifyAll(); // only close() waits
+                }
+            }
+            if (remaining.addAndGet(-count) == 0) {
+                batches.remove(this);
+                done.complete(null);
+            }
+        }
     }
 
     /** Runs one task on the calling pool thread under a watch; never throws. */

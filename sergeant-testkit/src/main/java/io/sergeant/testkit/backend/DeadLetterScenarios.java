@@ -11,7 +11,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -105,5 +107,41 @@ abstract class DeadLetterScenarios extends RoleScenarios {
         assertThat(deadLetters.purgeDeadLetters(queue)).isEqualTo(4);
         assertThat(deadLetters.deadLetters(queue, 10)).isEmpty();
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @DisplayName("one dead letter is requeued or deleted by its id, the others stay; an id that is not there (any more) is false")
+    void oneDeadLetterIsRequeuedOrDeletedById() {
+        assumeRoles(BackendRole.LEASES);
+        String queue = name("q");
+        String other = name("q-other");
+        assertThat(optional("requeueDeadLetter", () -> deadLetters.requeueDeadLetter(queue, "no-such-id"))).isFalse();
+        assertThat(optional("deleteDeadLetter", () -> deadLetters.deleteDeadLetter(queue, "no-such-id"))).isFalse();
+        backend.push(queue, encode(List.of("d1", "d2", "d3")), Priority.NORMAL, null);
+        for (int i = 0; i < 3; i++) {
+            Delivery d = backend.pop(queue, 1, LONG_LEASE).get(0);
+            assertThat(deadLetters.deadLetter(queue, d, "reason-" + text(d.payload()))).isTrue();
+        }
+        Map<String, String> ids = new HashMap<>();
+        deadLetters.deadLetters(queue, 10).forEach(d -> ids.put(text(d.payload()), d.id()));
+        assertThat(ids).containsOnlyKeys("d1", "d2", "d3");
+
+        assertThat(deadLetters.requeueDeadLetter(other, ids.get("d1"))).as("another queue's id").isFalse();
+        assertThat(deadLetters.deleteDeadLetter(other, ids.get("d1"))).as("another queue's id").isFalse();
+        assertThat(deadLetters.requeueDeadLetter(queue, ids.get("d1"))).isTrue();
+        assertThat(deadLetters.requeueDeadLetter(queue, ids.get("d1"))).as("already requeued").isFalse();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 0, 2));
+        assertThat(deadLetters.deleteDeadLetter(queue, ids.get("d2"))).isTrue();
+        assertThat(deadLetters.deleteDeadLetter(queue, ids.get("d2"))).as("already deleted").isFalse();
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 0, 1));
+        assertThat(deadLetters.deadLetters(queue, 10)).singleElement().satisfies(d -> {
+            assertThat(text(d.payload())).isEqualTo("d3");
+            assertThat(d.id()).isEqualTo(ids.get("d3"));
+            assertThat(d.reason()).isEqualTo("reason-d3");
+        });
+
+        Delivery requeued = backend.pop(queue, 1, LONG_LEASE).get(0);
+        assertThat(requeued.payload()).as("byte for byte").isEqualTo(bytes("d1"));
+        assertThat(requeued.receipt().deliveryCount()).as("count reset").isEqualTo(1);
     }
 }

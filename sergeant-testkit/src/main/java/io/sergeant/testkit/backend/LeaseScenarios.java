@@ -83,9 +83,7 @@ abstract class LeaseScenarios extends RoleScenarios {
     void ackAndPopSettlesThenLeases() {
         String queue = name("q");
         List<String> pushed = texts("t", 7);
-        backend.push(queue, encode(pushed), Priority.NORMAL, null);
-        List<Delivery> first = backend.pop(queue, 3, LONG_LEASE);
-        assertThat(first).hasSize(3);
+        List<Delivery> first = pushAndLease(queue, pushed, 3);
 
         SettledPop next = leases.ackAndPop(backend, queue, receipts(first), 3, LONG_LEASE);
         assertThat(next.acked()).isEqualTo(SettleResult.all(3));
@@ -119,9 +117,7 @@ abstract class LeaseScenarios extends RoleScenarios {
     void failedAckAndPopLosesNothing() {
         String queue = name("q");
         List<String> pushed = texts("t", 4);
-        backend.push(queue, encode(pushed), Priority.NORMAL, null);
-        List<Delivery> first = backend.pop(queue, 2, LONG_LEASE);
-        assertThat(first).hasSize(2);
+        List<Delivery> first = pushAndLease(queue, pushed, 2);
         assertThatThrownBy(() -> leases.ackAndPop(backend, queue, receipts(first), 2, DeliveryOptions.AT_MOST_ONCE))
                 .isInstanceOf(IllegalArgumentException.class);
 
@@ -175,10 +171,9 @@ abstract class LeaseScenarios extends RoleScenarios {
     @DisplayName("a stale receipt (lease expired and re-leased) is refused; the new one is accepted")
     void staleReceiptIsRefused() {
         String queue = name("q");
-        backend.push(queue, List.of(bytes("contended")), Priority.NORMAL, null);
-        Delivery old = backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 5)).get(0);
-        await("the lease to expire and be reaped", () -> leases.reap(queue, 5), r -> r.redelivered() == 1);
-        Delivery fresh = backend.pop(queue, 1, LONG_LEASE).get(0);
+        List<Delivery> both = leaseReapedAndLeasedAgain(queue, "contended");
+        Delivery old = both.get(0);
+        Delivery fresh = both.get(1);
 
         SettleResult extended = leases.extend(queue, List.of(old.receipt()), Duration.ofSeconds(60));
         assertThat(extended.settled()).isZero();
@@ -276,10 +271,7 @@ abstract class LeaseScenarios extends RoleScenarios {
     @DisplayName("a task handed back after its lease expired and was reaped keeps the reaped count")
     void handBackAfterReapKeepsTheCount() {
         String queue = name("q");
-        backend.push(queue, List.of(bytes("slow")), Priority.NORMAL, null);
-        backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 5));
-        await("the lease to expire and be reaped", () -> leases.reap(queue, 5), r -> r.redelivered() == 1);
-        Delivery second = backend.pop(queue, 1, LONG_LEASE).get(0);
+        Delivery second = leaseReapedAndLeasedAgain(queue, "slow").get(1);
         assertThat(second.receipt().deliveryCount()).isEqualTo(2);
         assertThat(leases.handBack(queue, List.of(second.receipt()))).isEqualTo(SettleResult.all(1));
         List<Delivery> third = backend.pop(queue, 1, DeliveryOptions.leased(Duration.ofSeconds(60), 2));
@@ -378,5 +370,25 @@ abstract class LeaseScenarios extends RoleScenarios {
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(3, 2, 1, 1));
         assertThat(backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE)).hasSize(3);
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 2, 1, 1));
+    }
+
+    /** Pushes the texts and leases the first {@code n} of them for {@link #LONG_LEASE}. */
+    private List<Delivery> pushAndLease(String queue, List<String> texts, int n) {
+        backend.push(queue, encode(texts), Priority.NORMAL, null);
+        List<Delivery> leased = backend.pop(queue, n, LONG_LEASE);
+        assertThat(leased).hasSize(n);
+        return leased;
+    }
+
+    /**
+     * Pushes one task, leases it for {@link #shortLease()}, waits until reap puts it back and leases it
+     * again for {@link #LONG_LEASE}; returns the first and the second delivery.
+     */
+    private List<Delivery> leaseReapedAndLeasedAgain(String queue, String payload) {
+        backend.push(queue, List.of(bytes(payload)), Priority.NORMAL, null);
+        Delivery first = backend.pop(queue, 1, DeliveryOptions.leased(shortLease(), 5)).get(0);
+        await("the lease to expire and be reaped", () -> leases.reap(queue, 5), r -> r.redelivered() == 1);
+        Delivery second = backend.pop(queue, 1, LONG_LEASE).get(0);
+        return List.of(first, second);
     }
 }

@@ -1,9 +1,12 @@
 package io.sergeant.testkit.backend;
 
 import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.QueuedItem;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -11,10 +14,12 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The monitoring role ({@link io.sergeant.spi.backend.BackendMonitoring}): queue listing and the worker
@@ -124,5 +129,48 @@ abstract class MonitoringScenarios extends RoleScenarios {
             }
         }
         return mine;
+    }
+
+    @Test
+    @DisplayName("peek lists waiting tasks byte for byte without taking them: ready ones in pop order, then delayed ones by due time; never leased ones")
+    void peekListsWaitingTasksInDeliveryOrder() {
+        String queue = name("q-peek");
+        assertThat(optional("peek", () -> monitoring.peek(queue, 10))).as("an empty queue").isEmpty();
+        if (backend.leaseRole().isPresent()) {
+            backend.push(queue, List.of(bytes("running")), Priority.NORMAL, null);
+            assertThat(backend.pop(queue, 1, LONG_LEASE)).hasSize(1);
+        }
+        backend.push(queue, encode(List.of("n1", "n2", "n3")), Priority.NORMAL, null);
+        backend.push(queue, encode(List.of("h1")), Priority.HIGH, null);
+        Instant soon = Instant.now().plusSeconds(3600);
+        Instant later = soon.plusSeconds(3600);
+        backend.push(queue, encode(List.of("later")), Priority.NORMAL, later);
+        backend.push(queue, encode(List.of("soon")), Priority.NORMAL, soon);
+        QueueStats before = backend.stats(queue);
+
+        List<QueuedItem> waiting = monitoring.peek(queue, 100);
+
+        assertThat(waiting).extracting(item -> text(item.payload()))
+                .containsExactlyInAnyOrder("n1", "n2", "n3", "h1", "soon", "later");
+        assertThat(waiting).filteredOn(item -> text(item.payload()).equals("h1")).singleElement()
+                .satisfies(item -> assertThat(item.payload()).as("byte for byte").isEqualTo(bytes("h1")));
+        assertThat(waiting).filteredOn(item -> item.dueAt() == null).as("ready tasks have no due time")
+                .extracting(item -> text(item.payload())).containsExactlyInAnyOrder("n1", "n2", "n3", "h1");
+        assertThat(dueAt(waiting, "soon")).isCloseTo(soon, within(2, ChronoUnit.SECONDS));
+        assertThat(dueAt(waiting, "later")).isCloseTo(later, within(2, ChronoUnit.SECONDS));
+        assertThat(monitoring.peek(queue, 2)).as("the limit").hasSize(2);
+        assertThat(backend.stats(queue)).as("nothing taken or leased").isEqualTo(before);
+        if (!singleNode()) {
+            return;
+        }
+        List<String> order = waiting.stream().map(item -> text(item.payload())).toList();
+        assertThat(order.subList(4, 6)).as("ready first, then delayed by due time").containsExactly("soon", "later");
+        assertThat(monitoring.peek(queue, 2)).extracting(item -> text(item.payload())).containsExactlyElementsOf(order.subList(0, 2));
+        assertThat(popTexts(queue, 4, DeliveryMode.AT_MOST_ONCE)).as("a pop delivers what peek showed, in its order")
+                .containsExactlyElementsOf(order.subList(0, 4));
+    }
+
+    private static Instant dueAt(List<QueuedItem> items, String text) {
+        return items.stream().filter(item -> text(item.payload()).equals(text)).findFirst().orElseThrow().dueAt();
     }
 }

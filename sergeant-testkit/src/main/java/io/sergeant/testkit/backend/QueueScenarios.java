@@ -7,6 +7,7 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.testkit.execution.Concurrently;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,10 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -248,37 +245,25 @@ abstract class QueueScenarios extends RoleScenarios {
         backend.push(queue, encode(pushed), Priority.NORMAL, null);
 
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Integer>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                results.add(pool.submit(() -> {
-                    int mine = 0;
-                    while (true) {
-                        List<Delivery> batch = backend.pop(queue, 25, popOptions);
-                        if (batch.isEmpty()) {
-                            return mine;
-                        }
-                        for (Delivery d : batch) {
-                            seen.merge(text(d.payload()), 1, Integer::sum);
-                        }
-                        if (mode == DeliveryMode.AT_LEAST_ONCE) {
-                            SettleResult acked = leases.ack(queue, receipts(batch));
-                            assertThat(acked.refused()).isEmpty();
-                            assertThat(acked.settled()).isEqualTo(batch.size());
-                        }
-                        mine += batch.size();
-                    }
-                }));
+        List<Integer> popped = Concurrently.run(threads, maxWait().multipliedBy(4), thread -> {
+            int mine = 0;
+            while (true) {
+                List<Delivery> batch = backend.pop(queue, 25, popOptions);
+                if (batch.isEmpty()) {
+                    return mine;
+                }
+                for (Delivery d : batch) {
+                    seen.merge(text(d.payload()), 1, Integer::sum);
+                }
+                if (mode == DeliveryMode.AT_LEAST_ONCE) {
+                    SettleResult acked = leases.ack(queue, receipts(batch));
+                    assertThat(acked.refused()).isEmpty();
+                    assertThat(acked.settled()).isEqualTo(batch.size());
+                }
+                mine += batch.size();
             }
-            int total = 0;
-            for (Future<Integer> result : results) {
-                total += result.get(maxWait().toMillis() * 4, TimeUnit.MILLISECONDS);
-            }
-            assertThat(total).isEqualTo(pushed.size());
-        } finally {
-            pool.shutdownNow();
-        }
+        });
+        assertThat(popped.stream().mapToInt(Integer::intValue).sum()).isEqualTo(pushed.size());
         assertThat(seen.keySet()).isEqualTo(new HashSet<>(pushed));
         assertThat(seen.values()).allMatch(count -> count == 1, "each task delivered exactly once");
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));

@@ -4,6 +4,7 @@ import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.spi.codec.Compressor;
+import io.sergeant.testkit.execution.Concurrently;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -13,14 +14,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -186,24 +182,12 @@ public abstract class CompressorCompatibilitySuite {
     @DisplayName("one compressor is safe to share between threads")
     void isThreadSafe() throws Exception {
         Compressor compressor = compressor();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> {
-                    for (int i = 0; i < 40; i++) {
-                        byte[] data = ("thread " + thread + " round " + i + " ").repeat(50 + i).getBytes(StandardCharsets.UTF_8);
-                        assertThat(compressor.decompress(compressor.compress(data))).isEqualTo(data);
-                    }
-                    return null;
-                }));
+        Concurrently.run(4, Duration.ofSeconds(120), thread -> {
+            for (int i = 0; i < 40; i++) {
+                byte[] data = ("thread " + thread + " round " + i + " ").repeat(50 + i).getBytes(StandardCharsets.UTF_8);
+                assertThat(compressor.decompress(compressor.compress(data))).isEqualTo(data);
             }
-            for (Future<?> result : results) {
-                result.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return null;
+        });
     }
 }

@@ -5,9 +5,11 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.spi.codec.Serializer;
+import io.sergeant.testkit.execution.Concurrently;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,10 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -314,27 +312,15 @@ public abstract class SerializerCompatibilitySuite {
     @DisplayName("one serializer is safe to share between threads")
     void isThreadSafe() throws Exception {
         Serializer serializer = serializer();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> {
-                    for (int i = 0; i < 300; i++) {
-                        Map<String, Object> kwargs = new LinkedHashMap<>(referenceKwargs());
-                        kwargs.put("id", (long) (thread * 1000 + i));
-                        kwargs.put("text", "x".repeat(i * 7));
-                        Task task = new Task(kwargs, "t" + i, i, i);
-                        DeepEquality.assertDeepEquals(task, roundTrip(serializer, task));
-                    }
-                    return null;
-                }));
+        Concurrently.run(4, Duration.ofSeconds(60), thread -> {
+            for (int i = 0; i < 300; i++) {
+                Map<String, Object> kwargs = new LinkedHashMap<>(referenceKwargs());
+                kwargs.put("id", (long) (thread * 1000 + i));
+                kwargs.put("text", "x".repeat(i * 7));
+                Task task = new Task(kwargs, "t" + i, i, i);
+                DeepEquality.assertDeepEquals(task, roundTrip(serializer, task));
             }
-            for (Future<?> result : results) {
-                result.get(60, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return null;
+        });
     }
 }

@@ -12,11 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -151,30 +147,19 @@ public abstract class KillerCompatibilitySuite {
     @Test
     void noCallReachesATargetOnceItsWatchIsClosed() throws Exception {
         Killer killer = open(timeouts(30, 30));
-        ExecutorService threads = Executors.newFixedThreadPool(10);
         List<RecordingKillable> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < 10; t++) {
-                futures.add(threads.submit(() -> {
-                    for (int i = 0; i < 20; i++) {
-                        RecordingKillable target = new RecordingKillable();
-                        targets.add(target);
-                        Watch watch = killer.watch(target);
-                        Thread.sleep(ThreadLocalRandom.current().nextInt(80));
-                        watch.close();
-                        target.forbid();
-                    }
-                    return null;
-                }));
+        Concurrently.run(10, Duration.ofSeconds(60), thread -> {
+            for (int i = 0; i < 20; i++) {
+                RecordingKillable target = new RecordingKillable();
+                targets.add(target);
+                Watch watch = killer.watch(target);
+                Thread.sleep(ThreadLocalRandom.current().nextInt(80));
+                watch.close();
+                target.forbid();
             }
-            for (Future<?> future : futures) {
-                future.get(60, TimeUnit.SECONDS);
-            }
-            Thread.sleep(200);
-        } finally {
-            threads.shutdownNow();
-        }
+            return null;
+        });
+        Thread.sleep(200);
 
         assertThat(targets).hasSize(200);
         assertThat(targets).allSatisfy(target -> assertThat(target.violations()).isZero());

@@ -128,6 +128,11 @@ public final class ListenerChain implements SergeantListener {
     }
 
     @Override
+    public void taskRanElsewhere(String queue, Task task, TaskOutcome outcome, Duration duration, String error) {
+        each("taskRanElsewhere", listener -> listener.taskRanElsewhere(queue, task, outcome, duration, error));
+    }
+
+    @Override
     public void popped(String queue, int requested, int received, Duration latency) {
         each("popped", listener -> listener.popped(queue, requested, received, latency));
     }

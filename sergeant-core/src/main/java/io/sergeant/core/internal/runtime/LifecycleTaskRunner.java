@@ -140,6 +140,13 @@ public final class LifecycleTaskRunner implements TaskRunner {
         }
     }
 
+    @Override
+    public void reportRan(TaskResult result, Duration duration) {
+        Objects.requireNonNull(result, "result is null");
+        listeners.taskRanElsewhere(queue, result.task(), ListenerChain.outcome(result.outcome()),
+                duration == null ? Duration.ZERO : duration, result.error());
+    }
+
     private void postWork(Task task, boolean success, Throwable exception) {
         scope.enter(Phase.POST_WORK);
         try {

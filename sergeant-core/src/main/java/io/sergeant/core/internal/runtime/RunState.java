@@ -6,13 +6,14 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.execution.Outcome;
 
 import java.time.Instant;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -31,8 +32,8 @@ public final class RunState {
     private volatile Thread loopThread;
     /** Run by {@link #requestStop()} while the loop thread waits on the backend (IdleWait); else null. */
     private volatile Runnable stopHook;
-    /** Tasks handed to the executor and not yet reported, by delivery (identity), for the worker registry. */
-    private final Map<Delivery, WorkerStatus.RunningTask> running = Collections.synchronizedMap(new IdentityHashMap<>());
+    /** Batches handed to the executor and not yet done, for the worker registry. */
+    private final Set<ExecutorBatch> running = ConcurrentHashMap.newKeySet();
 
     /** A run with nothing counted and no flag set. */
     public RunState() {
@@ -109,26 +110,54 @@ public final class RunState {
         }
     }
 
-    /** Records tasks handed to the executor now (running, or waiting for a free thread or child). */
-    void handedToExecutor(List<Delivery> deliveries, List<Task> tasks) {
-        Instant now = Instant.now();
-        for (int i = 0; i < deliveries.size(); i++) {
-            Delivery delivery = deliveries.get(i);
-            running.put(delivery, new WorkerStatus.RunningTask(delivery.leased() ? delivery.receipt().id() : "",
-                    tasks.get(i).traceId(), now));
+    /**
+     * Tasks handed to the executor together (running, or waiting for a free thread or child): the
+     * registry lists those not yet {@linkplain #left left}. One object per batch, so a task costs one
+     * array write when it leaves, not a shared map's lock (BENCHMARKS.md, round 3).
+     */
+    static final class ExecutorBatch {
+        private final List<Delivery> deliveries;
+        private final List<Task> tasks;
+        private final Instant handedAt;
+        /** 1 where the task at that index left the executor. */
+        private final AtomicIntegerArray left;
+
+        private ExecutorBatch(List<Delivery> deliveries, List<Task> tasks, Instant handedAt) {
+            this.deliveries = deliveries;
+            this.tasks = tasks;
+            this.handedAt = handedAt;
+            this.left = new AtomicIntegerArray(deliveries.size());
+        }
+
+        /** The task at {@code index} was reported or skipped. */
+        void left(int index) {
+            left.lazySet(index, 1);
         }
     }
 
-    /** Forgets a task the executor reported or skipped. */
-    void leftExecutor(Delivery delivery) {
-        running.remove(delivery);
+    /** Records tasks handed to the executor now; the batch's tasks are listed until {@link #leftExecutor}. */
+    ExecutorBatch handedToExecutor(List<Delivery> deliveries, List<Task> tasks) {
+        ExecutorBatch batch = new ExecutorBatch(deliveries, tasks, Instant.now());
+        running.add(batch);
+        return batch;
+    }
+
+    /** Forgets a batch whose every task the executor reported or skipped. */
+    void leftExecutor(ExecutorBatch batch) {
+        running.remove(batch);
     }
 
     /** The tasks in the executor now, oldest first. */
     public List<WorkerStatus.RunningTask> running() {
-        List<WorkerStatus.RunningTask> tasks;
-        synchronized (running) {
-            tasks = new java.util.ArrayList<>(running.values());
+        List<WorkerStatus.RunningTask> tasks = new java.util.ArrayList<>();
+        for (ExecutorBatch batch : running) {
+            for (int i = 0; i < batch.deliveries.size(); i++) {
+                if (batch.left.get(i) == 0) {
+                    Delivery delivery = batch.deliveries.get(i);
+                    tasks.add(new WorkerStatus.RunningTask(delivery.leased() ? delivery.receipt().id() : "",
+                            batch.tasks.get(i).traceId(), batch.handedAt));
+                }
+            }
         }
         tasks.sort(java.util.Comparator.comparing(WorkerStatus.RunningTask::startedAt));
         return tasks;

@@ -126,7 +126,8 @@ final class Settlement implements BatchDecoder.Watch {
      * At-least-once settle-and-pop: hands back lost deliveries, then acks every settled task and leases
      * the next {@code max} deliveries in one call ({@link io.sergeant.spi.backend.BackendLeases#ackAndPop}).
      * On failure the receipts stay held (acked by a later call) and the exception is thrown, as a
-     * failed pop's would be.
+     * failed pop's would be; when only some nodes failed, the others' deliveries are returned and only
+     * the failed nodes' receipts stay held.
      */
     List<Delivery> ackAndPop(int max, DeliveryOptions options) {
         Objects.requireNonNull(keeper, "ackAndPop is for at-least-once delivery");
@@ -142,7 +143,10 @@ final class Settlement implements BatchDecoder.Watch {
             }
             throw e;
         }
-        if (!receipts.isEmpty()) {
+        if (result.ackFailure() != null) {
+            // Some nodes settled and leased, one failed: deliver what they gave, keep its receipts for later.
+            ackFailed(receipts, start, result.ackFailure());
+        } else if (!receipts.isEmpty()) {
             acked(receipts, result.acked(), start);
         }
         return result.deliveries();
@@ -178,7 +182,7 @@ final class Settlement implements BatchDecoder.Watch {
         // Tried again before every pull: log once per doubling of the failures, not once per try.
         if (Integer.bitCount(++ackFailures) == 1) {
             log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
-                    receipts.size(), ackFailures, e.getMessage());
+                    again.size(), ackFailures, e.getMessage());
         }
     }
 

@@ -252,11 +252,11 @@ public final class TaskLoop {
         }
         boolean[] reported = new boolean[tasks.size()];
         inExecutor.addAndGet(tasks.size());
-        state.handedToExecutor(deliveries, tasks);
+        RunState.ExecutorBatch handed = state.handedToExecutor(deliveries, tasks);
         try {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
                 reported[index] = true;
-                state.leftExecutor(deliveries.get(index));
+                handed.left(index);
                 settle(deliveries.get(index), result);
                 taskLeftExecutor();
             };
@@ -266,16 +266,15 @@ public final class TaskLoop {
             RunningBatch started = new RunningBatch(future, deliveries, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
-                List<Delivery> unstarted = started.unstarted();
-                for (Delivery delivery : unstarted) {
-                    state.leftExecutor(delivery);
+                state.leftExecutor(handed);
+                for (int i = started.unstarted().size(); i > 0; i--) {
                     taskLeftExecutor();
                 }
             });
             running.add(started);
         } catch (RuntimeException e) {
             inExecutor.addAndGet(-tasks.size());
-            deliveries.forEach(state::leftExecutor);
+            state.leftExecutor(handed);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(deliveries);
         }
@@ -316,7 +315,9 @@ public final class TaskLoop {
                 return;
             }
             // At-least-once: not acked; handed back with its delivery counted, so it runs again and a task
-            // that kills its process every time reaches the dead letters after maxDeliveries.
+            // that kills its process every time reaches the dead letters after maxDeliveries. Its run ended
+            // in a child process that died before reporting: the listeners see it as lost.
+            assembly.runner().reportRan(result, java.time.Duration.ZERO);
             state.countOutcome(outcome);
             settlement.lost(delivery);
             return;

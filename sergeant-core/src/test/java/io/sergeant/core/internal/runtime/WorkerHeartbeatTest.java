@@ -80,7 +80,7 @@ class WorkerHeartbeatTest {
         WorkerConfig config = WorkerConfig.builder("mail").executor("thread", 3).build();
         RunState state = new RunState();
         Delivery running = new Delivery(new byte[] {1}, new Receipt("41", "token", 1));
-        state.handedToExecutor(List.of(running), List.of(Task.of(Map.of(), "trace-1")));
+        RunState.ExecutorBatch batch = state.handedToExecutor(List.of(running), List.of(Task.of(Map.of(), "trace-1")));
         state.countOutcome(Outcome.SUCCESS);
         state.countOutcome(Outcome.SUCCESS);
         state.countOutcome(Outcome.TIMEOUT);
@@ -98,7 +98,7 @@ class WorkerHeartbeatTest {
             assertThat(task.traceId()).isEqualTo("trace-1");
         });
 
-        state.leftExecutor(running);
+        state.leftExecutor(batch);
         state.countOutcome(Outcome.SUCCESS);
         WorkerStatus later = await(heartbeat.id(), status -> status.running().isEmpty());
         assertThat(later.tasksDone()).isEqualTo(3);

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,11 @@ import java.util.function.Supplier;
  *
  * <p>Uses the queue {@value #QUEUE}, which it purges (with its dead letters) before each step. Not
  * thread safe; one run at a time. Progress goes to the given writer.
+ *
+ * <p>Size (about 450 lines, over the house's 400): it is the run's script, the sequence of measures
+ * in the order the report prints them, sharing the run's settings, broker, ledger and progress; each
+ * measure's own machinery lives apart ({@link PickupLatency}, {@link DrainCheck}, {@link DrainMonitor},
+ * {@link RawLimit}, the raw clients).
  */
 final class BackendBench {
 
@@ -212,15 +218,7 @@ final class BackendBench {
         return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
     }
 
-<<<<<<< HEAD
-=======
     // ------------------------------------------------------------------ latency
-
-    private ResultRow latency(Broker broker, DeliveryMode mode) {
-        say(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
-                mode(mode), settings.latencyRate(), settings.latencySeconds()));
-        return steady(broker, mode, "latency", settings.latencyTasks(), settings.latencyRate(), config(mode, 1, 0), null);
-    }
 
     /**
      * Pickup without polling: a producer pushes one task at a time, {@code --pickup-rate} a second, to a
@@ -231,72 +229,8 @@ final class BackendBench {
         say(String.format(Locale.ROOT, "pickup %s: a producer pushes %,d tasks/s, one per push, for %.1f s to a worker with the"
                 + " default poll interval (1 thread)", mode(mode), settings.pickupRate(), settings.pickupSeconds()));
         WorkerConfig config = builder(mode, 1, 0).build();
-        return steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
-    }
-
-    /**
-     * A steady producer pushing {@code rate} tasks/s (every ms, the tasks due by then in one push) to a
-     * worker running {@code config}; records pickup − push of every task. {@code whileIdle}, if not null,
-     * runs after every task ran, while the worker is still running and idle.
-     */
-    private ResultRow steady(Broker broker, DeliveryMode mode, String measure, int total, int rate, WorkerConfig config,
-                             Runnable whileIdle) {
-        reset(broker);
-        DeliveryLedger ledger = new DeliveryLedger(total);
-        BenchWorker worker = new BenchWorker(config, ledger);
-        AtomicReference<RunSummary> summary = new AtomicReference<>();
-        long nanos;
-        try (WorkerRuntime runtime = new WorkerRuntime(worker, sergeant, List.of())) {
-            Thread consumer = new Thread(() -> summary.set(runtime.run()), "sergeant-bench-worker");
-            consumer.start();
-            ProgressBar bar = ProgressBar.on(progress, "pushed", total);
-            long start = System.nanoTime();
-            int pushed = 0;
-            try {
-                while (pushed < total) {
-                    long elapsed = System.nanoTime() - start;
-                    int due = (int) Math.min(total, elapsed * rate / 1_000_000_000L);
-                    if (due > pushed) {
-                        List<Task> batch = new ArrayList<>(due - pushed);
-                        long now = System.nanoTime();
-                        for (int id = pushed; id < due; id++) {
-                            batch.add(Task.of(Map.of(BenchWorker.ID, (long) id, BenchWorker.PUSHED_AT, now)));
-                        }
-                        broker.pushTasks(QUEUE, batch, Priority.NORMAL, null);
-                        pushed = due;
-                        bar.update(pushed, "executed " + ResultTable.count(ledger.total()));
-                    }
-                    // One push per millisecond tick with every task due by then, as a steady producer would.
-                    long sinceStart = System.nanoTime() - start;
-                    long sleep = TICK_NANOS - sinceStart % TICK_NANOS;
-                    if (sleep > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(sleep);
-                    }
-                }
-                long lastChange = System.nanoTime();
-                long seen = ledger.total();
-                while (seen < total && System.nanoTime() - lastChange < STALL_NANOS && consumer.isAlive()) {
-                    sleep(5);
-                    if (ledger.total() != seen) {
-                        seen = ledger.total();
-                        lastChange = System.nanoTime();
-                    }
-                }
-                nanos = System.nanoTime() - start;
-                bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
-                if (whileIdle != null && consumer.isAlive()) {
-                    whileIdle.run();
-                }
-            } finally {
-                runtime.requestStop();
-                join(consumer);
-            }
-        }
-        long[] latencies = ledger.sortedLatencies(total);
-        String latency = latencies.length == 0 ? "n/a"
-                : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
-        return new ResultRow(name, measure, mode(mode), 1, total, nanos, -1, latency,
-                check(broker, mode, ledger, total, summary.get()), passed(broker, mode, ledger, total, summary.get()));
+        return new PickupLatency(sergeant, name, settings, progress, this::say)
+                .steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
     }
 
     /** Counts the commands of the idle worker over {@code --idle-seconds} with the raw client (Redis only). */
@@ -350,49 +284,6 @@ final class BackendBench {
                 + " Python worker sends one pop a second (LPOP, then ZPOPMIN for delayed tasks: 2 commands/s)", rate);
     }
 
-    // ------------------------------------------------------------------ checks
-
-    private static boolean passed(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
-                                  RunSummary summary) {
-        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
-        QueueStats stats = broker.stats(QUEUE);
-        boolean empty = stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0 && stats.deadLetters() == 0;
-        boolean delivered = mode == DeliveryMode.AT_MOST_ONCE ? verdict.exactlyOnce() : verdict.atLeastOnce();
-        return delivered && empty && summary != null && summary.exitCode() != 1;
-    }
-
-    private static String check(Broker broker, DeliveryMode mode, DeliveryLedger ledger, int expected,
-                                RunSummary summary) {
-        DeliveryLedger.Verdict verdict = ledger.verdict(expected);
-        QueueStats stats = broker.stats(QUEUE);
-        List<String> problems = new ArrayList<>();
-        if (verdict.missing() > 0) {
-            problems.add(ResultTable.count(verdict.missing()) + " never ran");
-        }
-        if (mode == DeliveryMode.AT_MOST_ONCE && verdict.duplicates() > 0) {
-            problems.add(ResultTable.count(verdict.duplicates()) + " ran twice");
-        }
-        if (verdict.unexpected() > 0) {
-            problems.add(ResultTable.count(verdict.unexpected()) + " unexpected");
-        }
-        if (stats.ready() + stats.delayed() + stats.inFlight() + stats.deadLetters() > 0) {
-            problems.add("queue not empty after: " + stats);
-        }
-        if (summary == null) {
-            problems.add("the worker loop did not end");
-        } else if (summary.exitCode() == 1) {
-            problems.add("the worker loop failed: " + summary.toJson());
-        }
-        if (!problems.isEmpty()) {
-            return "FAILED: " + String.join(", ", problems);
-        }
-        if (mode == DeliveryMode.AT_MOST_ONCE) {
-            return "exactly once ✓";
-        }
-        return "at least once ✓ (" + ResultTable.count(verdict.duplicates()) + " redelivered)";
-    }
-
->>>>>>> main
     // ------------------------------------------------------------------ helpers
 
     private WorkerConfig config(DeliveryMode mode, int threads, int maxTasks) {

@@ -52,10 +52,19 @@ final class PickupLatency {
 
     /** Measures the pickup latency of one delivery mode with a worker of this configuration (one thread). */
     ResultRow measure(Broker broker, DeliveryMode mode, WorkerConfig config) {
-        BackendBench.reset(broker);
-        int total = settings.latencyTasks();
         say.accept(String.format(Locale.ROOT, "pickup latency %s: a steady producer pushes %,d tasks/s (every ms) for %.1f s (1 thread)",
                 BackendBench.mode(mode), settings.latencyRate(), settings.latencySeconds()));
+        return steady(broker, mode, "latency", settings.latencyTasks(), settings.latencyRate(), config, null);
+    }
+
+    /**
+     * A steady producer pushing {@code rate} tasks/s (every ms, the tasks due by then in one push) to a
+     * worker running {@code config}; records pickup − push of every task in the row {@code measure}.
+     * {@code whileIdle}, if not null, runs after every task ran, while the worker is still running and idle.
+     */
+    ResultRow steady(Broker broker, DeliveryMode mode, String measure, int total, int rate, WorkerConfig config,
+                     Runnable whileIdle) {
+        BackendBench.reset(broker);
         DeliveryLedger ledger = new DeliveryLedger(total);
         BenchWorker worker = new BenchWorker(config, ledger);
         AtomicReference<RunSummary> summary = new AtomicReference<>();
@@ -69,7 +78,7 @@ final class PickupLatency {
             try {
                 while (pushed < total) {
                     long elapsed = System.nanoTime() - start;
-                    int due = (int) Math.min(total, elapsed * settings.latencyRate() / 1_000_000_000L);
+                    int due = (int) Math.min(total, elapsed * rate / 1_000_000_000L);
                     if (due > pushed) {
                         List<Task> batch = new ArrayList<>(due - pushed);
                         long now = System.nanoTime();
@@ -98,6 +107,9 @@ final class PickupLatency {
                 }
                 nanos = System.nanoTime() - start;
                 bar.finish(pushed, "executed " + ResultTable.count(ledger.total()));
+                if (whileIdle != null && consumer.isAlive()) {
+                    whileIdle.run();
+                }
             } finally {
                 runtime.requestStop();
                 BackendBench.join(consumer);
@@ -107,7 +119,7 @@ final class PickupLatency {
         String latency = latencies.length == 0 ? "n/a"
                 : millis(percentile(latencies, 0.50)) + " / " + millis(percentile(latencies, 0.99)) + " ms";
         DrainCheck check = DrainCheck.of(broker, mode, ledger, total, summary.get());
-        return new ResultRow(name, "latency", BackendBench.mode(mode), 1, total, nanos, -1, latency, check.text(),
+        return new ResultRow(name, measure, BackendBench.mode(mode), 1, total, nanos, -1, latency, check.text(),
                 check.passed());
     }
 

@@ -60,6 +60,12 @@ import java.util.stream.Stream;
  * relevant, {@code return_code}, {@code summary}, {@code rss_bytes}.
  *
  * <p>{@link #run()} is called once, from one thread; the other methods are thread safe.
+ *
+ * <p>Size (about 430 lines, over the house's 400): the respawn, memory and stop decisions all read and
+ * change the one table of running workers under the supervisor's monitor, and the order of those
+ * decisions (a stop wins over a respawn, a kill is waited for before the slot is reused) is the
+ * contract; the parts that stand alone already live apart ({@link RespawnBackoff}, the respawn schedule,
+ * the summary file, the process tree and signal helpers of the plugin toolkit).
  */
 public final class Supervisor {
 

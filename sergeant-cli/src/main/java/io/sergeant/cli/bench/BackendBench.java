@@ -334,4 +334,13 @@ final class BackendBench {
             throw new IllegalStateException("interrupted while waiting for the worker loop", e);
         }
     }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ class BackendOutageTest {
 
     /** Failed pulls a 5 s outage may log: steps of 0.25, 0.5, 1, 2, 3 s, plus slack for a slow reconnect. */
     private static final int MAX_PULL_FAILURE_LINES = 8;
+    /** What a worker logs for each failed attempt to open its backend. */
+    private static final String CONNECT_FAILURE = "could not connect to the backend";
 
     @TempDir
     Path dir;
@@ -53,7 +56,9 @@ class BackendOutageTest {
         Path history = dir.resolve("history");
         Path output = dir.resolve("worker.log");
         worker = FaultRun.startHistoryWorker(history, redis.uri(), output, FaultRun.AT_LEAST_ONCE_WORKER);
-        FaultRun.sleep(3_000);
+        // Until the worker has failed to connect twice (it tried, backed off and tried again), however long
+        // its JVM takes to start: a fixed wait can end before a loaded machine has started the JVM at all.
+        boolean retriedDuringOutage = awaitLines(output, CONNECT_FAILURE, 2, Duration.ofSeconds(60));
         boolean aliveDuringOutage = worker.isAlive();
         redis.restart();
 
@@ -61,11 +66,12 @@ class BackendOutageTest {
         boolean ran = FaultRun.awaitCompleted(history, ids, Duration.ofSeconds(30));
         boolean aliveAfterwards = worker.isAlive();
         String text = Files.readString(output, StandardCharsets.UTF_8);
-        long connectFailures = text.lines().filter(line -> line.contains("could not connect to the backend")).count();
+        long connectFailures = text.lines().filter(line -> line.contains(CONNECT_FAILURE)).count();
         HistoryReport report = new HistoryChecker().check(History.read(history));
         FaultRun.figures("worker started during a Redis outage", "alive-during-outage=" + aliveDuringOutage
                 + " connect-failures-logged=" + connectFailures + " " + report.figures());
 
+        assertThat(retriedDuringOutage).as("the worker tried to connect again during the outage\n%s", text).isTrue();
         assertThat(aliveDuringOutage).as("the worker waits out the outage instead of exiting\n%s", text).isTrue();
         assertThat(ran).as("the tasks pushed after the outage ran: %s\n%s", report, text).isTrue();
         assertThat(aliveAfterwards).as("the same process ran them").isTrue();
@@ -73,6 +79,25 @@ class BackendOutageTest {
                 .isBetween(1L, (long) MAX_PULL_FAILURE_LINES);
         assertThat(report.lost()).isEmpty();
         assertThat(report.overRun()).isEmpty();
+    }
+
+    /**
+     * Waits until {@code output} has {@code count} lines containing {@code text}; returns whether it did
+     * within {@code bound} (false at once if the worker exited).
+     */
+    private boolean awaitLines(Path output, String text, int count, Duration bound) throws IOException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (Files.exists(output)
+                    && Files.readString(output, StandardCharsets.UTF_8).lines().filter(line -> line.contains(text)).count() >= count) {
+                return true;
+            }
+            if (!worker.isAlive()) {
+                return false;
+            }
+            FaultRun.sleep(100);
+        }
+        return false;
     }
 
     @Test

@@ -152,30 +152,51 @@ final class FaultRun implements AutoCloseable {
 
     /**
      * Starts a thread that SIGKILLs one random worker of the supervisor (with its descendants) every
-     * {@code every}, choosing among workers alive for at least {@code minAge}, until {@code until} says
-     * stop or {@link #stopKilling()}.
+     * {@code every}, choosing among workers that have been working for at least {@code minAge} (since
+     * their first task record in the history: a JVM still starting holds nothing, and on a loaded machine it
+     * may take longer to start than {@code every}, so counting from the spawn would kill the pool before it
+     * ever works), until {@code until} says stop or {@link #stopKilling()}.
      */
     void startKiller(Supervisor supervisor, Duration every, Duration minAge, BooleanSupplier until) {
-        Map<Long, Long> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
         Thread killer = new Thread(() -> {
             long next = System.nanoTime() + every.toNanos();
             while (!stopKilling && !until.getAsBoolean()) {
                 long now = System.nanoTime();
-                supervisor.workerPids().forEach(pid -> firstSeen.putIfAbsent(pid, now));
                 if (now - next >= 0) {
-                    List<Long> candidates = supervisor.workerPids().stream()
-                            .filter(pid -> now - firstSeen.getOrDefault(pid, now) >= minAge.toNanos()).toList();
+                    Map<Long, Long> working = workingSinceMillis();
+                    long nowMillis = System.currentTimeMillis();
+                    List<Long> candidates = supervisor.workerPids().stream().filter(working::containsKey)
+                            .filter(pid -> nowMillis - working.get(pid) >= minAge.toMillis()).toList();
                     if (!candidates.isEmpty()) {
                         kill(candidates.get(random.nextInt(candidates.size())));
                         next = now + every.toNanos();
                     }
                 }
-                sleep(50);
+                sleep(now - next >= 0 ? 250 : 50);
             }
         }, "killer");
         killer.setDaemon(true);
         killer.start();
         killers.add(killer);
+    }
+
+    /**
+     * Per process, when it began taking tasks: its first fetch, start or completion in the history (a
+     * child's records count for its parent). A worker that only reaps is still starting.
+     */
+    Map<Long, Long> workingSinceMillis() {
+        Map<Long, Long> first = new java.util.HashMap<>();
+        for (HistoryRecord record : History.read(history).records()) {
+            HistoryRecord.Kind kind = record.kind();
+            if (kind != HistoryRecord.Kind.FETCHED && kind != HistoryRecord.Kind.STARTED && kind != HistoryRecord.Kind.COMPLETED) {
+                continue;
+            }
+            first.merge(record.pid(), record.millis(), Math::min);
+            if (record.ppid() > 0) {
+                first.merge(record.ppid(), record.millis(), Math::min);
+            }
+        }
+        return first;
     }
 
     /** Stops every killer thread; a later {@link #startKiller} starts killing again. */
@@ -224,13 +245,18 @@ final class FaultRun implements AutoCloseable {
         return -1;
     }
 
-    /** Records the kill and SIGKILLs the process and every descendant it has now. */
+    /**
+     * SIGKILLs the process and every descendant it has now, then records the kill. Recorded after the
+     * signals, so every record of the victim precedes the kill's time even when this thread is descheduled
+     * between the two (on a loaded machine a record written first could precede records of the victim by
+     * a scheduling delay, and a task it started in between would not count as caught by the kill).
+     */
     void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(handle -> {
             List<ProcessHandle> descendants = handle.descendants().toList();
-            testLog.killed(pid);
             handle.destroyForcibly();
             descendants.forEach(ProcessHandle::destroyForcibly);
+            testLog.killed(pid);
         });
     }
 
@@ -251,10 +277,10 @@ final class FaultRun implements AutoCloseable {
     /** Waits until no new completion appeared for {@code quiet}, at most {@code bound}. */
     void awaitQuiet(Duration quiet, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
-        int last = -1;
+        long last = -1;
         long lastChange = System.nanoTime();
         while (System.nanoTime() - deadline < 0) {
-            int now = History.read(history).records().size();
+            long now = taskRecords();
             if (now != last) {
                 last = now;
                 lastChange = System.nanoTime();
@@ -274,9 +300,9 @@ final class FaultRun implements AutoCloseable {
         while (System.nanoTime() - deadline < 0) {
             QueueStats stats = stats(broker);
             if (stats.ready() == 0 && stats.delayed() == 0 && stats.inFlight() == 0) {
-                int before = History.read(history).records().size();
+                long before = taskRecords();
                 sleep(1_000);
-                if (History.read(history).records().size() == before && stats(broker).inFlight() == 0) {
+                if (taskRecords() == before && stats(broker).inFlight() == 0) {
                     return true;
                 }
                 continue;
@@ -284,6 +310,11 @@ final class FaultRun implements AutoCloseable {
             sleep(200);
         }
         return false;
+    }
+
+    /** How many records of the history are about tasks: all but reaps, which a live worker writes on its own every reap interval. */
+    private long taskRecords() {
+        return History.read(history).records().stream().filter(record -> record.kind() != HistoryRecord.Kind.REAPED).count();
     }
 
     /** The ids completed so far. */

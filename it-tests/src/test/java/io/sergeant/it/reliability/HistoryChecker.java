@@ -28,9 +28,11 @@ import java.util.TreeSet;
  *   <li><b>unacknowledged but delivered</b>: attempted, never acknowledged (the producer died or the push
  *       failed), yet executed; allowed, since the write may land before the acknowledgement is lost;</li>
  *   <li><b>touched by kills</b>: tasks with a record of a victim;</li>
- *   <li><b>in flight at faults</b>: tasks a victim had started and not completed, or completed less
- *       than the ack window before the fault (its ack may not have been sent): the only tasks an
- *       at-least-once run may run more than once;</li>
+ *   <li><b>in flight at faults</b>: tasks a victim had started and not acknowledged by the fault: the only
+ *       tasks an at-least-once run may run more than once. Where the history holds ack records ({@code K},
+ *       written by the workers' recording backend) that is read from them; otherwise a task completed
+ *       more than the ack window before the fault counts as acknowledged (an estimate that a loaded
+ *       machine, slow to send acks, can defeat);</li>
  *   <li><b>over-run</b> (multiplicity): tasks that ran (started or completed, whichever is more often) more
  *       than 1 + the number of faults that caught them in flight: a triple run after one kill is a fault of
  *       the queue, not of the kill;</li>
@@ -39,6 +41,9 @@ import java.util.TreeSet;
  *       the fault and its delay. Held means started and not completed (as above), or fetched by the
  *       victim's pop ({@code F}) and not started anywhere between that pop and the fault (a task the
  *       worker had taken but not begun);</li>
+ *   <li><b>reaps</b>: the {@code R} records (reaps of expired leases) per worker, from the worker's first
+ *       fetch, start or completion on (before that it is still starting and takes no task), the clock in
+ *       which {@link HistoryReport#reapsBeforeRedelivery} measures how late a redelivery came;</li>
  *   <li><b>early runs</b>: starts before a delayed task's due time.</li>
  * </ul>
  *
@@ -91,7 +96,9 @@ public final class HistoryChecker {
         Map<String, List<HistoryRecord>> fetches = new HashMap<>();
         Map<String, List<HistoryRecord>> starts = new HashMap<>();
         Map<String, List<HistoryRecord>> completions = new HashMap<>();
+        Map<String, List<HistoryRecord>> acks = new HashMap<>();
         Map<Long, Long> faults = new LinkedHashMap<>();
+        Map<Long, List<Long>> reaps = new TreeMap<>();
         Set<Long> killed = new HashSet<>();
         Set<Long> paused = new HashSet<>();
         for (HistoryRecord record : history.records()) {
@@ -111,6 +118,8 @@ public final class HistoryChecker {
                 case FETCHED -> fetches.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
                 case STARTED -> starts.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
                 case COMPLETED -> completions.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
+                case ACKED -> acks.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record);
+                case REAPED -> reaps.computeIfAbsent(record.pid(), pid -> new ArrayList<>()).add(record.millis());
                 case KILLED, PAUSED -> {
                     faults.merge(record.pid(), record.millis(), Math::min);
                     (record.kind() == HistoryRecord.Kind.KILLED ? killed : paused).add(record.pid());
@@ -121,6 +130,8 @@ public final class HistoryChecker {
         fetches.values().forEach(list -> list.sort(byTime));
         starts.values().forEach(list -> list.sort(byTime));
         completions.values().forEach(list -> list.sort(byTime));
+        reaps.values().forEach(list -> list.sort(null));
+        keepReapsOfWorkingWorkers(reaps, history);
 
         Set<String> lost = new TreeSet<>();
         for (String id : pushed) {
@@ -151,20 +162,21 @@ public final class HistoryChecker {
                 touched.add(id);
             }
         }
+        InFlight inFlight = new InFlight(completions, acks);
         // For each task, the faults that caught one of its runs in flight.
         Map<String, Set<Long>> caughtBy = new TreeMap<>();
         starts.forEach((id, list) -> {
             for (HistoryRecord start : list) {
                 Long victim = victim(start, faults);
                 if (victim != null && start.millis() <= faults.get(victim)
-                        && inFlightAt(completions.get(id), victim, faults.get(victim))) {
+                        && inFlight.at(id, victim, faults.get(victim))) {
                     caughtBy.computeIfAbsent(id, key -> new TreeSet<>()).add(victim);
                 }
             }
         });
-        Set<String> inFlight = new TreeSet<>(caughtBy.keySet());
+        Set<String> inFlightAtFaults = new TreeSet<>(caughtBy.keySet());
         Set<String> duplicatesOutsideKills = new TreeSet<>(duplicated.keySet());
-        duplicatesOutsideKills.removeAll(inFlight);
+        duplicatesOutsideKills.removeAll(inFlightAtFaults);
         Map<String, Integer> overRun = new TreeMap<>();
         for (String id : executed) {
             int runs = Math.max(starts.getOrDefault(id, List.of()).size(), completions.getOrDefault(id, List.of()).size());
@@ -182,7 +194,7 @@ public final class HistoryChecker {
                 }
             }
         });
-        List<Redelivery> redeliveries = redeliveries(fetches, starts, completions, faults, deadLettered);
+        List<Redelivery> redeliveries = redeliveries(fetches, starts, completions, faults, deadLettered, inFlight);
         List<EarlyRun> earlyRuns = new ArrayList<>();
         due.forEach((id, dueMillis) -> {
             for (HistoryRecord start : starts.getOrDefault(id, List.of())) {
@@ -195,8 +207,30 @@ public final class HistoryChecker {
         starts.forEach((id, list) -> startCounts.put(id, list.size()));
         int completedOnce = (int) completions.values().stream().filter(list -> !list.isEmpty()).count();
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
-                lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlight,
-                duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts);
+                lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
+                duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
+                acks.values().stream().mapToInt(List::size).sum(), reaps);
+    }
+
+    /**
+     * Keeps, per worker, the reaps that began once it was taking tasks (its first fetch, start or completion,
+     * or one of its children's): a worker still starting (its process executor's children, say) reaps but
+     * does not pop yet, so its reaps say nothing about how soon a live worker takes an expired task.
+     */
+    private static void keepReapsOfWorkingWorkers(Map<Long, List<Long>> reaps, History history) {
+        Map<Long, Long> working = new HashMap<>();
+        for (HistoryRecord record : history.records()) {
+            HistoryRecord.Kind kind = record.kind();
+            if (kind == HistoryRecord.Kind.FETCHED || kind == HistoryRecord.Kind.STARTED || kind == HistoryRecord.Kind.COMPLETED) {
+                working.merge(record.pid(), record.millis(), Math::min);
+                working.merge(record.ppid(), record.millis(), Math::min);
+            }
+        }
+        reaps.replaceAll((pid, times) -> {
+            Long since = working.get(pid);
+            return since == null ? List.of() : times.stream().filter(began -> began >= since).toList();
+        });
+        reaps.values().removeIf(List::isEmpty);
     }
 
     private static boolean anyBy(List<HistoryRecord> records, Map<Long, Long> faults) {
@@ -213,7 +247,7 @@ public final class HistoryChecker {
 
     private List<Redelivery> redeliveries(Map<String, List<HistoryRecord>> fetches, Map<String, List<HistoryRecord>> starts,
                                           Map<String, List<HistoryRecord>> completions, Map<Long, Long> faults,
-                                          Set<String> deadLettered) {
+                                          Set<String> deadLettered, InFlight inFlight) {
         List<Redelivery> result = new ArrayList<>();
         Set<String> ids = new TreeSet<>(starts.keySet());
         ids.addAll(fetches.keySet());
@@ -224,7 +258,7 @@ public final class HistoryChecker {
             for (HistoryRecord start : started) {
                 Long victim = victim(start, faults);
                 if (victim != null && start.millis() <= faults.get(victim)
-                        && inFlightAt(completions.get(id), victim, faults.get(victim))) {
+                        && inFlight.at(id, victim, faults.get(victim))) {
                     held.put(victim, true);
                 }
             }
@@ -253,15 +287,33 @@ public final class HistoryChecker {
                     }
                 }
                 if (again != null) {
-                    result.add(new Redelivery(id, victim, faultAt, again.millis(), wasStarted));
+                    result.add(new Redelivery(id, victim, faultAt, again.millis(), wasStarted,
+                            refetched(fetches.get(id), again, faultAt)));
                 } else if (!completedBy(completions.get(id), victim) && !deadLettered.contains(id)) {
                     // Held by the victim, never finished there, never run again.
-                    result.add(new Redelivery(id, victim, faultAt, -1, wasStarted));
+                    result.add(new Redelivery(id, victim, faultAt, -1, wasStarted, -1));
                 }
             });
         }
         result.sort(Comparator.comparing(Redelivery::id).thenComparingLong(Redelivery::killedAtMillis));
         return result;
+    }
+
+    /**
+     * When the worker that ran the task again fetched it: its last fetch of the task (by the worker, or by
+     * the parent of the child that ran it) between the fault and the start; the start itself if the
+     * history has no such fetch.
+     */
+    private static long refetched(List<HistoryRecord> fetches, HistoryRecord again, long faultAt) {
+        long at = again.millis();
+        long best = -1;
+        for (HistoryRecord fetch : fetches == null ? List.<HistoryRecord>of() : fetches) {
+            boolean byRunner = fetch.pid() == again.pid() || fetch.pid() == again.ppid();
+            if (byRunner && fetch.millis() >= faultAt && fetch.millis() <= at) {
+                best = Math.max(best, fetch.millis());
+            }
+        }
+        return best >= 0 ? best : at;
     }
 
     private static boolean isBy(HistoryRecord record, long pid) {
@@ -286,16 +338,36 @@ public final class HistoryChecker {
         return null;
     }
 
-    private boolean inFlightAt(List<HistoryRecord> completions, long victim, long faultAt) {
-        if (completions == null) {
+    /**
+     * Whether a run of a task by a victim was still in flight at the fault: not yet acknowledged. Where the
+     * workers record their acks ({@code K}, at-least-once through the recording backend), that is exact: no
+     * ack of the task by the victim at or before the fault. Elsewhere it is estimated with the ack window:
+     * no completion by the victim more than the window before the fault.
+     */
+    private final class InFlight {
+
+        private final Map<String, List<HistoryRecord>> completions;
+        private final Map<String, List<HistoryRecord>> acks;
+        private final boolean acksRecorded;
+
+        InFlight(Map<String, List<HistoryRecord>> completions, Map<String, List<HistoryRecord>> acks) {
+            this.completions = completions;
+            this.acks = acks;
+            this.acksRecorded = !acks.isEmpty();
+        }
+
+        boolean at(String id, long victim, long faultAt) {
+            if (acksRecorded) {
+                return acks.getOrDefault(id, List.of()).stream()
+                        .noneMatch(ack -> isBy(ack, victim) && ack.millis() <= faultAt);
+            }
+            for (HistoryRecord completion : completions.getOrDefault(id, List.of())) {
+                if (isBy(completion, victim) && faultAt - completion.millis() > ackWindowMillis) {
+                    return false;
+                }
+            }
             return true;
         }
-        for (HistoryRecord completion : completions) {
-            if (isBy(completion, victim) && faultAt - completion.millis() > ackWindowMillis) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean completedBy(List<HistoryRecord> completions, long victim) {

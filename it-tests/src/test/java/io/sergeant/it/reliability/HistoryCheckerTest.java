@@ -268,6 +268,69 @@ class HistoryCheckerTest {
         assertThat(History.read(dir).records()).allSatisfy(record -> assertThat(record.pid()).isEqualTo(HistoryLog.pid()));
     }
 
+    @Test
+    @DisplayName("with acks recorded, a task completed long before the kill but never acknowledged was in flight; an acknowledged one was not")
+    void acksDecideWhatWasInFlight() throws IOException {
+        write("producer", line('P', "unacked", PRODUCER, 1, 1000, 0), line('P', "acked", PRODUCER, 1, 1000, 0));
+        write("test", line('X', "-", WORKER_A, 0, 5000, 0));
+        // The victim's JVM stalled: "unacked" completed 2 s before the kill and its ack never went out.
+        write("worker-a", line('S', "unacked", CHILD_OF_A, WORKER_A, 2900, 0), line('C', "unacked", CHILD_OF_A, WORKER_A, 3000, 0),
+                line('S', "acked", WORKER_A, 1, 4800, 0), line('C', "acked", WORKER_A, 1, 4850, 0),
+                line('K', "acked", WORKER_A, 1, 4900, 0));
+        write("worker-b", line('S', "unacked", WORKER_B, 1, 7000, 0), line('C', "unacked", WORKER_B, 1, 7100, 0),
+                line('S', "acked", WORKER_B, 1, 7000, 0), line('C', "acked", WORKER_B, 1, 7100, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.inFlightAtKills()).containsExactly("unacked");
+        assertThat(report.duplicatesOutsideKills()).as("acknowledged, yet run again: the queue's fault").containsExactly("acked");
+        assertThat(report.overRun()).containsOnlyKeys("acked");
+        assertThat(report.redeliveries()).extracting(HistoryReport.Redelivery::id).containsExactly("unacked");
+    }
+
+    @Test
+    @DisplayName("a redelivery is measured in reaps a live worker began after the lease expired and before the task was fetched again")
+    void redeliveryInReapCycles() throws IOException {
+        long workerC = 400;
+        write("producer", line('P', "prompt", PRODUCER, 1, 1000, 0), line('P', "late", PRODUCER, 1, 1000, 0),
+                line('P', "orphan", PRODUCER, 1, 1000, 0), line('P', "warm", PRODUCER, 1, 1000, 0));
+        // A (lease 2 s) is killed at 5000, so its leases have expired by 7000.
+        write("test", line('X', "-", WORKER_A, 0, 5000, 0), line('X', "-", WORKER_B, 0, 10_000, 0));
+        write("worker-a", line('R', "-", WORKER_A, 1, 4500, 0), line('S', "prompt", WORKER_A, 1, 4800, 0),
+                line('S', "late", WORKER_A, 1, 4800, 0));
+        // B reaps every 500 ms from 6500; it fetches "prompt" after its first reap past 7000 and "late" after
+        // five; it starts "orphan" and is killed at 10000 with it.
+        write("worker-b", line('F', "warm", WORKER_B, 1, 6000, 0), line('S', "warm", WORKER_B, 1, 6010, 0),
+                line('C', "warm", WORKER_B, 1, 6020, 0), line('K', "warm", WORKER_B, 1, 6030, 0),
+                line('R', "-", WORKER_B, 1, 6500, 0), line('R', "-", WORKER_B, 1, 7100, 0),
+                line('F', "prompt", WORKER_B, 1, 7150, 0), line('S', "prompt", WORKER_B, 1, 7400, 0),
+                line('C', "prompt", WORKER_B, 1, 7450, 0), line('K', "prompt", WORKER_B, 1, 7500, 0),
+                line('R', "-", WORKER_B, 1, 7600, 0), line('R', "-", WORKER_B, 1, 8100, 0),
+                line('R', "-", WORKER_B, 1, 8600, 0), line('R', "-", WORKER_B, 1, 9100, 0),
+                line('F', "late", WORKER_B, 1, 9200, 0), line('S', "late", WORKER_B, 1, 9250, 0),
+                line('C', "late", WORKER_B, 1, 9300, 0), line('K', "late", WORKER_B, 1, 9350, 0),
+                line('S', "orphan", WORKER_B, 1, 9500, 0));
+        // No worker is alive until C starts (a slow JVM start): late in milliseconds, prompt in reaps. C reaps
+        // from 19000 but takes its first task at 20100: a worker still starting does not count.
+        write("worker-c", line('R', "-", workerC, 1, 19_000, 0), line('R', "-", workerC, 1, 19_500, 0),
+                line('R', "-", workerC, 1, 20_000, 0), line('F', "orphan", workerC, 1, 20_100, 0),
+                line('S', "orphan", workerC, 1, 20_200, 0), line('C', "orphan", workerC, 1, 20_300, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.reapCount()).as("B's six reaps; A's and C's came before they took a task").isEqualTo(6);
+        Map<String, Integer> reapsBefore = new java.util.TreeMap<>();
+        report.rerunRedeliveries().forEach(redelivery -> reapsBefore.put(redelivery.id(),
+                report.reapsBeforeRedelivery(redelivery, 2_000)));
+        assertThat(reapsBefore).containsExactlyInAnyOrderEntriesOf(Map.of("prompt", 1, "late", 5, "orphan", 0));
+        assertThat(report.rerunRedeliveries()).filteredOn(redelivery -> redelivery.id().equals("late")).singleElement()
+                .satisfies(redelivery -> assertThat(redelivery.refetchedAtMillis()).isEqualTo(9200));
+        assertThat(report.maxReapsBeforeRedelivery(2_000)).isEqualTo(5);
+        assertThat(report.redeliveries()).allMatch(HistoryReport.Redelivery::rerun);
+        assertThat(report.maxRedeliveryMillis()).as("the orphan waited for a worker to start").isEqualTo(10_200);
+        assertThat(report.maxReapsBeforeRedelivery(5_000)).as("a 5 s lease expired at 10000, after both re-fetches").isZero();
+    }
+
     private void write(String name, String... lines) throws IOException {
         Files.writeString(dir.resolve(name + History.SUFFIX), String.join("", lines), StandardCharsets.UTF_8);
     }

@@ -74,12 +74,12 @@ public final class HistoryLog implements AutoCloseable {
 
     /** Records that a pop of this process's backend returned the given task ids. */
     public void fetched(Collection<String> ids) {
-        long now = System.currentTimeMillis();
-        StringBuilder lines = new StringBuilder(ids.size() * 48);
-        for (String id : ids) {
-            lines.append(new HistoryRecord(HistoryRecord.Kind.FETCHED, id, PID, PPID, now, 0).toLine());
-        }
-        append(lines.toString());
+        writeIds(HistoryRecord.Kind.FETCHED, ids);
+    }
+
+    /** Records that an ack of this process's backend settled the leased deliveries of the given task ids. */
+    public void acked(Collection<String> ids) {
+        writeIds(HistoryRecord.Kind.ACKED, ids);
     }
 
     /** Records that a delivery of {@code task} starts running here, with the digest of the kwargs received. */
@@ -94,7 +94,15 @@ public final class HistoryLog implements AutoCloseable {
         append(new HistoryRecord(HistoryRecord.Kind.COMPLETED, id, PID, PPID, System.currentTimeMillis(), 0).toLine());
     }
 
-    /** Records that process {@code pid} is being killed with SIGKILL now (write it just before the signal). */
+    /** Records a reap of expired leases by this process that began at {@code beganMillis} (write it once it returned). */
+    public void reaped(long beganMillis) {
+        append(new HistoryRecord(HistoryRecord.Kind.REAPED, "-", PID, PPID, beganMillis, 0).toLine());
+    }
+
+    /**
+     * Records that process {@code pid} was killed with SIGKILL: written once the signal was sent (so all of
+     * the victim's records precede it), or just before a process kills itself.
+     */
     public void killed(long killedPid) {
         append(new HistoryRecord(HistoryRecord.Kind.KILLED, "-", killedPid, 0, System.currentTimeMillis(), 0).toLine());
     }
@@ -107,6 +115,15 @@ public final class HistoryLog implements AutoCloseable {
     /** The {@code id} kwarg of a task of the fault tests. */
     static String idOf(Task task) {
         return String.valueOf(task.kwargs().get("id"));
+    }
+
+    private void writeIds(HistoryRecord.Kind kind, Collection<String> ids) {
+        long now = System.currentTimeMillis();
+        StringBuilder lines = new StringBuilder(ids.size() * 48);
+        for (String id : ids) {
+            lines.append(new HistoryRecord(kind, id, PID, PPID, now, 0).toLine());
+        }
+        append(lines.toString());
     }
 
     private void writeTasks(HistoryRecord.Kind kind, List<Task> tasks, long due) {

@@ -13,6 +13,10 @@ import java.util.Objects;
  *   <li>{@link Kind#FETCHED} {@code F}: a worker's backend returned the task from a pop (it holds it now);</li>
  *   <li>{@link Kind#STARTED} {@code S}: a worker began {@code work} for the task (one delivery);</li>
  *   <li>{@link Kind#COMPLETED} {@code C}: {@code work} finished;</li>
+ *   <li>{@link Kind#ACKED} {@code K}: a worker's ack (alone or with a pop) settled its leased delivery of the
+ *       task; written once the call returned (a kill between the two loses the record, never invents one);</li>
+ *   <li>{@link Kind#REAPED} {@code R}: a worker's reap of expired leases, stamped when the call began, written
+ *       when it returned (so every reap in the history had finished);</li>
  *   <li>{@link Kind#KILLED} {@code X}: the test sent SIGKILL to process {@code pid} (and its descendants);</li>
  *   <li>{@link Kind#PAUSED} {@code Z}: the test stopped process {@code pid} with SIGSTOP (resumed later): like a
  *       kill, it may make the tasks the process held run again elsewhere.</li>
@@ -25,7 +29,7 @@ import java.util.Objects;
  * worker received them ({@code S}), or {@code -} where it does not apply.
  *
  * @param kind   what happened
- * @param id     the task id, or {@code -} for a kill
+ * @param id     the task id, or {@code -} for a kill, a pause or a reap
  * @param pid    the writing process, or the killed process for {@link Kind#KILLED}
  * @param ppid   the parent of the writing process, or 0
  * @param millis wall-clock epoch milliseconds of the event (one clock: every process runs on this machine)
@@ -49,6 +53,10 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
         STARTED('S'),
         /** A delivery finished running. */
         COMPLETED('C'),
+        /** A worker's ack settled a leased delivery. */
+        ACKED('K'),
+        /** A worker reaped expired leases. */
+        REAPED('R'),
         /** A process was killed with SIGKILL. */
         KILLED('X'),
         /** A process was paused with SIGSTOP. */

@@ -31,12 +31,17 @@ import java.util.Set;
  *                                 finished or acknowledged there, or fetched and not started)
  * @param earlyRuns                starts before a delayed task's due time
  * @param startCounts              how many deliveries started, per task id
+ * @param acks                     ack records ({@code K}): deliveries the workers' acks settled; when there are
+ *                                 any, in flight at a fault means not acknowledged (else the ack window decides)
+ * @param reaps                    per worker pid, when each of its reaps of expired leases began (ascending),
+ *                                 from the worker's first fetch, start or completion on
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
                             int kills, int pauses, Set<String> touchedByKills, Set<String> inFlightAtKills,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
-                            List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts) {
+                            List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
+                            int acks, Map<Long, List<Long>> reaps) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -52,6 +57,9 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         redeliveries = List.copyOf(redeliveries);
         earlyRuns = List.copyOf(earlyRuns);
         startCounts = Map.copyOf(startCounts);
+        Map<Long, List<Long>> copied = new java.util.TreeMap<>();
+        reaps.forEach((pid, times) -> copied.put(pid, List.copyOf(times)));
+        reaps = java.util.Collections.unmodifiableMap(copied);
     }
 
     /**
@@ -62,8 +70,11 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
      * @param killedAtMillis  when it was killed
      * @param rerunAtMillis   when the task started again elsewhere, or -1 if it never did
      * @param started         whether the victim had started it (else it had fetched it and not begun)
+     * @param refetchedAtMillis when the worker that ran it again fetched it (its start if no fetch was
+     *                          recorded), or -1 if it never ran again
      */
-    public record Redelivery(String id, long killedPid, long killedAtMillis, long rerunAtMillis, boolean started) {
+    public record Redelivery(String id, long killedPid, long killedAtMillis, long rerunAtMillis, boolean started,
+                             long refetchedAtMillis) {
 
         /** Checks the id. */
         public Redelivery {
@@ -111,6 +122,47 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         return rerunRedeliveries().stream().mapToLong(Redelivery::delayMillis).max().orElse(-1);
     }
 
+    /**
+     * How late a redelivery came, counted in the reapers' own cycles instead of milliseconds (a loaded
+     * machine stretches both alike): the most reaps that any one working worker (see {@link #reaps()})
+     * other than the victim began after
+     * the victim's leases had surely expired ({@code killedAt + leaseMillis}: the victim took or extended
+     * every lease it held before the kill, which is recorded once the signal was sent) and before the task
+     * was fetched again. 0 means the task came back before a reap ran in that window (a pop takes an
+     * expired lease itself on some backends, or no worker was alive to reap); 1 that the first reap after
+     * expiry returned it. Each further reap is a cycle in which a live worker reaped and the expired task
+     * stayed where it was: a lease longer than configured or a reap that misses expired leases.
+     *
+     * @return the count, or -1 if the task never ran again
+     */
+    public int reapsBeforeRedelivery(Redelivery redelivery, long leaseMillis) {
+        if (!redelivery.rerun()) {
+            return -1;
+        }
+        long expired = redelivery.killedAtMillis() + leaseMillis;
+        int most = 0;
+        for (Map.Entry<Long, List<Long>> entry : reaps.entrySet()) {
+            if (entry.getKey() == redelivery.killedPid()) {
+                continue;
+            }
+            int count = (int) entry.getValue().stream()
+                    .filter(began -> began > expired && began < redelivery.refetchedAtMillis()).count();
+            most = Math.max(most, count);
+        }
+        return most;
+    }
+
+    /** The largest {@link #reapsBeforeRedelivery} over the re-run redeliveries, or -1 without any. */
+    public int maxReapsBeforeRedelivery(long leaseMillis) {
+        return rerunRedeliveries().stream().mapToInt(redelivery -> reapsBeforeRedelivery(redelivery, leaseMillis))
+                .max().orElse(-1);
+    }
+
+    /** How many reaps of expired leases the workers recorded, all together. */
+    public int reapCount() {
+        return reaps.values().stream().mapToInt(List::size).sum();
+    }
+
     /** Re-run redeliveries of tasks the victim had started: a fault caught them running. */
     public long rerunStarted() {
         return rerunRedeliveries().stream().filter(Redelivery::started).count();
@@ -137,12 +189,12 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                 "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) over-run=%d"
                         + " corrupted=%d unexpected=%d unacked-but-delivered=%d kills=%d pauses=%d in-flight-at-kills=%d"
                         + " redelivered=%d (started %d, fetched-only %d; never re-run %d)"
-                        + " redelivery-ms p50=%d max=%d early-runs=%d torn-lines=%d files=%d",
+                        + " redelivery-ms p50=%d max=%d acks=%d reaps=%d early-runs=%d torn-lines=%d files=%d",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
                 overRun.size(), corrupted.size(), unexpected.size(), unacknowledgedDelivered.size(), kills, pauses,
                 inFlightAtKills.size(), rerunRedeliveries().size(), rerunStarted(), rerunFetchedOnly(),
                 redeliveries.size() - rerunRedeliveries().size(),
-                redeliveryPercentileMillis(50), maxRedeliveryMillis(), earlyRuns.size(), tornLines, files);
+                redeliveryPercentileMillis(50), maxRedeliveryMillis(), acks, reapCount(), earlyRuns.size(), tornLines, files);
     }
 
     @Override

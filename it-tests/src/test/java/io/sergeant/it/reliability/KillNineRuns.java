@@ -98,10 +98,13 @@ final class KillNineRuns {
             assertThat(run.stopSupervisors()).containsOnly(0);
             QueueStats stats = FaultRun.stats(broker);
             HistoryReport report = run.check(Set.of());
-            FaultRun.figures("kill-9 at-least-once " + name, report.figures() + " extra-rounds=" + extraRounds + " stats=" + stats);
+            FaultRun.figures("kill-9 at-least-once " + name, report.figures() + " reaps-before-redelivery-max="
+                    + report.maxReapsBeforeRedelivery(KillNineTest.LEASE_MILLIS) + " extra-rounds=" + extraRounds
+                    + " stats=" + stats);
 
             assertThat(drained).as("every acknowledged push completed: %s", report).isTrue();
             assertThat(settled).as("the queue settled: %s", stats).isTrue();
+            assertThat(report.acks()).as("acks recorded by the workers (what decides which tasks were in flight)").isPositive();
             assertThat(report.lost()).as("lost").isEmpty();
             assertThat(report.unexpected()).as("unexpected").isEmpty();
             assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
@@ -111,10 +114,33 @@ final class KillNineRuns {
             assertThat(report.inFlightAtKills()).as("tasks running at a kill: %s", report).isNotEmpty();
             assertThat(report.rerunStarted()).as("tasks caught running by a kill that ran again: %s", report).isPositive();
             assertThat(report.redeliveries()).as("redeliveries, started and fetched-only").allMatch(HistoryReport.Redelivery::rerun);
-            assertThat(report.maxRedeliveryMillis()).as("slowest redelivery after a kill, ms: %s", report)
-                    .isLessThanOrEqualTo(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 1_000);
+            assertRedeliveredInTime(report);
             assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));
         }
+    }
+
+    /**
+     * The most reaps a live worker may begin after a victim's leases surely expired before their tasks are
+     * fetched again: the first reap after expiry returns them (1), and a pickup delayed on a loaded machine
+     * may let two more begin. A lease twice as long as configured shows as four or more on an idle machine.
+     */
+    static final int MAX_REAPS_BEFORE_REDELIVERY = 3;
+
+    /**
+     * Asserts that every redelivery came back within {@value #MAX_REAPS_BEFORE_REDELIVERY} reaps after the
+     * lease expired ({@link HistoryReport#reapsBeforeRedelivery}). Counted in the reapers' cycles, not in
+     * milliseconds from the kill: on a loaded machine a kill can leave no worker alive until a replacement JVM
+     * has started, seconds later, and a wall-clock bound then measures JVM start-up, not the queue.
+     */
+    static void assertRedeliveredInTime(HistoryReport report) {
+        assertThat(report.reapCount()).as("reaps recorded by the workers (the clock of the next check)").isPositive();
+        HistoryReport.Redelivery slowest = report.rerunRedeliveries().stream()
+                .max(java.util.Comparator.comparingInt(redelivery -> report.reapsBeforeRedelivery(redelivery,
+                        KillNineTest.LEASE_MILLIS))).orElse(null);
+        assertThat(report.maxReapsBeforeRedelivery(KillNineTest.LEASE_MILLIS))
+                .as("reaps begun after the lease expired and before the task was fetched again; slowest %s; %s",
+                        slowest, report)
+                .isLessThanOrEqualTo(MAX_REAPS_BEFORE_REDELIVERY);
     }
 
     /**

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * kill -9 of worker processes every few seconds while a producer pushes a few thousand tasks, on SQLite
  * and Redis with the thread and the process executor, and on MongoDB (an in-process wire-protocol server)
  * with the thread executor. At-least-once: nothing lost, nothing unexpected,
- * duplicates only of tasks a killed worker held, each redelivered within lease + reap interval + 1 s.
+ * duplicates only of tasks a killed worker held (started and not acknowledged), each fetched again within
+ * a few reaps after its lease expired ({@link KillNineRuns#assertRedeliveredInTime}).
  * At-most-once: no duplicates, and the losses (reported) stay within what the killed workers held.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -6,8 +6,13 @@ import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendFactory;
+import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
+import io.sergeant.spi.backend.SettleResult;
+import io.sergeant.spi.backend.SettledPop;
 import io.sergeant.spi.codec.Serializer;
 import io.sergeant.spi.codec.SerializerFactory;
 
@@ -23,15 +28,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A backend for the worker JVMs of the fault tests: {@code recorded:<uri>} opens the backend of
- * {@code <uri>} and records, for every task a pop returns, an {@code F} (fetched) record in the history
- * directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks a killed worker held
- * without having started them. Everything else goes to the real backend unchanged (a dynamic proxy over
- * every interface the real backend implements). Payloads are decoded with the {@code msgpack} serializer,
+ * {@code <uri>} and records, for every task a pop (or a leased settle-and-pop) returns, an {@code F} (fetched)
+ * record in the history directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks
+ * a killed worker held without having started them; for every leased task an ack settled, a {@code K}
+ * (acknowledged) record, so the checker knows which completed tasks a kill may make run again; and for
+ * every reap of expired leases an {@code R} record, so a redelivery can be measured in the reaper's own
+ * cycles. Everything else goes to the real
+ * backend unchanged (a dynamic proxy over every interface the real backend implements, and one over the
+ * lease role when the backend keeps it in an object of its own). Payloads are decoded with the {@code msgpack} serializer,
  * the fault tests' encoding; one that does not decode is not recorded.
  *
  * <p>Deliberately not listed in the test class path's {@code META-INF/services} (the architecture rules
@@ -74,7 +85,7 @@ public final class RecordingBackendFactory implements BackendFactory {
                 .orElseThrow(() -> new IllegalStateException("the msgpack serializer is not on the class path"))
                 .create(new PluginOptions("serializer 'msgpack'", Map.of()), context);
         String directory = System.getProperty(HistoryWorker.HISTORY_PROPERTY);
-        HistoryLog log = directory == null ? null : HistoryLog.open(Path.of(directory), "fetcher");
+        Recorder recorder = directory == null ? null : new Recorder(HistoryLog.open(Path.of(directory), "fetcher"), serializer);
         Set<Class<?>> interfaces = new LinkedHashSet<>();
         for (Class<?> type = real.getClass(); type != null; type = type.getSuperclass()) {
             collect(type, interfaces);
@@ -82,17 +93,24 @@ public final class RecordingBackendFactory implements BackendFactory {
         return (Backend) Proxy.newProxyInstance(RecordingBackendFactory.class.getClassLoader(),
                 interfaces.toArray(Class<?>[]::new), (proxy, method, args) -> {
                     Object result = invoke(real, method, args);
-                    if (log != null && method.getName().equals("pop") && result instanceof List<?> deliveries) {
-                        record(log, serializer, deliveries);
+                    if (recorder == null) {
+                        return result;
                     }
-                    if (method.getName().equals("close") && log != null) {
-                        log.close();
+                    if (method.getName().equals("pop") && result instanceof List<?> deliveries) {
+                        recorder.fetched(deliveries, true);
+                    }
+                    if (method.getName().equals("leaseRole") && result instanceof Optional<?> role && role.isPresent()) {
+                        // Leased pops (settle-and-pop), acks and reaps go through the lease role, often an object of its own.
+                        return Optional.of(recorder.leases((BackendLeases) role.get()));
+                    }
+                    if (method.getName().equals("close")) {
+                        recorder.log.close();
                     }
                     return result;
                 });
     }
 
-    private static Object invoke(Backend real, Method method, Object[] args) throws Throwable {
+    private static Object invoke(Object real, Method method, Object[] args) throws Throwable {
         try {
             return method.invoke(real, args);
         } catch (InvocationTargetException e) {
@@ -108,22 +126,107 @@ public final class RecordingBackendFactory implements BackendFactory {
         }
     }
 
-    private static void record(HistoryLog log, Serializer serializer, List<?> deliveries) {
-        List<String> ids = new ArrayList<>(deliveries.size());
-        for (Object item : deliveries) {
-            if (item instanceof Delivery delivery) {
-                try {
-                    Object id = serializer.deserializeTask(delivery.payload()).kwargs().get("id");
-                    if (id instanceof String text && !text.isEmpty() && text.indexOf('\t') < 0 && text.indexOf('\n') < 0) {
-                        ids.add(text);
+    /**
+     * Writes the records of one worker's backend: fetches, acks and reaps. Remembers the task id of each
+     * leased receipt it saw popped until the receipt is settled. Thread safe.
+     */
+    private static final class Recorder {
+
+        private final HistoryLog log;
+        private final Serializer serializer;
+        private final Map<Receipt, String> leased = new ConcurrentHashMap<>();
+
+        Recorder(HistoryLog log, Serializer serializer) {
+            this.log = log;
+            this.serializer = serializer;
+        }
+
+        /**
+         * The lease role behind a proxy that records what settle-and-pop returns ({@code F}), the receipts
+         * an ack or settle-and-pop settled ({@code K}, once the call returned) and every reap ({@code R},
+         * stamped with the moment the call began, written once it returned).
+         */
+        BackendLeases leases(BackendLeases real) {
+            // The default ackAndPop pops through the backend it is given, the recording one, which records the fetch.
+            boolean ownAckAndPop = !ackAndPopMethod(real).isDefault();
+            return (BackendLeases) Proxy.newProxyInstance(RecordingBackendFactory.class.getClassLoader(),
+                    new Class<?>[] {BackendLeases.class}, (proxy, method, args) -> {
+                        long began = System.currentTimeMillis();
+                        Object result = invoke(real, method, args);
+                        switch (method.getName()) {
+                            case "ackAndPop" -> {
+                                SettledPop settled = (SettledPop) result;
+                                acked(receipts(args[2]), settled.acked());
+                                fetched(settled.deliveries(), ownAckAndPop);
+                            }
+                            case "ack" -> acked(receipts(args[1]), (SettleResult) result);
+                            case "release", "handBack" -> receipts(args[1]).forEach(leased::remove);
+                            case "reap" -> log.reaped(began);
+                            default -> {
+                                // extend and the rest: nothing to record
+                            }
+                        }
+                        return result;
+                    });
+        }
+
+        /** Remembers the receipts of leased deliveries and, if {@code record}, writes their fetch. */
+        void fetched(List<?> deliveries, boolean record) {
+            List<String> ids = new ArrayList<>(deliveries.size());
+            for (Object item : deliveries) {
+                if (item instanceof Delivery delivery) {
+                    String id = idOf(delivery);
+                    if (id != null) {
+                        ids.add(id);
+                        if (delivery.receipt() != null) {
+                            leased.put(delivery.receipt(), id);
+                        }
                     }
-                } catch (RuntimeException e) {
-                    // Not a task of the fault tests: nothing to record.
                 }
             }
+            if (record && !ids.isEmpty()) {
+                log.fetched(ids);
+            }
         }
-        if (!ids.isEmpty()) {
-            log.fetched(ids);
+
+        private void acked(List<Receipt> sent, SettleResult result) {
+            Set<Receipt> refused = Set.copyOf(result.refused());
+            List<String> ids = new ArrayList<>(sent.size());
+            for (Receipt receipt : sent) {
+                String id = leased.remove(receipt);
+                if (id != null && !refused.contains(receipt)) {
+                    ids.add(id);
+                }
+            }
+            if (!ids.isEmpty()) {
+                log.acked(ids);
+            }
+        }
+
+        private String idOf(Delivery delivery) {
+            try {
+                Object id = serializer.deserializeTask(delivery.payload()).kwargs().get("id");
+                if (id instanceof String text && !text.isEmpty() && text.indexOf('\t') < 0 && text.indexOf('\n') < 0) {
+                    return text;
+                }
+            } catch (RuntimeException e) {
+                // Not a task of the fault tests: nothing to record.
+            }
+            return null;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Receipt> receipts(Object argument) {
+            return (List<Receipt>) argument;
+        }
+
+        private static Method ackAndPopMethod(BackendLeases leases) {
+            try {
+                return leases.getClass().getMethod("ackAndPop", Backend.class, String.class, List.class, int.class,
+                        DeliveryOptions.class);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException("BackendLeases.ackAndPop changed its signature", e);
+            }
         }
     }
 

@@ -76,10 +76,11 @@ class SupervisorFaultsTest {
             boolean settled = run.awaitSettled(broker, Duration.ofSeconds(15));
             assertThat(run.stopSupervisors()).containsOnly(0);
             QueueStats stats = FaultRun.stats(broker);
-            // The kill time is when the test saw the worker gone (up to a supervisor tick late), and the hog's
-            // last seconds are spent in garbage collection, so tasks it completed then may never have been
-            // acknowledged: a 3 s ack window covers both.
-            HistoryReport report = run.check(Set.of(), 3_000);
+            // The hog's worker spends its last seconds in garbage collection, so tasks it completed then may
+            // never have been acknowledged, however long before the kill: the workers record their acks, and
+            // the checker counts exactly the completed-but-unacknowledged tasks as in flight (a time window
+            // before the kill, 3 s here once, was exceeded on a loaded machine: 18 tasks "ran twice").
+            HistoryReport report = run.check(Set.of());
             FaultRun.figures("supervisor memory-limit kill", "hog-deliveries=" + report.startCounts().get("hog") + " "
                     + report.figures() + " stats=" + stats);
 
@@ -87,13 +88,13 @@ class SupervisorFaultsTest {
             assertThat(hogDone).as("the hog ran again and completed").isTrue();
             assertThat(settled).isTrue();
             assertThat(report.startCounts().get("hog")).isEqualTo(2);
+            assertThat(report.acks()).as("acks recorded by the workers (what decides which tasks were in flight)").isPositive();
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();
             assertThat(report.overRun()).as("tasks run more than 1 + the faults that caught them running").isEmpty();
             assertThat(report.corrupted()).as("deliveries whose kwargs differ from the pushed ones").isEmpty();
             assertThat(report.duplicatesOutsideKills()).isEmpty();
-            assertThat(report.maxRedeliveryMillis()).as("redelivery after the kill was observed, ms")
-                    .isLessThanOrEqualTo(KillNineTest.LEASE_MILLIS + KillNineTest.REAP_MILLIS + 1_000);
+            KillNineRuns.assertRedeliveredInTime(report);
             assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));
         }
     }

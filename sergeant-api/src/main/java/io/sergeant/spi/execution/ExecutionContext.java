@@ -3,6 +3,7 @@ package io.sergeant.spi.execution;
 import io.sergeant.spi.PluginContext;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What core gives an executor: the runner of a task's whole lifecycle, the configured killer, the
@@ -15,11 +16,24 @@ import java.util.List;
  * @param workerArguments further arguments a child passes to {@link ChildRuntimeProvider#open}
  *                        (for example the user's Guice module)
  * @param pluginContext   the plugin context
+ * @param childSystemProperties system properties a child process sets before it opens the worker, so
+ *                        that it runs the worker exactly as this process does (core: the effective
+ *                        configuration, overrides made in code included; see {@code WorkerConfigProperties}
+ *                        in core). They may hold secrets (a backend password): an executor passes them
+ *                        off the command line (for example in a JVM argument file readable by its owner
+ *                        only), never as {@code -D} options. Empty when there are none. Since 0.2.
  */
 public record ExecutionContext(TaskRunner runner, Killer killer, TaskCodec codec, String workerClassName,
-                               List<String> workerArguments, PluginContext pluginContext) {
+                               List<String> workerArguments, PluginContext pluginContext,
+                               Map<String, String> childSystemProperties) {
 
-    /** Checks that no part is null and copies the arguments. */
+    /** A context whose children need no system properties of their own. */
+    public ExecutionContext(TaskRunner runner, Killer killer, TaskCodec codec, String workerClassName,
+                            List<String> workerArguments, PluginContext pluginContext) {
+        this(runner, killer, codec, workerClassName, workerArguments, pluginContext, Map.of());
+    }
+
+    /** Checks that no part is null and copies the arguments and properties. */
     public ExecutionContext {
         java.util.Objects.requireNonNull(runner, "runner is null");
         java.util.Objects.requireNonNull(killer, "killer is null");
@@ -27,5 +41,6 @@ public record ExecutionContext(TaskRunner runner, Killer killer, TaskCodec codec
         java.util.Objects.requireNonNull(workerClassName, "workerClassName is null");
         workerArguments = List.copyOf(workerArguments);
         java.util.Objects.requireNonNull(pluginContext, "pluginContext is null");
+        childSystemProperties = Map.copyOf(childSystemProperties);
     }
 }

@@ -43,8 +43,9 @@ import java.util.Optional;
  * order by second only, so two producers' tasks pushed in the same second have no defined order.
  *
  * <p><b>A node down.</b> A push skips a node that cannot be selected (nothing was sent to it) and
- * goes to the next; a pop returns what the other nodes gave and throws only when it got nothing and a
- * node failed; counts, settles and keys need their node and throw.
+ * goes to the next; a pop returns what the other nodes gave, and what a node that failed mid-pop had
+ * already taken in its earlier round trips (deleted, or leased and counted as a delivery), and throws
+ * only when it got nothing and a node failed; counts, settles and keys need their node and throw.
  *
  * <p>Thread safe; every method blocks until the server answered and throws {@link SergeantException}
  * ({@code BACKEND_UNAVAILABLE}, {@code BACKEND_REFUSED}, {@code PAYLOAD_TOO_LARGE}) on failure. The
@@ -173,9 +174,13 @@ public final class MongoBackend implements Backend {
             int node = nodes.nextNode();
             int want = max - out.size();
             try {
-                out.addAll(nodes.call(node, "pop from queue '" + queue + "'", () -> nodes.tasks(node).pop(queue, want, options)));
+                nodes.call(node, "pop from queue '" + queue + "'", () -> {
+                    nodes.tasks(node).pop(queue, want, options, out);
+                    return null;
+                });
             } catch (SergeantException e) {
-                // Tasks already taken from other nodes must still be handed out (at-most-once deleted them).
+                // Tasks already taken, from other nodes or by this node's earlier round trips (they are in
+                // out), must still be handed out: at-most-once deleted them, at-least-once counted a delivery.
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }

@@ -45,6 +45,8 @@ import java.util.List;
  */
 final class TaskStore {
 
+    private static final System.Logger LOG = System.getLogger(TaskStore.class.getName());
+
     /** How long an at-most-once claim hides a task before it is deleted (seconds). */
     static final double CLAIM_HOLD_SECONDS = 60;
     /** Batches of up to this many tasks are popped one document at a time (one round trip each). */
@@ -80,17 +82,21 @@ final class TaskStore {
         tasks().insertMany(docs, new InsertManyOptions().ordered(false));
     }
 
-    /** Pops up to {@code max} tasks; see the class comment. */
-    List<Delivery> pop(String queue, int max, DeliveryOptions options) {
-        List<Delivery> out = new ArrayList<>();
-        for (int round = 0; out.size() < max && round < MAX_ROUNDS; round++) {
-            int want = max - out.size();
+    /**
+     * Pops up to {@code max} tasks into {@code out}; see the class comment. A pop may take several round
+     * trips; each adds what it took to {@code out} before the next is sent, so when one throws (the node
+     * went down mid-pop) what the earlier ones took is already in {@code out}: the caller hands it out
+     * instead of dropping it (at-most-once has deleted it, at-least-once has counted a delivery).
+     */
+    void pop(String queue, int max, DeliveryOptions options, List<Delivery> out) {
+        int goal = out.size() + max;
+        for (int round = 0; out.size() < goal && round < MAX_ROUNDS; round++) {
+            int want = goal - out.size();
             boolean more = want <= SINGLE_DOCUMENT_POPS ? popOne(queue, options, out) : popBatch(queue, want, options, out);
             if (!more) {
                 break;
             }
         }
-        return out;
     }
 
     /**
@@ -111,7 +117,16 @@ final class TaskStore {
         int settled = leases.settled(queue, refs, written.acked(), LeaseStore.Settled.GONE, refused);
         claims.handOut(queue, written.claimed(), batch, options, out);
         if (written.claimed().size() < candidates.size() && out.size() < max) {
-            out.addAll(pop(queue, max - out.size(), options)); // other consumers took candidates: look again
+            try {
+                pop(queue, max - out.size(), options, out); // other consumers took candidates: look again
+            } catch (RuntimeException e) {
+                if (out.isEmpty()) {
+                    throw e;
+                }
+                // The acks and claims above stand: hand out what was claimed rather than drop it.
+                LOG.log(System.Logger.Level.WARNING, "settle-and-pop on queue ''{0}'': looking again failed ({1});"
+                        + " delivering the {2} task(s) already claimed", queue, e.getMessage(), out.size());
+            }
         }
         return settled;
     }

@@ -29,6 +29,10 @@ final class InProcessMongo implements AutoCloseable {
     private final InetSocketAddress address;
     private final Map<String, AtomicInteger> commands = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong binaryBytes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String downAtKey;
+    private final AtomicInteger downAtCountdown = new AtomicInteger();
+    private volatile boolean down;
 
     /** Starts a server on a free loopback port. */
     InProcessMongo() {
@@ -68,6 +72,39 @@ final class InProcessMongo implements AutoCloseable {
         return snapshot(failures);
     }
 
+    /**
+     * The bytes of binary values (payloads) in the answers sent since the start, over every command;
+     * what a client fetched of stored payloads.
+     */
+    long binaryBytesServed() {
+        return binaryBytes.get();
+    }
+
+    /**
+     * Goes down at the {@code nth} command matching {@code key} (as keyed by {@link #commands()}, or
+     * {@code "*"} for any) counted from now: that command is not run, and it and every later command
+     * (the driver's monitoring included) get their connection closed without an answer, until
+     * {@link #comeBack()}.
+     */
+    void goDownAt(String key, int nth) {
+        if (nth < 1) {
+            throw new IllegalArgumentException("nth must be positive: " + nth);
+        }
+        downAtCountdown.set(nth);
+        downAtKey = key;
+    }
+
+    /** Answers again (the data is as it was when it went down). */
+    void comeBack() {
+        downAtKey = null;
+        down = false;
+    }
+
+    /** Whether it went down (and has not come back). */
+    boolean isDown() {
+        return down;
+    }
+
     void resetCounts() {
         commands.clear();
         failures.clear();
@@ -85,18 +122,62 @@ final class InProcessMongo implements AutoCloseable {
         public Document handleMessage(MongoMessage message) {
             Document command = message.getDocument();
             if ("admin".equals(message.getDatabaseName()) || command.isEmpty()) {
+                if (down) {
+                    throw dropped(message);
+                }
                 return super.handleMessage(message);
             }
             String name = command.keySet().iterator().next();
             String key = name + " " + command.get(name);
+            String goDownAt = downAtKey;
+            if (!down && goDownAt != null && (goDownAt.equals("*") || goDownAt.equals(key))
+                    && downAtCountdown.decrementAndGet() == 0) {
+                down = true;
+            }
+            if (down) {
+                throw dropped(message);
+            }
             commands.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             try {
-                return super.handleMessage(message);
+                Document answer = super.handleMessage(message);
+                binaryBytes.addAndGet(binaryBytes(answer));
+                return answer;
             } catch (RuntimeException e) {
                 failures.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
                 throw e;
             }
         }
+
+        /** Closes the connection the message came on, so the error answer the server then writes never arrives. */
+        private IllegalStateException dropped(MongoMessage message) {
+            message.getChannel().close();
+            return new IllegalStateException("the in-process server is down (a test took it down)");
+        }
+    }
+
+    /** The bytes of every binary value in an answer, at any depth. */
+    private static long binaryBytes(Object value) {
+        if (value instanceof byte[] bytes) {
+            return bytes.length;
+        }
+        if (value instanceof de.bwaldvogel.mongo.bson.BinData binary) {
+            return binary.getData().length;
+        }
+        if (value instanceof Document document) {
+            long sum = 0;
+            for (Object inner : document.values()) {
+                sum += binaryBytes(inner);
+            }
+            return sum;
+        }
+        if (value instanceof Iterable<?> list) {
+            long sum = 0;
+            for (Object inner : list) {
+                sum += binaryBytes(inner);
+            }
+            return sum;
+        }
+        return 0;
     }
 
     @Override

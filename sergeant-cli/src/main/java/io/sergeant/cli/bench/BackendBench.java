@@ -104,7 +104,7 @@ final class BackendBench {
                 }
             }
             if (settings.latencyTasks() > 0) {
-                PickupLatency latency = new PickupLatency(sergeant, name, settings, progress, this::say);
+                PickupLatency latency = new PickupLatency(sergeant, name, settings, progress, this::say, notes::add);
                 for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
                     rows.add(latency.measure(broker, mode, config(mode, 1, 0)));
                 }
@@ -229,7 +229,7 @@ final class BackendBench {
         say(String.format(Locale.ROOT, "pickup %s: a producer pushes %,d tasks/s, one per push, for %.1f s to a worker with the"
                 + " default poll interval (1 thread)", mode(mode), settings.pickupRate(), settings.pickupSeconds()));
         WorkerConfig config = builder(mode, 1, 0).build();
-        return new PickupLatency(sergeant, name, settings, progress, this::say)
+        return new PickupLatency(sergeant, name, settings, progress, this::say, notes::add)
                 .steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
     }
 

@@ -79,11 +79,14 @@ final class DeliveryLedger {
         return new Verdict(expected, missing, duplicates, unexpected.sum());
     }
 
-    /** Pickup latencies in nanoseconds of the first {@code expected} ids that ran, sorted. */
-    long[] sortedLatencies(int expected) {
-        long[] values = new long[expected];
+    /** Pickup latencies in nanoseconds of the ids {@code from .. expected-1} that ran, sorted. */
+    long[] sortedLatencies(int from, int expected) {
+        if (from < 0 || from > expected) {
+            throw new IllegalArgumentException("from must be within 0.." + expected + ": " + from);
+        }
+        long[] values = new long[expected - from];
         int n = 0;
-        for (int i = 0; i < expected; i++) {
+        for (int i = from; i < expected; i++) {
             if (runs.get(i) > 0) {
                 values[n++] = latencies.get(i);
             }

@@ -60,6 +60,11 @@ class BenchCommandTest {
         assertThat(rows).filteredOn(line -> line.contains("| latency ") || line.contains("| pickup ")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms"));
         assertThat(run.out()).contains("Python Sergeant for comparison (computed, not run)");
+        // Each latency window says how noisy the machine was meanwhile (a probe thread's lateness, the GCs).
+        assertThat(run.out().lines().filter(line -> line.contains("machine noise in the same window")).toList())
+                .as(run.toString()).hasSize(4)
+                .allSatisfy(line -> assertThat(line).containsPattern("woke p50 \\d+\\.\\d\\d / p99 \\d+\\.\\d\\d / max")
+                        .containsPattern("\\d+ garbage collection\\(s\\), \\d+ ms"));
         assertThat(rows).filteredOn(line -> line.contains("| drain ")).allSatisfy(line -> assertThat(line).containsPattern("\\| +2 \\|")
                 .containsPattern("\\d – \\d"));
         assertThat(run.out()).contains("all delivery checks passed").containsPattern("sqlite: load average (unknown|\\d+\\.\\d\\d) at the start");
@@ -124,7 +129,8 @@ class BenchCommandTest {
         assertThat(verdict).isEqualTo(new DeliveryLedger.Verdict(4, 1, 1, 1));
         assertThat(verdict.exactlyOnce()).isFalse();
         assertThat(verdict.atLeastOnce()).isFalse();
-        assertThat(ledger.sortedLatencies(4)).containsExactly(0, 3, 5);
+        assertThat(ledger.sortedLatencies(0, 4)).containsExactly(0, 3, 5);
+        assertThat(ledger.sortedLatencies(1, 4)).as("the warm-up id 0 left out").containsExactly(3, 5);
         assertThat(ledger.total()).isEqualTo(5);
     }
 

@@ -85,6 +85,7 @@ public final class WorkerConfigProperties {
         String[] executorKind = {base.executor().kind()};
         int[] concurrency = {base.executor().concurrency()};
         String[] killer = {base.executor().killer()};
+        boolean[] killerGiven = {false};
         String[] serializer = {base.encoder().serializer()};
         String[] compressor = {base.encoder().compressor()};
         Duration[] timeout = {base.timeouts().timeout()};
@@ -95,6 +96,7 @@ public final class WorkerConfigProperties {
                 base.limits().maxRetainedBytes()};
         Duration[] decodeDeadline = {base.limits().decodeDeadline()};
         boolean[] summary = {base.logging().summary()};
+        LoggingEvents[] events = {base.logging().events()};
         for (Map.Entry<String, String> entry : new TreeMap<>(properties).entrySet()) {
             String key = entry.getKey();
             String value = entry.getValue().trim();
@@ -120,7 +122,10 @@ public final class WorkerConfigProperties {
                     case "tasksPerTransaction" -> builder.tasksPerTransaction(wholeNumber(value));
                     case "executor.kind" -> executorKind[0] = value;
                     case "executor.concurrency" -> concurrency[0] = wholeNumber(value);
-                    case "executor.killer" -> killer[0] = value;
+                    case "executor.killer" -> {
+                        killer[0] = value;
+                        killerGiven[0] = true;
+                    }
                     case "encoder.serializer" -> serializer[0] = value;
                     case "encoder.compressor" -> compressor[0] = value;
                     case "timeouts.timeout" -> timeout[0] = duration(value);
@@ -142,6 +147,7 @@ public final class WorkerConfigProperties {
                     case "limits.maxRetainedBytes" -> limits[5] = size(value);
                     case "limits.decodeDeadline" -> decodeDeadline[0] = duration(value);
                     case "logging.summary" -> summary[0] = parseBoolean(value);
+                    case "logging.events" -> events[0] = loggingEvents(value);
                     case "pollInterval" -> builder.pollInterval(duration(value));
                     default -> problems.add(key + ": unknown key" + suggestion(key) + "; known keys: "
                             + String.join(", ", new TreeSet<>(KEYS.keySet()))
@@ -152,7 +158,8 @@ public final class WorkerConfigProperties {
             }
         }
         apply(problems, () -> builder.executor(new ExecutorConfig(executorKind[0], concurrency[0],
-                killer[0].equals(base.executor().killer()) && !executorKind[0].equals(base.executor().kind()) ? null : killer[0],
+                // A kind given without a killer gets the kind's own killer; a killer given is kept.
+                !killerGiven[0] && !executorKind[0].equals(base.executor().kind()) ? null : killer[0],
                 executorOptions)));
         apply(problems, () -> builder.encoder(new EncoderConfig(serializer[0], compressor[0], encoderOptions)));
         apply(problems, () -> builder.timeouts(new Timeouts(timeout[0], grace[0])));
@@ -161,8 +168,88 @@ public final class WorkerConfigProperties {
                 decodeDeadline[0])));
         builder.delivery(delivery[0]);
         builder.backendOptions(backendOptions);
-        builder.logging(new LoggingConfig(base.logging().events(), summary[0]));
+        builder.logging(new LoggingConfig(events[0], summary[0]));
         return new Reading(builder.build(), problems);
+    }
+
+    /**
+     * The properties that describe {@code config} completely, one per {@link #KEYS key} and one per plugin
+     * option: {@link #apply}ing them on top of any configuration gives a configuration equal to
+     * {@code config} (plugin options the base has and {@code config} lacks excepted). Values may hold
+     * secrets (a backend URI with a password): keep them off command lines and logs.
+     */
+    public static Map<String, String> toProperties(WorkerConfig config) {
+        Map<String, String> properties = new TreeMap<>();
+        properties.put("name", config.name());
+        properties.put("backend", config.backend());
+        config.backendOptions().forEach((option, value) -> properties.put("backend.option." + option, value));
+        properties.put("maxTasksPerRun", Integer.toString(config.maxTasksPerRun()));
+        properties.put("maxRetries", Integer.toString(config.maxRetries()));
+        properties.put("tasksPerTransaction", Integer.toString(config.tasksPerTransaction()));
+        properties.put("executor.kind", config.executor().kind());
+        properties.put("executor.concurrency", Integer.toString(config.executor().concurrency()));
+        properties.put("executor.killer", config.executor().killer());
+        config.executor().options().forEach((option, value) -> properties.put("executor.option." + option, value));
+        properties.put("encoder.serializer", config.encoder().serializer());
+        properties.put("encoder.compressor", config.encoder().compressor());
+        config.encoder().options().forEach((option, value) -> properties.put("encoder.option." + option, value));
+        properties.put("timeouts.timeout", config.timeouts().timeout().toString());
+        properties.put("timeouts.gracePeriod", config.timeouts().gracePeriod().toString());
+        properties.put("starvation.timeWithNoTasks",
+                Integer.toString(config.starvationSetting().map(Starvation::timeWithNoTasks).orElse(0)));
+        properties.put("delivery.mode", config.delivery().mode().configName());
+        properties.put("delivery.lease", config.delivery().lease().toString());
+        properties.put("delivery.maxDeliveries", Integer.toString(config.delivery().maxDeliveries()));
+        properties.put("delivery.reapInterval", config.delivery().reapInterval().toString());
+        properties.put("delivery.prefetch", Boolean.toString(config.delivery().prefetch()));
+        DecodeLimits limits = config.limits();
+        properties.put("limits.maxEncodedBytes", Integer.toString(limits.maxEncodedBytes()));
+        properties.put("limits.maxDecompressedBytes", Long.toString(limits.maxDecompressedBytes()));
+        properties.put("limits.maxDepth", Integer.toString(limits.maxDepth()));
+        properties.put("limits.maxCollectionLength", Integer.toString(limits.maxCollectionLength()));
+        properties.put("limits.maxObjects", Integer.toString(limits.maxObjects()));
+        properties.put("limits.maxRetainedBytes", Long.toString(limits.maxRetainedBytes()));
+        properties.put("limits.decodeDeadline", limits.decodeDeadline().toString());
+        properties.put("logging.events", loggingEvents(config.logging().events()));
+        properties.put("logging.summary", Boolean.toString(config.logging().summary()));
+        properties.put("pollInterval", config.pollInterval().toString());
+        return properties;
+    }
+
+    /** The names {@code logging.events} accepts, in {@link LoggingEvents}' order. */
+    public static final List<String> EVENT_NAMES = List.of("onSuccess", "onFailure", "onTimeout", "onRetry",
+            "onMaxRetries", "onRequeue", "onStarvation", "onStop");
+
+    /** Parses {@code logging.events}: event names separated by commas, or {@code none}. */
+    private static LoggingEvents loggingEvents(String value) {
+        if (value.equalsIgnoreCase("none")) {
+            return LoggingEvents.NONE;
+        }
+        Set<String> names = new TreeSet<>();
+        for (String part : value.split(",")) {
+            String name = part.trim();
+            if (!EVENT_NAMES.contains(name)) {
+                throw new IllegalArgumentException("expected event names separated by commas (" + String.join(", ", EVENT_NAMES)
+                        + ") or none; '" + name + "' is none of them");
+            }
+            names.add(name);
+        }
+        return new LoggingEvents(names.contains("onSuccess"), names.contains("onFailure"), names.contains("onTimeout"),
+                names.contains("onRetry"), names.contains("onMaxRetries"), names.contains("onRequeue"),
+                names.contains("onStarvation"), names.contains("onStop"));
+    }
+
+    /** Writes {@code logging.events} as {@link #loggingEvents(String)} reads it. */
+    private static String loggingEvents(LoggingEvents events) {
+        boolean[] logged = {events.onSuccess(), events.onFailure(), events.onTimeout(), events.onRetry(),
+                events.onMaxRetries(), events.onRequeue(), events.onStarvation(), events.onStop()};
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < logged.length; i++) {
+            if (logged[i]) {
+                names.add(EVENT_NAMES.get(i));
+            }
+        }
+        return names.isEmpty() ? "none" : String.join(",", names);
     }
 
     /** The prefix of worker configuration overrides given as system properties: {@code sergeant.config.}. */
@@ -260,6 +347,9 @@ public final class WorkerConfigProperties {
                 + " default 64M"});
         put.accept(new String[] {"limits.decodeDeadline", "longest time to decode one payload; default 1s"});
         put.accept(new String[] {"logging.summary", "log the run summary; default true"});
+        put.accept(new String[] {"logging.events", "handler events logged, names separated by commas (onSuccess,"
+                + " onFailure, onTimeout, onRetry, onMaxRetries, onRequeue, onStarvation, onStop) or none;"
+                + " default all but onSuccess"});
         put.accept(new String[] {"pollInterval", "sleep after an empty poll; default 1s"});
         return Map.copyOf(keys);
     }

@@ -1,9 +1,11 @@
 package io.sergeant.core.worker;
 
+import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.api.worker.WorkerSignal;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.config.WorkerConfigProperties;
+import io.sergeant.core.internal.runtime.ChildConfiguration;
 import io.sergeant.core.internal.runtime.LifecycleTaskRunner;
 import io.sergeant.core.internal.runtime.WorkerAssembly;
 import io.sergeant.spi.execution.ChildRuntime;
@@ -18,7 +20,9 @@ import java.util.List;
 
 /**
  * Hosts a worker in a child process of the process executor: builds it like a worker process does
- * (arguments {@code --guice-module M} name Guice modules), runs {@code initialize}, and runs
+ * (arguments {@code --guice-module M} name Guice modules) with the effective configuration its parent
+ * handed over ({@link ChildConfiguration}; without one, the class's {@code config()} with the
+ * {@code sergeant.config.*} system properties), runs {@code initialize}, and runs
  * {@code finalizeWorker} on close. Registered as a {@link ChildRuntimeProvider} service: the entry point of
  * a process executor's child, as {@link WorkerMain} is the entry point of a worker process.
  */
@@ -56,9 +60,11 @@ public final class CoreChildRuntimeProvider implements ChildRuntimeProvider {
             }
         }
         Worker worker = new WorkerFactory(sergeant).create(workerClassName, modules);
-        // The parent passes its sergeant.config.* overrides on to its children (ChildCommand).
-        WorkerAssembly assembly = new WorkerAssembly(worker,
-                WorkerConfigProperties.effective(worker.config(), System.getProperties()), sergeant);
+        // The parent hands its effective configuration over (ChildConfiguration); an executor that does
+        // not gets the class's configuration with the sergeant.config.* overrides the child inherited.
+        WorkerConfig config = ChildConfiguration.read(System.getProperties())
+                .orElseGet(() -> WorkerConfigProperties.effective(worker.config(), System.getProperties()));
+        WorkerAssembly assembly = new WorkerAssembly(worker, config, sergeant);
         try {
             worker.initialize();
         } catch (Exception | AssertionError | WorkerSignal e) {

@@ -4,6 +4,7 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.spi.PluginOptions;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -96,5 +97,55 @@ class WorkerConfigPropertiesTest {
     @Test
     void everyDocumentedKeyIsAccepted() {
         assertThat(WorkerConfigProperties.keyNames()).contains("name", "backend", "delivery.maxDeliveries", "limits.maxDepth");
+    }
+
+    /** A configuration in which every part differs from the defaults. */
+    private static WorkerConfig everythingSet() {
+        return WorkerConfig.builder("every-part").backend("redis://:pw@127.0.0.1:6390/2")
+                .backendOptions(Map.of("shards", "3")).maxTasksPerRun(7).maxRetries(2).tasksPerTransaction(11)
+                .executor(new io.sergeant.api.config.ExecutorConfig("process", 3, "thread", Map.of("jvmOptions", "-Xmx64m -Da=\"b c\"")))
+                .encoder(new io.sergeant.api.config.EncoderConfig("pickle", "zlib", Map.of("level", "9")))
+                .timeouts(new io.sergeant.api.config.Timeouts(Duration.ofMillis(1500), Duration.ofNanos(123_456_789)))
+                .starvation(new io.sergeant.api.config.Starvation(4))
+                .delivery(new io.sergeant.api.config.DeliveryConfig(DeliveryMode.AT_MOST_ONCE, Duration.ofMinutes(2), 9,
+                        Duration.ofMillis(700), true))
+                .logging(new io.sergeant.api.config.LoggingConfig(new io.sergeant.api.config.LoggingEvents(
+                        true, false, true, false, true, false, true, false), false))
+                .limits(new io.sergeant.api.config.DecodeLimits(1000, 2000, 10, 20, 30, 4000, Duration.ofMillis(250)))
+                .pollInterval(Duration.ofMillis(20)).build();
+    }
+
+    @Test
+    @DisplayName("toProperties describes a configuration completely: applied on the defaults it gives the same configuration")
+    void propertiesOfAConfigurationRebuildItExactly() {
+        WorkerConfig config = everythingSet();
+
+        Map<String, String> properties = WorkerConfigProperties.toProperties(config);
+
+        assertThat(WorkerConfigProperties.apply(WorkerConfig.builder("another").build(), properties)).isEqualTo(config);
+        assertThat(WorkerConfigProperties.apply(base, WorkerConfigProperties.toProperties(base))).isEqualTo(base);
+        assertThat(properties.keySet()).as("one property per key, plus the plugin options")
+                .containsAll(WorkerConfigProperties.keyNames())
+                .contains("backend.option.shards", "executor.option.jvmOptions", "encoder.option.level");
+    }
+
+    @Test
+    @DisplayName("logging.events takes event names separated by commas or none, and refuses an unknown name")
+    void loggingEventsAreAKey() {
+        assertThat(WorkerConfigProperties.apply(base, Map.of("logging.events", "onSuccess, onStop")).logging().events())
+                .isEqualTo(new io.sergeant.api.config.LoggingEvents(true, false, false, false, false, false, false, true));
+        assertThat(WorkerConfigProperties.apply(base, Map.of("logging.events", "none")).logging().events())
+                .isEqualTo(io.sergeant.api.config.LoggingEvents.NONE);
+        assertThatThrownBy(() -> WorkerConfigProperties.apply(base, Map.of("logging.events", "onSucess")))
+                .isInstanceOf(SergeantException.class).hasMessageContaining("'onSucess' is none of them");
+    }
+
+    @Test
+    @DisplayName("a killer given with a new executor kind is kept; a kind given alone brings its own killer")
+    void aKillerGivenWithTheKindIsKept() {
+        assertThat(WorkerConfigProperties.apply(base, Map.of("executor.kind", "process", "executor.killer", "thread"))
+                .executor().killer()).isEqualTo("thread");
+        assertThat(WorkerConfigProperties.apply(base, Map.of("executor.kind", "process")).executor().killer())
+                .isEqualTo("process");
     }
 }

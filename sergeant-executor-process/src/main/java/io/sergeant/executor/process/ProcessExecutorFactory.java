@@ -18,7 +18,10 @@ import java.util.Set;
  * The {@code process} executor: a warm pool of {@link ExecutorSpec#concurrency()} child JVMs, each
  * hosting the worker class (its {@code initialize} runs in every child, {@code finalizeWorker} when the
  * executor closes) and running one task at a time. Children run the parent's {@code java} with the
- * parent's class path and its {@code sergeant.*} and logging system properties; their stdout is the
+ * parent's class path, its {@code sergeant.*} and logging system properties and the
+ * {@linkplain ExecutionContext#childSystemProperties() system properties core asks for} (the worker's
+ * effective configuration, so every action and hook in a child sees the configuration the parent runs
+ * with, overrides made in code included); their stdout is the
  * parent's private channel and their stderr is inherited. See {@link ProcessExecutor} for timeouts, dead
  * children and replacements, and {@link ChildMain} for the child.
  *
@@ -76,7 +79,8 @@ public final class ProcessExecutorFactory implements ExecutorFactory {
         List<String> jvmOptions = split(spec.options().string(JVM_OPTIONS, DEFAULT_JVM_OPTIONS));
         Duration startTimeout = positive(spec.options().duration(START_TIMEOUT, Duration.ofSeconds(60)), START_TIMEOUT);
         Duration shutdownTimeout = spec.options().duration(SHUTDOWN_TIMEOUT, Duration.ofSeconds(30));
-        ChildCommand command = ChildCommand.of(jvmOptions, context.workerClassName(), context.workerArguments());
+        ChildCommand command = ChildCommand.of(jvmOptions, context.workerClassName(), context.workerArguments(),
+                context.childSystemProperties());
         return ProcessExecutor.start(spec.concurrency(), context.runner(), context.killer(), context.codec(),
                 spec.timeouts(), () -> ChildProcess.start(command.command(), startTimeout), shutdownTimeout);
     }

@@ -26,7 +26,9 @@ import java.util.TreeMap;
  * which every local user can read in {@code /proc/<pid>/cmdline} or {@code ps}: they go to JVM argument
  * files ({@code @file}, read by the {@code java} launcher) created readable by their owner only (mode
  * 0600) before anything is written to them, one for the inherited and one for the explicit properties,
- * in their places in the order above. The other inherited properties (logging) stay inline.
+ * in their places in the order above, and so do explicit properties given as
+ * {@linkplain Builder#privateSystemProperty private}, whatever their names. The other properties
+ * (logging) stay inline.
  *
  * <p>Immutable; build it with {@link #builder(String)}.
  */
@@ -93,6 +95,7 @@ public final class JavaCommand {
         private final String mainClass;
         private final List<String> jvmOptions = new ArrayList<>();
         private final Map<String, String> systemProperties = new TreeMap<>();
+        private final java.util.Set<String> privateNames = new java.util.HashSet<>();
         private final List<String> arguments = new ArrayList<>();
         private Properties inheritFrom = System.getProperties();
         private String classpath;
@@ -117,6 +120,16 @@ public final class JavaCommand {
         /** An explicit {@code -Dname=value}, after the JVM options (so it wins over both). */
         public Builder systemProperty(String name, String value) {
             systemProperties.put(Objects.requireNonNull(name, "name is null"), Objects.requireNonNull(value, "value is null"));
+            return this;
+        }
+
+        /**
+         * An explicit {@code -Dname=value} as {@link #systemProperty}, that goes to the argument file of
+         * explicit properties whatever its name: for values that may hold a secret.
+         */
+        public Builder privateSystemProperty(String name, String value) {
+            systemProperty(name, value);
+            privateNames.add(name);
             return this;
         }
 
@@ -160,7 +173,7 @@ public final class JavaCommand {
             command.addAll(jvmOptions);
             Map<String, String> privateExplicit = new TreeMap<>();
             systemProperties.forEach((name, value) -> {
-                if (isPrivate(name)) {
+                if (isPrivate(name) || privateNames.contains(name)) {
                     privateExplicit.put(name, value);
                 } else {
                     command.add("-D" + name + "=" + value);

@@ -57,6 +57,19 @@ class JavaCommandTest {
     }
 
     @Test
+    @DisplayName("a property given as private goes to the owner-only argument file whatever its name")
+    void privatePropertiesGoToTheArgumentFileWhateverTheirName(@TempDir Path dir) throws Exception {
+        List<String> command = JavaCommand.builder("com.example.Main").inheritFrom(new Properties())
+                .privateSystemProperty("app.token", "t0ken").systemProperty("app.visible", "yes").classpath("/x")
+                .argumentFileDirectory(dir).build().command();
+
+        assertThat(String.join(" ", command)).doesNotContain("t0ken").doesNotContain("app.token").contains("-Dapp.visible=yes");
+        assertThat(Files.readString(dir.resolve("settings-properties.args"))).isEqualTo("\"-Dapp.token=t0ken\"\n");
+        assertThat(Files.getPosixFilePermissions(dir.resolve("settings-properties.args")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
     @DisplayName("a class path too long for one argument goes through an argument file")
     void longClassPathGoesThroughAnArgumentFile(@TempDir Path dir) throws Exception {
         String classpath = "/lib/x.jar:".repeat(JavaCommand.MAX_INLINE_CLASSPATH / 10);

@@ -109,7 +109,8 @@ public final class TaskLoop {
         Killer killer = registry.killers().get(config.executor().killer())
                 .create(config.timeouts(), assembly.pluginContext());
         ExecutionContext context = new ExecutionContext(assembly.runner(), killer, assembly.broker().encoder(),
-                worker.getClass().getName(), workerArguments, assembly.pluginContext());
+                worker.getClass().getName(), workerArguments, assembly.pluginContext(),
+                ChildConfiguration.systemProperties(config));
         ExecutorSpec spec = new ExecutorSpec(config.executor().concurrency(), config.timeouts(),
                 new PluginOptions("executor '" + config.executor().kind() + "'", config.executor().options()));
         try (killer;

@@ -38,7 +38,10 @@ public interface Lock extends AutoCloseable {
     /** Whether the lock is currently held by anyone (and not expired). */
     boolean isLocked();
 
-    /** Changes the TTL of the lock this object owns; false if it does not own it any more. */
+    /**
+     * Changes the TTL of the lock this object owns; false if it does not own it any more. A zero TTL
+     * frees the lock at once, as Python's {@code set_ttl(0)} (every backend, held by the compatibility suite).
+     */
     boolean setTtl(Duration ttl);
 
     /** The time left on the lock (whole seconds, rounded up), or empty when unlocked or expired. */

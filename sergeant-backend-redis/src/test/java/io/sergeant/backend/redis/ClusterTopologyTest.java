@@ -10,6 +10,8 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.testkit.servers.RedisClusterProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,11 +35,30 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * Redis Cluster topology changes and stalls (issue 13 §2, §3): the shard count is the queue's, not
  * the cluster's size at connect time; a push retried by the client library after a read timeout is
  * stored once; queue names that would break hash tags are refused.
+ *
+ * <p>The test that adds a master starts a cluster of its own (it changes the topology); the others
+ * leave the cluster as they found it and each uses a queue of its own, so they share one 3-master
+ * cluster started once for the class (a cluster start is most of such a test's time).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterTopologyTest {
 
     private static final DeliveryOptions LEASED = DeliveryOptions.leased(Duration.ofSeconds(60), 5);
+
+    /** The 3-master cluster of the tests that do not change the topology. */
+    private static RedisClusterProcess shared;
+
+    @BeforeAll
+    static void startSharedCluster() {
+        shared = RedisClusterProcess.start(3);
+    }
+
+    @AfterAll
+    static void stopSharedCluster() {
+        if (shared != null) {
+            shared.close();
+        }
+    }
 
     @Test
     @DisplayName("after a master is added under the data, a client that sees more masters finds all 70 acknowledged tasks")
@@ -61,25 +82,22 @@ class ClusterTopologyTest {
     @Test
     @DisplayName("a client with another shards option uses the count the queue was created with")
     void theShardCountIsRecordedWithTheQueue() {
-        try (RedisClusterProcess cluster = RedisClusterProcess.start(3)) {
-            String queue = "q-" + UUID.randomUUID();
-            try (Backend four = open(cluster.uri(), Map.of("shards", "4"))) {
-                for (int i = 0; i < 70; i++) {
-                    four.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
-                }
+        String queue = "q-" + UUID.randomUUID();
+        try (Backend four = open(shared.uri(), Map.of("shards", "4"))) {
+            for (int i = 0; i < 70; i++) {
+                four.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
             }
-            try (Backend three = open(cluster.uri(), Map.of("shards", "3"))) {
-                assertThat(three.stats(queue).ready()).isEqualTo(70);
-                assertAllDelivered(three, queue, 70);
-            }
+        }
+        try (Backend three = open(shared.uri(), Map.of("shards", "3"))) {
+            assertThat(three.stats(queue).ready()).isEqualTo(70);
+            assertAllDelivered(three, queue, 70);
         }
     }
 
     @Test
     @DisplayName("queue names with braces are refused at push with INVALID_ARGUMENT")
     void bracesAreRefused() {
-        try (RedisClusterProcess cluster = RedisClusterProcess.start(3);
-             Backend backend = open(cluster.uri(), Map.of())) {
+        try (Backend backend = open(shared.uri(), Map.of())) {
             for (String name : List.of("}jobs", "jobs}", "a{b}c", "{x")) {
                 SergeantException e = catchThrowableOfType(SergeantException.class,
                         () -> backend.push(name, List.of(bytes("t")), Priority.NORMAL, null));
@@ -94,9 +112,8 @@ class ClusterTopologyTest {
     @SuppressWarnings("deprecation") // JedisCluster: deprecated in Jedis 8, the one cluster client Jedis 6 to 8 share
     @DisplayName("a push sent twice with one push id (a client library's retry after a read timeout) is stored once")
     void aRetriedPushIsStoredOnce() {
-        try (RedisClusterProcess cluster = RedisClusterProcess.start(3);
-             Backend backend = open(cluster.uri(), Map.of("shards", "1"));
-             JedisCluster raw = new JedisCluster(new HostAndPort("127.0.0.1", cluster.nodes().get(0).port()))) {
+        try (Backend backend = open(shared.uri(), Map.of("shards", "1"));
+             JedisCluster raw = new JedisCluster(new HostAndPort("127.0.0.1", shared.nodes().get(0).port()))) {
             String queue = "q-" + UUID.randomUUID();
             assertThat(backend.length(queue, true)).isZero(); // records the queue's shard count: 1
             QueueKeys keys = QueueKeys.sharded(ClusterShards.tag(queue, 0, 1));

@@ -141,6 +141,36 @@ class SergeantAutoConfigurationTest {
         }
     }
 
+    @Test
+    @DisplayName("sergeant.workers.<queue>.max-retries=1 reaches retry() in process-executor children: "
+            + "a failing task runs twice, not the four times its class's maxRetries=3 allows")
+    void propertiesReachTheProcessExecutorsChildren() throws Exception {
+        Path journal = dir.resolve("journal.txt");
+        try (ConfigurableApplicationContext context = start(ProcessApp.class,
+                "sergeant.backend=sqlite:" + dir.resolve("process.db"),
+                "sergeant.config.poll-interval=50ms",
+                "sergeant.workers.retried.max-retries=1",
+                "sergeant.workers.retried.executor.kind=process",
+                "sergeant.workers.retried.executor.option.jvm-options=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -D"
+                        + RetriedWorker.JOURNAL_PROPERTY + "=" + journal)) {
+            context.getBean(Broker.class).pushTask(RetriedWorker.QUEUE, Map.of("n", 1));
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!journalLines(journal).contains("max") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(journal);
+        long parent = ProcessHandle.current().pid();
+        assertThat(lines).as("onMaxRetries ran, after the last run").last().asString().startsWith("max ");
+        assertThat(lines.stream().filter(line -> line.startsWith("ran ")).map(line -> line.split(" ")[1]))
+                .as("one run and one retry").containsExactly("0", "1");
+        assertThat(lines).as("all in children").noneMatch(line -> line.endsWith(" " + parent));
+    }
+
+    private static String journalLines(Path journal) throws java.io.IOException {
+        return java.nio.file.Files.exists(journal) ? java.nio.file.Files.readString(journal) : "";
+    }
+
     private static ConfigurableApplicationContext start(Class<?> app, String... properties) {
         return new SpringApplicationBuilder(app).web(WebApplicationType.NONE).properties(properties)
                 .properties("spring.main.banner-mode=off").run();
@@ -184,6 +214,13 @@ class SergeantAutoConfigurationTest {
         io.micrometer.core.instrument.MeterRegistry meterRegistry() {
             return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         }
+    }
+
+    /** An application whose only worker runs with the process executor. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    @Import(RetriedWorker.class)
+    static class ProcessApp {
     }
 
     /** A worker bean with a constructor dependency; its queue comes from the annotation. */

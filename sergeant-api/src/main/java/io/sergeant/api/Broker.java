@@ -70,6 +70,21 @@ public interface Broker extends AutoCloseable {
         return deadLetters(queue, limit).stream().map(DeadLetterInfo::of).toList();
     }
 
+    /**
+     * The dead letters of the queue with these ids (as {@link #deadLetterInfos} gave them), payloads
+     * included, in the order of {@code ids}; ids no longer there are left out. Only these payloads are
+     * fetched where the backend can read dead letters by id (every built-in one can). The default picks
+     * them from {@link #deadLetters}.
+     *
+     * @since 0.2
+     */
+    default List<DeadLetter> deadLettersById(String queue, List<String> ids) {
+        java.util.Objects.requireNonNull(ids, "ids is null");
+        java.util.Map<String, DeadLetter> all = new java.util.HashMap<>();
+        deadLetters(queue, Integer.MAX_VALUE).forEach(letter -> all.put(letter.id(), letter));
+        return ids.stream().map(all::get).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** Moves every dead letter of the queue back to the queue; returns how many. */
     long requeueDeadLetters(String queue);
 

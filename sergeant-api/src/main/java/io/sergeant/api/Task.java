@@ -1,7 +1,5 @@
 package io.sergeant.api;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,7 +12,8 @@ import java.util.Objects;
  * write keys in that order) and may hold {@code null} values; the map itself is never null.
  * Equality is over all four fields, as Python's dataclass equality.
  *
- * @param kwargs   the task arguments; copied, unmodifiable, insertion ordered
+ * @param kwargs   the task arguments; copied (unless they are another task's kwargs, which are
+ *                 immutable and shared), unmodifiable, insertion ordered
  * @param traceId  an APM trace id propagated to tasks pushed while this one runs, or {@code null}
  * @param date     creation time in epoch seconds (a float, as in Python)
  * @param runCount how many times {@code retry} re-pushed this task; never negative
@@ -27,7 +26,7 @@ public record Task(Map<String, Object> kwargs, String traceId, double date, int 
         if (runCount < 0) {
             throw new IllegalArgumentException("runCount must not be negative: " + runCount);
         }
-        kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(kwargs));
+        kwargs = TaskKwargs.copyOf(kwargs);
     }
 
     /** A new task created now, without trace id, never run. */

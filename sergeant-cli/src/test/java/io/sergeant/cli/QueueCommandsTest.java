@@ -162,6 +162,57 @@ class QueueCommandsTest {
         assertThat(list.out()).doesNotContain("\u001b");
     }
 
+    /**
+     * Issue 13 §3: {@code dead-letters} loads no payload it does not print. Three dead letters of 2 MB and
+     * one small one; what the listing reads from the SQLite file is measured as this JVM's read bytes
+     * ({@code rchar} of {@code /proc/self/io}: SQLite reads its file with read calls, and each run opens
+     * the file afresh, so no page cache of an earlier run helps). The control run shows the measure sees
+     * the payloads.
+     */
+    @Test
+    void deadLettersLoadNoPayloadTheyDoNotPrint() throws Exception {
+        int size = 2 << 20;
+        try (DefaultBroker broker = (DefaultBroker) broker()) {
+            broker.pushTask("jobs", Map.of("small", "yes"));
+            var delivery = broker.backend().pop("jobs", 1, io.sergeant.spi.backend.DeliveryOptions.leased(
+                    java.time.Duration.ofMinutes(1), 5)).get(0);
+            var role = broker.backend().deadLetterRole().orElseThrow();
+            assertThat(role.deadLetter("jobs", delivery, "failed")).isTrue();
+            for (int i = 0; i < 3; i++) {
+                byte[] payload = new byte[size];
+                new java.util.Random(i).nextBytes(payload);
+                assertThat(role.deadLetter("jobs", new io.sergeant.spi.backend.Delivery(payload, null), "too big")).isTrue();
+            }
+        }
+        CommandRun.of("dead-letters", "jobs", "--no-kwargs", "--backend", backend()); // loads the classes a run needs
+
+        long before = bytesRead();
+        CommandRun sizesOnly = CommandRun.of("dead-letters", "jobs", "--no-kwargs", "--backend", backend());
+        long sizesOnlyCost = bytesRead() - before;
+        before = bytesRead();
+        CommandRun list = CommandRun.of("dead-letters", "jobs", "--backend", backend());
+        long listCost = bytesRead() - before;
+        before = bytesRead();
+        CommandRun all = CommandRun.of("dead-letters", "jobs", "--kwargs-max-bytes", Integer.toString(size), "--backend", backend());
+        long allCost = bytesRead() - before;
+
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        assertThat(list.out()).contains("\"small\": \"yes\"");
+        assertThat(list.out().lines().filter(line -> line.contains("kwargs: (not loaded: 2,097,152 bytes, over --kwargs-max-bytes"))
+                .count()).as(list.out()).isEqualTo(3);
+        assertThat(sizesOnly.out()).doesNotContain("kwargs:").contains("2,097,152");
+        assertThat(all.out()).doesNotContain("not loaded").contains("(cannot decode with the configured encoder");
+        assertThat(allCost).as("the control run, which prints all four, reads their payloads").isGreaterThanOrEqualTo(3L * size);
+        assertThat(listCost).as("bytes read to list 3 letters of 2 MB whose kwargs it does not print").isLessThan(size / 2);
+        assertThat(sizesOnlyCost).as("bytes read to list without kwargs").isLessThan(size / 2);
+    }
+
+    /** The bytes this JVM has read so far ({@code rchar} of {@code /proc/self/io}). */
+    private static long bytesRead() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/self/io")).stream().filter(line -> line.startsWith("rchar:"))
+                .mapToLong(line -> Long.parseLong(line.substring(6).trim())).findFirst().orElseThrow();
+    }
+
     @Test
     void pushWithAnUnknownSerializerIsAUsageError() {
         CommandRun run = CommandRun.of("push", "jobs", "--kwargs", "{}", "--serializer", "yaml", "--backend", backend());

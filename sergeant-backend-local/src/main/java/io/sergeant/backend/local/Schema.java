@@ -24,11 +24,19 @@ final class Schema {
             "CREATE UNIQUE INDEX IF NOT EXISTS lock_by_name ON locks (name)",
             "CREATE INDEX IF NOT EXISTS lock_by_expireAt ON locks (expireAt)");
 
+    /**
+     * The dead letters, the payload ({@code value}) last: SQLite keeps a long payload in a chain of
+     * overflow pages, and reading any column stored after it walks that chain; with the payload last, a
+     * listing reads the other columns and {@code length(value)} (the record header's size) without
+     * reading one payload page.
+     */
+    private static final String DEAD_LETTERS_TABLE = "CREATE TABLE IF NOT EXISTS %s ("
+            + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, reason TEXT NOT NULL,"
+            + " delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL, value BLOB NOT NULL)";
+
     /** Tables only Sergeant for Java uses. */
     private static final List<String> JAVA_TABLES = List.of(
-            "CREATE TABLE IF NOT EXISTS sergeant_dead_letters ("
-                    + "id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL, value BLOB NOT NULL,"
-                    + " reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)",
+            DEAD_LETTERS_TABLE.formatted("sergeant_dead_letters"),
             "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
             // The worker registry (monitoring role): one row per live worker, dropped when expires_at passed.
             "CREATE TABLE IF NOT EXISTS sergeant_workers (id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL)",
@@ -65,6 +73,7 @@ final class Schema {
             addColumnIfMissing(connection, "task_queue", "lease_token", "INTEGER");
             addColumnIfMissing(connection, "task_queue", "lease_priority", "REAL");
             addColumnIfMissing(connection, "locks", "owner", "TEXT");
+            putDeadLetterPayloadsLast(connection);
             for (String ddl : JAVA_TABLES) {
                 connection.execute(ddl);
             }
@@ -79,6 +88,33 @@ final class Schema {
                 connection.rollbackQuietly();
             }
         }
+    }
+
+    /**
+     * Rebuilds a dead-letter table of earlier versions, whose payload came before the reason, count and
+     * time, with the payload last (see {@link #DEAD_LETTERS_TABLE}); ids are kept, and AUTOINCREMENT goes
+     * on above the highest. The index is created again by {@link #JAVA_TABLES}.
+     */
+    private static void putDeadLetterPayloadsLast(PooledConnection connection) throws SQLException {
+        if (!tableExists(connection, "sergeant_dead_letters")) {
+            return;
+        }
+        String last = null;
+        PreparedStatement info = connection.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid");
+        info.setString(1, "sergeant_dead_letters");
+        try (ResultSet rows = info.executeQuery()) {
+            while (rows.next()) {
+                last = rows.getString(1);
+            }
+        }
+        if ("value".equals(last)) {
+            return;
+        }
+        connection.execute(DEAD_LETTERS_TABLE.formatted("sergeant_dead_letters_rebuilt"));
+        connection.execute("INSERT INTO sergeant_dead_letters_rebuilt (id, queue_name, reason, delivery_count, dead_at, value)"
+                + " SELECT id, queue_name, reason, delivery_count, dead_at, value FROM sergeant_dead_letters");
+        connection.execute("DROP TABLE sergeant_dead_letters");
+        connection.execute("ALTER TABLE sergeant_dead_letters_rebuilt RENAME TO sergeant_dead_letters");
     }
 
     private static boolean tableExists(PooledConnection connection, String table) throws SQLException {

@@ -39,6 +39,9 @@ final class SqliteDeadLetters implements BackendDeadLetters {
     private static final String DEAD_DELETE_ONE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ? AND id = ?";
     private static final String DEAD_PURGE = "DELETE FROM sergeant_dead_letters WHERE queue_name = ?";
 
+    /** Ids per {@code IN (...)} of {@link #deadLettersById}, well under SQLite's bound-parameter limit. */
+    private static final int BY_ID_CHUNK = 512;
+
     private final SqliteFile file;
 
     private static final System.Logger LOG = System.getLogger(SqliteDeadLetters.class.getName());
@@ -160,6 +163,44 @@ final class SqliteDeadLetters implements BackendDeadLetters {
             }
             return result;
         });
+    }
+
+    /** {@code SELECT ... WHERE id IN (...)}, a few hundred ids per statement. */
+    @Override
+    public List<DeadLetter> deadLettersById(String queue, List<String> ids) {
+        Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(ids, "ids is null");
+        List<Long> rowIds = new ArrayList<>();
+        for (String id : ids) {
+            Long rowId = rowId(id);
+            if (rowId != null) {
+                rowIds.add(rowId);
+            }
+        }
+        java.util.Map<String, DeadLetter> read = new java.util.HashMap<>();
+        for (int from = 0; from < rowIds.size(); from += BY_ID_CHUNK) {
+            List<Long> chunk = rowIds.subList(from, Math.min(rowIds.size(), from + BY_ID_CHUNK));
+            // Padded (repeating the last id) to a power of two, so a connection prepares at most ten of these.
+            int slots = Integer.highestOneBit(chunk.size()) == chunk.size() ? chunk.size() : Integer.highestOneBit(chunk.size()) * 2;
+            String sql = "SELECT id, value, reason, delivery_count, dead_at FROM sergeant_dead_letters WHERE queue_name = ?"
+                    + " AND id IN (" + String.join(", ", java.util.Collections.nCopies(slots, "?")) + ")";
+            file.inConnection("read dead letters", connection -> {
+                PreparedStatement select = connection.prepare(sql);
+                select.setString(1, queue);
+                for (int i = 0; i < slots; i++) {
+                    select.setLong(i + 2, chunk.get(Math.min(i, chunk.size() - 1)));
+                }
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        String id = Long.toString(rows.getLong(1));
+                        read.put(id, new DeadLetter(id, rows.getBytes(2), rows.getString(3), rows.getInt(4),
+                                rows.getDouble(5)));
+                    }
+                }
+                return null;
+            });
+        }
+        return ids.stream().map(read::get).filter(Objects::nonNull).toList();
     }
 
     @Override

@@ -157,6 +157,40 @@ class LeasesInPlaceTest {
     }
 
     @Test
+    @DisplayName("a dead-letter table of an earlier version (payload before the reason) is rebuilt with the payload last, ids and letters kept")
+    void rebuildsTheOldDeadLetterTableWithThePayloadLast() throws Exception {
+        Path file = directory.resolve("old-dead.db");
+        try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = old.createStatement()) {
+            statement.execute("CREATE TABLE sergeant_dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, queue_name TEXT NOT NULL,"
+                    + " value BLOB NOT NULL, reason TEXT NOT NULL, delivery_count INTEGER NOT NULL, dead_at REAL NOT NULL)");
+            statement.execute("INSERT INTO sergeant_dead_letters VALUES (7, 'q', X'6F6C64', 'old reason', 3, 12.5)");
+        }
+
+        try (LocalBackend backend = open(file);
+             Connection check = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = check.createStatement();
+             ResultSet columns = statement.executeQuery("SELECT name FROM pragma_table_info('sergeant_dead_letters') ORDER BY cid")) {
+            List<String> names = new java.util.ArrayList<>();
+            while (columns.next()) {
+                names.add(columns.getString(1));
+            }
+            assertThat(names).containsExactly("id", "queue_name", "reason", "delivery_count", "dead_at", "value");
+            var role = backend.deadLetterRole().orElseThrow();
+            assertThat(role.deadLetters("q", 10)).singleElement().satisfies(letter -> {
+                assertThat(letter.id()).isEqualTo("7");
+                assertThat(text(letter.payload())).isEqualTo("old");
+                assertThat(letter.reason()).isEqualTo("old reason");
+                assertThat(letter.deliveryCount()).isEqualTo(3);
+            });
+            assertThat(role.deadLetter("q", new Delivery("new".getBytes(java.nio.charset.StandardCharsets.UTF_8), null), "new"))
+                    .isTrue();
+            assertThat(role.deadLetterInfos("q", 10)).extracting(io.sergeant.api.DeadLetterInfo::id)
+                    .as("AUTOINCREMENT goes on above the kept ids").containsExactly("7", "8");
+        }
+    }
+
+    @Test
     @DisplayName("a file with the sergeant_leases table of an earlier version: its leases move into task_queue and the table is dropped")
     void migratesTheOldLeasesTable() throws Exception {
         Path file = directory.resolve("old.db");

@@ -150,9 +150,19 @@ final class DeadLetterStore {
 
     /** Up to {@code limit} dead letters of the queue, oldest first. */
     List<DeadLetter> list(String queue, int limit) {
+        return letters(collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
+                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID)).limit(limit));
+    }
+
+    /** The dead letters of the queue with these ids (those still there), in no particular order. */
+    List<DeadLetter> byIds(String queue, List<ObjectId> ids) {
+        return letters(collection().find(Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue),
+                Filters.in(MongoLayout.ID, ids))));
+    }
+
+    private List<DeadLetter> letters(Iterable<Document> docs) {
         List<DeadLetter> result = new ArrayList<>();
-        for (Document doc : collection().find(Filters.eq(MongoLayout.QUEUE_NAME, queue))
-                .sort(Sorts.ascending(MongoLayout.DEAD_AT, MongoLayout.ID)).limit(limit)) {
+        for (Document doc : docs) {
             result.add(new DeadLetter(
                     LeaseRef.id(node.index(), doc.getObjectId(MongoLayout.ID)),
                     doc.get(MongoLayout.VALUE, Binary.class).getData(),

@@ -55,9 +55,39 @@ final class MongoDeadLetters implements BackendDeadLetters {
                 queue, new Binary(delivery.payload()), reason, 1, TaskDocuments.seconds(clock))));
     }
 
+    /**
+     * One node: its {@code limit} oldest, payloads included, in one find. Several: the oldest
+     * {@code limit} over all nodes are picked without payloads first ({@link #deadLetterInfos}), then
+     * only their payloads are read ({@link #deadLettersById}), so no payload is fetched that the listing
+     * does not return.
+     */
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        return oldest(queue, limit, n -> nodes.deadLetters(n).list(queue, limit), DeadLetter::deadAt);
+        if (nodes.size() == 1) {
+            return oldest(queue, limit, n -> nodes.deadLetters(n).list(queue, limit), DeadLetter::deadAt);
+        }
+        return deadLettersById(queue, deadLetterInfos(queue, limit).stream().map(DeadLetterInfo::id).toList());
+    }
+
+    /** One find by ids per node named by the ids' {@code <node>:} prefixes. */
+    @Override
+    public List<DeadLetter> deadLettersById(String queue, List<String> ids) {
+        Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(ids, "ids is null");
+        Map<Integer, List<ObjectId>> byNode = new java.util.TreeMap<>();
+        for (String id : ids) {
+            deadLetterRef(id).ifPresent(ref -> byNode.computeIfAbsent(ref.getKey(), n -> new ArrayList<>())
+                    .add(ref.getValue()));
+        }
+        Map<String, DeadLetter> read = new java.util.HashMap<>();
+        for (Map.Entry<Integer, List<ObjectId>> entry : byNode.entrySet()) {
+            int n = entry.getKey();
+            for (DeadLetter letter : nodes.call(n, "read dead letters of queue '" + queue + "'",
+                    () -> nodes.deadLetters(n).byIds(queue, entry.getValue()))) {
+                read.put(letter.id(), letter);
+            }
+        }
+        return ids.stream().map(read::get).filter(Objects::nonNull).toList();
     }
 
     /** The listing without payloads (see {@link DeadLetterStore#infos}). */

@@ -36,6 +36,12 @@ class InProcessMongoCompatibilityTest extends BackendCompatibilitySuite {
                 PluginContext.defaults());
     }
 
+    /** The bytes of the binary values (payloads) the in-process server(s) answered with. */
+    @Override
+    protected long bytesServed() {
+        return server.binaryBytesServed();
+    }
+
     /** The in-process server scans whole collections, so the bulk tests use 2,000 tasks (see InProcessMongo). */
     @Override
     protected int bulkSize() {

@@ -66,6 +66,12 @@ class InProcessMongoTwoNodeCompatibilityTest extends BackendCompatibilitySuite {
         return counts;
     }
 
+    /** The bytes of the binary values (payloads) the in-process server(s) answered with. */
+    @Override
+    protected long bytesServed() {
+        return first.binaryBytesServed() + second.binaryBytesServed();
+    }
+
     /** The in-process server scans whole collections, so the bulk tests use 2,000 tasks (see InProcessMongo). */
     @Override
     protected int bulkSize() {

@@ -29,6 +29,7 @@ final class RedisDeadLetters implements BackendDeadLetters {
     private static final byte[] REQUEUE = Replies.arg("requeue");
     private static final byte[] DELETE = Replies.arg("delete");
     private static final byte[] SIZES = Replies.arg("sizes");
+    private static final byte[] IDS = Replies.arg("ids");
 
     private static final LuaScript DEAD_ONE = LuaScript.queueScript("dead_one");
 
@@ -71,10 +72,55 @@ final class RedisDeadLetters implements BackendDeadLetters {
         return number(result.get(0)) == 1;
     }
 
+    /**
+     * One shard: its {@code limit} oldest, payloads included, in one call. Several: the oldest
+     * {@code limit} over all shards are picked by their sizes' entries first ({@link #deadLetterInfos}),
+     * then only their payloads are read ({@link #deadLettersById}), so no payload is fetched that the
+     * listing does not return.
+     */
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        return listed(queue, limit, List.of(arg(limit)), (id, payload, info) -> deadLetter(id, (byte[]) payload, info),
-                DeadLetter::deadAt);
+        requireNonNull(queue, "queue is null");
+        if (topology.shards(queue).size() == 1) {
+            return listed(queue, limit, List.of(arg(limit)), (id, payload, info) -> deadLetter(id, (byte[]) payload, info),
+                    DeadLetter::deadAt);
+        }
+        return deadLettersById(queue, deadLetterInfos(queue, limit).stream().map(DeadLetterInfo::id).toList());
+    }
+
+    /** {@code dead_list.lua} by ids, one call per shard named by the ids' {@code <shard>:} prefixes. */
+    @Override
+    public List<DeadLetter> deadLettersById(String queue, List<String> ids) {
+        requireNonNull(queue, "queue is null");
+        requireNonNull(ids, "ids is null");
+        List<Shard> shards = topology.shards(queue);
+        java.util.Map<Integer, List<byte[]>> byShard = new java.util.TreeMap<>();
+        for (String id : ids) {
+            int colon = id.indexOf(':');
+            int index = colon <= 0 ? -1 : shardIndex(id.substring(0, colon));
+            if (index >= 0 && index < shards.size() && colon < id.length() - 1) {
+                byShard.computeIfAbsent(index, s -> new ArrayList<>(List.of(arg(0), IDS))).add(arg(id.substring(colon + 1)));
+            }
+        }
+        java.util.Map<String, DeadLetter> read = new java.util.HashMap<>();
+        for (java.util.Map.Entry<Integer, List<byte[]>> entry : byShard.entrySet()) {
+            Shard shard = shards.get(entry.getKey());
+            List<?> result = (List<?>) shard.client().script(scripts.deadList(), shard.keys().all(), entry.getValue());
+            for (int i = 0; i + 2 < result.size(); i += 3) {
+                String id = shard.index() + ":" + text(result.get(i));
+                read.put(id, deadLetter(id, (byte[]) result.get(i + 1), text(result.get(i + 2))));
+            }
+        }
+        return ids.stream().map(read::get).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The shard index an id's prefix names, or -1. */
+    private static int shardIndex(String prefix) {
+        try {
+            return Integer.parseInt(prefix);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The listing without payloads: {@code dead_list.lua} returns each payload's {@code HSTRLEN}, never the payload. */

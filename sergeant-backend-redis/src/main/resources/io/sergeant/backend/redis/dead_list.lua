@@ -1,7 +1,16 @@
 -- Lists up to ARGV[1] dead letters, oldest first: a flat array of id, payload, info
 -- ("<deliveryCount>:<deadAt ms>:<reason>"). With ARGV[2] == 'sizes' the payload's length
--- (HSTRLEN) comes instead of the payload, which is then never read.
-local ids = redis.call('ZRANGE', DEAD, 0, tonumber(ARGV[1]) - 1)
+-- (HSTRLEN) comes instead of the payload, which is then never read. With ARGV[2] == 'ids' the
+-- letters are those named in ARGV[3..] (in that order; ids no longer there are left out) instead of
+-- the oldest: a listing over several shards picks the oldest by their sizes' entries first, then
+-- reads only those payloads.
+local ids
+if ARGV[2] == 'ids' then
+  ids = {}
+  for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+else
+  ids = redis.call('ZRANGE', DEAD, 0, tonumber(ARGV[1]) - 1)
+end
 local sizes = ARGV[2] == 'sizes'
 local out = {}
 for i = 1, #ids do

@@ -65,6 +65,12 @@ class ClusterCompatibilityTest extends BackendCompatibilitySuite {
         return counts;
     }
 
+    /** Redis {@code INFO stats} {@code total_net_output_bytes}, summed over the nodes: what they sent to clients. */
+    @Override
+    protected long bytesServed() {
+        return RedisNetOutput.of(cluster.masters());
+    }
+
     @Override
     protected boolean highPriorityIsFifo() {
         return false;

@@ -42,6 +42,12 @@ class SingleNodeCompatibilityTest extends BackendCompatibilitySuite {
                 PluginContext.defaults());
     }
 
+    /** Redis {@code INFO stats} {@code total_net_output_bytes}, summed over the nodes: what they sent to clients. */
+    @Override
+    protected long bytesServed() {
+        return RedisNetOutput.of(java.util.List.of(server));
+    }
+
     @Override
     protected boolean highPriorityIsFifo() {
         return false; // Python Sergeant's layout: HIGH is LPUSH, so last in, first out among HIGH tasks

@@ -60,6 +60,12 @@ class TwoNodesCompatibilityTest extends BackendCompatibilitySuite {
         return List.of(Long.parseLong(first.command("LLEN", queue)), Long.parseLong(second.command("LLEN", queue)));
     }
 
+    /** Redis {@code INFO stats} {@code total_net_output_bytes}, summed over the nodes: what they sent to clients. */
+    @Override
+    protected long bytesServed() {
+        return RedisNetOutput.of(java.util.List.of(first, second));
+    }
+
     @Override
     protected boolean highPriorityIsFifo() {
         return false;

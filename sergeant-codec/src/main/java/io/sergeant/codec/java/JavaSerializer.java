@@ -213,6 +213,11 @@ public final class JavaSerializer implements Serializer {
         checkLeaf(container);
     }
 
+    /** The class of a task's kwargs map (immutable, shared between tasks)... */
+    private static final Class<?> TASK_KWARGS = Task.of(Map.of()).kwargs().getClass();
+    /** ...which Java serialization writes as the unmodifiable LinkedHashMap Task held before (its writeReplace). */
+    private static final Class<?> WRITTEN_AS_KWARGS = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>()).getClass();
+
     private void checkLeaf(Object value) {
         Class<?> type = value.getClass();
         if (!(value instanceof Serializable)) {
@@ -220,7 +225,7 @@ public final class JavaSerializer implements Serializer {
                     + " is not Serializable; make it Serializable (and list it in 'java.allow') or convert it");
         }
         Class<?> checked = type.isAnonymousClass() && type.getSuperclass() != null && type.getSuperclass().isEnum()
-                ? type.getSuperclass() : type;
+                ? type.getSuperclass() : type == TASK_KWARGS ? WRITTEN_AS_KWARGS : type;
         if (!allowList.allowsWriting(checked)) {
             throw new ValueRejection(ErrorCode.UNSUPPORTED_VALUE, type.getName()
                     + " is not in the option 'java.allow', so consumers would refuse it; add the class or its"

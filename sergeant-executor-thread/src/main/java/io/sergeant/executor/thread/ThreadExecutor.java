@@ -52,11 +52,16 @@ final class ThreadExecutor implements TaskExecutor {
     private final Killer killer;
     private final ThreadPoolExecutor pool;
     private final Object lock = new Object();
-    /** Tasks submitted and not completed, stuck ones included. Guarded by {@link #lock}. */
-    private int outstanding;
+    /**
+     * Tasks submitted and not completed, stuck ones included. Raised under {@link #lock} (so the capacity
+     * check of {@link #submit} holds); lowered without it, as a task ends, taking the lock only to wake
+     * a waiting {@link #close()} (a task's end costs one atomic decrement, not a monitor).
+     */
+    private final AtomicInteger outstanding = new AtomicInteger();
     /** Tasks whose thread ignored the kill; a subset of {@link #outstanding}. Guarded by {@link #lock}. */
     private int stuck;
-    private boolean closed;
+    /** Written under {@link #lock}; volatile so that an ending task sees whether close() may be waiting. */
+    private volatile boolean closed;
     /** Set by close() when stuck threads are left behind. Guarded by {@link #lock}. */
     private boolean abandoning;
     /** Set by close() once a thread is stuck: queued batch tasks are skipped, see {@link #skipQueuedBatchTasks}. */
@@ -100,21 +105,19 @@ final class ThreadExecutor implements TaskExecutor {
             if (closed) {
                 throw new IllegalStateException("the thread executor is closed; no task can be submitted");
             }
-            if (outstanding >= concurrency) {
-                throw new IllegalStateException("the thread executor already runs " + outstanding
+            int running = outstanding.get();
+            if (running >= concurrency) {
+                throw new IllegalStateException("the thread executor already runs " + running
                         + " task(s), its concurrency; wait for a result before submitting more");
             }
-            outstanding++;
+            outstanding.incrementAndGet();
         }
         CompletableFuture<TaskResult> future = new CompletableFuture<>();
         try {
             pool.execute(() -> execute(task, future));
         } catch (RejectedExecutionException e) {
             // Only when close() gave up waiting (its thread was interrupted) and shut the pool down.
-            synchronized (lock) {
-                outstanding--;
-                lock.notifyAll();
-            }
+            ended(1);
             throw new IllegalStateException("the thread executor is closed; no task can be submitted", e);
         }
         return future;
@@ -143,7 +146,7 @@ final class ThreadExecutor implements TaskExecutor {
         synchronized (lock) {
             closed = true;
             try {
-                while (outstanding > stuck) {
+                while (outstanding.get() > stuck) {
                     if (stuck > 0 && skipQueuedBatchTasks()) {
                         continue;
                     }
@@ -194,10 +197,7 @@ final class ThreadExecutor implements TaskExecutor {
 
     private void execute(Task task, CompletableFuture<TaskResult> future) {
         TaskResult result = runOne(task);
-        synchronized (lock) {
-            outstanding--;
-            lock.notifyAll();
-        }
+        ended(1);
         future.complete(result);
     }
 
@@ -223,7 +223,7 @@ final class ThreadExecutor implements TaskExecutor {
             if (closed) {
                 throw new IllegalStateException("the thread executor is closed; no task can be submitted");
             }
-            outstanding += batch.size();
+            outstanding.addAndGet(batch.size());
         }
         BatchRun run = new BatchRun(batch, keepGoing, onResult);
         batches.add(run);
@@ -261,22 +261,33 @@ final class ThreadExecutor implements TaskExecutor {
             this.remaining = new AtomicInteger(tasks.size());
         }
 
+        /**
+         * Takes and runs tasks until none is left. Each task's end lowers {@link #outstanding} at once (what
+         * close() waits for), while the batch's own count is lowered once per job, as it leaves: the
+         * batch completes when its last job leaves (a stuck task's job never leaves, as before).
+         */
         @Override
         public void run() {
             int index;
-            while ((index = next.getAndIncrement()) < tasks.size()) {
-                try {
-                    if (!skipQueued && keepGoing.getAsBoolean()) {
-                        TaskResult result = runOne(tasks.get(index));
-                        try {
-                            onResult.accept(result, index);
-                        } catch (RuntimeException e) {
-                            LOG.log(Level.ERROR, "a batch result consumer failed: " + e, e);
+            int ran = 0;
+            try {
+                while ((index = next.getAndIncrement()) < tasks.size()) {
+                    try {
+                        if (!skipQueued && keepGoing.getAsBoolean()) {
+                            TaskResult result = runOne(tasks.get(index));
+                            try {
+                                onResult.accept(result, index);
+                            } catch (RuntimeException e) {
+                                LOG.log(Level.ERROR, "a batch result consumer failed: " + e, e);
+                            }
                         }
+                    } finally {
+                        ran++;
+                        ended(1);
                     }
-                } finally {
-                    ended(1);
                 }
+            } finally {
+                left(ran);
             }
         }
 
@@ -287,17 +298,13 @@ final class ThreadExecutor implements TaskExecutor {
                 return false;
             }
             ended(tasks.size() - from);
+            left(tasks.size() - from);
             return true;
         }
 
-        private void ended(int count) {
-            synchronized (lock) {
-                outstanding -= count;
-                if (closed) {
-                    lock.notifyAll(); // only close() waits
-                }
-            }
-            if (remaining.addAndGet(-count) == 0) {
+        /** {@code count} tasks of this batch ended or were skipped: the batch completes with its last. */
+        private void left(int count) {
+            if (count > 0 && remaining.addAndGet(-count) == 0) {
                 batches.remove(this);
                 done.complete(null);
             }
@@ -317,15 +324,30 @@ final class ThreadExecutor implements TaskExecutor {
             LOG.log(Level.ERROR, "the task runner failed unexpectedly: " + e, e);
             result = new TaskResult(task, Outcome.FAILURE, e.getClass().getName() + ": " + e.getMessage());
         }
-        // The watch is closed: the killer cannot interrupt this thread any more, so clearing is final.
+        // The watch is closed: the killer cannot interrupt this thread any more, so clearing is final, and
+        // it cannot call kill() any more either, so the volatile read below sees any markStuck of this task.
         Thread.interrupted();
-        synchronized (lock) {
-            if (killable.stuck) {
+        if (killable.stuck) {
+            synchronized (lock) {
                 stuck--;
                 lock.notifyAll();
             }
         }
         return result;
+    }
+
+    /**
+     * {@code count} tasks ended (or were skipped, or never queued). Lowering {@link #outstanding} before
+     * reading {@link #closed}, while close() sets closed before reading outstanding (both volatile), means
+     * either this thread sees closed and wakes close(), or close() sees the lowered count.
+     */
+    private void ended(int count) {
+        outstanding.addAndGet(-count);
+        if (closed) {
+            synchronized (lock) {
+                lock.notifyAll(); // only close() waits
+            }
+        }
     }
 
     private void markStuck(TaskKillable killable) {
@@ -347,8 +369,8 @@ final class ThreadExecutor implements TaskExecutor {
 
         final Thread thread;
         final Task task;
-        /** Guarded by the executor's lock. */
-        boolean stuck;
+        /** Written under the executor's lock; volatile for the lock-free read of {@link #runOne}. */
+        volatile boolean stuck;
 
         TaskKillable(Thread thread, Task task) {
             this.thread = thread;

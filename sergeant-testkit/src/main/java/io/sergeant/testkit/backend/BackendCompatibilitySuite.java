@@ -129,6 +129,20 @@ public abstract class BackendCompatibilitySuite {
     }
 
     /**
+     * A running count, read on the store's side, of the bytes the backend's store has sent to (or the
+     * test JVM has read from) it so far: the scenario that checks a dead-letter listing fetches no
+     * payload it does not return measures a listing with it. For example Redis {@code INFO stats}
+     * {@code total_net_output_bytes} summed over the nodes, a wire server's count of the bytes it
+     * answered, or the {@code rchar} of {@code /proc/self/io} for a file in this JVM. It need not count
+     * only this backend's traffic, but it must count every payload byte a listing fetches. The default
+     * returns -1: the test cannot tell, and that scenario is skipped, saying so; every backend whose
+     * store can be measured should override it.
+     */
+    protected long bytesServed() {
+        return -1;
+    }
+
+    /**
      * Opens a backend like {@link #newBackend()} (same store) but with these limits: a pop moves a
      * payload longer than {@code maxPayloadBytes} to the dead letters (reason starting with
      * {@code "undecodable: "}) instead of returning it, and at most {@code maxDeadLetters} dead letters

@@ -1,6 +1,9 @@
 package io.sergeant.testkit.backend;
 
 import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.BackendRole;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dead-letter role ({@link io.sergeant.spi.backend.BackendDeadLetters}); the tests that dead-letter a
@@ -143,5 +147,56 @@ abstract class DeadLetterScenarios extends RoleScenarios {
         Delivery requeued = backend.pop(queue, 1, LONG_LEASE).get(0);
         assertThat(requeued.payload()).as("byte for byte").isEqualTo(bytes("d1"));
         assertThat(requeued.receipt().deliveryCount()).as("count reset").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a listing fetches no payload it does not return: sizes only, or the payloads of the letters listed or named")
+    void listingFetchesOnlyThePayloadsItReturns() {
+        assumeTrue(bytesServed() >= 0, () -> "bytesServed() is not overridden for " + backend
+                + ": cannot measure what a listing fetches");
+        String queue = name("q");
+        int size = 2 << 20;
+        List<byte[]> payloads = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            byte[] payload = new byte[size];
+            new java.util.Random(i).nextBytes(payload); // incompressible, so no transport shrinks it
+            payloads.add(payload);
+            assertThat(deadLetters.deadLetter(queue, new Delivery(payload, null), "big " + i)).isTrue();
+        }
+        // A backend of its own, so no client-side cache holds what was just stored.
+        try (Backend fresh = openAnotherBackend()) {
+            BackendDeadLetters listing = fresh.deadLetterRole().orElseThrow();
+            listing.deadLetterInfos(name("empty"), 10); // loads the classes a first listing needs
+            listing.deadLetters(name("empty"), 10);
+
+            long before = bytesServed();
+            List<DeadLetterInfo> infos = listing.deadLetterInfos(queue, 10);
+            long sizesCost = bytesServed() - before;
+            before = bytesServed();
+            List<DeadLetter> one = listing.deadLetters(queue, 1);
+            long oneCost = bytesServed() - before;
+            String last = infos.get(2).id();
+            before = bytesServed();
+            List<DeadLetter> byId = listing.deadLettersById(queue, List.of("no-such-id", last));
+            long byIdCost = bytesServed() - before;
+            assertThat(listing.deadLettersById(name("other"), List.of(last))).as("another queue's id").isEmpty();
+
+            assertThat(infos).hasSize(3).allSatisfy(info -> assertThat(info.payloadBytes()).isEqualTo(size));
+            assertThat(one).hasSize(1);
+            assertThat(payloads).anySatisfy(p -> assertThat(p).isEqualTo(one.get(0).payload()));
+            assertThat(oneCost).as("bytes fetched to list one letter with its payload of %d bytes: the measure sees"
+                    + " payloads", size).isGreaterThanOrEqualTo(size);
+            assertThat(sizesCost).as("bytes fetched to list 3 letters of %d bytes each without payloads", size)
+                    .isLessThan(size / 4);
+            assertThat(oneCost).as("bytes fetched to list the oldest letter of 3 (%d bytes each): no other payload",
+                    size).isLessThan(size + size / 2);
+            assertThat(byId).singleElement().satisfies(letter -> {
+                assertThat(letter.id()).isEqualTo(last);
+                assertThat(letter.reason()).isEqualTo(infos.get(2).reason());
+                assertThat(letter.payload()).hasSize(size);
+            });
+            assertThat(byIdCost).as("bytes fetched to read one letter by id (%d bytes)", size)
+                    .isBetween((long) size, (long) size + size / 2);
+        }
     }
 }

@@ -97,6 +97,10 @@ abstract class RoleScenarios {
         return suite.newBackend();
     }
 
+    final long bytesServed() {
+        return suite.bytesServed();
+    }
+
     final boolean highPriorityIsFifo() {
         return suite.highPriorityIsFifo();
     }

@@ -145,6 +145,11 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
+    public List<DeadLetter> deadLettersById(String queue, List<String> ids) {
+        return BackendRoles.deadLetters(backend, "reading dead letters").deadLettersById(queue, ids);
+    }
+
+    @Override
     public long requeueDeadLetters(String queue) {
         return BackendRoles.deadLetters(backend, "requeueing dead letters").requeueDeadLetters(queue);
     }

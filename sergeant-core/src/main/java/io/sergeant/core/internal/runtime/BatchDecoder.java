@@ -6,24 +6,20 @@ import io.sergeant.api.Task;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.execution.TaskCodec;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
- * Decodes a popped batch into one {@link DecodeResult} per delivery, in order. Large batches are decoded
- * in parallel when the machine has cores to spare: at least two common-pool threads besides the loop
- * thread and a load average below the number of cores (read at most once a second). On a small or busy
- * machine the fan-out only adds hand-offs and competes with the executor's threads for the same cores,
- * so the loop thread decodes alone (measured: BENCHMARKS.md, "Parallel decode"). The system property
- * {@value #PARALLEL_PROPERTY} ({@code auto}, {@code always}, {@code never}) overrides the choice. Each payload gets its own decode deadline from when its decoding starts, which a
- * {@link Watch} learns (so that no lease is extended for a payload past it). A codec plugin's bug (any
- * runtime exception, a {@code StackOverflowError}, or no task) is a rejection, never a failure of the
- * batch. Thread safe if the codec is.
+ * Decodes a popped batch (or a chunk of one) into one {@link DecodeResult} per delivery, in order, on the
+ * calling thread. (It used to fan large batches out to the common pool; on a small or busy machine the
+ * join put a pool thread's wait in the loop's critical path, so the task loop now overlaps decoding with
+ * execution by handing the executor one decoded chunk at a time instead: docs/decisions.md, 2026-12-05.)
+ * Each payload gets its own decode deadline from when its decoding starts, which a {@link Watch} learns
+ * (so that no lease is extended for a payload past it). A codec plugin's bug (any runtime exception, a
+ * {@code StackOverflowError}, or no task) is a rejection, never a failure of the batch. Thread safe if
+ * the codec is.
  */
 public final class BatchDecoder {
 
@@ -47,16 +43,6 @@ public final class BatchDecoder {
         void finished(Delivery delivery);
     }
 
-    /** Batches of at least this many payloads may be decoded in parallel. */
-    static final int PARALLEL_DECODE_THRESHOLD = 256;
-    /** The system property choosing parallel decoding: {@code auto} (default), {@code always} or {@code never}. */
-    public static final String PARALLEL_PROPERTY = "sergeant.decode.parallel";
-
-    private static final String PARALLEL_MODE = System.getProperty(PARALLEL_PROPERTY, "auto").trim().toLowerCase(java.util.Locale.ROOT);
-    private static final long LOAD_CHECK_NANOS = 1_000_000_000L;
-    private static volatile long loadCheckedAt = System.nanoTime() - 2 * LOAD_CHECK_NANOS;
-    private static volatile boolean busy;
-
     private final TaskCodec codec;
     private final long deadlineNanos;
 
@@ -74,11 +60,7 @@ public final class BatchDecoder {
     /** One result per delivery, in the deliveries' order; {@code watch} learns each payload's deadline. */
     public List<DecodeResult> decode(List<Delivery> deliveries, Watch watch) {
         DecodeResult[] results = new DecodeResult[deliveries.size()];
-        IntStream indexes = IntStream.range(0, results.length);
-        if (parallel(results.length)) {
-            indexes = indexes.parallel();
-        }
-        indexes.forEach(index -> {
+        for (int index = 0; index < results.length; index++) {
             Delivery delivery = deliveries.get(index);
             long deadline = System.nanoTime() + deadlineNanos;
             watch.started(delivery, deadline);
@@ -87,37 +69,8 @@ public final class BatchDecoder {
             } finally {
                 watch.finished(delivery);
             }
-        });
+        }
         return Arrays.asList(results);
-    }
-
-    /** Whether a batch of {@code size} payloads is decoded in parallel (see the class comment). */
-    static boolean parallel(int size) {
-        if (size < PARALLEL_DECODE_THRESHOLD) {
-            return false;
-        }
-        switch (PARALLEL_MODE) {
-            case "always" -> {
-                return true;
-            }
-            case "never" -> {
-                return false;
-            }
-            default -> {
-                return ForkJoinPool.getCommonPoolParallelism() >= 2 && !busy();
-            }
-        }
-    }
-
-    /** Whether the load average reaches the number of cores (cached for a second; false where unknown). */
-    private static boolean busy() {
-        long now = System.nanoTime();
-        if (now - loadCheckedAt > LOAD_CHECK_NANOS) {
-            loadCheckedAt = now;
-            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            busy = load >= Runtime.getRuntime().availableProcessors();
-        }
-        return busy;
     }
 
     /** The task in {@code payload}, or why it cannot be decoded, within the decode deadline from now. */

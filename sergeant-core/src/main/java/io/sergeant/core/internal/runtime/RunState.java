@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -24,7 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RunState {
 
-    private final AtomicLong[] outcomeCounts = new AtomicLong[Outcome.values().length];
+    /** Counted by every executor thread at each task's end: adders, so threads do not contend on one counter. */
+    private final LongAdder[] outcomeCounts = new LongAdder[Outcome.values().length];
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile boolean stopRequested;
     private volatile boolean stopSignal;
@@ -38,7 +40,7 @@ public final class RunState {
     /** A run with nothing counted and no flag set. */
     public RunState() {
         for (int i = 0; i < outcomeCounts.length; i++) {
-            outcomeCounts[i] = new AtomicLong();
+            outcomeCounts[i] = new LongAdder();
         }
     }
 
@@ -102,7 +104,7 @@ public final class RunState {
 
     /** Counts one task's outcome and applies the stop or respawn it asks for. */
     void countOutcome(Outcome outcome) {
-        outcomeCounts[outcome.ordinal()].incrementAndGet();
+        outcomeCounts[outcome.ordinal()].increment();
         if (outcome == Outcome.STOP) {
             stopSignal = true;
         } else if (outcome == Outcome.RESPAWN) {
@@ -165,7 +167,7 @@ public final class RunState {
 
     /** How many tasks ended with {@code outcome} so far. */
     public long count(Outcome outcome) {
-        return outcomeCounts[outcome.ordinal()].get();
+        return outcomeCounts[outcome.ordinal()].sum();
     }
 
     /** Counts one payload moved to the dead letters. */
@@ -177,7 +179,7 @@ public final class RunState {
     public Map<String, Long> counts() {
         Map<String, Long> counts = new TreeMap<>();
         for (Outcome outcome : Outcome.values()) {
-            long count = outcomeCounts[outcome.ordinal()].get();
+            long count = outcomeCounts[outcome.ordinal()].sum();
             if (count > 0) {
                 counts.put(outcome.name().toLowerCase(Locale.ROOT), count);
             }

@@ -1,0 +1,126 @@
+package io.sergeant.api;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A task's kwargs: an immutable, ordered copy, shared (not copied again) between tasks. */
+class TaskKwargsTest {
+
+    private static Map<String, Object> ordered(int size) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = size; i > 0; i--) {
+            map.put("k" + i, i % 3 == 0 ? null : i);
+        }
+        return map;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, TaskKwargs.SMALL, TaskKwargs.SMALL + 1, 40})
+    void behavesAsAnOrderedMapCopy(int size) {
+        Map<String, Object> source = ordered(size);
+        Map<String, Object> kwargs = new Task(source, null, 1.0, 0).kwargs();
+        assertThat(kwargs).isEqualTo(source).hasSameHashCodeAs(source).hasToString(source.toString());
+        assertThat(new ArrayList<>(kwargs.keySet())).isEqualTo(new ArrayList<>(source.keySet()));
+        assertThat(new ArrayList<>(kwargs.values())).isEqualTo(new ArrayList<>(source.values()));
+        assertThat(kwargs.size()).isEqualTo(size);
+        assertThat(kwargs.isEmpty()).isEqualTo(size == 0);
+        for (Map.Entry<String, Object> entry : source.entrySet()) {
+            assertThat(kwargs.containsKey(entry.getKey())).isTrue();
+            assertThat(kwargs.get(entry.getKey())).isEqualTo(entry.getValue());
+            assertThat(kwargs.getOrDefault(entry.getKey(), "default")).isEqualTo(entry.getValue());
+        }
+        assertThat(kwargs.get("absent")).isNull();
+        assertThat(kwargs.getOrDefault("absent", "default")).isEqualTo("default");
+        assertThat(kwargs.containsKey("absent")).isFalse();
+        assertThat(kwargs.containsValue(null)).isEqualTo(size >= 3);
+        List<String> seen = new ArrayList<>();
+        kwargs.forEach((key, value) -> seen.add(key + "=" + value));
+        assertThat(seen).hasSize(size);
+        // A copy: changing the source later changes nothing.
+        source.put("late", 1);
+        assertThat(kwargs).doesNotContainKey("late").hasSize(size);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2, TaskKwargs.SMALL + 3})
+    void refusesEveryChange(int size) {
+        Map<String, Object> kwargs = new Task(ordered(size), null, 1.0, 0).kwargs();
+        List<Runnable> changes = List.of(
+                () -> kwargs.put("k1", 5), () -> kwargs.remove("k1"), () -> kwargs.putAll(Map.of("x", 1)),
+                kwargs::clear, () -> kwargs.replaceAll((k, v) -> v), () -> kwargs.putIfAbsent("k1", 1),
+                () -> kwargs.remove("k1", 1), () -> kwargs.replace("k1", 1, 2), () -> kwargs.replace("k1", 2),
+                () -> kwargs.computeIfAbsent("k1", k -> 1), () -> kwargs.computeIfPresent("k1", (k, v) -> 1),
+                () -> kwargs.compute("k1", (k, v) -> 1), () -> kwargs.merge("k1", 1, (a, b) -> 1));
+        for (Runnable change : changes) {
+            assertThatThrownBy(change::run).isInstanceOf(UnsupportedOperationException.class);
+        }
+        if (size > 0) {
+            assertThatThrownBy(() -> kwargs.entrySet().iterator().next().setValue(1))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            Iterator<String> keys = kwargs.keySet().iterator();
+            keys.next();
+            assertThatThrownBy(keys::remove).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> kwargs.values().clear()).isInstanceOf(UnsupportedOperationException.class);
+        }
+        assertThat(kwargs).hasSize(size);
+    }
+
+    @Test
+    void tasksShareImmutableKwargsInsteadOfCopying() {
+        Task task = Task.of(Map.of("i", 1));
+        assertThat(task.withIncrementedRunCount().kwargs()).isSameAs(task.kwargs());
+        assertThat(new Task(task.kwargs(), "trace", 2.0, 3).kwargs()).isSameAs(task.kwargs());
+    }
+
+    @Test
+    void keepsNullKeysAndValuesAsLinkedHashMapDid() {
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put(null, "v");
+        source.put("n", null);
+        Map<String, Object> kwargs = new Task(source, null, 1.0, 0).kwargs();
+        assertThat(kwargs.get(null)).isEqualTo("v");
+        assertThat(kwargs.containsKey("n")).isTrue();
+        assertThat(kwargs.get("n")).isNull();
+        assertThat(kwargs).isEqualTo(source);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, TaskKwargs.SMALL + 1})
+    void serializesAsTheUnmodifiableLinkedHashMapItReplaces(int size) throws Exception {
+        Map<String, Object> kwargs = new Task(ordered(size), null, 1.0, 0).kwargs();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(kwargs);
+        }
+        Object read;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            read = in.readObject();
+        }
+        assertThat(read).isEqualTo(kwargs).isNotInstanceOf(TaskKwargs.class);
+        assertThat(new ArrayList<>(((Map<?, ?>) read).keySet())).isEqualTo(new ArrayList<>(kwargs.keySet()));
+    }
+
+    @Test
+    void equalsMapsOfOtherKinds() {
+        Map<String, Object> hashed = new HashMap<>(Map.of("a", 1, "b", "two"));
+        Map<String, Object> kwargs = new Task(hashed, null, 1.0, 0).kwargs();
+        assertThat(kwargs).isEqualTo(hashed);
+        assertThat(hashed).isEqualTo(kwargs);
+        assertThat(kwargs).isNotEqualTo(Map.of("a", 1));
+    }
+}

@@ -167,10 +167,13 @@ class SupervisorFaultsTest {
     private static long awaitStartedBy(String id, Path history, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (System.nanoTime() - deadline < 0) {
-            for (HistoryRecord record : History.read(history).records()) {
-                if (record.kind() == HistoryRecord.Kind.STARTED && record.id().equals(id)) {
-                    return record.pid();
-                }
+            // The earliest start, not the first in file order: on a loaded machine the task may already have
+            // run again elsewhere (the stalled hog's lease expired) by the time the history is read.
+            java.util.Optional<HistoryRecord> first = History.read(history).records().stream()
+                    .filter(record -> record.kind() == HistoryRecord.Kind.STARTED && record.id().equals(id))
+                    .min(java.util.Comparator.comparingLong(HistoryRecord::millis));
+            if (first.isPresent()) {
+                return first.get().pid();
             }
             FaultRun.sleep(100);
         }

@@ -2,15 +2,25 @@ package io.sergeant.backend.redis;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 import java.nio.charset.StandardCharsets;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A Redis Cluster: every queue is split into shards, each a full set of queue keys under one hash
@@ -29,6 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code redis-cli --cluster create} and one shard per master, each shard lands on a different
  * master. Queue names with {@code '{'} or {@code '}'} would break the hash tags (a name starting
  * with {@code '}'} cannot be popped at all), so they are refused with {@code INVALID_ARGUMENT}.
+ *
+ * <p><b>Per-node work</b> ({@link #forEachMaster}, the queue listing) goes to the masters that serve
+ * slots now, read from {@code CLUSTER SLOTS} at each call, not to the nodes the cluster client knew
+ * when it last refreshed its slot map: a client that kept running while a master was removed does not
+ * try the removed node, and one that kept running while a master was added scans the new one too.
  * Thread safe.
  */
 final class ClusterShards implements Topology {
@@ -39,18 +54,21 @@ final class ClusterShards implements Topology {
     private static final int MAX_SHARDS = 1024;
 
     private final RedisClient cluster;
+    private final JedisClientConfig nodeConfig;
     private final int shardCount;
     private final boolean explicit;
     private final Map<String, List<Shard>> shardsByQueue = new ConcurrentHashMap<>();
 
     /**
      * @param cluster    the cluster client
+     * @param nodeConfig how to connect to one node (for a master the cluster client does not know yet)
      * @param shardCount the shard count of queues this client is the first to use
      * @param explicit   whether that count came from the option {@code shards} (a recorded count that
      *                   differs from it is then logged)
      */
-    ClusterShards(RedisClient cluster, int shardCount, boolean explicit) {
+    ClusterShards(RedisClient cluster, JedisClientConfig nodeConfig, int shardCount, boolean explicit) {
         this.cluster = cluster;
+        this.nodeConfig = nodeConfig;
         if (shardCount < 1) {
             throw new IllegalArgumentException("shardCount must be positive: " + shardCount);
         }
@@ -127,6 +145,42 @@ final class ClusterShards implements Topology {
             }
         }
         return queue + "#" + index;
+    }
+
+    /**
+     * Runs {@code action} on each master that serves slots now ({@link #slotMasters}), on a pooled
+     * connection of the cluster client, or on a connection of its own to a master the client does not
+     * know yet. Call it inside {@link RedisClient#call} (Jedis failures are thrown as they are).
+     */
+    // deprecation: JedisCluster, deprecated in Jedis 8, is the cluster client Jedis 6 to 8 share (see JedisCompat)
+    @SuppressWarnings("deprecation")
+    void forEachMaster(Consumer<? super Jedis> action) {
+        Map<String, ConnectionPool> known = ((JedisCluster) cluster.jedis()).getClusterNodes();
+        for (HostAndPort master : slotMasters(cluster)) {
+            ConnectionPool pool = known.get(master.toString());
+            try (Connection connection = pool != null ? pool.getResource() : new Connection(master, nodeConfig)) {
+                action.accept(new Jedis(connection));
+            }
+        }
+    }
+
+    /**
+     * The masters that serve slots now, from {@code CLUSTER SLOTS}, asked through the cluster client
+     * (which follows a redirection or a refused connection to a node that left by refreshing its slot map).
+     */
+    // deprecation: sendCommand on JedisCluster, deprecated in Jedis 8, the call Jedis 6 to 8 share (see JedisCompat)
+    @SuppressWarnings("deprecation")
+    static Set<HostAndPort> slotMasters(RedisClient client) {
+        byte[] anyKey = "__sergeant__".getBytes(StandardCharsets.UTF_8);
+        Object reply = client.call("cluster slots", j -> j.sendCommand(anyKey, Protocol.Command.CLUSTER,
+                "SLOTS".getBytes(StandardCharsets.US_ASCII)));
+        Set<HostAndPort> masters = new LinkedHashSet<>();
+        for (Object range : (List<?>) reply) {
+            List<?> master = (List<?>) ((List<?>) range).get(2);
+            masters.add(new HostAndPort(new String((byte[]) master.get(0), StandardCharsets.UTF_8),
+                    ((Number) master.get(1)).intValue()));
+        }
+        return masters;
     }
 
     @Override

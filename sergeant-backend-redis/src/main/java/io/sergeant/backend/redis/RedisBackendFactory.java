@@ -13,14 +13,11 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -161,7 +158,7 @@ public final class RedisBackendFactory implements BackendFactory {
         RedisClient client = new RedisClient(cluster, uri.toString(), () -> { });
         try {
             int shards = settings.shards() > 0 ? settings.shards() : countMasters(client);
-            return new ClusterShards(client, shards, settings.shards() > 0);
+            return new ClusterShards(client, clientConfig(uri.nodes().get(0), settings), shards, settings.shards() > 0);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -169,20 +166,8 @@ public final class RedisBackendFactory implements BackendFactory {
     }
 
     /** The number of masters that serve slots, from {@code CLUSTER SLOTS}. */
-    // deprecation: JedisCluster, sendCommand and the ssl* builder methods are deprecated in Jedis 8 in favour of
-    // APIs that Jedis 6 lacks; the backend supports Jedis 6, 7 and 8 (see JedisCompat), so it keeps the common ones.
-    @SuppressWarnings("deprecation")
     private static int countMasters(RedisClient client) {
-        byte[] anyKey = "__sergeant__".getBytes(StandardCharsets.UTF_8);
-        Object reply = client.call("cluster slots", j -> j.sendCommand(anyKey, Protocol.Command.CLUSTER,
-                "SLOTS".getBytes(StandardCharsets.US_ASCII)));
-        Set<String> masters = new HashSet<>();
-        for (Object range : (List<?>) reply) {
-            List<?> fields = (List<?>) range;
-            List<?> master = (List<?>) fields.get(2);
-            masters.add(new String((byte[]) master.get(0), StandardCharsets.UTF_8) + ":" + master.get(1));
-        }
-        return Math.max(1, masters.size());
+        return Math.max(1, ClusterShards.slotMasters(client).size());
     }
 
     // deprecation: JedisCluster, sendCommand and the ssl* builder methods are deprecated in Jedis 8 in favour of

@@ -2,10 +2,6 @@ package io.sergeant.backend.redis;
 
 import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.QueuedItem;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.ConnectionPool;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.commands.KeyCommands;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -25,7 +21,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * The monitoring role.
  *
- * <p><b>Queue listing</b> scans every node (every cluster node) with {@code SCAN}, so it costs one
+ * <p><b>Queue listing</b> scans every node (on a cluster, every master that serves slots at the
+ * time of the call, see {@link ClusterShards#forEachMaster}) with {@code SCAN}, so it costs one
  * pass over the keyspace: on independent nodes a queue is any list {@code q} or sorted set
  * {@code q.delayed} in Python Sergeant's layout (so a Python producer's queue is listed; so is any
  * other list in the same database), plus any queue with leased or dead-lettered tasks under
@@ -71,17 +68,12 @@ final class RedisMonitoring implements BackendMonitoring {
         return List.copyOf(names);
     }
 
-    /** Runs {@code action} on the node itself, or on every node of a cluster. */
-    @SuppressWarnings("deprecation") // JedisCluster: the cluster client Jedis 8 still hands out for clusters
-    private static void forEachNode(redis.clients.jedis.UnifiedJedis jedis, java.util.function.Consumer<KeyCommands> action) {
-        if (!(jedis instanceof JedisCluster cluster)) {
+    /** Runs {@code action} on the node itself, or on every master of a cluster that serves slots now. */
+    private void forEachNode(redis.clients.jedis.UnifiedJedis jedis, java.util.function.Consumer<KeyCommands> action) {
+        if (topology instanceof ClusterShards cluster) {
+            cluster.forEachMaster(action);
+        } else {
             action.accept(jedis);
-            return;
-        }
-        for (ConnectionPool pool : cluster.getClusterNodes().values()) {
-            try (Connection connection = pool.getResource()) {
-                action.accept(new Jedis(connection));
-            }
         }
     }
 

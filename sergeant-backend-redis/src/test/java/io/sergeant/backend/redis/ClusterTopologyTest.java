@@ -2,6 +2,7 @@ package io.sergeant.backend.redis;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
+import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
@@ -10,6 +11,7 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.testkit.servers.RedisClusterProcess;
+import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -20,6 +22,7 @@ import redis.clients.jedis.JedisCluster;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +39,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * the cluster's size at connect time; a push retried by the client library after a read timeout is
  * stored once; queue names that would break hash tags are refused.
  *
- * <p>The test that adds a master starts a cluster of its own (it changes the topology); the others
+ * <p>The tests that add or remove a master start a cluster of their own (they change the topology); the others
  * leave the cluster as they found it and each uses a queue of its own, so they share one 3-master
  * cluster started once for the class (a cluster start is most of such a test's time).
  */
@@ -75,6 +78,73 @@ class ClusterTopologyTest {
             try (Backend after = open(cluster.uri(), Map.of())) {
                 assertThat(after.stats(queue).ready()).as("tasks visible to stats after the change").isEqualTo(70);
                 assertAllDelivered(after, queue, 70);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("after one of 4 masters is removed under the data, 70 acknowledged tasks (ready, delayed, leased) are all"
+            + " found and delivered once, by a client opened after and by one that kept running across the removal")
+    void removingAMasterHidesNothing() {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(4)) {
+            String queue = "q-" + UUID.randomUUID();
+            try (Backend running = open(cluster.uri(), Map.of())) {
+                for (int i = 0; i < 60; i++) {
+                    running.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
+                }
+                // Due in a second: the removal takes longer, so these are due when the tasks are looked for.
+                Instant due = Instant.now().plusSeconds(1);
+                for (int i = 60; i < 70; i++) {
+                    running.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, due);
+                }
+                List<Delivery> leased = running.pop(queue, 10, LEASED); // held across the removal
+                assertThat(leased).hasSize(10);
+                assertThat(total(running.stats(queue))).as("tasks before the removal").isEqualTo(70);
+
+                // The master that holds the queue's shard count record; with 4 shards on 4 masters it
+                // also holds one of the queue's shards.
+                RedisServerProcess removed = holder(cluster, "__sergeant__:{" + queue + "}:shards");
+                cluster.removeMaster(removed);
+                assertThat(removed.isRunning()).isFalse();
+                assertThat(cluster.masters()).hasSize(3);
+
+                Set<String> delivered = new HashSet<>();
+                leased.forEach(d -> delivered.add(text(d.payload())));
+                try (Backend opened = open(cluster.uri(), Map.of())) {
+                    for (Backend client : List.of(running, opened)) {
+                        assertThat(client.monitoringRole().orElseThrow().queues()).as("queues listed").contains(queue);
+                        QueueStats stats = client.stats(queue);
+                        assertThat(total(stats)).as("tasks visible to stats after the removal").isEqualTo(70);
+                        assertThat(stats.inFlight()).as("leased tasks").isEqualTo(10);
+                    }
+                    List<Receipt> receipts = leased.stream().map(Delivery::receipt).toList();
+                    assertThat(running.leaseRole().orElseThrow().ack(queue, receipts).settled())
+                            .as("leases taken before the removal, acked after it").isEqualTo(10);
+                    // The 60 others, the delayed ones once due; half by each client.
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    boolean openedsTurn = true;
+                    while (delivered.size() < 70 && System.nanoTime() < deadline) {
+                        Backend client = openedsTurn ? opened : running;
+                        openedsTurn = !openedsTurn;
+                        List<Delivery> batch = client.pop(queue, 7, LEASED);
+                        for (Delivery d : batch) {
+                            assertThat(delivered.add(text(d.payload()))).as("first delivery of " + text(d.payload())).isTrue();
+                        }
+                        if (!batch.isEmpty()) {
+                            assertThat(client.leaseRole().orElseThrow()
+                                    .ack(queue, batch.stream().map(Delivery::receipt).toList()).settled())
+                                    .isEqualTo(batch.size());
+                        } else {
+                            pause();
+                        }
+                    }
+                    Set<String> expected = new HashSet<>();
+                    for (int i = 0; i < 70; i++) {
+                        expected.add("t" + i);
+                    }
+                    assertThat(delivered).as("distinct tasks delivered").isEqualTo(expected);
+                    assertThat(opened.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+                }
             }
         }
     }
@@ -142,6 +212,36 @@ class ClusterTopologyTest {
         assertThat(seen).as("distinct tasks delivered").hasSize(expected);
         assertThat(backend.leaseRole().orElseThrow().ack(queue, receipts).settled()).isEqualTo(expected);
         assertThat(backend.stats(queue).inFlight()).isZero();
+    }
+
+    private static long total(QueueStats stats) {
+        return stats.ready() + stats.delayed() + stats.inFlight();
+    }
+
+    /** The master that serves {@code key}'s slot (the others answer {@code MOVED}). */
+    private static RedisServerProcess holder(RedisClusterProcess cluster, String key) {
+        for (RedisServerProcess master : cluster.masters()) {
+            try {
+                master.command("EXISTS", key);
+                return master;
+            } catch (IllegalStateException moved) {
+                // another master's slot
+            }
+        }
+        throw new AssertionError("no master serves the slot of " + key);
+    }
+
+    private static String text(byte[] payload) {
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     private static Backend open(String uri, Map<String, String> options) {

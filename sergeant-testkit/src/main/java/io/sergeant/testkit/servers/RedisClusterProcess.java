@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * {@code redis-cli --cluster create … --cluster-replicas R --cluster-yes} and ready once every node
  * reports {@code cluster_state:ok} and every replica's link to its master is up. The one cluster launcher
  * of the tests (the Redis backend's and the reliability suite's). {@link #close()} stops every node, also
- * after a failed start. Not thread safe; one test class owns an instance.
+ * after a failed start. {@link #addMaster()} and {@link #removeMaster} change the topology under the data.
+ * Not thread safe; one test class owns an instance.
  */
 public final class RedisClusterProcess implements AutoCloseable {
 
@@ -80,6 +81,46 @@ public final class RedisClusterProcess implements AutoCloseable {
         cli(List.of("--cluster", "rebalance", existing, "--cluster-use-empty-masters", "--cluster-yes"));
         awaitReady();
         return node;
+    }
+
+    /**
+     * Removes a master under its data: moves every slot of {@code master}, keys included, to the other
+     * masters ({@code redis-cli --cluster rebalance … --cluster-weight <id>=0}), checks that it serves no
+     * slot any more, takes it out of the cluster ({@code redis-cli --cluster del-node}), stops its process
+     * and waits until every remaining node reports {@code cluster_state:ok} and knows only the remaining
+     * nodes. The node leaves {@link #nodes()} and {@link #uri()}.
+     *
+     * @throws IllegalArgumentException if {@code master} is not a node of this cluster
+     * @throws IllegalStateException    if a step fails or the cluster does not settle within 40 s
+     */
+    public void removeMaster(RedisServerProcess master) {
+        if (!nodes.contains(master)) {
+            throw new IllegalArgumentException("redis-server on port " + master.port() + " is not a node of this cluster");
+        }
+        String id = master.command("CLUSTER", "MYID").trim();
+        RedisServerProcess other = nodes.stream().filter(node -> node != master).findFirst().orElseThrow();
+        String existing = "127.0.0.1:" + other.port();
+        cli(List.of("--cluster", "rebalance", existing, "--cluster-weight", id + "=0", "--cluster-yes"));
+        awaitReady();
+        for (String line : other.command("CLUSTER", "NODES").split("\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields[0].equals(id) && fields.length > 8) {
+                throw new IllegalStateException("node " + master.port() + " still serves slots after the rebalance: " + line);
+            }
+        }
+        cli(List.of("--cluster", "del-node", existing, id));
+        nodes.remove(master);
+        master.close();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        for (RedisServerProcess node : nodes) {
+            while (!ready(node) || !node.command("CLUSTER", "INFO").contains("cluster_known_nodes:" + nodes.size())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cluster did not settle within " + READY_TIMEOUT
+                            + " after node " + master.port() + " was removed");
+                }
+                pause();
+            }
+        }
     }
 
     /** The nodes, in order of creation. */

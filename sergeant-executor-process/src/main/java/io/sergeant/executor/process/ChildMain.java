@@ -35,7 +35,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * for worker classes; {@code initialize} runs here), reports ready, and runs one task
  * at a time on a task thread while its main thread keeps reading frames, so an interrupt request reaches
  * a running task. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away
- * (end of stdin) it finalizes within a few seconds and exits.
+ * (end of stdin) it finalizes within a few seconds, kills what its tasks started (its descendants and
+ * the rest of its process group, re-parented ones included) and exits.
  *
  * <p>Exit codes: 0 after a shutdown, 2 for bad arguments, 3 when the worker cannot be opened,
  * 1 when the channel broke or the JVM ran out of memory.
@@ -209,8 +210,11 @@ public final class ChildMain {
         closer.setDaemon(true);
         closer.start();
         awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
-        // The parent that would have ended this child's process group is gone: end what the tasks started.
+        // The parent that would have ended this child's process group is gone: end what the tasks started,
+        // its descendants and, since one re-parented (a daemon, `cmd &` in a shell that exited) is no longer
+        // a descendant, every other process of its group.
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        io.sergeant.toolkit.process.ProcessTree.destroyOwnGroup();
         return 1;
     }
 

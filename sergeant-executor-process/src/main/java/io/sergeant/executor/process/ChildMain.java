@@ -36,7 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link ServiceLoader} that {@linkplain ChildRuntimeProvider#hosts hosts} the class (core provides it
  * for worker classes; {@code initialize} runs here), reports ready, and runs one task at a time on its
  * task thread. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away (end
- * of stdin) it finalizes within a few seconds and exits.
+ * of stdin) it finalizes within a few seconds, kills what its tasks started (its descendants and the
+ * rest of its process group, re-parented ones included) and exits.
  *
  * <p><b>Who reads the channel.</b> The task thread reads the next frame itself when it is idle, so a
  * short task costs no hand-off between threads (each is a wake-up, the largest per-task cost on a busy
@@ -358,8 +359,11 @@ public final class ChildMain {
         closer.setDaemon(true);
         closer.start();
         awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
-        // The parent that would have ended this child's process group is gone: end what the tasks started.
+        // The parent that would have ended this child's process group is gone: end what the tasks started,
+        // its descendants and, since one re-parented (a daemon, `cmd &` in a shell that exited) is no longer
+        // a descendant, every other process of its group.
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        io.sergeant.toolkit.process.ProcessTree.destroyOwnGroup();
         return 1;
     }
 

@@ -59,6 +59,11 @@ final class DashboardCommand implements Callable<Integer> {
             description = "Path prefix when served behind a reverse proxy (e.g. /sergeant); links carry it.")
     String basePath;
 
+    @Option(names = "--kwargs-max-bytes", defaultValue = "1048576", paramLabel = "BYTES",
+            description = "Read and decode the payload of a dead letter only up to this size, to show its kwargs;"
+                    + " larger ones are listed with their size only; 0 reads none (default: ${DEFAULT-VALUE}).")
+    long kwargsMaxBytes;
+
     /** At most one authentication. */
     static final class Auth {
         @Option(names = "--token", paramLabel = "TOKEN",
@@ -82,8 +87,12 @@ final class DashboardCommand implements Callable<Integer> {
     private Integer serve() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (kwargsMaxBytes < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--kwargs-max-bytes must not be negative, got "
+                    + kwargsMaxBytes);
+        }
         DashboardOptions.Builder builder = DashboardOptions.builder().bind(bind).port(port).readOnly(readOnly)
-                .basePath(basePath);
+                .basePath(basePath).kwargsMaxBytes(kwargsMaxBytes);
         String token = auth != null && auth.token != null ? auth.token : System.getenv(TOKEN_ENV);
         try {
             if (auth != null && auth.basicAuth != null) {

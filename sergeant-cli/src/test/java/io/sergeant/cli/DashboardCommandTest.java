@@ -71,6 +71,14 @@ class DashboardCommandTest {
     }
 
     @Test
+    void aNegativeKwargsCapIsAUsageError() {
+        CommandRun run = CommandRun.of("dashboard", "--backend", "sqlite:" + directory.resolve("q.db"), "--port", "0",
+                "--kwargs-max-bytes", "-1");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--kwargs-max-bytes must not be negative, got -1");
+    }
+
+    @Test
     void aClassPathEntryThatDoesNotExistIsAConfigurationErrorNamingIt() {
         Path missingJar = directory.resolve("no-such-plugin.jar");
         CommandRun run = CommandRun.of("dashboard", "--classpath", missingJar.toString(), "--backend",

@@ -1,7 +1,7 @@
 package io.sergeant.dashboard;
 
 import io.sergeant.api.Broker;
-import io.sergeant.api.DeadLetter;
+import io.sergeant.api.DeadLetterInfo;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.QueuedTask;
@@ -12,6 +12,7 @@ import io.sergeant.api.WorkerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,16 @@ final class DashboardData {
 
     /** The most tasks or dead letters one page or answer lists. */
     static final int MAX_LIMIT = 500;
+
+    /**
+     * The most payload bytes one dead-letter page or answer reads from the backend (or
+     * {@code kwargsMaxBytes}, when larger): with {@link #MAX_LIMIT} letters just under the kwargs cap, the
+     * page would otherwise read 500 of them.
+     */
+    static final long PAYLOAD_BUDGET_BYTES = 16L << 20;
+
+    /** The longest kwargs JSON text sent whole per task or dead letter; a longer one is sent as a preview of this many characters. */
+    static final int KWARGS_MAX_CHARS = 8_192;
 
     private final Broker broker;
     private final ThroughputSampler sampler;
@@ -107,19 +118,52 @@ final class DashboardData {
         return model;
     }
 
-    /** {@code GET /api/dead-letters/{q}}: the oldest {@code limit} dead letters, decoded, and the total. */
+    /**
+     * {@code GET /api/dead-letters/{q}}: the oldest {@code limit} dead letters and the total. The letters are
+     * listed with their sizes first; then only the payloads of those of at most {@code kwargsMaxBytes} are
+     * read (by id), oldest first, while the answer's reads stay within {@link #PAYLOAD_BUDGET_BYTES}: the
+     * others are listed with {@code kwargsNotLoaded} saying why, and nothing of their payload is fetched.
+     */
     Map<String, Object> deadLetters(String queue, int limit) {
         Map<String, Object> model = header();
         model.put("queue", queue);
         model.put("total", broker.stats(queue).deadLetters());
+        List<DeadLetterInfo> infos = broker.deadLetterInfos(queue, limit);
+        Map<String, String> notLoaded = new HashMap<>();
+        List<String> toLoad = new ArrayList<>();
+        long budget = Math.max(PAYLOAD_BUDGET_BYTES, options.kwargsMaxBytes());
+        long planned = 0;
+        for (DeadLetterInfo info : infos) {
+            if (info.payloadBytes() > options.kwargsMaxBytes()) {
+                notLoaded.put(info.id(), "not loaded: the payload of " + count(info.payloadBytes())
+                        + " bytes is over the dashboard's kwargs cap of " + count(options.kwargsMaxBytes())
+                        + " bytes (--kwargs-max-bytes)");
+            } else if (planned + info.payloadBytes() > budget) {
+                notLoaded.put(info.id(), "not loaded: this page already reads " + count(planned)
+                        + " bytes of payloads, its most; list fewer (?limit=) or requeue or delete the older ones");
+            } else {
+                planned += info.payloadBytes();
+                toLoad.add(info.id());
+            }
+        }
+        Map<String, byte[]> payloads = new HashMap<>();
+        if (!toLoad.isEmpty()) {
+            broker.deadLettersById(queue, toLoad).forEach(letter -> payloads.put(letter.id(), letter.payload()));
+        }
         List<Map<String, Object>> letters = new ArrayList<>();
-        for (DeadLetter letter : broker.deadLetters(queue, limit)) {
+        for (DeadLetterInfo info : infos) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("id", letter.id());
-            row.put("reason", letter.reason());
-            row.put("deliveryCount", letter.deliveryCount());
-            row.put("deadAt", Instant.ofEpochMilli(Math.round(letter.deadAt() * 1000)));
-            row.putAll(decoded(letter.payload()));
+            row.put("id", info.id());
+            row.put("reason", info.reason());
+            row.put("deliveryCount", info.deliveryCount());
+            row.put("deadAt", Instant.ofEpochMilli(Math.round(info.deadAt() * 1000)));
+            byte[] payload = payloads.get(info.id());
+            if (payload != null) {
+                row.putAll(decoded(payload));
+            } else {
+                row.putAll(undecoded(info.payloadBytes(), notLoaded.getOrDefault(info.id(),
+                        "not loaded: requeued or deleted while listing")));
+            }
             letters.add(row);
         }
         model.put("deadLetters", letters);
@@ -191,25 +235,57 @@ final class DashboardData {
         return row;
     }
 
-    /** A payload's decoded fields, or its size and why it did not decode. */
+    /**
+     * A payload's decoded fields, or its size and why it did not decode. Kwargs whose JSON text is longer
+     * than {@link #KWARGS_MAX_CHARS} are not sent whole: {@code kwargs} is null and {@code kwargsPreview}
+     * holds the start of that text.
+     */
     private Map<String, Object> decoded(byte[] payload) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("payloadBytes", payload.length);
         try {
             Task task = broker.decodeTask(payload);
-            row.put("kwargs", task.kwargs());
+            String text = Json.display(task.kwargs());
+            boolean whole = text.length() <= KWARGS_MAX_CHARS;
+            row.put("kwargs", whole ? task.kwargs() : null);
+            row.put("kwargsPreview", whole ? null : preview(text));
+            row.put("kwargsNotLoaded", null);
             row.put("traceId", task.traceId());
             row.put("runCount", task.runCount());
             row.put("date", Instant.ofEpochMilli(Math.round(task.date() * 1000)));
             row.put("error", null);
         } catch (SergeantException e) {
-            row.put("kwargs", null);
-            row.put("traceId", null);
-            row.put("runCount", null);
-            row.put("date", null);
+            row.putAll(undecoded(payload.length, null));
             row.put("error", "undecodable: " + e.getMessage());
         }
         return row;
+    }
+
+    /** The fields of a payload not decoded: its size, and why it was not read ({@code null}: it was). */
+    private static Map<String, Object> undecoded(long payloadBytes, String notLoaded) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("payloadBytes", payloadBytes);
+        row.put("kwargs", null);
+        row.put("kwargsPreview", null);
+        row.put("kwargsNotLoaded", notLoaded);
+        row.put("traceId", null);
+        row.put("runCount", null);
+        row.put("date", null);
+        row.put("error", null);
+        return row;
+    }
+
+    /** The first {@link #KWARGS_MAX_CHARS} characters of a long kwargs text (no surrogate pair cut), then how long it is. */
+    private static String preview(String text) {
+        int end = KWARGS_MAX_CHARS;
+        if (Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end) + "… (" + count(text.length()) + " characters in all)";
+    }
+
+    private static String count(long value) {
+        return String.format(java.util.Locale.ROOT, "%,d", value);
     }
 
     private static long seconds(Instant since, Instant now) {

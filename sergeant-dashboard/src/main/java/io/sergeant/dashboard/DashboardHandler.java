@@ -238,7 +238,8 @@ final class DashboardHandler extends Handler.Abstract {
             return DEFAULT_LIMIT;
         }
         try {
-            return Math.max(1, Math.min(DashboardData.MAX_LIMIT, Integer.parseInt(text)));
+            // Parsed as a long so that 99999999999 lists the most, like 501: no parameter lists more than MAX_LIMIT.
+            return (int) Math.max(1, Math.min(DashboardData.MAX_LIMIT, Long.parseLong(text)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("limit must be a number 1.." + DashboardData.MAX_LIMIT + ", got '" + text + "'");
         }

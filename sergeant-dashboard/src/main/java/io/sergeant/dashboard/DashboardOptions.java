@@ -19,10 +19,17 @@ import java.util.Objects;
  * @param backendLabel  what the pages show as the backend: its URI, whose user-info (credentials) is masked here
  * @param sampleEvery   how often the server samples queue sizes and worker counters for the charts
  * @param samplesKept   how many samples the charts show (the history is {@code sampleEvery * samplesKept})
+ * @param kwargsMaxBytes the largest dead-letter payload the dead-letter page and its API read from the
+ *                      backend to show its kwargs ({@link #DEFAULT_KWARGS_MAX_BYTES} by default, as the CLI's
+ *                      {@code dead-letters --kwargs-max-bytes}); a larger one is listed with its size only, never
+ *                      read; 0 reads none
  */
 public record DashboardOptions(String bind, int port, boolean readOnly, String token, String basicUser,
                                String basicPassword, String basePath, String backendLabel, Duration sampleEvery,
-                               int samplesKept) {
+                               int samplesKept, long kwargsMaxBytes) {
+
+    /** The default of {@link #kwargsMaxBytes}: 1 MiB. */
+    public static final long DEFAULT_KWARGS_MAX_BYTES = 1 << 20;
 
     /** Checks and normalises the options; token and basic auth exclude each other. */
     public DashboardOptions {
@@ -48,9 +55,23 @@ public record DashboardOptions(String bind, int port, boolean readOnly, String t
         if (samplesKept < 2) {
             throw new IllegalArgumentException("samplesKept must be at least 2, got " + samplesKept);
         }
+        if (kwargsMaxBytes < 0) {
+            throw new IllegalArgumentException("kwargsMaxBytes must not be negative, got " + kwargsMaxBytes);
+        }
     }
 
-    /** A builder with the defaults: 127.0.0.1:8080, actions allowed, no auth, samples every 5 s for 10 minutes. */
+    /** The options of the first release, with {@link #DEFAULT_KWARGS_MAX_BYTES}. */
+    public DashboardOptions(String bind, int port, boolean readOnly, String token, String basicUser,
+                            String basicPassword, String basePath, String backendLabel, Duration sampleEvery,
+                            int samplesKept) {
+        this(bind, port, readOnly, token, basicUser, basicPassword, basePath, backendLabel, sampleEvery, samplesKept,
+                DEFAULT_KWARGS_MAX_BYTES);
+    }
+
+    /**
+     * A builder with the defaults: 127.0.0.1:8080, actions allowed, no auth, samples every 5 s for 10 minutes,
+     * dead-letter payloads up to 1 MiB read to show their kwargs.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -98,6 +119,7 @@ public record DashboardOptions(String bind, int port, boolean readOnly, String t
         private String backendLabel = "";
         private Duration sampleEvery = Duration.ofSeconds(5);
         private int samplesKept = 120;
+        private long kwargsMaxBytes = DEFAULT_KWARGS_MAX_BYTES;
 
         private Builder() {
         }
@@ -137,10 +159,13 @@ public record DashboardOptions(String bind, int port, boolean readOnly, String t
         /** How many samples the charts keep. */
         public Builder samplesKept(int value) { this.samplesKept = value; return this; }
 
+        /** The largest dead-letter payload read to show its kwargs (0: none). */
+        public Builder kwargsMaxBytes(long value) { this.kwargsMaxBytes = value; return this; }
+
         /** The options. */
         public DashboardOptions build() {
             return new DashboardOptions(bind, port, readOnly, token, basicUser, basicPassword, basePath, backendLabel,
-                    sampleEvery, samplesKept);
+                    sampleEvery, samplesKept, kwargsMaxBytes);
         }
     }
 }

@@ -182,6 +182,12 @@ final class Pages {
         if (task.get("error") != null) {
             return "<span class=\"error\">" + escape(task.get("error")) + "</span>";
         }
+        if (task.get("kwargsNotLoaded") != null) {
+            return "<span class=\"muted kwargs-not-loaded\">" + escape(task.get("kwargsNotLoaded")) + "</span>";
+        }
+        if (task.get("kwargsPreview") != null) {
+            return "<pre class=\"kwargs kwargs-preview\">" + escape(task.get("kwargsPreview")) + "</pre>";
+        }
         return "<pre class=\"kwargs\">" + escape(Json.display(task.get("kwargs"))) + "</pre>";
     }
 

@@ -406,4 +406,128 @@ abstract class DashboardApiContract {
         assertThat(session.get(redirect.headers().firstValue("Location").orElseThrow()).body())
                 .contains("Requeued 2 dead letter(s).");
     }
+
+    /**
+     * Issue 13 §3: the dead-letter page and its API read from the backend only the payloads whose kwargs
+     * they show (up to the kwargs cap, 1 MiB by default) and send no kwargs whole that are longer than a
+     * preview. Eight letters of 2 MiB (listed with their size, never read), two with a kwarg of 300,000
+     * characters (read, sent as a preview) and a small one (sent whole). What the backend served is
+     * measured as this JVM's read bytes ({@code rchar} of {@code /proc/self/io}): the store's replies reach
+     * the backend client here (SQLite file reads, Redis and MongoDB socket reads), as does the HTTP answer.
+     */
+    @Test
+    void deadLetterPagesReadOnlyThePayloadsTheyShowAndSendBoundedKwargs() throws Exception {
+        String queue = queue();
+        int big = 2 << 20;
+        Fixtures.deadLetter(broker, queue, Map.of("to", "small@example.com"), "small");
+        for (int i = 0; i < 2; i++) {
+            Fixtures.deadLetter(broker, queue, Map.of("blob", randomText(300_000, i)), "long kwargs " + i);
+        }
+        for (int i = 0; i < 8; i++) {
+            byte[] payload = new byte[big];
+            new java.util.Random(i).nextBytes(payload);
+            Fixtures.deadLetter(broker, queue, payload, "too big " + i);
+        }
+        HttpSession session = session();
+        session.get("/api/dead-letters/" + queue() + "?limit=1"); // loads the classes a first listing needs
+        session.get("/dead-letters/" + queue() + "?limit=1");
+
+        long before = bytesRead();
+        HttpResponse<String> api = session.get("/api/dead-letters/" + queue);
+        long apiCost = bytesRead() - before;
+        before = bytesRead();
+        HttpResponse<String> page = session.get("/dead-letters/" + queue);
+        long pageCost = bytesRead() - before;
+
+        List<Document> letters = list(json(api), "deadLetters");
+        assertThat(letters).hasSize(11);
+        java.util.function.Function<String, List<Document>> byReason = prefix -> letters.stream()
+                .filter(letter -> letter.getString("reason").startsWith(prefix)).toList();
+        assertThat(byReason.apply("small")).singleElement()
+                .satisfies(letter -> assertThat(letter.get("kwargs", Document.class).getString("to")).isEqualTo("small@example.com"));
+        assertThat(byReason.apply("long kwargs")).hasSize(2);
+        assertThat(byReason.apply("too big")).hasSize(8);
+        long shownBytes = 0;
+        for (Document letter : byReason.apply("long kwargs")) {
+            assertThat(letter.get("kwargs")).as("kwargs of 300,000 characters are not sent whole").isNull();
+            assertThat(letter.getString("kwargsPreview")).startsWith("{\"blob\":\"").endsWith("characters in all)")
+                    .hasSizeLessThan(DashboardData.KWARGS_MAX_CHARS + 100);
+            assertThat(letter.getString("traceId")).isEqualTo("trace-dead");
+            shownBytes += ((Number) letter.get("payloadBytes")).longValue();
+        }
+        assertThat(byReason.apply("too big")).allSatisfy(letter -> {
+            assertThat(((Number) letter.get("payloadBytes")).longValue()).isEqualTo(big);
+            assertThat(letter.get("kwargs")).isNull();
+            assertThat(letter.getString("kwargsNotLoaded")).contains("2,097,152 bytes is over the dashboard's kwargs cap of 1,048,576");
+        });
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("small@example.com").contains("characters in all)");
+        assertThat(page.body().split("class=\"muted kwargs-not-loaded\"", -1)).hasSize(9);
+        assertThat(api.body().length()).as("the API answer's length").isLessThan(256 << 10);
+        assertThat(page.body().length()).as("the page's length").isLessThan(256 << 10);
+        assertThat(apiCost).as("bytes read to answer: the two payloads shown (%d bytes) and the answer, none of 2 MiB",
+                shownBytes).isLessThan(shownBytes + (1 << 20));
+        assertThat(pageCost).as("bytes read to render the page: the two payloads shown (%d bytes) and the page, none of 2 MiB",
+                shownBytes).isLessThan(shownBytes + (1 << 20));
+    }
+
+    @Test
+    void aKwargsCapOfZeroListsDeadLettersWithoutReadingAPayload() {
+        String queue = queue();
+        Fixtures.fill(broker, queue);
+        try (DashboardServer sizesOnly = DashboardServer.start(broker, options().kwargsMaxBytes(0).build())) {
+            HttpSession session = new HttpSession(sizesOnly.url());
+
+            List<Document> letters = list(json(session.get("/api/dead-letters/" + queue)), "deadLetters");
+
+            assertThat(letters).hasSize(2).allSatisfy(letter -> {
+                assertThat(letter.get("kwargs")).isNull();
+                assertThat(letter.get("traceId")).isNull();
+                assertThat(((Number) letter.get("payloadBytes")).longValue()).isPositive();
+                assertThat(letter.getString("kwargsNotLoaded")).contains("over the dashboard's kwargs cap of 0 bytes");
+            });
+            assertThat(session.get("/dead-letters/" + queue).body()).contains("poison: SMTP refused 5 times")
+                    .doesNotContain("dead@example.com");
+        }
+    }
+
+    @Test
+    void aLimitParameterCannotListMoreThanTheCap() {
+        String queue = queue();
+        int stored = DashboardData.MAX_LIMIT + 5;
+        for (int i = 0; i < stored; i++) {
+            Fixtures.deadLetter(broker, queue, new byte[] {(byte) i}, "r" + i);
+            broker.pushTask(queue, Map.of("n", (long) i));
+        }
+        HttpSession session = session();
+
+        Document letters = json(session.get("/api/dead-letters/" + queue + "?limit=1000000"));
+        Document tasks = json(session.get("/api/queues/" + queue + "?limit=" + Integer.MAX_VALUE));
+
+        assertThat(((Number) letters.get("total")).longValue()).isEqualTo(stored);
+        assertThat(list(letters, "deadLetters")).hasSize(DashboardData.MAX_LIMIT);
+        assertThat(list(tasks, "tasks")).hasSize(DashboardData.MAX_LIMIT);
+        assertThat(session.get("/dead-letters/" + queue + "?limit=1000000").body().split("class=\"dead-letter\"", -1))
+                .hasSize(DashboardData.MAX_LIMIT + 1);
+        assertThat(list(json(session.get("/api/dead-letters/" + queue + "?limit=99999999999")), "deadLetters"))
+                .hasSize(DashboardData.MAX_LIMIT);
+        assertThat(session.get("/api/dead-letters/" + queue + "?limit=lots").statusCode()).isEqualTo(400);
+        assertThat(list(json(session.get("/api/dead-letters/" + queue + "?limit=-3")), "deadLetters")).hasSize(1);
+    }
+
+    private static String randomText(int length, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return text.toString();
+    }
+
+    /** The bytes this JVM has read so far ({@code rchar} of {@code /proc/self/io}). */
+    private static long bytesRead() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io")).stream()
+                .filter(line -> line.startsWith("rchar:")).mapToLong(line -> Long.parseLong(line.substring(6).trim()))
+                .findFirst().orElseThrow();
+    }
 }

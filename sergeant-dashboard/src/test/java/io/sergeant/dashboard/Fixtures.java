@@ -42,6 +42,11 @@ final class Fixtures {
         real.backend().deadLetterRole().orElseThrow().deadLetter(queue, new Delivery(payload, null), reason);
     }
 
+    /** Stores a dead letter with this payload as it is (as a pop refusing an oversized payload would). */
+    static void deadLetter(Broker broker, String queue, byte[] payload, String reason) {
+        ((DefaultBroker) broker).backend().deadLetterRole().orElseThrow().deadLetter(queue, new Delivery(payload, null), reason);
+    }
+
     /** Registers a live worker of {@code queue} running one task that started a minute ago. */
     static void worker(Broker broker, String queue) {
         worker(broker, queue, 17);

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A child process of the process executor: {@code ChildMain <worker class> [worker arguments...]}.
@@ -32,10 +34,18 @@ import java.util.concurrent.LinkedBlockingQueue;
  * an empty stream, so worker output and logs go to stderr (inherited from the parent) and never corrupt
  * the channel. It then opens the worker through the first {@link ChildRuntimeProvider} found by
  * {@link ServiceLoader} that {@linkplain ChildRuntimeProvider#hosts hosts} the class (core provides it
- * for worker classes; {@code initialize} runs here), reports ready, and runs one task
- * at a time on a task thread while its main thread keeps reading frames, so an interrupt request reaches
- * a running task. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away
- * (end of stdin) it finalizes within a few seconds and exits.
+ * for worker classes; {@code initialize} runs here), reports ready, and runs one task at a time on its
+ * task thread. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away (end
+ * of stdin) it finalizes within a few seconds, kills what its tasks started (its descendants and the
+ * rest of its process group, re-parented ones included) and exits.
+ *
+ * <p><b>Who reads the channel.</b> The task thread reads the next frame itself when it is idle, so a
+ * short task costs no hand-off between threads (each is a wake-up, the largest per-task cost on a busy
+ * machine). While a task runs, the main thread checks every {@value #TICK_MILLIS} ms; once it sees the
+ * same task still running, it takes over reading, so an interrupt request reaches the running task (at
+ * most two ticks after the task started, or as it arrives after that) and an end of the channel is seen
+ * at once. It hands the reading back with the next task or shutdown frame. With no task running for
+ * {@value #IDLE_TICKS} ticks in a row the main thread stops checking until a task starts.
  *
  * <p>Exit codes: 0 after a shutdown, 2 for bad arguments, 3 when the worker cannot be opened,
  * 1 when the channel broke or the JVM ran out of memory.
@@ -44,14 +54,24 @@ public final class ChildMain {
 
     private static final System.Logger LOG = System.getLogger(ChildMain.class.getName());
     private static final long PARENT_GONE_FINALIZE_MILLIS = 5_000;
+    /** How often the main thread checks whether a task runs long enough to need a reader beside it. */
+    static final long TICK_MILLIS = 5;
+    /** Ticks with no task running after which the main thread waits for the next task instead of ticking. */
+    static final int IDLE_TICKS = 20;
 
     private final DataInputStream in;
     private final DataOutputStream out;
     private final Object writeLock = new Object();
     private final Object controlLock = new Object();
-    private final BlockingQueue<Object> tasks = new LinkedBlockingQueue<>();
-    /** The task being run and its control; guarded by {@link #controlLock}. */
-    private Running running;
+    /** Frames the main thread read for the task thread (a task or the shutdown); added under {@link #controlLock}. */
+    private final BlockingQueue<Object> handedOver = new LinkedBlockingQueue<>();
+    private final Thread mainThread = Thread.currentThread();
+    /** The task being run and its control; written under {@link #controlLock}. */
+    private volatile Running running;
+    /** Whether the main thread reads the channel (a task ran long); guarded by {@link #controlLock}. */
+    private boolean mainReads;
+    /** Whether the main thread waits for a task to start (it then needs an unpark). */
+    private volatile boolean mainWaits;
 
     private ChildMain(DataInputStream in, DataOutputStream out) {
         this.in = in;
@@ -93,35 +113,13 @@ public final class ChildMain {
             send(Frames.FAILED, 0, describe(e).getBytes(StandardCharsets.UTF_8));
             return 3;
         }
-        Thread taskThread = new Thread(() -> runTasks(runtime), "sergeant-child-task");
-        taskThread.setDaemon(true);
-        taskThread.start();
         if (!send(Frames.READY, ProcessHandle.current().pid(), new byte[0])) {
             return closeWhenParentIsGone(runtime);
         }
-        while (true) {
-            Frames.Frame frame;
-            try {
-                frame = Frames.read(in);
-            } catch (IOException e) {
-                LOG.log(Level.ERROR, "the child process lost its channel to the parent: " + e);
-                return closeWhenParentIsGone(runtime);
-            }
-            if (frame == null) {
-                return closeWhenParentIsGone(runtime);
-            }
-            switch (frame.type()) {
-                case Frames.TASK -> tasks.add(new Job(frame.sequence(), frame.payload()));
-                case Frames.INTERRUPT -> interrupt(frame.sequence());
-                case Frames.SHUTDOWN -> {
-                    tasks.add(Shutdown.INSTANCE);
-                    awaitQuietly(taskThread, 0);
-                    runtime.close();
-                    return 0;
-                }
-                default -> LOG.log(Level.WARNING, "the child process ignores an unknown frame type " + frame.type());
-            }
-        }
+        Thread taskThread = new Thread(() -> serve(runtime), "sergeant-child-task");
+        taskThread.setDaemon(true);
+        taskThread.start();
+        return watch(runtime);
     }
 
     private static ChildRuntime open(String workerClass, List<String> workerArguments) {
@@ -140,24 +138,173 @@ public final class ChildMain {
         return chosen.open(workerClass, workerArguments);
     }
 
-    private void runTasks(ChildRuntime runtime) {
+    /**
+     * The task thread: reads the next frame itself, or takes what the main thread read while the last task
+     * ran long, and runs the tasks; ends the process at the shutdown or at the end of the channel (the main
+     * thread may be blocked reading then).
+     */
+    private void serve(ChildRuntime runtime) {
+        int code;
+        try {
+            code = serveUntilEnd(runtime);
+        } catch (VirtualMachineError e) {
+            System.err.println("sergeant child process: fatal error: " + e);
+            Runtime.getRuntime().halt(1);
+            return;
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "the child process's task thread failed: " + e, e);
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    private int serveUntilEnd(ChildRuntime runtime) {
         while (true) {
             Object next;
+            boolean readByMain;
+            synchronized (controlLock) {
+                next = handedOver.poll();
+                readByMain = next == null && mainReads;
+            }
+            if (readByMain) {
+                next = takeHandedOver();
+            } else if (next == null) {
+                Frames.Frame frame;
+                try {
+                    frame = Frames.read(in);
+                } catch (IOException e) {
+                    LOG.log(Level.ERROR, "the child process lost its channel to the parent: " + e);
+                    return closeWhenParentIsGone(runtime);
+                }
+                if (frame == null) {
+                    return closeWhenParentIsGone(runtime);
+                }
+                next = taskThreadFrame(frame);
+            }
+            if (next == Shutdown.INSTANCE) {
+                runtime.close();
+                return 0;
+            }
+            if (next instanceof Job job) {
+                long started = System.nanoTime();
+                TaskResult result = runOne(runtime, job);
+                long nanos = System.nanoTime() - started;
+                String error = result == null ? "IllegalStateException: the task runner returned no result" : result.error();
+                String outcome = result == null ? "FAILURE" : result.outcome().name();
+                send(Frames.RESULT, job.sequence(), Frames.result(outcome, error, nanos));
+            }
+        }
+    }
+
+    /** What the idle task thread does with a frame it read: a job, the shutdown, or null (nothing to do). */
+    private static Object taskThreadFrame(Frames.Frame frame) {
+        return switch (frame.type()) {
+            case Frames.TASK -> new Job(frame.sequence(), frame.payload());
+            case Frames.SHUTDOWN -> Shutdown.INSTANCE;
+            // No task runs: an interrupt for a task that has finished has nothing to stop.
+            case Frames.INTERRUPT -> null;
+            default -> {
+                LOG.log(Level.WARNING, "the child process ignores an unknown frame type " + frame.type());
+                yield null;
+            }
+        };
+    }
+
+    private Object takeHandedOver() {
+        while (true) {
             try {
-                next = tasks.take();
+                return handedOver.take();
             } catch (InterruptedException e) {
                 // A late interrupt meant for a finished task; nothing to stop.
+            }
+        }
+    }
+
+    /**
+     * The main thread: ticks while tasks run and reads the channel while one runs long; returns the exit
+     * code when the channel ended under it (the task thread ends the process otherwise).
+     */
+    private int watch(ChildRuntime runtime) {
+        long tickNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+        Running seen = null;
+        int idleTicks = 0;
+        while (true) {
+            Running now = running;
+            if (now == null) {
+                seen = null;
+                if (++idleTicks < IDLE_TICKS) {
+                    LockSupport.parkNanos(this, tickNanos);
+                    continue;
+                }
+                idleTicks = 0;
+                // Paired with runOne: it sets running then reads mainWaits, this sets mainWaits then reads running.
+                mainWaits = true;
+                if (running == null) {
+                    LockSupport.park(this);
+                }
+                mainWaits = false;
                 continue;
             }
-            if (!(next instanceof Job job)) {
-                return;
+            idleTicks = 0;
+            if (now == seen && takeOverReading(now)) {
+                Integer code = readWhileATaskRuns(runtime);
+                if (code != null) {
+                    return code;
+                }
+                seen = null;
+                continue;
             }
-            long started = System.nanoTime();
-            TaskResult result = runOne(runtime, job);
-            long nanos = System.nanoTime() - started;
-            String error = result == null ? "IllegalStateException: the task runner returned no result" : result.error();
-            String outcome = result == null ? "FAILURE" : result.outcome().name();
-            send(Frames.RESULT, job.sequence(), Frames.result(outcome, error, nanos));
+            seen = now;
+            LockSupport.parkNanos(this, tickNanos);
+        }
+    }
+
+    private boolean takeOverReading(Running task) {
+        synchronized (controlLock) {
+            if (running != task) {
+                return false;
+            }
+            mainReads = true;
+            return true;
+        }
+    }
+
+    /**
+     * Reads frames while a task runs: interrupts go to the task; the next task or the shutdown is handed to
+     * the task thread with the reading (returns null). Returns the exit code when the channel ended.
+     */
+    private Integer readWhileATaskRuns(ChildRuntime runtime) {
+        while (true) {
+            Frames.Frame frame;
+            try {
+                frame = Frames.read(in);
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "the child process lost its channel to the parent: " + e);
+                return closeWhenParentIsGone(runtime);
+            }
+            if (frame == null) {
+                return closeWhenParentIsGone(runtime);
+            }
+            switch (frame.type()) {
+                case Frames.TASK -> {
+                    handOver(new Job(frame.sequence(), frame.payload()));
+                    return null;
+                }
+                case Frames.SHUTDOWN -> {
+                    // The task thread finishes its task first, then finalizes the worker.
+                    handOver(Shutdown.INSTANCE);
+                    return null;
+                }
+                case Frames.INTERRUPT -> interrupt(frame.sequence());
+                default -> LOG.log(Level.WARNING, "the child process ignores an unknown frame type " + frame.type());
+            }
+        }
+    }
+
+    private void handOver(Object next) {
+        synchronized (controlLock) {
+            handedOver.add(next);
+            mainReads = false;
         }
     }
 
@@ -171,6 +318,9 @@ public final class ChildMain {
         Running current = new Running(job.sequence(), Thread.currentThread());
         synchronized (controlLock) {
             running = current;
+        }
+        if (mainWaits) {
+            LockSupport.unpark(mainThread);
         }
         try {
             return runtime.runner().run(task, current);
@@ -209,8 +359,11 @@ public final class ChildMain {
         closer.setDaemon(true);
         closer.start();
         awaitQuietly(closer, PARENT_GONE_FINALIZE_MILLIS);
-        // The parent that would have ended this child's process group is gone: end what the tasks started.
+        // The parent that would have ended this child's process group is gone: end what the tasks started,
+        // its descendants and, since one re-parented (a daemon, `cmd &` in a shell that exited) is no longer
+        // a descendant, every other process of its group.
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        io.sergeant.toolkit.process.ProcessTree.destroyOwnGroup();
         return 1;
     }
 
@@ -243,7 +396,7 @@ public final class ChildMain {
     private record Job(long sequence, byte[] payload) {
     }
 
-    /** Ends the task thread. */
+    /** Ends the task thread: finalize the worker and exit 0. */
     private enum Shutdown {
         INSTANCE
     }

@@ -78,6 +78,35 @@ public final class ProcessTree {
     }
 
     /**
+     * Sends SIGKILL to every other process of this process's group, when this process leads its group
+     * (as a process started through {@link #inOwnGroup} does): what it started, even re-parented after
+     * an intermediate process exited, dies, and this process lives on to exit as it means to. For a
+     * process whose parent is gone, which would have ended the group (see {@link #destroyGroup}). Does
+     * nothing when this process does not lead its group (the group is then someone else's), when
+     * groups are not used, or off Linux (the members are found in {@code /proc}). Does not wait.
+     */
+    public static void destroyOwnGroup() {
+        long self = ProcessHandle.current().pid();
+        if (!grouped() || groupOf(self) != self) {
+            return;
+        }
+        ProcessHandle.allProcesses().filter(process -> process.pid() != self && groupOf(process.pid()) == self)
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** The process group id of a process (field 5 of {@code /proc/<pid>/stat}), or -1 when it cannot be read. */
+    private static long groupOf(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[2]);
+        } catch (IOException | RuntimeException e) {
+            return -1; // gone meanwhile, not Linux, or unreadable: not one to kill
+        }
+    }
+
+    /**
      * Kills a process and every descendant it has now (SIGKILL on Unix). The descendants are listed
      * before the process dies, because once it is gone they are re-parented and no longer found. Does
      * not wait; see {@link #awaitExit}.

@@ -146,7 +146,10 @@ public abstract class BackendCompatibilitySuite {
      * Opens a backend like {@link #newBackend()} (same store) but with these limits: a pop moves a
      * payload longer than {@code maxPayloadBytes} to the dead letters (reason starting with
      * {@code "undecodable: "}) instead of returning it, and at most {@code maxDeadLetters} dead letters
-     * are kept per queue (the oldest over it are trimmed). For the built-in backends these are the
+     * are kept per queue (the oldest over it are trimmed, and each trim is counted in a warning through
+     * {@code System.Logger} that names the queue in quotes, the option {@code maxDeadLetters} and
+     * "the N oldest" deleted; the {@code Limits} scenarios read it through java.util.logging, the JDK's
+     * default). For the built-in backends these are the
      * options {@code maxPayloadSize} and {@code maxDeadLetters}. The default returns null: the
      * {@code Limits} tests are then skipped, saying so; every backend that can bound what it hands a
      * worker should override it. The suite closes the backend.

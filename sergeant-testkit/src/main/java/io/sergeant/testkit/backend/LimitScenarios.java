@@ -110,6 +110,35 @@ abstract class LimitScenarios extends RoleScenarios {
     }
 
     @Test
+    @DisplayName("dead letters trimmed over the cap are counted in a warning naming the queue and the option")
+    void trimmedDeadLettersAreCountedInTheLog() {
+        assumeRoles(BackendRole.DEAD_LETTERS);
+        String queue = name("q");
+        try (Backend capped = limited(1 << 20, 5); CapturedLog log = CapturedLog.start()) {
+            BackendDeadLetters store = capped.deadLetterRole().orElseThrow();
+            for (int i = 0; i < 8; i++) {
+                assertThat(store.deadLetter(queue, new Delivery(bytes("d" + i), null), "reason " + i)).isTrue();
+            }
+            long kept = capped.stats(queue).deadLetters();
+            List<String> trims = log.warnings().stream().filter(message -> message.contains("'" + queue + "'")).toList();
+            long counted = trims.stream().mapToLong(LimitScenarios::oldestCounted).sum();
+
+            // One node keeps 5; several nodes or shards each keep their share of the cap (rounded up).
+            assertThat(kept).as("dead letters kept of 8 under a cap of 5: some were trimmed").isBetween(1L, 7L);
+            assertThat(trims).as("warnings about queue %s", queue).isNotEmpty()
+                    .allSatisfy(message -> assertThat(message).contains("maxDeadLetters"));
+            assertThat(counted).as("dead letters the warnings count as deleted (\"the N oldest\"): %s", trims)
+                    .isEqualTo(8 - kept);
+        }
+    }
+
+    /** N in a trim warning's "the N oldest", or 0. */
+    private static long oldestCounted(String message) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("the (\\d+) oldest").matcher(message);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    @Test
     @DisplayName("a HIGH task whose lease expired is delivered again ahead of NORMAL tasks")
     void expiredHighTaskKeepsItsPlace() {
         assumeRoles(BackendRole.LEASES);

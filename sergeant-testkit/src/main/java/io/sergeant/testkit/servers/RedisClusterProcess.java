@@ -70,17 +70,32 @@ public final class RedisClusterProcess implements AutoCloseable {
         String existing = "127.0.0.1:" + nodes.get(0).port();
         cli(List.of("--cluster", "add-node", "127.0.0.1:" + node.port(), existing));
         awaitReady();
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (!nodes.get(0).command("CLUSTER", "NODES").contains("127.0.0.1:" + node.port())
-                || !node.command("CLUSTER", "INFO").contains("cluster_known_nodes:" + nodes.size())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("node " + node.port() + " did not join within " + READY_TIMEOUT);
-            }
-            pause();
-        }
+        // rebalance moves slots from any master to the new node: every node must know it first, or the
+        // move fails with "ERR I don't know about node" (seen in CI: gossip had reached node 0 only)
+        awaitEveryNodeKnows(node);
         cli(List.of("--cluster", "rebalance", existing, "--cluster-use-empty-masters", "--cluster-yes"));
         awaitReady();
         return node;
+    }
+
+    /**
+     * Waits until every running node lists {@code node} in {@code CLUSTER NODES} and knows as many nodes
+     * as there are running, and {@code node} knows them all.
+     */
+    private void awaitEveryNodeKnows(RedisServerProcess node) {
+        String id = node.command("CLUSTER", "MYID").trim();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        List<RedisServerProcess> running = nodes.stream().filter(RedisServerProcess::isRunning).toList();
+        for (RedisServerProcess other : running) {
+            while (!other.command("CLUSTER", "NODES").contains(id)
+                    || !other.command("CLUSTER", "INFO").contains("cluster_known_nodes:" + running.size())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("node " + node.port() + " (" + id + ") was not known to node "
+                            + other.port() + " within " + READY_TIMEOUT);
+                }
+                pause();
+            }
+        }
     }
 
     /**

@@ -23,7 +23,10 @@ import java.util.function.UnaryOperator;
  * {@code sleep} ({@code millis}), {@code spin} (a busy loop that ignores interrupts, forever),
  * {@code exit} ({@code code}: System.exit), {@code exit-first} (System.exit with {@code code} on the task's
  * first run only, succeeds later), {@code allocate}
- * ({@code megabytes}, kept), {@code stop}, {@code respawn}, {@code fail}; a subclass adds more with
+ * ({@code megabytes}, kept), {@code stop}, {@code respawn}, {@code fail}, {@code spawn-then-die} (starts
+ * {@code sleep 1000}, marked {@code spawned-<id>-<sleep pid>-<pid>}, then SIGKILLs its own process on the
+ * first run), {@code spawn-detached} (starts {@code sleep 1000} re-parented away from it, marked likewise,
+ * then sleeps 2 minutes); a subclass adds more with
  * {@link #perform}.
  */
 public class ScriptWorker extends Worker {
@@ -102,6 +105,16 @@ public class ScriptWorker extends Worker {
                     new ProcessBuilder("kill", "-KILL", Long.toString(pid())).start().waitFor();
                     Thread.sleep(30_000);
                 }
+            }
+            case "spawn-detached" -> {
+                // Starts `sleep 1000` through a shell that exits at once: the sleep is re-parented, no longer
+                // a descendant of this process (only its process group still finds it); then runs on.
+                Process shell = new ProcessBuilder("sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo $!").start();
+                long sleep = Long.parseLong(new String(shell.getInputStream().readAllBytes(),
+                        java.nio.charset.StandardCharsets.US_ASCII).trim());
+                shell.waitFor();
+                mark("spawned-" + id + "-" + sleep + "-" + pid());
+                Thread.sleep(120_000);
             }
             case "exit" -> System.exit(((Number) task.kwargs().get("code")).intValue());
             case "exit-first" -> {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -64,20 +65,39 @@ class ClusterTopologyTest {
     }
 
     @Test
-    @DisplayName("after a master is added under the data, a client that sees more masters finds all 70 acknowledged tasks")
+    @DisplayName("after a master is added under the data, a client that sees more masters finds all 70 acknowledged tasks;"
+            + " one connected before lists a queue whose keys all moved to the new master")
     void addingAMasterHidesNothing() {
         try (RedisClusterProcess cluster = RedisClusterProcess.start(3)) {
             String queue = "q-" + UUID.randomUUID();
-            try (Backend before = open(cluster.uri(), Map.of())) {
-                for (int i = 0; i < 70; i++) {
-                    before.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
-                }
-                assertThat(before.length(queue, false)).isEqualTo(70);
+            // A one-shard queue in a low slot: redis-cli's rebalance moves each master's lowest slots to the
+            // new master, so all of this queue's keys end up on a node that a client connected before the
+            // change has never heard of.
+            String solo = "solo-" + UUID.randomUUID();
+            while (JedisClusterCRC16.getSlot("{" + solo + "#0}") >= 1000) {
+                solo = "solo-" + UUID.randomUUID();
             }
-            cluster.addMaster();
+            try (Backend running = open(cluster.uri(), Map.of())) {
+                for (int i = 0; i < 70; i++) {
+                    running.push(queue, List.of(bytes("t" + i)), Priority.NORMAL, null);
+                }
+                assertThat(running.length(queue, false)).isEqualTo(70);
+                try (Backend oneShard = open(cluster.uri(), Map.of("shards", "1"))) {
+                    for (int i = 0; i < 5; i++) {
+                        oneShard.push(solo, List.of(bytes("s" + i)), Priority.NORMAL, null);
+                    }
+                }
+                RedisServerProcess added = cluster.addMaster();
+                assertThat(holder(cluster, "{" + solo + "#0}").port()).as("the one-shard queue moved to the new master")
+                        .isEqualTo(added.port());
+                assertThat(running.monitoringRole().orElseThrow().queues()).as("queues listed by a client connected before")
+                        .contains(queue, solo);
+                assertThat(running.stats(solo).ready()).isEqualTo(5);
+            }
             try (Backend after = open(cluster.uri(), Map.of())) {
                 assertThat(after.stats(queue).ready()).as("tasks visible to stats after the change").isEqualTo(70);
                 assertAllDelivered(after, queue, 70);
+                assertAllDelivered(after, solo, 5);
             }
         }
     }

@@ -8,10 +8,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 
 import java.nio.file.Files;
@@ -175,21 +177,30 @@ abstract class DashboardBrowserContract {
     }
 
     /**
-     * Clicks a link or a form's button and returns once the browser has left the page: a click returns as soon
-     * as the event is dispatched, so without this the next lookup can still read the old page (seen on CI).
+     * Clicks a link or a form's button and returns once the browser shows a new, fully loaded page: a click
+     * returns as soon as the event is dispatched, so without this the next lookup can still read the old page
+     * (seen on CI). The old page is marked with a window property, which the new document does not have; while
+     * the page is being replaced chromedriver may answer any call with an error (a stale element, or "Node with
+     * given id does not belong to the document", seen on CI), so errors while polling mean "ask again".
      */
     private void clickAndLoad(WebElement element) {
-        WebElement page = browser.findElement(By.tagName("html"));
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("window.__sergeantOldPage = true;");
         element.click();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        WebDriverException last = null;
         while (true) {
             try {
-                page.getTagName();
-            } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
-                return;
+                Object loaded = js.executeScript(
+                        "return window.__sergeantOldPage === undefined && document.readyState === 'complete';");
+                if (Boolean.TRUE.equals(loaded)) {
+                    return;
+                }
+            } catch (WebDriverException navigating) {
+                last = navigating;
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("the page did not change within 30 s of the click");
+                throw new AssertionError("the page did not change within 30 s of the click", last);
             }
             try {
                 Thread.sleep(20);

@@ -77,9 +77,9 @@ class InterruptTest {
 
     private Process startWorker(String backend) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                SergeantCommand.class.getName(), "worker", "--worker-class", SlowWorker.class.getName(),
-                "--backend", backend, "-D", "pollInterval=50ms")
+        Process process = new ProcessBuilder(InheritedSignals.withDefaultSigint(List.of(java.toString(), "-cp",
+                System.getProperty("java.class.path"), SergeantCommand.class.getName(), "worker", "--worker-class",
+                SlowWorker.class.getName(), "--backend", backend, "-D", "pollInterval=50ms")))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("output.txt").toFile()).start();
         started.add(process);
         return process;

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -45,11 +46,12 @@ class SupervisorClassPathTest {
             broker.pushTask("cp-q", Map.of("file", marker.toString()));
         }
         Path output = dir.resolve("output.txt");
-        supervisor = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        supervisor = new ProcessBuilder(InheritedSignals.withDefaultSigint(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SergeantCommand.class.getName(), "supervisor",
                 "--worker-class", WorkerClassPathTest.WORKER, "--concurrent-workers", "1", "--classpath", classes.toString(),
                 "--backend", backend, "-D", "executor.kind=process", "-D", "pollInterval=50ms",
-                "--worker-jvm-options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+                "--worker-jvm-options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")))
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();

@@ -26,6 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * worker process and its real log output (slf4j-simple on stderr): a failing task whose kwarg and trace id
  * carry a newline followed by a made-up log line is logged with them escaped, on one line.
  * {@code LoggedTaskTest} covers the escaping itself; this covers that the worker's log goes through it.
+ * A second worker logs through Logback with the configuration the {@code sergeant} jar ships (its plain-text
+ * appender), running a task that throws an exception whose message carries a kwarg: the stack trace's
+ * messages are escaped too ({@code EscapedThrowableConverter}).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LogLinesCannotBeForgedTest {
@@ -70,6 +73,87 @@ class LogLinesCannotBeForgedTest {
         assertThat(log.lines()).as("no line starts with what the task data carried\n%s", log)
                 .noneMatch(line -> line.startsWith(FORGED_LINE));
         assertThat(log).as("no raw control character but line ends").doesNotContain("\u001b", "\r");
+    }
+
+    /** The scripted worker plus the action {@code bad-email}: it throws with the task's {@code email} kwarg in the message. */
+    public static final class EmailCheckingWorker extends ScriptWorker {
+
+        /** For the worker process: the directory comes from {@value ScriptWorker#DIR_PROPERTY}. */
+        public EmailCheckingWorker() {
+            super();
+        }
+
+        @Override
+        protected void perform(String action, Task task) throws Exception {
+            if (!action.equals("bad-email")) {
+                super.perform(action, task);
+                return;
+            }
+            throw new IllegalArgumentException("bad email: " + task.kwargs().get("email"),
+                    new IllegalStateException("while checking " + task.kwargs().get("email")));
+        }
+    }
+
+    @Test
+    @DisplayName("an exception message carrying task data cannot start a line of the shipped plain-text log")
+    void anExceptionMessageCannotForgeALineOfTheShippedTextLog() throws Exception {
+        String forged = "2026-12-06 02:00:00.000 INFO  4242 Admin: password reset";
+        try (Broker broker = Sergeant.create().broker(ScriptWorker.baseConfig(dir).build())) {
+            broker.pushTask(ScriptWorker.QUEUE, Task.of(Map.of("id", 1, "action", "bad-email",
+                    "email", "x\n" + forged + "\r\u001b[2J")), Priority.NORMAL, null);
+        }
+        new io.sergeant.testkit.workers.Events(dir);
+        Path output = dir.resolve("worker.log");
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(FaultRun.WORKER_JVM);
+        command.addAll(List.of("-D" + ScriptWorker.DIR_PROPERTY + "=" + dir, "-Dsergeant.config.executor.concurrency=1",
+                "-Dsergeant.log.appender=TEXT", "-cp", shippedLoggingClassPath(), io.sergeant.core.worker.WorkerMain.class.getName(),
+                "--worker-class", EmailCheckingWorker.class.getName()));
+        worker = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        String escaped = "java.lang.IllegalArgumentException: bad email: x\\n" + forged + "\\r\\u001b[2J";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!read(output).contains("while checking") && worker.isAlive() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(50);
+        }
+        worker.destroy();
+        worker.waitFor(30, TimeUnit.SECONDS);
+        String log = read(output);
+
+        assertThat(log).as("Logback's shipped text layout: the failure line, then the stack trace\n%s", log)
+                .contains("ERROR").contains(": task has failed").contains(escaped)
+                .contains("Caused by: java.lang.IllegalStateException: while checking x\\n" + forged);
+        assertThat(log.lines()).as("no line starts with what the exception message carried\n%s", log)
+                .noneMatch(line -> line.startsWith(forged));
+        assertThat(log.lines()).as("every frame keeps its own line\n%s", log)
+                .anyMatch(line -> line.startsWith("\tat " + EmailCheckingWorker.class.getName() + ".perform"));
+        assertThat(log).as("no raw control character but line ends and frame tabs").doesNotContain("\u001b", "\r");
+    }
+
+    /**
+     * This JVM's class path with Logback instead of slf4j-simple: the it-tests use slf4j-simple, and the
+     * {@code sergeant} jar's Logback (whose {@code logback.xml} comes with sergeant-cli, on this class path)
+     * is found in the local repository next to logback-core, which is on it.
+     */
+    private static String shippedLoggingClassPath() {
+        List<String> entries = new java.util.ArrayList<>();
+        String logbackCore = null;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (entry.contains("slf4j-simple")) {
+                continue;
+            }
+            if (Path.of(entry).getFileName().toString().startsWith("logback-core-")) {
+                logbackCore = entry;
+            }
+            entries.add(entry);
+        }
+        assertThat(logbackCore).as("logback-core on the class path").isNotNull();
+        Path core = Path.of(logbackCore);
+        String version = core.getParent().getFileName().toString();
+        Path classic = core.getParent().getParent().getParent().resolve("logback-classic").resolve(version)
+                .resolve("logback-classic-" + version + ".jar");
+        assertThat(classic).as("logback-classic in the local repository").exists();
+        entries.add(classic.toString());
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static String read(Path output) throws IOException {

@@ -68,7 +68,7 @@ public final class CoreChildRuntimeProvider implements ChildRuntimeProvider {
         try {
             worker.initialize();
         } catch (Exception | AssertionError | WorkerSignal e) {
-            log.error("initialize has failed in a child process: {}", LifecycleTaskRunner.describe(e), e);
+            log.error("initialize has failed in a child process: {}", LifecycleTaskRunner.logged(e), e);
         }
         return new ChildRuntime() {
             private boolean closed;
@@ -92,7 +92,7 @@ public final class CoreChildRuntimeProvider implements ChildRuntimeProvider {
                 try {
                     worker.finalizeWorker();
                 } catch (Exception | AssertionError | WorkerSignal e) {
-                    log.error("finalize has failed in a child process: {}", LifecycleTaskRunner.describe(e), e);
+                    log.error("finalize has failed in a child process: {}", LifecycleTaskRunner.logged(e), e);
                 } finally {
                     assembly.close();
                 }

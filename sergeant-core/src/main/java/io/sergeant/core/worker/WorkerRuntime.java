@@ -119,7 +119,7 @@ public final class WorkerRuntime implements AutoCloseable {
             new TaskLoop(assembly, sergeant.registry(), workerArguments, state).run();
         } catch (RuntimeException e) {
             executorException = LifecycleTaskRunner.describe(e);
-            log.atError().addKeyValue("queue", config.name()).log("execute_tasks has failed: {}", executorException, e);
+            log.atError().addKeyValue("queue", config.name()).log("execute_tasks has failed: {}", LifecycleTaskRunner.logged(e), e);
         } finally {
             listeners.workerStopped(info);
         }
@@ -138,7 +138,7 @@ public final class WorkerRuntime implements AutoCloseable {
             state.respawn();
         } catch (Exception | AssertionError | WorkerSignal e) {
             String description = LifecycleTaskRunner.describe(e);
-            log.atError().addKeyValue("queue", config.name()).log(name + " has failed: {}", description, e);
+            log.atError().addKeyValue("queue", config.name()).log(name + " has failed: {}", LifecycleTaskRunner.logged(e), e);
             return description;
         }
         return null;

@@ -77,7 +77,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
             try {
                 worker.preWork(task);
             } catch (Exception | AssertionError e) {
-                log.error("pre_work has failed: {}", describe(e), e);
+                log.error("pre_work has failed: {}", logged(e), e);
             } catch (WorkerInterrupt e) {
                 // stop() or respawn() in preWork: the task does not run; the worker ends as asked.
                 postWork(task, false, e);
@@ -152,7 +152,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
         try {
             worker.postWork(task, success, exception);
         } catch (Exception | AssertionError e) {
-            log.error("post_work has failed: {}", describe(e), e);
+            log.error("post_work has failed: {}", logged(e), e);
         } catch (WorkerInterrupt e) {
             log.error("post_work has failed: stop and respawn are not honoured in postWork ({})", e.getMessage());
         }
@@ -232,7 +232,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
         } catch (WorkerRespawn e) {
             return new TaskResult(task, Outcome.RESPAWN, error);
         } catch (Exception | AssertionError | WorkerTimedOut e) {
-            log.error("{} handler has failed: {}", phase.displayName(), describe(e), e);
+            log.error("{} handler has failed: {}", phase.displayName(), logged(e), e);
             return new TaskResult(task, outcome, error);
         }
     }
@@ -248,7 +248,7 @@ public final class LifecycleTaskRunner implements TaskRunner {
         } catch (WorkerRespawn e) {
             return new TaskResult(task, Outcome.RESPAWN, error);
         } catch (Exception | AssertionError | io.sergeant.api.worker.WorkerSignal e) {
-            log.error("{} handler has failed: {}", phase.displayName(), describe(e), e);
+            log.error("{} handler has failed: {}", phase.displayName(), logged(e), e);
         }
         return new TaskResult(task, outcome, error);
     }
@@ -277,6 +277,15 @@ public final class LifecycleTaskRunner implements TaskRunner {
         }
         String message = throwable.getMessage();
         return throwable.getClass().getName() + (message == null ? "" : ": " + message);
+    }
+
+    /**
+     * {@link #describe} with its control characters escaped as task data is in log lines ({@code \n},
+     * {@code \r}, {@code \t}, backslash-u escapes): an exception message carrying task data cannot start
+     * a log line of its own when it is part of a log message.
+     */
+    public static String logged(Throwable throwable) {
+        return LoggedTask.escape(describe(throwable));
     }
 
     @FunctionalInterface

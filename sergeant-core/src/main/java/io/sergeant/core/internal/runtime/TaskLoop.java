@@ -373,7 +373,7 @@ public final class TaskLoop {
             } catch (WorkerRespawn e) {
                 state.respawn();
             } catch (Exception | AssertionError | WorkerSignal e) {
-                log.error("onStarvation handler has failed: {}", LifecycleTaskRunner.describe(e), e);
+                log.error("onStarvation handler has failed: {}", LifecycleTaskRunner.logged(e), e);
             }
         });
     }

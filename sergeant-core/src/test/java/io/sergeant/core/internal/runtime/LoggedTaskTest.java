@@ -59,4 +59,14 @@ class LoggedTaskTest {
         assertThat(LoggedTask.escape("plain text, tabs\tand all")).isEqualTo("plain text, tabs\\tand all");
         assertThat(LoggedTask.escape("no control")).isSameAs("no control");
     }
+
+    @Test
+    void anExceptionDescribedInALogMessageIsEscapedToo() {
+        RuntimeException thrown = new IllegalArgumentException("bad email: x\n[main] ERROR io.sergeant.Admin - password reset\r");
+
+        assertThat(LifecycleTaskRunner.logged(thrown))
+                .isEqualTo("java.lang.IllegalArgumentException: bad email: x\\n[main] ERROR io.sergeant.Admin - password reset\\r");
+        assertThat(LifecycleTaskRunner.describe(thrown)).contains("\n");
+        assertThat(LifecycleTaskRunner.logged(null)).isNull();
+    }
 }

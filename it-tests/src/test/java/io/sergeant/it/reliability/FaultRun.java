@@ -75,6 +75,7 @@ final class FaultRun implements AutoCloseable {
     private final List<Broker> brokers = new ArrayList<>();
     private final List<Thread> killers = new ArrayList<>();
     private volatile boolean stopKilling;
+    private final List<Long> departed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Path output;
     private PrintStream savedOut;
     private PrintStream savedErr;
@@ -326,6 +327,44 @@ final class FaultRun implements AutoCloseable {
         killer.setDaemon(true);
         killer.start();
         killers.add(killer);
+    }
+
+    /**
+     * Starts a thread that records as killed ({@code X}) every worker that leaves the supervisor's pool (killed by
+     * the supervisor for its memory, or dead on its own), once it has left: the supervisor removes a worker
+     * after it has been reaped, so every record of it precedes the kill record. The history then holds the
+     * supervisor's faults as they happened, instead of a kill the test inferred for one worker (a death the
+     * test did not expect is recorded too, and its redeliveries are not counted as the queue's faults). Polls
+     * every 20 ms until {@link #stopKilling()} (called by {@link #stopSupervisors()} before the graceful stop,
+     * whose departures are not faults), with a last poll then; {@link #departed()} lists the pids recorded.
+     */
+    void recordPoolDepartures(Supervisor supervisor) {
+        Thread watcher = new Thread(() -> {
+            Set<Long> known = new HashSet<>(supervisor.workerPids());
+            while (true) {
+                boolean last = stopKilling;
+                List<Long> now = supervisor.workerPids();
+                for (Long pid : known) {
+                    if (!now.contains(pid)) {
+                        testLog.killed(pid);
+                        departed.add(pid);
+                    }
+                }
+                known = new HashSet<>(now);
+                if (last) {
+                    return;
+                }
+                sleep(20);
+            }
+        }, "pool-departures");
+        watcher.setDaemon(true);
+        watcher.start();
+        killers.add(watcher);
+    }
+
+    /** The workers {@link #recordPoolDepartures} recorded as killed, in the order they left the pool. */
+    List<Long> departed() {
+        return List.copyOf(departed);
     }
 
     /**
@@ -616,7 +655,8 @@ final class FaultRun implements AutoCloseable {
 
     @Override
     public void close() {
-        stopKilling = true;
+        // Joined before the stop, so a departure watcher records no graceful exit as a kill.
+        stopKilling();
         producers.forEach(Producer::close);
         for (Running running : supervisors) {
             running.supervisor().requestStop();

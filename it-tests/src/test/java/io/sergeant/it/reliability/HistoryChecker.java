@@ -29,10 +29,11 @@ import java.util.TreeSet;
  *       failed), yet executed; allowed, since the write may land before the acknowledgement is lost;</li>
  *   <li><b>touched by kills</b>: tasks with a record of a victim;</li>
  *   <li><b>in flight at faults</b>: tasks a victim had started and not acknowledged by the fault: the only
- *       tasks an at-least-once run may run more than once. Where the history holds ack records ({@code K},
- *       written by the workers' recording backend) that is read from them; otherwise a task completed
- *       more than the ack window before the fault counts as acknowledged (an estimate that a loaded
- *       machine, slow to send acks, can defeat);</li>
+ *       tasks an at-least-once run may run more than once. Judged per delivery (a start): where the history
+ *       holds ack records ({@code K}, written by the workers' recording backend) that is read from them;
+ *       otherwise a task completed more than the ack window before the fault counts as acknowledged (an
+ *       estimate that a loaded machine, slow to send acks, can defeat). An ack or completion by the victim
+ *       after its next start of the same task belongs to that later delivery;</li>
  *   <li><b>over-run</b> (multiplicity): tasks that ran (started or completed, whichever is more often) more
  *       than 1 + the number of faults that caught them in flight: a triple run after one kill is a fault of
  *       the queue, not of the kill;</li>
@@ -44,7 +45,11 @@ import java.util.TreeSet;
  *   <li><b>reaps</b>: the {@code R} records (reaps of expired leases) per worker, from the worker's first
  *       fetch, start or completion on (before that it is still starting and takes no task), the clock in
  *       which {@link HistoryReport#reapsBeforeRedelivery} measures how late a redelivery came;</li>
- *   <li><b>early runs</b>: starts before a delayed task's due time.</li>
+ *   <li><b>early runs</b>: starts before a delayed task's due time;</li>
+ *   <li><b>active after kill</b>: killed processes with records of their own (by pid, not their children's)
+ *       stamped after their {@code X}. A test records a kill once the process is dead, so there any such
+ *       record means the {@code X} names the wrong process (a process that records its own death, as the
+ *       poison task does, may still finish a write of another thread in between).</li>
  * </ul>
  *
  * Immutable and thread safe.
@@ -162,14 +167,14 @@ public final class HistoryChecker {
                 touched.add(id);
             }
         }
-        InFlight inFlight = new InFlight(completions, acks);
+        InFlight inFlight = new InFlight(starts, completions, acks);
         // For each task, the faults that caught one of its runs in flight.
         Map<String, Set<Long>> caughtBy = new TreeMap<>();
         starts.forEach((id, list) -> {
             for (HistoryRecord start : list) {
                 Long victim = victim(start, faults);
                 if (victim != null && start.millis() <= faults.get(victim)
-                        && inFlight.at(id, victim, faults.get(victim))) {
+                        && inFlight.at(start, victim, faults.get(victim))) {
                     caughtBy.computeIfAbsent(id, key -> new TreeSet<>()).add(victim);
                 }
             }
@@ -209,7 +214,26 @@ public final class HistoryChecker {
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
                 lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
                 duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
-                acks.values().stream().mapToInt(List::size).sum(), reaps);
+                acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history));
+    }
+
+    /** Killed processes with records of their own stamped after their (first) kill. */
+    private static Set<Long> activeAfterKill(History history) {
+        Map<Long, Long> killedAt = new HashMap<>();
+        for (HistoryRecord record : history.records()) {
+            if (record.kind() == HistoryRecord.Kind.KILLED) {
+                killedAt.merge(record.pid(), record.millis(), Math::min);
+            }
+        }
+        Set<Long> active = new TreeSet<>();
+        for (HistoryRecord record : history.records()) {
+            HistoryRecord.Kind kind = record.kind();
+            Long at = killedAt.get(record.pid());
+            if (at != null && kind != HistoryRecord.Kind.KILLED && kind != HistoryRecord.Kind.PAUSED && record.millis() > at) {
+                active.add(record.pid());
+            }
+        }
+        return active;
     }
 
     /**
@@ -258,7 +282,7 @@ public final class HistoryChecker {
             for (HistoryRecord start : started) {
                 Long victim = victim(start, faults);
                 if (victim != null && start.millis() <= faults.get(victim)
-                        && inFlight.at(id, victim, faults.get(victim))) {
+                        && inFlight.at(start, victim, faults.get(victim))) {
                     held.put(victim, true);
                 }
             }
@@ -339,30 +363,45 @@ public final class HistoryChecker {
     }
 
     /**
-     * Whether a run of a task by a victim was still in flight at the fault: not yet acknowledged. Where the
-     * workers record their acks ({@code K}, at-least-once through the recording backend), that is exact: no
-     * ack of the task by the victim at or before the fault. Elsewhere it is estimated with the ack window:
-     * no completion by the victim more than the window before the fault.
+     * Whether a run (one delivery) of a task by a victim was still in flight at the fault: not yet
+     * acknowledged. Where the workers record their acks ({@code K}, at-least-once through the recording
+     * backend), that is exact: no ack of the task by the victim between this start and the fault. Elsewhere
+     * it is estimated with the ack window: no completion by the victim after this start and more than the
+     * window before the fault. Either way only what the victim wrote before its next start of the same task
+     * counts: a worker that fetched the task again had lost its earlier lease (an ack with that stale receipt
+     * is refused and records nothing), so a later ack or completion settles the later delivery, not this one
+     * (a memory-limit run once counted the stalled hog's first delivery as acknowledged because the same
+     * worker re-ran it, at once, before its kill, and the hog as run once too often).
      */
     private final class InFlight {
 
+        private final Map<String, List<HistoryRecord>> starts;
         private final Map<String, List<HistoryRecord>> completions;
         private final Map<String, List<HistoryRecord>> acks;
         private final boolean acksRecorded;
 
-        InFlight(Map<String, List<HistoryRecord>> completions, Map<String, List<HistoryRecord>> acks) {
+        InFlight(Map<String, List<HistoryRecord>> starts, Map<String, List<HistoryRecord>> completions,
+                 Map<String, List<HistoryRecord>> acks) {
+            this.starts = starts;
             this.completions = completions;
             this.acks = acks;
             this.acksRecorded = !acks.isEmpty();
         }
 
-        boolean at(String id, long victim, long faultAt) {
+        boolean at(HistoryRecord start, long victim, long faultAt) {
+            String id = start.id();
+            long from = start.millis();
+            // This delivery ends where the victim's next start of the task begins.
+            long next = starts.getOrDefault(id, List.of()).stream()
+                    .filter(other -> other != start && isBy(other, victim) && other.millis() > from)
+                    .mapToLong(HistoryRecord::millis).min().orElse(Long.MAX_VALUE);
             if (acksRecorded) {
-                return acks.getOrDefault(id, List.of()).stream()
-                        .noneMatch(ack -> isBy(ack, victim) && ack.millis() <= faultAt);
+                return acks.getOrDefault(id, List.of()).stream().noneMatch(ack -> isBy(ack, victim)
+                        && ack.millis() >= from && ack.millis() < next && ack.millis() <= faultAt);
             }
             for (HistoryRecord completion : completions.getOrDefault(id, List.of())) {
-                if (isBy(completion, victim) && faultAt - completion.millis() > ackWindowMillis) {
+                if (isBy(completion, victim) && completion.millis() >= from && completion.millis() < next
+                        && faultAt - completion.millis() > ackWindowMillis) {
                     return false;
                 }
             }

@@ -35,13 +35,16 @@ import java.util.Set;
  *                                 any, in flight at a fault means not acknowledged (else the ack window decides)
  * @param reaps                    per worker pid, when each of its reaps of expired leases began (ascending),
  *                                 from the worker's first fetch, start or completion on
+ * @param activeAfterKill          killed processes that wrote records of their own stamped after their kill
+ *                                 ({@code X}): the kill record names a process that was still alive, so the
+ *                                 fault accounting (in flight, over-run, redeliveries) is about the wrong process
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
                             int kills, int pauses, Set<String> touchedByKills, Set<String> inFlightAtKills,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
-                            int acks, Map<Long, List<Long>> reaps) {
+                            int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -60,6 +63,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         Map<Long, List<Long>> copied = new java.util.TreeMap<>();
         reaps.forEach((pid, times) -> copied.put(pid, List.copyOf(times)));
         reaps = java.util.Collections.unmodifiableMap(copied);
+        activeAfterKill = Set.copyOf(activeAfterKill);
     }
 
     /**
@@ -204,6 +208,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                 + (overRun.isEmpty() ? "" : "\n  over-run: " + overRun)
                 + (corrupted.isEmpty() ? "" : "\n  corrupted: " + corrupted)
                 + (unexpected.isEmpty() ? "" : "\n  unexpected: " + unexpected)
-                + (earlyRuns.isEmpty() ? "" : "\n  early runs: " + earlyRuns);
+                + (earlyRuns.isEmpty() ? "" : "\n  early runs: " + earlyRuns)
+                + (activeAfterKill.isEmpty() ? "" : "\n  killed processes with records after their kill: " + activeAfterKill);
     }
 }

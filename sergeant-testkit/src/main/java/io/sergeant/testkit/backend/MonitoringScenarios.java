@@ -170,6 +170,51 @@ abstract class MonitoringScenarios extends RoleScenarios {
                 .containsExactlyElementsOf(order.subList(0, 4));
     }
 
+    @Test
+    @DisplayName("a bounded peek lists the same tasks, returning only payloads within its cap, until its budget is spent, the others by size")
+    void boundedPeekReturnsOnlyPayloadsWithinItsCapAndBudget() {
+        String queue = name("q-peek-bounded");
+        if (backend.leaseRole().isPresent()) {
+            backend.push(queue, List.of(bytes("running")), Priority.NORMAL, null);
+            assertThat(backend.pop(queue, 1, LONG_LEASE)).hasSize(1);
+        }
+        // Each payload is told by its length: under the cap, over it, two that pass the budget together, a small one.
+        for (int length : List.of(100, 5_000, 600, 601, 50)) {
+            backend.push(queue, List.of(bytes("x".repeat(length))), Priority.NORMAL, null);
+        }
+        backend.push(queue, List.of(bytes("d".repeat(10))), Priority.NORMAL, Instant.now().plusSeconds(3600));
+        long cap = 1_000 + bytes("").length;
+        long budget = 1_000 + 2L * bytes("").length;
+        QueueStats before = backend.stats(queue);
+
+        List<QueuedItem> all = monitoring.peek(queue, 100);
+        List<QueuedItem> bounded = optional("bounded peek", () -> monitoring.peek(queue, 100, cap, budget));
+        List<QueuedItem> sizesOnly = monitoring.peek(queue, 100, 0, budget);
+
+        assertThat(bounded).as("the same tasks").extracting(QueuedItem::payloadBytes)
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(QueuedItem::payloadBytes).toList());
+        assertThat(bounded).filteredOn(QueuedItem::loaded).as("payloads returned byte for byte, within the cap")
+                .allSatisfy(item -> {
+                    assertThat(item.payloadBytes()).isLessThanOrEqualTo(cap).isEqualTo(item.payload().length);
+                    assertThat(text(item.payload())).matches("x*|d*");
+                });
+        assertThat(bounded.stream().filter(QueuedItem::loaded).mapToLong(QueuedItem::payloadBytes).sum())
+                .as("within the budget").isLessThanOrEqualTo(budget);
+        assertThat(bounded).filteredOn(item -> item.payloadBytes() > cap).as("over the cap: by size only")
+                .singleElement().satisfies(item -> assertThat(item.loaded()).isFalse());
+        assertThat(sizesOnly).as("a cap of 0 returns no payload").hasSameSizeAs(all).noneMatch(QueuedItem::loaded);
+        assertThat(monitoring.peek(queue, 3, cap, budget)).as("the limit").hasSize(3);
+        assertThat(backend.stats(queue)).as("nothing taken or leased").isEqualTo(before);
+        if (!singleNode()) {
+            return;
+        }
+        assertThat(bounded).as("in the same order, the payloads the rule returns")
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactlyElementsOf(QueuedItem.bounded(all, cap, budget));
+        assertThat(bounded.stream().filter(QueuedItem::loaded).count()).as("some payloads returned, not all under the cap")
+                .isBetween(1L, 4L);
+    }
+
     private static Instant dueAt(List<QueuedItem> items, String text) {
         return items.stream().filter(item -> text(item.payload()).equals(text)).findFirst().orElseThrow().dueAt();
     }

@@ -15,6 +15,8 @@ import io.sergeant.core.supervisor.Supervisor;
 import io.sergeant.core.supervisor.SupervisorConfig;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +65,7 @@ final class FaultRun implements AutoCloseable {
             "-Dsergeant.config.delivery.lease=2s", "-Dsergeant.config.delivery.reapInterval=500ms",
             "-Dsergeant.config.tasksPerTransaction=4", "-Dsergeant.config.executor.concurrency=2");
 
+    private final Path dir;
     private final Path history;
     private final String backend;
     private final HistoryLog testLog;
@@ -72,12 +75,17 @@ final class FaultRun implements AutoCloseable {
     private final List<Broker> brokers = new ArrayList<>();
     private final List<Thread> killers = new ArrayList<>();
     private volatile boolean stopKilling;
+    private Path output;
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+    private OutputStream captured;
 
     private record Running(Supervisor supervisor, CompletableFuture<Integer> exit) {
     }
 
     FaultRun(Path dir, String backend, long seed) {
-        this.history = Objects.requireNonNull(dir, "dir is null").resolve("history");
+        this.dir = Objects.requireNonNull(dir, "dir is null");
+        this.history = dir.resolve("history");
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.testLog = HistoryLog.open(history, "test");
         this.random = new Random(seed);
@@ -104,10 +112,150 @@ final class FaultRun implements AutoCloseable {
         return broker;
     }
 
-    /** The worker JVM options with the history directory. */
+    /**
+     * Keeps the run's output for {@link #keptOnFailure}, in {@code output/} beside the history: this JVM's
+     * {@code System.out} and {@code System.err} (the in-process supervisor's log, the producers', the
+     * brokers') are copied to {@code test-jvm.log} until {@link #close()}, and the worker JVMs started with
+     * {@link #workerJvm} options from now on write their output to {@code worker-<pid>.log} and a GC and
+     * safepoint log to {@code gc-<pid>.log} (what a worker stalled by a loaded machine or its own heap was
+     * doing). Call it before starting supervisors.
+     */
+    FaultRun captureOutput() {
+        if (output != null) {
+            return this;
+        }
+        Path directory = dir.resolve("output");
+        try {
+            Files.createDirectories(directory);
+            captured = Files.newOutputStream(directory.resolve("test-jvm.log"), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the output file in " + directory, e);
+        }
+        output = directory;
+        savedOut = System.out;
+        savedErr = System.err;
+        Object lock = new Object();
+        System.setOut(new PrintStream(new Tee(savedOut, captured, lock), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new Tee(savedErr, captured, lock), true, StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** Where {@link #captureOutput} keeps the run's output (a process's log written there is kept too); null before. */
+    Path outputDirectory() {
+        return output;
+    }
+
+    /** Copies what is written to the stream it replaces and to the capture file (whose failures are ignored). */
+    private static final class Tee extends OutputStream {
+
+        private final PrintStream original;
+        private final OutputStream copy;
+        private final Object lock;
+
+        Tee(PrintStream original, OutputStream copy, Object lock) {
+            this.original = original;
+            this.copy = copy;
+            this.lock = lock;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            original.write(bytes, offset, length);
+            synchronized (lock) {
+                try {
+                    copy.write(bytes, offset, length);
+                } catch (IOException e) {
+                    // The capture is evidence only: a full disk must not fail the run.
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+            original.flush();
+        }
+    }
+
+    private void restoreOutput() {
+        if (savedOut == null) {
+            return;
+        }
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+        savedOut = null;
+        savedErr = null;
+        try {
+            captured.close();
+        } catch (IOException e) {
+            // Evidence only.
+        }
+    }
+
+    /**
+     * What a failed run leaves for diagnosis: copies the history directory and, if {@link #captureOutput}
+     * was called, the output directory to {@code target/fault-histories/<test>-<UTC time>/} (the test's
+     * temporary directory is deleted once it ends), with the failure's stack trace in {@code failure.txt},
+     * and returns an error naming that directory, caused by {@code failure}. Call it after {@link #close()}
+     * (everything the workers wrote is then on disk), from the test's catch of any failure.
+     *
+     * @param test the test's name, for the directory
+     */
+    AssertionError keptOnFailure(String test, Throwable failure) {
+        restoreOutput();
+        String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+        Path target = Path.of("target", "fault-histories", test + "-" + time).toAbsolutePath();
+        IOException notKept = null;
+        try {
+            copyDirectory(history, target.resolve("history"));
+            if (output != null) {
+                copyDirectory(output, target.resolve("output"));
+            }
+            java.io.StringWriter trace = new java.io.StringWriter();
+            failure.printStackTrace(new java.io.PrintWriter(trace));
+            Files.writeString(target.resolve("failure.txt"), trace.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            notKept = e;
+        }
+        AssertionError error = new AssertionError(test + " failed; " + (notKept == null
+                ? "its history and output are kept in " + target : "keeping its history in " + target + " failed: " + notKept)
+                + "\n" + failure, failure);
+        if (notKept != null) {
+            error.addSuppressed(notKept);
+        }
+        return error;
+    }
+
+    private static void copyDirectory(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                if (Files.isRegularFile(file)) {
+                    Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /**
+     * The worker JVM options with the history directory (and, after {@link #captureOutput}, where the
+     * workers write their output and GC log).
+     */
     List<String> workerJvm(String... extra) {
         List<String> options = new ArrayList<>(WORKER_JVM);
         options.add("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history);
+        if (output != null) {
+            options.add("-D" + HistoryWorker.OUTPUT_PROPERTY + "=" + output);
+            options.add("-Xlog:gc,safepoint:file=" + output.resolve("gc-%p.log") + ":time,uptime,level,tags");
+        }
         options.addAll(List.of(extra));
         return options;
     }
@@ -486,22 +634,24 @@ final class FaultRun implements AutoCloseable {
         }
         brokers.forEach(Broker::close);
         testLog.close();
+        restoreOutput();
         keepHistory();
     }
 
     /**
-     * With {@code -Dsergeant.it.keepHistory=true}, copies the history directory to
-     * {@code target/fault-histories/} (the test's temporary directory is deleted), for a look at a run.
+     * With {@code -Dsergeant.it.keepHistory=true}, copies the history directory (and the output of
+     * {@link #captureOutput}, into {@code output/}) to {@code target/fault-histories/} (the test's temporary
+     * directory is deleted), for a look at a run that passed; {@link #keptOnFailure} keeps a failed one.
      */
     private void keepHistory() {
         if (!Boolean.getBoolean("sergeant.it.keepHistory")) {
             return;
         }
         Path target = Path.of("target", "fault-histories", history.getParent().getFileName().toString());
-        try (java.util.stream.Stream<Path> files = Files.list(history)) {
-            Files.createDirectories(target);
-            for (Path file : files.toList()) {
-                Files.copy(file, target.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            copyDirectory(history, target);
+            if (output != null) {
+                copyDirectory(output, target.resolve("output"));
             }
             System.out.println("[reliability] history kept in " + target.toAbsolutePath());
         } catch (IOException e) {

@@ -4,8 +4,11 @@ import io.sergeant.api.Task;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,11 +33,43 @@ public class HistoryWorker extends Worker {
 
     /** The system property naming the history directory. */
     public static final String HISTORY_PROPERTY = "sergeant.it.reliability.history";
+    /**
+     * The system property naming a directory where each worker JVM (and process-executor child) writes its
+     * {@code System.out} and {@code System.err} to {@code worker-<pid>.log} from the first construction of
+     * this class on, so a failed test can keep what its workers said; unset, they write to the inherited
+     * streams (what the supervisor passes on).
+     */
+    public static final String OUTPUT_PROPERTY = "sergeant.it.reliability.output";
     /** The queue. */
     public static final String QUEUE = "reliability";
 
+    private static boolean outputRedirected;
+
     private final List<byte[]> retained = new ArrayList<>();
     private HistoryLog log;
+
+    /** A worker; the first one in a JVM redirects its output when {@value #OUTPUT_PROPERTY} is set. */
+    public HistoryWorker() {
+        redirectOutput();
+    }
+
+    private static synchronized void redirectOutput() {
+        String directory = System.getProperty(OUTPUT_PROPERTY);
+        if (outputRedirected || directory == null) {
+            return;
+        }
+        outputRedirected = true;
+        Path file = Path.of(directory).resolve("worker-" + HistoryLog.pid() + ".log");
+        try {
+            Files.createDirectories(file.getParent());
+            // Unbuffered below the PrintStream, which flushes every write: what was written survives a kill -9.
+            PrintStream stream = new PrintStream(new FileOutputStream(file.toFile(), true), true, StandardCharsets.UTF_8);
+            System.setOut(stream);
+            System.setErr(stream);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the worker output file " + file, e);
+        }
+    }
 
     /** The base configuration; the tests override the rest. */
     public static WorkerConfig.Builder baseConfig() {

@@ -52,7 +52,9 @@ class SupervisorFaultsTest {
     @Test
     @DisplayName("a worker killed for its memory loses no task: the hog and its neighbours run again elsewhere")
     void memoryLimitKill() throws Exception {
-        try (FaultRun run = new FaultRun(dir, "sqlite:" + dir.resolve("queue.sqlite3"), 19)) {
+        // A failure keeps the history, the supervisor's log and the workers' output and GC logs in target/.
+        FaultRun run = new FaultRun(dir, "sqlite:" + dir.resolve("queue.sqlite3"), 19).captureOutput();
+        try (run) {
             DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
             Supervisor supervisor = run.startSupervisor(run.supervisorConfig(2, Map.of("delivery.mode", "at-least-once",
                     "delivery.lease", "2s", "delivery.reapInterval", "500ms", "tasksPerTransaction", "10",
@@ -96,6 +98,8 @@ class SupervisorFaultsTest {
             assertThat(report.duplicatesOutsideKills()).isEmpty();
             KillNineRuns.assertRedeliveredInTime(report);
             assertThat(stats).isEqualTo(new QueueStats(0, 0, 0, 0));
+        } catch (Throwable failure) {
+            throw run.keptOnFailure("SupervisorFaultsTest.memoryLimitKill", failure);
         }
     }
 
@@ -103,11 +107,12 @@ class SupervisorFaultsTest {
     @DisplayName("SIGTERM to a supervisor process under load: no task runs twice, and every task not run is back in the queue")
     void sigtermUnderLoad() throws Exception {
         String backend = "sqlite:" + dir.resolve("queue.sqlite3");
-        try (FaultRun run = new FaultRun(dir, backend, 23)) {
+        FaultRun run = new FaultRun(dir, backend, 23).captureOutput();
+        try (run) {
             DefaultBroker broker = run.broker(DeliveryMode.AT_LEAST_ONCE);
             Producer producer = run.startProducer(broker, new Producer.Plan("g", 3000, 100, 0, 20, 0));
             producer.await(30_000);
-            Path log = dir.resolve("supervisor.log");
+            Path log = run.outputDirectory().resolve("supervisor.log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), SupervisorMain.class.getName(),
                     "--worker-class", HistoryWorker.class.getName(), "--concurrent-workers", "2",
@@ -142,6 +147,8 @@ class SupervisorFaultsTest {
             assertThat(queued).as("tasks back in the queue were never completed").doesNotContainAnyElementsOf(run.completedIds());
             assertThat(accounted).as("every pushed task either ran or is back in the queue").containsAll(producer.acknowledged());
             assertThat(queued).as("the stop came under load").isNotEmpty();
+        } catch (Throwable failure) {
+            throw run.keptOnFailure("SupervisorFaultsTest.sigtermUnderLoad", failure);
         }
     }
 

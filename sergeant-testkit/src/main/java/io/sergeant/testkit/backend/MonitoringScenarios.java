@@ -3,6 +3,8 @@ package io.sergeant.testkit.backend;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -20,6 +22,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The monitoring role ({@link io.sergeant.spi.backend.BackendMonitoring}): queue listing and the worker
@@ -213,6 +216,45 @@ abstract class MonitoringScenarios extends RoleScenarios {
                 .containsExactlyElementsOf(QueuedItem.bounded(all, cap, budget));
         assertThat(bounded.stream().filter(QueuedItem::loaded).count()).as("some payloads returned, not all under the cap")
                 .isBetween(1L, 4L);
+    }
+
+    @Test
+    @DisplayName("a bounded peek fetches from the store no payload it does not return")
+    void boundedPeekFetchesOnlyThePayloadsItReturns() {
+        assumeTrue(bytesServed() >= 0, () -> "bytesServed() is not overridden for " + backend
+                + ": cannot measure what a listing fetches");
+        String queue = name("q-peek-bytes");
+        int size = 2 << 20;
+        for (int i = 0; i < 3; i++) {
+            byte[] payload = new byte[size];
+            new java.util.Random(i).nextBytes(payload); // incompressible, so no transport shrinks it
+            backend.push(queue, List.of(payload), Priority.NORMAL, null);
+        }
+        backend.push(queue, List.of(bytes("small")), Priority.NORMAL, null);
+        // A backend of its own, so no client-side cache holds what was just stored.
+        try (Backend fresh = openAnotherBackend()) {
+            BackendMonitoring listing = fresh.monitoringRole().orElseThrow();
+            listing.peek(name("empty"), 10, 1 << 20, 16 << 20); // loads the classes a first listing needs
+            listing.peek(name("empty"), 10);
+
+            long before = bytesServed();
+            List<QueuedItem> bounded = listing.peek(queue, 10, 1 << 20, 16 << 20);
+            long boundedCost = bytesServed() - before;
+            before = bytesServed();
+            List<QueuedItem> whole = listing.peek(queue, 10);
+            long wholeCost = bytesServed() - before;
+
+            assertThat(bounded).hasSize(4);
+            assertThat(bounded).filteredOn(QueuedItem::loaded).singleElement()
+                    .satisfies(item -> assertThat(text(item.payload())).isEqualTo("small"));
+            assertThat(bounded).filteredOn(item -> !item.loaded()).hasSize(3)
+                    .allSatisfy(item -> assertThat(item.payloadBytes()).isEqualTo(size));
+            assertThat(whole).hasSize(4).allSatisfy(item -> assertThat(item.loaded()).isTrue());
+            assertThat(wholeCost).as("bytes fetched by the unbounded peek of 3 payloads of %d bytes: the measure sees"
+                    + " payloads", size).isGreaterThanOrEqualTo(3L * size);
+            assertThat(boundedCost).as("bytes fetched by the bounded peek (cap 1 MiB) of 3 payloads of %d bytes and a"
+                    + " small one", size).isLessThan(size / 4);
+        }
     }
 
     private static Instant dueAt(List<QueuedItem> items, String text) {

@@ -129,6 +129,40 @@ public interface Broker extends AutoCloseable {
     }
 
     /**
+     * {@link #peekTasks(String, int)} reading only bounded payloads: a task's payload is returned only when
+     * it is at most {@code maxPayloadBytes} and keeps the payloads returned so far (in the listing's order)
+     * within {@code budgetBytes}; from the first one that would pass the budget on, none. The others come
+     * with their size and a null payload, not fetched from the store where the backend can avoid it (every
+     * built-in one can). The default reads them all through {@link #peekTasks(String, int)} and drops them.
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot look into a queue
+     * @since 0.2
+     */
+    default List<QueuedTask> peekTasks(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        if (maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes and budgetBytes must not be negative: "
+                    + maxPayloadBytes + ", " + budgetBytes);
+        }
+        List<QueuedTask> out = new java.util.ArrayList<>();
+        long used = 0;
+        boolean spent = false;
+        for (QueuedTask task : peekTasks(queue, limit)) {
+            long size = task.payloadBytes();
+            boolean shown = size <= maxPayloadBytes && !spent && used + size <= budgetBytes;
+            if (size <= maxPayloadBytes && !shown) {
+                spent = true;
+            }
+            if (shown) {
+                used += size;
+                out.add(task);
+            } else {
+                out.add(new QueuedTask(null, size, task.priority(), task.dueAt()));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Decodes a payload written by this broker's encoder (a waiting task's or a dead letter's), under the
      * configured decode limits. The default throws.
      *

@@ -60,7 +60,7 @@ final class DashboardCommand implements Callable<Integer> {
     String basePath;
 
     @Option(names = "--kwargs-max-bytes", defaultValue = "1048576", paramLabel = "BYTES",
-            description = "Read and decode the payload of a dead letter only up to this size, to show its kwargs;"
+            description = "Read and decode the payload of a dead letter or waiting task only up to this size, to show its kwargs;"
                     + " larger ones are listed with their size only; 0 reads none (default: ${DEFAULT-VALUE}).")
     long kwargsMaxBytes;
 

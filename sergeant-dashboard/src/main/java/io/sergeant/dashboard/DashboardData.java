@@ -94,15 +94,32 @@ final class DashboardData {
         return model;
     }
 
-    /** {@code GET /api/queues/{q}}: the counts and the next {@code limit} waiting tasks, decoded. */
+    /**
+     * {@code GET /api/queues/{q}}: the counts and the next {@code limit} waiting tasks, decoded. As on the
+     * dead-letter page, only payloads of at most {@code kwargsMaxBytes} are read, while the page's reads stay
+     * within {@link #PAYLOAD_BUDGET_BYTES} (or the cap, when larger): the backend lists the others by size
+     * ({@link Broker#peekTasks(String, int, long, long)}) and they are shown with {@code kwargsNotLoaded}.
+     */
     Map<String, Object> queue(String queue, int limit) {
         Map<String, Object> model = header();
         model.putAll(counts(queue, broker.stats(queue)));
         List<Map<String, Object>> tasks = new ArrayList<>();
         String unavailable = null;
+        long cap = options.kwargsMaxBytes();
         try {
-            for (QueuedTask item : broker.peekTasks(queue, limit)) {
-                Map<String, Object> task = decoded(item.payload());
+            List<QueuedTask> items = broker.peekTasks(queue, limit, cap, Math.max(PAYLOAD_BUDGET_BYTES, cap));
+            long read = items.stream().filter(QueuedTask::loaded).mapToLong(QueuedTask::payloadBytes).sum();
+            for (QueuedTask item : items) {
+                Map<String, Object> task;
+                if (item.loaded()) {
+                    task = decoded(item.payload());
+                } else if (item.payloadBytes() > cap) {
+                    task = undecoded(item.payloadBytes(), "not loaded: the payload of " + count(item.payloadBytes())
+                            + " bytes is over the dashboard's kwargs cap of " + count(cap) + " bytes (--kwargs-max-bytes)");
+                } else {
+                    task = undecoded(item.payloadBytes(), "not loaded: this page already reads " + count(read)
+                            + " bytes of payloads, its most; list fewer (?limit=)");
+                }
                 task.put("priority", item.priority() == null ? null : item.priority().name());
                 task.put("dueAt", item.dueAt());
                 tasks.add(task);

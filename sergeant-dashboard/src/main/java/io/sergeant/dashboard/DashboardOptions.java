@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param backendLabel  what the pages show as the backend: its URI, whose user-info (credentials) is masked here
  * @param sampleEvery   how often the server samples queue sizes and worker counters for the charts
  * @param samplesKept   how many samples the charts show (the history is {@code sampleEvery * samplesKept})
- * @param kwargsMaxBytes the largest dead-letter payload the dead-letter page and its API read from the
- *                      backend to show its kwargs ({@link #DEFAULT_KWARGS_MAX_BYTES} by default, as the CLI's
+ * @param kwargsMaxBytes the largest payload (of a dead letter or of a waiting task) the dead-letter and queue
+ *                      pages and their API read from the backend to show its kwargs ({@link #DEFAULT_KWARGS_MAX_BYTES} by default, as the CLI's
  *                      {@code dead-letters --kwargs-max-bytes}); a larger one is listed with its size only, never
  *                      read; 0 reads none
  */
@@ -70,7 +70,7 @@ public record DashboardOptions(String bind, int port, boolean readOnly, String t
 
     /**
      * A builder with the defaults: 127.0.0.1:8080, actions allowed, no auth, samples every 5 s for 10 minutes,
-     * dead-letter payloads up to 1 MiB read to show their kwargs.
+     * dead-letter and waiting-task payloads up to 1 MiB read to show their kwargs.
      */
     public static Builder builder() {
         return new Builder();
@@ -159,7 +159,7 @@ public record DashboardOptions(String bind, int port, boolean readOnly, String t
         /** How many samples the charts keep. */
         public Builder samplesKept(int value) { this.samplesKept = value; return this; }
 
-        /** The largest dead-letter payload read to show its kwargs (0: none). */
+        /** The largest dead-letter or waiting-task payload read to show its kwargs (0: none). */
         public Builder kwargsMaxBytes(long value) { this.kwargsMaxBytes = value; return this; }
 
         /** The options. */

@@ -515,6 +515,110 @@ abstract class DashboardApiContract {
         assertThat(list(json(session.get("/api/dead-letters/" + queue + "?limit=-3")), "deadLetters")).hasSize(1);
     }
 
+    /**
+     * Issue 13 §3, the queue page's side of the dead-letter page's bound: the queue page and its API read
+     * from the backend only the payloads whose kwargs they show (up to the kwargs cap) and send no kwargs
+     * whole that are longer than a preview. Eight waiting tasks of 2 MiB (listed with their size, never
+     * read), two with a kwarg of 300,000 characters (read, sent as a preview), a small one (sent whole).
+     * Bytes read measured as in {@link #deadLetterPagesReadOnlyThePayloadsTheyShowAndSendBoundedKwargs}.
+     */
+    @Test
+    void queuePagesReadOnlyThePayloadsTheyShowAndSendBoundedKwargs() throws Exception {
+        String queue = queue();
+        int big = 2 << 20;
+        broker.pushTask(queue, Map.of("to", "small@example.com"));
+        for (int i = 0; i < 2; i++) {
+            broker.pushTask(queue, Map.of("blob", randomText(300_000, i)));
+        }
+        for (int i = 0; i < 8; i++) {
+            byte[] payload = new byte[big];
+            new java.util.Random(i).nextBytes(payload);
+            Fixtures.pushRaw(broker, queue, payload);
+        }
+        HttpSession session = session();
+        session.get("/api/queues/" + queue() + "?limit=1"); // loads the classes a first listing needs
+        session.get("/queues/" + queue() + "?limit=1");
+
+        long before = bytesRead();
+        HttpResponse<String> api = session.get("/api/queues/" + queue + "?limit=500");
+        long apiCost = bytesRead() - before;
+        before = bytesRead();
+        HttpResponse<String> page = session.get("/queues/" + queue + "?limit=500");
+        long pageCost = bytesRead() - before;
+        System.out.printf("queue page (%s): API answer %,d chars, page %,d chars, read %,d and %,d bytes%n",
+                getClass().getSimpleName(), api.body().length(), page.body().length(), apiCost, pageCost);
+
+        List<Document> tasks = list(json(api), "tasks");
+        assertThat(tasks).hasSize(11);
+        assertThat(tasks).filteredOn(task -> task.get("kwargs") != null).singleElement()
+                .satisfies(task -> assertThat(task.get("kwargs", Document.class).getString("to")).isEqualTo("small@example.com"));
+        List<Document> previews = tasks.stream().filter(task -> task.get("kwargsPreview") != null).toList();
+        assertThat(previews).hasSize(2);
+        long shownBytes = 0;
+        for (Document task : previews) {
+            assertThat(task.getString("kwargsPreview")).startsWith("{\"blob\":\"").endsWith("characters in all)")
+                    .hasSizeLessThan(DashboardData.KWARGS_MAX_CHARS + 100);
+            shownBytes += ((Number) task.get("payloadBytes")).longValue();
+        }
+        List<Document> notLoaded = tasks.stream().filter(task -> task.get("kwargsNotLoaded") != null).toList();
+        assertThat(notLoaded).hasSize(8).allSatisfy(task -> {
+            assertThat(((Number) task.get("payloadBytes")).longValue()).isEqualTo(big);
+            assertThat(task.get("kwargs")).isNull();
+            assertThat(task.get("error")).isNull();
+            assertThat(task.getString("kwargsNotLoaded")).contains("2,097,152 bytes is over the dashboard's kwargs cap of 1,048,576");
+        });
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("small@example.com").contains("characters in all)");
+        assertThat(page.body().split("class=\"muted kwargs-not-loaded\"", -1)).hasSize(9);
+        assertThat(api.body().length()).as("the API answer's length").isLessThan(256 << 10);
+        assertThat(page.body().length()).as("the page's length").isLessThan(256 << 10);
+        assertThat(apiCost).as("bytes read to answer: the two payloads shown (%d bytes) and the answer, none of 2 MiB",
+                shownBytes).isLessThan(shownBytes + (1 << 20));
+        assertThat(pageCost).as("bytes read to render the page: the two payloads shown (%d bytes) and the page, none of 2 MiB",
+                shownBytes).isLessThan(shownBytes + (1 << 20));
+    }
+
+    /**
+     * A queue page reads at most {@link DashboardData#PAYLOAD_BUDGET_BYTES} of payloads: eighteen waiting
+     * tasks of 1,000,000 bytes (each under the cap), the first sixteen read, the last two listed by size
+     * with the reason; with a cap of 0 none is read.
+     */
+    @Test
+    void aQueuePageStopsReadingPayloadsAtItsBudget() throws Exception {
+        String queue = queue();
+        for (int i = 0; i < 18; i++) {
+            byte[] payload = new byte[1_000_000];
+            new java.util.Random(i).nextBytes(payload);
+            Fixtures.pushRaw(broker, queue, payload);
+        }
+        HttpSession session = session();
+
+        long before = bytesRead();
+        List<Document> tasks = list(json(session.get("/api/queues/" + queue + "?limit=500")), "tasks");
+        long cost = bytesRead() - before;
+        System.out.printf("queue page budget (%s): read %,d bytes%n", getClass().getSimpleName(), cost);
+
+        assertThat(tasks).hasSize(18);
+        assertThat(tasks.subList(0, 16)).allSatisfy(task -> {
+            assertThat(task.get("kwargsNotLoaded")).isNull();
+            assertThat(task.getString("error")).startsWith("undecodable");
+        });
+        assertThat(tasks.subList(16, 18)).allSatisfy(task -> {
+            assertThat(task.get("error")).isNull();
+            assertThat(task.getString("kwargsNotLoaded")).contains("this page already reads 16,000,000 bytes of payloads");
+        });
+        assertThat(cost).as("bytes read: the 16 payloads shown and the answer").isLessThan(16_000_000L + (1 << 20));
+        try (DashboardServer sizesOnly = DashboardServer.start(broker, options().kwargsMaxBytes(0).build())) {
+            HttpSession zero = new HttpSession(sizesOnly.url());
+            before = bytesRead();
+            List<Document> listed = list(json(zero.get("/api/queues/" + queue)), "tasks");
+            cost = bytesRead() - before;
+            assertThat(listed).hasSize(18).allSatisfy(task -> assertThat(task.getString("kwargsNotLoaded"))
+                    .contains("over the dashboard's kwargs cap of 0 bytes"));
+            assertThat(cost).as("bytes read with a cap of 0").isLessThan(1 << 20);
+        }
+    }
+
     private static String randomText(int length, long seed) {
         java.util.Random random = new java.util.Random(seed);
         StringBuilder text = new StringBuilder(length);

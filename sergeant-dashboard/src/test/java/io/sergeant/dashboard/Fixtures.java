@@ -42,6 +42,11 @@ final class Fixtures {
         real.backend().deadLetterRole().orElseThrow().deadLetter(queue, new Delivery(payload, null), reason);
     }
 
+    /** Pushes this payload as it is, a NORMAL ready task (as a producer of another encoding, or a huge task, would). */
+    static void pushRaw(Broker broker, String queue, byte[] payload) {
+        ((DefaultBroker) broker).backend().push(queue, List.of(payload), Priority.NORMAL, null);
+    }
+
     /** Stores a dead letter with this payload as it is (as a pop refusing an oversized payload would). */
     static void deadLetter(Broker broker, String queue, byte[] payload, String reason) {
         ((DefaultBroker) broker).backend().deadLetterRole().orElseThrow().deadLetter(queue, new Delivery(payload, null), reason);

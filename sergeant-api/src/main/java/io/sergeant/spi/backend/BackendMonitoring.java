@@ -67,4 +67,28 @@ public interface BackendMonitoring {
         throw new SergeantException(ErrorCode.BACKEND_ROLE_MISSING, "listing the tasks waiting in a queue is not"
                 + " offered by " + getClass().getName() + "; use stats for the counts");
     }
+
+    /**
+     * {@link #peek(String, int)} that reads only bounded payloads: the same tasks in the same order, but a
+     * task's payload is returned only when it is at most {@code maxPayloadBytes} and, counting the payloads
+     * returned before it in this order, keeps the total within {@code budgetBytes}; from the first task
+     * whose payload would pass the budget on, no payload is returned. The others are listed with their size
+     * only ({@link QueuedItem#sizeOnly}) and their payloads are not fetched from the store: what a dashboard
+     * lists as "the next tasks" costs their sizes, not their payloads. A backend of several nodes applies the
+     * bounds on each node and then to the merged list (it reads at most {@code budgetBytes} per node).
+     *
+     * <p>The default reads every payload through {@link #peek(String, int)} and then drops those not
+     * returned ({@link QueuedItem#bounded}); every built-in backend overrides it (SQLite {@code length(value)},
+     * Redis in its script, MongoDB {@code $binarySize}).
+     *
+     * @throws SergeantException {@code BACKEND_ROLE_MISSING} when the backend cannot list waiting tasks
+     * @since 0.2
+     */
+    default List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        if (maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes and budgetBytes must not be negative: "
+                    + maxPayloadBytes + ", " + budgetBytes);
+        }
+        return QueuedItem.bounded(peek(queue, limit), maxPayloadBytes, budgetBytes);
+    }
 }

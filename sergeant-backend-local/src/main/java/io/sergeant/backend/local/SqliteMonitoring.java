@@ -36,6 +36,25 @@ final class SqliteMonitoring implements BackendMonitoring {
     private static final String PEEK_DELAYED = "SELECT priority, value FROM task_queue WHERE queue_name = ?"
             + " AND priority > ? AND lease_token IS NULL ORDER BY priority, rowid LIMIT ?";
 
+    /**
+     * A bounded peek's rows of one part (ready or delayed) in pop order: priority, {@code length(value)} and
+     * the value only when it is at most ?1 bytes and the running total of such values (this one included)
+     * is at most ?2. The sizes come from the record header, and the value is read by the scalar subquery
+     * only for the rows that return it, so no other payload page is read. Leased rows are left out through
+     * their partial index (reading {@code lease_token}, stored after the value, would walk its pages). No
+     * ORDER BY outside: it would sort the values read through a temporary file (measured: each value read
+     * twice); the rows come in the window's order, (priority, rowid), and are sorted again in Java.
+     */
+    private static final String PEEK_BOUNDED = "SELECT priority, size, CASE WHEN size <= ?1 AND loaded <= ?2"
+            + " THEN (SELECT t.value FROM task_queue AS t WHERE t.rowid = w.id) END, id FROM ("
+            + "SELECT id, priority, size, SUM(CASE WHEN size <= ?1 THEN size ELSE 0 END)"
+            + " OVER (ORDER BY priority, id ROWS UNBOUNDED PRECEDING) AS loaded FROM ("
+            + "SELECT rowid AS id, priority, length(value) AS size FROM task_queue WHERE queue_name = ?3 AND %s"
+            + " ORDER BY priority, rowid LIMIT ?5)) AS w";
+    private static final String PEEK_BOUNDED_READY = PEEK_BOUNDED.formatted("priority <= ?4");
+    private static final String PEEK_BOUNDED_DELAYED = PEEK_BOUNDED.formatted("priority > ?4 AND rowid NOT IN"
+            + " (SELECT rowid FROM task_queue WHERE queue_name = ?3 AND lease_token IS NOT NULL)");
+
     private final SqliteFile file;
 
     SqliteMonitoring(SqliteFile file) {
@@ -145,5 +164,84 @@ final class SqliteMonitoring implements BackendMonitoring {
             }
             return items;
         });
+    }
+
+    /**
+     * Reads {@code task_queue} in one connection, as {@link #peek(String, int)}, with the payloads bounded
+     * in SQL ({@link #PEEK_BOUNDED}): the delayed part gets what the ready part left of the budget.
+     */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0 || maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("limit, maxPayloadBytes and budgetBytes must not be negative: " + limit
+                    + ", " + maxPayloadBytes + ", " + budgetBytes);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        return file.inConnection("peek", connection -> {
+            double now = file.now();
+            List<QueuedItem> items = new ArrayList<>();
+            long[] left = {budgetBytes};
+            PreparedStatement ready = connection.prepare(PEEK_BOUNDED_READY);
+            bindBounded(ready, maxPayloadBytes, left[0], queue, now, limit);
+            for (Object[] row : boundedRows(ready)) {
+                double priority = (Double) row[0];
+                Priority shown = priority == SqliteQueue.HIGH ? Priority.HIGH
+                        : priority == SqliteQueue.NORMAL ? Priority.NORMAL : null;
+                items.add(bounded(row, maxPayloadBytes, left, shown, null));
+            }
+            if (items.size() < limit) {
+                PreparedStatement delayed = connection.prepare(PEEK_BOUNDED_DELAYED);
+                bindBounded(delayed, maxPayloadBytes, left[0], queue, now, limit - items.size());
+                for (Object[] row : boundedRows(delayed)) {
+                    long micros = Math.round((Double) row[0] * 1_000_000);
+                    items.add(bounded(row, maxPayloadBytes, left, null,
+                            Instant.ofEpochSecond(0, 0).plusNanos(micros * 1000)));
+                }
+            }
+            return items;
+        });
+    }
+
+    private static void bindBounded(PreparedStatement statement, long maxPayloadBytes, long budgetLeft, String queue,
+                                    double now, int limit) throws java.sql.SQLException {
+        statement.setLong(1, maxPayloadBytes);
+        statement.setLong(2, budgetLeft);
+        statement.setString(3, queue);
+        statement.setDouble(4, now);
+        statement.setInt(5, limit);
+    }
+
+    /** The rows of {@link #PEEK_BOUNDED} as {priority, size, value or null}, in (priority, rowid) order. */
+    private static List<Object[]> boundedRows(PreparedStatement statement) throws java.sql.SQLException {
+        List<Object[]> rows = new ArrayList<>();
+        try (ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+                rows.add(new Object[] {result.getDouble(1), result.getLong(2), result.getBytes(3), result.getLong(4)});
+            }
+        }
+        rows.sort(java.util.Comparator.<Object[]>comparingDouble(row -> (Double) row[0])
+                .thenComparingLong(row -> (Long) row[3]));
+        return rows;
+    }
+
+    /**
+     * One row of {@link #PEEK_BOUNDED}; {@code left[0]} is the budget left, -1 once a payload under the cap
+     * was left out for the budget (nothing after it is read).
+     */
+    private static QueuedItem bounded(Object[] row, long maxPayloadBytes, long[] left, Priority priority,
+                                      Instant dueAt) {
+        long size = (Long) row[1];
+        byte[] payload = (byte[]) row[2];
+        if (payload != null) {
+            left[0] -= payload.length;
+            return new QueuedItem(payload, priority, dueAt);
+        }
+        if (size <= maxPayloadBytes) {
+            left[0] = -1;
+        }
+        return QueuedItem.sizeOnly(size, priority, dueAt);
     }
 }

@@ -140,4 +140,121 @@ final class MongoMonitoring implements BackendMonitoring {
         items.addAll(delayed);
         return List.copyOf(items.size() > limit ? items.subList(0, limit) : items);
     }
+
+    /**
+     * As {@link #peek(String, int)}, the payloads bounded on each node: one aggregation per part (ready,
+     * delayed) lists ids, priorities and {@code $binarySize} of the value (MongoDB 4.4+), then one
+     * {@code find} by {@code _id} reads only the values returned. A task taken between the two is left
+     * out. The merged list is bounded again (several nodes read at most the budget each). A server without
+     * {@code $binarySize} (no supported MongoDB, but some emulators) gets the unbounded read, bounded after.
+     */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0 || maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("limit, maxPayloadBytes and budgetBytes must not be negative: " + limit
+                    + ", " + maxPayloadBytes + ", " + budgetBytes);
+        }
+        if (limit == 0) {
+            return List.of();
+        }
+        double now = TaskDocuments.seconds(clock);
+        List<Object[]> ready = new ArrayList<>();
+        List<QueuedItem> delayed = new ArrayList<>();
+        for (MongoNode node : nodes) {
+            boolean sized = node.call("peek at queue '" + queue + "'", () -> {
+                try {
+                    List<Document> readyDocs = sizes(node, Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue),
+                            Filters.lte(MongoLayout.PRIORITY, now)), limit);
+                    List<Document> delayedDocs = sizes(node, Filters.and(Filters.eq(MongoLayout.QUEUE_NAME, queue),
+                            Filters.gt(MongoLayout.PRIORITY, now), Filters.exists(MongoLayout.LEASE, false)), limit);
+                    List<Document> all = new ArrayList<>(readyDocs);
+                    all.addAll(delayedDocs);
+                    java.util.Map<Object, byte[]> values = values(node, all.subList(0, Math.min(limit, all.size())),
+                            maxPayloadBytes, budgetBytes);
+                    for (Document doc : readyDocs) {
+                        double priority = doc.get(MongoLayout.PRIORITY, Number.class).doubleValue();
+                        Priority shown = priority == MongoLayout.HIGH ? Priority.HIGH
+                                : priority == MongoLayout.NORMAL ? Priority.NORMAL : null;
+                        QueuedItem item = item(doc, values, shown, null);
+                        if (item != null) {
+                            ready.add(new Object[] {priority, item});
+                        }
+                    }
+                    for (Document doc : delayedDocs) {
+                        long micros = Math.round(doc.get(MongoLayout.PRIORITY, Number.class).doubleValue() * 1_000_000);
+                        QueuedItem item = item(doc, values, null, Instant.EPOCH.plusNanos(micros * 1000));
+                        if (item != null) {
+                            delayed.add(item);
+                        }
+                    }
+                    return true;
+                } catch (com.mongodb.MongoCommandException e) {
+                    if (e.getErrorMessage() != null && e.getErrorMessage().contains("$binarySize")) {
+                        return false;
+                    }
+                    throw e;
+                }
+            });
+            if (!sized) {
+                return QueuedItem.bounded(peek(queue, limit), maxPayloadBytes, budgetBytes);
+            }
+        }
+        List<QueuedItem> items = new ArrayList<>(ready.size() + delayed.size());
+        ready.stream().sorted(java.util.Comparator.comparingDouble(o -> (Double) o[0]))
+                .forEach(o -> items.add((QueuedItem) o[1]));
+        delayed.sort(java.util.Comparator.comparing(QueuedItem::dueAt));
+        items.addAll(delayed);
+        List<QueuedItem> listed = items.size() > limit ? items.subList(0, limit) : items;
+        return List.copyOf(nodes.size() == 1 ? listed : QueuedItem.bounded(listed, maxPayloadBytes, budgetBytes));
+    }
+
+    /** Up to {@code limit} documents matching {@code filter} in pop order: {@code _id}, priority and {@code size}, no value. */
+    private static List<Document> sizes(MongoNode node, org.bson.conversions.Bson filter, int limit) {
+        return node.tasks().aggregate(List.of(com.mongodb.client.model.Aggregates.match(filter),
+                        com.mongodb.client.model.Aggregates.sort(Sorts.ascending(MongoLayout.PRIORITY, MongoLayout.ID)),
+                        com.mongodb.client.model.Aggregates.limit(limit),
+                        new Document("$project", new Document(MongoLayout.PRIORITY, 1)
+                                .append(SIZE, new Document("$binarySize", "$" + MongoLayout.VALUE)))))
+                .into(new ArrayList<>());
+    }
+
+    /**
+     * The values of the documents (in this order) whose payload a bounded peek returns, read in one
+     * {@code find} by {@code _id}; the budget stops at the first one under the cap that would pass it.
+     */
+    private static java.util.Map<Object, byte[]> values(MongoNode node, List<Document> docs, long maxPayloadBytes,
+                                                        long budgetBytes) {
+        List<Object> ids = new ArrayList<>();
+        long left = budgetBytes;
+        for (Document doc : docs) {
+            long size = doc.get(SIZE, Number.class).longValue();
+            if (size > maxPayloadBytes) {
+                continue;
+            }
+            if (size > left) {
+                break;
+            }
+            left -= size;
+            ids.add(doc.get(MongoLayout.ID));
+        }
+        java.util.Map<Object, byte[]> values = new java.util.HashMap<>();
+        if (!ids.isEmpty()) {
+            for (Document doc : node.tasks().find(Filters.in(MongoLayout.ID, ids))
+                    .projection(com.mongodb.client.model.Projections.include(MongoLayout.VALUE))) {
+                values.put(doc.get(MongoLayout.ID), doc.get(MongoLayout.VALUE, Binary.class).getData());
+            }
+        }
+        return values;
+    }
+
+    /** The item of a listed document: with its value when it was read, else by size (not to be read, or taken meanwhile). */
+    private static QueuedItem item(Document doc, java.util.Map<Object, byte[]> values, Priority priority, Instant dueAt) {
+        long size = doc.get(SIZE, Number.class).longValue();
+        byte[] value = values.get(doc.get(MongoLayout.ID));
+        return value != null ? new QueuedItem(value, priority, dueAt) : QueuedItem.sizeOnly(size, priority, dueAt);
+    }
+
+    /** The size field of {@link #sizes}' documents. */
+    private static final String SIZE = "sergeant_size";
 }

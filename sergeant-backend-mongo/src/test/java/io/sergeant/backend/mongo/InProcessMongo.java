@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An in-process MongoDB wire-protocol server (mongo-java-server with its memory backend) on a free
  * loopback port, for tests. Known limits, measured: TTL indexes never expire anything, partial
  * indexes ignore their filter, there are no transactions, no {@code hello} command (only
- * {@code isMaster}), no pipeline updates, and every query scans its collection, so keep test data in
+ * {@code isMaster}), no pipeline updates, no {@code $binarySize} (the one use the backend makes of it is
+ * emulated: {@link BinarySizeEmulation}), and every query scans its collection, so keep test data in
  * the low thousands. It counts the commands it receives outside the {@code admin} database (the
  * driver's monitoring goes there), so a test can show how many round trips an operation costs.
  * {@link #close()} stops it.
@@ -139,7 +140,7 @@ final class InProcessMongo implements AutoCloseable {
             }
             commands.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             try {
-                Document answer = super.handleMessage(message);
+                Document answer = BinarySizeEmulation.handle(message, super::handleMessage);
                 binaryBytes.addAndGet(binaryBytes(answer));
                 return answer;
             } catch (RuntimeException e) {

@@ -13,7 +13,8 @@ import java.util.Objects;
 
 /**
  * One Lua script of this backend, read from the module's resources, with its SHA-1 for
- * {@code EVALSHA}. Queue scripts get the shared prelude {@code common.lua} prepended. Immutable and
+ * {@code EVALSHA}. Queue scripts get the shared prelude {@code common.lua} prepended (after a line
+ * that tells the prelude whether it runs the layout check). Immutable and
  * thread safe.
  */
 final class LuaScript {
@@ -28,9 +29,22 @@ final class LuaScript {
         this.sha = sha1Hex(source).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A queue script: {@code common.lua} followed by {@code <name>.lua}. */
+    /** A queue script: {@code common.lua}, whose layout check runs first, followed by {@code <name>.lua}. */
     static LuaScript queueScript(String name) {
-        return new LuaScript(name, (read("common") + "\n" + read(name)).getBytes(StandardCharsets.UTF_8));
+        return queueScript(name, false);
+    }
+
+    /**
+     * A queue script that runs the prelude's layout check itself ({@code layout_error()}), after
+     * undoing what it must ({@code push_commit.lua}); the prelude does not check first.
+     */
+    static LuaScript queueScriptCheckingLayoutItself(String name) {
+        return queueScript(name, true);
+    }
+
+    private static LuaScript queueScript(String name, boolean checksLayoutItself) {
+        String header = "local LAYOUT_CHECKED_BY_SCRIPT = " + checksLayoutItself + "\n";
+        return new LuaScript(name, (header + read("common") + "\n" + read(name)).getBytes(StandardCharsets.UTF_8));
     }
 
     /** A script used on its own (locks). */

@@ -63,6 +63,14 @@ final class RedisClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether this target is one node, whose pooled connections can run a {@code MULTI}/{@code EXEC}
+     * ({@code UnifiedJedis.multi()}, the same signature on Jedis 6, 7 and 8); false for a cluster.
+     */
+    boolean singleNode() {
+        return jedis instanceof JedisCompat.PooledNode;
+    }
+
     /** Checks that the target answers. */
     void ping() {
         call("ping", UnifiedJedis::ping);

@@ -150,6 +150,25 @@ final class RedisMonitoring implements BackendMonitoring {
      */
     @Override
     public List<QueuedItem> peek(String queue, int limit) {
+        return peek(queue, limit, null);
+    }
+
+    /**
+     * As {@link #peek(String, int)}, the script bounding the payloads on each shard (a payload not returned
+     * comes back as its length, so the reply holds no payload but those returned); the merged list is then
+     * bounded again (several shards read at most the budget each).
+     */
+    @Override
+    public List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        if (maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes and budgetBytes must not be negative: "
+                    + maxPayloadBytes + ", " + budgetBytes);
+        }
+        List<QueuedItem> items = peek(queue, limit, new long[] {maxPayloadBytes, budgetBytes});
+        return topology.shards(queue).size() == 1 ? items : QueuedItem.bounded(items, maxPayloadBytes, budgetBytes);
+    }
+
+    private List<QueuedItem> peek(String queue, int limit, long[] bounds) {
         requireNonNull(queue, "queue is null");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
@@ -157,21 +176,22 @@ final class RedisMonitoring implements BackendMonitoring {
         if (limit == 0) {
             return List.of();
         }
+        List<byte[]> args = bounds == null ? List.of(arg(limit))
+                : List.of(arg(limit), arg(bounds[0]), arg(bounds[1]));
         List<QueuedItem> ready = new ArrayList<>();
         List<QueuedItem> delayed = new ArrayList<>();
         for (Shard shard : topology.shards(queue)) {
-            List<?> reply = (List<?>) shard.client().script(PEEK, shard.keys().all(), List.of(arg(limit)));
+            List<?> reply = (List<?>) shard.client().script(PEEK, shard.keys().all(), args);
             double now = Double.parseDouble(text(reply.get(0)));
             for (int i = 1; i + 1 < reply.size(); i += 2) {
-                byte[] payload = (byte[]) reply.get(i);
+                Object payload = reply.get(i);
                 String score = text(reply.get(i + 1));
                 double due = score.isEmpty() ? 0 : Double.parseDouble(score);
-                if (score.isEmpty() || due <= now) {
-                    ready.add(new QueuedItem(payload, null, null));
-                } else {
-                    long micros = Math.round(due * 1_000_000);
-                    delayed.add(new QueuedItem(payload, null, Instant.EPOCH.plusNanos(micros * 1000)));
-                }
+                Instant dueAt = score.isEmpty() || due <= now ? null
+                        : Instant.EPOCH.plusNanos(Math.round(due * 1_000_000) * 1000);
+                QueuedItem item = payload instanceof byte[] bytes ? new QueuedItem(bytes, null, dueAt)
+                        : QueuedItem.sizeOnly(((Number) payload).longValue(), null, dueAt);
+                (dueAt == null ? ready : delayed).add(item);
             }
         }
         delayed.sort(java.util.Comparator.comparing(QueuedItem::dueAt));

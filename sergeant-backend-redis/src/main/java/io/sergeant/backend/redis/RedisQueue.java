@@ -6,6 +6,9 @@ import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
+import redis.clients.jedis.AbstractTransaction;
+import redis.clients.jedis.Response;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,6 +63,10 @@ final class RedisQueue {
         // task by the server's clock, the clock every pop checks due tasks with.
         long delayMillis = consumableFrom == null ? 0 : ceilMillis(Duration.between(limits.clock().instant(), consumableFrom));
         String pushId = limits.idempotentPush() ? Replies.randomToken() : "";
+        if (consumableFrom == null && pushId.isEmpty() && shard.client().singleNode()) {
+            pushInTransactions(shard, mode == HIGH, all);
+            return;
+        }
         // One script call per chunk; with an idempotent push each chunk has an id of its own.
         for (int from = 0, chunk = 0; from < all.length; from += PUSH_CHUNK, chunk++) {
             int to = Math.min(all.length, from + PUSH_CHUNK);
@@ -71,6 +78,38 @@ final class RedisQueue {
             args.addAll(Arrays.asList(all).subList(from, to));
             List<byte[]> keys = shard.keys().forPush(id);
             shard.client().script(scripts.push(), keys, args);
+        }
+    }
+
+    /**
+     * A plain push (no delay, no push id) to one node: per chunk, {@code MULTI}, {@code RPUSH} (or
+     * {@code LPUSH} for HIGH) of the payloads, {@code EVAL push_commit.lua}, {@code EXEC}. The payloads
+     * never pass through Lua, whose ARGV conversion cost the server several times the RPUSH itself
+     * (docs/decisions.md, "Redis bulk push"). The commit script checks the layout after the push and,
+     * on a key of another type, takes back exactly the payloads the push added before it fails: nothing
+     * is stored and nobody saw them (the transaction runs whole). It is sent by {@code EVAL}, not
+     * {@code EVALSHA}: inside a transaction a {@code NOSCRIPT} reply would come only after the push ran.
+     */
+    private void pushInTransactions(Shard shard, boolean high, byte[][] all) {
+        byte[] queueKey = shard.keys().queue();
+        List<byte[]> keys = shard.keys().withWake();
+        byte[] source = scripts.pushCommit().source();
+        for (int from = 0; from < all.length; from += PUSH_CHUNK) {
+            int to = Math.min(all.length, from + PUSH_CHUNK);
+            byte[][] payloads = from == 0 && to == all.length ? all : Arrays.copyOfRange(all, from, to);
+            List<byte[]> args = List.of(high ? HIGH : NORMAL, arg(payloads.length));
+            shard.client().call(scripts.pushCommit().name(), j -> {
+                try (AbstractTransaction tx = j.multi()) {
+                    Response<Long> pushed = high ? tx.lpush(queueKey, payloads) : tx.rpush(queueKey, payloads);
+                    Response<Object> commit = tx.eval(source, keys, args);
+                    tx.exec();
+                    // The commit's reply first: a foreign QUEUE fails the push with WRONGTYPE, and the
+                    // commit with the layout error that says which key and what to do.
+                    Object reply = commit.get();
+                    pushed.get();
+                    return reply;
+                }
+            });
         }
     }
 

@@ -6,6 +6,7 @@ package io.sergeant.backend.redis;
  */
 record Scripts(
         LuaScript push,
+        LuaScript pushCommit,
         LuaScript popLeased,
         LuaScript popDue,
         LuaScript ack,
@@ -25,6 +26,7 @@ record Scripts(
     static Scripts load() {
         return new Scripts(
                 LuaScript.queueScript("push"),
+                LuaScript.queueScriptCheckingLayoutItself("push_commit"),
                 LuaScript.queueScript("pop_leased"),
                 LuaScript.queueScript("pop_due"),
                 LuaScript.queueScript("ack"),

@@ -9,26 +9,36 @@ local COUNTS = KEYS[14]
 -- A script is not a transaction: a command that fails halfway leaves the earlier writes in place.
 -- So before any script changes anything, every key it may touch is checked: a key of another type
 -- (a foreign key such as a string named "<q>.delayed") or a counter that is not an integer fails
--- the whole call here, with nothing removed or written.
+-- the whole call here, with nothing removed or written (push_commit.lua: nothing stays written).
 local LAYOUT = {
   {QUEUE, 'list'}, {DELAYED, 'zset'}, {REDELIVER, 'list'}, {BATCHES, 'hash'}, {META, 'hash'},
   {SETTLED, 'hash'}, {LEASES, 'zset'}, {SEQ, 'string'}, {INFLIGHT, 'string'}, {DEAD, 'zset'},
   {DEAD_PAYLOAD, 'hash'}, {DEAD_INFO, 'hash'}, {DEAD_TRIMMED, 'string'}, {COUNTS, 'hash'}
 }
-for i = 1, #LAYOUT do
-  local key, want = LAYOUT[i][1], LAYOUT[i][2]
-  local got = redis.call('TYPE', key)['ok']
-  if got ~= 'none' and got ~= want then
-    error({err = 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a ' .. got .. ' where the queue needs a '
-      .. want .. '; nothing was changed: rename or delete that key, or use another queue name'})
-  end
-  if want == 'string' and got == 'string' then
-    local value = redis.call('GET', key)
-    if not string.match(value, '^%-?%d+$') then
-      error({err = 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a string that is not an integer counter'
-        .. '; nothing was changed: delete that key'})
+-- The layout error of the queue's keys as they are now, or nil.
+local function layout_error()
+  for i = 1, #LAYOUT do
+    local key, want = LAYOUT[i][1], LAYOUT[i][2]
+    local got = redis.call('TYPE', key)['ok']
+    if got ~= 'none' and got ~= want then
+      return 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a ' .. got .. ' where the queue needs a '
+        .. want .. '; nothing was changed: rename or delete that key, or use another queue name'
+    end
+    if want == 'string' and got == 'string' then
+      local value = redis.call('GET', key)
+      if not string.match(value, '^%-?%d+$') then
+        return 'SERGEANT_LAYOUT key \'' .. key .. '\' holds a string that is not an integer counter'
+          .. '; nothing was changed: delete that key'
+      end
     end
   end
+  return nil
+end
+-- LAYOUT_CHECKED_BY_SCRIPT is declared by LuaScript before this prelude: true only for push_commit.lua,
+-- which runs after the push it commits (in one MULTI/EXEC) and must take that push back first.
+if not LAYOUT_CHECKED_BY_SCRIPT then
+  local problem = layout_error()
+  if problem then error({err = problem}) end
 end
 
 -- Lua's unpack() is limited by the C stack (about 8000 values): variadic calls go in chunks.

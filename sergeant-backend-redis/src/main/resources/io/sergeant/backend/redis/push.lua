@@ -11,26 +11,31 @@ signal_wake(mode == 'delayed' and ARGV[2] or '0')
 if marker then
   if not redis.call('SET', marker, '1', 'NX', 'PX', 3600000) then return 0 end
 end
-local payloads = {}
-for i = 4, #ARGV do payloads[#payloads + 1] = ARGV[i] end
+-- The payloads go to redis.call straight from ARGV (unpack of a range): no copy into a Lua table.
+local first, last = 4, #ARGV
 if mode == 'delayed' then
   local t = redis.call('TIME')
-  local score = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[2]) / 1000
+  local score = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[2]) / 1000)
   local args = {}
-  for i = 1, #payloads do
-    args[#args + 1] = string.format('%.6f', score)
-    args[#args + 1] = payloads[i]
+  for i = first, last do
+    args[#args + 1] = score
+    args[#args + 1] = ARGV[i]
   end
   local n = 1
   while n <= #args do
-    local last = n + CHUNK - 1
-    if last > #args then last = #args end
-    redis.call('ZADD', DELAYED, 'NX', unpack(args, n, last))
-    n = last + 1
+    local stop = n + CHUNK - 1
+    if stop > #args then stop = #args end
+    redis.call('ZADD', DELAYED, 'NX', unpack(args, n, stop))
+    n = stop + 1
   end
-elseif mode == 'high' then
-  each_chunk('LPUSH', QUEUE, payloads)
 else
-  each_chunk('RPUSH', QUEUE, payloads)
+  local cmd = mode == 'high' and 'LPUSH' or 'RPUSH'
+  local i = first
+  while i <= last do
+    local j = i + CHUNK - 1
+    if j > last then j = last end
+    redis.call(cmd, QUEUE, unpack(ARGV, i, j))
+    i = j + 1
+  end
 end
-return #payloads
+return last - first + 1

@@ -144,6 +144,11 @@ class ListenerHookTest {
             if (id == 2) {
                 throw new IllegalStateException("two fails");
             }
+            if (id == 3) {
+                // The reaper runs every 50 ms on its own thread; on a loaded machine the whole run can end
+                // before its first tick (seen in a clean-clone verify at load 27), so this task waits for it.
+                awaitEvent(recorder, "reaped");
+            }
             return "ok";
         });
         worker.onFailureAction = worker::retryIt;
@@ -177,5 +182,18 @@ class ListenerHookTest {
         unknown.setProperty("sergeant.listeners", "nosuch");
         assertThatThrownBy(() -> ListenerActivation.fromProperties(unknown, getClass().getClassLoader()))
                 .hasMessageContaining("unknown listener 'nosuch'").hasMessageContaining("known:");
+    }
+
+    /** Waits (up to a minute, then lets the assertions report it) until the recorder has seen {@code event}. */
+    private static void awaitEvent(Recorder recorder, String event) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        while (!recorder.events.contains(event) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

@@ -3,6 +3,8 @@ package io.sergeant.testkit.backend;
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
 import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendRole;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
@@ -20,6 +22,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The monitoring role ({@link io.sergeant.spi.backend.BackendMonitoring}): queue listing and the worker
@@ -168,6 +171,90 @@ abstract class MonitoringScenarios extends RoleScenarios {
         assertThat(monitoring.peek(queue, 2)).extracting(item -> text(item.payload())).containsExactlyElementsOf(order.subList(0, 2));
         assertThat(popTexts(queue, 4, DeliveryMode.AT_MOST_ONCE)).as("a pop delivers what peek showed, in its order")
                 .containsExactlyElementsOf(order.subList(0, 4));
+    }
+
+    @Test
+    @DisplayName("a bounded peek lists the same tasks, returning only payloads within its cap, until its budget is spent, the others by size")
+    void boundedPeekReturnsOnlyPayloadsWithinItsCapAndBudget() {
+        String queue = name("q-peek-bounded");
+        if (backend.leaseRole().isPresent()) {
+            backend.push(queue, List.of(bytes("running")), Priority.NORMAL, null);
+            assertThat(backend.pop(queue, 1, LONG_LEASE)).hasSize(1);
+        }
+        // Each payload is told by its length: under the cap, over it, two that pass the budget together, a small one.
+        for (int length : List.of(100, 5_000, 600, 601, 50)) {
+            backend.push(queue, List.of(bytes("x".repeat(length))), Priority.NORMAL, null);
+        }
+        backend.push(queue, List.of(bytes("d".repeat(10))), Priority.NORMAL, Instant.now().plusSeconds(3600));
+        long cap = 1_000 + bytes("").length;
+        long budget = 1_000 + 2L * bytes("").length;
+        QueueStats before = backend.stats(queue);
+
+        List<QueuedItem> all = monitoring.peek(queue, 100);
+        List<QueuedItem> bounded = optional("bounded peek", () -> monitoring.peek(queue, 100, cap, budget));
+        List<QueuedItem> sizesOnly = monitoring.peek(queue, 100, 0, budget);
+
+        assertThat(bounded).as("the same tasks").extracting(QueuedItem::payloadBytes)
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(QueuedItem::payloadBytes).toList());
+        assertThat(bounded).filteredOn(QueuedItem::loaded).as("payloads returned byte for byte, within the cap")
+                .allSatisfy(item -> {
+                    assertThat(item.payloadBytes()).isLessThanOrEqualTo(cap).isEqualTo(item.payload().length);
+                    assertThat(text(item.payload())).matches("x*|d*");
+                });
+        assertThat(bounded.stream().filter(QueuedItem::loaded).mapToLong(QueuedItem::payloadBytes).sum())
+                .as("within the budget").isLessThanOrEqualTo(budget);
+        assertThat(bounded).filteredOn(item -> item.payloadBytes() > cap).as("over the cap: by size only")
+                .singleElement().satisfies(item -> assertThat(item.loaded()).isFalse());
+        assertThat(sizesOnly).as("a cap of 0 returns no payload").hasSameSizeAs(all).noneMatch(QueuedItem::loaded);
+        assertThat(monitoring.peek(queue, 3, cap, budget)).as("the limit").hasSize(3);
+        assertThat(backend.stats(queue)).as("nothing taken or leased").isEqualTo(before);
+        if (!singleNode()) {
+            return;
+        }
+        assertThat(bounded).as("in the same order, the payloads the rule returns")
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactlyElementsOf(QueuedItem.bounded(all, cap, budget));
+        assertThat(bounded.stream().filter(QueuedItem::loaded).count()).as("some payloads returned, not all under the cap")
+                .isBetween(1L, 4L);
+    }
+
+    @Test
+    @DisplayName("a bounded peek fetches from the store no payload it does not return")
+    void boundedPeekFetchesOnlyThePayloadsItReturns() {
+        assumeTrue(bytesServed() >= 0, () -> "bytesServed() is not overridden for " + backend
+                + ": cannot measure what a listing fetches");
+        String queue = name("q-peek-bytes");
+        int size = 2 << 20;
+        for (int i = 0; i < 3; i++) {
+            byte[] payload = new byte[size];
+            new java.util.Random(i).nextBytes(payload); // incompressible, so no transport shrinks it
+            backend.push(queue, List.of(payload), Priority.NORMAL, null);
+        }
+        backend.push(queue, List.of(bytes("small")), Priority.NORMAL, null);
+        // A backend of its own, so no client-side cache holds what was just stored.
+        try (Backend fresh = openAnotherBackend()) {
+            BackendMonitoring listing = fresh.monitoringRole().orElseThrow();
+            listing.peek(name("empty"), 10, 1 << 20, 16 << 20); // loads the classes a first listing needs
+            listing.peek(name("empty"), 10);
+
+            long before = bytesServed();
+            List<QueuedItem> bounded = listing.peek(queue, 10, 1 << 20, 16 << 20);
+            long boundedCost = bytesServed() - before;
+            before = bytesServed();
+            List<QueuedItem> whole = listing.peek(queue, 10);
+            long wholeCost = bytesServed() - before;
+
+            assertThat(bounded).hasSize(4);
+            assertThat(bounded).filteredOn(QueuedItem::loaded).singleElement()
+                    .satisfies(item -> assertThat(text(item.payload())).isEqualTo("small"));
+            assertThat(bounded).filteredOn(item -> !item.loaded()).hasSize(3)
+                    .allSatisfy(item -> assertThat(item.payloadBytes()).isEqualTo(size));
+            assertThat(whole).hasSize(4).allSatisfy(item -> assertThat(item.loaded()).isTrue());
+            assertThat(wholeCost).as("bytes fetched by the unbounded peek of 3 payloads of %d bytes: the measure sees"
+                    + " payloads", size).isGreaterThanOrEqualTo(3L * size);
+            assertThat(boundedCost).as("bytes fetched by the bounded peek (cap 1 MiB) of 3 payloads of %d bytes and a"
+                    + " small one", size).isLessThan(size / 4);
+        }
     }
 
     private static Instant dueAt(List<QueuedItem> items, String text) {

@@ -169,6 +169,17 @@ public final class DefaultBroker implements Broker {
     }
 
     @Override
+    public List<io.sergeant.api.QueuedTask> peekTasks(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return BackendRoles.monitoring(backend, "listing waiting tasks")
+                .peek(queue, limit, maxPayloadBytes, budgetBytes).stream()
+                .map(item -> new io.sergeant.api.QueuedTask(item.payload(), item.payloadBytes(), item.priority(),
+                        item.dueAt())).toList();
+    }
+
+    @Override
     public Task decodeTask(byte[] payload) {
         return encoder.decode(payload);
     }

@@ -1,0 +1,131 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The plain push to one node (MULTI, RPUSH/LPUSH, EVAL push_commit.lua, EXEC): a queued command that
+ * fails does not stop the rest of a MULTI, so these tests prove that a push meeting a key of another
+ * type, for each of the queue's fourteen keys and both priorities, still stores nothing and raises
+ * the layout error, and that a good push keeps its order and signals idle workers.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PushTransactionTest {
+
+    /** The fourteen keys of queue {@code q} in Python's layout, and the type each must have. */
+    private static List<String[]> layout(String q) {
+        String own = "__sergeant__:{" + q + "}:";
+        return List.of(
+                new String[] {q, "list"}, new String[] {q + ".delayed", "zset"},
+                new String[] {own + "redeliver", "list"}, new String[] {own + "batches", "hash"},
+                new String[] {own + "batch-meta", "hash"}, new String[] {own + "batch-settled", "hash"},
+                new String[] {own + "leases", "zset"}, new String[] {own + "seq", "string"},
+                new String[] {own + "inflight", "string"}, new String[] {own + "dead", "zset"},
+                new String[] {own + "dead-payload", "hash"}, new String[] {own + "dead-info", "hash"},
+                new String[] {own + "dead-trimmed", "string"}, new String[] {own + "counts", "hash"});
+    }
+
+    @Test
+    @DisplayName("a push meeting any one foreign-typed key of the queue stores nothing and raises the layout error; it succeeds once the key is gone")
+    void foreignKeyGetsNothingStored() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri())) {
+            for (Priority priority : List.of(Priority.NORMAL, Priority.HIGH)) {
+                for (int k = 0; k < 14; k++) {
+                    String q = "q-" + priority + "-" + k;
+                    String[] key = layout(q).get(k);
+                    boolean queueItself = k == 0;
+                    if (!queueItself) {
+                        backend.push(q, List.of(bytes("old-0"), bytes("old-1"), bytes("old-2")), Priority.NORMAL, null);
+                    }
+                    if (key[1].equals("string")) {
+                        server.command("SET", key[0], "not a counter");
+                    } else if (queueItself) {
+                        server.command("HSET", key[0], "someone", "else");
+                    } else {
+                        server.command("SET", key[0], "someone else's");
+                    }
+                    String wakeBefore = server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1");
+
+                    SergeantException e = catchThrowableOfType(SergeantException.class,
+                            () -> backend.push(q, List.of(bytes("new-0"), bytes("new-1"), bytes("new-2")), priority, null));
+
+                    String what = priority + " push with a foreign " + key[0];
+                    assertThat(e).as(what).isNotNull();
+                    assertThat(e.code()).as(what).isEqualTo(ErrorCode.BACKEND_REFUSED);
+                    assertThat(e.getMessage()).as(what).contains("SERGEANT_LAYOUT").contains(key[0]).contains("nothing was changed");
+                    if (queueItself) {
+                        assertThat(server.command("TYPE", q)).as(what).isEqualTo("hash");
+                        assertThat(server.command("HGETALL", q)).as(what).isEqualTo("someone\nelse");
+                    } else {
+                        assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ": the queue as before")
+                                .isEqualTo("old-0\nold-1\nold-2");
+                    }
+                    assertThat(server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1"))
+                            .as(what + ": no wake-up signal").isEqualTo(wakeBefore);
+
+                    server.command("DEL", key[0]);
+                    backend.push(q, List.of(bytes("new-0"), bytes("new-1"), bytes("new-2")), priority, null);
+                    String expected = queueItself
+                            ? (priority == Priority.HIGH ? "new-2\nnew-1\nnew-0" : "new-0\nnew-1\nnew-2")
+                            : (priority == Priority.HIGH ? "new-2\nnew-1\nnew-0\nold-0\nold-1\nold-2"
+                                    : "old-0\nold-1\nold-2\nnew-0\nnew-1\nnew-2");
+                    assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ", once the key is gone").isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a bulk push over several transactions keeps Python's order (RPUSH for NORMAL, LPUSH for HIGH) and signals idle workers")
+    void orderAndWakeUp() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri())) {
+            int n = 25_000; // three chunks of PUSH_CHUNK
+            List<byte[]> items = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                items.add(bytes("t" + i));
+            }
+            backend.push("normal", items, Priority.NORMAL, null);
+            assertThat(server.command("LLEN", "normal")).isEqualTo(Integer.toString(n));
+            assertThat(server.command("LINDEX", "normal", "0")).isEqualTo("t0");
+            assertThat(server.command("LINDEX", "normal", "10000")).isEqualTo("t10000");
+            assertThat(server.command("LINDEX", "normal", "-1")).isEqualTo("t" + (n - 1));
+            assertThat(server.command("LRANGE", "__sergeant__:{normal}:wake", "0", "-1")).isEqualTo("0\n0\n0");
+
+            backend.push("high", List.of(bytes("old")), Priority.NORMAL, null);
+            backend.push("high", items, Priority.HIGH, null);
+            assertThat(server.command("LLEN", "high")).isEqualTo(Integer.toString(n + 1));
+            assertThat(server.command("LINDEX", "high", "0")).isEqualTo("t" + (n - 1));
+            assertThat(server.command("LINDEX", "high", Integer.toString(n - 1))).isEqualTo("t0");
+            assertThat(server.command("LINDEX", "high", "-1")).isEqualTo("old");
+            assertThat(server.command("PTTL", "__sergeant__:{high}:wake")).satisfies(ttl ->
+                    assertThat(Long.parseLong(ttl)).isBetween(1L, 10_000L));
+        }
+    }
+
+    private static Backend open(String uri) {
+        return new RedisBackendFactory().create(new BackendSpec(uri, Map.of()), PluginContext.defaults());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -21,10 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The plain push to one node (MULTI, RPUSH/LPUSH, EVAL push_commit.lua, EXEC): a queued command that
- * fails does not stop the rest of a MULTI, so these tests prove that a push meeting a key of another
- * type, for each of the queue's fourteen keys and both priorities, still stores nothing and raises
- * the layout error, and that a good push keeps its order and signals idle workers.
+ * The plain push to one node (MULTI, RPUSH/LPUSH, EVAL push_commit.lua, EXEC for {@code TRANSACTION_MIN}
+ * payloads or more; one push.lua call below that): a queued command that fails does not stop the rest of a
+ * MULTI, so these tests prove that a push meeting a key of another type, for each of the queue's fourteen
+ * keys, both priorities and both paths, still stores nothing and raises the layout error, and that a good
+ * push keeps its order and signals idle workers.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PushTransactionTest {
@@ -47,50 +48,82 @@ class PushTransactionTest {
     void foreignKeyGetsNothingStored() {
         try (RedisServerProcess server = RedisServerProcess.start();
              Backend backend = open(server.uri())) {
-            for (Priority priority : List.of(Priority.NORMAL, Priority.HIGH)) {
-                for (int k = 0; k < 14; k++) {
-                    String q = "q-" + priority + "-" + k;
-                    String[] key = layout(q).get(k);
-                    boolean queueItself = k == 0;
-                    if (!queueItself) {
-                        backend.push(q, List.of(bytes("old-0"), bytes("old-1"), bytes("old-2")), Priority.NORMAL, null);
+            // Both paths of a plain push: a small one is one push.lua call, a large one a transaction.
+            for (int size : List.of(3, RedisQueue.TRANSACTION_MIN)) {
+                for (Priority priority : List.of(Priority.NORMAL, Priority.HIGH)) {
+                    for (int k = 0; k < 14; k++) {
+                        foreignKeyCase(server, backend, size, priority, k);
                     }
-                    if (key[1].equals("string")) {
-                        server.command("SET", key[0], "not a counter");
-                    } else if (queueItself) {
-                        server.command("HSET", key[0], "someone", "else");
-                    } else {
-                        server.command("SET", key[0], "someone else's");
-                    }
-                    String wakeBefore = server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1");
-
-                    SergeantException e = catchThrowableOfType(SergeantException.class,
-                            () -> backend.push(q, List.of(bytes("new-0"), bytes("new-1"), bytes("new-2")), priority, null));
-
-                    String what = priority + " push with a foreign " + key[0];
-                    assertThat(e).as(what).isNotNull();
-                    assertThat(e.code()).as(what).isEqualTo(ErrorCode.BACKEND_REFUSED);
-                    assertThat(e.getMessage()).as(what).contains("SERGEANT_LAYOUT").contains(key[0]).contains("nothing was changed");
-                    if (queueItself) {
-                        assertThat(server.command("TYPE", q)).as(what).isEqualTo("hash");
-                        assertThat(server.command("HGETALL", q)).as(what).isEqualTo("someone\nelse");
-                    } else {
-                        assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ": the queue as before")
-                                .isEqualTo("old-0\nold-1\nold-2");
-                    }
-                    assertThat(server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1"))
-                            .as(what + ": no wake-up signal").isEqualTo(wakeBefore);
-
-                    server.command("DEL", key[0]);
-                    backend.push(q, List.of(bytes("new-0"), bytes("new-1"), bytes("new-2")), priority, null);
-                    String expected = queueItself
-                            ? (priority == Priority.HIGH ? "new-2\nnew-1\nnew-0" : "new-0\nnew-1\nnew-2")
-                            : (priority == Priority.HIGH ? "new-2\nnew-1\nnew-0\nold-0\nold-1\nold-2"
-                                    : "old-0\nold-1\nold-2\nnew-0\nnew-1\nnew-2");
-                    assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ", once the key is gone").isEqualTo(expected);
                 }
             }
         }
+    }
+
+    private static void foreignKeyCase(RedisServerProcess server, Backend backend, int size, Priority priority, int k) {
+        String q = "q-" + size + "-" + priority + "-" + k;
+        String[] key = layout(q).get(k);
+        boolean queueItself = k == 0;
+        List<String> old = names("old-", 3);
+        List<String> fresh = names("new-", size);
+        if (!queueItself) {
+            backend.push(q, bytes(old), Priority.NORMAL, null);
+        }
+        if (key[1].equals("string")) {
+            server.command("SET", key[0], "not a counter");
+        } else if (queueItself) {
+            server.command("HSET", key[0], "someone", "else");
+        } else {
+            server.command("SET", key[0], "someone else's");
+        }
+        String wakeBefore = server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1");
+
+        SergeantException e = catchThrowableOfType(SergeantException.class,
+                () -> backend.push(q, bytes(fresh), priority, null));
+
+        String what = priority + " push of " + size + " with a foreign " + key[0];
+        assertThat(e).as(what).isNotNull();
+        assertThat(e.code()).as(what).isEqualTo(ErrorCode.BACKEND_REFUSED);
+        assertThat(e.getMessage()).as(what).contains("SERGEANT_LAYOUT").contains(key[0]).contains("nothing was changed");
+        if (queueItself) {
+            assertThat(server.command("TYPE", q)).as(what).isEqualTo("hash");
+            assertThat(server.command("HGETALL", q)).as(what).isEqualTo("someone\nelse");
+        } else {
+            assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ": the queue as before")
+                    .isEqualTo(String.join("\n", old));
+        }
+        assertThat(server.command("LRANGE", "__sergeant__:{" + q + "}:wake", "0", "-1"))
+                .as(what + ": no wake-up signal").isEqualTo(wakeBefore);
+
+        server.command("DEL", key[0]);
+        backend.push(q, bytes(fresh), priority, null);
+        List<String> expected = new ArrayList<>();
+        if (priority == Priority.HIGH) { // LPUSH: the last pushed first, before what was there
+            List<String> reversed = new ArrayList<>(fresh);
+            java.util.Collections.reverse(reversed);
+            expected.addAll(reversed);
+            if (!queueItself) {
+                expected.addAll(old);
+            }
+        } else {
+            if (!queueItself) {
+                expected.addAll(old);
+            }
+            expected.addAll(fresh);
+        }
+        assertThat(server.command("LRANGE", q, "0", "-1")).as(what + ", once the key is gone")
+                .isEqualTo(String.join("\n", expected));
+    }
+
+    private static List<String> names(String prefix, int n) {
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            names.add(prefix + i);
+        }
+        return names;
+    }
+
+    private static List<byte[]> bytes(List<String> texts) {
+        return texts.stream().map(PushTransactionTest::bytes).toList();
     }
 
     @Test

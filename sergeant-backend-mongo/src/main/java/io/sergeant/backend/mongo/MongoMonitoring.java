@@ -239,6 +239,9 @@ final class MongoMonitoring implements BackendMonitoring {
             ids.add(doc.get(MongoLayout.ID));
         }
         java.util.Map<Object, byte[]> values = new java.util.HashMap<>();
+        for (Object id : ids) {
+            values.put(id, TAKEN); // replaced by the value below unless a pop took the task meanwhile
+        }
         if (!ids.isEmpty()) {
             for (Document doc : node.tasks().find(Filters.in(MongoLayout.ID, ids))
                     .projection(com.mongodb.client.model.Projections.include(MongoLayout.VALUE))) {
@@ -248,12 +251,21 @@ final class MongoMonitoring implements BackendMonitoring {
         return values;
     }
 
-    /** The item of a listed document: with its value when it was read, else by size (not to be read, or taken meanwhile). */
+    /**
+     * The item of a listed document: with its value when it was read, by size when it was not to be read, and
+     * null (left out) when it was to be read but a pop took it between the listing and the read.
+     */
     private static QueuedItem item(Document doc, java.util.Map<Object, byte[]> values, Priority priority, Instant dueAt) {
         long size = doc.get(SIZE, Number.class).longValue();
         byte[] value = values.get(doc.get(MongoLayout.ID));
+        if (value == TAKEN) {
+            return null;
+        }
         return value != null ? new QueuedItem(value, priority, dueAt) : QueuedItem.sizeOnly(size, priority, dueAt);
     }
+
+    /** Marks, by identity, an id chosen for reading whose document the read no longer found. */
+    private static final byte[] TAKEN = new byte[0];
 
     /** The size field of {@link #sizes}' documents. */
     private static final String SIZE = "sergeant_size";

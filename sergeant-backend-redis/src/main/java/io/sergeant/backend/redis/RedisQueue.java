@@ -8,6 +8,7 @@ import io.sergeant.spi.backend.DeliveryOptions;
 
 import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -107,11 +108,15 @@ final class RedisQueue {
             int to = Math.min(all.length, from + PUSH_CHUNK);
             byte[][] payloads = from == 0 && to == all.length ? all : Arrays.copyOfRange(all, from, to);
             List<byte[]> args = List.of(high ? HIGH : NORMAL, arg(payloads.length));
-            shard.client().call(scripts.pushCommit().name(), j -> {
+            shard.client().call("push", j -> {
                 try (AbstractTransaction tx = j.multi()) {
                     Response<Long> pushed = high ? tx.lpush(queueKey, payloads) : tx.rpush(queueKey, payloads);
                     Response<Object> commit = tx.eval(source, keys, args);
-                    tx.exec();
+                    try {
+                        tx.exec();
+                    } catch (JedisDataException aborted) {
+                        throw queuedError(aborted);
+                    }
                     // The commit's reply first: a foreign QUEUE fails the push with WRONGTYPE, and the
                     // commit with the layout error that says which key and what to do.
                     Object reply = commit.get();
@@ -120,6 +125,24 @@ final class RedisQueue {
                 }
             });
         }
+    }
+
+    /**
+     * The error behind an {@code EXECABORT}: a command the server refused while queueing it (a replica's
+     * {@code READONLY}, {@code LOADING}, {@code OOM}, {@code NOPERM}...) aborts the whole transaction, and
+     * Jedis reports only "EXECABORT Transaction discarded" with the server's own error suppressed. That error
+     * decides whether the push may be retried ({@link RedisErrors#translate}), so it is the one thrown;
+     * nothing was stored either way.
+     */
+    static JedisDataException queuedError(JedisDataException aborted) {
+        if (aborted.getMessage() != null && aborted.getMessage().startsWith("EXECABORT")) {
+            for (Throwable suppressed : aborted.getSuppressed()) {
+                if (suppressed instanceof JedisDataException cause) {
+                    return cause;
+                }
+            }
+        }
+        return aborted;
     }
 
     List<Delivery> pop(String queue, int max, DeliveryOptions options) {

@@ -114,6 +114,30 @@ class PushTransactionTest {
                 .isEqualTo(String.join("\n", expected));
     }
 
+    @Test
+    @DisplayName("a push a replica refuses (READONLY) is BACKEND_UNAVAILABLE naming READONLY, on both paths, and stores nothing")
+    void refusedWhileQueueingIsTheServersError() {
+        try (RedisServerProcess primary = RedisServerProcess.start();
+             RedisServerProcess replica = RedisServerProcess.start();
+             Backend backend = open(replica.uri())) {
+            // A node that became a replica (a failover): inside MULTI the server refuses the RPUSH while
+            // queueing it and EXEC answers only EXECABORT; the producer must see the retryable cause.
+            replica.command("REPLICAOF", "127.0.0.1", Integer.toString(primary.port()));
+            for (int size : List.of(3, RedisQueue.TRANSACTION_MIN)) {
+                for (Priority priority : List.of(Priority.NORMAL, Priority.HIGH)) {
+                    String what = priority + " push of " + size + " to a replica";
+                    SergeantException e = catchThrowableOfType(SergeantException.class,
+                            () -> backend.push("replicated", bytes(names("t", size)), priority, null));
+                    assertThat(e).as(what).isNotNull();
+                    assertThat(e.code()).as(what).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                    assertThat(e.getMessage()).as(what).contains("READONLY").contains("push");
+                }
+            }
+            assertThat(replica.command("EXISTS", "replicated")).isEqualTo("0");
+            assertThat(primary.command("EXISTS", "replicated")).isEqualTo("0");
+        }
+    }
+
     private static List<String> names(String prefix, int n) {
         List<String> names = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 package io.sergeant.cli.logging;
 
+import io.sergeant.toolkit.text.LogText;
 import ch.qos.logback.classic.pattern.ThrowableProxyConverter;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
@@ -35,30 +36,7 @@ public class EscapedThrowableConverter extends ThrowableProxyConverter {
      * same escaping as core's task data in log messages; null stays null.
      */
     public static String escape(String text) {
-        if (text == null) {
-            return null;
-        }
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean control = c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
-            if (!control) {
-                if (out != null) {
-                    out.append(c);
-                }
-                continue;
-            }
-            if (out == null) {
-                out = new StringBuilder(text.length() + 16).append(text, 0, i);
-            }
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> out.append(String.format("\\u%04x", (int) c));
-            }
-        }
-        return out == null ? text : out.toString();
+        return LogText.escape(text);
     }
 
     /** A throwable proxy whose messages (its own, its causes', its suppressed ones') are escaped. */

@@ -86,7 +86,7 @@ record ItemRef(int shard, String batch, int index) {
         }
 
         /** The canonical decimal in {@code text[from, to)} (at most 9 digits, no leading zero), or -1. */
-        private static int canonical(String text, int from, int to) {
+        static int canonical(String text, int from, int to) {
             int length = to - from;
             if (length <= 0 || length > 9 || (length > 1 && text.charAt(from) == '0')) {
                 return -1;

@@ -215,9 +215,18 @@ final class RedisLeases implements BackendLeases {
             this.batch = batch;
         }
 
-        /** Whether receipt id {@code id}, whose batch ends at {@code batchEnd}, names this group's batch and shard. */
-        boolean names(String id, int batchEnd) {
-            return key.length() == batchEnd && id.regionMatches(0, key, 0, batchEnd);
+        /**
+         * The item index of {@code receipt} if it is a well-formed receipt of this group's batch ({@code <key>:<index>},
+         * its token the id), else -1 (then {@link ItemRef.Reader} decides). The receipts of one batch come one after
+         * another, so most receipts of a call are read here, without finding their colons or shard again.
+         */
+        int indexOf(Receipt receipt) {
+            String id = receipt.id();
+            int length = key.length();
+            if (id.length() <= length + 1 || id.charAt(length) != ':' || !id.startsWith(key) || !receipt.token().equals(id)) {
+                return -1;
+            }
+            return ItemRef.Reader.canonical(id, length + 1, id.length());
         }
 
         void add(int position, int index) {
@@ -284,7 +293,8 @@ final class RedisLeases implements BackendLeases {
     /**
      * Receipts parsed and grouped by shard and batch, with the refused ones marked as replies come in. Linear
      * in the receipts: ids are read in place ({@link ItemRef.Reader}), and the receipts of one batch, which
-     * come one after another, compare with the current group's {@code <shard>:<batch>} without a lookup.
+     * come one after another, are checked against the current group's {@code <shard>:<batch>} prefix
+     * ({@link BatchGroup#indexOf}) without a lookup.
      */
     private static final class Grouped {
 
@@ -305,20 +315,22 @@ final class RedisLeases implements BackendLeases {
             BatchGroup current = null;
             for (int i = 0; i < n; i++) {
                 Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
-                if (!reader.read(receipt, shards.size())) {
-                    refused[i] = true; // not one of ours
-                    continue;
-                }
-                String id = receipt.id();
-                if (current == null || !current.names(id, reader.batchEnd)) {
+                int index = current == null ? -1 : current.indexOf(receipt);
+                if (index < 0) {
+                    if (!reader.read(receipt, shards.size())) {
+                        refused[i] = true; // not one of ours
+                        continue;
+                    }
+                    String id = receipt.id();
                     String key = id.substring(0, reader.batchEnd);
                     current = groups.get(key);
                     if (current == null) {
                         current = new BatchGroup(key, reader.shard, id.substring(reader.batchStart, reader.batchEnd));
                         groups.put(key, current);
                     }
+                    index = reader.index;
                 }
-                current.add(i, reader.index);
+                current.add(i, index);
             }
             Map<Integer, List<BatchGroup>> perShard = new LinkedHashMap<>();
             for (BatchGroup group : groups.values()) {

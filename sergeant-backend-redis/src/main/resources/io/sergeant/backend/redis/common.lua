@@ -118,13 +118,15 @@ local function load_batch(t)
   if not meta then return nil end
   local a = string.find(meta, ':', 1, true)
   local b = string.find(meta, ':', a + 1, true)
-  return {
+  local batch = {
     t = t,
     count = tonumber(string.sub(meta, 1, a - 1)),
     size = tonumber(string.sub(meta, a + 1, b - 1)),
-    remaining = tonumber(string.sub(meta, b + 1)),
-    marks = redis.call('HGET', SETTLED, t)
+    remaining = tonumber(string.sub(meta, b + 1))
   }
+  -- Marks exist only once some item is settled (remaining < size).
+  if batch.remaining < batch.size then batch.marks = redis.call('HGET', SETTLED, t) end
+  return batch
 end
 
 local function is_settled(batch, i)

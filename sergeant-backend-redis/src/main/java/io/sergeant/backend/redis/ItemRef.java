@@ -3,8 +3,10 @@ package io.sergeant.backend.redis;
 import io.sergeant.spi.backend.Receipt;
 
 /**
- * Where a leased delivery lives: receipt id {@code <shard>:<batch>:<index>} with token
- * {@code <batch>.<index>} (unique per delivery, since a batch id is never reused).
+ * Where a leased delivery lives: receipt id {@code <shard>:<batch>:<index>}, and the receipt's token is
+ * that same string (the id is unique per delivery, since a batch id is never reused; one string per
+ * receipt, hashed once by the worker's sets of held receipts). Shard and index are written in canonical
+ * decimal (no sign, no leading zero), so an id names one item one way only.
  *
  * @param shard the shard index
  * @param batch the batch id on that shard
@@ -12,33 +14,92 @@ import io.sergeant.spi.backend.Receipt;
  */
 record ItemRef(int shard, String batch, int index) {
 
-    /** The receipt of item {@code index} of {@code batch} on {@code shard}. */
-    static Receipt receipt(int shard, String batch, int index, int deliveryCount) {
-        return new Receipt(shard + ":" + batch + ":" + index, batch + "." + index, deliveryCount);
+    /**
+     * Reads a receipt of this backend; null when it is not one (another backend's receipt, a shard
+     * this backend does not have, a number not in canonical decimal, or a token that does not match the id).
+     */
+    static ItemRef parse(Receipt receipt, int shardCount) {
+        Reader reader = new Reader();
+        if (!reader.read(receipt, shardCount)) {
+            return null;
+        }
+        return new ItemRef(reader.shard, receipt.id().substring(reader.batchStart, reader.batchEnd), reader.index);
     }
 
     /**
-     * Reads a receipt of this backend; null when it is not one (another backend's receipt, a shard
-     * this backend does not have, or a token that does not match the id).
+     * The receipts of one leased batch: the id prefix is built once per batch, so a receipt costs one
+     * short concatenation (a pop makes up to a thousand of them). Immutable.
      */
-    static ItemRef parse(Receipt receipt, int shardCount) {
-        String id = receipt.id();
-        int first = id.indexOf(':');
-        int second = first < 0 ? -1 : id.indexOf(':', first + 1);
-        if (second < 0) {
-            return null;
+    static final class Batch {
+
+        private final String idPrefix;
+        private final int deliveryCount;
+
+        Batch(int shard, String batch, int deliveryCount) {
+            this.idPrefix = shard + ":" + batch + ":";
+            this.deliveryCount = deliveryCount;
         }
-        try {
-            int shard = Integer.parseInt(id, 0, first, 10);
-            int index = Integer.parseInt(id, second + 1, id.length(), 10);
-            String batch = id.substring(first + 1, second);
-            if (shard < 0 || shard >= shardCount || index < 0 || batch.isEmpty()
-                    || !receipt.token().equals(batch + "." + index)) {
-                return null;
+
+        /** The receipt of item {@code index} of this batch: id and token are the same string. */
+        Receipt receipt(int index) {
+            String id = idPrefix + index;
+            return new Receipt(id, id, deliveryCount);
+        }
+    }
+
+    /**
+     * Reads receipt ids in place, without allocating: after {@link #read} returned true, {@link #shard},
+     * {@link #index} and the batch's span {@code [batchStart, batchEnd)} of the id describe the receipt;
+     * {@code id.substring(0, batchEnd)} ({@code <shard>:<batch>}) names its batch on its shard. Reusable,
+     * not thread safe.
+     */
+    static final class Reader {
+
+        int shard;
+        int index;
+        int batchStart;
+        int batchEnd;
+
+        /** Whether {@code receipt} is one of this backend's for a shard below {@code shardCount}; fills the fields if so. */
+        boolean read(Receipt receipt, int shardCount) {
+            String id = receipt.id();
+            int first = id.indexOf(':');
+            int second = first < 0 ? -1 : id.indexOf(':', first + 1);
+            if (second < 0) {
+                return false;
             }
-            return new ItemRef(shard, batch, index);
-        } catch (NumberFormatException e) {
-            return null;
+            int shardValue = canonical(id, 0, first);
+            int indexValue = canonical(id, second + 1, id.length());
+            int batchLength = second - first - 1;
+            if (shardValue < 0 || shardValue >= shardCount || indexValue < 0 || batchLength == 0) {
+                return false;
+            }
+            // The token is the id itself (the same String for the receipts this backend makes: no comparison).
+            if (!receipt.token().equals(id)) {
+                return false;
+            }
+            shard = shardValue;
+            index = indexValue;
+            batchStart = first + 1;
+            batchEnd = second;
+            return true;
+        }
+
+        /** The canonical decimal in {@code text[from, to)} (at most 9 digits, no leading zero), or -1. */
+        static int canonical(String text, int from, int to) {
+            int length = to - from;
+            if (length <= 0 || length > 9 || (length > 1 && text.charAt(from) == '0')) {
+                return -1;
+            }
+            int value = 0;
+            for (int i = from; i < to; i++) {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9') {
+                    return -1;
+                }
+                value = value * 10 + (c - '0');
+            }
+            return value;
         }
     }
 }

@@ -16,11 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.IntConsumer;
 
 import static io.sergeant.backend.redis.Replies.arg;
 import static io.sergeant.backend.redis.Replies.number;
@@ -63,7 +62,7 @@ final class RedisLeases implements BackendLeases {
                            List<Delivery> out, Grouped grouped) {
         List<byte[]> args = new ArrayList<>(8 + (acks == null ? 0 : acks.args().size()));
         args.addAll(List.of(arg(max), arg(Math.max(1, options.lease().toMillis())),
-                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(Replies.randomToken()),
+                arg(options.maxDeliveries()), arg(deadReason(options.maxDeliveries())), arg(Replies.leaseToken()),
                 arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size()))));
         if (acks != null) {
             args.addAll(acks.args());
@@ -74,16 +73,17 @@ final class RedisLeases implements BackendLeases {
         if (acks != null) {
             grouped.refuse(acks, result.subList(3, 3 + refusedValues));
         }
-        int i = 3 + refusedValues;
-        while (i + 2 < result.size()) {
-            String batch = text(result.get(i));
-            int count = (int) number(result.get(i + 1));
+        // Then per batch: its id, delivery count, size and its payloads as one nested array.
+        for (int i = 3 + refusedValues; i + 3 < result.size(); i += 4) {
+            ItemRef.Batch batch = new ItemRef.Batch(shard.index(), text(result.get(i)), (int) number(result.get(i + 1)));
             int n = (int) number(result.get(i + 2));
-            i += 3;
-            for (int k = 0; k < n; k++) {
-                out.add(new Delivery((byte[]) result.get(i + k), ItemRef.receipt(shard.index(), batch, k, count)));
+            List<?> payloads = (List<?>) result.get(i + 3);
+            if (payloads.size() != n) {
+                throw new IllegalStateException("pop_leased.lua returned " + payloads.size() + " payloads for a batch of " + n);
             }
-            i += n;
+            for (int k = 0; k < n; k++) {
+                out.add(new Delivery((byte[]) payloads.get(k), batch.receipt(k)));
+            }
         }
     }
 
@@ -187,16 +187,119 @@ final class RedisLeases implements BackendLeases {
         return grouped.result(queue);
     }
 
-    /** One shard's receipts as script arguments ({@code batch, "0-99,120"} pairs) and the positions of each pair. */
-    private record ShardAcks(List<byte[]> args, List<List<Integer>> groups) {
+    /** One shard's receipts as script arguments ({@code batch, "0-99,120"} pairs) and the batch of each pair, in order. */
+    private record ShardAcks(List<byte[]> args, List<BatchGroup> groups) {
     }
 
-    /** Receipts parsed and grouped by shard and batch, with the refused ones marked as replies come in. */
+    /**
+     * The receipts of one call that name one batch on one shard: their positions in the call and item
+     * indexes, sorted by index once complete ({@link #seal}), with duplicates left out. Not thread safe.
+     */
+    private static final class BatchGroup {
+
+        /** {@code <shard>:<batch>}, the start of the receipt ids of this batch. */
+        final String key;
+        final int shard;
+        final String batch;
+        /** (index << 32 | position) while adding; sorted by {@link #seal}. */
+        private long[] entries = new long[16];
+        private int size;
+        /** After {@link #seal}: the distinct indexes, ascending, and the position of each. */
+        private int[] indexes;
+        private int[] positions;
+        private int distinct;
+
+        BatchGroup(String key, int shard, String batch) {
+            this.key = key;
+            this.shard = shard;
+            this.batch = batch;
+        }
+
+        /**
+         * The item index of {@code receipt} if it is a well-formed receipt of this group's batch ({@code <key>:<index>},
+         * its token the id), else -1 (then {@link ItemRef.Reader} decides). The receipts of one batch come one after
+         * another, so most receipts of a call are read here, without finding their colons or shard again.
+         */
+        int indexOf(Receipt receipt) {
+            String id = receipt.id();
+            int length = key.length();
+            if (id.length() <= length + 1 || id.charAt(length) != ':' || !id.startsWith(key) || !receipt.token().equals(id)) {
+                return -1;
+            }
+            return ItemRef.Reader.canonical(id, length + 1, id.length());
+        }
+
+        void add(int position, int index) {
+            if (size == entries.length) {
+                entries = Arrays.copyOf(entries, size * 2);
+            }
+            entries[size++] = (long) index << 32 | position;
+        }
+
+        /**
+         * Sorts the items by index (receipts of one pop come in order, so usually there is nothing to sort),
+         * marks a repeated item (the same receipt twice in the call) refused and returns the index spec
+         * ({@code 0-99,120}: a whole batch is one range).
+         */
+        String seal(boolean[] refused) {
+            boolean sorted = true;
+            for (int k = 1; k < size && sorted; k++) {
+                sorted = entries[k - 1] < entries[k];
+            }
+            if (!sorted) {
+                Arrays.sort(entries, 0, size);
+            }
+            indexes = new int[size];
+            positions = new int[size];
+            for (int k = 0; k < size; k++) {
+                int index = (int) (entries[k] >>> 32);
+                int position = (int) entries[k];
+                if (distinct > 0 && indexes[distinct - 1] == index) {
+                    refused[position] = true; // the same receipt twice in this call: the first one counts
+                    continue;
+                }
+                indexes[distinct] = index;
+                positions[distinct++] = position;
+            }
+            StringBuilder spec = new StringBuilder();
+            int k = 0;
+            while (k < distinct) {
+                int end = k;
+                while (end + 1 < distinct && indexes[end + 1] == indexes[end] + 1) {
+                    end++;
+                }
+                spec.append(spec.length() == 0 ? "" : ",").append(indexes[k]);
+                if (end > k) {
+                    spec.append('-').append(indexes[end]);
+                }
+                k = end + 1;
+            }
+            return spec.toString();
+        }
+
+        /** The position of the receipt of item {@code index} in the call, or -1 if this group has none. */
+        int positionOf(int index) {
+            int k = Arrays.binarySearch(indexes, 0, distinct, index);
+            return k < 0 ? -1 : positions[k];
+        }
+
+        void forEachPosition(IntConsumer action) {
+            for (int k = 0; k < distinct; k++) {
+                action.accept(positions[k]);
+            }
+        }
+    }
+
+    /**
+     * Receipts parsed and grouped by shard and batch, with the refused ones marked as replies come in. Linear
+     * in the receipts: ids are read in place ({@link ItemRef.Reader}), and the receipts of one batch, which
+     * come one after another, are checked against the current group's {@code <shard>:<batch>} prefix
+     * ({@link BatchGroup#indexOf}) without a lookup.
+     */
     private static final class Grouped {
 
         private final List<Receipt> receipts;
         private final boolean[] refused;
-        private final ItemRef[] refs;
         private final Map<Integer, ShardAcks> byShard = new HashMap<>();
         private final boolean[] failed;
         private final List<Integer> failedShards = new ArrayList<>();
@@ -206,36 +309,40 @@ final class RedisLeases implements BackendLeases {
             this.receipts = receipts;
             int n = receipts.size();
             this.refused = new boolean[n];
-            this.refs = new ItemRef[n];
             this.failed = new boolean[n];
-            Set<String> seen = new HashSet<>();
+            Map<String, BatchGroup> groups = new LinkedHashMap<>();
+            ItemRef.Reader reader = new ItemRef.Reader();
+            BatchGroup current = null;
             for (int i = 0; i < n; i++) {
                 Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
-                ItemRef ref = ItemRef.parse(receipt, shards.size());
-                if (ref == null || !seen.add(receipt.id())) {
-                    refused[i] = true; // not one of ours, or a duplicate in this call
-                    continue;
-                }
-                refs[i] = ref;
-            }
-            for (Shard shard : shards) {
-                Map<String, List<Integer>> byBatch = new LinkedHashMap<>();
-                for (int i = 0; i < n; i++) {
-                    if (refs[i] != null && refs[i].shard() == shard.index()) {
-                        byBatch.computeIfAbsent(refs[i].batch(), b -> new ArrayList<>()).add(i);
+                int index = current == null ? -1 : current.indexOf(receipt);
+                if (index < 0) {
+                    if (!reader.read(receipt, shards.size())) {
+                        refused[i] = true; // not one of ours
+                        continue;
                     }
+                    String id = receipt.id();
+                    String key = id.substring(0, reader.batchEnd);
+                    current = groups.get(key);
+                    if (current == null) {
+                        current = new BatchGroup(key, reader.shard, id.substring(reader.batchStart, reader.batchEnd));
+                        groups.put(key, current);
+                    }
+                    index = reader.index;
                 }
-                if (byBatch.isEmpty()) {
-                    continue;
+                current.add(i, index);
+            }
+            Map<Integer, List<BatchGroup>> perShard = new LinkedHashMap<>();
+            for (BatchGroup group : groups.values()) {
+                perShard.computeIfAbsent(group.shard, s -> new ArrayList<>()).add(group);
+            }
+            for (Map.Entry<Integer, List<BatchGroup>> shard : perShard.entrySet()) {
+                List<byte[]> args = new ArrayList<>(2 * shard.getValue().size());
+                for (BatchGroup group : shard.getValue()) {
+                    args.add(arg(group.batch));
+                    args.add(arg(group.seal(refused)));
                 }
-                List<byte[]> args = new ArrayList<>(2 * byBatch.size());
-                List<List<Integer>> groups = new ArrayList<>(byBatch.size());
-                for (Map.Entry<String, List<Integer>> group : byBatch.entrySet()) {
-                    args.add(arg(group.getKey()));
-                    args.add(arg(indexSpec(group.getValue(), refs)));
-                    groups.add(group.getValue());
-                }
-                byShard.put(shard.index(), new ShardAcks(args, groups));
+                byShard.put(shard.getKey(), new ShardAcks(args, shard.getValue()));
             }
         }
 
@@ -247,12 +354,10 @@ final class RedisLeases implements BackendLeases {
         /** Marks the items a script refused, given as (pair number, index) values. */
         void refuse(ShardAcks acks, List<?> refusedItems) {
             for (int k = 0; k + 1 < refusedItems.size(); k += 2) {
-                List<Integer> group = acks.groups().get((int) number(refusedItems.get(k)) - 1);
-                int index = (int) number(refusedItems.get(k + 1));
-                for (int position : group) {
-                    if (refs[position].index() == index) {
-                        refused[position] = true;
-                    }
+                BatchGroup group = acks.groups().get((int) number(refusedItems.get(k)) - 1);
+                int position = group.positionOf((int) number(refusedItems.get(k + 1)));
+                if (position >= 0) {
+                    refused[position] = true;
                 }
             }
         }
@@ -266,7 +371,7 @@ final class RedisLeases implements BackendLeases {
             }
             failedShards.add(shard);
             if (acks != null) {
-                acks.groups().forEach(group -> group.forEach(position -> failed[position] = true));
+                acks.groups().forEach(group -> group.forEachPosition(position -> failed[position] = true));
             }
         }
 
@@ -319,29 +424,6 @@ final class RedisLeases implements BackendLeases {
             }
             return unsettled;
         }
-    }
-
-    /** The item indexes of these positions as ranges: {@code 0-99,120}; a whole batch is one range. */
-    private static String indexSpec(List<Integer> positions, ItemRef[] refs) {
-        int[] indexes = new int[positions.size()];
-        for (int k = 0; k < indexes.length; k++) {
-            indexes[k] = refs[positions.get(k)].index();
-        }
-        Arrays.sort(indexes);
-        StringBuilder spec = new StringBuilder();
-        int k = 0;
-        while (k < indexes.length) {
-            int end = k;
-            while (end + 1 < indexes.length && indexes[end + 1] == indexes[end] + 1) {
-                end++;
-            }
-            spec.append(spec.length() == 0 ? "" : ",").append(indexes[k]);
-            if (end > k) {
-                spec.append('-').append(indexes[end]);
-            }
-            k = end + 1;
-        }
-        return spec.toString();
     }
 
     @Override

@@ -38,10 +38,21 @@ final class Replies {
         return String.valueOf(reply);
     }
 
-    /** 128 random bits as 32 hex digits: a lease token or push id that no restart can repeat. */
+    /** 128 random bits as 32 hex digits: a push id that no restart can repeat. */
     static String randomToken() {
         byte[] bytes = new byte[16];
         RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
+    }
+
+    /**
+     * 128 random bits as 22 characters of unpadded base64url ({@code A-Z a-z 0-9 - _}): the lease token of a
+     * leased pop, which no restart can repeat. Shorter than hex because every receipt of the pop carries it
+     * and is hashed by the worker (its lease keeper's sets) once per task.
+     */
+    static String leaseToken() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

@@ -118,13 +118,15 @@ local function load_batch(t)
   if not meta then return nil end
   local a = string.find(meta, ':', 1, true)
   local b = string.find(meta, ':', a + 1, true)
-  return {
+  local batch = {
     t = t,
     count = tonumber(string.sub(meta, 1, a - 1)),
     size = tonumber(string.sub(meta, a + 1, b - 1)),
-    remaining = tonumber(string.sub(meta, b + 1)),
-    marks = redis.call('HGET', SETTLED, t)
+    remaining = tonumber(string.sub(meta, b + 1))
   }
+  -- Marks exist only once some item is settled (remaining < size).
+  if batch.remaining < batch.size then batch.marks = redis.call('HGET', SETTLED, t) end
+  return batch
 end
 
 local function is_settled(batch, i)
@@ -138,33 +140,68 @@ local function forget_batch(t)
   redis.call('ZREM', LEASES, t)
 end
 
+-- One part of an index spec: "3" or "0-999" as (lo, hi); nil when it is not that.
+local function parse_range(part)
+  local dash = string.find(part, '-', 1, true)
+  if dash then
+    return tonumber(string.sub(part, 1, dash - 1)), tonumber(string.sub(part, dash + 1))
+  end
+  local i = tonumber(part)
+  return i, i
+end
+
 -- Splits "0-999,1003" (0-based item indexes of batch) into the valid, unsettled ones and the rest.
+-- The valid items come as ascending ranges {n = how many, lo1, hi1, lo2, hi2, ...}. A spec of ascending,
+-- disjoint integer ranges inside a batch with nothing settled yet (what the Java client sends for its
+-- own receipts) is valid whole and checked per range, not per item; any other spec is checked item by
+-- item (duplicates, settled or out-of-range items refused).
 local function check(batch, spec)
-  local valid, refused, seen = {}, {}, {}
-  for part in string.gmatch(spec, '[^,]+') do
-    local dash = string.find(part, '-', 1, true)
-    local lo, hi
-    if dash then
-      lo, hi = tonumber(string.sub(part, 1, dash - 1)), tonumber(string.sub(part, dash + 1))
-    else
-      lo = tonumber(part)
-      hi = lo
+  if batch and not batch.marks then
+    local valid, n, prev = {}, 0, -1
+    for part in string.gmatch(spec, '[^,]+') do
+      local lo, hi = parse_range(part)
+      if not lo or not hi or lo % 1 ~= 0 or hi % 1 ~= 0 or lo <= prev or hi < lo or hi >= batch.size then
+        valid = nil
+        break
+      end
+      valid[#valid + 1] = lo
+      valid[#valid + 1] = hi
+      n = n + hi - lo + 1
+      prev = hi
     end
+    if valid then
+      valid.n = n
+      return valid, {}
+    end
+  end
+  local valid, refused, seen, n = {}, {}, {}, 0
+  for part in string.gmatch(spec, '[^,]+') do
+    local lo, hi = parse_range(part)
     for i = lo, hi do
       if batch and i >= 0 and i < batch.size and not seen[i] and not is_settled(batch, i) then
         seen[i] = true
         valid[#valid + 1] = i
+        valid[#valid + 1] = i
+        n = n + 1
       else
         refused[#refused + 1] = i
       end
     end
   end
+  valid.n = n
   return valid, refused
 end
 
--- Marks items of a batch settled; the batch disappears with its last unsettled item.
-local function settle(batch, indexes)
-  local n = #indexes
+-- Calls fn(i) for each item index of the valid ranges check() returned, in ascending range order.
+local function each_valid(valid, fn)
+  for r = 1, #valid, 2 do
+    for i = valid[r], valid[r + 1] do fn(i) end
+  end
+end
+
+-- Marks the valid items of a batch settled; the batch disappears with its last unsettled item.
+local function settle(batch, valid)
+  local n = valid.n
   if n == 0 then return end
   redis.call('DECRBY', INFLIGHT, n)
   if n >= batch.remaining then
@@ -175,7 +212,7 @@ local function settle(batch, indexes)
   for i = 1, batch.size do
     chars[i] = batch.marks and string.sub(batch.marks, i, i) or '0'
   end
-  for k = 1, n do chars[indexes[k] + 1] = '1' end
+  each_valid(valid, function(i) chars[i + 1] = '1' end)
   batch.marks = table.concat(chars)
   batch.remaining = batch.remaining - n
   redis.call('HSET', SETTLED, batch.t, batch.marks)
@@ -191,7 +228,7 @@ local function for_each_group(first, fn)
     g = g + 1
     local batch = load_batch(ARGV[a])
     local valid, refused = check(batch, ARGV[a + 1])
-    if batch and #valid > 0 then fn(batch, valid) end
+    if batch and valid.n > 0 then fn(batch, valid) end
     for k = 1, #refused do
       out[#out + 1] = g
       out[#out + 1] = refused[k]

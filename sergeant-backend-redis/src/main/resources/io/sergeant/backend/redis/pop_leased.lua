@@ -10,7 +10,8 @@
 -- The layout check of the prelude ran before anything below, so no command here can fail on a key of
 -- another type: the pop either happens whole or not at all.
 -- Returns {payloads refused as oversized, dead letters trimmed, k, the k values of the refused acks as
--- (pair number, index), then per batch: batch id, delivery count, n, the n payloads}.
+-- (pair number, index), then per batch: batch id, delivery count, n, the array of its n payloads} (the
+-- payloads as one nested array: the list LPOP gave is returned as it is, not copied item by item).
 local max = tonumber(ARGV[1])
 local lease_ms = tonumber(ARGV[2])
 local max_deliveries = tonumber(ARGV[3])
@@ -43,6 +44,7 @@ local function add(count, payload)
   taken = taken + 1
 end
 
+local had_counts = redis.call('EXISTS', COUNTS) == 1
 local again = redis.call('LPOP', REDELIVER, max)
 if again then
   for i = 1, #again do
@@ -63,7 +65,7 @@ if taken < max then
         if #fresh[i] > MAX_BYTES then fits = false break end
       end
     end
-    if redis.call('EXISTS', COUNTS) == 1 then
+    if had_counts then
       -- Some tasks in QUEUE came back after earlier deliveries: they keep counting from there.
       for i = 1, #fresh do
         local count = take_count(fresh[i]) + 1
@@ -89,7 +91,8 @@ if taken < max then
     for i = 1, #due do add(1, due[i]) end
   end
 end
-if redis.call('EXISTS', COUNTS) == 1 then forget_stale_counts() end
+-- (A pop never adds counts: when there were none before it, there are none now.)
+if had_counts then forget_stale_counts() end
 local out = {refused, trimmed, #ack_refused}
 for i = 1, #ack_refused do out[#out + 1] = ack_refused[i] end
 if taken == 0 then return out end
@@ -106,7 +109,7 @@ for k = 1, #order do
   out[#out + 1] = t
   out[#out + 1] = count
   out[#out + 1] = n
-  for i = 1, n do out[#out + 1] = payloads[i] end
+  out[#out + 1] = payloads
 end
 redis.call('INCRBY', INFLIGHT, taken)
 return out

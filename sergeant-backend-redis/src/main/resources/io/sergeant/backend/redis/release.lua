@@ -6,9 +6,7 @@ local counted = tonumber(ARGV[1])
 return for_each_group(2, function(batch, valid)
   local payloads = cmsgpack.unpack(redis.call('HGET', BATCHES, batch.t))
   local back = {}
-  for k = 1, #valid do
-    back[#back + 1] = {batch.count - 1 + counted, payloads[valid[k] + 1]}
-  end
+  each_valid(valid, function(i) back[#back + 1] = {batch.count - 1 + counted, payloads[i + 1]} end)
   return_to_queue(back)
   settle(batch, valid)
 end)

@@ -196,6 +196,61 @@ class LeaseDetailsTest {
         assertThat(result.refused()).containsExactly(foreign, otherShard);
     }
 
+    @Test
+    @DisplayName("receipts in any order, repeated in one call or forged settle each leased item once")
+    void receiptsInAnyOrderRepeatedOrForged() {
+        String queue = unique();
+        backend.push(queue, texts("t", 10), Priority.NORMAL, null);
+        List<Receipt> batch = receipts(backend.pop(queue, 10, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        Receipt three = batch.get(3);
+        String batchId = three.id().split(":")[1];
+        Receipt leadingZero = new Receipt("0:" + batchId + ":03", "0:" + batchId + ":03", 1);
+        Receipt wrongToken = new Receipt(batch.get(9).id(), batch.get(8).id(), 1);
+        Receipt otherBatch = new Receipt("0:" + batchId + "x:3", "0:" + batchId + "x:3", 1);
+        List<Receipt> first = List.of(batch.get(5), three, batch.get(4), three, leadingZero, wrongToken, otherBatch, batch.get(0));
+        SettleResult result = backend.leaseRole().orElseThrow().ack(queue, first);
+        assertThat(result.settled()).isEqualTo(4);
+        assertThat(result.refused()).containsExactly(three, leadingZero, wrongToken, otherBatch);
+        assertThat(backend.stats(queue).inFlight()).isEqualTo(6);
+        SettleResult rest = backend.leaseRole().orElseThrow().ack(queue, batch);
+        assertThat(rest.settled()).isEqualTo(6);
+        assertThat(rest.refused()).containsExactly(batch.get(0), batch.get(3), batch.get(4), batch.get(5));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
+    @DisplayName("ack.lua checks index specs the Java client never sends item by item: unordered, overlapping, out of range")
+    void unusualIndexSpecs() {
+        String queue = unique();
+        backend.push(queue, texts("t", 5), Priority.NORMAL, null);
+        List<Receipt> batch = receipts(backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        String batchId = batch.get(0).id().split(":")[1];
+        LuaScript ack = Scripts.load().ack();
+        try (Jedis jedis = new Jedis(java.net.URI.create(server.uri()))) {
+            List<byte[]> keys = QueueKeys.python(queue).all();
+            // Unordered with a repeat and an index past the batch: 3, 1 and 2 settle; the second 2 and 7 are refused.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "3,1-2,2,7")))).containsExactly(1L, 2L, 1L, 7L);
+            assertThat(backend.stats(queue).inFlight()).isEqualTo(2);
+            // Overlapping ranges over a partly settled batch: 0 and 4 settle (the batch is gone); 1-3 were settled
+            // before and are refused each time they are named.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "0-2,1-4"))))
+                    .containsExactly(1L, 1L, 1L, 2L, 1L, 1L, 1L, 2L, 1L, 3L);
+            assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+            // A whole range of a batch that is gone: all refused, and the second pair names the one item.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "0-1", batchId, "4"))))
+                    .containsExactly(1L, 0L, 1L, 1L, 2L, 4L);
+        }
+        assertThat(backend.leaseRole().orElseThrow().ack(queue, batch).refused()).containsExactlyElementsOf(batch);
+    }
+
+    private static List<byte[]> args(String... values) {
+        return java.util.Arrays.stream(values).map(v -> v.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    private static List<Long> refusedPairs(Object reply) {
+        return ((List<?>) reply).stream().map(v -> (Long) v).toList();
+    }
+
     private static List<byte[]> texts(String prefix, int n) {
         List<byte[]> result = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

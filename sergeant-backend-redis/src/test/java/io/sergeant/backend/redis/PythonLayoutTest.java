@@ -230,7 +230,7 @@ class PythonLayoutTest {
                     own + "inflight", own + "wake");
             assertThat(raw.pttl(own + "wake")).as("the wake-up list expires").isBetween(1L, 10_000L);
             String batch = leased.get(0).receipt().id().split(":")[1];
-            assertThat(batch).as("a batch id is a random 128-bit token plus the group number").matches("[0-9a-f]{32}-1");
+            assertThat(batch).as("a batch id is a random 128-bit token (22 base64url characters) plus the group number").matches("[A-Za-z0-9_-]{22}-1");
             assertThat(raw.hget(own + "batch-meta", batch)).as("delivery count, size, unsettled").isEqualTo("1:1:1");
             assertThat(raw.zscore(own + "leases", batch)).isGreaterThan(System.currentTimeMillis() + 50_000.0);
             assertThat(texts(raw.lrange(b(queue), 0, -1))).as("Python still sees the rest").containsExactly("b");

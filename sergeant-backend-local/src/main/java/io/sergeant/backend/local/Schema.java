@@ -40,9 +40,11 @@ final class Schema {
             "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
             // The worker registry (monitoring role): one row per live worker, dropped when expires_at passed.
             "CREATE TABLE IF NOT EXISTS sergeant_workers (id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL)",
-            // Leased rows only, by deadline: every pop puts expired leases back at their old priority.
-            "CREATE INDEX IF NOT EXISTS sergeant_task_leases_by_deadline ON task_queue (queue_name, priority)"
-                    + " WHERE lease_token IS NOT NULL");
+            // One row per leasing pop (and per extension): where its leases sit in task_queue, so that pops
+            // and reaps find expired leases without an index entry per leased row.
+            "CREATE TABLE IF NOT EXISTS sergeant_lease_deadlines (queue_name TEXT NOT NULL, deadline REAL NOT NULL,"
+                    + " pop_number INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS sergeant_lease_deadlines_by_queue ON sergeant_lease_deadlines (queue_name, deadline)");
 
     private Schema() {
     }
@@ -53,6 +55,21 @@ final class Schema {
      * the table is dropped.
      */
     private static final String OLD_LEASES = "sergeant_leases";
+    /**
+     * The partial index on leased rows of earlier versions ({@code WHERE lease_token IS NOT NULL}), one
+     * entry per leased row, replaced by {@code sergeant_lease_deadlines}.
+     */
+    private static final String OLD_LEASE_INDEX = "sergeant_task_leases_by_deadline";
+    /**
+     * A lease-deadline row for each lease that has none: every leased row of a file written by an earlier
+     * version (each with a random token of its own, so its own pop number, token XOR rowid; XOR written
+     * {@code (a | b) - (a & b)}). A duplicate row is harmless: it is dropped with the other when its
+     * deadline passed.
+     */
+    private static final String RECORD_OLD_LEASES =
+            "INSERT INTO sergeant_lease_deadlines (queue_name, deadline, pop_number)"
+                    + " SELECT DISTINCT queue_name, priority, (lease_token | rowid) - (lease_token & rowid) FROM task_queue"
+                    + " WHERE lease_token IS NOT NULL";
     private static final String MOVE_OLD_LEASES =
             "INSERT INTO task_queue (queue_name, priority, value, delivery_count, lease_token, lease_priority)"
                     + " SELECT queue_name, lease_until, value, delivery_count, token, priority FROM " + OLD_LEASES
@@ -60,7 +77,8 @@ final class Schema {
 
     /**
      * Creates what is missing; adds the nullable Java columns to Python's tables if absent; moves the
-     * leases of a file written by an earlier version back into {@code task_queue}.
+     * leases of a file written by an earlier version back into {@code task_queue}; replaces the partial
+     * index on leased rows of earlier versions by lease-deadline rows.
      */
     static void apply(PooledConnection connection) throws SQLException {
         connection.begin();
@@ -77,9 +95,19 @@ final class Schema {
             for (String ddl : JAVA_TABLES) {
                 connection.execute(ddl);
             }
+            boolean oldLeases = false;
             if (tableExists(connection, OLD_LEASES)) {
                 connection.execute(MOVE_OLD_LEASES);
                 connection.execute("DROP TABLE " + OLD_LEASES);
+                oldLeases = true;
+            }
+            // Also when a process of the earlier version created the index again: its leases get rows too.
+            if (exists(connection, "index", OLD_LEASE_INDEX)) {
+                connection.execute("DROP INDEX " + OLD_LEASE_INDEX);
+                oldLeases = true;
+            }
+            if (oldLeases) {
+                connection.execute(RECORD_OLD_LEASES);
             }
             connection.commit();
             done = true;
@@ -118,8 +146,13 @@ final class Schema {
     }
 
     private static boolean tableExists(PooledConnection connection, String table) throws SQLException {
-        PreparedStatement query = connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
-        query.setString(1, table);
+        return exists(connection, "table", table);
+    }
+
+    private static boolean exists(PooledConnection connection, String type, String name) throws SQLException {
+        PreparedStatement query = connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?");
+        query.setString(1, type);
+        query.setString(2, name);
         try (ResultSet rows = query.executeQuery()) {
             return rows.next();
         }

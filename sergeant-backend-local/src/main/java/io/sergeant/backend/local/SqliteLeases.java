@@ -9,6 +9,7 @@ import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import io.sergeant.spi.backend.SettledPop;
 
+import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,43 +17,52 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+
 /**
  * The lease role: leases live in {@code task_queue} itself (see the package documentation): a leased
- * pop is one {@code UPDATE} that moves the rows' priority to the lease deadline and gives each a fresh
- * token; ack, extend, release and reap match rowid and token. A receipt is the rowid plus the token in
- * hex. Thread safe.
+ * pop is one {@code UPDATE} that moves the rows' priority to the lease deadline and gives each a token
+ * made of one fresh random number per pop and the rowid (their XOR: unique per delivery, and the
+ * receipts of one pop settle in one statement); ack, extend, release and reap match rowid and token. A
+ * receipt is the rowid plus the token in hex. Thread safe.
  */
 final class SqliteLeases implements BackendLeases {
 
     /**
      * Leases the next deliverable rows in place: the lease deadline becomes their priority (so no pop,
-     * Java or Python, takes them before it), each gets a fresh random token and one more delivery;
+     * Java or Python, takes them before it), each gets a token (the pop's random number XOR the rowid,
+     * written {@code (b | rowid) - (b & rowid)}: SQLite has no XOR) and one more delivery;
      * {@code lease_priority} keeps the priority they had, which gives the delivery order and the place
      * a reap puts them back at.
      */
     private static final String LEASE =
             "UPDATE task_queue SET lease_priority = priority, priority = ?,"
-                    + " lease_token = random() & 9223372036854775807, delivery_count = coalesce(delivery_count, 0) + 1"
+                    + " lease_token = (? | rowid) - (? & rowid), delivery_count = coalesce(delivery_count, 0) + 1"
                     + " WHERE rowid IN (SELECT rowid FROM task_queue"
                     + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
                     + " RETURNING rowid, lease_priority, CASE WHEN length(value) > ? THEN NULL ELSE value END,"
-                    + " lease_token, delivery_count, length(value)";
+                    + " delivery_count, length(value)";
     private static final String LEASED_TO_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
                     + " SELECT queue_name, value, ?, delivery_count - 1, ? FROM task_queue WHERE rowid = ?";
     private static final String DELETE_ROWID = "DELETE FROM task_queue WHERE rowid = ?";
-    /** The leased rows matching a JSON array of [rowid, token] pairs; CROSS JOIN makes SQLite look each pair up by rowid. */
+    /**
+     * The rows among a JSON array of rowids leased by the pop whose random number is bound twice: their
+     * token is that number XOR the rowid. CROSS JOIN makes SQLite look each rowid up in the table (left
+     * to itself it may walk the queue's index instead).
+     */
     private static final String MATCHING_LEASES =
             "SELECT t.rowid FROM json_each(?) AS j CROSS JOIN task_queue AS t"
-                    + " ON t.rowid = j.value ->> 0 AND t.lease_token = j.value ->> 1 WHERE t.queue_name = ?";
+                    + " ON t.rowid = j.value WHERE t.lease_token = (? | t.rowid) - (? & t.rowid) AND t.queue_name = ?";
     private static final String ACK_ALL =
-            "DELETE FROM task_queue WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid, lease_token";
+            "DELETE FROM task_queue WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid";
     private static final String EXTEND_ALL =
-            "UPDATE task_queue SET priority = ? WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid, lease_token";
+            "UPDATE task_queue SET priority = ? WHERE rowid IN (" + MATCHING_LEASES + ") RETURNING rowid";
     /** Deletes one leased row if its token still matches. */
     static final String ACK =
             "DELETE FROM task_queue WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
@@ -65,13 +75,25 @@ final class SqliteLeases implements BackendLeases {
                     + " delivery_count = max(coalesce(delivery_count, 1) - 1, 0)"
                     + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     /**
-     * Expired leases: a token and a deadline that passed. Deadlines are epoch seconds, above NORMAL's
-     * 1.0, so the index range {@code (1.0, now]} holds them (with due delayed tasks only).
+     * Where a pop's (or an extension's) leases sit: their deadline, and the pop's number (a row's token is
+     * it XOR the rowid). One row per pop, so a leased task costs no index entry of its own; acks never
+     * touch it, and it is dropped once its deadline passed and its expired leases, if any are left, were
+     * put back.
+     */
+    private static final String RECORD_DEADLINE =
+            "INSERT INTO sergeant_lease_deadlines (queue_name, deadline, pop_number) VALUES (?, ?, ?)";
+    private static final String EXPIRED_DEADLINES = " FROM sergeant_lease_deadlines WHERE queue_name = ? AND deadline <= ?";
+    private static final String ANY_EXPIRED = "SELECT 1" + EXPIRED_DEADLINES + " LIMIT 1";
+    private static final String DROP_EXPIRED_DEADLINES = "DELETE" + EXPIRED_DEADLINES;
+    /**
+     * The rows whose lease expired: at a deadline that passed ({@code queue_by_priority}'s entries at
+     * exactly that priority) with the token of that deadline's pop. Binds queue, now.
      */
     private static final String EXPIRED =
-            " FROM task_queue WHERE queue_name = ? AND priority > " + SqliteQueue.NORMAL + " AND priority <= ?"
-                    + " AND lease_token IS NOT NULL";
-    private static final String ANY_EXPIRED = "SELECT 1" + EXPIRED + " LIMIT 1";
+            " FROM task_queue WHERE rowid IN (SELECT t.rowid FROM sergeant_lease_deadlines AS d"
+                    + " CROSS JOIN task_queue AS t ON t.queue_name = d.queue_name AND t.priority = d.deadline"
+                    + " WHERE d.queue_name = ? AND d.deadline <= ?"
+                    + " AND t.lease_token = (d.pop_number | t.rowid) - (d.pop_number & t.rowid))";
     private static final String REAP_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
                     + " SELECT queue_name, value, 'lease expired after ' || delivery_count"
@@ -85,6 +107,8 @@ final class SqliteLeases implements BackendLeases {
 
     private static final Comparator<Leased> LEASE_ORDER =
             Comparator.comparingDouble(Leased::priority).thenComparingLong(Leased::rowid);
+
+    private static final SecureRandom TOKENS = new SecureRandom();
 
     private final SqliteFile file;
 
@@ -102,20 +126,28 @@ final class SqliteLeases implements BackendLeases {
         double now = file.now();
         double leaseUntil = now + SqliteFile.seconds(options.lease());
         restoreExpiredLeases(connection, queue, now);
+        // One random number for the whole pop; each row's token is it XOR the rowid.
+        long base = newBase();
+        boolean recorded = false;
         List<Delivery> deliveries = new ArrayList<>(Math.min(max, 1024));
         while (deliveries.size() < max) {
             int wanted = max - deliveries.size();
             // One statement: the window's rows are leased where they are (see LEASE).
-            PreparedStatement lease = connection.prepare(LEASE, leaseUntil, queue, now, wanted, file.settings().maxPayloadBytes());
+            PreparedStatement lease =
+                    connection.prepare(LEASE, leaseUntil, base, base, queue, now, wanted, file.settings().maxPayloadBytes());
             List<Leased> leased = new ArrayList<>(Math.min(wanted, 1024));
             try (ResultSet rows = lease.executeQuery()) {
                 while (rows.next()) {
-                    leased.add(new Leased(rows.getLong(1), rows.getDouble(2), rows.getBytes(3), rows.getLong(4),
-                            rows.getInt(5), rows.getLong(6)));
+                    leased.add(new Leased(rows.getLong(1), rows.getDouble(2), rows.getBytes(3), rows.getInt(4),
+                            rows.getLong(5)));
                 }
             }
             if (leased.isEmpty()) {
                 break;
+            }
+            if (!recorded) {
+                connection.prepare(RECORD_DEADLINE, queue, leaseUntil, base).executeUpdate();
+                recorded = true;
             }
             // RETURNING hands rows back in any order; delivery order is the priority before the lease, then rowid.
             leased.sort(LEASE_ORDER);
@@ -134,7 +166,7 @@ final class SqliteLeases implements BackendLeases {
                     continue;
                 }
                 deliveries.add(new Delivery(row.value(), new Receipt(Long.toString(row.rowid()),
-                        Long.toHexString(row.token()), row.deliveryCount())));
+                        Long.toHexString(base ^ row.rowid()), row.deliveryCount())));
             }
             SqliteDeadLetters.trim(connection, file.settings(), queue, deadLettered);
             if (deadLettered == 0 || leased.size() < wanted) {
@@ -145,19 +177,30 @@ final class SqliteLeases implements BackendLeases {
     }
 
     /**
+     * A pop's random number: 63 bits from {@link SecureRandom} (one draw per pop, so its cost does not
+     * count; two processes started at the same instant never share a sequence). A row leased again
+     * (after an expiry, a reap or a release) gets another pop's number, so a receipt of an earlier lease
+     * is refused.
+     */
+    private static long newBase() {
+        return TOKENS.nextLong() & Long.MAX_VALUE;
+    }
+
+    /**
      * Puts the queue's expired leases back at the priority they had before the lease (what a reap
      * does, delivery count kept), so that the pop that takes one again orders it by that priority: an
      * expired HIGH task keeps its HIGH place instead of queueing behind every NORMAL task under its
-     * old deadline. Cheap: the partial index {@code sergeant_task_leases_by_deadline} holds leased rows
-     * only. Every pop, leased or not, calls it first.
+     * old deadline; then drops the passed deadlines. Cheap: {@code sergeant_lease_deadlines} has one
+     * row per pop. Every pop, leased or not, calls it first.
      */
     static void restoreExpiredLeases(PooledConnection connection, String queue, double now) throws SQLException {
         if (anyExpired(connection, queue, now)) { // a read: no write lock when there is none
             connection.prepare(REAP_REDELIVER, queue, now).executeUpdate();
+            connection.prepare(DROP_EXPIRED_DEADLINES, queue, now).executeUpdate();
         }
     }
 
-    /** Whether the queue has a lease that expired by {@code now}. */
+    /** Whether a lease deadline of the queue passed by {@code now} (its leases may all be settled already). */
     private static boolean anyExpired(PooledConnection connection, String queue, double now) throws SQLException {
         try (ResultSet result = connection.prepare(ANY_EXPIRED, queue, now).executeQuery()) {
             return result.next();
@@ -186,8 +229,10 @@ final class SqliteLeases implements BackendLeases {
     }
 
     /**
-     * Acks or extends a batch in one statement: the receipts travel as a JSON array of [id, token]
-     * pairs and the statement returns the leases it matched; every other receipt is refused.
+     * Acks or extends a batch: one statement per pop among the receipts (usually one or two), with the
+     * pop's random number (token XOR rowid) and its rowids as a JSON array; each statement returns the
+     * rows it matched, and every other receipt is refused. A receipt of an earlier version (a random
+     * token per row) is a pop of its own.
      */
     private SettleResult settleAll(String what, String queue, List<Receipt> receipts, String sql, Double leaseUntil) {
         Objects.requireNonNull(queue, "queue is null");
@@ -196,7 +241,11 @@ final class SqliteLeases implements BackendLeases {
             return SettleResult.all(0);
         }
         Settling settling = new Settling(receipts);
-        Set<LeaseKey> matched = file.inConnection(what, connection -> settling.run(connection, sql, queue, leaseUntil));
+        // An ack of one pop: one statement, atomic by itself; several pops, or an extension (which records
+        // its new deadline): one transaction, so all or none apply.
+        Set<LeaseKey> matched = settling.statements() <= 1 && leaseUntil == null
+                ? file.inConnection(what, connection -> settling.run(connection, sql, queue, leaseUntil))
+                : file.inTransaction(what, connection -> settling.run(connection, sql, queue, leaseUntil));
         return settling.result(matched);
     }
 
@@ -220,44 +269,73 @@ final class SqliteLeases implements BackendLeases {
         return new SettledPop(settling == null ? SettleResult.all(0) : settling.result(matched), deliveries);
     }
 
-    /** The receipts of one ack or extension as the JSON array of [rowid, token] pairs the statements take. */
+    /** The receipts of one ack or extension, grouped by pop (token XOR rowid) as the JSON arrays of rowids the statements take. */
     private static final class Settling {
 
         private final List<Receipt> receipts;
         private final List<LeaseKey> keys;
-        private final String json;
+        /** Per pop's random number, the JSON array of its rowids. */
+        private final Map<Long, String> byPop;
 
         Settling(List<Receipt> receipts) {
             this.receipts = receipts;
             this.keys = new ArrayList<>(receipts.size());
-            StringBuilder json = new StringBuilder(receipts.size() * 40).append('[');
+            Map<Long, StringBuilder> arrays = new LinkedHashMap<>();
+            StringBuilder last = null;
+            long lastBase = 0;
             for (Receipt receipt : receipts) {
                 Objects.requireNonNull(receipt, "a receipt is null");
                 LeaseKey key = LeaseKey.of(receipt);
                 keys.add(key);
-                if (key != null) {
-                    if (json.length() > 1) {
-                        json.append(',');
-                    }
-                    json.append('[').append(key.rowid()).append(',').append(key.token()).append(']');
+                if (key == null) {
+                    continue;
                 }
+                long base = key.token() ^ key.rowid();
+                if (last == null || base != lastBase) { // receipts of one pop usually come together
+                    lastBase = base;
+                    last = arrays.computeIfAbsent(base, b -> new StringBuilder(receipts.size() * 12).append('['));
+                }
+                if (last.length() > 1) {
+                    last.append(',');
+                }
+                last.append(key.rowid());
             }
-            this.json = json.append(']').toString();
+            this.byPop = new LinkedHashMap<>();
+            arrays.forEach((base, json) -> byPop.put(base, json.append(']').toString()));
         }
 
-        /** Runs the ack or extension statement; returns the leases it matched. */
+        /** How many statements {@link #run} runs: one per pop. */
+        int statements() {
+            return byPop.size();
+        }
+
+        /**
+         * Runs the ack or extension statement once per pop; returns the leases it matched. An extension
+         * also records each pop's new deadline (the rows left the old one).
+         */
         Set<LeaseKey> run(PooledConnection connection, String sql, String queue, Double leaseUntil) throws SQLException {
             PreparedStatement statement = connection.prepare(sql);
-            int next = 1;
-            if (leaseUntil != null) {
-                statement.setDouble(next++, leaseUntil);
-            }
-            statement.setString(next++, json);
-            statement.setString(next, queue);
             Set<LeaseKey> result = new HashSet<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    result.add(new LeaseKey(rows.getLong(1), rows.getLong(2)));
+            for (Map.Entry<Long, String> group : byPop.entrySet()) {
+                long base = group.getKey();
+                int next = 1;
+                if (leaseUntil != null) {
+                    statement.setDouble(next++, leaseUntil);
+                }
+                statement.setString(next++, group.getValue());
+                statement.setLong(next++, base);
+                statement.setLong(next++, base);
+                statement.setString(next, queue);
+                int matched = 0;
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        long rowid = rows.getLong(1);
+                        result.add(new LeaseKey(rowid, base ^ rowid));
+                        matched++;
+                    }
+                }
+                if (leaseUntil != null && matched > 0) {
+                    connection.prepare(RECORD_DEADLINE, queue, leaseUntil, base).executeUpdate();
                 }
             }
             return result;
@@ -337,6 +415,7 @@ final class SqliteLeases implements BackendLeases {
                 SqliteDeadLetters.trim(connection, file.settings(), queue, deadLettered);
             }
             int redelivered = connection.prepare(REAP_REDELIVER, queue, now).executeUpdate();
+            connection.prepare(DROP_EXPIRED_DEADLINES, queue, now).executeUpdate();
             return redelivered == 0 && deadLettered == 0 ? ReapResult.NONE : new ReapResult(redelivered, deadLettered);
         });
     }
@@ -366,6 +445,6 @@ final class SqliteLeases implements BackendLeases {
     }
 
     /** One row just leased, with the priority it had before the lease. */
-    private record Leased(long rowid, double priority, byte[] value, long token, int deliveryCount, long length) {
+    private record Leased(long rowid, double priority, byte[] value, int deliveryCount, long length) {
     }
 }

@@ -40,8 +40,9 @@ final class SqliteMonitoring implements BackendMonitoring {
      * A bounded peek's rows of one part (ready or delayed) in pop order: priority, {@code length(value)} and
      * the value only when it is at most ?1 bytes and the running total of such values (this one included)
      * is at most ?2. The sizes come from the record header, and the value is read by the scalar subquery
-     * only for the rows that return it, so no other payload page is read. Leased rows are left out through
-     * their partial index (reading {@code lease_token}, stored after the value, would walk its pages). No
+     * only for the rows that return it, so no other payload page is read. Leased rows are left out by
+     * their token, read only for rows at a recorded lease deadline (reading {@code lease_token}, stored
+     * after the value, walks the value's pages): a delayed row's is never read. No
      * ORDER BY outside: it would sort the values read through a temporary file (measured: each value read
      * twice); the rows come in the window's order, (priority, rowid), and are sorted again in Java.
      */
@@ -52,8 +53,9 @@ final class SqliteMonitoring implements BackendMonitoring {
             + "SELECT rowid AS id, priority, length(value) AS size FROM task_queue WHERE queue_name = ?3 AND %s"
             + " ORDER BY priority, rowid LIMIT ?5)) AS w";
     private static final String PEEK_BOUNDED_READY = PEEK_BOUNDED.formatted("priority <= ?4");
-    private static final String PEEK_BOUNDED_DELAYED = PEEK_BOUNDED.formatted("priority > ?4 AND rowid NOT IN"
-            + " (SELECT rowid FROM task_queue WHERE queue_name = ?3 AND lease_token IS NOT NULL)");
+    private static final String PEEK_BOUNDED_DELAYED = PEEK_BOUNDED.formatted("priority > ?4 AND (NOT EXISTS"
+            + " (SELECT 1 FROM sergeant_lease_deadlines AS d WHERE d.queue_name = ?3 AND d.deadline = task_queue.priority)"
+            + " OR lease_token IS NULL)");
 
     private final SqliteFile file;
 

@@ -41,9 +41,16 @@ final class SqliteQueue {
     private static final String DELETE_OVERSIZED =
             "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
     private static final System.Logger LOG = System.getLogger(SqliteQueue.class.getName());
-    /** Rows under a lease that has not expired: in flight, not part of the queue's length. */
+    /**
+     * Rows under a lease that has not expired: in flight, not part of the queue's length. Found from the
+     * lease deadlines still ahead (each pop's rows sit at its deadline with its token), so only in-flight
+     * rows are read (binds queue, now, queue).
+     */
     private static final String IN_FLIGHT =
-            "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NOT NULL";
+            "SELECT COUNT(*) FROM (SELECT DISTINCT deadline, pop_number FROM sergeant_lease_deadlines"
+                    + " WHERE queue_name = ? AND deadline > ?) AS d CROSS JOIN task_queue AS t"
+                    + " ON t.queue_name = ? AND t.priority = d.deadline"
+                    + " WHERE t.lease_token = (d.pop_number | t.rowid) - (d.pop_number & t.rowid)";
     private static final String LENGTH_ALL =
             "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + IN_FLIGHT + ")";
     private static final String LENGTH_DUE = "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?";
@@ -120,7 +127,7 @@ final class SqliteQueue {
     long length(String queue, boolean includeDelayed) {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("length", connection -> {
-            PreparedStatement count = includeDelayed ? connection.prepare(LENGTH_ALL, queue, queue, file.now())
+            PreparedStatement count = includeDelayed ? connection.prepare(LENGTH_ALL, queue, queue, file.now(), queue)
                     : connection.prepare(LENGTH_DUE, queue, file.now());
             try (ResultSet result = count.executeQuery()) {
                 result.next();
@@ -133,7 +140,7 @@ final class SqliteQueue {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("stats", connection -> {
             double now = file.now();
-            try (ResultSet result = connection.prepare(STATS, queue, now, queue, now, queue, now, queue).executeQuery()) {
+            try (ResultSet result = connection.prepare(STATS, queue, now, queue, now, queue, now, queue, queue).executeQuery()) {
                 result.next();
                 return new QueueStats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
             }

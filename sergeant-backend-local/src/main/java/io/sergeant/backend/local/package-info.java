@@ -22,9 +22,20 @@
  *
  * <p><b>Leases live in {@code task_queue}.</b> A leased (at-least-once) pop is one {@code UPDATE} of
  * the next deliverable rows: {@code lease_priority} takes the row's priority, {@code priority} becomes
- * the lease deadline (epoch seconds, now plus the lease), {@code lease_token} a fresh random positive
- * 63-bit number and {@code delivery_count} one more (NULL means 0). A receipt is the {@code rowid}
- * plus the token in hex. So:
+ * the lease deadline (epoch seconds, now plus the lease), {@code lease_token} the pop's number XOR the
+ * {@code rowid} (the pop's number: 63 fresh random bits, one per pop, so a token is unique per
+ * delivery) and {@code delivery_count} one more (NULL means 0). A receipt is the {@code rowid} plus
+ * the token in hex; the receipts of one pop share the number (token XOR rowid), so an ack of a batch
+ * is one {@code DELETE} per pop. The pop also adds one row to a Java-only table,
+ * <pre>
+ * sergeant_lease_deadlines (queue_name TEXT, deadline REAL, pop_number INTEGER)
+ *   INDEX sergeant_lease_deadlines_by_queue (queue_name, deadline)
+ * </pre>
+ * which says where its leases sit (an extension adds one for the new deadline): expired leases are
+ * the rows at a passed deadline ({@code queue_by_priority}'s entries at exactly that priority) with
+ * that pop's tokens. Acks never touch it; a deadline row is dropped once its deadline passed and its
+ * leases, if any were left, were put back. So a leased task costs no index entry beyond
+ * {@code queue_by_priority}'s. So:
  * <ul>
  *   <li><i>in flight</i> = {@code lease_token IS NOT NULL AND priority > now}: no pop, Java or Python,
  *       takes the row before its deadline, because every pop asks for {@code priority <= now};</li>
@@ -40,15 +51,18 @@
  *       {@code maxDeliveries} to the dead letters and ends the others' leases: the token is cleared and
  *       the row goes back to {@code lease_priority}, its place before the lease (the {@code rowid}
  *       never changes, so a NORMAL task comes back ahead of newer ones). Reapers in many processes
- *       serialize on the write lock; the second finds nothing. Expired leases are found in the index
- *       range {@code priority} in {@code (1.0, now]} (deadlines are epoch seconds), which holds only
- *       them and due delayed tasks;</li>
+ *       serialize on the write lock; the second finds nothing. Expired leases are found from the
+ *       passed deadlines in {@code sergeant_lease_deadlines}, and every pop first puts them back the
+ *       same way (so an expired HIGH task keeps its HIGH place);</li>
  *   <li>a pop that would deliver a row past {@code maxDeliveries} moves it to the dead letters in
  *       the same transaction instead.</li>
  * </ul>
  * The payload is written once (at push) and deleted once (at ack): a leased task costs one
  * {@code UPDATE} more than an at-most-once one, and in-flight rows sit past {@code now} in the index,
- * so pops never scan them.
+ * so pops never scan them. Lease rows written by another process of an earlier version (a random
+ * token per row, no deadline row) are still settled by their receipts and taken by pops once
+ * expired, but only put back at their old priority, or reaped, after a process of this version
+ * opened the file again.
  *
  * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, docs/python-compat.md §3.4): an
  * in-flight task looks like a delayed task due at its lease deadline, so Python's pop never takes it
@@ -74,8 +88,11 @@
  * seconds, this process's clock) is in the future and deleted by the next heartbeat after. Queue
  * listing is the distinct {@code queue_name} of {@code task_queue} and {@code sergeant_dead_letters}.
  *
- * <p><b>Files of earlier versions.</b> Earlier versions moved leased rows into a table
- * {@code sergeant_leases}. Opening such a file moves its rows back into {@code task_queue}, still
+ * <p><b>Files of earlier versions.</b> The version before this one kept a partial index
+ * {@code sergeant_task_leases_by_deadline} on leased rows (one entry per leased row) instead of
+ * {@code sergeant_lease_deadlines}: opening such a file drops the index and adds a deadline row for
+ * every leased row (its own pop number: its token XOR its rowid), so its leases and receipts keep
+ * working. Versions before that moved leased rows into a table {@code sergeant_leases}. Opening such a file moves its rows back into {@code task_queue}, still
  * leased under the same token until their deadline (the old receipts name the old lease ids, so they
  * are refused and the tasks are redelivered once the leases expire), and drops the table, in the same
  * transaction that adds the new columns. Upgrade every Java process that shares a file at once: a

@@ -137,6 +137,158 @@ class LeasesInPlaceTest {
     }
 
     @Test
+    @DisplayName("one random number per pop: tokens are unique per delivery (number XOR rowid); a receipt of a reaped, expired and re-taken or released lease is refused, also beside valid ones")
+    void onePopOneToken() {
+        try (LocalBackend backend = open(directory.resolve("batch-token.db"))) {
+            var leases = backend.leaseRole().orElseThrow();
+            backend.push("q", List.of(bytes("a"), bytes("b"), bytes("c"), bytes("d")), Priority.NORMAL, null);
+            List<Delivery> first = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            List<Delivery> second = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(20), 5));
+            assertThat(first).extracting(d -> d.receipt().token()).doesNotHaveDuplicates();
+            assertThat(first).extracting(LeasesInPlaceTest::popNumber).containsOnly(popNumber(first.get(0)));
+            assertThat(second).extracting(LeasesInPlaceTest::popNumber).containsOnly(popNumber(second.get(0)))
+                    .doesNotContain(popNumber(first.get(0)));
+            // A receipt made with another pop's number is refused, even for a row of that pop.
+            long rowid = Long.parseLong(first.get(0).receipt().id());
+            Receipt crossed = new Receipt(first.get(0).receipt().id(), Long.toHexString(popNumber(second.get(0)) ^ rowid), 1);
+            assertThat(leases.ack("q", List.of(crossed)).refused()).containsExactly(crossed);
+
+            // The first pop's leases expire and a reap ends them; the second's run on.
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(leases.reap("q", 5)).isEqualTo(new ReapResult(2, 0));
+            List<Delivery> again = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(again).extracting(d -> d.receipt().id()).containsExactly(first.get(0).receipt().id());
+            assertThat(again.get(0).receipt().token()).isNotEqualTo(first.get(0).receipt().token());
+
+            // One ack with receipts of three pops: the stale ones (reaped; reaped and re-taken) are refused,
+            // the others settle, the re-taken lease among them.
+            List<Receipt> mixed = new ArrayList<>(receipts(first));
+            mixed.addAll(receipts(second));
+            mixed.addAll(receipts(again));
+            SettleResult result = leases.ack("q", mixed);
+            assertThat(result.settled()).isEqualTo(3);
+            assertThat(result.refused()).containsExactlyElementsOf(receipts(first));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(1, 0, 0, 0));
+
+            // A released lease's receipt is refused; so is a second ack of an acked one.
+            List<Delivery> last = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(leases.release("q", receipts(last))).isEqualTo(SettleResult.all(1));
+            assertThat(leases.ack("q", receipts(last)).refused()).containsExactlyElementsOf(receipts(last));
+            assertThat(leases.ack("q", receipts(second)).refused()).containsExactlyElementsOf(receipts(second));
+            List<Delivery> retaken = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(leases.extend("q", receipts(last), Duration.ofSeconds(60)).refused()).containsExactlyElementsOf(receipts(last));
+            assertThat(leases.extend("q", receipts(retaken), Duration.ofSeconds(60))).isEqualTo(SettleResult.all(1));
+            assertThat(leases.ack("q", receipts(retaken))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    @Test
+    @DisplayName("a lease written by an earlier version (a random token per row) is settled by its receipt, in one ack with current ones")
+    void earlierVersionReceiptsStillSettle() throws Exception {
+        Path file = directory.resolve("old-tokens.db");
+        try (LocalBackend backend = open(file);
+             Connection other = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            var leases = backend.leaseRole().orElseThrow();
+            backend.push("q", List.of(bytes("a"), bytes("b"), bytes("c")), Priority.NORMAL, null);
+            List<Delivery> popped = backend.pop("q", 3, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            // What the earlier version's pop wrote: random() & 9223372036854775807 per row.
+            long[] oldTokens = {0x5deece66dL, 0x7fffffffffffff01L};
+            List<Receipt> mixed = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                try (PreparedStatement set = other.prepareStatement("UPDATE task_queue SET lease_token = ? WHERE rowid = ?")) {
+                    set.setLong(1, oldTokens[i]);
+                    set.setLong(2, Long.parseLong(popped.get(i).receipt().id()));
+                    assertThat(set.executeUpdate()).isEqualTo(1);
+                }
+                mixed.add(new Receipt(popped.get(i).receipt().id(), Long.toHexString(oldTokens[i]), 1));
+            }
+            mixed.add(popped.get(2).receipt());
+            assertThat(leases.extend("q", mixed, Duration.ofSeconds(60))).isEqualTo(SettleResult.all(3));
+            assertThat(leases.ack("q", List.of(popped.get(0).receipt())).refused()).as("the token changed under it")
+                    .containsExactly(popped.get(0).receipt());
+            assertThat(leases.ack("q", mixed)).isEqualTo(SettleResult.all(3));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    @Test
+    @DisplayName("an extension moves the pop's lease deadline: a reap before it finds nothing; after it the lease is ended; passed deadlines are dropped")
+    void extensionRecordsItsDeadline() throws Exception {
+        Path file = directory.resolve("extend.db");
+        try (LocalBackend backend = open(file);
+             Connection check = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            var leases = backend.leaseRole().orElseThrow();
+            backend.push("q", List.of(bytes("a"), bytes("b")), Priority.NORMAL, null);
+            List<Delivery> popped = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(leases.extend("q", receipts(popped.subList(0, 1)), Duration.ofSeconds(60))).isEqualTo(SettleResult.all(1));
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_deadlines")).as("the pop's and the extension's").isEqualTo(2);
+
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(leases.reap("q", 5)).as("only the task not extended").isEqualTo(new ReapResult(1, 0));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(1, 0, 1, 0));
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_deadlines")).as("the passed one is dropped").isEqualTo(1);
+            assertThat(leases.ack("q", receipts(popped.subList(1, 2))).refused()).containsExactly(popped.get(1).receipt());
+            List<Delivery> again = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(again).extracting(d -> text(d.payload())).containsExactly("b");
+
+            clock.advance(Duration.ofSeconds(50)); // 61 s: past the extension
+            assertThat(leases.ack("q", receipts(again))).isEqualTo(SettleResult.all(1));
+            List<Delivery> extendedThenExpired = backend.pop("q", 2, DeliveryOptions.leased(Duration.ofSeconds(10), 5));
+            assertThat(extendedThenExpired).extracting(d -> text(d.payload())).containsExactly("a");
+            assertThat(extendedThenExpired.get(0).receipt().deliveryCount()).isEqualTo(2);
+            assertThat(leases.ack("q", receipts(popped.subList(0, 1))).refused()).containsExactly(popped.get(0).receipt());
+            assertThat(leases.ack("q", receipts(extendedThenExpired))).isEqualTo(SettleResult.all(1));
+
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(leases.reap("q", 5)).as("every lease was settled").isEqualTo(ReapResult.NONE);
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_deadlines")).isZero();
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    @Test
+    @DisplayName("a file of the version with a partial index on leased rows: the index is dropped, its leases get deadline rows and keep working")
+    void migratesThePartialLeaseIndex() throws Exception {
+        Path file = directory.resolve("partial-index.db");
+        double now = epoch(START);
+        try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = old.createStatement()) {
+            for (String ddl : List.of(
+                    "CREATE TABLE task_queue (queue_name TEXT, priority REAL, value BLOB,"
+                            + " delivery_count INTEGER, lease_token INTEGER, lease_priority REAL)",
+                    "CREATE INDEX queue_by_priority ON task_queue (queue_name, priority)",
+                    "CREATE INDEX sergeant_task_leases_by_deadline ON task_queue (queue_name, priority)"
+                            + " WHERE lease_token IS NOT NULL")) {
+                statement.execute(ddl);
+            }
+            statement.execute("INSERT INTO task_queue VALUES ('q', 1.0, X'7265616479', NULL, NULL, NULL)"); // ready
+            statement.execute("INSERT INTO task_queue VALUES ('q', " + (now + 60) + ", X'72756E6E696E67', 1, "
+                    + 0x1234abcdL + ", 1.0)"); // running
+            statement.execute("INSERT INTO task_queue VALUES ('q', " + (now - 1) + ", X'65787069726564', 1, "
+                    + 0x7fffffff00000001L + ", 0.0)"); // expired, HIGH before its lease
+        }
+        try (LocalBackend backend = open(file);
+             Connection check = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            var leases = backend.leaseRole().orElseThrow();
+            assertThat(count(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sergeant_task_leases_by_deadline'")).isZero();
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_deadlines")).isEqualTo(2);
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(2, 0, 1, 0));
+
+            List<Delivery> popped = backend.pop("q", 10, DeliveryOptions.leased(Duration.ofSeconds(30), 5));
+            assertThat(popped).extracting(d -> text(d.payload())).as("the expired HIGH task first").containsExactly("expired", "ready");
+            assertThat(popped).extracting(d -> d.receipt().deliveryCount()).containsExactly(2, 1);
+            Receipt running = new Receipt("2", Long.toHexString(0x1234abcdL), 1);
+            assertThat(leases.ack("q", List.of(running, popped.get(0).receipt(), popped.get(1).receipt())))
+                    .isEqualTo(SettleResult.all(3));
+            assertThat(backend.stats("q")).isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+        try (LocalBackend reopened = open(file)) {
+            assertThat(reopened.stats("q")).as("opening again changes nothing").isEqualTo(new QueueStats(0, 0, 0, 0));
+        }
+    }
+
+    @Test
     @DisplayName("purge keeps running leases and deletes expired ones; length(true) leaves running leases out")
     void purgeAndLength() {
         try (LocalBackend backend = open(directory.resolve("purge.db"))) {
@@ -246,6 +398,18 @@ class LeasesInPlaceTest {
                 return row.getDouble(1);
             }
         }
+    }
+
+    private static long count(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            assertThat(row.next()).isTrue();
+            return row.getLong(1);
+        }
+    }
+
+    /** The random number of the pop that delivered {@code delivery}: its token XOR its rowid. */
+    private static long popNumber(Delivery delivery) {
+        return Long.parseUnsignedLong(delivery.receipt().token(), 16) ^ Long.parseLong(delivery.receipt().id());
     }
 
     private static long token(Connection python, Delivery delivery) throws SQLException {

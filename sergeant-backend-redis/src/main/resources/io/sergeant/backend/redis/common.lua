@@ -151,16 +151,17 @@ local function parse_range(part)
 end
 
 -- Splits "0-999,1003" (0-based item indexes of batch) into the valid, unsettled ones and the rest.
--- The valid items come as ascending ranges {n = how many, lo1, hi1, lo2, hi2, ...}. A spec of ascending,
--- disjoint integer ranges inside a batch with nothing settled yet (what the Java client sends for its
--- own receipts) is valid whole and checked per range, not per item; any other spec is checked item by
--- item (duplicates, settled or out-of-range items refused).
+-- The valid items come as ranges {n = how many, lo1, hi1, lo2, hi2, ...}. A spec of ascending, disjoint
+-- integer ranges inside the batch none of whose items is settled yet (what the Java client sends for its
+-- own receipts) is valid whole and checked per range (`sorted`), not per item; any other spec is checked
+-- item by item (duplicates, settled or out-of-range items refused), its items as one-item ranges.
 local function check(batch, spec)
-  if batch and not batch.marks then
-    local valid, n, prev = {}, 0, -1
+  if batch then
+    local valid, n, prev = {sorted = true}, 0, -1
     for part in string.gmatch(spec, '[^,]+') do
       local lo, hi = parse_range(part)
-      if not lo or not hi or lo % 1 ~= 0 or hi % 1 ~= 0 or lo <= prev or hi < lo or hi >= batch.size then
+      if not lo or not hi or lo % 1 ~= 0 or hi % 1 ~= 0 or lo <= prev or hi < lo or hi >= batch.size
+          or (batch.marks and string.find(string.sub(batch.marks, lo + 1, hi + 1), '1', 1, true)) then
         valid = nil
         break
       end
@@ -208,12 +209,25 @@ local function settle(batch, valid)
     forget_batch(batch.t)
     return
   end
-  local chars = {}
-  for i = 1, batch.size do
-    chars[i] = batch.marks and string.sub(batch.marks, i, i) or '0'
+  if valid.sorted then
+    -- Ascending, disjoint ranges: the new marks are cut and pasted range by range.
+    local marks = batch.marks or string.rep('0', batch.size)
+    local parts, pos = {}, 1
+    for r = 1, #valid, 2 do
+      parts[#parts + 1] = string.sub(marks, pos, valid[r])
+      parts[#parts + 1] = string.rep('1', valid[r + 1] - valid[r] + 1)
+      pos = valid[r + 1] + 2
+    end
+    parts[#parts + 1] = string.sub(marks, pos)
+    batch.marks = table.concat(parts)
+  else
+    local chars = {}
+    for i = 1, batch.size do
+      chars[i] = batch.marks and string.sub(batch.marks, i, i) or '0'
+    end
+    each_valid(valid, function(i) chars[i + 1] = '1' end)
+    batch.marks = table.concat(chars)
   end
-  each_valid(valid, function(i) chars[i + 1] = '1' end)
-  batch.marks = table.concat(chars)
   batch.remaining = batch.remaining - n
   redis.call('HSET', SETTLED, batch.t, batch.marks)
   redis.call('HSET', META, batch.t, int(batch.count) .. ':' .. int(batch.size) .. ':' .. int(batch.remaining))

@@ -243,6 +243,47 @@ class LeaseDetailsTest {
         assertThat(backend.leaseRole().orElseThrow().ack(queue, batch).refused()).containsExactlyElementsOf(batch);
     }
 
+    @Test
+    @DisplayName("acks of a partly settled batch: ranges of unsettled items settle by range, a range with a settled item item by item")
+    void partlySettledBatchAcksByRange() {
+        String queue = unique();
+        backend.push(queue, texts("t", 6), Priority.NORMAL, null);
+        List<Receipt> batch = receipts(backend.pop(queue, 6, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        String batchId = batch.get(0).id().split(":")[1];
+        String meta = "__sergeant__:{" + queue + "}:batch-meta";
+        String marks = "__sergeant__:{" + queue + "}:batch-settled";
+        LuaScript ack = Scripts.load().ack();
+        try (Jedis jedis = new Jedis(java.net.URI.create(server.uri()))) {
+            List<byte[]> keys = QueueKeys.python(queue).all();
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "1,3")))).isEmpty();
+            assertThat(jedis.hget(marks, batchId)).isEqualTo("010100");
+            assertThat(jedis.hget(meta, batchId)).isEqualTo("1:6:4");
+            // A range over a settled item (1) is checked item by item: 0 and 2 settle, 1 is refused.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "0-2")))).containsExactly(1L, 1L);
+            assertThat(jedis.hget(marks, batchId)).isEqualTo("111100");
+            // Ranges of unsettled items only: the last two settle, and the batch is gone with them.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "4-5")))).isEmpty();
+            assertThat(jedis.hget(meta, batchId)).isNull();
+            assertThat(jedis.hget(marks, batchId)).isNull();
+        }
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+
+        backend.push(queue, texts("u", 8), Priority.NORMAL, null);
+        List<Receipt> second = receipts(backend.pop(queue, 8, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        LeaseRole leases = new LeaseRole(backend, queue);
+        assertThat(leases.ack(List.of(second.get(6), second.get(0), second.get(2), second.get(3)))).isEqualTo(SettleResult.all(4));
+        assertThat(leases.ack(List.of(second.get(7), second.get(1), second.get(5)))).isEqualTo(SettleResult.all(3));
+        assertThat(leases.ack(second).refused()).hasSize(7);
+        assertThat(backend.stats(queue).inFlight()).isZero();
+    }
+
+    /** The lease role of one queue, for short assertions. */
+    private record LeaseRole(Backend backend, String queue) {
+        SettleResult ack(List<Receipt> receipts) {
+            return backend.leaseRole().orElseThrow().ack(queue, receipts);
+        }
+    }
+
     private static List<byte[]> args(String... values) {
         return java.util.Arrays.stream(values).map(v -> v.getBytes(StandardCharsets.UTF_8)).toList();
     }

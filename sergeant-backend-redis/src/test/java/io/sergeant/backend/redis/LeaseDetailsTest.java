@@ -155,13 +155,14 @@ class LeaseDetailsTest {
     void partlySettledBatch() throws InterruptedException {
         String queue = unique();
         backend.push(queue, texts("t", 5), Priority.NORMAL, null);
-        List<Delivery> batch = backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofMillis(400), 5));
+        // A lease long enough for the four calls below even on a stalled, busy machine; then waited out.
+        List<Delivery> batch = backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofSeconds(3), 5));
         assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(batch.get(0).receipt(), batch.get(2).receipt())))
                 .isEqualTo(SettleResult.all(2));
         assertThat(backend.leaseRole().orElseThrow().release(queue, List.of(batch.get(4).receipt()))).isEqualTo(SettleResult.all(1));
         assertThat(backend.leaseRole().orElseThrow().ack(queue, List.of(batch.get(2).receipt())).refused()).containsExactly(batch.get(2).receipt());
         assertThat(backend.stats(queue)).isEqualTo(new QueueStats(1, 0, 2, 0));
-        Thread.sleep(600);
+        Thread.sleep(3_300);
         assertThat(backend.leaseRole().orElseThrow().reap(queue, 5)).isEqualTo(new ReapResult(2, 0));
         List<Delivery> again = backend.pop(queue, 10, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
         assertThat(again).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))

@@ -85,10 +85,21 @@ public interface BackendMonitoring {
      * @since 0.2
      */
     default List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
-        if (maxPayloadBytes < 0 || budgetBytes < 0) {
-            throw new IllegalArgumentException("maxPayloadBytes and budgetBytes must not be negative: "
-                    + maxPayloadBytes + ", " + budgetBytes);
-        }
+        checkPeek(queue, limit, maxPayloadBytes, budgetBytes);
         return QueuedItem.bounded(peek(queue, limit), maxPayloadBytes, budgetBytes);
+    }
+
+    /**
+     * The argument checks of the bounded {@link #peek(String, int, long, long)}, for implementations.
+     *
+     * @throws NullPointerException if {@code queue} is null
+     * @throws IllegalArgumentException if {@code limit}, {@code maxPayloadBytes} or {@code budgetBytes} is negative
+     */
+    static void checkPeek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
+        java.util.Objects.requireNonNull(queue, "queue is null");
+        if (limit < 0 || maxPayloadBytes < 0 || budgetBytes < 0) {
+            throw new IllegalArgumentException("limit, maxPayloadBytes and budgetBytes must not be negative: " + limit
+                    + ", " + maxPayloadBytes + ", " + budgetBytes);
+        }
     }
 }

@@ -174,11 +174,7 @@ final class SqliteMonitoring implements BackendMonitoring {
      */
     @Override
     public List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
-        Objects.requireNonNull(queue, "queue is null");
-        if (limit < 0 || maxPayloadBytes < 0 || budgetBytes < 0) {
-            throw new IllegalArgumentException("limit, maxPayloadBytes and budgetBytes must not be negative: " + limit
-                    + ", " + maxPayloadBytes + ", " + budgetBytes);
-        }
+        BackendMonitoring.checkPeek(queue, limit, maxPayloadBytes, budgetBytes);
         if (limit == 0) {
             return List.of();
         }

@@ -160,10 +160,7 @@ final class RedisMonitoring implements BackendMonitoring {
      */
     @Override
     public List<QueuedItem> peek(String queue, int limit, long maxPayloadBytes, long budgetBytes) {
-        if (maxPayloadBytes < 0 || budgetBytes < 0) {
-            throw new IllegalArgumentException("maxPayloadBytes and budgetBytes must not be negative: "
-                    + maxPayloadBytes + ", " + budgetBytes);
-        }
+        BackendMonitoring.checkPeek(queue, limit, maxPayloadBytes, budgetBytes);
         List<QueuedItem> items = peek(queue, limit, new long[] {maxPayloadBytes, budgetBytes});
         return topology.shards(queue).size() == 1 ? items : QueuedItem.bounded(items, maxPayloadBytes, budgetBytes);
     }

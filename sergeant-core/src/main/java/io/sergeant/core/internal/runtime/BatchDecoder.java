@@ -23,24 +23,27 @@ import java.util.Objects;
  */
 public final class BatchDecoder {
 
-    /** Learns when each payload's decoding starts, with its deadline, and when it ends. Thread safe. */
+    /**
+     * Learns when each payload's decoding starts, with its deadline, and when it ends; {@code index} is the
+     * payload's index in the list given to {@link #decode(List, Watch)}. Called on the decoding thread.
+     */
     public interface Watch {
         /** No one watches. */
         Watch NONE = new Watch() {
             @Override
-            public void started(Delivery delivery, long deadlineNanos) {
+            public void started(int index, long deadlineNanos) {
             }
 
             @Override
-            public void finished(Delivery delivery) {
+            public void finished(int index) {
             }
         };
 
-        /** Decoding of {@code delivery} starts and must end before {@code deadlineNanos} ({@link System#nanoTime()}). */
-        void started(Delivery delivery, long deadlineNanos);
+        /** Decoding of the payload at {@code index} starts and must end before {@code deadlineNanos} ({@link System#nanoTime()}). */
+        void started(int index, long deadlineNanos);
 
-        /** Decoding of {@code delivery} ended, decoded or rejected. */
-        void finished(Delivery delivery);
+        /** Decoding of the payload at {@code index} ended, decoded or rejected. */
+        void finished(int index);
     }
 
     private final TaskCodec codec;
@@ -63,11 +66,11 @@ public final class BatchDecoder {
         for (int index = 0; index < results.length; index++) {
             Delivery delivery = deliveries.get(index);
             long deadline = System.nanoTime() + deadlineNanos;
-            watch.started(delivery, deadline);
+            watch.started(index, deadline);
             try {
                 results[index] = decode(delivery.payload(), deadline);
             } finally {
-                watch.finished(delivery);
+                watch.finished(index);
             }
         }
         return Arrays.asList(results);

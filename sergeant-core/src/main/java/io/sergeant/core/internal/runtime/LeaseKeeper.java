@@ -10,11 +10,14 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +35,10 @@ final class LeaseKeeper implements AutoCloseable {
     private final String queue;
     private final Duration lease;
     private final int maxDeliveries;
-    private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
-    /** Held receipts whose payload is being decoded, with the decode deadline ({@link System#nanoTime()}). */
-    private final Map<Receipt, Long> decoding = new ConcurrentHashMap<>();
+    /** The leased batches with a position not gone yet, in pop order. */
+    private final Queue<PoppedBatch> held = new ConcurrentLinkedQueue<>();
+    /** Receipts whose ack failed: extended one by one until an ack is taken for them again (rare). */
+    private final Set<Receipt> unacked = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
     /** Failures in a row of extend and of reap (scheduler thread only): logged at 1, 2, 4, 8... */
     private int extendFailures;
@@ -64,44 +68,61 @@ final class LeaseKeeper implements AutoCloseable {
         return backend;
     }
 
-    void hold(List<Receipt> receipts) {
-        held.addAll(receipts);
+    /** Starts keeping the leases of a popped, leased batch extended, until none of its positions is open. */
+    void hold(PoppedBatch batch) {
+        held.add(batch);
     }
 
-    void settled(List<Receipt> receipts) {
-        receipts.forEach(held::remove);
-        receipts.forEach(decoding::remove);
+    /** The leased batches held now, in pop order; the loop thread takes settled positions from them. */
+    Iterable<PoppedBatch> heldBatches() {
+        return held;
+    }
+
+    /** Stops looking at a batch none of whose positions is open (every lease settled, handed back or dead-lettered). */
+    void release(PoppedBatch batch) {
+        held.remove(batch);
+    }
+
+    /** Keeps extending receipts whose ack failed, until {@link #ackTaken} (their acks are tried again). */
+    void ackFailed(List<Receipt> receipts) {
+        unacked.addAll(receipts);
+    }
+
+    /** Receipts of a failed ack are being acked again: no longer extended. */
+    void ackTaken(List<Receipt> receipts) {
+        receipts.forEach(unacked::remove);
     }
 
     /**
-     * The payload of a held receipt is being decoded until {@code deadlineNanos}: past that, its lease is
-     * no longer extended (so a payload that keeps a decoder busy expires, and is redelivered or reaped
-     * into the dead letters, instead of being held for ever).
+     * The held receipts whose leases may be extended now: all but those taken for an ack, given up, whose
+     * lease was lost, or still decoding past their deadline (so a payload that keeps a decoder busy expires,
+     * and is redelivered or reaped into the dead letters, instead of being held for ever).
      */
-    void decoding(Receipt receipt, long deadlineNanos) {
-        decoding.put(receipt, deadlineNanos);
-    }
-
-    /** The payload of a held receipt is decoded (or rejected); its lease is extended as usual again. */
-    void decoded(Receipt receipt) {
-        decoding.remove(receipt);
-    }
-
-    /** The held receipts whose leases may be extended now: all but those still decoding past their deadline. */
     List<Receipt> extendable() {
+        return extendable(new ArrayList<>());
+    }
+
+    private List<Receipt> extendable(List<Held> where) {
         long now = System.nanoTime();
-        List<Receipt> receipts = new ArrayList<>(held.size());
-        for (Receipt receipt : held) {
-            Long deadline = decoding.get(receipt);
-            if (deadline == null || now - deadline <= 0) {
-                receipts.add(receipt);
+        List<Receipt> receipts = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (PoppedBatch batch : held) {
+            positions.clear();
+            batch.extendable(now, receipts, positions);
+            for (int position : positions) {
+                where.add(new Held(batch, position));
             }
+        }
+        for (Receipt receipt : unacked) {
+            receipts.add(receipt);
+            where.add(new Held(null, -1));
         }
         return receipts;
     }
 
     private void extend() {
-        List<Receipt> receipts = extendable();
+        List<Held> where = new ArrayList<>();
+        List<Receipt> receipts = extendable(where);
         if (receipts.isEmpty()) {
             return;
         }
@@ -109,7 +130,7 @@ final class LeaseKeeper implements AutoCloseable {
         try {
             SettleResult result = backend.extend(queue, receipts, lease);
             // A receipt acked while this extension was on its way is refused too; only one still held was lost.
-            List<Receipt> lost = result.refused().stream().filter(held::remove).toList();
+            List<Receipt> lost = lost(result.refused(), receipts, where);
             listeners.extended(queue, receipts.size(), lost.size(), Duration.ofNanos(System.nanoTime() - start), null);
             if (extendFailures > 0) {
                 log.atWarn().addKeyValue("queue", queue).log("extending leases again after {} failures", extendFailures);
@@ -127,6 +148,33 @@ final class LeaseKeeper implements AutoCloseable {
                         e.getMessage());
             }
         }
+    }
+
+    /** The refused receipts still held (not acked meanwhile); they are not extended again. */
+    private List<Receipt> lost(List<Receipt> refused, List<Receipt> receipts, List<Held> where) {
+        if (refused.isEmpty()) {
+            return List.of();
+        }
+        Map<Receipt, Held> positions = new HashMap<>();
+        for (int i = 0; i < receipts.size(); i++) {
+            positions.put(receipts.get(i), where.get(i));
+        }
+        List<Receipt> lost = new ArrayList<>();
+        for (Receipt receipt : refused) {
+            Held at = positions.get(receipt);
+            if (at == null) {
+                continue;
+            }
+            if (at.batch() == null) {
+                if (unacked.remove(receipt)) {
+                    lost.add(receipt);
+                }
+            } else if (!at.batch().gone(at.position())) {
+                at.batch().leaseLost(at.position());
+                lost.add(receipt);
+            }
+        }
+        return lost;
     }
 
     private void reap() {
@@ -147,6 +195,10 @@ final class LeaseKeeper implements AutoCloseable {
                         e.getMessage());
             }
         }
+    }
+
+    /** Where an extended receipt is held: a batch and a position, or no batch for a receipt whose ack failed. */
+    private record Held(PoppedBatch batch, int position) {
     }
 
     @Override

@@ -1,23 +1,22 @@
 package io.sergeant.core.internal.runtime;
 
-import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.execution.TaskExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A batch handed to the executor: its completion, its deliveries and which of them were reported
- * ({@code reported} is written by executor threads, read once the future completed).
+ * A batch handed to the executor: its completion, the popped batch it came from, its tasks' positions there
+ * and which of them were reported ({@code reported} is written by executor threads, read once the future
+ * completed).
  */
-record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, boolean[] reported) {
+record RunningBatch(CompletableFuture<Void> future, PoppedBatch popped, int[] positions, boolean[] reported) {
 
     private static final Logger log = LoggerFactory.getLogger(RunningBatch.class);
 
@@ -25,15 +24,16 @@ record RunningBatch(CompletableFuture<Void> future, List<Delivery> deliveries, b
         return future.isDone();
     }
 
-    /** The deliveries whose tasks never started; valid once the future completed. */
-    List<Delivery> unstarted() {
-        List<Delivery> rest = new ArrayList<>();
+    /** The positions (in the popped batch) of the tasks that never started; valid once the future completed. */
+    int[] unstarted() {
+        int[] rest = new int[reported.length];
+        int count = 0;
         for (int i = 0; i < reported.length; i++) {
             if (!reported[i]) {
-                rest.add(deliveries.get(i));
+                rest[count++] = positions[i];
             }
         }
-        return rest;
+        return Arrays.copyOf(rest, count);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.time.Duration;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -26,7 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * hand-back re-pushes the payloads HIGH, unchanged. A backend failure is logged, never thrown: an unacked
  * lease expires and the task comes back. {@link #settled} is thread safe; the rest runs on the loop thread.
  */
-final class Settlement implements BatchDecoder.Watch {
+final class Settlement {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
 
@@ -34,9 +35,17 @@ final class Settlement implements BatchDecoder.Watch {
     private final String queue;
     private final LeaseKeeper keeper;
     private final RunState state;
-    private final ConcurrentLinkedQueue<Receipt> settledReceipts = new ConcurrentLinkedQueue<>();
-    /** Leased deliveries whose process died running them ({@code Outcome.LOST}): handed back, counted. */
-    private final ConcurrentLinkedQueue<Receipt> lostReceipts = new ConcurrentLinkedQueue<>();
+    /**
+     * Set by an executor thread after it settled a position, cleared by the loop thread before it takes
+     * the settled positions of the held batches: while it is false, there is nothing to ack.
+     */
+    private volatile boolean settledPending;
+    /** Receipts whose ack failed, acked again with the next call; loop thread only. */
+    private final List<Receipt> retryAcks = new ArrayList<>();
+    /** Leased positions whose process died running them ({@code Outcome.LOST}): handed back, counted. */
+    private final ConcurrentLinkedQueue<Position> lostPositions = new ConcurrentLinkedQueue<>();
+    /** The size of the largest ack so far, to size the next one's list; loop thread only. */
+    private int ackCapacity = 16;
     /** Failed ack flushes in a row; loop thread only. */
     private int ackFailures;
     /** When the last ack call succeeded ({@link System#nanoTime()}); loop thread only. */
@@ -51,33 +60,43 @@ final class Settlement implements BatchDecoder.Watch {
         this.state = Objects.requireNonNull(state, "state is null");
     }
 
-    /** Decoding of a held delivery starts: its lease is extended only until {@code deadlineNanos}. */
-    @Override
-    public void started(Delivery delivery, long deadlineNanos) {
-        if (keeper != null && delivery.leased()) {
-            keeper.decoding(delivery.receipt(), deadlineNanos);
+    /**
+     * Watches the decoding of {@code batch}'s positions from {@code offset} on (the decoder's index 0 is
+     * position {@code offset}): a payload decoding past its deadline has its lease no longer extended.
+     */
+    BatchDecoder.Watch decodeWatch(PoppedBatch batch, int offset) {
+        if (keeper == null || !batch.leased()) {
+            return BatchDecoder.Watch.NONE;
         }
+        return new BatchDecoder.Watch() {
+            @Override
+            public void started(int index, long deadlineNanos) {
+                batch.decoding(offset + index, deadlineNanos);
+            }
+
+            @Override
+            public void finished(int index) {
+                batch.decoded();
+            }
+        };
     }
 
-    /** Decoding of a held delivery ended: its lease is extended as any other held task's. */
-    @Override
-    public void finished(Delivery delivery) {
-        if (keeper != null && delivery.leased()) {
-            keeper.decoded(delivery.receipt());
+    /** A popped batch, held by the worker: in at-least-once mode its leases are kept extended from now on. */
+    PoppedBatch hold(List<Delivery> deliveries) {
+        PoppedBatch batch = new PoppedBatch(deliveries);
+        if (keeper != null && batch.leased()) {
+            keeper.hold(batch);
         }
+        return batch;
     }
 
-    /** Starts keeping the leases of a popped batch extended (at-least-once). */
-    void hold(List<Delivery> deliveries) {
-        if (keeper != null) {
-            keeper.hold(receipts(deliveries));
-        }
-    }
-
-    /** A task's outcome handler ran: its receipt is acked with the next {@link #flushAcks()}. */
-    void settled(Delivery delivery) {
-        if (delivery.leased()) {
-            settledReceipts.add(delivery.receipt());
+    /** The outcome handler of the task at {@code position} ran: its receipt is acked with the next call (thread safe). */
+    void settled(PoppedBatch batch, int position) {
+        if (batch.leased()) {
+            batch.settle(position);
+            if (!settledPending) {
+                settledPending = true;
+            }
         }
     }
 
@@ -85,10 +104,14 @@ final class Settlement implements BatchDecoder.Watch {
      * A leased task's process died running it: it is handed back with the next {@link #flushAcks()},
      * keeping its delivery count (thread safe).
      */
-    void lost(Delivery delivery) {
-        if (delivery.leased()) {
-            lostReceipts.add(delivery.receipt());
+    void lost(PoppedBatch batch, int position) {
+        if (batch.leased()) {
+            lostPositions.add(new Position(batch, position));
         }
+    }
+
+    private boolean acksPending() {
+        return settledPending || !retryAcks.isEmpty();
     }
 
     /**
@@ -98,7 +121,7 @@ final class Settlement implements BatchDecoder.Watch {
      */
     void flushAcks() {
         flushLost();
-        if (keeper == null || settledReceipts.isEmpty()) {
+        if (keeper == null || !acksPending()) {
             return;
         }
         List<Receipt> receipts = takeSettled();
@@ -117,7 +140,7 @@ final class Settlement implements BatchDecoder.Watch {
      */
     void flushAcksOlderThan(long maxAgeNanos) {
         flushLost();
-        if (keeper != null && !settledReceipts.isEmpty() && System.nanoTime() - lastAckNanos > maxAgeNanos) {
+        if (keeper != null && acksPending() && System.nanoTime() - lastAckNanos > maxAgeNanos) {
             flushAcks();
         }
     }
@@ -132,7 +155,7 @@ final class Settlement implements BatchDecoder.Watch {
     List<Delivery> ackAndPop(int max, DeliveryOptions options) {
         Objects.requireNonNull(keeper, "ackAndPop is for at-least-once delivery");
         flushLost();
-        List<Receipt> receipts = settledReceipts.isEmpty() ? List.of() : takeSettled();
+        List<Receipt> receipts = acksPending() ? takeSettled() : List.of();
         long start = System.nanoTime();
         SettledPop result;
         try {
@@ -152,13 +175,25 @@ final class Settlement implements BatchDecoder.Watch {
         return result.deliveries();
     }
 
-    /** Takes the settled receipts and stops extending them (so an extension racing the ack is not mistaken for a lost lease). */
+    /**
+     * Takes the receipts to ack: those of a failed ack, then the settled positions of the held batches in
+     * pop order, which are no longer extended from now on (so an extension racing the ack is not mistaken
+     * for a lost lease). A batch with no open position left is forgotten.
+     */
     private List<Receipt> takeSettled() {
-        List<Receipt> receipts = new ArrayList<>();
-        for (Receipt receipt; (receipt = settledReceipts.poll()) != null; ) {
-            receipts.add(receipt);
+        List<Receipt> receipts = new ArrayList<>(ackCapacity);
+        if (!retryAcks.isEmpty()) {
+            receipts.addAll(retryAcks);
+            keeper.ackTaken(retryAcks);
+            retryAcks.clear();
         }
-        keeper.settled(receipts);
+        settledPending = false;
+        for (Iterator<PoppedBatch> batches = keeper.heldBatches().iterator(); batches.hasNext(); ) {
+            if (batches.next().takeSettled(receipts)) {
+                batches.remove();
+            }
+        }
+        ackCapacity = Math.max(ackCapacity, receipts.size());
         return receipts;
     }
 
@@ -177,8 +212,8 @@ final class Settlement implements BatchDecoder.Watch {
         // when the others settled).
         List<Receipt> again = e instanceof PartialSettleException partial ? partial.unsettled() : receipts;
         listeners.acked(queue, receipts.size(), 0, Duration.ofNanos(System.nanoTime() - ackStart), e);
-        keeper.hold(again);
-        settledReceipts.addAll(again);
+        keeper.ackFailed(again);
+        retryAcks.addAll(again);
         // Tried again before every pull: log once per doubling of the failures, not once per try.
         if (Integer.bitCount(++ackFailures) == 1) {
             log.atError().addKeyValue("queue", queue).log("could not ack {} tasks ({} tries in a row): {}",
@@ -188,12 +223,12 @@ final class Settlement implements BatchDecoder.Watch {
 
     /** Hands back the deliveries whose process died running them (release keeps their delivery count). */
     void flushLost() {
-        if (keeper != null && !lostReceipts.isEmpty()) {
+        if (keeper != null && !lostPositions.isEmpty()) {
             List<Receipt> lost = new ArrayList<>();
-            for (Receipt receipt; (receipt = lostReceipts.poll()) != null; ) {
-                lost.add(receipt);
+            for (Position position; (position = lostPositions.poll()) != null; ) {
+                lost.add(position.batch().delivery(position.index()).receipt());
+                giveUp(position.batch(), position.index());
             }
-            keeper.settled(lost);
             try {
                 keeper.leases().release(queue, lost);
                 log.atWarn().addKeyValue("queue", queue).addKeyValue("tasks", lost.size())
@@ -206,55 +241,64 @@ final class Settlement implements BatchDecoder.Watch {
         }
     }
 
-    /** Moves an undecodable payload to the dead letters with {@code reason}, logged once. */
-    void deadLetter(Delivery delivery, String reason) {
+    /** Moves the undecodable payload at {@code position} to the dead letters with {@code reason}, logged once. */
+    void deadLetter(PoppedBatch batch, int position, String reason) {
         log.atError().addKeyValue("queue", queue).log("moving a task to the dead letters: {}", LoggedTask.escape(reason));
         state.countDeadLettered();
         listeners.deadLettered(queue, reason);
-        if (keeper != null && delivery.leased()) {
-            keeper.settled(List.of(delivery.receipt()));
+        if (keeper != null && batch.leased()) {
+            giveUp(batch, position);
         }
         try {
             if (backend.deadLetterRole().isEmpty()) {
                 log.atError().addKeyValue("queue", queue).log("dropping the task: backend {} has no dead-letter role", backend);
                 return;
             }
-            backend.deadLetterRole().get().deadLetter(queue, delivery, reason);
+            backend.deadLetterRole().get().deadLetter(queue, batch.delivery(position), reason);
         } catch (RuntimeException e) {
             // Not settled: the lease expires and the reaper brings the task back.
             log.atError().addKeyValue("queue", queue).log("could not dead-letter a task: {}", e.getMessage());
         }
     }
 
-    /** Gives back tasks that never started: released (at-least-once) or re-pushed HIGH unchanged. */
-    void handBack(List<Delivery> rest) {
-        if (rest.isEmpty()) {
+    /**
+     * Gives back the tasks at {@code positions} of {@code batch}, which never started: released
+     * (at-least-once) or re-pushed HIGH unchanged (at-most-once). Thread safe for positions the caller owns.
+     */
+    void handBack(PoppedBatch batch, int[] positions) {
+        if (positions.length == 0) {
             return;
         }
         try {
-            if (keeper != null) {
-                List<Receipt> receipts = receipts(rest);
-                keeper.settled(receipts);
+            if (keeper != null && batch.leased()) {
+                List<Receipt> receipts = new ArrayList<>(positions.length);
+                for (int position : positions) {
+                    receipts.add(batch.delivery(position).receipt());
+                    giveUp(batch, position);
+                }
                 // Not run: this delivery does not count toward maxDeliveries.
                 keeper.leases().handBack(queue, receipts);
             } else {
-                List<byte[]> payloads = new ArrayList<>(rest.size());
-                rest.forEach(delivery -> payloads.add(delivery.payload()));
+                List<byte[]> payloads = new ArrayList<>(positions.length);
+                for (int position : positions) {
+                    payloads.add(batch.delivery(position).payload());
+                }
                 backend.push(queue, payloads, Priority.HIGH, null);
             }
-            log.atInfo().addKeyValue("queue", queue).addKeyValue("tasks", rest.size()).log("handed back unstarted tasks");
+            log.atInfo().addKeyValue("queue", queue).addKeyValue("tasks", positions.length).log("handed back unstarted tasks");
         } catch (RuntimeException e) {
-            log.atError().addKeyValue("queue", queue).log("could not hand back {} unstarted tasks: {}", rest.size(), e.getMessage());
+            log.atError().addKeyValue("queue", queue).log("could not hand back {} unstarted tasks: {}", positions.length, e.getMessage());
         }
     }
 
-    private static List<Receipt> receipts(List<Delivery> deliveries) {
-        List<Receipt> receipts = new ArrayList<>(deliveries.size());
-        for (Delivery delivery : deliveries) {
-            if (delivery.leased()) {
-                receipts.add(delivery.receipt());
-            }
+    /** The held position is no longer extended; a batch with no open position left is forgotten. */
+    private void giveUp(PoppedBatch batch, int position) {
+        if (batch.giveUp(position)) {
+            keeper.release(batch);
         }
-        return receipts;
+    }
+
+    /** A position in a popped batch. */
+    private record Position(PoppedBatch batch, int index) {
     }
 }

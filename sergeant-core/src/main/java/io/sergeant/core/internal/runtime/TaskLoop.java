@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -203,8 +204,8 @@ public final class TaskLoop {
             }
             timeWithNoTasks = 0;
             tasksLeft -= deliveries.size();
-            settlement.hold(deliveries);
-            if (!startInChunks(executor, deliveries, running)) {
+            PoppedBatch popped = settlement.hold(deliveries);
+            if (!startInChunks(executor, popped, running)) {
                 return;
             }
         }
@@ -217,15 +218,18 @@ public final class TaskLoop {
      * holds one batch, so before this the executor waited for the whole batch's decode, then the loop
      * waited for its run). Returns false, with every chunk not yet started handed back, when the loop must end.
      */
-    private boolean startInChunks(TaskExecutor executor, List<Delivery> deliveries, List<RunningBatch> running) {
-        int size = deliveries.size();
+    private boolean startInChunks(TaskExecutor executor, PoppedBatch popped, List<RunningBatch> running) {
+        int size = popped.size();
         for (int from = 0; from < size; ) {
             int to = Math.min(size, from + DECODE_CHUNK);
-            RunnableBatch batch = runnable(size <= DECODE_CHUNK ? deliveries : deliveries.subList(from, to));
+            RunnableBatch batch = runnable(popped, from, to);
             if (shouldEnd(executor)) {
-                List<Delivery> rest = new ArrayList<>(batch.deliveries());
-                rest.addAll(deliveries.subList(to, size));
-                settlement.handBack(rest);
+                int[] rest = new int[batch.positions().length + size - to];
+                System.arraycopy(batch.positions(), 0, rest, 0, batch.positions().length);
+                for (int position = to, at = batch.positions().length; position < size; position++, at++) {
+                    rest[at] = position;
+                }
+                settlement.handBack(popped, rest);
                 return false;
             }
             start(executor, batch, running);
@@ -234,22 +238,29 @@ public final class TaskLoop {
         return true;
     }
 
-    /** The decoded tasks of a popped batch with their deliveries; undecodable payloads are dead-lettered. */
-    private RunnableBatch runnable(List<Delivery> deliveries) {
-        List<DecodeResult> results = decoder.decode(deliveries, settlement);
-        List<Delivery> runnable = new ArrayList<>(deliveries.size());
-        List<Task> tasks = new ArrayList<>(deliveries.size());
+    /**
+     * The decoded tasks of positions {@code from} to {@code to} of a popped batch, with their deliveries and
+     * positions; undecodable payloads are dead-lettered.
+     */
+    private RunnableBatch runnable(PoppedBatch popped, int from, int to) {
+        List<Delivery> chunk = from == 0 && to == popped.size() ? popped.deliveries() : popped.deliveries().subList(from, to);
+        List<DecodeResult> results = decoder.decode(chunk, settlement.decodeWatch(popped, from));
+        List<Delivery> runnable = new ArrayList<>(chunk.size());
+        List<Task> tasks = new ArrayList<>(chunk.size());
+        int[] positions = new int[chunk.size()];
+        int count = 0;
         for (int index = 0; index < results.size(); index++) {
             DecodeResult result = results.get(index);
             if (result instanceof DecodeResult.Decoded decoded) {
                 tasks.add(decoded.task());
-                runnable.add(deliveries.get(index));
+                runnable.add(chunk.get(index));
+                positions[count++] = from + index;
             } else if (result instanceof DecodeResult.Rejected rejected) {
                 listeners.decodeFailed(config.name(), rejected.reason());
-                settlement.deadLetter(deliveries.get(index), rejected.reason());
+                settlement.deadLetter(popped, from + index, rejected.reason());
             }
         }
-        return new RunnableBatch(runnable, tasks);
+        return new RunnableBatch(popped, runnable, tasks, count == positions.length ? positions : Arrays.copyOf(positions, count));
     }
 
     /** Parks the loop thread until the executor holds fewer than {@code threshold} tasks, a stop, or 100 ms. */
@@ -267,7 +278,7 @@ public final class TaskLoop {
             RunningBatch batch = it.next();
             if (batch.isDone()) {
                 it.remove();
-                settlement.handBack(batch.unstarted());
+                settlement.handBack(batch.popped(), batch.unstarted());
             }
         }
     }
@@ -275,6 +286,8 @@ public final class TaskLoop {
     private void start(TaskExecutor executor, RunnableBatch batch, List<RunningBatch> running) {
         List<Task> tasks = batch.tasks();
         List<Delivery> deliveries = batch.deliveries();
+        PoppedBatch popped = batch.popped();
+        int[] positions = batch.positions();
         if (tasks.isEmpty()) {
             return;
         }
@@ -285,17 +298,17 @@ public final class TaskLoop {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
                 reported[index] = true;
                 handed.left(index);
-                settle(deliveries.get(index), result);
+                settle(popped, positions[index], result);
                 taskLeftExecutor();
             };
             CompletableFuture<Void> future = executor.queuesBatches()
                     ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
                     : submitter.submit(tasks, deliveries, onResult);
-            RunningBatch started = new RunningBatch(future, deliveries, reported);
+            RunningBatch started = new RunningBatch(future, popped, positions, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
             future.whenComplete((ignored, error) -> {
                 state.leftExecutor(handed);
-                for (int i = started.unstarted().size(); i > 0; i--) {
+                for (int i = started.unstarted().length; i > 0; i--) {
                     taskLeftExecutor();
                 }
             });
@@ -304,7 +317,7 @@ public final class TaskLoop {
             inExecutor.addAndGet(-tasks.size());
             state.leftExecutor(handed);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
-            settlement.handBack(deliveries);
+            settlement.handBack(popped, positions);
         }
     }
 
@@ -321,24 +334,25 @@ public final class TaskLoop {
                 // Tasks that ignore their interrupt: their leases expire and they are delivered again.
                 return;
             }
-            settlement.handBack(batch.unstarted());
+            settlement.handBack(batch.popped(), batch.unstarted());
         }
         running.clear();
     }
 
-    private void settle(Delivery delivery, TaskResult result) {
+    private void settle(PoppedBatch popped, int position, TaskResult result) {
+        Delivery delivery = popped.delivery(position);
         Outcome outcome = result.outcome();
         if (outcome == Outcome.LOST && assembly.stopInterruptedTasks()) {
             // A task a stop interrupted (sergeant.worker.stop=interrupt): handed back unchanged, not counted.
             state.countOutcome(outcome);
-            settlement.handBack(List.of(delivery));
+            settlement.handBack(popped, new int[] {position});
             return;
         }
         if (outcome == Outcome.LOST) {
             if (!delivery.leased()) {
                 // At-most-once: the task is gone with its process and cannot run again; report it as failed.
                 TaskResult reported = assembly.runner().reportKilled(result.task(), false, result.error());
-                settle(delivery, reported == null || reported.outcome() == Outcome.LOST
+                settle(popped, position, reported == null || reported.outcome() == Outcome.LOST
                         ? new TaskResult(result.task(), Outcome.FAILURE, result.error()) : reported);
                 return;
             }
@@ -347,11 +361,11 @@ public final class TaskLoop {
             // in a child process that died before reporting: the listeners see it as lost.
             assembly.runner().reportRan(result, java.time.Duration.ZERO);
             state.countOutcome(outcome);
-            settlement.lost(delivery);
+            settlement.lost(popped, position);
             return;
         }
         state.countOutcome(outcome);
-        settlement.settled(delivery);
+        settlement.settled(popped, position);
         if (outcome.interruptsWorker()) {
             state.wakeLoop();
         }
@@ -409,7 +423,7 @@ public final class TaskLoop {
         }
     }
 
-    /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries. */
-    private record RunnableBatch(List<Delivery> deliveries, List<Task> tasks) {
+    /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries and positions in the batch. */
+    private record RunnableBatch(PoppedBatch popped, List<Delivery> deliveries, List<Task> tasks, int[] positions) {
     }
 }

@@ -241,6 +241,31 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    void aStopHandsBackTheBatchPoppedAheadAsWellAsTheRestOfTheRunningOne() {
+        // Full batches of 5 from 20 tasks: the next settle-and-pop runs while a batch is decoded (pop ahead).
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(5).build();
+        RecordingWorker[] holder = new RecordingWorker[1];
+        RunResult result = run(config, task -> id(task) == 1 ? holder[0].stopIt() : null,
+                ids(20), worker -> holder[0] = worker);
+
+        assertThat(result.summary.exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
+        assertThat(result.worker.seen).hasSize(2);
+        QueueStats stats = stats(config);
+        assertThat(stats.ready()).as("nothing leased is left behind").isEqualTo(18);
+        assertThat(stats.inFlight()).isZero();
+    }
+
+    @Test
+    void batchesPoppedAheadRunEveryTaskOnceAndAckThemAll() {
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(7).maxTasksPerRun(100).build();
+        RunResult result = run(config, task -> null, ids(120), worker -> { });
+
+        assertThat(result.worker.seen).hasSize(100).doesNotHaveDuplicates();
+        assertThat(stats(config).ready()).isEqualTo(20);
+        assertThat(stats(config).inFlight()).isZero();
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(60) // before the fix the second run found nothing to run and polled for ever
     void tasksHandedBackAtAStopDoNotCountAsDeliveries() {
         WorkerConfig config = base.toBuilder().tasksPerTransaction(5)

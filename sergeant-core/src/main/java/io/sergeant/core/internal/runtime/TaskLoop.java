@@ -57,6 +57,12 @@ public final class TaskLoop {
      */
     static final int DECODE_CHUNK = 128;
 
+    /**
+     * Whether at-least-once starts the next settle-and-pop while it decodes a full batch ({@link PopAhead});
+     * {@code -Dsergeant.pop.ahead=false} turns it off (for measurements).
+     */
+    private static final boolean POP_AHEAD = !"false".equals(System.getProperty("sergeant.pop.ahead"));
+
     /** How long acks may wait for the next pop before a waiting loop sends them alone. */
     private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -79,6 +85,8 @@ public final class TaskLoop {
     /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
     private volatile int wakeBelow;
     private Settlement settlement;
+    /** The next settle-and-pop while the loop decodes (at-least-once); null otherwise. */
+    private PopAhead popAhead;
     /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
     private int timeWithNoTasks;
 
@@ -125,12 +133,14 @@ public final class TaskLoop {
                      config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
+            popAhead = leased && POP_AHEAD ? new PopAhead(settlement, config.name()) : null;
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
             submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);
             } finally {
+                handBackPoppedAhead();
                 finish(running, executor);
                 // Tasks of an abandoned (stuck) batch may still settle while the executor closes:
                 // close it first, then ack, then stop the lease keeper.
@@ -160,8 +170,10 @@ public final class TaskLoop {
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
             if (inExecutor.get() >= limit) {
-                // No pop now: acks older than one wait go out on their own.
-                settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
+                // No pop now: acks older than one wait go out on their own (a pop ahead in flight carries them).
+                if (popAhead == null || !popAhead.pending()) {
+                    settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
+                }
                 waitForProgress(limit);
                 continue;
             }
@@ -171,9 +183,16 @@ public final class TaskLoop {
             List<Delivery> deliveries;
             long popStart = System.nanoTime();
             try {
-                deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
-                        : backend.pop(config.name(), wanted, options);
-                listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
+                if (popAhead != null && popAhead.pending()) {
+                    PopAhead.Popped popped = popAhead.take();
+                    deliveries = popped.deliveries();
+                    wanted = popped.max();
+                    listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(popped.nanos()));
+                } else {
+                    deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
+                            : backend.pop(config.name(), wanted, options);
+                    listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
+                }
                 countRedeliveries(deliveries);
                 int failures = popBackoff.succeeded();
                 if (failures > 0) {
@@ -205,6 +224,11 @@ public final class TaskLoop {
             timeWithNoTasks = 0;
             tasksLeft -= deliveries.size();
             PoppedBatch popped = settlement.hold(deliveries);
+            int next = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            if (popAhead != null && deliveries.size() == wanted && next > 0 && !shouldEnd(executor)) {
+                // A full batch: more are likely waiting, so the next call runs while this one is decoded.
+                popAhead.start(next, options);
+            }
             if (!startInChunks(executor, popped, running)) {
                 return;
             }
@@ -261,6 +285,27 @@ public final class TaskLoop {
             }
         }
         return new RunnableBatch(popped, runnable, tasks, count == positions.length ? positions : Arrays.copyOf(positions, count));
+    }
+
+    /** Hands back what a pop ahead still in flight when the loop ended leased, then stops its thread. */
+    private void handBackPoppedAhead() {
+        if (popAhead == null) {
+            return;
+        }
+        try {
+            if (popAhead.pending()) {
+                List<Delivery> deliveries = popAhead.take().deliveries();
+                PoppedBatch popped = settlement.hold(deliveries);
+                int[] all = new int[deliveries.size()];
+                Arrays.setAll(all, position -> position);
+                settlement.handBack(popped, all);
+            }
+        } catch (RuntimeException e) {
+            // Its receipts stay for the last ack; what it leased (if anything) comes back when the leases expire.
+            log.atWarn().addKeyValue("queue", config.name()).log("the last pop ahead failed: {}", e.getMessage());
+        } finally {
+            popAhead.close();
+        }
     }
 
     /** Parks the loop thread until the executor holds fewer than {@code threshold} tasks, a stop, or 100 ms. */

@@ -1,0 +1,84 @@
+package io.sergeant.core.internal.runtime;
+
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The next at-least-once settle-and-pop, run on a thread of its own while the loop thread decodes and
+ * starts the batch before it, so the backend's share of a pop overlaps the worker's instead of adding to
+ * it (docs/decisions.md, "Pop ahead"). At most one call is in flight. While one is, that call owns the
+ * acks: the loop thread takes no acks of its own until it took the call's result. Used by the loop
+ * thread only (the call itself runs on the pop-ahead thread).
+ */
+final class PopAhead implements AutoCloseable {
+
+    /** What a call gave: the deliveries, how many were asked for, how long the call took. */
+    record Popped(List<Delivery> deliveries, int max, long nanos) {
+        Popped {
+            Objects.requireNonNull(deliveries, "deliveries is null");
+        }
+    }
+
+    private final Settlement settlement;
+    private final ExecutorService thread;
+    private CompletableFuture<Popped> inFlight;
+
+    PopAhead(Settlement settlement, String queue) {
+        this.settlement = Objects.requireNonNull(settlement, "settlement is null");
+        this.thread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread popThread = new Thread(runnable, "sergeant-pop-ahead-" + queue);
+            popThread.setDaemon(true);
+            return popThread;
+        });
+    }
+
+    /** Whether a call was started and its result not taken yet. */
+    boolean pending() {
+        return inFlight != null;
+    }
+
+    /** Starts a settle-and-pop of up to {@code max} deliveries; none may be pending. */
+    void start(int max, DeliveryOptions options) {
+        if (inFlight != null) {
+            throw new IllegalStateException("a pop ahead is already in flight");
+        }
+        inFlight = CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            List<Delivery> deliveries = settlement.ackAndPop(max, options);
+            return new Popped(deliveries, max, System.nanoTime() - start);
+        }, thread);
+    }
+
+    /**
+     * Waits for the pending call and returns what it gave; throws what the call threw (its receipts are
+     * kept for the next ack, as with a call on the loop thread).
+     */
+    Popped take() {
+        CompletableFuture<Popped> call = Objects.requireNonNull(inFlight, "no pop ahead in flight");
+        inFlight = null;
+        try {
+            return call.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops the thread; a pending call's result must have been taken. */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

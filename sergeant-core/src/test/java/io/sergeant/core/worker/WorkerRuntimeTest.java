@@ -242,26 +242,29 @@ class WorkerRuntimeTest {
 
     @Test
     void aStopHandsBackTheBatchPoppedAheadAsWellAsTheRestOfTheRunningOne() {
-        // Full batches of 5 from 20 tasks: the next settle-and-pop runs while a batch is decoded (pop ahead).
-        WorkerConfig config = base.toBuilder().tasksPerTransaction(5).build();
+        // Full batches of 130 from 400 tasks: the next settle-and-pop runs while a batch is decoded (pop ahead).
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(130).build();
         RecordingWorker[] holder = new RecordingWorker[1];
-        RunResult result = run(config, task -> id(task) == 1 ? holder[0].stopIt() : null,
-                ids(20), worker -> holder[0] = worker);
+        // The first task stops the worker: the executor never falls below a batch, so the batch popped
+        // ahead is still in flight (or taken by no one) when the loop ends.
+        RunResult result = run(config, task -> id(task) == 0 ? holder[0].stopIt() : null,
+                ids(400), worker -> holder[0] = worker);
 
         assertThat(result.summary.exitCode()).isEqualTo(ExitCode.WORKER_ASKED_TO_STOP.code());
-        assertThat(result.worker.seen).hasSize(2);
+        assertThat(result.worker.seen).hasSize(1);
         QueueStats stats = stats(config);
-        assertThat(stats.ready()).as("nothing leased is left behind").isEqualTo(18);
+        assertThat(stats.ready()).as("nothing leased is left behind").isEqualTo(399);
         assertThat(stats.inFlight()).isZero();
     }
 
     @Test
     void batchesPoppedAheadRunEveryTaskOnceAndAckThemAll() {
-        WorkerConfig config = base.toBuilder().tasksPerTransaction(7).maxTasksPerRun(100).build();
-        RunResult result = run(config, task -> null, ids(120), worker -> { });
+        // 130, 130 popped ahead, then the last 40 popped ahead.
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(130).maxTasksPerRun(300).build();
+        RunResult result = run(config, task -> null, ids(400), worker -> { });
 
-        assertThat(result.worker.seen).hasSize(100).doesNotHaveDuplicates();
-        assertThat(stats(config).ready()).isEqualTo(20);
+        assertThat(result.worker.seen).hasSize(300).doesNotHaveDuplicates();
+        assertThat(stats(config).ready()).isEqualTo(100);
         assertThat(stats(config).inFlight()).isZero();
     }
 

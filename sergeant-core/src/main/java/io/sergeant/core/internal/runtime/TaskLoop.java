@@ -63,6 +63,13 @@ public final class TaskLoop {
      */
     private static final boolean POP_AHEAD = !"false".equals(System.getProperty("sergeant.pop.ahead"));
 
+    /**
+     * The smallest {@code tasksPerTransaction} that pops ahead: large batches are the throughput setting,
+     * whose decode is long enough to hide a call behind; small ones are the latency and fairness setting,
+     * where a worker should not hold a task it cannot start while another worker could run it.
+     */
+    static final int POP_AHEAD_MIN_BATCH = DECODE_CHUNK;
+
     /** How long acks may wait for the next pop before a waiting loop sends them alone. */
     private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -133,7 +140,8 @@ public final class TaskLoop {
                      config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
-            popAhead = leased && POP_AHEAD ? new PopAhead(settlement, config.name()) : null;
+            popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
+                    ? new PopAhead(settlement, config.name()) : null;
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
             submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             List<RunningBatch> running = new ArrayList<>();

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * At-least-once housekeeping of one worker on one daemon thread: extends the leases of the tasks it
  * holds every third of the lease time, so a long task is never redelivered while it runs, and reaps
- * expired leases of the queue every reap interval, so tasks of dead workers come back. Thread safe.
+ * expired leases of the queue every reap interval, so tasks of dead workers come back. It keeps one
+ * {@link PoppedBatch} per held batch, not one entry per receipt: a task's settlement is an array write
+ * in its batch, and an extension walks the open positions of the held batches. Thread safe.
  */
 final class LeaseKeeper implements AutoCloseable {
 

@@ -21,11 +21,14 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The backend side of the tasks a worker holds: acks of settled tasks (collected from executor threads,
- * sent in one call by the loop thread), hand-backs of tasks that never started and dead-lettering of
- * payloads that cannot be decoded. In at-most-once mode ({@code keeper} null) nothing is acked and a
- * hand-back re-pushes the payloads HIGH, unchanged. A backend failure is logged, never thrown: an unacked
- * lease expires and the task comes back. {@link #settled} is thread safe; the rest runs on the loop thread.
+ * The backend side of the tasks a worker holds, addressed by position in their {@link PoppedBatch}: acks
+ * of settled tasks (marked by executor threads, taken from the held batches in pop order and sent in one
+ * call), hand-backs of tasks that never started and dead-lettering of payloads that cannot be decoded. In
+ * at-most-once mode ({@code keeper} null) nothing is acked and a hand-back re-pushes the payloads HIGH,
+ * unchanged. A backend failure is logged, never thrown: an unacked lease expires and the task comes back.
+ * {@link #settled}, {@link #lost} and {@link #handBack} (of positions the caller owns) are thread safe;
+ * acks ({@link #flushAcks}, {@link #ackAndPop}) are taken by one thread at a time (the loop thread, or the
+ * pop-ahead thread while its call is in flight); the rest runs on the loop thread.
  */
 final class Settlement {
 

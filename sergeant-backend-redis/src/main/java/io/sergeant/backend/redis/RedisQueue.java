@@ -193,8 +193,10 @@ final class RedisQueue {
         List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
                 List.of(arg(max), arg(limits.maxPayloadBytes()),
                         arg(limits.deadCapPerShard(topology.shards(queue).size()))));
-        RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(0)), number(result.get(1)));
-        for (int i = 2; i < result.size(); i++) {
+        // The payloads, then the counts of refused (oversized) payloads and of trimmed dead letters.
+        int payloads = result.size() - 2;
+        RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, number(result.get(payloads)), number(result.get(payloads + 1)));
+        for (int i = 0; i < payloads; i++) {
             out.add(new Delivery((byte[]) result.get(i), null));
         }
     }

@@ -140,6 +140,10 @@ local function forget_batch(t)
   redis.call('ZREM', LEASES, t)
 end
 
+-- The most items the index specs of one script call are checked item by item (check() below); the
+-- Java client's own specs never come near it (its ranges lie inside batches it popped).
+local spec_budget = 1048576
+
 -- One part of an index spec: "3" or "0-999" as (lo, hi); nil when it is not that.
 local function parse_range(part)
   local dash = string.find(part, '-', 1, true)
@@ -175,18 +179,33 @@ local function check(batch, spec)
       return valid, {}
     end
   end
+  -- Item by item, but only indexes inside the batch and never more than spec_budget items in one script call,
+  -- so a forged spec such as "0-999999999" or "0-inf" cannot keep the server in this loop: a part that
+  -- is not an integer range is refused as the one index -1, and the indexes of a part outside the batch
+  -- (or past the budget) as the first of them.
   local valid, refused, seen, n = {}, {}, {}, 0
   for part in string.gmatch(spec, '[^,]+') do
     local lo, hi = parse_range(part)
-    for i = lo, hi do
-      if batch and i >= 0 and i < batch.size and not seen[i] and not is_settled(batch, i) then
-        seen[i] = true
-        valid[#valid + 1] = i
-        valid[#valid + 1] = i
-        n = n + 1
-      else
-        refused[#refused + 1] = i
+    if not lo or not hi or lo % 1 ~= 0 or hi % 1 ~= 0 or hi < lo then
+      refused[#refused + 1] = -1
+    else
+      local first = lo < 0 and 0 or lo
+      local last = hi
+      if batch and last > batch.size - 1 then last = batch.size - 1 end
+      if last > first + spec_budget - 1 then last = first + spec_budget - 1 end
+      if lo < 0 then refused[#refused + 1] = lo end
+      for i = first, last do
+        if batch and not seen[i] and not is_settled(batch, i) then
+          seen[i] = true
+          valid[#valid + 1] = i
+          valid[#valid + 1] = i
+          n = n + 1
+        else
+          refused[#refused + 1] = i
+        end
       end
+      if last >= first then spec_budget = spec_budget - (last - first + 1) end
+      if hi > last and hi >= first then refused[#refused + 1] = last >= first and last + 1 or first end
     end
   end
   valid.n = n

@@ -245,6 +245,36 @@ class LeaseDetailsTest {
     }
 
     @Test
+    @DisplayName("forged index specs (huge, infinite, malformed ranges) are refused without looping over what they name")
+    void forgedIndexSpecsAreBounded() {
+        String queue = unique();
+        backend.push(queue, texts("t", 5), Priority.NORMAL, null);
+        List<Receipt> batch = receipts(backend.pop(queue, 5, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        String batchId = batch.get(0).id().split(":")[1];
+        LuaScript ack = Scripts.load().ack();
+        try (Jedis jedis = new Jedis(java.net.URI.create(server.uri()), 60_000)) {
+            List<byte[]> keys = QueueKeys.python(queue).all();
+            // Malformed and non-finite parts are refused as -1 each; nothing settles.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "x,0-inf,nan,3-1,1.5,-inf-2"))))
+                    .containsExactly(1L, -1L, 1L, -1L, 1L, -1L, 1L, -1L, 1L, -1L, 1L, -1L);
+            assertThat(backend.stats(queue).inFlight()).isEqualTo(5);
+            // A range far past the batch (unsorted, so checked item by item): items 1-4 settle, the rest is one refusal.
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "2-999999999,1"))))
+                    .containsExactly(1L, 5L);
+            assertThat(backend.stats(queue).inFlight()).isEqualTo(1);
+            assertThat(refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "0,1-99999999999"))))
+                    .containsExactly(1L, 1L, 1L, 2L, 1L, 3L, 1L, 4L, 1L, 5L);
+            assertThat(backend.stats(queue).inFlight()).isZero();
+            // The batch is gone: a huge range is refused item by item only up to the call's budget of 2^20
+            // items, the rest of each part as its first index.
+            List<Long> refused = refusedPairs(jedis.eval(ack.source(), keys, args(batchId, "0-999999999", batchId, "7-99999999999")));
+            assertThat(refused).hasSize(2 * (1_048_576 + 2));
+            assertThat(refused.subList(refused.size() - 6, refused.size())).containsExactly(1L, 1_048_575L, 1L, 1_048_576L, 2L, 7L);
+        }
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
     @DisplayName("acks of a partly settled batch: ranges of unsettled items settle by range, a range with a settled item item by item")
     void partlySettledBatchAcksByRange() {
         String queue = unique();

@@ -273,6 +273,27 @@ class TrustAtTheEdgesTest {
     }
 
     @Test
+    @DisplayName("an at-most-once pop returns the payloads around runs of oversized ones in their order and dead-letters every oversized one")
+    void oversizedRunsAreTakenOutInOrder() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri(), Map.of("maxPayloadSize", "1000"))) {
+            String queue = "q-" + UUID.randomUUID();
+            byte[] big = new byte[1001];
+            backend.push(queue, List.of(big, bytes("a"), big, big, bytes("b"), bytes("c"), big), Priority.NORMAL, null);
+            assertThat(backend.pop(queue, 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("a", "b", "c");
+            assertThat(backend.deadLetterRole().orElseThrow().deadLetters(queue, 10)).hasSize(4)
+                    .allSatisfy(letter -> assertThat(letter.payload()).isEqualTo(big));
+            backend.push(queue, List.of(bytes("d"), bytes("e"), big), Priority.NORMAL, null);
+            assertThat(backend.pop(queue, 2, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("d", "e");
+            assertThat(backend.pop(queue, 2, DeliveryOptions.AT_MOST_ONCE)).isEmpty();
+            assertThat(backend.stats(queue).deadLetters()).isEqualTo(5);
+            assertThat(backend.stats(queue).ready()).isZero();
+        }
+    }
+
+    @Test
     @DisplayName("the default maximum payload size is the codec's maximum encoded size (PluginContext limits)")
     void defaultMaximumIsTheCodecLimit() {
         DecodeLimits limits = new DecodeLimits(2048, 64L << 20, 128, 1_000_000);

@@ -22,6 +22,8 @@ import java.util.Map;
  * (the tasks: rowid, priority and delivery count of each, then the payloads). Settling single receipts
  * changes the state row; the tasks row is read only when a task goes back to {@code task_queue} or to the
  * dead letters. A receipt is {@code <batch id>:<slot>} with the token {@code pop number XOR slot} in hex.
+ * Unlike leases in place, in-flight tasks are out of Python Sergeant's sight, and an expired one comes back
+ * only through a Java pop, reap or purge (docs/python-compat.md §3.4).
  * Every method runs inside the caller's {@code BEGIN IMMEDIATE} transaction (or, for reads, connection).
  */
 final class BatchLeases {

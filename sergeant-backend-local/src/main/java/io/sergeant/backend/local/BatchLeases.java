@@ -126,11 +126,6 @@ final class BatchLeases {
         return deliveries;
     }
 
-    /** Whether a receipt has the form of a batch receipt ({@code <batch id>:<slot>}, hex token). */
-    static boolean isBatch(Receipt receipt) {
-        return SlotKey.of(receipt) != null;
-    }
-
     /**
      * Applies {@code action} to each receipt's task if the receipt still holds it; returns, per receipt in
      * order, whether it did (a receipt listed twice settles once). {@code leaseUntil} is the new deadline of
@@ -142,13 +137,24 @@ final class BatchLeases {
         Map<Long, LeaseBatch> batches = new HashMap<>();
         Map<Long, List<LeasedTask>> tasks = new HashMap<>();
         int deadLettered = 0;
+        boolean loaded = false;
+        long lastId = 0;
+        LeaseBatch last = null;
         for (int i = 0; i < receipts.size(); i++) {
             SlotKey key = SlotKey.of(receipts.get(i));
             if (key == null) {
                 continue;
             }
-            LeaseBatch batch = batches.containsKey(key.batch()) ? batches.get(key.batch())
-                    : load(connection, queue, key.batch(), batches);
+            LeaseBatch batch;
+            if (loaded && key.batch() == lastId) { // the receipts of one batch usually come together
+                batch = last;
+            } else {
+                batch = batches.containsKey(key.batch()) ? batches.get(key.batch())
+                        : load(connection, queue, key.batch(), batches);
+                loaded = true;
+                lastId = key.batch();
+                last = batch;
+            }
             if (batch == null || !batch.holds(key.slot(), key.popNumber())) {
                 continue;
             }

@@ -88,11 +88,6 @@ final class LegacyLeases {
     private LegacyLeases() {
     }
 
-    /** Whether a receipt names an in-place lease: its id is a plain rowid and its token hex. */
-    static boolean isLegacy(Receipt receipt) {
-        return LeaseKey.of(receipt) != null;
-    }
-
     /**
      * Settles in-place leases; returns, per receipt in order, whether it matched. Ack and extension run one
      * statement per pop over a JSON array of rowids (an extension also records the new deadline); release

@@ -12,9 +12,7 @@ import io.sergeant.spi.backend.SettledPop;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -84,7 +82,6 @@ final class SqliteLeases implements BackendLeases {
                                 double leaseUntil) {
         Objects.requireNonNull(queue, "queue is null");
         Objects.requireNonNull(receipts, "receipts is null");
-        receipts.forEach(receipt -> Objects.requireNonNull(receipt, "a receipt is null"));
         if (receipts.isEmpty()) {
             return SettleResult.all(0);
         }
@@ -92,17 +89,25 @@ final class SqliteLeases implements BackendLeases {
     }
 
     /**
-     * Settles batch receipts against their batch records and receipts of in-place leases with the previous
-     * version's statements, in the caller's transaction; a receipt of neither form is refused.
+     * Settles batch receipts (an id with a colon) against their batch records and the others as receipts of
+     * in-place leases with the previous version's statements, in the caller's transaction; a receipt of
+     * neither form is refused by the side it went to. Refused receipts are reported in the call's order.
      */
     private SettleResult settle(PooledConnection connection, String queue, List<Receipt> receipts,
                                 BatchLeases.Action action, double leaseUntil) throws SQLException {
-        List<Receipt> batch = new ArrayList<>(receipts.size());
-        List<Receipt> legacy = new ArrayList<>();
-        for (Receipt receipt : receipts) {
-            if (BatchLeases.isBatch(receipt)) {
+        int size = receipts.size();
+        boolean[] inBatch = new boolean[size];
+        List<Receipt> batch = new ArrayList<>(size);
+        List<Receipt> legacy = List.of();
+        for (int i = 0; i < size; i++) {
+            Receipt receipt = Objects.requireNonNull(receipts.get(i), "a receipt is null");
+            inBatch[i] = receipt.id().indexOf(':') >= 0;
+            if (inBatch[i]) {
                 batch.add(receipt);
-            } else if (LegacyLeases.isLegacy(receipt)) {
+            } else {
+                if (legacy.isEmpty()) {
+                    legacy = new ArrayList<>();
+                }
                 legacy.add(receipt);
             }
         }
@@ -111,34 +116,20 @@ final class SqliteLeases implements BackendLeases {
         boolean[] legacySettled = legacy.isEmpty() ? new boolean[0]
                 : LegacyLeases.settle(connection, queue, legacy, legacyAction(action), leaseUntil);
         int settled = 0;
-        // What was refused, in the order of the call (equal receipts are interchangeable).
-        Map<Receipt, Integer> refusedCounts = new HashMap<>();
-        settled += count(batch, batchSettled, refusedCounts);
-        settled += count(legacy, legacySettled, refusedCounts);
-        List<Receipt> refused = new ArrayList<>();
-        for (Receipt receipt : receipts) {
-            boolean known = BatchLeases.isBatch(receipt) || LegacyLeases.isLegacy(receipt);
-            Integer left = refusedCounts.get(receipt);
-            if (!known) {
-                refused.add(receipt);
-            } else if (left != null && left > 0) {
-                refused.add(receipt);
-                refusedCounts.put(receipt, left - 1);
+        int nextBatch = 0;
+        int nextLegacy = 0;
+        List<Receipt> refused = null;
+        for (int i = 0; i < size; i++) {
+            if (inBatch[i] ? batchSettled[nextBatch++] : legacySettled[nextLegacy++]) {
+                settled++;
+                continue;
             }
-        }
-        return new SettleResult(settled, refused);
-    }
-
-    private static int count(List<Receipt> receipts, boolean[] settled, Map<Receipt, Integer> refusedCounts) {
-        int count = 0;
-        for (int i = 0; i < settled.length; i++) {
-            if (settled[i]) {
-                count++;
-            } else {
-                refusedCounts.merge(receipts.get(i), 1, Integer::sum);
+            if (refused == null) {
+                refused = new ArrayList<>();
             }
+            refused.add(receipts.get(i));
         }
-        return count;
+        return new SettleResult(settled, refused == null ? List.of() : refused);
     }
 
     private static LegacyLeases.Action legacyAction(BatchLeases.Action action) {
@@ -157,7 +148,7 @@ final class SqliteLeases implements BackendLeases {
      */
     boolean deadLetter(PooledConnection connection, String queue, Receipt receipt, String reason) throws SQLException {
         double now = file.now();
-        if (BatchLeases.isBatch(receipt)) {
+        if (receipt.id().indexOf(':') >= 0) {
             return BatchLeases.settle(connection, file.settings(), queue, List.of(receipt), BatchLeases.Action.DEAD_LETTER,
                     0, reason, now)[0];
         }

@@ -51,7 +51,7 @@ public final class LocalBackend implements Backend {
         this.file = file;
         this.queue = new SqliteQueue(file);
         this.leases = new SqliteLeases(file);
-        this.deadLetters = new SqliteDeadLetters(file);
+        this.deadLetters = new SqliteDeadLetters(file, leases);
         this.keys = new SqliteKeys(file);
         this.locks = new SqliteLocks(file);
         this.monitoring = new SqliteMonitoring(file);

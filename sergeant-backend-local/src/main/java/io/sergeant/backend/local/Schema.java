@@ -40,8 +40,15 @@ final class Schema {
             "CREATE INDEX IF NOT EXISTS sergeant_dead_letters_by_queue ON sergeant_dead_letters (queue_name, id)",
             // The worker registry (monitoring role): one row per live worker, dropped when expires_at passed.
             "CREATE TABLE IF NOT EXISTS sergeant_workers (id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL)",
-            // One row per leasing pop (and per extension): where its leases sit in task_queue, so that pops
-            // and reaps find expired leases without an index entry per leased row.
+            // One row per leased batch (BatchLeases): its state, then its tasks in a table of their own, written
+            // once by the pop and deleted with the batch, so settling part of a batch rewrites only the state.
+            "CREATE TABLE IF NOT EXISTS sergeant_lease_batches (id INTEGER PRIMARY KEY, queue_name TEXT NOT NULL,"
+                    + " deadline REAL NOT NULL, token INTEGER NOT NULL, pending INTEGER NOT NULL, slots BLOB NOT NULL,"
+                    + " deadlines BLOB NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS sergeant_lease_batches_by_deadline ON sergeant_lease_batches (queue_name, deadline)",
+            "CREATE TABLE IF NOT EXISTS sergeant_lease_tasks (batch_id INTEGER PRIMARY KEY, tasks BLOB NOT NULL)",
+            // The previous version's leases in place (LegacyLeases): one row per leasing pop (and per extension),
+            // where its leases sit in task_queue. Kept while such leases may exist; new pops add none.
             "CREATE TABLE IF NOT EXISTS sergeant_lease_deadlines (queue_name TEXT NOT NULL, deadline REAL NOT NULL,"
                     + " pop_number INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS sergeant_lease_deadlines_by_queue ON sergeant_lease_deadlines (queue_name, deadline)");

@@ -19,10 +19,6 @@ import java.util.Objects;
  */
 final class SqliteDeadLetters implements BackendDeadLetters {
 
-    private static final String DEAD_FROM_LEASE =
-            "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
-                    + " SELECT queue_name, value, ?, delivery_count, ? FROM task_queue"
-                    + " WHERE rowid = ? AND lease_token = ? AND queue_name = ?";
     private static final String DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at) VALUES (?, ?, ?, ?, ?)";
     private static final String DEAD_LIST =
@@ -43,6 +39,7 @@ final class SqliteDeadLetters implements BackendDeadLetters {
     private static final int BY_ID_CHUNK = 512;
 
     private final SqliteFile file;
+    private final SqliteLeases leases;
 
     private static final System.Logger LOG = System.getLogger(SqliteDeadLetters.class.getName());
     private static final String DEAD_LIST_SIZES =
@@ -79,8 +76,15 @@ final class SqliteDeadLetters implements BackendDeadLetters {
                 + " reached a worker";
     }
 
-    SqliteDeadLetters(SqliteFile file) {
+    SqliteDeadLetters(SqliteFile file, SqliteLeases leases) {
         this.file = Objects.requireNonNull(file, "file is null");
+        this.leases = Objects.requireNonNull(leases, "leases is null");
+    }
+
+    /** Stores one dead letter in the caller's transaction (the caller trims, see {@link #trim}). */
+    static void insert(PooledConnection connection, String queue, byte[] payload, String reason, int deliveries,
+                       double now) throws SQLException {
+        connection.prepare(DEAD, queue, payload, reason, deliveries, now).executeUpdate();
     }
 
     @Override
@@ -91,35 +95,13 @@ final class SqliteDeadLetters implements BackendDeadLetters {
         double now = file.now();
         if (!delivery.leased()) {
             return file.inTransaction("dead-letter", connection -> {
-                PreparedStatement insert = connection.prepare(DEAD);
-                insert.setString(1, queue);
-                insert.setBytes(2, delivery.payload());
-                insert.setString(3, reason);
-                insert.setInt(4, 1);
-                insert.setDouble(5, now);
-                insert.executeUpdate();
+                insert(connection, queue, delivery.payload(), reason, 1, now);
                 trim(connection, file.settings(), queue, 1);
                 return true;
             });
         }
         Receipt receipt = delivery.receipt();
-        if (!SqliteLeases.wellFormed(receipt)) {
-            return false;
-        }
-        return file.inTransaction("dead-letter", connection -> {
-            PreparedStatement move = connection.prepare(DEAD_FROM_LEASE);
-            move.setString(1, reason);
-            move.setDouble(2, now);
-            SqliteLeases.bindReceipt(move, 3, receipt, queue);
-            if (move.executeUpdate() != 1) {
-                return false;
-            }
-            PreparedStatement delete = connection.prepare(SqliteLeases.ACK);
-            SqliteLeases.bindReceipt(delete, 1, receipt, queue);
-            delete.executeUpdate();
-            trim(connection, file.settings(), queue, 1);
-            return true;
-        });
+        return file.inTransaction("dead-letter", connection -> leases.deadLetter(connection, queue, receipt, reason));
     }
 
     /** The listing without payloads: {@code length(value)} in SQL, so no payload is read. */

@@ -21,7 +21,8 @@ import java.util.Objects;
 final class SqliteMonitoring implements BackendMonitoring {
 
     private static final String QUEUES =
-            "SELECT queue_name FROM task_queue UNION SELECT queue_name FROM sergeant_dead_letters ORDER BY 1";
+            "SELECT queue_name FROM task_queue UNION SELECT queue_name FROM sergeant_lease_batches"
+                    + " UNION SELECT queue_name FROM sergeant_dead_letters ORDER BY 1";
     private static final String DROP_EXPIRED = "DELETE FROM sergeant_workers WHERE expires_at <= ?";
     private static final String BEAT =
             "INSERT INTO sergeant_workers (id, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"

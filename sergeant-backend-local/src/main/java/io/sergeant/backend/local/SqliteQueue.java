@@ -41,25 +41,18 @@ final class SqliteQueue {
     private static final String DELETE_OVERSIZED =
             "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
     private static final System.Logger LOG = System.getLogger(SqliteQueue.class.getName());
-    /**
-     * Rows under a lease that has not expired: in flight, not part of the queue's length. Found from the
-     * lease deadlines still ahead (each pop's rows sit at its deadline with its token), so only in-flight
-     * rows are read (binds queue, now, queue).
-     */
-    private static final String IN_FLIGHT =
-            "SELECT COUNT(*) FROM (SELECT DISTINCT deadline, pop_number FROM sergeant_lease_deadlines"
-                    + " WHERE queue_name = ? AND deadline > ?) AS d CROSS JOIN task_queue AS t"
-                    + " ON t.queue_name = ? AND t.priority = d.deadline"
-                    + " WHERE t.lease_token = (d.pop_number | t.rowid) - (d.pop_number & t.rowid)";
     private static final String LENGTH_ALL =
-            "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + IN_FLIGHT + ")";
+            "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + LegacyLeases.IN_FLIGHT + ")";
     private static final String LENGTH_DUE = "SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?";
     private static final String STATS =
             "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority <= ?),"
                     + " (SELECT COUNT(*) FROM task_queue WHERE queue_name = ? AND priority > ? AND lease_token IS NULL),"
-                    + " (" + IN_FLIGHT + "),"
+                    + " (" + LegacyLeases.IN_FLIGHT + "),"
                     + " (SELECT COUNT(*) FROM sergeant_dead_letters WHERE queue_name = ?)";
-    /** Ready and delayed rows; an expired lease is ready, a running one is not touched. */
+    /**
+     * Ready and delayed rows; an expired lease is ready (put back into {@code task_queue} first), a running
+     * one (leased in place by the previous version, or in a lease batch) is not touched.
+     */
     private static final String PURGE =
             "DELETE FROM task_queue WHERE queue_name = ? AND (lease_token IS NULL OR priority <= ?)";
 
@@ -99,15 +92,9 @@ final class SqliteQueue {
         // A transaction: oversized rows move to the dead letters (in SQL, never read) with the pop.
         return file.inTransaction("pop", connection -> {
             double now = file.now();
-            SqliteLeases.restoreExpiredLeases(connection, queue, now);
-            int maxBytes = file.settings().maxPayloadBytes();
-            int refused = connection.prepare(OVERSIZED_TO_DEAD, maxBytes, now, queue, now, max, maxBytes).executeUpdate();
-            if (refused > 0) {
-                connection.prepare(DELETE_OVERSIZED, queue, now, max, maxBytes).executeUpdate();
-                LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
-                        + maxBytes + " bytes became dead letters before reaching a worker");
-                SqliteDeadLetters.trim(connection, file.settings(), queue, refused);
-            }
+            SqliteLeases.restoreExpiredLeases(connection, file.settings(), queue, now);
+            int refused = deadLetterOversized(connection, file.settings(), queue, now, max);
+            SqliteDeadLetters.trim(connection, file.settings(), queue, refused);
             List<Row> rows = new ArrayList<>(Math.min(max, 1024));
             try (ResultSet result = connection.prepare(POP, queue, now, max).executeQuery()) {
                 while (result.next()) {
@@ -124,14 +111,35 @@ final class SqliteQueue {
         });
     }
 
+    /**
+     * Moves the payloads over {@code maxPayloadSize} among the first {@code window} deliverable rows to the
+     * dead letters, in SQL (never read), in the caller's transaction; returns how many (the caller trims).
+     */
+    static int deadLetterOversized(PooledConnection connection, LocalSettings settings, String queue, double now,
+                                   int window) throws java.sql.SQLException {
+        int maxBytes = settings.maxPayloadBytes();
+        int refused = connection.prepare(OVERSIZED_TO_DEAD, maxBytes, now, queue, now, window, maxBytes).executeUpdate();
+        if (refused > 0) {
+            connection.prepare(DELETE_OVERSIZED, queue, now, window, maxBytes).executeUpdate();
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+                    + maxBytes + " bytes became dead letters before reaching a worker");
+        }
+        return refused;
+    }
+
+    /**
+     * Ready (and delayed) tasks: the rows of {@code task_queue} but in-place leases still running, plus the
+     * leased tasks of batches whose lease expired and that no pop or reap put back yet (ready again).
+     */
     long length(String queue, boolean includeDelayed) {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("length", connection -> {
-            PreparedStatement count = includeDelayed ? connection.prepare(LENGTH_ALL, queue, queue, file.now(), queue)
-                    : connection.prepare(LENGTH_DUE, queue, file.now());
+            double now = file.now();
+            PreparedStatement count = includeDelayed ? connection.prepare(LENGTH_ALL, queue, queue, now, queue)
+                    : connection.prepare(LENGTH_DUE, queue, now);
             try (ResultSet result = count.executeQuery()) {
                 result.next();
-                return result.getLong(1);
+                return result.getLong(1) + BatchLeases.counts(connection, queue, now)[0];
             }
         });
     }
@@ -140,17 +148,21 @@ final class SqliteQueue {
         Objects.requireNonNull(queue, "queue is null");
         return file.inConnection("stats", connection -> {
             double now = file.now();
+            long[] batches = BatchLeases.counts(connection, queue, now);
             try (ResultSet result = connection.prepare(STATS, queue, now, queue, now, queue, now, queue, queue).executeQuery()) {
                 result.next();
-                return new QueueStats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
+                return new QueueStats(result.getLong(1) + batches[0], result.getLong(2), result.getLong(3) + batches[1],
+                        result.getLong(4));
             }
         });
     }
 
     boolean purge(String queue) {
         Objects.requireNonNull(queue, "queue is null");
-        return file.inConnection("purge", connection -> {
-            return connection.prepare(PURGE, queue, file.now()).executeUpdate() > 0;
+        return file.inTransaction("purge", connection -> {
+            double now = file.now();
+            SqliteLeases.restoreExpiredLeases(connection, file.settings(), queue, now);
+            return connection.prepare(PURGE, queue, now).executeUpdate() > 0;
         });
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * JVM (through any backend object open on the same file) signals the queue's in-process monitor
  * after its transaction committed, which wakes the JVM's idle workers of that queue at once. A waiting
  * worker also wakes at the earliest time above the priorities of ready tasks that the file holds for
- * the queue (a delayed task's due time, or a lease deadline, after which a pop makes the task
+ * the queue (a delayed task's due time, or a lease deadline of a batch or of an in-place lease, after which a pop makes the task
  * deliverable again), read with one indexed query when the wait starts. Pushes from other processes
  * signal nothing: core's bounded poll ({@code pollInterval}, as before) picks them up, so
  * {@link #fallbackPoll()} is zero. Thread safe.
@@ -26,7 +26,8 @@ final class SqliteWakeups implements BackendWakeups {
     /** Monitors by file and queue, shared by every backend object of this JVM. */
     private static final Map<String, Signal> SIGNALS = new ConcurrentHashMap<>();
     private static final String NEXT_DUE =
-            "SELECT MIN(priority) FROM task_queue WHERE queue_name = ? AND priority > " + SqliteQueue.NORMAL;
+            "SELECT MIN(due) FROM (SELECT MIN(priority) AS due FROM task_queue WHERE queue_name = ?1 AND priority > "
+                    + SqliteQueue.NORMAL + " UNION ALL SELECT MIN(deadline) FROM sergeant_lease_batches WHERE queue_name = ?1)";
 
     private final SqliteFile file;
     private final String fileKey;

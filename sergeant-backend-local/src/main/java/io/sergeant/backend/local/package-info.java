@@ -14,62 +14,70 @@
  * locks (name TEXT, expireAt REAL, owner TEXT)                                       -- owner: Java only, nullable
  *   UNIQUE INDEX lock_by_name (name), INDEX lock_by_expireAt (expireAt)
  * </pre>
- * {@code priority} is {@code 0.0} for HIGH, {@code 1.0} for NORMAL, the {@code consumableFrom} epoch
- * seconds of a delayed task, or the lease deadline of a leased one (below); a row is deliverable when
- * {@code priority <= now}, and pops take rows in {@code ORDER BY priority, rowid}. Python's SQL names
- * its columns, so it ignores the extra ones. {@code locks.expireAt} is epoch seconds; {@code owner} is
- * the owner token of a Java lock (NULL for a Python lock). An expired lock never blocks an acquire.
+ * {@code priority} is {@code 0.0} for HIGH, {@code 1.0} for NORMAL, or the {@code consumableFrom} epoch
+ * seconds of a delayed task; a row is deliverable when {@code priority <= now}, and pops take rows in
+ * {@code ORDER BY priority, rowid}. Python's SQL names its columns, so it ignores the extra ones.
+ * {@code delivery_count} is the deliveries a task had before it came back (NULL means 0);
+ * {@code lease_token} and {@code lease_priority} are set only on leases the previous version wrote in
+ * place (below). {@code locks.expireAt} is epoch seconds; {@code owner} is the owner token of a Java lock
+ * (NULL for a Python lock). An expired lock never blocks an acquire.
  *
- * <p><b>Leases live in {@code task_queue}.</b> A leased (at-least-once) pop is one {@code UPDATE} of
- * the next deliverable rows: {@code lease_priority} takes the row's priority, {@code priority} becomes
- * the lease deadline (epoch seconds, now plus the lease), {@code lease_token} the pop's number XOR the
- * {@code rowid} (the pop's number: 63 fresh random bits, one per pop, so a token is unique per
- * delivery) and {@code delivery_count} one more (NULL means 0). A receipt is the {@code rowid} plus
- * the token in hex; the receipts of one pop share the number (token XOR rowid), so an ack of a batch
- * is one {@code DELETE} per pop. The pop also adds one row to a Java-only table,
+ * <p><b>One lease record per leased batch</b> (docs/decisions.md "SQLite at-least-once: one lease record per
+ * batch"). A leased (at-least-once) pop deletes its rows from {@code task_queue} with the same
+ * {@code DELETE ... RETURNING} as an at-most-once pop (Python's pop, ordered) and keeps them in two
+ * Java-only tables:
+ * <pre>
+ * sergeant_lease_batches (id INTEGER PRIMARY KEY, queue_name TEXT, deadline REAL, token INTEGER,
+ *                         pending INTEGER, slots BLOB, deadlines BLOB)
+ *   INDEX sergeant_lease_batches_by_deadline (queue_name, deadline)
+ * sergeant_lease_tasks (batch_id INTEGER PRIMARY KEY, tasks BLOB)
+ * </pre>
+ * A batch row holds the pop's number ({@code token}: 63 random bits, one per pop), one state byte per
+ * task ({@code slots}: 0 once settled, else 1 + the index of its deadline in {@code deadlines}, a list of
+ * big-endian doubles: the pop's deadline, and one more per extension of part of the batch), how many are
+ * still leased ({@code pending}) and the earliest deadline of those ({@code deadline}, indexed). Its tasks
+ * row holds, for each task, the rowid and priority it had in {@code task_queue} and its deliveries, this
+ * one included, then the payloads; it is written once by the pop, read only when a task goes back to
+ * {@code task_queue} or to the dead letters, and deleted with the batch. A receipt is
+ * {@code <batch id>:<slot>} with the token {@code pop number XOR slot} in hex (unique per delivery). So:
+ * <ul>
+ *   <li>an ack, extension, release, hand-back or dead-lettering of any receipts reads each batch's
+ *       state row once, settles the slots that are still leased under that pop's number and writes the
+ *       row back (the batch rows and tasks go with the last slot), in one {@code BEGIN IMMEDIATE}
+ *       transaction; every other receipt (settled, reaped, another pop's, forged) is refused;</li>
+ *   <li>a slot whose deadline passed is <i>expired</i>: counted as ready, and put back into
+ *       {@code task_queue} (its old priority, its old rowid when no row took it since, so it keeps its
+ *       place; its delivery count kept) by the next pop of the queue (leased or not), reap or purge;
+ *       a reap moves those whose count reached {@code maxDeliveries} to the dead letters instead;</li>
+ *   <li>a release puts the task back at {@code priority = 0.0} (ahead of NORMAL) with its count; a
+ *       hand-back takes this delivery off the count;</li>
+ *   <li>a pop that would deliver a task past {@code maxDeliveries}, or a payload over
+ *       {@code maxPayloadSize} (left in {@code task_queue} by the pop's {@code length(value)} check and
+ *       moved in SQL, never read), sends it to the dead letters and takes another.</li>
+ * </ul>
+ * SQLite gives a new row the highest rowid plus one, so a leased task's rowid can be taken by a newer
+ * task only when every row above it left {@code task_queue}; that task then comes back under a new rowid,
+ * behind newer tasks of its priority.
+ *
+ * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, docs/python-compat.md
+ * §3.4): in-flight tasks are not in {@code task_queue}, exactly like the tasks Python's own pop took:
+ * Python's {@code length} and {@code delete} (purge) do not see them, and an expired lease comes back
+ * only when a Java process pops, reaps or purges that queue. Java's {@code length(queue, true)} and
+ * {@code stats} count ready (expired leases included) and delayed tasks apart from in-flight ones;
+ * Java's {@code purge} keeps running leases and deletes expired ones.
+ *
+ * <p><b>Leases written in place by the previous version.</b> That version left a leased row in
+ * {@code task_queue} with the lease deadline as priority, {@code lease_token} = its pop's number XOR the
+ * rowid, {@code lease_priority} = its priority before, and one row per pop in
  * <pre>
  * sergeant_lease_deadlines (queue_name TEXT, deadline REAL, pop_number INTEGER)
  *   INDEX sergeant_lease_deadlines_by_queue (queue_name, deadline)
  * </pre>
- * which says where its leases sit (an extension adds one for the new deadline): expired leases are
- * the rows at a passed deadline ({@code queue_by_priority}'s entries at exactly that priority) with
- * that pop's tokens. Acks never touch it; a deadline row is dropped once its deadline passed and its
- * leases, if any were left, were put back. So a leased task costs no index entry beyond
- * {@code queue_by_priority}'s. So:
- * <ul>
- *   <li><i>in flight</i> = {@code lease_token IS NOT NULL AND priority > now}: no pop, Java or Python,
- *       takes the row before its deadline, because every pop asks for {@code priority <= now};</li>
- *   <li>an <i>expired</i> lease ({@code lease_token} set, {@code priority <= now}) is deliverable
- *       again: the next pop takes it, ordered like a delayed task due at the deadline (a leased pop
- *       counts one more delivery; an at-most-once pop, Java's or Python's, deletes it, which is a
- *       legitimate redelivery). {@code stats} counts it as ready;</li>
- *   <li>an ack deletes the row if its {@code rowid} and token still match; an extension moves the
- *       deadline; a release sets {@code priority = 0.0} (ahead of NORMAL), clears the token and keeps
- *       the count; a dead-lettering moves the row to {@code sergeant_dead_letters} if the token
- *       matches. A receipt whose lease was reaped or taken again no longer matches and is refused;</li>
- *   <li>a reap, in one {@code BEGIN IMMEDIATE} transaction, moves expired leases whose count reached
- *       {@code maxDeliveries} to the dead letters and ends the others' leases: the token is cleared and
- *       the row goes back to {@code lease_priority}, its place before the lease (the {@code rowid}
- *       never changes, so a NORMAL task comes back ahead of newer ones). Reapers in many processes
- *       serialize on the write lock; the second finds nothing. Expired leases are found from the
- *       passed deadlines in {@code sergeant_lease_deadlines}, and every pop first puts them back the
- *       same way (so an expired HIGH task keeps its HIGH place);</li>
- *   <li>a pop that would deliver a row past {@code maxDeliveries} moves it to the dead letters in
- *       the same transaction instead.</li>
- * </ul>
- * The payload is written once (at push) and deleted once (at ack): a leased task costs one
- * {@code UPDATE} more than an at-most-once one, and in-flight rows sit past {@code now} in the index,
- * so pops never scan them. Lease rows written by another process of an earlier version (a random
- * token per row, no deadline row) are still settled by their receipts and taken by pops once
- * expired, but only put back at their old priority, or reaped, after a process of this version
- * opened the file again.
- *
- * <p><b>What a Python Sergeant process sharing the file sees</b> (at-most-once, docs/python-compat.md §3.4): an
- * in-flight task looks like a delayed task due at its lease deadline, so Python's pop never takes it
- * before then, Python's {@code length(include_delayed=True)} counts it, and Python's {@code delete}
- * (purge) deletes it (its Java ack is then refused). Java's {@code length(queue, true)} counts ready
- * and delayed tasks but not in-flight ones, and Java's {@code purge} keeps in-flight tasks (it deletes
- * expired leases, which are ready).
+ * This version never writes such leases but keeps serving them: a receipt whose id is a plain rowid is
+ * settled with that version's statements ({@code LegacyLeases}), its expired leases are put back at
+ * their old priority by pops and reaps (dead-lettered by a reap at {@code maxDeliveries}), and
+ * {@code stats} counts the running ones in flight. So a file upgraded with tasks in flight, or shared
+ * with a still-running process of the previous version, loses nothing.
  *
  * <p>Dead letters have a table of their own, which Python never touches:
  * <pre>
@@ -88,15 +96,15 @@
  * seconds, this process's clock) is in the future and deleted by the next heartbeat after. Queue
  * listing is the distinct {@code queue_name} of {@code task_queue} and {@code sergeant_dead_letters}.
  *
- * <p><b>Files of earlier versions.</b> The version before this one kept a partial index
- * {@code sergeant_task_leases_by_deadline} on leased rows (one entry per leased row) instead of
- * {@code sergeant_lease_deadlines}: opening such a file drops the index and adds a deadline row for
- * every leased row (its own pop number: its token XOR its rowid), so its leases and receipts keep
- * working. Versions before that moved leased rows into a table {@code sergeant_leases}. Opening such a file moves its rows back into {@code task_queue}, still
- * leased under the same token until their deadline (the old receipts name the old lease ids, so they
- * are refused and the tasks are redelivered once the leases expire), and drops the table, in the same
- * transaction that adds the new columns. Upgrade every Java process that shares a file at once: a
- * process of an earlier version fails on the dropped table.
+ * <p><b>Files of earlier versions.</b> A version before the previous one kept a partial index
+ * {@code sergeant_task_leases_by_deadline} on leased rows instead of {@code sergeant_lease_deadlines}:
+ * opening such a file drops the index and adds a deadline row for every leased row (its own pop number:
+ * its token XOR its rowid), so its leases and receipts keep working as above. Versions before that moved
+ * leased rows into a table {@code sergeant_leases}: opening such a file moves its rows back into
+ * {@code task_queue}, still leased in place under the same token until their deadline (the old receipts
+ * name the old lease ids, so they are refused and the tasks are redelivered once the leases expire), and
+ * drops the table, in the same transaction that adds the new columns. A process of a version before the
+ * previous one fails on the dropped table: upgrade those at once.
  *
  * <h2>Concurrency and durability</h2>
  * The file uses a rollback journal by default (option {@code journalMode=DELETE}, with

@@ -294,6 +294,46 @@ class LocalBackendTest {
         }
     }
 
+    @Test
+    @DisplayName("a python3 process doing what Python Sergeant's SQLite connector does never sees Java's in-flight tasks (length,"
+            + " pop, delete) and takes them after a Java reap put them back; Java acks what it kept")
+    void realPythonBesideJavaLeases() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(python3() != null, "python3 is not installed");
+        Path file = directory.resolve("python-and-leases.db");
+        try (Backend backend = open("sqlite:" + file, Map.of())) {
+            backend.push("q", List.of(bytes("kept"), bytes("expires"), bytes("ready")), Priority.NORMAL, null);
+            List<Delivery> kept = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofSeconds(60), 5));
+            List<Delivery> expiring = backend.pop("q", 1, DeliveryOptions.leased(Duration.ofMillis(200), 5));
+            // Python Sergeant's connector (docs/python-compat.md §3.4): length with delayed, then a pop of 10.
+            String script = String.join("\n",
+                    "import sqlite3, sys, time",
+                    "c = sqlite3.connect(sys.argv[1], check_same_thread=False, isolation_level=None, timeout=10.0)",
+                    "c.execute('PRAGMA journal_mode = OFF')",
+                    "c.execute('PRAGMA synchronous = FULL')",
+                    "n = c.execute('SELECT COUNT(*) FROM task_queue WHERE queue_name = ?', ('q',)).fetchone()[0]",
+                    "rows = c.execute('DELETE FROM task_queue WHERE rowid in (SELECT rowid FROM task_queue WHERE queue_name = ?"
+                            + " AND priority <= ? LIMIT ?) RETURNING value', ('q', time.time(), 10)).fetchall()",
+                    "print(n, ','.join(sorted(r[0].decode() for r in rows)))",
+                    "c.close()");
+            assertThat(runPython(script, file)).as("Python sees the ready task only").isEqualTo("1 ready");
+            Thread.sleep(400); // the short lease expires: still out of Python's sight until Java puts it back
+            assertThat(runPython(script, file)).isEqualTo("0");
+            assertThat(backend.leaseRole().orElseThrow().reap("q", 5).redelivered()).isEqualTo(1);
+            assertThat(runPython(script, file)).as("back in task_queue after the reap").isEqualTo("1 expires");
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(kept.get(0).receipt())).settled()).isEqualTo(1);
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(expiring.get(0).receipt())).refused())
+                    .containsExactly(expiring.get(0).receipt());
+            assertThat(backend.length("q", true)).isZero();
+        }
+    }
+
+    private static String runPython(String script, Path file) throws Exception {
+        Process python = new ProcessBuilder(python3(), "-c", script, file.toString()).redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(python.waitFor()).as("python3 output: " + output).isZero();
+        return output;
+    }
+
     private static String python3() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             Path candidate = Path.of(dir, "python3");

@@ -136,7 +136,7 @@ class LocalMultiProcessTest {
         assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(integrityCheck()).isEqualTo("ok");
         // Counted in the file, not with stats(): stats counts unexpired leases only, and the child's 1 s leases
-        // may expire before this line on a loaded machine; a lease row keeps its token until reaped or acked.
+        // may expire before this line on a loaded machine; a lease batch keeps its tasks until reaped or acked.
         assertThat(leasedRows()).as("the killed process held leases").isPositive();
 
         Map<String, Integer> seen = new HashMap<>();
@@ -183,9 +183,9 @@ class LocalMultiProcessTest {
         return scalar("PRAGMA integrity_check");
     }
 
-    /** Rows under a lease, expired or not: they keep their lease token until a reap, an ack or a release. */
+    /** Tasks under a lease, expired or not: they stay in their lease batch until a reap, a pop, an ack or a release. */
     private long leasedRows() throws SQLException {
-        return Long.parseLong(scalar("SELECT COUNT(*) FROM task_queue WHERE lease_token IS NOT NULL"));
+        return Long.parseLong(scalar("SELECT coalesce(SUM(pending), 0) FROM sergeant_lease_batches"));
     }
 
     /** The first column of the first row of a query on the shared file, through a connection of its own. */

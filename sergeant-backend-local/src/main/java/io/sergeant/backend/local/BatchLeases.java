@@ -1,0 +1,362 @@
+package io.sergeant.backend.local;
+
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Leases as one record per leased batch (package documentation): a leasing pop deletes its rows from
+ * {@code task_queue} exactly as an at-most-once pop does and writes one row to {@code sergeant_lease_batches}
+ * (the batch's state: pop number, earliest deadline, one byte per task) and one to {@code sergeant_lease_tasks}
+ * (the tasks: rowid, priority and delivery count of each, then the payloads). Settling single receipts
+ * changes the state row; the tasks row is read only when a task goes back to {@code task_queue} or to the
+ * dead letters. A receipt is {@code <batch id>:<slot>} with the token {@code pop number XOR slot} in hex.
+ * Unlike leases in place, in-flight tasks are out of Python Sergeant's sight, and an expired one comes back
+ * only through a Java pop, reap or purge (docs/python-compat.md §3.4).
+ * Every method runs inside the caller's {@code BEGIN IMMEDIATE} transaction (or, for reads, connection).
+ */
+final class BatchLeases {
+
+    /** The leasing pop: Python's pop with an order, leaving payloads over the limit where they are. */
+    private static final String POP =
+            "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
+                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?) AND length(value) <= ?"
+                    + " RETURNING rowid, priority, value, delivery_count";
+    private static final String INSERT_BATCH =
+            "INSERT INTO sergeant_lease_batches (queue_name, deadline, token, pending, slots, deadlines)"
+                    + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+    private static final String INSERT_TASKS = "INSERT INTO sergeant_lease_tasks (batch_id, tasks) VALUES (?, ?)";
+    private static final String SELECT_ONE =
+            "SELECT " + LeaseBatch.SELECT_COLUMNS + " FROM sergeant_lease_batches WHERE id = ? AND queue_name = ?";
+    private static final String SELECT_EXPIRED =
+            "SELECT " + LeaseBatch.SELECT_COLUMNS + " FROM sergeant_lease_batches WHERE queue_name = ? AND deadline <= ?";
+    private static final String ANY_EXPIRED =
+            "SELECT 1 FROM sergeant_lease_batches WHERE queue_name = ? AND deadline <= ? LIMIT 1";
+    private static final String TASKS = "SELECT tasks FROM sergeant_lease_tasks WHERE batch_id = ?";
+    /** Leased tasks of batches none of whose slots expired (binds queue, now). */
+    private static final String IN_FLIGHT_UNEXPIRED =
+            "SELECT coalesce(SUM(pending), 0) FROM sergeant_lease_batches WHERE queue_name = ? AND deadline > ?";
+    /**
+     * A task back into {@code task_queue}: under its old rowid when that is still free (so it keeps its
+     * place among tasks of its priority), else under a new one.
+     */
+    private static final String PUT_BACK =
+            "INSERT INTO task_queue (rowid, queue_name, priority, value, delivery_count) VALUES"
+                    + " ((SELECT CASE WHEN EXISTS (SELECT 1 FROM task_queue WHERE rowid = ?1) THEN NULL ELSE ?1 END),"
+                    + " ?2, ?3, ?4, ?5)";
+
+    private static final Comparator<LeasedTask> DELIVERY_ORDER =
+            Comparator.comparingDouble(LeasedTask::priority).thenComparingLong(LeasedTask::rowid);
+    private static final SecureRandom POP_NUMBERS = new SecureRandom();
+
+    /** What a settling call does to each receipt's task. */
+    enum Action { ACK, EXTEND, RELEASE, HAND_BACK, DEAD_LETTER }
+
+    private BatchLeases() {
+    }
+
+    /**
+     * Leases up to {@code max} deliverable tasks as one batch: tasks past {@code maxDeliveries} and payloads
+     * over {@code maxPayloadSize} go to the dead letters instead (and more are taken in their place).
+     */
+    static List<Delivery> pop(PooledConnection connection, LocalSettings settings, String queue, int max,
+                              DeliveryOptions options, double now) throws SQLException {
+        List<LeasedTask> tasks = new ArrayList<>(Math.min(max, 1024));
+        while (tasks.size() < max) {
+            int wanted = max - tasks.size();
+            PreparedStatement pop = connection.prepare(POP, queue, now, wanted, settings.maxPayloadBytes());
+            List<LeasedTask> rows = new ArrayList<>(Math.min(wanted, 1024));
+            try (ResultSet result = pop.executeQuery()) {
+                while (result.next()) {
+                    rows.add(new LeasedTask(result.getLong(1), result.getDouble(2), result.getInt(4) + 1,
+                            result.getBytes(3)));
+                }
+            }
+            // RETURNING hands rows back in storage order; delivery order is priority, then insertion.
+            rows.sort(DELIVERY_ORDER);
+            int dead = 0;
+            for (LeasedTask row : rows) {
+                if (row.deliveries() > options.maxDeliveries()) {
+                    SqliteDeadLetters.insert(connection, queue, row.payload(), "delivered " + (row.deliveries() - 1)
+                            + " times, the most allowed (maxDeliveries " + options.maxDeliveries() + ")",
+                            row.deliveries() - 1, now);
+                    dead++;
+                } else {
+                    tasks.add(row);
+                }
+            }
+            // Fewer rows than asked: the queue ran short, or oversized payloads (left in place) head the window.
+            int oversized = rows.size() < wanted ? SqliteQueue.deadLetterOversized(connection, settings, queue, now,
+                    wanted - rows.size()) : 0;
+            SqliteDeadLetters.trim(connection, settings, queue, dead + oversized);
+            if (oversized == 0 && (dead == 0 || rows.size() < wanted)) {
+                break;
+            }
+        }
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
+        long popNumber = POP_NUMBERS.nextLong() & Long.MAX_VALUE;
+        double leaseUntil = now + SqliteFile.seconds(options.lease());
+        long id;
+        try (ResultSet inserted = connection.prepare(INSERT_BATCH, queue, leaseUntil, popNumber, tasks.size(),
+                LeaseBatch.newSlots(tasks.size()), LeaseBatch.encodeDeadlines(leaseUntil)).executeQuery()) {
+            inserted.next();
+            id = inserted.getLong(1);
+        }
+        connection.prepare(INSERT_TASKS, id, LeasedTask.encode(tasks)).executeUpdate();
+        List<Delivery> deliveries = new ArrayList<>(tasks.size());
+        String prefix = id + ":";
+        for (int slot = 0; slot < tasks.size(); slot++) {
+            LeasedTask task = tasks.get(slot);
+            deliveries.add(new Delivery(task.payload(),
+                    new Receipt(prefix + slot, Long.toHexString(popNumber ^ slot), task.deliveries())));
+        }
+        return deliveries;
+    }
+
+    /**
+     * Applies {@code action} to each receipt's task if the receipt still holds it; returns, per receipt in
+     * order, whether it did (a receipt listed twice settles once). {@code leaseUntil} is the new deadline of
+     * an extension; {@code reason} the dead-letter reason.
+     */
+    static boolean[] settle(PooledConnection connection, LocalSettings settings, String queue, List<Receipt> receipts,
+                            Action action, double leaseUntil, String reason, double now) throws SQLException {
+        boolean[] settled = new boolean[receipts.size()];
+        Map<Long, LeaseBatch> batches = new HashMap<>();
+        Map<Long, List<LeasedTask>> tasks = new HashMap<>();
+        int deadLettered = 0;
+        boolean loaded = false;
+        long lastId = 0;
+        LeaseBatch last = null;
+        for (int i = 0; i < receipts.size(); i++) {
+            SlotKey key = SlotKey.of(receipts.get(i));
+            if (key == null) {
+                continue;
+            }
+            LeaseBatch batch;
+            if (loaded && key.batch() == lastId) { // the receipts of one batch usually come together
+                batch = last;
+            } else {
+                batch = batches.containsKey(key.batch()) ? batches.get(key.batch())
+                        : load(connection, queue, key.batch(), batches);
+                loaded = true;
+                lastId = key.batch();
+                last = batch;
+            }
+            if (batch == null || !batch.holds(key.slot(), key.popNumber())) {
+                continue;
+            }
+            settled[i] = true;
+            if (action == Action.ACK) {
+                batch.settle(key.slot());
+                continue;
+            }
+            if (action == Action.EXTEND) {
+                batch.extend(key.slot(), leaseUntil);
+                continue;
+            }
+            List<LeasedTask> batchTasks = tasks.get(batch.id());
+            if (batchTasks == null) {
+                batchTasks = readTasks(connection, batch.id());
+                tasks.put(batch.id(), batchTasks);
+            }
+            LeasedTask task = batchTasks.get(key.slot());
+            switch (action) {
+                case RELEASE -> putBack(connection, queue, task, SqliteQueue.HIGH, task.deliveries());
+                case HAND_BACK -> putBack(connection, queue, task, SqliteQueue.HIGH, Math.max(task.deliveries() - 1, 0));
+                default -> {
+                    SqliteDeadLetters.insert(connection, queue, task.payload(), reason, task.deliveries(), now);
+                    deadLettered++;
+                }
+            }
+            batch.settle(key.slot());
+        }
+        for (LeaseBatch batch : batches.values()) {
+            if (batch != null) {
+                batch.save(connection);
+            }
+        }
+        SqliteDeadLetters.trim(connection, settings, queue, deadLettered);
+        return settled;
+    }
+
+    private static LeaseBatch load(PooledConnection connection, String queue, long id, Map<Long, LeaseBatch> batches)
+            throws SQLException {
+        LeaseBatch batch = null;
+        try (ResultSet row = connection.prepare(SELECT_ONE, id, queue).executeQuery()) {
+            if (row.next()) {
+                batch = LeaseBatch.read(row);
+            }
+        }
+        batches.put(id, batch);
+        return batch;
+    }
+
+    private static List<LeasedTask> readTasks(PooledConnection connection, long batch) throws SQLException {
+        try (ResultSet row = connection.prepare(TASKS, batch).executeQuery()) {
+            if (!row.next()) {
+                throw new SQLException("lease batch " + batch + " of sergeant_lease_batches has no row in"
+                        + " sergeant_lease_tasks: the file was changed outside Sergeant; restore it from a backup or"
+                        + " delete that batch row (its tasks are lost)");
+            }
+            return LeasedTask.decode(row.getBytes(1));
+        }
+    }
+
+    /** Whether a batch of the queue has a slot whose deadline passed by {@code now} (a read). */
+    static boolean anyExpired(PooledConnection connection, String queue, double now) throws SQLException {
+        try (ResultSet result = connection.prepare(ANY_EXPIRED, queue, now).executeQuery()) {
+            return result.next();
+        }
+    }
+
+    /**
+     * Puts the queue's expired leased tasks back into {@code task_queue} at the priority (and, when free,
+     * the rowid) they had, delivery count kept; with {@code maxDeliveries > 0}, a task whose count reached
+     * it goes to the dead letters instead. Returns {redelivered, dead-lettered}.
+     */
+    static int[] restoreExpired(PooledConnection connection, LocalSettings settings, String queue, double now,
+                                int maxDeliveries) throws SQLException {
+        if (!anyExpired(connection, queue, now)) {
+            return new int[2];
+        }
+        List<LeaseBatch> expired = new ArrayList<>();
+        try (ResultSet rows = connection.prepare(SELECT_EXPIRED, queue, now).executeQuery()) {
+            while (rows.next()) {
+                expired.add(LeaseBatch.read(rows));
+            }
+        }
+        int redelivered = 0;
+        int deadLettered = 0;
+        for (LeaseBatch batch : expired) {
+            List<LeasedTask> tasks = readTasks(connection, batch.id());
+            for (int slot = 0; slot < batch.size(); slot++) {
+                if (!batch.leased(slot) || batch.deadline(slot) > now) {
+                    continue;
+                }
+                LeasedTask task = tasks.get(slot);
+                if (maxDeliveries > 0 && task.deliveries() >= maxDeliveries) {
+                    SqliteDeadLetters.insert(connection, queue, task.payload(), "lease expired after " + task.deliveries()
+                            + " deliveries (maxDeliveries " + maxDeliveries + ")", task.deliveries(), now);
+                    deadLettered++;
+                } else {
+                    putBack(connection, queue, task, task.priority(), task.deliveries());
+                    redelivered++;
+                }
+                batch.settle(slot);
+            }
+            batch.save(connection);
+        }
+        SqliteDeadLetters.trim(connection, settings, queue, deadLettered);
+        return new int[] {redelivered, deadLettered};
+    }
+
+    /**
+     * {expired (ready again, not yet put back), in flight} leased tasks of the queue: the batches whose
+     * earliest deadline is ahead are counted in SQL; only batches with an expired slot are read.
+     */
+    static long[] counts(PooledConnection connection, String queue, double now) throws SQLException {
+        long inFlight;
+        try (ResultSet result = connection.prepare(IN_FLIGHT_UNEXPIRED, queue, now).executeQuery()) {
+            result.next();
+            inFlight = result.getLong(1);
+        }
+        long expired = 0;
+        try (ResultSet rows = connection.prepare(SELECT_EXPIRED, queue, now).executeQuery()) {
+            while (rows.next()) {
+                LeaseBatch batch = LeaseBatch.read(rows);
+                for (int slot = 0; slot < batch.size(); slot++) {
+                    if (batch.leased(slot)) {
+                        if (batch.deadline(slot) <= now) {
+                            expired++;
+                        } else {
+                            inFlight++;
+                        }
+                    }
+                }
+            }
+        }
+        return new long[] {expired, inFlight};
+    }
+
+    private static void putBack(PooledConnection connection, String queue, LeasedTask task, double priority,
+                                int deliveries) throws SQLException {
+        connection.prepare(PUT_BACK, task.rowid(), queue, priority, task.payload(), deliveries).executeUpdate();
+    }
+
+    /** A receipt of a batch: batch id, slot, and the pop number its token gives (token XOR slot). */
+    private record SlotKey(long batch, int slot, long popNumber) {
+        static SlotKey of(Receipt receipt) {
+            String id = receipt.id();
+            int colon = id.indexOf(':');
+            if (colon <= 0) {
+                return null;
+            }
+            try {
+                int slot = Integer.parseInt(id, colon + 1, id.length(), 10);
+                return new SlotKey(Long.parseLong(id, 0, colon, 10), slot,
+                        Long.parseUnsignedLong(receipt.token(), 16) ^ slot);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
+    /** One leased task as the tasks row keeps it: its rowid and priority in {@code task_queue}, deliveries so far. */
+    record LeasedTask(long rowid, double priority, int deliveries, byte[] payload) {
+
+        private static final int HEADER = Long.BYTES + Double.BYTES + Integer.BYTES + Integer.BYTES;
+
+        /** {@code [n] n × [rowid, priority, deliveries, length]}, then the payloads. */
+        static byte[] encode(List<LeasedTask> tasks) {
+            int size = Integer.BYTES + tasks.size() * HEADER;
+            for (LeasedTask task : tasks) {
+                size += task.payload().length;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(size);
+            buffer.putInt(tasks.size());
+            for (LeasedTask task : tasks) {
+                buffer.putLong(task.rowid()).putDouble(task.priority()).putInt(task.deliveries())
+                        .putInt(task.payload().length);
+            }
+            for (LeasedTask task : tasks) {
+                buffer.put(task.payload());
+            }
+            return buffer.array();
+        }
+
+        static List<LeasedTask> decode(byte[] blob) {
+            ByteBuffer buffer = ByteBuffer.wrap(blob);
+            int count = buffer.getInt();
+            long[] rowids = new long[count];
+            double[] priorities = new double[count];
+            int[] deliveries = new int[count];
+            int[] lengths = new int[count];
+            for (int i = 0; i < count; i++) {
+                rowids[i] = buffer.getLong();
+                priorities[i] = buffer.getDouble();
+                deliveries[i] = buffer.getInt();
+                lengths[i] = buffer.getInt();
+            }
+            List<LeasedTask> tasks = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                byte[] payload = new byte[lengths[i]];
+                buffer.get(payload);
+                tasks.add(new LeasedTask(rowids[i], priorities[i], deliveries[i], payload));
+            }
+            return tasks;
+        }
+    }
+}

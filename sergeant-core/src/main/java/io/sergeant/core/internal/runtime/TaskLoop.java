@@ -140,10 +140,11 @@ public final class TaskLoop {
                      config.name(), config.delivery().lease(),
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
-            popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
-                    ? new PopAhead(settlement, config.name()) : null;
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
             submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
+            // Created after the executor, so the finally below always stops its thread.
+            popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
+                    ? new PopAhead(settlement, config.name()) : null;
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);

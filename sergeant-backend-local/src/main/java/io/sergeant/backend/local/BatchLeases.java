@@ -107,8 +107,37 @@ final class BatchLeases {
         if (tasks.isEmpty()) {
             return List.of();
         }
-        long popNumber = POP_NUMBERS.nextLong() & Long.MAX_VALUE;
+        // SQLite stores no value longer than its length limit (1,000,000,000 bytes by default): a batch whose
+        // payloads add up to more is kept in several records, each its own batch with its own pop number.
+        long longest = connection.longestValue();
         double leaseUntil = now + SqliteFile.seconds(options.lease());
+        List<Delivery> deliveries = new ArrayList<>(tasks.size());
+        int from = 0;
+        while (from < tasks.size()) {
+            long size = Integer.BYTES + LeasedTask.HEADER + tasks.get(from).payload().length;
+            int to = from + 1;
+            while (to < tasks.size() && size + LeasedTask.HEADER + tasks.get(to).payload().length <= longest) {
+                size += LeasedTask.HEADER + tasks.get(to).payload().length;
+                to++;
+            }
+            if (size > longest) { // one payload within a few bytes of SQLite's limit (maxPayloadSize above it)
+                LeasedTask task = tasks.get(from);
+                SqliteDeadLetters.insert(connection, queue, task.payload(), "the payload has " + task.payload().length
+                        + " bytes, too long to keep under a lease (SQLite stores at most " + longest + " bytes in a"
+                        + " value); lower maxPayloadSize", task.deliveries() - 1, now);
+                SqliteDeadLetters.trim(connection, settings, queue, 1);
+            } else {
+                writeBatch(connection, queue, tasks.subList(from, to), leaseUntil, deliveries);
+            }
+            from = to;
+        }
+        return deliveries;
+    }
+
+    /** Writes one lease record (state and tasks) for {@code tasks} and adds their deliveries. */
+    private static void writeBatch(PooledConnection connection, String queue, List<LeasedTask> tasks, double leaseUntil,
+                                   List<Delivery> deliveries) throws SQLException {
+        long popNumber = POP_NUMBERS.nextLong() & Long.MAX_VALUE;
         long id;
         try (ResultSet inserted = connection.prepare(INSERT_BATCH, queue, leaseUntil, popNumber, tasks.size(),
                 LeaseBatch.newSlots(tasks.size()), LeaseBatch.encodeDeadlines(leaseUntil)).executeQuery()) {
@@ -116,14 +145,12 @@ final class BatchLeases {
             id = inserted.getLong(1);
         }
         connection.prepare(INSERT_TASKS, id, LeasedTask.encode(tasks)).executeUpdate();
-        List<Delivery> deliveries = new ArrayList<>(tasks.size());
         String prefix = id + ":";
         for (int slot = 0; slot < tasks.size(); slot++) {
             LeasedTask task = tasks.get(slot);
             deliveries.add(new Delivery(task.payload(),
                     new Receipt(prefix + slot, Long.toHexString(popNumber ^ slot), task.deliveries())));
         }
-        return deliveries;
     }
 
     /**
@@ -317,7 +344,7 @@ final class BatchLeases {
     /** One leased task as the tasks row keeps it: its rowid and priority in {@code task_queue}, deliveries so far. */
     record LeasedTask(long rowid, double priority, int deliveries, byte[] payload) {
 
-        private static final int HEADER = Long.BYTES + Double.BYTES + Integer.BYTES + Integer.BYTES;
+        static final int HEADER = Long.BYTES + Double.BYTES + Integer.BYTES + Integer.BYTES;
 
         /** {@code [n] n × [rowid, priority, deliveries, length]}, then the payloads. */
         static byte[] encode(List<LeasedTask> tasks) {

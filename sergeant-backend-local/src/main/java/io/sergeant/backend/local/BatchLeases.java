@@ -196,7 +196,7 @@ final class BatchLeases {
             }
             List<LeasedTask> batchTasks = tasks.get(batch.id());
             if (batchTasks == null) {
-                batchTasks = readTasks(connection, batch.id());
+                batchTasks = readTasks(connection, batch);
                 tasks.put(batch.id(), batchTasks);
             }
             LeasedTask task = batchTasks.get(key.slot());
@@ -231,14 +231,24 @@ final class BatchLeases {
         return batch;
     }
 
-    private static List<LeasedTask> readTasks(PooledConnection connection, long batch) throws SQLException {
-        try (ResultSet row = connection.prepare(TASKS, batch).executeQuery()) {
+    private static List<LeasedTask> readTasks(PooledConnection connection, LeaseBatch batch) throws SQLException {
+        try (ResultSet row = connection.prepare(TASKS, batch.id()).executeQuery()) {
             if (!row.next()) {
-                throw new SQLException("lease batch " + batch + " of sergeant_lease_batches has no row in"
-                        + " sergeant_lease_tasks: the file was changed outside Sergeant; restore it from a backup or"
-                        + " delete that batch row (its tasks are lost)");
+                throw LeaseBatch.damaged(batch.id(), "it has no row in sergeant_lease_tasks");
             }
-            return LeasedTask.decode(row.getBytes(1));
+            byte[] blob = row.getBytes(1);
+            List<LeasedTask> tasks;
+            try {
+                tasks = LeasedTask.decode(blob == null ? new byte[0] : blob);
+            } catch (RuntimeException e) { // cut short, negative or overlong lengths
+                throw LeaseBatch.damaged(batch.id(), "its tasks record (" + (blob == null ? 0 : blob.length)
+                        + " bytes) cannot be read (" + e + ")");
+            }
+            if (tasks.size() != batch.size()) {
+                throw LeaseBatch.damaged(batch.id(), "its tasks record holds " + tasks.size() + " tasks, its state "
+                        + batch.size() + " slots");
+            }
+            return tasks;
         }
     }
 
@@ -268,7 +278,7 @@ final class BatchLeases {
         int redelivered = 0;
         int deadLettered = 0;
         for (LeaseBatch batch : expired) {
-            List<LeasedTask> tasks = readTasks(connection, batch.id());
+            List<LeasedTask> tasks = readTasks(connection, batch);
             for (int slot = 0; slot < batch.size(); slot++) {
                 if (!batch.leased(slot) || batch.deadline(slot) > now) {
                     continue;
@@ -367,6 +377,9 @@ final class BatchLeases {
         static List<LeasedTask> decode(byte[] blob) {
             ByteBuffer buffer = ByteBuffer.wrap(blob);
             int count = buffer.getInt();
+            if (count < 0 || (long) count * HEADER > buffer.remaining()) {
+                throw new IllegalArgumentException("it says " + count + " tasks");
+            }
             long[] rowids = new long[count];
             double[] priorities = new double[count];
             int[] deliveries = new int[count];
@@ -376,6 +389,13 @@ final class BatchLeases {
                 priorities[i] = buffer.getDouble();
                 deliveries[i] = buffer.getInt();
                 lengths[i] = buffer.getInt();
+            }
+            long payloads = 0;
+            for (int length : lengths) {
+                payloads += length;
+                if (length < 0 || payloads > buffer.remaining()) { // checked before allocating
+                    throw new IllegalArgumentException("its payload lengths exceed the record");
+                }
             }
             List<LeasedTask> tasks = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {

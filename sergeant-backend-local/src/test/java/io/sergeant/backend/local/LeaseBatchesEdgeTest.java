@@ -89,6 +89,72 @@ class LeaseBatchesEdgeTest {
         }
     }
 
+    @Test
+    @DisplayName("a lease row whose deadline column was edited by hand to a past time is corrected by the next pop:"
+            + " before, it stayed so and woke every idle worker of the queue at once, again and again (a busy loop)")
+    void editedDeadlineIsCorrected() throws Exception {
+        Path file = directory.resolve("deadline.db");
+        try (LocalBackend backend = open(file, Map.of())) {
+            backend.push("q", List.of(new byte[] {1}), Priority.NORMAL, null);
+            Delivery leased = backend.pop("q", 1, lease(30)).get(0);
+            edit(file, "UPDATE sergeant_lease_batches SET deadline = 0");
+            assertThat(backend.pop("q", 1, lease(30))).as("the task's own deadline is ahead").isEmpty();
+            assertThat(backend.wakeupRole().orElseThrow().awaitTasks("q", Duration.ofMillis(300)))
+                    .as("nothing is due before the lease's deadline").isFalse();
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(leased.receipt()))).isEqualTo(SettleResult.all(1));
+        }
+    }
+
+    @Test
+    @DisplayName("a lease row whose pending count was edited lower than its leased slots keeps every slot: an ack no"
+            + " longer deletes the record (and with it the other leased tasks) when the count reaches zero")
+    void editedPendingCountLosesNothing() throws Exception {
+        Path file = directory.resolve("pending.db");
+        try (LocalBackend backend = open(file, Map.of())) {
+            backend.push("q", List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), Priority.NORMAL, null);
+            List<Delivery> leased = backend.pop("q", 3, lease(30));
+            edit(file, "UPDATE sergeant_lease_batches SET pending = 1");
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(leased.get(0).receipt()))).isEqualTo(SettleResult.all(1));
+            assertThat(backend.stats("q").inFlight()).isEqualTo(2);
+            assertThat(backend.leaseRole().orElseThrow().release("q", List.of(leased.get(1).receipt(), leased.get(2).receipt())))
+                    .isEqualTo(SettleResult.all(2));
+            assertThat(backend.pop("q", 3, lease(30))).extracting(d -> d.payload()[0]).containsExactly((byte) 2, (byte) 3);
+        }
+    }
+
+    @Test
+    @DisplayName("a damaged lease row (a slot naming a deadline the row does not have, a deadline list cut short, a"
+            + " tasks record cut short or of another size) fails with an error naming the table, the batch and what to"
+            + " do, not with an index or buffer exception")
+    void damagedRowsAreNamed() throws Exception {
+        String[] damages = {
+                "UPDATE sergeant_lease_batches SET slots = x'0901'",
+                "UPDATE sergeant_lease_batches SET deadlines = x'0102'",
+                "UPDATE sergeant_lease_tasks SET tasks = substr(tasks, 1, 20)",
+                "UPDATE sergeant_lease_tasks SET tasks = x'00000001' || substr(tasks, 5)"};
+        for (int i = 0; i < damages.length; i++) {
+            Path file = directory.resolve("damaged-" + i + ".db");
+            try (LocalBackend backend = open(file, Map.of())) {
+                backend.push("q", List.of(new byte[] {1}, new byte[] {2}), Priority.NORMAL, null);
+                List<Delivery> leased = backend.pop("q", 2, lease(30));
+                String id = leased.get(0).receipt().id();
+                String batch = id.substring(0, id.indexOf(':'));
+                edit(file, damages[i]);
+                assertThatThrownBy(() -> backend.leaseRole().orElseThrow().release("q", List.of(leased.get(1).receipt())))
+                        .as(damages[i]).isInstanceOf(SergeantException.class)
+                        .hasMessageContaining("lease batch " + batch).hasMessageContaining("sergeant_lease_")
+                        .hasMessageContaining("restore");
+            }
+        }
+    }
+
+    private static void edit(Path file, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement statement = connection.createStatement()) {
+            statement.executeUpdate(sql);
+        }
+    }
+
     private static SqliteFile file(LocalBackend backend) throws ReflectiveOperationException {
         Field field = LocalBackend.class.getDeclaredField("file");
         field.setAccessible(true);

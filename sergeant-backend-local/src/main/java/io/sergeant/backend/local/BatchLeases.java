@@ -36,7 +36,11 @@ final class BatchLeases {
     private static final String INSERT_BATCH =
             "INSERT INTO sergeant_lease_batches (queue_name, deadline, token, pending, slots, deadlines)"
                     + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-    private static final String INSERT_TASKS = "INSERT INTO sergeant_lease_tasks (batch_id, tasks) VALUES (?, ?)";
+    /**
+     * OR REPLACE: a tasks row whose batch row was deleted by hand (no state, so nothing can settle or restore
+     * it) would otherwise fail every pop that SQLite gives that batch id again.
+     */
+    private static final String INSERT_TASKS = "INSERT OR REPLACE INTO sergeant_lease_tasks (batch_id, tasks) VALUES (?, ?)";
     private static final String SELECT_ONE =
             "SELECT " + LeaseBatch.SELECT_COLUMNS + " FROM sergeant_lease_batches WHERE id = ? AND queue_name = ?";
     private static final String SELECT_EXPIRED =

@@ -148,6 +148,23 @@ class LeaseBatchesEdgeTest {
         }
     }
 
+    @Test
+    @DisplayName("a tasks record left behind by a batch row deleted by hand does not block the pops that reuse its"
+            + " id (before, every leasing pop of the file failed on the unique batch id)")
+    void orphanTasksRowDoesNotBlockPops() throws Exception {
+        Path file = directory.resolve("orphan.db");
+        try (LocalBackend backend = open(file, Map.of())) {
+            backend.push("q", List.of(new byte[] {1}), Priority.NORMAL, null);
+            List<Delivery> first = backend.pop("q", 1, lease(30));
+            edit(file, "DELETE FROM sergeant_lease_batches");
+            backend.push("q", List.of(new byte[] {2}), Priority.NORMAL, null);
+            List<Delivery> second = backend.pop("q", 1, lease(30));
+            assertThat(second).extracting(d -> d.payload()[0]).containsExactly((byte) 2);
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(first.get(0).receipt())).refused()).hasSize(1);
+            assertThat(backend.leaseRole().orElseThrow().ack("q", List.of(second.get(0).receipt()))).isEqualTo(SettleResult.all(1));
+        }
+    }
+
     private static void edit(Path file, String sql) throws SQLException {
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
              Statement statement = connection.createStatement()) {

@@ -165,6 +165,25 @@ class LeaseBatchesEdgeTest {
         }
     }
 
+    @Test
+    @DisplayName("a task_queue row with no value (NULL, written outside Sergeant) at the head of a queue goes to the dead"
+            + " letters: before, a leasing pop of one task left it in place and returned nothing for ever, and an"
+            + " at-most-once pop failed on it every time")
+    void rowWithoutValueDoesNotBlockTheQueue() throws Exception {
+        for (boolean leased : new boolean[] {true, false}) {
+            Path file = directory.resolve("null-" + leased + ".db");
+            try (LocalBackend backend = open(file, Map.of())) {
+                edit(file, "INSERT INTO task_queue (queue_name, priority, value) VALUES ('q', 1.0, NULL)");
+                backend.push("q", List.of(new byte[] {7}), Priority.NORMAL, null);
+                List<Delivery> popped = leased ? backend.pop("q", 1, lease(30)) : backend.pop("q", 1, DeliveryOptions.AT_MOST_ONCE);
+                assertThat(popped).as("leased " + leased).extracting(d -> d.payload()[0]).containsExactly((byte) 7);
+                assertThat(backend.deadLetterRole().orElseThrow().deadLetters("q", 10)).singleElement()
+                        .satisfies(dead -> assertThat(dead.reason()).contains("NULL"));
+                assertThat(backend.length("q", true)).isZero();
+            }
+        }
+    }
+
     private static void edit(Path file, String sql) throws SQLException {
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
              Statement statement = connection.createStatement()) {

@@ -57,7 +57,7 @@ final class LeaseBatch {
      * Reads a batch from a result row of {@link #SELECT_COLUMNS}.
      *
      * @throws SQLException naming the batch if the row is damaged (a slot names a deadline the row does not
-     *                      have, or the deadline list is not a whole number of doubles)
+     *                      have, the deadline list is not a whole number of doubles, or a deadline is not finite)
      */
     static LeaseBatch read(ResultSet row) throws SQLException {
         long id = row.getLong(1);
@@ -70,6 +70,11 @@ final class LeaseBatch {
                     + " doubles");
         }
         double[] deadlines = decodeDeadlines(deadlineBytes);
+        for (int i = 0; i < deadlines.length; i++) {
+            if (!Double.isFinite(deadlines[i])) { // NaN cannot be stored as the deadline; infinity never expires
+                throw damaged(id, "deadline " + (i + 1) + " is " + deadlines[i]);
+            }
+        }
         for (int slot = 0; slot < slots.length; slot++) {
             int index = slots[slot] & 0xff;
             if (index > deadlines.length) {

@@ -123,13 +123,15 @@ class LeaseBatchesEdgeTest {
     }
 
     @Test
-    @DisplayName("a damaged lease row (a slot naming a deadline the row does not have, a deadline list cut short, a"
-            + " tasks record cut short or of another size) fails with an error naming the table, the batch and what to"
+    @DisplayName("a damaged lease row (a slot naming a deadline the row does not have, a deadline list cut short or"
+            + " not finite, a tasks record cut short or of another size) fails with an error naming the table, the batch and what to"
             + " do, not with an index or buffer exception")
     void damagedRowsAreNamed() throws Exception {
         String[] damages = {
                 "UPDATE sergeant_lease_batches SET slots = x'0901'",
                 "UPDATE sergeant_lease_batches SET deadlines = x'0102'",
+                "UPDATE sergeant_lease_batches SET deadlines = x'7FF8000000000000'",
+                "UPDATE sergeant_lease_batches SET deadlines = x'7FF0000000000000'",
                 "UPDATE sergeant_lease_tasks SET tasks = substr(tasks, 1, 20)",
                 "UPDATE sergeant_lease_tasks SET tasks = x'00000001' || substr(tasks, 5)"};
         for (int i = 0; i < damages.length; i++) {

@@ -62,23 +62,47 @@ final class TaskKwargs extends AbstractMap<String, Object> implements Serializab
         if (size > SMALL) {
             return new TaskKwargs(null, Collections.unmodifiableMap(new LinkedHashMap<>(kwargs)));
         }
-        Object[] copy = new Object[size * 2];
-        int i = 0;
-        for (Map.Entry<?, ?> entry : kwargs.entrySet()) {
-            if (i == copy.length) {
-                // A map whose size() understated its entries (a concurrent change): copy it whole instead.
-                return new TaskKwargs(null, Collections.unmodifiableMap(new LinkedHashMap<>(kwargs)));
-            }
-            copy[i] = entry.getKey();
-            copy[i + 1] = entry.getValue();
-            i += 2;
+        // forEach, not entrySet(): no iterator or entry object per key (a decoded payload's kwargs come as
+        // a codec's array-backed map whose forEach walks its array), which made this copy half of a decode.
+        Filler filler = new Filler(new Object[size * 2]);
+        // No cast of the keys: a raw-typed caller may have put a key of another type, as LinkedHashMap allows.
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> raw = (Map<Object, Object>) (Map<?, ?>) kwargs;
+        raw.forEach(filler);
+        if (filler.overflowed) {
+            // A map whose size() understated its entries (a concurrent change): copy it whole instead.
+            return new TaskKwargs(null, Collections.unmodifiableMap(new LinkedHashMap<>(kwargs)));
         }
+        Object[] copy = filler.keysAndValues;
+        int i = filler.next;
         if (i != copy.length) {
             Object[] shorter = new Object[i];
             System.arraycopy(copy, 0, shorter, 0, i);
             copy = shorter;
         }
         return new TaskKwargs(copy, null);
+    }
+
+    /** Copies entries into {@code keysAndValues} in order; notes when there were more than it holds. */
+    private static final class Filler implements BiConsumer<Object, Object> {
+        final Object[] keysAndValues;
+        int next;
+        boolean overflowed;
+
+        Filler(Object[] keysAndValues) {
+            this.keysAndValues = keysAndValues;
+        }
+
+        @Override
+        public void accept(Object key, Object value) {
+            if (next == keysAndValues.length) {
+                overflowed = true;
+                return;
+            }
+            keysAndValues[next] = key;
+            keysAndValues[next + 1] = value;
+            next += 2;
+        }
     }
 
     private int indexOf(Object key) {

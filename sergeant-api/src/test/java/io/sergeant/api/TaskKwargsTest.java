@@ -123,4 +123,43 @@ class TaskKwargsTest {
         assertThat(hashed).isEqualTo(kwargs);
         assertThat(kwargs).isNotEqualTo(Map.of("a", 1));
     }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void copiesAKeyOfAnotherTypeThatARawCallerPutAsLinkedHashMapDoes() {
+        Map raw = new LinkedHashMap();
+        raw.put("a", 1);
+        raw.put(7, "seven");
+        Map<String, Object> kwargs = new Task((Map<String, Object>) raw, null, 1.0, 0).kwargs();
+        assertThat(new ArrayList<Object>(kwargs.keySet())).containsExactly("a", 7);
+        assertThat(kwargs.get(7)).isEqualTo("seven");
+    }
+
+    @Test
+    void copiesWholeAMapWhoseSizeUnderstatesItsEntries() {
+        Map<String, Object> understated = new LinkedHashMap<>(Map.of("a", 1)) {
+            @Override
+            public int size() {
+                return 1;
+            }
+        };
+        understated.put("b", 2);
+        understated.put("c", 3);
+        Map<String, Object> kwargs = new Task(understated, null, 1.0, 0).kwargs();
+        assertThat(new ArrayList<>(kwargs.keySet())).containsExactly("a", "b", "c");
+        assertThat(kwargs.get("c")).isEqualTo(3);
+    }
+
+    @Test
+    void copiesAMapWhoseSizeOverstatesItsEntriesWithoutEmptySlots() {
+        Map<String, Object> overstated = new LinkedHashMap<>(Map.of("a", 1)) {
+            @Override
+            public int size() {
+                return 3;
+            }
+        };
+        Map<String, Object> kwargs = new Task(overstated, null, 1.0, 0).kwargs();
+        assertThat(new ArrayList<>(kwargs.keySet())).containsExactly("a");
+        assertThat(kwargs).isEqualTo(Map.of("a", 1));
+    }
 }

@@ -57,8 +57,16 @@ public final class LifecycleTaskRunner implements TaskRunner {
 
     @Override
     public TaskResult run(Task task, TaskControl control) {
-        long started = System.nanoTime();
         MDC.put("queue", queue);
+        if (listeners.isEmpty()) {
+            // No one observes the task: no clock reads (two per task were a measurable share of a no-op task).
+            try {
+                return runObserved(task, control);
+            } finally {
+                MDC.remove("queue");
+            }
+        }
+        long started = System.nanoTime();
         TaskObservation observation = listeners.taskStarted(queue, task);
         TaskResult result = null;
         try {

@@ -36,7 +36,11 @@ final class BatchLeases {
     private static final String INSERT_BATCH =
             "INSERT INTO sergeant_lease_batches (queue_name, deadline, token, pending, slots, deadlines)"
                     + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-    private static final String INSERT_TASKS = "INSERT INTO sergeant_lease_tasks (batch_id, tasks) VALUES (?, ?)";
+    /**
+     * OR REPLACE: a tasks row whose batch row was deleted by hand (no state, so nothing can settle or restore
+     * it) would otherwise fail every pop that SQLite gives that batch id again.
+     */
+    private static final String INSERT_TASKS = "INSERT OR REPLACE INTO sergeant_lease_tasks (batch_id, tasks) VALUES (?, ?)";
     private static final String SELECT_ONE =
             "SELECT " + LeaseBatch.SELECT_COLUMNS + " FROM sergeant_lease_batches WHERE id = ? AND queue_name = ?";
     private static final String SELECT_EXPIRED =
@@ -107,8 +111,37 @@ final class BatchLeases {
         if (tasks.isEmpty()) {
             return List.of();
         }
-        long popNumber = POP_NUMBERS.nextLong() & Long.MAX_VALUE;
+        // SQLite stores no value longer than its length limit (1,000,000,000 bytes by default): a batch whose
+        // payloads add up to more is kept in several records, each its own batch with its own pop number.
+        long longest = connection.longestValue();
         double leaseUntil = now + SqliteFile.seconds(options.lease());
+        List<Delivery> deliveries = new ArrayList<>(tasks.size());
+        int from = 0;
+        while (from < tasks.size()) {
+            long size = Integer.BYTES + LeasedTask.HEADER + tasks.get(from).payload().length;
+            int to = from + 1;
+            while (to < tasks.size() && size + LeasedTask.HEADER + tasks.get(to).payload().length <= longest) {
+                size += LeasedTask.HEADER + tasks.get(to).payload().length;
+                to++;
+            }
+            if (size > longest) { // one payload within a few bytes of SQLite's limit (maxPayloadSize above it)
+                LeasedTask task = tasks.get(from);
+                SqliteDeadLetters.insert(connection, queue, task.payload(), "the payload has " + task.payload().length
+                        + " bytes, too long to keep under a lease (SQLite stores at most " + longest + " bytes in a"
+                        + " value); lower maxPayloadSize", task.deliveries() - 1, now);
+                SqliteDeadLetters.trim(connection, settings, queue, 1);
+            } else {
+                writeBatch(connection, queue, tasks.subList(from, to), leaseUntil, deliveries);
+            }
+            from = to;
+        }
+        return deliveries;
+    }
+
+    /** Writes one lease record (state and tasks) for {@code tasks} and adds their deliveries. */
+    private static void writeBatch(PooledConnection connection, String queue, List<LeasedTask> tasks, double leaseUntil,
+                                   List<Delivery> deliveries) throws SQLException {
+        long popNumber = POP_NUMBERS.nextLong() & Long.MAX_VALUE;
         long id;
         try (ResultSet inserted = connection.prepare(INSERT_BATCH, queue, leaseUntil, popNumber, tasks.size(),
                 LeaseBatch.newSlots(tasks.size()), LeaseBatch.encodeDeadlines(leaseUntil)).executeQuery()) {
@@ -116,14 +149,12 @@ final class BatchLeases {
             id = inserted.getLong(1);
         }
         connection.prepare(INSERT_TASKS, id, LeasedTask.encode(tasks)).executeUpdate();
-        List<Delivery> deliveries = new ArrayList<>(tasks.size());
         String prefix = id + ":";
         for (int slot = 0; slot < tasks.size(); slot++) {
             LeasedTask task = tasks.get(slot);
             deliveries.add(new Delivery(task.payload(),
                     new Receipt(prefix + slot, Long.toHexString(popNumber ^ slot), task.deliveries())));
         }
-        return deliveries;
     }
 
     /**
@@ -169,7 +200,7 @@ final class BatchLeases {
             }
             List<LeasedTask> batchTasks = tasks.get(batch.id());
             if (batchTasks == null) {
-                batchTasks = readTasks(connection, batch.id());
+                batchTasks = readTasks(connection, batch);
                 tasks.put(batch.id(), batchTasks);
             }
             LeasedTask task = batchTasks.get(key.slot());
@@ -204,14 +235,24 @@ final class BatchLeases {
         return batch;
     }
 
-    private static List<LeasedTask> readTasks(PooledConnection connection, long batch) throws SQLException {
-        try (ResultSet row = connection.prepare(TASKS, batch).executeQuery()) {
+    private static List<LeasedTask> readTasks(PooledConnection connection, LeaseBatch batch) throws SQLException {
+        try (ResultSet row = connection.prepare(TASKS, batch.id()).executeQuery()) {
             if (!row.next()) {
-                throw new SQLException("lease batch " + batch + " of sergeant_lease_batches has no row in"
-                        + " sergeant_lease_tasks: the file was changed outside Sergeant; restore it from a backup or"
-                        + " delete that batch row (its tasks are lost)");
+                throw LeaseBatch.damaged(batch.id(), "it has no row in sergeant_lease_tasks");
             }
-            return LeasedTask.decode(row.getBytes(1));
+            byte[] blob = row.getBytes(1);
+            List<LeasedTask> tasks;
+            try {
+                tasks = LeasedTask.decode(blob == null ? new byte[0] : blob);
+            } catch (RuntimeException e) { // cut short, negative or overlong lengths
+                throw LeaseBatch.damaged(batch.id(), "its tasks record (" + (blob == null ? 0 : blob.length)
+                        + " bytes) cannot be read (" + e + ")");
+            }
+            if (tasks.size() != batch.size()) {
+                throw LeaseBatch.damaged(batch.id(), "its tasks record holds " + tasks.size() + " tasks, its state "
+                        + batch.size() + " slots");
+            }
+            return tasks;
         }
     }
 
@@ -241,7 +282,7 @@ final class BatchLeases {
         int redelivered = 0;
         int deadLettered = 0;
         for (LeaseBatch batch : expired) {
-            List<LeasedTask> tasks = readTasks(connection, batch.id());
+            List<LeasedTask> tasks = readTasks(connection, batch);
             for (int slot = 0; slot < batch.size(); slot++) {
                 if (!batch.leased(slot) || batch.deadline(slot) > now) {
                     continue;
@@ -317,7 +358,7 @@ final class BatchLeases {
     /** One leased task as the tasks row keeps it: its rowid and priority in {@code task_queue}, deliveries so far. */
     record LeasedTask(long rowid, double priority, int deliveries, byte[] payload) {
 
-        private static final int HEADER = Long.BYTES + Double.BYTES + Integer.BYTES + Integer.BYTES;
+        static final int HEADER = Long.BYTES + Double.BYTES + Integer.BYTES + Integer.BYTES;
 
         /** {@code [n] n × [rowid, priority, deliveries, length]}, then the payloads. */
         static byte[] encode(List<LeasedTask> tasks) {
@@ -340,6 +381,9 @@ final class BatchLeases {
         static List<LeasedTask> decode(byte[] blob) {
             ByteBuffer buffer = ByteBuffer.wrap(blob);
             int count = buffer.getInt();
+            if (count < 0 || (long) count * HEADER > buffer.remaining()) {
+                throw new IllegalArgumentException("it says " + count + " tasks");
+            }
             long[] rowids = new long[count];
             double[] priorities = new double[count];
             int[] deliveries = new int[count];
@@ -349,6 +393,13 @@ final class BatchLeases {
                 priorities[i] = buffer.getDouble();
                 deliveries[i] = buffer.getInt();
                 lengths[i] = buffer.getInt();
+            }
+            long payloads = 0;
+            for (int length : lengths) {
+                payloads += length;
+                if (length < 0 || payloads > buffer.remaining()) { // checked before allocating
+                    throw new IllegalArgumentException("its payload lengths exceed the record");
+                }
             }
             List<LeasedTask> tasks = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {

@@ -18,7 +18,7 @@ final class LeaseBatch {
     /** Distinct deadlines a batch keeps at most (a slot's state is one byte). */
     private static final int MAX_DEADLINES = 255;
 
-    static final String SELECT_COLUMNS = "id, token, slots, deadlines, pending";
+    static final String SELECT_COLUMNS = "id, token, slots, deadlines, pending, deadline";
     private static final String UPDATE =
             "UPDATE sergeant_lease_batches SET slots = ?, deadlines = ?, pending = ? WHERE id = ?";
     private static final String UPDATE_WITH_DEADLINE =
@@ -34,19 +34,62 @@ final class LeaseBatch {
     private final double earliestBefore;
     private boolean changed;
 
-    private LeaseBatch(long id, long token, byte[] slots, double[] deadlines, int pending) {
+    private LeaseBatch(long id, long token, byte[] slots, double[] deadlines, int pendingColumn, double deadlineColumn) {
         this.id = id;
         this.token = token;
         this.slots = slots;
         this.deadlines = deadlines;
-        this.pending = pending;
-        this.earliestBefore = earliest();
+        int leased = 0;
+        for (byte state : slots) {
+            if (state != 0) {
+                leased++;
+            }
+        }
+        this.pending = leased;
+        // The stored count and earliest deadline follow from the slots; one edited by hand is written back right
+        // by the next save (a count too low deleted the record, and its leased tasks, too early; a deadline
+        // in the past woke idle workers over and over and had pops and reaps read the batch in vain).
+        this.earliestBefore = deadlineColumn;
+        this.changed = leased != pendingColumn || earliest() != deadlineColumn;
     }
 
-    /** Reads a batch from a result row of {@link #SELECT_COLUMNS}. */
+    /**
+     * Reads a batch from a result row of {@link #SELECT_COLUMNS}.
+     *
+     * @throws SQLException naming the batch if the row is damaged (a slot names a deadline the row does not
+     *                      have, the deadline list is not a whole number of doubles, or a deadline is not finite)
+     */
     static LeaseBatch read(ResultSet row) throws SQLException {
-        return new LeaseBatch(row.getLong(1), row.getLong(2), row.getBytes(3), decodeDeadlines(row.getBytes(4)),
-                row.getInt(5));
+        long id = row.getLong(1);
+        byte[] slots = row.getBytes(3);
+        byte[] deadlineBytes = row.getBytes(4);
+        if (slots == null || deadlineBytes == null || deadlineBytes.length % Double.BYTES != 0
+                || deadlineBytes.length > MAX_DEADLINES * Double.BYTES) {
+            throw damaged(id, "its deadlines are " + (deadlineBytes == null ? "missing" : deadlineBytes.length + " bytes")
+                    + (slots == null ? " and its slots missing" : "") + ", not a list of at most " + MAX_DEADLINES
+                    + " doubles");
+        }
+        double[] deadlines = decodeDeadlines(deadlineBytes);
+        for (int i = 0; i < deadlines.length; i++) {
+            if (!Double.isFinite(deadlines[i])) { // NaN cannot be stored as the deadline; infinity never expires
+                throw damaged(id, "deadline " + (i + 1) + " is " + deadlines[i]);
+            }
+        }
+        for (int slot = 0; slot < slots.length; slot++) {
+            int index = slots[slot] & 0xff;
+            if (index > deadlines.length) {
+                throw damaged(id, "slot " + slot + " names deadline " + index + " of " + deadlines.length);
+            }
+        }
+        return new LeaseBatch(id, row.getLong(2), slots, deadlines, row.getInt(5), row.getDouble(6));
+    }
+
+    /** The error for a lease row changed outside Sergeant: which one, what is wrong, what to do. */
+    static SQLException damaged(long id, String problem) {
+        return new SQLException("lease batch " + id + " in sergeant_lease_batches / sergeant_lease_tasks is damaged: "
+                + problem + "; the file was changed outside Sergeant: restore it from a backup, or delete the rows"
+                + " id = " + id + " of sergeant_lease_batches and batch_id = " + id + " of sergeant_lease_tasks (the"
+                + " tasks leased in that batch are lost)");
     }
 
     /** The state blob of a new batch of {@code size} slots, all pending under the first deadline. */

@@ -44,6 +44,14 @@ final class PooledConnection implements AutoCloseable {
         return statement;
     }
 
+    /**
+     * The longest string or blob SQLite stores on this connection ({@code SQLITE_LIMIT_LENGTH}: 1,000,000,000
+     * bytes unless lowered).
+     */
+    long longestValue() throws SQLException {
+        return ((org.sqlite.SQLiteConnection) connection).getDatabase().limit(org.sqlite.SQLiteLimits.SQLITE_LIMIT_LENGTH.getId(), -1);
+    }
+
     /** Runs a statement that returns nothing (PRAGMA, DDL). */
     void execute(String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {

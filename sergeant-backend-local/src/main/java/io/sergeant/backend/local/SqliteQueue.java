@@ -32,14 +32,20 @@ final class SqliteQueue {
     /** The window an at-most-once pop takes; oversized payloads in it go to the dead letters first. */
     private static final String POP_WINDOW =
             "SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?";
+    /**
+     * Also a row without a value (NULL: written outside Sergeant), stored as an empty payload: no pop can
+     * deliver it, and left in place it would head the queue for ever.
+     */
     private static final String OVERSIZED_TO_DEAD =
             "INSERT INTO sergeant_dead_letters (queue_name, value, reason, delivery_count, dead_at)"
-                    + " SELECT queue_name, value, 'undecodable: the payload has ' || length(value) || ' bytes, over the"
+                    + " SELECT queue_name, coalesce(value, x''), CASE WHEN value IS NULL THEN 'undecodable: the row of"
+                    + " task_queue has no value (NULL), so it was written outside Sergeant; the backend refused it before"
+                    + " it reached a worker' ELSE 'undecodable: the payload has ' || length(value) || ' bytes, over the"
                     + " maximum encoded size of ' || ? || ' bytes (limits.maxEncodedBytes); the backend refused it"
-                    + " before it reached a worker', coalesce(delivery_count, 0) + 1, ? FROM task_queue"
-                    + " WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ? ORDER BY priority, rowid";
+                    + " before it reached a worker' END, coalesce(delivery_count, 0) + 1, ? FROM task_queue"
+                    + " WHERE rowid IN (" + POP_WINDOW + ") AND (length(value) > ? OR value IS NULL) ORDER BY priority, rowid";
     private static final String DELETE_OVERSIZED =
-            "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND length(value) > ?";
+            "DELETE FROM task_queue WHERE rowid IN (" + POP_WINDOW + ") AND (length(value) > ? OR value IS NULL)";
     private static final System.Logger LOG = System.getLogger(SqliteQueue.class.getName());
     private static final String LENGTH_ALL =
             "SELECT (SELECT COUNT(*) FROM task_queue WHERE queue_name = ?) - (" + LegacyLeases.IN_FLIGHT + ")";
@@ -122,7 +128,7 @@ final class SqliteQueue {
         if (refused > 0) {
             connection.prepare(DELETE_OVERSIZED, queue, now, window, maxBytes).executeUpdate();
             LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
-                    + maxBytes + " bytes became dead letters before reaching a worker");
+                    + maxBytes + " bytes (or without a value) became dead letters before reaching a worker");
         }
         return refused;
     }

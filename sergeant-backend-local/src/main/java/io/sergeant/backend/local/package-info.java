@@ -39,7 +39,10 @@
  * row holds, for each task, the rowid and priority it had in {@code task_queue} and its deliveries, this
  * one included, then the payloads; it is written once by the pop, read only when a task goes back to
  * {@code task_queue} or to the dead letters, and deleted with the batch. A receipt is
- * {@code <batch id>:<slot>} with the token {@code pop number XOR slot} in hex (unique per delivery). So:
+ * {@code <batch id>:<slot>} with the token {@code pop number XOR slot} in hex (unique per delivery). A pop
+ * whose payloads add up to more than SQLite stores in one value (1,000,000,000 bytes) keeps them in several
+ * such records. The {@code pending} count and {@code deadline} follow from the slots and are written back
+ * right by the next change when they were edited; a row that cannot be read fails with an error naming it. So:
  * <ul>
  *   <li>an ack, extension, release, hand-back or dead-lettering of any receipts reads each batch's
  *       state row once, settles the slots that are still leased under that pop's number and writes the

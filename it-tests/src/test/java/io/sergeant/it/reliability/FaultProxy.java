@@ -10,12 +10,16 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP proxy on 127.0.0.1 between clients and one upstream port that injects network faults: it can
- * delay every chunk it forwards, blackhole (accept connections and read what clients send, but never
+ * delay what it forwards (latency: every chunk goes out the delay after it arrived), blackhole (accept connections and read what clients send, but never
  * forward or answer), and reset (close every connection with a TCP RST, and reset new ones at once).
  * {@link #heal()} goes back to plain forwarding. Thread safe; {@link #close()} stops everything it started.
  */
@@ -52,7 +56,7 @@ final class FaultProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Every chunk forwarded in either direction waits {@code delay} first. */
+    /** Every chunk forwarded in either direction goes out {@code delay} after it arrived. */
     void delay(Duration delay) {
         delayMillis = delay.toMillis();
         mode = Mode.DELAY;
@@ -108,20 +112,43 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Forwards one direction with two threads: the reader stamps each chunk with when it may go out (its
+     * arrival, plus the delay in {@link Mode#DELAY}) and the writer sends the chunks in order, each at its
+     * time. So a delay is latency, as on a slow link: a request that arrives in several chunks waits the
+     * delay once, not once per chunk (a 16 KB script source is two chunks; with a sleep per chunk a 300 ms
+     * delay took 600 ms plus the answer's 300).
+     */
     private void pump(Socket from, Socket to, String direction) {
-        daemon("fault-proxy-" + direction, () -> {
+        BlockingQueue<Chunk> chunks = new LinkedBlockingQueue<>();
+        daemon("fault-proxy-" + direction + "-read", () -> {
             byte[] buffer = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try {
+                InputStream in = from.getInputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
                     Mode now = mode;
                     if (now == Mode.BLACKHOLE) {
                         continue; // swallowed: the client waits for an answer that never comes
                     }
-                    if (now == Mode.DELAY) {
-                        Thread.sleep(delayMillis);
+                    long due = System.nanoTime() + (now == Mode.DELAY ? TimeUnit.MILLISECONDS.toNanos(delayMillis) : 0);
+                    chunks.add(new Chunk(Arrays.copyOf(buffer, n), due));
+                }
+            } catch (IOException e) {
+                // the other side went away, or the connection was reset on purpose
+            } finally {
+                chunks.add(Chunk.END);
+            }
+        });
+        daemon("fault-proxy-" + direction + "-write", () -> {
+            try {
+                OutputStream out = to.getOutputStream();
+                for (Chunk chunk = chunks.take(); chunk != Chunk.END; chunk = chunks.take()) {
+                    long wait = chunk.dueNanos() - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
                     }
-                    out.write(buffer, 0, n);
+                    out.write(chunk.bytes());
                     out.flush();
                 }
             } catch (IOException | InterruptedException e) {
@@ -131,6 +158,11 @@ final class FaultProxy implements AutoCloseable {
                 abort(to);
             }
         });
+    }
+
+    /** Bytes read from one side, and when ({@link System#nanoTime()}) they may be written to the other. */
+    private record Chunk(byte[] bytes, long dueNanos) {
+        static final Chunk END = new Chunk(new byte[0], 0);
     }
 
     private static Thread daemon(String name, Runnable body) {

@@ -269,6 +269,28 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aBatchPoppedAheadKeepsItsLeasesExtendedWhileTheLoopWaitsForTheExecutor() {
+        // Batches of 128 on one thread, a 600 ms lease: the first task runs 3 s, so the executor stays full
+        // (128 tasks) and the loop waits before it takes the batch popped ahead. Its leases must be extended
+        // meanwhile: before the fix they were not (the batch was held only once taken), so they expired, the
+        // reaper made its 128 tasks deliverable again while this worker went on to run them, and they were
+        // left in the queue to run a second time.
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(128).maxTasksPerRun(256)
+                .delivery(base.delivery().withLease(Duration.ofMillis(600)).withReapInterval(Duration.ofMillis(100)))
+                .build();
+        RunResult result = run(config, task -> {
+            if (id(task) == 0) {
+                sleep(3_000);
+            }
+            return null;
+        }, ids(256), worker -> { });
+
+        assertThat(result.worker.seen).hasSize(256).doesNotHaveDuplicates();
+        assertThat(stats(config)).as("every task ran once and was acked; none came back").isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(60) // before the fix the second run found nothing to run and polled for ever
     void tasksHandedBackAtAStopDoNotCountAsDeliveries() {
         WorkerConfig config = base.toBuilder().tasksPerTransaction(5)

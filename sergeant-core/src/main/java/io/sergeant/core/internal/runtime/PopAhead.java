@@ -19,10 +19,13 @@ import java.util.concurrent.Executors;
  */
 final class PopAhead implements AutoCloseable {
 
-    /** What a call gave: the deliveries, how many were asked for, how long the call took. */
-    record Popped(List<Delivery> deliveries, int max, long nanos) {
+    /**
+     * What a call gave: the popped batch (already held: its leases are extended from the moment the call
+     * returned, not from when the loop takes it), how many were asked for, how long the call took.
+     */
+    record Popped(PoppedBatch batch, int max, long nanos) {
         Popped {
-            Objects.requireNonNull(deliveries, "deliveries is null");
+            Objects.requireNonNull(batch, "batch is null");
         }
     }
 
@@ -44,7 +47,12 @@ final class PopAhead implements AutoCloseable {
         return inFlight != null;
     }
 
-    /** Starts a settle-and-pop of up to {@code max} deliveries; none may be pending. */
+    /**
+     * Starts a settle-and-pop of up to {@code max} deliveries; none may be pending. The popped batch is
+     * held on the pop-ahead thread as soon as the call returns: the loop may take it much later (it waits
+     * while its executor is full, e.g. behind a task longer than the lease), and leases not extended
+     * meanwhile would expire, so the tasks would be delivered again while this worker still ran them.
+     */
     void start(int max, DeliveryOptions options) {
         if (inFlight != null) {
             throw new IllegalStateException("a pop ahead is already in flight");
@@ -52,7 +60,8 @@ final class PopAhead implements AutoCloseable {
         inFlight = CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
             List<Delivery> deliveries = settlement.ackAndPop(max, options);
-            return new Popped(deliveries, max, System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            return new Popped(settlement.hold(deliveries), max, nanos);
         }, thread);
     }
 

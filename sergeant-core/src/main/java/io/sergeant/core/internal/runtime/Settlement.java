@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * call), hand-backs of tasks that never started and dead-lettering of payloads that cannot be decoded. In
  * at-most-once mode ({@code keeper} null) nothing is acked and a hand-back re-pushes the payloads HIGH,
  * unchanged. A backend failure is logged, never thrown: an unacked lease expires and the task comes back.
- * {@link #settled}, {@link #lost} and {@link #handBack} (of positions the caller owns) are thread safe;
+ * {@link #settled}, {@link #lost}, {@link #hold} and {@link #handBack} (of positions the caller owns) are thread safe;
  * acks ({@link #flushAcks}, {@link #ackAndPop}) are taken by one thread at a time (the loop thread, or the
  * pop-ahead thread while its call is in flight); the rest runs on the loop thread.
  */
@@ -84,7 +84,10 @@ final class Settlement {
         };
     }
 
-    /** A popped batch, held by the worker: in at-least-once mode its leases are kept extended from now on. */
+    /**
+     * A popped batch, held by the worker: in at-least-once mode its leases are kept extended from now on
+     * (thread safe: the pop-ahead thread holds what it popped as soon as its call returns).
+     */
     PoppedBatch hold(List<Delivery> deliveries) {
         PoppedBatch batch = new PoppedBatch(deliveries);
         if (keeper != null && batch.leased()) {

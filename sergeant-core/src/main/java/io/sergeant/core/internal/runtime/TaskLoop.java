@@ -189,20 +189,22 @@ public final class TaskLoop {
             if (wanted <= 0) {
                 return;
             }
-            List<Delivery> deliveries;
+            PoppedBatch popped;
             long popStart = System.nanoTime();
             try {
                 if (popAhead != null && popAhead.pending()) {
-                    PopAhead.Popped popped = popAhead.take();
-                    deliveries = popped.deliveries();
-                    wanted = popped.max();
-                    listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(popped.nanos()));
+                    // Held (its leases extended) on the pop-ahead thread as soon as its call returned.
+                    PopAhead.Popped ahead = popAhead.take();
+                    popped = ahead.batch();
+                    wanted = ahead.max();
+                    listeners.popped(config.name(), wanted, popped.size(), Duration.ofNanos(ahead.nanos()));
                 } else {
-                    deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
+                    List<Delivery> deliveries = options.leased() ? settlement.ackAndPop(wanted, options)
                             : backend.pop(config.name(), wanted, options);
+                    popped = settlement.hold(deliveries);
                     listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 }
-                countRedeliveries(deliveries);
+                countRedeliveries(popped.deliveries());
                 int failures = popBackoff.succeeded();
                 if (failures > 0) {
                     log.atWarn().addKeyValue("queue", config.name()).addKeyValue("failures", failures)
@@ -218,7 +220,7 @@ public final class TaskLoop {
                 sleepUnlessStopped(step.delay());
                 continue;
             }
-            if (deliveries.isEmpty()) {
+            if (popped.size() == 0) {
                 if (inExecutor.get() > 0) {
                     // Busy, not starving: wait for a task to end, then poll again.
                     waitForProgress(inExecutor.get());
@@ -231,10 +233,9 @@ public final class TaskLoop {
                 continue;
             }
             timeWithNoTasks = 0;
-            tasksLeft -= deliveries.size();
-            PoppedBatch popped = settlement.hold(deliveries);
+            tasksLeft -= popped.size();
             int next = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
-            if (popAhead != null && deliveries.size() == wanted && next > 0 && !shouldEnd(executor)) {
+            if (popAhead != null && popped.size() == wanted && next > 0 && !shouldEnd(executor)) {
                 // A full batch: more are likely waiting, so the next call runs while this one is decoded.
                 popAhead.start(next, options);
             }
@@ -303,9 +304,8 @@ public final class TaskLoop {
         }
         try {
             if (popAhead.pending()) {
-                List<Delivery> deliveries = popAhead.take().deliveries();
-                PoppedBatch popped = settlement.hold(deliveries);
-                int[] all = new int[deliveries.size()];
+                PoppedBatch popped = popAhead.take().batch();
+                int[] all = new int[popped.size()];
                 Arrays.setAll(all, position -> position);
                 settlement.handBack(popped, all);
             }

@@ -291,6 +291,36 @@ class WorkerRuntimeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void settledTasksAreAckedWhileTheLoopWaitsWithABatchPoppedAhead() {
+        // Batches of 128 on one thread, 384 tasks. Task 0 runs 300 ms, so the loop waits with a full
+        // executor and the second batch popped ahead; once task 0 ended it took that batch and popped the
+        // third ahead (acking what had ended), then waits again until 128 more tasks ended. Tasks 1-99 run
+        // 2 ms each, task 100 runs 1 s: by then tasks 1-99 ended long ago and must be acked (acks wait at
+        // most one ack delay, 100 ms, when the loop has nothing to pop). Before the fix the loop sent no ack
+        // of its own while a pop ahead was pending, even one whose call had ended: they waited for the next
+        // call, 128 tasks later (with long tasks, a kill -9 meanwhile ran a whole batch of ended tasks again).
+        WorkerConfig config = base.toBuilder().tasksPerTransaction(128).maxTasksPerRun(384).build();
+        java.util.concurrent.atomic.AtomicLong inFlight = new java.util.concurrent.atomic.AtomicLong(-1);
+        RunResult result = run(config, task -> {
+            int id = id(task);
+            if (id == 0) {
+                sleep(300);
+            } else if (id < 100) {
+                sleep(2);
+            } else if (id == 100) {
+                sleep(1_000);
+                inFlight.set(stats(config).inFlight());
+            }
+            return null;
+        }, ids(384), worker -> { });
+
+        assertThat(result.worker.seen).hasSize(384).doesNotHaveDuplicates();
+        assertThat(inFlight.get()).as("384 popped, tasks 0-99 ended and acked").isBetween(0L, 284L);
+        assertThat(stats(config)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(60) // before the fix the second run found nothing to run and polled for ever
     void tasksHandedBackAtAStopDoNotCountAsDeliveries() {
         WorkerConfig config = base.toBuilder().tasksPerTransaction(5)

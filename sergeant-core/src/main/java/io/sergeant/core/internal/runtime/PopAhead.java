@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
  * The next at-least-once settle-and-pop, run on a thread of its own while the loop thread decodes and
  * starts the batch before it, so the backend's share of a pop overlaps the worker's instead of adding to
  * it (docs/decisions.md, "Pop ahead"). At most one call is in flight. While one is, that call owns the
- * acks: the loop thread takes no acks of its own until it took the call's result. Used by the loop
+ * acks: the loop thread takes no acks of its own until the call ended ({@link #ownsAcks}). Used by the loop
  * thread only (the call itself runs on the pop-ahead thread).
  */
 final class PopAhead implements AutoCloseable {
@@ -45,6 +45,15 @@ final class PopAhead implements AutoCloseable {
     /** Whether a call was started and its result not taken yet. */
     boolean pending() {
         return inFlight != null;
+    }
+
+    /**
+     * Whether a call is in flight and has not ended: it owns the acks until then. A call that ended
+     * took its acks already (its future's completion orders them before this read), so the loop may
+     * ack what settled since, before it takes the call's result.
+     */
+    boolean ownsAcks() {
+        return inFlight != null && !inFlight.isDone();
     }
 
     /**

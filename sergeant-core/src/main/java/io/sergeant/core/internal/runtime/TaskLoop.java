@@ -179,8 +179,10 @@ public final class TaskLoop {
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
             if (inExecutor.get() >= limit) {
-                // No pop now: acks older than one wait go out on their own (a pop ahead in flight carries them).
-                if (popAhead == null || !popAhead.pending()) {
+                // No pop now: acks older than one wait go out on their own, unless a pop ahead is still on its
+                // way (it owns the acks until it ended; one that ended, waiting to be taken, took only those
+                // settled before it started).
+                if (popAhead == null || !popAhead.ownsAcks()) {
                     settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
                 }
                 waitForProgress(limit);

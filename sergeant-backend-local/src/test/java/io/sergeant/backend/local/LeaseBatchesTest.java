@@ -1,6 +1,7 @@
 package io.sergeant.backend.local;
 
 import io.sergeant.api.Priority;
+import io.sergeant.backend.local.SqliteLeaseFixtures.MovableClock;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
@@ -12,19 +13,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +25,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.sergeant.backend.local.SqliteLeaseFixtures.bytes;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.count;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.epoch;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.pythonPop;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.receipts;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -74,14 +73,14 @@ class LeaseBatchesTest {
             assertThat(backend.monitoringRole().orElseThrow().queues()).containsExactly("q");
 
             clock.advance(Duration.ofSeconds(31));
-            assertThat(pythonPop(python, epoch(START) + 31)).as("expired, but not back yet").containsExactly("ready");
+            assertThat(pythonPop(python, epoch(START) + 31, 10)).as("expired, but not back yet").containsExactly("ready");
             assertThat(backend.stats("q")).as("expired leases count as ready").isEqualTo(new QueueStats(3, 0, 0, 0));
             assertThat(backend.length("q", true)).isEqualTo(3);
             assertThat(backend.monitoringRole().orElseThrow().queues()).containsExactly("q");
             assertThat(backend.leaseRole().orElseThrow().reap("q", 5)).isEqualTo(new ReapResult(3, 0));
             assertThat(count(python, "SELECT COUNT(*) FROM sergeant_lease_batches")).as("the record goes with its last task").isZero();
             assertThat(count(python, "SELECT COUNT(*) FROM sergeant_lease_tasks")).isZero();
-            assertThat(pythonPop(python, epoch(START) + 31)).as("back in task_queue").containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(pythonPop(python, epoch(START) + 31, 10)).as("back in task_queue").containsExactlyInAnyOrder("a", "b", "c");
             assertThat(backend.leaseRole().orElseThrow().ack("q", receipts(leased)).refused()).containsExactlyElementsOf(receipts(leased));
         }
     }
@@ -424,81 +423,9 @@ class LeaseBatchesTest {
         }
     }
 
-    private static long count(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
-            assertThat(row.next()).isTrue();
-            return row.getLong(1);
-        }
-    }
-
     /** The random number of the pop that delivered {@code delivery}: its token XOR its slot. */
     private static long popNumber(Delivery delivery) {
         String id = delivery.receipt().id();
         return Long.parseUnsignedLong(delivery.receipt().token(), 16) ^ Long.parseLong(id.substring(id.indexOf(':') + 1));
-    }
-
-    /** Python Sergeant's pop (docs/python-compat.md §3.4) at time {@code now}. */
-    private static List<String> pythonPop(Connection python, double now) throws SQLException {
-        List<String> result = new ArrayList<>();
-        try (PreparedStatement pop = python.prepareStatement("DELETE FROM task_queue WHERE rowid in "
-                + "(SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? LIMIT ?) RETURNING value")) {
-            pop.setString(1, "q");
-            pop.setDouble(2, now);
-            pop.setInt(3, 10);
-            try (ResultSet rows = pop.executeQuery()) {
-                while (rows.next()) {
-                    result.add(text(rows.getBytes(1)));
-                }
-            }
-        }
-        return result;
-    }
-
-    private static List<Receipt> receipts(List<Delivery> deliveries) {
-        return deliveries.stream().map(Delivery::receipt).toList();
-    }
-
-    private static double epoch(Instant instant) {
-        return instant.toEpochMilli() / 1000.0;
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] payload) {
-        return new String(payload, StandardCharsets.UTF_8);
-    }
-
-    /** A clock the test moves forward by hand. Not thread safe (one test thread). */
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

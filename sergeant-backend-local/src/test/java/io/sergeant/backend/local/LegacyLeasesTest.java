@@ -1,6 +1,7 @@
 package io.sergeant.backend.local;
 
 import io.sergeant.api.Priority;
+import io.sergeant.backend.local.SqliteLeaseFixtures.MovableClock;
 import io.sergeant.api.QueueStats;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
@@ -20,15 +21,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.sergeant.backend.local.SqliteLeaseFixtures.bytes;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.count;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.epoch;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.pythonPop;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.receipts;
+import static io.sergeant.backend.local.SqliteLeaseFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -307,74 +311,6 @@ class LegacyLeasesTest {
         }
         try (LocalBackend reopened = open(file)) {
             assertThat(reopened.stats("q")).as("opening again changes nothing").isEqualTo(new QueueStats(0, 0, 0, 0));
-        }
-    }
-
-    private static long count(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
-            assertThat(row.next()).isTrue();
-            return row.getLong(1);
-        }
-    }
-
-    /** Python Sergeant's pop (docs/python-compat.md §3.4) at time {@code now}. */
-    private static List<String> pythonPop(Connection python, double now, int max) throws SQLException {
-        List<String> result = new ArrayList<>();
-        try (PreparedStatement pop = python.prepareStatement("DELETE FROM task_queue WHERE rowid in "
-                + "(SELECT rowid FROM task_queue WHERE queue_name = ? AND priority <= ? LIMIT ?) RETURNING value")) {
-            pop.setString(1, "q");
-            pop.setDouble(2, now);
-            pop.setInt(3, max);
-            try (ResultSet rows = pop.executeQuery()) {
-                while (rows.next()) {
-                    result.add(text(rows.getBytes(1)));
-                }
-            }
-        }
-        return result;
-    }
-
-    private static List<Receipt> receipts(List<Delivery> deliveries) {
-        return deliveries.stream().map(Delivery::receipt).toList();
-    }
-
-    private static double epoch(Instant instant) {
-        return instant.toEpochMilli() / 1000.0;
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] payload) {
-        return new String(payload, StandardCharsets.UTF_8);
-    }
-
-    /** A clock the test moves forward by hand. Not thread safe (one test thread). */
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

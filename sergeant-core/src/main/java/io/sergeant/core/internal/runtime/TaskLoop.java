@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ObjIntConsumer;
 
@@ -87,10 +86,8 @@ public final class TaskLoop {
 
     /** Submits tasks one by one to executors that do not queue batches. */
     private OneByOneSubmitter submitter;
-    /** Tasks handed to the executor and not yet reported or skipped. */
-    private final AtomicInteger inExecutor = new AtomicInteger();
-    /** While the loop thread waits, the count under which a settling task wakes it; 0 otherwise. */
-    private volatile int wakeBelow;
+    /** Tasks handed to the executor and not yet reported or skipped, and the loop thread's wait on them. */
+    private final ExecutorCount inExecutor;
     private Settlement settlement;
     /** The next settle-and-pop while the loop decodes (at-least-once); null otherwise. */
     private PopAhead popAhead;
@@ -112,6 +109,7 @@ public final class TaskLoop {
         this.registry = Objects.requireNonNull(registry, "registry is null");
         this.workerArguments = List.copyOf(workerArguments);
         this.state = Objects.requireNonNull(state, "state is null");
+        this.inExecutor = new ExecutorCount(state);
         this.decoder = new BatchDecoder(assembly.broker().encoder(), config.limits().decodeDeadline());
         this.listeners = assembly.broker().listeners();
     }
@@ -185,7 +183,7 @@ public final class TaskLoop {
                 if (popAhead == null || !popAhead.ownsAcks()) {
                     settlement.flushAcksOlderThan(ACK_DELAY_NANOS);
                 }
-                waitForProgress(limit);
+                inExecutor.awaitBelow(limit);
                 continue;
             }
             if (wanted <= 0) {
@@ -223,9 +221,9 @@ public final class TaskLoop {
                 continue;
             }
             if (popped.size() == 0) {
-                if (inExecutor.get() > 0) {
-                    // Busy, not starving: wait for a task to end, then poll again.
-                    waitForProgress(inExecutor.get());
+                // Busy, not starving: wait for a task to end, then poll again. The count is read once: read
+                // twice, a task ending in between made it a wait for fewer than none, slept in full (100 ms).
+                if (inExecutor.awaitOneLeaving()) {
                     continue;
                 }
                 idleWait.await(() -> starve(++timeWithNoTasks));
@@ -319,15 +317,6 @@ public final class TaskLoop {
         }
     }
 
-    /** Parks the loop thread until the executor holds fewer than {@code threshold} tasks, a stop, or 100 ms. */
-    private void waitForProgress(int threshold) {
-        wakeBelow = threshold;
-        if (inExecutor.get() >= threshold && !state.ending()) {
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
-        }
-        wakeBelow = 0;
-    }
-
     /** Hands back the unstarted tasks of every finished batch and forgets it. */
     private void settleFinished(List<RunningBatch> running) {
         for (Iterator<RunningBatch> it = running.iterator(); it.hasNext(); ) {
@@ -348,7 +337,7 @@ public final class TaskLoop {
             return;
         }
         boolean[] reported = new boolean[tasks.size()];
-        inExecutor.addAndGet(tasks.size());
+        inExecutor.handed(tasks.size());
         RunState.ExecutorBatch handed = state.handedToExecutor(deliveries, tasks);
         try {
             ObjIntConsumer<TaskResult> onResult = (result, index) -> {
@@ -370,7 +359,7 @@ public final class TaskLoop {
             });
             running.add(started);
         } catch (RuntimeException e) {
-            inExecutor.addAndGet(-tasks.size());
+            inExecutor.refused(tasks.size());
             state.leftExecutor(handed);
             log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(popped, positions);
@@ -378,10 +367,7 @@ public final class TaskLoop {
     }
 
     private void taskLeftExecutor() {
-        int left = inExecutor.decrementAndGet();
-        if (left < wakeBelow) {
-            state.wakeLoop();
-        }
+        inExecutor.left();
     }
 
     private void finish(List<RunningBatch> running, TaskExecutor executor) {

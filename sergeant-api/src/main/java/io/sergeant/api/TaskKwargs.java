@@ -21,7 +21,8 @@ import java.util.function.Function;
  * what nearly every task carries) are one array of keys and values searched in order, which costs two
  * small objects per task instead of a hash table, its nodes and a wrapper; larger maps are an
  * unmodifiable {@link LinkedHashMap}. Because instances are immutable, a task built from another
- * task's kwargs (a retry's run count, a decoded payload) shares them instead of copying again.
+ * task's kwargs (a retry's run count) or from a map of {@link Task#kwargsBuilder} (a decoded payload)
+ * shares them instead of copying again.
  *
  * <p>Serialized (Java serialization) as the unmodifiable {@link LinkedHashMap} earlier versions held,
  * so its serial form is unchanged.
@@ -81,6 +82,27 @@ final class TaskKwargs extends AbstractMap<String, Object> implements Serializab
             copy = shorter;
         }
         return new TaskKwargs(copy, null);
+    }
+
+    /**
+     * A map over the first {@code used} slots of {@code keysAndValues} (distinct keys at even indexes, at most
+     * {@link #SMALL} of them), which the caller hands over: it must not keep or change the array.
+     */
+    static Map<String, Object> adopt(Object[] keysAndValues, int used) {
+        if (used == 0) {
+            return EMPTY;
+        }
+        Object[] own = keysAndValues;
+        if (used != own.length) {
+            own = new Object[used];
+            System.arraycopy(keysAndValues, 0, own, 0, used);
+        }
+        return new TaskKwargs(own, null);
+    }
+
+    /** A map over {@code entries} (more than {@link #SMALL}), which the caller hands over: it must not keep or change it. */
+    static Map<String, Object> adoptLarge(LinkedHashMap<String, Object> entries) {
+        return new TaskKwargs(null, Collections.unmodifiableMap(entries));
     }
 
     /** Copies entries into {@code keysAndValues} in order; notes when there were more than it holds. */

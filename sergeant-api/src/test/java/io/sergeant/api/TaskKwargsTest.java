@@ -18,7 +18,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A task's kwargs: an immutable, ordered copy, shared (not copied again) between tasks. */
+/** A task's kwargs: an immutable, ordered copy (or a map of {@link Task#kwargsBuilder}), shared (not copied again) between tasks. */
 class TaskKwargsTest {
 
     private static Map<String, Object> ordered(int size) {
@@ -161,5 +161,70 @@ class TaskKwargsTest {
         Map<String, Object> kwargs = new Task(overstated, null, 1.0, 0).kwargs();
         assertThat(new ArrayList<>(kwargs.keySet())).containsExactly("a");
         assertThat(kwargs).isEqualTo(Map.of("a", 1));
+    }
+
+    @Test
+    void aCallersMapChangedAfterTaskOfDoesNotChangeTheTask() {
+        Map<String, Object> source = new LinkedHashMap<>(Map.of("a", 1));
+        Task task = Task.of(source);
+        source.put("a", 2);
+        source.put("b", 3);
+        assertThat(task.kwargs()).isEqualTo(Map.of("a", 1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, TaskKwargs.SMALL - 1, TaskKwargs.SMALL, TaskKwargs.SMALL + 1, 40})
+    void aBuilderBuildsWhatALinkedHashMapHoldsWhateverTheHint(int size) {
+        Map<String, Object> expected = ordered(size);
+        for (int hint : new int[] {0, 1, size, size + 5, 3 * size, TaskKwargs.SMALL + 1, 100_000_000}) {
+            Task.KwargsBuilder builder = Task.kwargsBuilder(hint);
+            expected.forEach(builder::put);
+            Map<String, Object> built = builder.build();
+            assertThat(built).as("hint %d", hint).isInstanceOf(TaskKwargs.class).isEqualTo(expected)
+                    .hasToString(expected.toString()).hasSameHashCodeAs(expected);
+            assertThat(new ArrayList<>(built.keySet())).isEqualTo(new ArrayList<>(expected.keySet()));
+            assertThat(new ArrayList<>(built.values())).isEqualTo(new ArrayList<>(expected.values()));
+        }
+    }
+
+    @Test
+    void aBuilderKeepsTheFirstPositionAndTheLastValueOfARepeatedKeyAsLinkedHashMap() {
+        for (int distinct : new int[] {1, 3, TaskKwargs.SMALL, TaskKwargs.SMALL + 2}) {
+            Map<String, Object> expected = new LinkedHashMap<>();
+            Task.KwargsBuilder builder = Task.kwargsBuilder(2 * distinct);
+            for (int round = 0; round < 3; round++) {
+                for (int i = distinct - 1; i >= 0; i--) {
+                    String key = i == 0 ? null : "k" + i;
+                    Object value = round == 1 && i % 2 == 0 ? null : round * 100 + i;
+                    expected.put(key, value);
+                    builder.put(key, value);
+                }
+            }
+            Map<String, Object> built = builder.build();
+            assertThat(built).isEqualTo(expected).hasSize(distinct);
+            assertThat(new ArrayList<>(built.keySet())).isEqualTo(new ArrayList<>(expected.keySet()));
+            assertThat(built.get(null)).isEqualTo(200);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, TaskKwargs.SMALL + 3})
+    void aBuiltMapIsSharedByTasksAndNothingCanChangeIt(int size) {
+        Task.KwargsBuilder builder = Task.kwargsBuilder(size);
+        ordered(size).forEach(builder::put);
+        Map<String, Object> built = builder.build();
+        Task task = new Task(built, "trace", 1.0, 0);
+        assertThat(task.kwargs()).isSameAs(built);
+        assertThat(task.withIncrementedRunCount().kwargs()).isSameAs(built);
+        assertThatThrownBy(() -> built.put("k1", 5)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> builder.put("late", 1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class);
+        assertThat(task.kwargs()).isEqualTo(ordered(size)).doesNotContainKey("late");
+    }
+
+    @Test
+    void aBuilderRefusesANegativeHint() {
+        assertThatThrownBy(() -> Task.kwargsBuilder(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Task.kwargsBuilder(0).build()).isEmpty();
     }
 }

@@ -1,6 +1,5 @@
 package io.sergeant.codec.msgpack;
 
-import io.sergeant.api.Task;
 import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Errors;
@@ -23,9 +22,10 @@ import java.util.Map;
  * Each completed map goes through Python Sergeant's object hook ({@link PythonObjectHook}), innermost
  * first.
  *
- * <p>{@link #readTask} first tries the {@link TaskFastPath} for a task in the layout producers write,
- * which yields exactly what {@link #read} would or declines. Short map keys are decoded through the
- * serializer's {@link KeyCache}. One instance per payload; not thread safe.
+ * <p>The serializer first tries the {@link TaskFastPath} for a task in the layout producers write, which
+ * yields exactly what {@link #read} would or declines (it reads container values of kwargs with
+ * {@link #readValue}). Short map keys are decoded through the serializer's {@link KeyCache}. One instance
+ * per payload; not thread safe.
  */
 final class BoundedMsgpackReader extends MsgpackCursor {
 
@@ -55,26 +55,6 @@ final class BoundedMsgpackReader extends MsgpackCursor {
             throw Errors.malformed(FORMAT, (end - pos) + " trailing byte(s) after the object at offset " + pos);
         }
         return value;
-    }
-
-    /**
-     * The task, read by the {@link TaskFastPath} when the payload is in the canonical layout; otherwise
-     * {@code null}, having rewound, and the caller calls {@link #read}, which decides. The fast path only
-     * accepts payloads that {@link #read} decodes to an equal task, and never throws, so results and
-     * errors are exactly those of {@link #read}.
-     */
-    Task readTask() {
-        try {
-            Task task = new TaskFastPath(this).read();
-            if (task != null) {
-                return task;
-            }
-        } catch (RuntimeException e) {
-            // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
-        }
-        pos = 0;
-        budget.resetCounts();
-        return null;
     }
 
     /**

@@ -123,15 +123,13 @@ public final class MsgpackSerializer implements Serializer {
             throw Errors.payloadTooLarge(NAME, data.length, maxPayload);
         }
         try {
-            BoundedMsgpackReader reader = new BoundedMsgpackReader(data, limits, clock, keyCache,
-                    DecodeBudget.until(NAME, limits, deadlineNanos));
             if (tryTask) {
-                Task task = reader.readTask();
+                Task task = TaskFastPath.read(data, limits, keyCache, clock, deadlineNanos);
                 if (task != null) {
                     return task;
                 }
             }
-            return reader.read();
+            return new BoundedMsgpackReader(data, limits, clock, keyCache, DecodeBudget.until(NAME, limits, deadlineNanos)).read();
         } catch (SergeantException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,22 +1,28 @@
 package io.sergeant.codec.msgpack;
 
 import io.sergeant.api.Task;
+import io.sergeant.api.config.DecodeLimits;
 import io.sergeant.codec.support.DecodeBudget;
 import io.sergeant.codec.support.Utf8;
 
 import java.io.ByteArrayOutputStream;
+import java.io.Serial;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Clock;
 
 /**
- * The fast path of {@link BoundedMsgpackReader#readTask} for the layout every producer writes,
+ * The fast path of {@link MsgpackSerializer} for a task in the layout every producer writes,
  * {@code {"__task__": {"kwargs": {str: ...}, "trace_id": nil|str, "date": float, "run_count": uint}}} in
  * that order: it reads the fields directly instead of building the top-level and field maps and
- * converting them, charges the budget exactly what {@link BoundedMsgpackReader#read} would, and reads
- * kwargs values with the reader's own bounded loop. It declines (returns null) whatever {@code read()}
- * might decode differently or refuse: other keys or order, a special key in kwargs, other field types,
- * limits below what the layout needs, trailing bytes. One instance per attempt; not thread safe.
+ * converting them, builds kwargs once into the map the task holds ({@link Task#kwargsBuilder}), and
+ * charges exactly what {@link BoundedMsgpackReader#read} would charge its {@link DecodeBudget}, with the
+ * same limits and deadline checks. For a flat task (scalar kwargs values, what nearly every task is) it
+ * counts those charges itself and allocates no budget or reader; the first container value gets both, with
+ * the charges so far, and is read by the reader's own bounded loop. It declines (returns null) whatever
+ * {@code read()} might decode differently or refuse: other keys or order, a special key in kwargs, other
+ * field types, limits below what the layout needs, a payload cut short, a limit or the deadline reached,
+ * trailing bytes; the caller then reads the payload with {@code read()}, whose result or error is the
+ * authoritative one. One instance per attempt; not thread safe.
  */
 final class TaskFastPath {
 
@@ -28,54 +34,86 @@ final class TaskFastPath {
     /** The fast path needs these bounds, so that it never accepts what {@code read()} would refuse. */
     static final int MIN_DEPTH = 3;
     private static final int MIN_COLLECTION_LENGTH = 9;
-    /** Up to this many kwargs are checked for duplicates pairwise and wrapped without a hash map. */
-    private static final int SMALL_KWARGS = 8;
+    /** As {@link DecodeBudget}: the clock is read every this many charges. */
+    private static final int CHECK_EVERY = 256;
+    /** Thrown to decline; carries no stack trace, so declining costs no more than a return. */
+    private static final Decline DECLINE = new Decline();
 
-    private final BoundedMsgpackReader r;
+    private final byte[] in;
+    private final int end;
+    private final DecodeLimits limits;
+    private final KeyCache keyCache;
+    private final Clock clock;
+    private final long deadlineNanos;
+    private int pos;
+    /** What was charged before {@link #budget} exists. */
+    private long objects;
+    private long bytes;
+    private int untilCheck = CHECK_EVERY;
+    /** The budget and reader of container values; null until the first one. */
+    private DecodeBudget budget;
+    private BoundedMsgpackReader nested;
 
-    TaskFastPath(BoundedMsgpackReader reader) {
-        this.r = reader;
+    private TaskFastPath(byte[] in, DecodeLimits limits, KeyCache keyCache, Clock clock, long deadlineNanos) {
+        this.in = in;
+        this.end = in.length;
+        this.limits = limits;
+        this.keyCache = keyCache;
+        this.clock = clock;
+        this.deadlineNanos = deadlineNanos;
     }
 
-    /** The task, or null when the payload is not in the canonical layout; may throw where {@code read()} would. */
-    Task read() {
-        if (r.limits.maxDepth() < MIN_DEPTH || r.limits.maxCollectionLength() < MIN_COLLECTION_LENGTH
+    /**
+     * The task in {@code payload}, exactly as {@link BoundedMsgpackReader#read} with these limits, clock, cache
+     * and deadline would decode it, or null when the payload is not in the canonical layout or anything about
+     * it is for {@code read()} to decide (then read it with {@code read()}). Never throws.
+     */
+    static Task read(byte[] payload, DecodeLimits limits, KeyCache keyCache, Clock clock, long deadlineNanos) {
+        try {
+            return new TaskFastPath(payload, limits, keyCache, clock, deadlineNanos).read();
+        } catch (RuntimeException e) {
+            // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
+            return null;
+        }
+    }
+
+    private Task read() {
+        if (limits.maxDepth() < MIN_DEPTH || limits.maxCollectionLength() < MIN_COLLECTION_LENGTH
                 || !literal(TASK_PREFIX)) {
             return null;
         }
         // read() checks each declared map size against the bytes left after its header: the outer map's
         // one entry is covered by the prefix; the field map's four entries need 8 bytes after offset 11.
-        if (r.end - 11 < 8) {
+        if (end - 11 < 8) {
             return null;
         }
         int size = kwargsSize();
         if (size < 0) {
             return null;
         }
-        DecodeBudget budget = r.budget;
         // Charge what read() would: the outer map and its key, the field map and its four keys, the values.
-        budget.charge(1, DecodeBudget.CONTAINER_BYTES + DecodeBudget.ENTRY_BYTES);
-        budget.chargeString(8);
-        budget.charge(1, DecodeBudget.CONTAINER_BYTES + 4 * DecodeBudget.ENTRY_BYTES);
-        budget.chargeString(6);
-        budget.charge(1, DecodeBudget.CONTAINER_BYTES + size * DecodeBudget.ENTRY_BYTES);
-        Object[] keysAndValues = new Object[size * 2];
-        for (int i = 0; i < keysAndValues.length; i += 2) {
+        charge(1, DecodeBudget.CONTAINER_BYTES + DecodeBudget.ENTRY_BYTES);
+        chargeString(8);
+        charge(1, DecodeBudget.CONTAINER_BYTES + 4 * DecodeBudget.ENTRY_BYTES);
+        chargeString(6);
+        charge(1, DecodeBudget.CONTAINER_BYTES + size * DecodeBudget.ENTRY_BYTES);
+        // A repeated key keeps its first position and its last value, as in the map read() builds.
+        Task.KwargsBuilder kwargs = Task.kwargsBuilder(size);
+        for (int i = 0; i < size; i++) {
             String key = kwargsKey();
             if (key == null) {
                 return null;
             }
-            keysAndValues[i] = key;
-            keysAndValues[i + 1] = r.readValue(MIN_DEPTH);
+            kwargs.put(key, value());
         }
         if (!literal(TRACE_ID_KEY)) {
             return null;
         }
-        budget.chargeString(8);
+        chargeString(8);
         String traceId = null;
-        int b = r.u8();
+        int b = u8();
         if (b == 0xc0) {
-            budget.chargeValue();
+            charge(1, DecodeBudget.VALUE_BYTES);
         } else {
             traceId = str(b);
             if (traceId == null) {
@@ -85,27 +123,104 @@ final class TaskFastPath {
         if (!literal(DATE_KEY)) {
             return null;
         }
-        budget.chargeString(4);
-        budget.chargeValue();
+        chargeString(4);
+        charge(1, DecodeBudget.VALUE_BYTES);
         double date;
-        b = r.u8();
+        b = u8();
         if (b == 0xcb) {
-            date = Double.longBitsToDouble(r.i64());
+            date = Double.longBitsToDouble(i64());
         } else if (b == 0xca) {
-            date = Float.intBitsToFloat((int) r.u32());
+            date = Float.intBitsToFloat((int) u32());
         } else {
             return null;
         }
         if (!literal(RUN_COUNT_KEY)) {
             return null;
         }
-        budget.chargeString(9);
-        budget.chargeValue();
-        long runCount = uint(r.u8());
-        if (runCount < 0 || runCount > Integer.MAX_VALUE || r.pos != r.end) {
+        chargeString(9);
+        charge(1, DecodeBudget.VALUE_BYTES);
+        long runCount = uint(u8());
+        if (runCount < 0 || runCount > Integer.MAX_VALUE || pos != end) {
             return null;
         }
-        return new Task(kwargs(keysAndValues), traceId, date, (int) runCount);
+        return new Task(kwargs.build(), traceId, date, (int) runCount);
+    }
+
+    /**
+     * A kwargs value, as {@link BoundedMsgpackReader#readValue} reads it in a value position: scalars here,
+     * anything else (containers, binaries, what read() refuses) by the reader.
+     */
+    private Object value() {
+        int b = u8();
+        Object value;
+        if (b <= 0x7f) {
+            value = Long.valueOf(b);
+        } else if (b >= 0xe0) {
+            value = Long.valueOf((byte) b);
+        } else if (b >= 0xa0 && b <= 0xbf) {
+            String s = str(b);
+            if (s == null) {
+                throw DECLINE;
+            }
+            return s; // charged by str()
+        } else {
+            switch (b) {
+                case 0xc0 -> value = null;
+                case 0xc2 -> value = Boolean.FALSE;
+                case 0xc3 -> value = Boolean.TRUE;
+                case 0xca -> value = (double) Float.intBitsToFloat((int) u32());
+                case 0xcb -> value = Double.longBitsToDouble(i64());
+                case 0xcc -> value = Long.valueOf(u8());
+                case 0xcd -> value = Long.valueOf(u16());
+                case 0xce -> value = Long.valueOf(u32());
+                case 0xd0 -> value = Long.valueOf((byte) u8());
+                case 0xd1 -> value = Long.valueOf((short) u16());
+                case 0xd2 -> value = Long.valueOf((int) u32());
+                case 0xd3 -> value = Long.valueOf(i64());
+                default -> {
+                    pos--; // the reader reads the value from its type byte
+                    return nested();
+                }
+            }
+        }
+        charge(1, DecodeBudget.VALUE_BYTES);
+        return value;
+    }
+
+    /** The value at {@link #pos}, read by a {@link BoundedMsgpackReader} that charges the budget from now on. */
+    private Object nested() {
+        if (nested == null) {
+            budget = DecodeBudget.until(MsgpackCursor.FORMAT, limits, deadlineNanos);
+            budget.charge(objects, bytes);
+            nested = new BoundedMsgpackReader(in, limits, clock, keyCache, budget);
+        }
+        nested.pos = pos;
+        Object value = nested.readValue(MIN_DEPTH);
+        pos = nested.pos;
+        return value;
+    }
+
+    /** Charges as {@link DecodeBudget#charge} would, declining where it would throw. */
+    private void charge(long count, long retainedBytes) {
+        if (budget != null) {
+            budget.charge(count, retainedBytes);
+            return;
+        }
+        objects += count;
+        bytes += retainedBytes;
+        if (objects > limits.maxObjects() || bytes > limits.maxRetainedBytes()) {
+            throw DECLINE;
+        }
+        if (--untilCheck <= 0) {
+            untilCheck = CHECK_EVERY;
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw DECLINE;
+            }
+        }
+    }
+
+    private void chargeString(long length) {
+        charge(1, DecodeBudget.STRING_BYTES + length);
     }
 
     /** An unsigned integer whose type byte {@code b} was read, or -1 for another type. */
@@ -114,62 +229,38 @@ final class TaskFastPath {
             return b;
         }
         return switch (b) {
-            case 0xcc -> r.u8();
-            case 0xcd -> r.u16();
-            case 0xce -> r.u32();
+            case 0xcc -> u8();
+            case 0xcd -> u16();
+            case 0xce -> u32();
             default -> -1;
         };
     }
 
-    /** Distinct keys: a copyable view; a repeated key: a map built as read() builds it (first position, last value). */
-    private static Map<String, Object> kwargs(Object[] keysAndValues) {
-        int length = keysAndValues.length;
-        if (length <= 2 * SMALL_KWARGS && distinct(keysAndValues)) {
-            return new KwargsEntries(keysAndValues);
-        }
-        Map<String, Object> map = new LinkedHashMap<>(BoundedMsgpackReader.capacity(length >> 1));
-        for (int i = 0; i < length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
-    }
-
-    private static boolean distinct(Object[] keysAndValues) {
-        for (int i = 2; i < keysAndValues.length; i += 2) {
-            for (int j = 0; j < i; j += 2) {
-                if (keysAndValues[i].equals(keysAndValues[j])) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     /** The kwargs map header's size, or -1 if it is not a map or read() would refuse its size. */
     private int kwargsSize() {
-        int b = r.u8();
+        int b = u8();
         long size;
         if (b >= 0x80 && b <= 0x8f) {
             size = b & 0x0f;
         } else if (b == 0xde) {
-            size = r.u16();
+            size = u16();
         } else if (b == 0xdf) {
-            size = r.u32();
+            size = u32();
         } else {
             return -1;
         }
-        return size > r.limits.maxCollectionLength() || size * 2 > r.end - r.pos ? -1 : (int) size;
+        return size > limits.maxCollectionLength() || size * 2 > end - pos ? -1 : (int) size;
     }
 
     /** A kwargs key: a str that is not one of the special keys (which make read() convert kwargs), else null. */
     private String kwargsKey() {
-        long length = strLength(r.u8());
-        if (length < 0 || length > r.limits.maxCollectionLength() || length > r.end - r.pos) {
+        long length = strLength(u8());
+        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
             return null;
         }
-        String key = r.keyCache.decode(r.in, r.pos, (int) length);
-        r.pos += (int) length;
-        r.budget.chargeString(length);
+        String key = keyCache.decode(in, pos, (int) length);
+        pos += (int) length;
+        chargeString(length);
         if (key == null || key.length() >= 8 && key.charAt(0) == '_'
                 && (key.equals("__task__") || key.equals("__tuple__") || key.equals("__datetime__"))) {
             return null;
@@ -177,27 +268,27 @@ final class TaskFastPath {
         return key;
     }
 
-    /** A str value whose type byte {@code b} was read, or null if it is not a str read() would accept. */
+    /** A str whose type byte {@code b} was read, or null if it is not a str read() would accept. */
     private String str(int b) {
         long length = strLength(b);
-        if (length < 0 || length > r.limits.maxCollectionLength() || length > r.end - r.pos) {
+        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
             return null;
         }
-        String s = Utf8.decode(r.in, r.pos, (int) length);
-        r.pos += (int) length;
-        r.budget.chargeString(length);
+        String s = Utf8.decode(in, pos, (int) length);
+        pos += (int) length;
+        chargeString(length);
         return s;
     }
 
-    /** The declared length of a str with type byte {@code b}, or -1 if it is not a str. */
+    /** The declared length of a str with type byte {@code b} (its length bytes read), or -1 if it is not a str. */
     private long strLength(int b) {
         if (b >= 0xa0 && b <= 0xbf) {
             return b & 0x1f;
         }
         return switch (b) {
-            case 0xd9 -> r.u8();
-            case 0xda -> r.u16();
-            case 0xdb -> r.u32();
+            case 0xd9 -> u8();
+            case 0xda -> u16();
+            case 0xdb -> u32();
             default -> -1;
         };
     }
@@ -205,16 +296,51 @@ final class TaskFastPath {
     /** Whether the next bytes are {@code expected}; consumes them if so. */
     private boolean literal(byte[] expected) {
         int length = expected.length;
-        if (r.end - r.pos < length) {
+        if (end - pos < length) {
             return false;
         }
-        for (int i = 0, p = r.pos; i < length; i++, p++) {
-            if (r.in[p] != expected[i]) {
+        for (int i = 0, p = pos; i < length; i++, p++) {
+            if (in[p] != expected[i]) {
                 return false;
             }
         }
-        r.pos += length;
+        pos += length;
         return true;
+    }
+
+    /** The next byte, consumed. */
+    private int u8() {
+        if (pos >= end) {
+            throw DECLINE;
+        }
+        return in[pos++] & 0xff;
+    }
+
+    /** The next big-endian 16 bits, consumed. */
+    private int u16() {
+        int at = pos;
+        if (end - at < 2) {
+            throw DECLINE;
+        }
+        pos = at + 2;
+        return ((in[at] & 0xff) << 8) | (in[at + 1] & 0xff);
+    }
+
+    /** The next big-endian 32 bits, consumed. */
+    private long u32() {
+        int at = pos;
+        if (end - at < 4) {
+            throw DECLINE;
+        }
+        pos = at + 4;
+        return ((long) (in[at] & 0xff) << 24) | ((in[at + 1] & 0xff) << 16) | ((in[at + 2] & 0xff) << 8)
+                | (in[at + 3] & 0xff);
+    }
+
+    /** The next big-endian 64 bits, consumed. */
+    private long i64() {
+        long high = u32();
+        return (high << 32) | u32();
     }
 
     /** The bytes of fixmap headers (ints) and fixstrs (strings), in order. */
@@ -230,5 +356,15 @@ final class TaskFastPath {
             }
         }
         return out.toByteArray();
+    }
+
+    /** The fast path declines: read() decides. */
+    private static final class Decline extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        Decline() {
+            super("declined", null, false, false);
+        }
     }
 }

@@ -27,7 +27,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The task fast path of {@link BoundedMsgpackReader#readTask} against the generic {@link BoundedMsgpackReader#read}:
+ * The task fast path ({@link TaskFastPath}) against the generic {@link BoundedMsgpackReader#read}:
  * it must accept the payloads producers write and yield exactly what the generic path yields (same classes,
  * same order, same values), and for anything else defer to the generic path so results and errors are
  * identical. Outcomes are compared as strict "shapes" (class names and values, recursively).
@@ -69,12 +69,13 @@ class MsgpackTaskFastPathTest {
         }
     }
 
-    /** The fast path, falling back to the generic path on the same reader, as the serializer does. */
+    /** The fast path, falling back to the generic path, as the serializer does. */
     private static String fastThenGeneric(byte[] payload, DecodeLimits limits, KeyCache cache) {
         try {
-            BoundedMsgpackReader reader = new BoundedMsgpackReader(payload, limits, CLOCK, cache, DecodeBudget.startingNow("msgpack", limits));
-            Task task = reader.readTask();
-            return shape(task != null ? task : reader.read());
+            long deadline = DecodeBudget.deadlineFromNow(limits);
+            Task task = TaskFastPath.read(payload, limits, cache, CLOCK, deadline);
+            return shape(task != null ? task
+                    : new BoundedMsgpackReader(payload, limits, CLOCK, cache, DecodeBudget.until("msgpack", limits, deadline)).read());
         } catch (SergeantException e) {
             return error(e);
         } catch (RuntimeException e) {
@@ -83,7 +84,7 @@ class MsgpackTaskFastPathTest {
     }
 
     private static boolean fastPathTakes(byte[] payload, DecodeLimits limits) {
-        return new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache(), DecodeBudget.startingNow("msgpack", limits)).readTask() != null;
+        return TaskFastPath.read(payload, limits, new KeyCache(), CLOCK, DecodeBudget.deadlineFromNow(limits)) != null;
     }
 
     /** The code and message, with identity hash codes (of byte[] keys quoted in messages) masked. */
@@ -286,6 +287,93 @@ class MsgpackTaskFastPathTest {
                     assertSameOutcome(payload, TestDecodeLimits.of(1 << 20, 1 << 20, depth, length));
                 }
             }
+        }
+    }
+
+    @Test
+    @DisplayName("tight value and retained-byte budgets are enforced exactly as by the generic path, before and after a container value")
+    void budgets() {
+        StringBuilder many = new StringBuilder("de 0190");
+        for (int i = 0; i < 400; i++) {
+            many.append(str("k" + i)).append(i % 3 == 0 ? "c0" : "01");
+        }
+        List<byte[]> payloads = List.of(
+                task("81" + str("a") + "01", "c0", "00"),
+                task("83" + str("a") + "01" + str("s") + str("text") + str("b") + "cb3ff8000000000000", str("trace"), "05"),
+                task("83" + str("a") + "01" + str("l") + "93 01 02" + str("x") + str("b") + "c3", "c0", "00"),
+                task(many.toString(), "c0", "00"));
+        for (byte[] payload : payloads) {
+            assertThat(fastPathTakes(payload, TestDecodeLimits.DEFAULT)).isTrue();
+            DecodeBudget spent = DecodeBudget.startingNow("msgpack", TestDecodeLimits.DEFAULT);
+            new BoundedMsgpackReader(payload, TestDecodeLimits.DEFAULT, CLOCK, new KeyCache(), spent).read();
+            for (long objects = Math.max(1, spent.objects() - 3); objects <= spent.objects() + 1; objects++) {
+                assertSameOutcome(payload, budgetLimits((int) objects, DecodeLimits.DEFAULT_MAX_RETAINED_BYTES));
+            }
+            for (long bytes = spent.bytes() - 60; bytes <= spent.bytes() + 1; bytes++) {
+                assertSameOutcome(payload, budgetLimits(DecodeLimits.DEFAULT_MAX_OBJECTS, bytes));
+            }
+            assertThat(generic(payload, budgetLimits((int) spent.objects() - 1, DecodeLimits.DEFAULT_MAX_RETAINED_BYTES)))
+                    .startsWith("error DECODE_BUDGET_EXCEEDED");
+        }
+    }
+
+    private static DecodeLimits budgetLimits(int maxObjects, long maxRetainedBytes) {
+        DecodeLimits base = TestDecodeLimits.DEFAULT;
+        return new DecodeLimits(base.maxEncodedBytes(), base.maxDecompressedBytes(), base.maxDepth(),
+                base.maxCollectionLength(), maxObjects, maxRetainedBytes, base.decodeDeadline());
+    }
+
+    @Test
+    @DisplayName("with the deadline passed, the fast path gives what the generic path gives: a small task, or the deadline error")
+    void passedDeadline() {
+        StringBuilder many = new StringBuilder("de 0190");
+        for (int i = 0; i < 400; i++) {
+            many.append(str("k" + i)).append("01");
+        }
+        byte[] small = task("82" + str("a") + "01" + str("l") + "91 01", "c0", "00");
+        byte[] large = task(many.toString(), "c0", "00");
+        DecodeLimits limits = TestDecodeLimits.DEFAULT;
+        for (byte[] payload : List.of(small, large)) {
+            long passed = System.nanoTime() - 1;
+            Task fast = TaskFastPath.read(payload, limits, new KeyCache(), CLOCK, passed);
+            String generic;
+            try {
+                generic = shape(new BoundedMsgpackReader(payload, limits, CLOCK, new KeyCache(),
+                        DecodeBudget.until("msgpack", limits, passed)).read());
+            } catch (SergeantException e) {
+                generic = error(e);
+            }
+            if (payload == small) {
+                assertThat(shape(fast)).isEqualTo(generic);
+            } else {
+                assertThat(fast).isNull();
+                assertThat(generic).startsWith("error DECODE_DEADLINE_EXCEEDED");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("decoded kwargs are the task's own immutable map, small or large, flat or nested")
+    void decodedKwargsAreImmutable() {
+        MsgpackSerializer serializer = serializer();
+        Map<String, Object> large = new LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            large.put("k" + i, (long) i);
+        }
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("list", new ArrayList<>(List.of(1L)));
+        nested.put("id", 7L);
+        for (Map<String, Object> kwargs : List.of(Map.<String, Object>of("id", 5L), large, nested, Map.<String, Object>of())) {
+            byte[] payload = serializer.serializeTask(new Task(kwargs, null, 1.0, 0));
+            assertThat(fastPathTakes(payload, TestDecodeLimits.DEFAULT)).isTrue();
+            Task task = serializer.deserializeTask(payload);
+            assertThat(task.kwargs()).isEqualTo(kwargs);
+            assertThat(new Task(task.kwargs(), null, 2.0, 1).kwargs()).isSameAs(task.kwargs());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> task.kwargs().put("x", 1L))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> task.kwargs().clear())
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThat(task.kwargs()).isEqualTo(kwargs);
         }
     }
 

@@ -49,7 +49,18 @@ class IdlePickupTest {
     void tearDown() throws Exception {
         if (runtime != null) {
             runtime.requestStop();
-            running.get(30, TimeUnit.SECONDS);
+            try {
+                running.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // Say where the worker hangs: without the threads' stacks a CI timeout here is a guess.
+                Thread.getAllStackTraces().forEach((thread, stack) -> {
+                    System.out.println("[pickup] thread " + thread.getName() + " " + thread.getState());
+                    for (StackTraceElement frame : stack) {
+                        System.out.println("[pickup]     at " + frame);
+                    }
+                });
+                throw new AssertionError("the worker did not stop within 30 s of requestStop(); thread stacks above", e);
+            }
             runtime.close();
         }
         if (redis != null) {

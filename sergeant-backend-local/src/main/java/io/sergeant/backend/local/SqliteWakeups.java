@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Pickup without polling on SQLite (docs/decisions.md "Pickup without polling"): a push made in this
@@ -59,8 +60,9 @@ final class SqliteWakeups implements BackendWakeups {
     }
 
     @Override
-    public boolean awaitTasks(String queue, Duration timeout) {
+    public boolean awaitTasks(String queue, Duration timeout, BooleanSupplier stopping) {
         Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(stopping, "stopping is null");
         long deadline = System.currentTimeMillis() + Objects.requireNonNull(timeout, "timeout is null").toMillis();
         long wakeUpsAtStart = wakeUps.get();
         Signal signal = signal(queue);
@@ -82,7 +84,7 @@ final class SqliteWakeups implements BackendWakeups {
                     if (now >= dueAt) {
                         return true;
                     }
-                    if (now >= deadline || wakeUps.get() != wakeUpsAtStart) {
+                    if (now >= deadline || wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
                         return false;
                     }
                     signal.wait(Math.max(1, Math.min(deadline, dueAt) - now));

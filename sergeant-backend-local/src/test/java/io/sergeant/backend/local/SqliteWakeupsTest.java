@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -69,6 +70,18 @@ class SqliteWakeupsTest {
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks("q", LONG));
             Thread.sleep(300);
             wakeups.wakeUp();
+            assertThat(waiting.get(15, TimeUnit.SECONDS)).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("a stop flagged before the wait, whose wakeUp() came too early, ends the wait at once")
+    void aStopBeforeTheWaitIsNotMissed() throws Exception {
+        try (LocalBackend worker = open()) {
+            BackendWakeups wakeups = worker.wakeupRole().orElseThrow();
+            AtomicBoolean stopping = new AtomicBoolean(true); // as core stops: the flag, then wakeUp()
+            wakeups.wakeUp();
+            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks("q", LONG, stopping::get));
             assertThat(waiting.get(15, TimeUnit.SECONDS)).isFalse();
         }
     }

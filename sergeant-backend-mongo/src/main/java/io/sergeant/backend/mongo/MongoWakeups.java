@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Pickup without polling on MongoDB, as far as it goes without change streams (docs/decisions.md,
@@ -91,8 +92,9 @@ final class MongoWakeups implements BackendWakeups {
     }
 
     @Override
-    public boolean awaitTasks(String queue, Duration timeout) {
+    public boolean awaitTasks(String queue, Duration timeout, BooleanSupplier stopping) {
         Objects.requireNonNull(queue, "queue is null");
+        Objects.requireNonNull(stopping, "stopping is null");
         long deadline = System.nanoTime() + Objects.requireNonNull(timeout, "timeout is null").toNanos();
         long wakeUpsAtStart = wakeUps.get();
         Signal signal = signal(queue);
@@ -106,7 +108,7 @@ final class MongoWakeups implements BackendWakeups {
                         return true;
                     }
                     long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
-                    if (leftMillis <= 0 || wakeUps.get() != wakeUpsAtStart) {
+                    if (leftMillis <= 0 || wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
                         return false;
                     }
                     signal.wait(Math.max(1, Math.min(leftMillis, dueAt - now)));

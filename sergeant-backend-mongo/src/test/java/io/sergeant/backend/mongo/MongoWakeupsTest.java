@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,6 +131,15 @@ class MongoWakeupsTest {
 
         wakeups.wakeUp();
 
+        assertThat(waited.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isFalse();
+    }
+
+    @Test
+    @DisplayName("a stop flagged before the wait, whose wakeUp() came too early, ends the wait at once")
+    void aStopBeforeTheWaitIsNotMissed() throws Exception {
+        AtomicBoolean stopping = new AtomicBoolean(true); // as core stops: the flag, then wakeUp()
+        wakeups.wakeUp();
+        CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks(queue, LONG, stopping::get));
         assertThat(waited.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isFalse();
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -79,8 +80,9 @@ final class RedisWakeups implements BackendWakeups {
     }
 
     @Override
-    public boolean awaitTasks(String queue, Duration timeout) {
+    public boolean awaitTasks(String queue, Duration timeout, BooleanSupplier stopping) {
         requireNonNull(queue, "queue is null");
+        requireNonNull(stopping, "stopping is null");
         long deadline = System.nanoTime() + requireNonNull(timeout, "timeout is null").toNanos();
         long wakeUpsAtStart = wakeUps.get();
         List<Shard> shards = topology.shards(queue);
@@ -107,7 +109,7 @@ final class RedisWakeups implements BackendWakeups {
                     watch.dueKnown = false;
                     return true;
                 }
-                if (now - deadline >= 0 || wakeUps.get() != wakeUpsAtStart) {
+                if (now - deadline >= 0 || wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
                     return false;
                 }
                 long until = watch.anyDue && watch.nextDue - deadline < 0 ? watch.nextDue : deadline;
@@ -116,7 +118,7 @@ final class RedisWakeups implements BackendWakeups {
                     parkUntil(until);
                     continue;
                 }
-                byte[] signal = block(shard, blockFor, wakeUpsAtStart);
+                byte[] signal = block(shard, blockFor, wakeUpsAtStart, stopping);
                 if (signal == null) {
                     continue;
                 }
@@ -152,7 +154,7 @@ final class RedisWakeups implements BackendWakeups {
     }
 
     /** One {@code BLPOP} on the wake-up list; the signal, or null when the block timed out. */
-    private byte[] block(Shard shard, long nanos, long wakeUpsAtStart) {
+    private byte[] block(Shard shard, long nanos, long wakeUpsAtStart, BooleanSupplier stopping) {
         byte[] wake = shard.keys().wake();
         RedisClient client = shard.client();
         if (!(client.jedis() instanceof JedisCompat.PooledNode node)) {
@@ -164,10 +166,19 @@ final class RedisWakeups implements BackendWakeups {
             try (Connection connection = node.borrow()) {
                 blocked.add(connection);
                 try {
-                    if (wakeUps.get() != wakeUpsAtStart) {
-                        return null; // woken between the check and the borrow
+                    // Registered first, then checked: a wakeUp() from now on cuts this connection, and one
+                    // before it either changed the count or followed a stop that stopping() reports.
+                    if (wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
+                        return null; // woken or stopped between the check and the borrow
                     }
-                    return connection.executeCommand(command);
+                    try {
+                        return connection.executeCommand(command);
+                    } catch (RuntimeException e) {
+                        if (wakeUps.get() != wakeUpsAtStart) {
+                            return null; // our own wakeUp() cut the connection: a stop, not an outage
+                        }
+                        throw e;
+                    }
                 } finally {
                     blocked.remove(connection);
                 }

@@ -87,7 +87,9 @@ final class IdleWait {
     /** One wait on the backend; true when the next pop is worth making now. */
     private boolean waitOnBackend(Duration timeout) {
         try {
-            boolean signalled = wakeups.awaitTasks(queue, timeout);
+            // state::ending: a stop that lands between the loop's check and the wait's start is seen
+            // by the wait (its wakeUp() found no wait to end), so a stop never waits out the fallback poll.
+            boolean signalled = wakeups.awaitTasks(queue, timeout, state::ending);
             failureLogged = false;
             return signalled;
         } catch (RuntimeException e) {

@@ -27,23 +27,81 @@ record ItemRef(int shard, String batch, int index) {
     }
 
     /**
-     * The receipts of one leased batch: the id prefix is built once per batch, so a receipt costs one
-     * short concatenation (a pop makes up to a thousand of them). Immutable.
+     * The receipts of one leased batch, made at once: the id prefix is built once per batch, so a receipt
+     * costs one short concatenation (a pop makes up to a thousand of them). It keeps the receipts it made,
+     * so that an ack can recognise them by identity ({@link #made}) without reading their ids. Immutable
+     * (the receipts are made in the constructor and published through a final field).
      */
     static final class Batch {
 
-        private final String idPrefix;
-        private final int deliveryCount;
+        /** {@code <shard>:<batch>}, the start of this batch's receipt ids. */
+        final String key;
+        private final Receipt[] receipts;
 
-        Batch(int shard, String batch, int deliveryCount) {
-            this.idPrefix = shard + ":" + batch + ":";
-            this.deliveryCount = deliveryCount;
+        Batch(int shard, String batch, int deliveryCount, int size) {
+            this.key = shard + ":" + batch;
+            String idPrefix = key + ":";
+            Receipt[] made = new Receipt[size];
+            for (int index = 0; index < size; index++) {
+                String id = idPrefix + index;
+                made[index] = new Receipt(id, id, deliveryCount);
+            }
+            this.receipts = made;
+        }
+
+        /** How many receipts this batch made. */
+        int size() {
+            return receipts.length;
         }
 
         /** The receipt of item {@code index} of this batch: id and token are the same string. */
         Receipt receipt(int index) {
-            String id = idPrefix + index;
-            return new Receipt(id, id, deliveryCount);
+            return receipts[index];
+        }
+
+        /**
+         * Whether {@code receipt} is the very object this batch made for item {@code index} (not merely an equal
+         * one): then it is well formed, {@code <key>:<index>} with its id as token, without reading it.
+         */
+        boolean made(int index, Receipt receipt) {
+            return index >= 0 && index < receipts.length && receipts[index] == receipt;
+        }
+    }
+
+    /**
+     * The batches made last, so that an ack finds the batch of its receipts and checks them by identity. A
+     * fixed ring of {@value #SLOTS} batches of at most {@value #MAX_RECEIPTS} receipts each (so it holds at
+     * most that many receipts past their ack); a batch not found (older, larger, from another process or
+     * forged) costs only the ids being read, as before. Thread safe without locks: slots are written and read
+     * racily, which is safe because a batch is immutable (final fields) and any batch seen, old or new, is a
+     * correct one.
+     */
+    static final class Recent {
+
+        static final int SLOTS = 16;
+        static final int MAX_RECEIPTS = 4096;
+
+        private final Batch[] slots = new Batch[SLOTS];
+        private int next;
+
+        /** Remembers {@code batch}, forgetting the oldest one, unless it is larger than {@value #MAX_RECEIPTS}. */
+        void add(Batch batch) {
+            if (batch.size() > MAX_RECEIPTS) {
+                return;
+            }
+            int slot = next; // racy: two pops at once may write one slot, which only forgets a batch
+            slots[slot] = batch;
+            next = (slot + 1) % SLOTS;
+        }
+
+        /** The remembered batch of this {@code <shard>:<batch>} key, or null. */
+        Batch find(String key) {
+            for (Batch batch : slots) {
+                if (batch != null && batch.key.equals(key)) {
+                    return batch;
+                }
+            }
+            return null;
         }
     }
 

@@ -42,6 +42,8 @@ final class RedisLeases implements BackendLeases {
     private final Scripts scripts;
     private final RedisBackend.Limits limits;
     private final ShardRotation rotation = new ShardRotation();
+    /** The batches leased last, whose receipts an ack recognises by identity. */
+    private final ItemRef.Recent recent = new ItemRef.Recent();
 
     RedisLeases(Topology topology, Scripts scripts, RedisBackend.Limits limits) {
         this.topology = requireNonNull(topology, "topology is null");
@@ -75,12 +77,13 @@ final class RedisLeases implements BackendLeases {
         }
         // Then per batch: its id, delivery count, size and its payloads as one nested array.
         for (int i = 3 + refusedValues; i + 3 < result.size(); i += 4) {
-            ItemRef.Batch batch = new ItemRef.Batch(shard.index(), text(result.get(i)), (int) number(result.get(i + 1)));
             int n = (int) number(result.get(i + 2));
             List<?> payloads = (List<?>) result.get(i + 3);
             if (payloads.size() != n) {
                 throw new IllegalStateException("pop_leased.lua returned " + payloads.size() + " payloads for a batch of " + n);
             }
+            ItemRef.Batch batch = new ItemRef.Batch(shard.index(), text(result.get(i)), (int) number(result.get(i + 1)), n);
+            recent.add(batch);
             for (int k = 0; k < n; k++) {
                 out.add(new Delivery((byte[]) payloads.get(k), batch.receipt(k)));
             }
@@ -99,7 +102,7 @@ final class RedisLeases implements BackendLeases {
     public SettledPop ackAndPop(Backend backend, String queue, List<Receipt> receipts, int max, DeliveryOptions options) {
         BackendLeases.checkAckAndPop(queue, receipts, max, options);
         List<Shard> shards = topology.shards(queue);
-        Grouped grouped = new Grouped(receipts, shards);
+        Grouped grouped = new Grouped(receipts, shards, recent);
         List<Delivery> out = new ArrayList<>(Math.min(max, 4096));
         int start = rotation.nextIndex(shards.size());
         for (int i = 0; i < shards.size(); i++) {
@@ -165,7 +168,7 @@ final class RedisLeases implements BackendLeases {
             return SettleResult.all(0);
         }
         List<Shard> shards = topology.shards(queue);
-        Grouped grouped = new Grouped(receipts, shards);
+        Grouped grouped = new Grouped(receipts, shards, recent);
         for (Shard shard : shards) {
             ShardAcks group = grouped.forShard(shard.index());
             if (group == null) {
@@ -201,6 +204,10 @@ final class RedisLeases implements BackendLeases {
         final String key;
         final int shard;
         final String batch;
+        /** The batch that made this group's receipts, if it is among the recent ones: its receipts are known by identity. */
+        ItemRef.Batch made;
+        /** The item index of the receipt added last, -1 before the first. */
+        int lastIndex = -1;
         /** (index << 32 | position) while adding; sorted by {@link #seal}. */
         private long[] entries = new long[16];
         private int size;
@@ -229,7 +236,17 @@ final class RedisLeases implements BackendLeases {
             return ItemRef.Reader.canonical(id, length + 1, id.length());
         }
 
+        /**
+         * The item index of {@code receipt} if it is the receipt the recent batch made for the item after the last
+         * one added (receipts come in pop order), checked by identity without reading its id; else -1.
+         */
+        int nextMade(Receipt receipt) {
+            int expected = lastIndex + 1;
+            return made != null && made.made(expected, receipt) ? expected : -1;
+        }
+
         void add(int position, int index) {
+            lastIndex = index;
             if (size == entries.length) {
                 entries = Arrays.copyOf(entries, size * 2);
             }
@@ -293,8 +310,11 @@ final class RedisLeases implements BackendLeases {
     /**
      * Receipts parsed and grouped by shard and batch, with the refused ones marked as replies come in. Linear
      * in the receipts: ids are read in place ({@link ItemRef.Reader}), and the receipts of one batch, which
-     * come one after another, are checked against the current group's {@code <shard>:<batch>} prefix
-     * ({@link BatchGroup#indexOf}) without a lookup.
+     * come one after another, are recognised without a lookup: by identity when they are the very receipts
+     * one of the batches leased last made ({@link BatchGroup#nextMade}, which reads no id: the receipts of a
+     * batch acked a while after they were made are mostly out of the cache), else against the current
+     * group's {@code <shard>:<batch>} prefix ({@link BatchGroup#indexOf}). Both give the same index for the
+     * same receipt, so results do not depend on which path recognised it.
      */
     private static final class Grouped {
 
@@ -305,7 +325,7 @@ final class RedisLeases implements BackendLeases {
         private final List<Integer> failedShards = new ArrayList<>();
         private RuntimeException failure;
 
-        Grouped(List<Receipt> receipts, List<Shard> shards) {
+        Grouped(List<Receipt> receipts, List<Shard> shards, ItemRef.Recent recent) {
             this.receipts = receipts;
             int n = receipts.size();
             this.refused = new boolean[n];
@@ -315,7 +335,13 @@ final class RedisLeases implements BackendLeases {
             BatchGroup current = null;
             for (int i = 0; i < n; i++) {
                 Receipt receipt = requireNonNull(receipts.get(i), "a receipt is null");
-                int index = current == null ? -1 : current.indexOf(receipt);
+                int index = -1;
+                if (current != null) {
+                    index = current.nextMade(receipt);
+                    if (index < 0) {
+                        index = current.indexOf(receipt);
+                    }
+                }
                 if (index < 0) {
                     if (!reader.read(receipt, shards.size())) {
                         refused[i] = true; // not one of ours
@@ -326,6 +352,7 @@ final class RedisLeases implements BackendLeases {
                     current = groups.get(key);
                     if (current == null) {
                         current = new BatchGroup(key, reader.shard, id.substring(reader.batchStart, reader.batchEnd));
+                        current.made = recent.find(key);
                         groups.put(key, current);
                     }
                     index = reader.index;

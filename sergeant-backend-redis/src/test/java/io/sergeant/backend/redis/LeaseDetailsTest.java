@@ -220,6 +220,42 @@ class LeaseDetailsTest {
     }
 
     @Test
+    @DisplayName("equal copies of receipts settle as the receipts the pop made, mixed, repeated, out of order and past the recent batches")
+    void copiesOfReceiptsSettleAsTheOriginals() {
+        String queue = unique();
+        backend.push(queue, texts("t", 10), Priority.NORMAL, null);
+        List<Receipt> batch = receipts(backend.pop(queue, 10, DeliveryOptions.leased(Duration.ofSeconds(60), 5)));
+        List<Receipt> first = List.of(batch.get(0), batch.get(1), copy(batch.get(2)), batch.get(3), batch.get(3),
+                copy(batch.get(4)), batch.get(6), batch.get(5), copy(batch.get(5)));
+        SettleResult result = backend.leaseRole().orElseThrow().ack(queue, first);
+        assertThat(result.settled()).isEqualTo(7);
+        assertThat(result.refused()).containsExactly(batch.get(3), batch.get(5));
+        SettleResult rest = backend.leaseRole().orElseThrow().ack(queue, List.of(copy(batch.get(7)), batch.get(8), batch.get(9)));
+        assertThat(rest).isEqualTo(SettleResult.all(3));
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+
+        // More batches than the ones remembered: the oldest are recognised by their ids, all settle once.
+        int batches = ItemRef.Recent.SLOTS + 4;
+        backend.push(queue, texts("u", 3 * batches), Priority.NORMAL, null);
+        List<Receipt> all = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            all.addAll(receipts(backend.pop(queue, 3, DeliveryOptions.leased(Duration.ofSeconds(60), 5))));
+        }
+        assertThat(all).hasSize(3 * batches);
+        List<Receipt> acks = new ArrayList<>(all);
+        acks.add(all.get(0));
+        acks.add(copy(all.get(all.size() - 1)));
+        SettleResult everything = backend.leaseRole().orElseThrow().ack(queue, acks);
+        assertThat(everything.settled()).isEqualTo(3 * batches);
+        assertThat(everything.refused()).hasSize(2);
+        assertThat(backend.stats(queue)).isEqualTo(new QueueStats(0, 0, 0, 0));
+    }
+
+    private static Receipt copy(Receipt receipt) {
+        return new Receipt(new String(receipt.id()), new String(receipt.token()), receipt.deliveryCount());
+    }
+
+    @Test
     @DisplayName("ack.lua checks index specs the Java client never sends item by item: unordered, overlapping, out of range")
     void unusualIndexSpecs() {
         String queue = unique();

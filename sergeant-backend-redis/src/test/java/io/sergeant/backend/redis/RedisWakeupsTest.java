@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The wake-up role on a real redis-server: a push ends a wait with {@code true}; {@code wakeUp()} ends a
  * wait in progress; and a stop flagged before the wait started ends it at once even though its
  * {@code wakeUp()} came before the wait and found nothing to cut (the race behind a 30 s stop in CI).
- * Waits are a minute long (under the 5 s socket timeout's 4.5 s blocks), so a wait that returns within
- * the generous bounds below was ended by what the test did, not by its timeout.
+ * Waits are a minute long (in 9.5 s blocks under the default 10 s socket timeout), so a wait that returns
+ * within the generous bounds below was ended by what the test did, not by its timeout.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisWakeupsTest {
@@ -96,5 +98,61 @@ class RedisWakeupsTest {
         stopping.set(true);
         wakeups.wakeUp();
         assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isFalse();
+    }
+
+    @Test
+    @DisplayName("a stop landing between the wait's last look at the flag and the sending of its BLPOP ends the wait")
+    void aStopJustBeforeTheBlpopIsNotMissed() throws Exception {
+        // One block as long as the wait (socket timeout 90 s): a BLPOP the stop missed outlasts the bound below.
+        backend.close();
+        backend = new RedisBackendFactory().create(new BackendSpec(server.uri(), Map.of("timeout", "90s")),
+                PluginContext.defaults());
+        wakeups = backend.wakeupRole().orElseThrow();
+        AtomicBoolean stopping = new AtomicBoolean();
+        AtomicReference<Thread> stopper = new AtomicReference<>();
+        BooleanSupplier flag = () -> {
+            boolean value = stopping.get();
+            if (!value && stopper.get() == null && readBeforeTheBlpop()) {
+                // The stop lands right after this read (the last before the BLPOP goes out), from another thread
+                // as requestStop() does it: the flag, then wakeUp(). The read goes on once the stopper is done,
+                // or blocked (the wait may hold off a cut until its BLPOP is sent: then the cut ends the BLPOP).
+                Thread thread = new Thread(() -> {
+                    stopping.set(true);
+                    wakeups.wakeUp();
+                }, "stopper");
+                stopper.set(thread);
+                thread.start();
+                awaitDoneOrBlocked(thread);
+            }
+            return value;
+        };
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks("q", LONG, flag));
+        // Before the fix Jedis reconnected the cut connection when the BLPOP was sent: it blocked a minute on a
+        // socket no wakeUp() would cut.
+        assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(stopper.get()).as("the stop was made to land just before the BLPOP").isNotNull();
+        stopper.get().join(PROMPT_MILLIS);
+        // The connection the stop cut is not handed out again: the next wait blocks, and a push ends it.
+        CompletableFuture<Boolean> next = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks("q", LONG));
+        Thread.sleep(300);
+        backend.push("q", List.of("t".getBytes(StandardCharsets.UTF_8)), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+    }
+
+    /** Whether the flag is read by RedisWakeups.block, i.e. after the connection to cut is registered. */
+    private static boolean readBeforeTheBlpop() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(frame ->
+                frame.getClassName().equals(RedisWakeups.class.getName()) && frame.getMethodName().equals("block")));
+    }
+
+    private static void awaitDoneOrBlocked(Thread thread) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() - end < 0) {
+            Thread.State state = thread.getState();
+            if (state == Thread.State.TERMINATED || state == Thread.State.BLOCKED || state == Thread.State.WAITING) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
     }
 }

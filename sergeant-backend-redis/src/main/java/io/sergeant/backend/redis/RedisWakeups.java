@@ -146,7 +146,11 @@ final class RedisWakeups implements BackendWakeups {
         wakeUps.incrementAndGet();
         for (Blocked wait : blocked) {
             synchronized (wait) {
+                if (wait.ended) {
+                    continue; // its connection may be back in the pool: a cut would make Jedis reconnect it bare
+                }
                 try {
+                    // disconnect() marks it broken too: the pool destroys it when the wait returns it.
                     wait.connection.disconnect();
                 } catch (RuntimeException e) {
                     // already cut or broken: the wait ends either way
@@ -163,6 +167,11 @@ final class RedisWakeups implements BackendWakeups {
      */
     private static final class Blocked {
         final Connection connection;
+        /**
+         * Set under this object's monitor before the connection goes back to the pool; {@link #wakeUp()}
+         * cuts no ended wait (a late cut would hit the connection's next borrower).
+         */
+        boolean ended;
 
         Blocked(Connection connection) {
             this.connection = connection;
@@ -205,6 +214,9 @@ final class RedisWakeups implements BackendWakeups {
                         throw e;
                     }
                 } finally {
+                    synchronized (wait) {
+                        wait.ended = true; // before the connection goes back to the pool: no cut after this
+                    }
                     blocked.remove(wait);
                 }
             }

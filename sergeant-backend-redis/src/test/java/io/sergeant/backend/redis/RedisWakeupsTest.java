@@ -16,6 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import io.sergeant.spi.backend.DeliveryOptions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,6 +92,40 @@ class RedisWakeupsTest {
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> wakeups.awaitTasks("q", LONG, stopping::get));
         assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS)).isFalse();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
+    }
+
+    @Test
+    @DisplayName("a connection a stop cut is never lent out again: later commands keep their password and database")
+    void aCutConnectionIsNotLentOut() throws Exception {
+        try (RedisServerProcess secured = RedisServerProcess.start("--requirepass", "pw");
+             Backend db5 = new RedisBackendFactory().create(
+                     new BackendSpec("redis://:pw@127.0.0.1:" + secured.port() + "/5", Map.of()), PluginContext.defaults())) {
+            BackendWakeups waits = db5.wakeupRole().orElseThrow();
+            // The stop lands inside the wait's last check before its BLPOP (the flag's second read; the first is
+            // the wait's loop), on the waiting thread: wakeUp() cuts the registered connection, and the wait
+            // ends without sending. The cut connection must not be lent out again: Jedis would send the next
+            // command on a fresh socket without AUTH and SELECT (NOAUTH here, database 0 without a password).
+            // This holds because Jedis' disconnect() marks the connection broken, so the pool destroys it on
+            // return; the test guards that (the late cut, after the return, is what Blocked.ended prevents).
+            AtomicInteger reads = new AtomicInteger();
+            assertThat(waits.awaitTasks("q", LONG, () -> {
+                if (reads.incrementAndGet() == 2) {
+                    waits.wakeUp();
+                }
+                return false;
+            })).isFalse();
+            assertThat(reads.get()).as("the flag was read in the last check before the BLPOP").isGreaterThanOrEqualTo(2);
+            for (int i = 0; i < 20; i++) {
+                db5.push("after", List.of(("t" + i).getBytes(StandardCharsets.UTF_8)), Priority.NORMAL, null);
+            }
+            try (Jedis admin = new Jedis(new HostAndPort("127.0.0.1", secured.port()),
+                    DefaultJedisClientConfig.builder().password("pw").build())) {
+                assertThat(admin.dbSize()).as("keys in database 0").isZero();
+                admin.select(5);
+                assertThat(admin.dbSize()).as("keys in database 5").isPositive();
+            }
+            assertThat(db5.pop("after", 100, DeliveryOptions.AT_MOST_ONCE)).hasSize(20);
+        }
     }
 
     @Test

@@ -58,8 +58,8 @@ final class RedisWakeups implements BackendWakeups {
     private final Scripts scripts;
     private final long maxBlockNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
-    /** Connections in a {@code BLPOP} now, cut by {@link #wakeUp()}. */
-    private final Set<Connection> blocked = ConcurrentHashMap.newKeySet();
+    /** Connections in a {@code BLPOP} now (or about to send one), cut by {@link #wakeUp()}. */
+    private final Set<Blocked> blocked = ConcurrentHashMap.newKeySet();
     /** Counts {@link #wakeUp()} calls: a wait that sees it change returns. */
     private final AtomicLong wakeUps = new AtomicLong();
 
@@ -144,12 +144,37 @@ final class RedisWakeups implements BackendWakeups {
     @Override
     public void wakeUp() {
         wakeUps.incrementAndGet();
-        for (Connection connection : blocked) {
-            try {
-                connection.disconnect();
-            } catch (RuntimeException e) {
-                // already cut or broken: the wait ends either way
+        for (Blocked wait : blocked) {
+            synchronized (wait) {
+                if (wait.ended) {
+                    continue; // its connection may be back in the pool: a cut would make Jedis reconnect it bare
+                }
+                try {
+                    // disconnect() marks it broken too: the pool destroys it when the wait returns it.
+                    wait.connection.disconnect();
+                } catch (RuntimeException e) {
+                    // already cut or broken: the wait ends either way
+                }
             }
+        }
+    }
+
+    /**
+     * A connection registered for {@link #wakeUp()} to cut. Its monitor orders a cut with the wait's last
+     * check and the sending of its {@code BLPOP}: Jedis reconnects a cut connection when it next sends, so
+     * a cut between the check and the send let the {@code BLPOP} block, unseen, on a fresh socket (for a
+     * whole block, up to the socket timeout; and the fresh socket had no {@code AUTH} nor {@code SELECT}).
+     */
+    private static final class Blocked {
+        final Connection connection;
+        /**
+         * Set under this object's monitor before the connection goes back to the pool; {@link #wakeUp()}
+         * cuts no ended wait (a late cut would hit the connection's next borrower).
+         */
+        boolean ended;
+
+        Blocked(Connection connection) {
+            this.connection = connection;
         }
     }
 
@@ -164,15 +189,24 @@ final class RedisWakeups implements BackendWakeups {
         CommandObject<List<byte[]>> command = blpop(wake, nanos);
         return signal(client.call("wait for tasks", jedis -> {
             try (Connection connection = node.borrow()) {
-                blocked.add(connection);
+                Blocked wait = new Blocked(connection);
+                blocked.add(wait);
                 try {
                     // Registered first, then checked: a wakeUp() from now on cuts this connection, and one
-                    // before it either changed the count or followed a stop that stopping() reports.
-                    if (wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
-                        return null; // woken or stopped between the check and the borrow
-                    }
+                    // before it either changed the count or followed a stop that stopping() reports. Checked
+                    // and sent under the wait's monitor, which wakeUp() takes to cut: a cut comes before the
+                    // check (seen there) or after the send (it ends the BLPOP), never in between.
                     try {
-                        return connection.executeCommand(command);
+                        synchronized (wait) {
+                            if (wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
+                                return null; // woken or stopped between the check and the borrow
+                            }
+                            if (!connection.isConnected()) {
+                                return null; // cut by a wakeUp() older than this wait: never let Jedis reconnect it
+                            }
+                            connection.sendCommand(command.getArguments());
+                        }
+                        return command.getBuilder().build(connection.getOne());
                     } catch (RuntimeException e) {
                         if (wakeUps.get() != wakeUpsAtStart) {
                             return null; // our own wakeUp() cut the connection: a stop, not an outage
@@ -180,7 +214,10 @@ final class RedisWakeups implements BackendWakeups {
                         throw e;
                     }
                 } finally {
-                    blocked.remove(connection);
+                    synchronized (wait) {
+                        wait.ended = true; // before the connection goes back to the pool: no cut after this
+                    }
+                    blocked.remove(wait);
                 }
             }
         }));

@@ -224,18 +224,8 @@ class IdlePickupTest {
 
     private BlockingQueue<Ran> start(WorkerConfig config) {
         BlockingQueue<Ran> ran = new LinkedBlockingQueue<>();
-        Worker worker = new Worker() {
-            @Override
-            public WorkerConfig config() {
-                return config;
-            }
-
-            @Override
-            public Object work(Task task) {
-                ran.add(new Ran(String.valueOf(task.kwargs().get("id")), System.currentTimeMillis()));
-                return null;
-            }
-        };
+        Worker worker = new TaskRecorder(config,
+                task -> ran.add(new Ran(String.valueOf(task.kwargs().get("id")), System.currentTimeMillis())));
         runtime = new WorkerRuntime(worker, config, sergeant, List.of());
         running = CompletableFuture.runAsync(runtime::run);
         return ran;

@@ -73,18 +73,7 @@ class StopRaceTest {
                     .delivery(round % 2 == 0 ? DeliveryMode.AT_LEAST_ONCE : DeliveryMode.AT_MOST_ONCE)
                     .executor("thread", 1).pollInterval(Duration.ofSeconds(30)).build();
             CountDownLatch ran = new CountDownLatch(1);
-            Worker worker = new Worker() {
-                @Override
-                public WorkerConfig config() {
-                    return config;
-                }
-
-                @Override
-                public Object work(Task task) {
-                    ran.countDown();
-                    return null;
-                }
-            };
+            Worker worker = new TaskRecorder(config, task -> ran.countDown());
             try (WorkerRuntime runtime = new WorkerRuntime(worker, config, sergeant, List.of());
                  Broker broker = sergeant.broker(config)) {
                 CompletableFuture<?> running = CompletableFuture.runAsync(runtime::run);

@@ -202,7 +202,7 @@ final class RedisWakeups implements BackendWakeups {
                                 return null; // woken or stopped between the check and the borrow
                             }
                             if (!connection.isConnected()) {
-                                return null; // cut by a wakeUp() older than this wait: never let Jedis reconnect it
+                                return null; // closed already: never let Jedis reconnect a wait's connection without AUTH/SELECT
                             }
                             connection.sendCommand(command.getArguments());
                         }

@@ -15,6 +15,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static io.sergeant.backend.redis.Replies.arg;
 import static io.sergeant.backend.redis.Replies.number;
@@ -47,6 +49,10 @@ final class RedisQueue {
     private final RedisBackend.Limits limits;
     private final ShardRotation rotation;
     private final RedisLeases leases;
+    /** Queue and shard ({@code "<queue>\0<index>"}) whose last at-most-once pop was full: popped plainly next. */
+    private final Map<String, Boolean> draining = new ConcurrentHashMap<>();
+    /** How long an oversized payload on its way to the dead letters may live if its burial never ends. */
+    private static final long HOLD_MILLIS = Duration.ofHours(1).toMillis();
 
     RedisQueue(Topology topology, Scripts scripts, RedisBackend.Limits limits, ShardRotation rotation, RedisLeases leases) {
         this.topology = requireNonNull(topology, "topology is null");
@@ -188,8 +194,134 @@ final class RedisQueue {
         return out;
     }
 
-    /** The whole at-most-once pop is one script: nothing is removed unless all of it succeeds. */
+    /**
+     * An at-most-once pop from one shard. While the queue is draining (the last pop of this shard was
+     * full) a single node is popped with a plain {@code LPOP} whose reply is read bounded ({@link #popPlain});
+     * what that leaves short, and every pop while the queue is not draining (the idle and pickup path: one
+     * call), is the guarded script, whole.
+     */
     private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
+        String drainKey = queue + '\u0000' + shard.index();
+        if (BoundedPop.AVAILABLE && draining.containsKey(drainKey)
+                && shard.client().jedis() instanceof JedisCompat.PooledNode node) {
+            int popped = popPlain(queue, shard, node, max, out);
+            if (popped >= max) {
+                return;
+            }
+            draining.remove(drainKey);
+            if (popped > 0) {
+                return; // short: the queue ran dry; the next pop (the script) takes handed-back and due tasks
+            }
+        }
+        int before = out.size();
+        popScript(queue, shard, max, out);
+        if (out.size() - before >= max) {
+            draining.put(drainKey, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * A plain {@code LPOP} of up to {@code max} payloads from the shard's queue list, read with every payload
+     * bounded by {@code maxPayloadBytes} ({@link BoundedPop}): the server sends the payloads without copying
+     * them through Lua, the guarded script's main cost (docs/decisions.md, "At-most-once pop without Lua").
+     * A longer payload is streamed back to the server in chunks and buried there as a dead letter, as the
+     * script would have buried it ({@link OversizedBurial}). Returns how many payloads the list gave
+     * (kept and buried), or 0 after an error reply (a key of another type: the script that follows reports
+     * it with the layout error, having changed nothing).
+     */
+    private int popPlain(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<Delivery> out) {
+        List<byte[]> payloads = new ArrayList<>(Math.min(max, 4096));
+        OversizedBurial burial = new OversizedBurial(queue, shard);
+        int popped = shard.client().call("pop", jedis -> {
+            try (redis.clients.jedis.Connection connection = node.borrow()) {
+                return BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(), payloads, burial);
+            } catch (JedisDataException e) {
+                return 0;
+            }
+        });
+        for (byte[] payload : payloads) {
+            out.add(new Delivery(payload, null));
+        }
+        burial.report();
+        return popped;
+    }
+
+    /**
+     * Buries the payloads of a plain pop that are over {@code maxPayloadBytes}: each is streamed, a chunk
+     * at a time, into a key of its own on the shard ({@code SET ... PX} an hour, then {@code APPEND}), then
+     * {@code bury_oversized.lua} moves it into the dead letters with the script's reason. The worker never
+     * holds more than one chunk. A payload whose burial fails (the server went away in between) is lost,
+     * as any payload an at-most-once pop took is when its reply is lost; that is logged, with its size.
+     */
+    private final class OversizedBurial implements BoundedPop.Oversized {
+        private final String queue;
+        private final Shard shard;
+        private byte[] holdKey;
+        private boolean first;
+        private long length;
+        private RuntimeException failure;
+        private long refused;
+        private long trimmed;
+        private int lost;
+
+        OversizedBurial(String queue, Shard shard) {
+            this.queue = queue;
+            this.shard = shard;
+        }
+
+        @Override
+        public void begin(long length) {
+            this.length = length;
+            holdKey = QueueKeys.bytes(shard.keys().ownPrefix() + "oversized:" + Replies.randomToken());
+            first = true;
+            failure = null;
+        }
+
+        @Override
+        public void chunk(byte[] chunk, int length) {
+            if (failure != null) {
+                return;
+            }
+            byte[] piece = Arrays.copyOf(chunk, length);
+            boolean set = first;
+            first = false;
+            try {
+                shard.client().call("dead-letter an oversized payload", j -> set
+                        ? j.set(holdKey, piece, redis.clients.jedis.params.SetParams.setParams().px(HOLD_MILLIS))
+                        : j.append(holdKey, piece));
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public void end() {
+            if (failure == null) {
+                try {
+                    List<byte[]> keys = new ArrayList<>(shard.keys().all());
+                    keys.add(holdKey);
+                    List<?> result = (List<?>) shard.client().script(scripts.buryOversized(), keys,
+                            List.of(arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size()))));
+                    refused += number(result.get(0));
+                    trimmed += number(result.get(1));
+                    return;
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            lost++;
+            LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + length + " bytes, over "
+                    + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a dead letter ("
+                    + failure.getMessage() + "); it is lost, as an at-most-once task whose pop reply is lost");
+        }
+
+        void report() {
+            RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, refused, trimmed);
+        }
+    }
+
+    /** The whole at-most-once pop as one script: nothing is removed unless all of it succeeds. */
+    private void popScript(String queue, Shard shard, int max, List<Delivery> out) {
         List<?> result = (List<?>) shard.client().script(scripts.popDue(), shard.keys().all(),
                 List.of(arg(max), arg(limits.maxPayloadBytes()),
                         arg(limits.deadCapPerShard(topology.shards(queue).size()))));

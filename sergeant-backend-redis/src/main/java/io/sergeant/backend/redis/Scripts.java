@@ -20,7 +20,8 @@ record Scripts(
         LuaScript stats,
         LuaScript lockRelease,
         LuaScript lockSetTtl,
-        LuaScript nextDue) {
+        LuaScript nextDue,
+        LuaScript buryOversized) {
 
     /** Reads all scripts from the jar. */
     static Scripts load() {
@@ -40,6 +41,7 @@ record Scripts(
                 LuaScript.queueScript("stats"),
                 LuaScript.standalone("lock_release"),
                 LuaScript.standalone("lock_set_ttl"),
-                LuaScript.queueScript("next_due"));
+                LuaScript.queueScript("next_due"),
+                LuaScript.queueScript("bury_oversized"));
     }
 }

@@ -1,0 +1,254 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.DeadLetter;
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.util.RedisInputStream;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The at-most-once pop of a draining queue as a plain {@code LPOP} read bounded ({@link BoundedPop},
+ * {@code RedisQueue.popPlain}), on a real redis-server: it takes the same tasks in the same order as the
+ * guarded script, buries an oversized payload whole without the worker holding it, and leaves the short
+ * and failing cases to the script. Each test checks in {@code INFO commandstats} that the plain pop ran.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PlainPopTest {
+
+    @Test
+    @DisplayName("while a queue drains, full pops are plain LPOPs that give every task once, in order, HIGH first")
+    void drainingPopsArePlainAndInOrder() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri(), Map.of("maxPayloadSize", "1000"))) {
+            List<byte[]> normal = IntStream.range(0, 2500).mapToObj(i -> bytes("n-" + i)).toList();
+            backend.push("jobs", normal, Priority.NORMAL, null);
+            backend.push("jobs", List.of(bytes("h-0"), bytes("h-1")), Priority.HIGH, null);
+            List<String> seen = new ArrayList<>();
+            long scripts = scripts(server);
+            List<Delivery> popped;
+            while (!(popped = backend.pop("jobs", 500, DeliveryOptions.AT_MOST_ONCE)).isEmpty()) {
+                popped.forEach(d -> seen.add(text(d.payload())));
+            }
+            List<String> expected = new ArrayList<>(List.of("h-1", "h-0"));
+            IntStream.range(0, 2500).forEach(i -> expected.add("n-" + i));
+            assertThat(seen).containsExactlyElementsOf(expected);
+            // 2,502 tasks in pops of 500: the first by the script, the next four plain, the short sixth plain,
+            // the empty seventh by the script (all seven by the script before).
+            assertThat(scripts(server) - scripts).as("pops that ran the script").isEqualTo(2);
+            assertThat(server.command("LLEN", "jobs")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    @DisplayName("an oversized payload met by a plain pop is buried whole, with the script's reason, and the tasks around it are returned")
+    void oversizedPayloadsAreBuriedWhole() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri(), Map.of("maxPayloadSize", Integer.toString(1 << 20)))) {
+            startDraining(backend);
+            byte[] huge = new byte[(int) (2.5 * BoundedPop.CHUNK)];
+            new Random(7).nextBytes(huge);
+            byte[] justOver = new byte[(1 << 20) + 1];
+            byte[] justUnder = new byte[1 << 20];
+            backend.push("jobs", List.of(bytes("a"), huge, bytes("b"), justOver, justUnder, bytes("c")), Priority.NORMAL, null);
+            long scripts = scripts(server);
+            long lpops = calls(server, "lpop");
+
+            List<Delivery> popped = backend.pop("jobs", 6, DeliveryOptions.AT_MOST_ONCE);
+
+            assertThat(calls(server, "lpop")).as("the pop was a plain LPOP").isEqualTo(lpops + 1);
+            assertThat(scripts(server) - scripts)
+                    .as("scripts: one burial per oversized payload, no pop script").isEqualTo(2);
+            assertThat(popped).extracting(Delivery::payload)
+                    .containsExactly(bytes("a"), bytes("b"), justUnder, bytes("c"));
+            List<DeadLetter> dead = backend.deadLetterRole().orElseThrow().deadLetters("jobs", 10);
+            assertThat(dead).hasSize(2);
+            assertThat(dead.get(0).payload()).isEqualTo(huge);
+            assertThat(dead.get(0).reason()).startsWith("undecodable: ").contains(huge.length + " bytes")
+                    .contains(Integer.toString(1 << 20));
+            assertThat(dead.get(1).payload()).isEqualTo(justOver);
+            assertThat(server.command("KEYS", "*oversized*")).as("no payload left on its way to the dead letters").isEmpty();
+            // The connection that read past the oversized payloads is in step: the next pops work.
+            backend.push("jobs", List.of(bytes("d")), Priority.NORMAL, null);
+            assertThat(backend.pop("jobs", 6, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload())).containsExactly("d");
+        }
+    }
+
+    @Test
+    @DisplayName("a plain pop that comes back short hands the next pop to the script, which takes due delayed tasks")
+    void aShortPlainPopLeavesTheRestToTheScript() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri(), Map.of())) {
+            startDraining(backend);
+            backend.push("jobs", List.of(bytes("now-1"), bytes("now-2")), Priority.NORMAL, null);
+            backend.push("jobs", List.of(bytes("due")), Priority.NORMAL, Instant.now().minusSeconds(5));
+            long scripts = scripts(server);
+            assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("now-1", "now-2");
+            assertThat(scripts(server)).as("the short pop was plain").isEqualTo(scripts);
+            assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
+                    .containsExactly("due");
+            assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("a queue key of another type met by a plain pop fails with the layout error and changes nothing")
+    void aForeignQueueKeyFailsWithTheLayoutError() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Backend backend = open(server.uri(), Map.of())) {
+            startDraining(backend);
+            server.command("SET", "jobs", "not a list");
+            long refusedLpops = failedCalls(server, "lpop");
+            SergeantException e = catchThrowableOfType(SergeantException.class,
+                    () -> backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE));
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_REFUSED);
+            assertThat(e.getMessage()).contains("'jobs'").contains("nothing was changed");
+            assertThat(failedCalls(server, "lpop")).as("the plain pop was tried first (WRONGTYPE)").isEqualTo(refusedLpops + 1);
+            assertThat(server.command("GET", "jobs")).isEqualTo("not a list");
+        }
+    }
+
+    @Test
+    @DisplayName("the reply reader takes RESP2 and RESP3 nulls and errors, and refuses what is not an LPOP reply")
+    void theReaderRefusesWhatIsNotAnLpopReply() {
+        assertThat(read("*-1\r\n")).isEmpty();
+        assertThat(read("_\r\n")).isEmpty();
+        assertThat(read("*2\r\n$1\r\na\r\n$0\r\n\r\n")).containsExactly("a", "");
+        assertThatThrownBy(() -> read("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"))
+                .isInstanceOf(JedisDataException.class).hasMessageContaining("WRONGTYPE");
+        assertThatThrownBy(() -> read("+OK\r\n")).isInstanceOf(JedisConnectionException.class);
+        assertThatThrownBy(() -> read("*1\r\n:5\r\n")).isInstanceOf(JedisConnectionException.class);
+        assertThatThrownBy(() -> read("*1\r\n$-1\r\n")).isInstanceOf(JedisConnectionException.class);
+        assertThatThrownBy(() -> read("*1\r\n$3\r\nabcXY")).isInstanceOf(JedisConnectionException.class);
+        assertThatThrownBy(() -> read("*2\r\n$3\r\nabc\r\n$5\r\nab")).as("a reply cut short")
+                .isInstanceOf(JedisConnectionException.class);
+    }
+
+    @Test
+    @DisplayName("the reader hands a payload over the bound to the sink in chunks and never allocates it whole")
+    void theReaderStreamsOversizedPayloads() {
+        int length = 3 * BoundedPop.CHUNK + 17;
+        byte[] reply = concat(bytes("*3\r\n$1\r\na\r\n$" + length + "\r\n"), new byte[length], bytes("\r\n$1\r\nb\r\n"));
+        List<byte[]> out = new ArrayList<>();
+        List<Integer> chunks = new ArrayList<>();
+        long[] begun = new long[1];
+        boolean[] ended = new boolean[1];
+        int popped = BoundedPop.read(new RedisInputStream(new ByteArrayInputStream(reply)), 1000, out, new BoundedPop.Oversized() {
+            @Override
+            public void begin(long size) {
+                begun[0] = size;
+            }
+
+            @Override
+            public void chunk(byte[] chunk, int n) {
+                assertThat(chunk.length).isLessThanOrEqualTo(BoundedPop.CHUNK);
+                chunks.add(n);
+            }
+
+            @Override
+            public void end() {
+                ended[0] = true;
+            }
+        });
+        assertThat(popped).isEqualTo(3);
+        assertThat(out).extracting(PlainPopTest::text).containsExactly("a", "b");
+        assertThat(begun[0]).isEqualTo(length);
+        assertThat(chunks).containsExactly(BoundedPop.CHUNK, BoundedPop.CHUNK, BoundedPop.CHUNK, 17);
+        assertThat(ended[0]).isTrue();
+    }
+
+    /** A full pop by the script: the queue is draining, so the next full-size pop is plain. */
+    private static void startDraining(Backend backend) {
+        backend.push("jobs", List.of(bytes("warm-1"), bytes("warm-2")), Priority.NORMAL, null);
+        assertThat(backend.pop("jobs", 2, DeliveryOptions.AT_MOST_ONCE)).hasSize(2);
+    }
+
+    /** Script calls that ran so far (the pop script, the burials, the pushes' scripts; not an EVALSHA refused with NOSCRIPT). */
+    private static long scripts(RedisServerProcess server) {
+        return calls(server, "evalsha") + calls(server, "eval");
+    }
+
+    /** Calls of {@code command} that did not fail (INFO commandstats: calls minus failed_calls). */
+    private static long calls(RedisServerProcess server, String command) {
+        for (String line : server.command("INFO", "commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":")) {
+                return field(line, "calls") - field(line, "failed_calls");
+            }
+        }
+        return 0;
+    }
+
+    /** Calls of {@code command} the server answered with an error (INFO commandstats: failed_calls). */
+    private static long failedCalls(RedisServerProcess server, String command) {
+        for (String line : server.command("INFO", "commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":")) {
+                return field(line, "failed_calls");
+            }
+        }
+        return 0;
+    }
+
+    private static long field(String line, String name) {
+        for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
+            if (part.startsWith(name + "=")) {
+                return Long.parseLong(part.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    private static List<String> read(String reply) {
+        List<byte[]> out = new ArrayList<>();
+        BoundedPop.read(new RedisInputStream(new ByteArrayInputStream(bytes(reply))), 0, out, null);
+        return out.stream().map(PlainPopTest::text).toList();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        byte[] all = new byte[Arrays.stream(parts).mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    private static Backend open(String uri, Map<String, String> options) {
+        return new RedisBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

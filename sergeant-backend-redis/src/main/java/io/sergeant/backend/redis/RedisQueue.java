@@ -287,7 +287,7 @@ final class RedisQueue {
             first = false;
             try {
                 shard.client().call("dead-letter an oversized payload", j -> set
-                        ? j.set(holdKey, piece, redis.clients.jedis.params.SetParams.setParams().px(HOLD_MILLIS))
+                        ? j.set(holdKey, piece, JedisCompat.setPx(HOLD_MILLIS))
                         : j.append(holdKey, piece));
             } catch (RuntimeException e) {
                 failure = e;

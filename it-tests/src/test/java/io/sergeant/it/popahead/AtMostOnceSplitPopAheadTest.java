@@ -1,5 +1,7 @@
 package io.sergeant.it.popahead;
 
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.sergeant.api.Broker;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
@@ -42,7 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * redis-server, whose pops are remote ({@code Backend.popsAreRemote()}): the worker pops half batches
  * on a thread of its own while it runs the last, yet never holds more than
  * {@code max(concurrency, tasksPerTransaction)} tasks (a kill -9 loses no more than with whole batches),
- * a stop loses nothing, and {@code maxTasksPerRun} is exact. On SQLite (pops in the worker's own CPU)
+ * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
+ * pops halves too. On SQLite (pops in the worker's own CPU)
  * the worker keeps whole batches. No assertion depends on timing: where a pop ahead must have happened,
  * the task waits for it (up to a generous deadline that only a missing pop ahead reaches).
  */
@@ -95,6 +98,33 @@ class AtMostOnceSplitPopAheadTest {
         assertThat(queueLength(config)).isZero();
         assertThat(maxHeld.get()).as("held tasks, bound %d", batch).isLessThanOrEqualTo(batch);
         assertThat(pops.requested()).as("halves were popped ahead").contains(batch / 2);
+    }
+
+    @Test
+    @DisplayName("MongoDB's pops are remote too: halves within the bound (in-process wire-protocol server)")
+    void mongoPopsHalvesWithinTheBound() throws Exception {
+        MongoServer mongo = new MongoServer(new MemoryBackend());
+        try {
+            mongo.bind("127.0.0.1", 0);
+            int total = 1_000;
+            WorkerConfig config = config("mongo", "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), 1, 256, total);
+            push(config, total);
+            AtomicInteger ended = new AtomicInteger();
+            AtomicLong maxHeld = new AtomicLong();
+            Pops pops = new Pops();
+            run(config, pops, (worker, task) -> {
+                long ready = worker.numberOfEnqueuedTasks();
+                maxHeld.accumulateAndGet(total - ready - ended.get(), Math::max);
+                ended.incrementAndGet();
+            });
+
+            assertThat(ended.get()).isEqualTo(total);
+            assertThat(queueLength(config)).isZero();
+            assertThat(maxHeld.get()).as("held tasks, bound 256").isLessThanOrEqualTo(256);
+            assertThat(pops.requested()).as("halves were popped ahead").contains(128);
+        } finally {
+            mongo.shutdownNow();
+        }
     }
 
     @Test

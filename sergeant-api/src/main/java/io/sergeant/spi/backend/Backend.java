@@ -2,6 +2,7 @@ package io.sergeant.spi.backend;
 
 import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
+import io.sergeant.spi.Experimental;
 
 import java.time.Instant;
 import java.util.EnumSet;
@@ -116,6 +117,26 @@ public interface Backend extends AutoCloseable {
      */
     default Optional<BackendWakeups> wakeupRole() {
         return this instanceof BackendWakeups role ? Optional.of(role) : Optional.empty();
+    }
+
+    /**
+     * A performance hint: whether a {@link #pop} spends most of its time outside this process (the
+     * server's work and the network: Redis, MongoDB) rather than in the caller's CPU (an embedded store
+     * such as SQLite). Where it is true, an at-most-once worker without {@code delivery.prefetch} may pop
+     * a large batch as two halves on a thread of its own, the next half while the worker runs the last,
+     * still holding no more than {@code max(concurrency, tasksPerTransaction)} tasks (docs/decisions.md,
+     * "At-most-once split pop ahead"); where it is false, the worker pops whole batches, since smaller
+     * pops on its own CPU cost more than the overlap gives.
+     *
+     * <p>Only speed depends on it: delivery, ordering and the loss bound are the same either way, and
+     * a backend must answer pops of any size correctly whatever it returns. Constant for the backend's
+     * life, cheap, thread safe. The default, {@code false}, keeps whole batches.
+     *
+     * @since 0.2
+     */
+    @Experimental("a performance hint, new in 0.2; it may become part of a richer cost description")
+    default boolean popsAreRemote() {
+        return false;
     }
 
     /** The roles this backend plays, derived from the role accessors; always contains {@link BackendRole#QUEUE}. */

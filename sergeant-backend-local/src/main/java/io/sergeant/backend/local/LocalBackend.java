@@ -140,6 +140,16 @@ public final class LocalBackend implements Backend {
         return Optional.of(wakeups);
     }
 
+    /**
+     * False: SQLite pops run in this process's CPU (statements and a commit per pop), so a worker keeps
+     * whole batches; halved pops cost more than their overlap gives on a busy machine
+     * ({@link Backend#popsAreRemote()}, BENCHMARKS.md "At-most-once split pop ahead").
+     */
+    @Override
+    public boolean popsAreRemote() {
+        return false;
+    }
+
     /** Closes every connection (lent ones when they come back); idempotent. */
     @Override
     public void close() {

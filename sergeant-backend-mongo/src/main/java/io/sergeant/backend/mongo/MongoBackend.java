@@ -255,6 +255,15 @@ public final class MongoBackend implements Backend {
         return Optional.of(wakeups);
     }
 
+    /**
+     * True: the pop runs on the server, so a pop is mostly the server's time and the round trip, not this process's CPU
+     * ({@link Backend#popsAreRemote()}).
+     */
+    @Override
+    public boolean popsAreRemote() {
+        return true;
+    }
+
     /** Closes every node's client; idempotent. The role objects refuse work afterwards. */
     @Override
     public void close() {

@@ -151,6 +151,15 @@ final class RedisBackend implements Backend {
         return Optional.of(wakeups);
     }
 
+    /**
+     * True: the pop script runs on the server, so a pop is mostly the server's time and the round trip, not this process's CPU
+     * ({@link Backend#popsAreRemote()}).
+     */
+    @Override
+    public boolean popsAreRemote() {
+        return true;
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {

@@ -91,6 +91,8 @@ public final class TaskLoop {
     private Settlement settlement;
     /** The next settle-and-pop while the loop decodes (at-least-once); null otherwise. */
     private PopAhead popAhead;
+    /** Halves popped while the executor runs the last (at-most-once where pops are remote); null otherwise. */
+    private SplitPopAhead split;
     /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
     private int timeWithNoTasks;
 
@@ -143,6 +145,8 @@ public final class TaskLoop {
             // Created after the executor, so the finally below always stops its thread.
             popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
                     ? new PopAhead(settlement, config.name()) : null;
+            split = splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, state,
+                    capacity(), config.tasksPerTransaction()) : null;
             List<RunningBatch> running = new ArrayList<>();
             try {
                 loop(executor, options, running);
@@ -157,6 +161,22 @@ public final class TaskLoop {
         }
     }
 
+    /** The most tasks the worker holds (popped and not ended): {@code max(concurrency, tasksPerTransaction)}. */
+    private int capacity() {
+        return Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+    }
+
+    /**
+     * Whether at-most-once batches are popped as halves ahead ({@link SplitPopAhead}): at-most-once without
+     * prefetch (which holds one batch's worth of tasks), batches of at least {@link SplitPopAhead#MIN_BATCH},
+     * a backend whose pops are mostly the server's time ({@link Backend#popsAreRemote()}: on SQLite the
+     * halved pops cost the worker's own CPU more than their overlap gives), and pop ahead not turned off.
+     */
+    private boolean splits(boolean leased) {
+        return !leased && !config.delivery().prefetch() && POP_AHEAD
+                && config.tasksPerTransaction() >= SplitPopAhead.MIN_BATCH && backend.popsAreRemote();
+    }
+
     /**
      * Pops a batch whenever the executor holds fewer tasks than {@code max(concurrency,
      * tasksPerTransaction)}, so every thread stays busy even with batches of one task, and the next pop
@@ -167,7 +187,7 @@ public final class TaskLoop {
         int tasksLeft = config.maxTasksPerRun();
         timeWithNoTasks = 0;
         IdleWait idleWait = new IdleWait(backend, config.name(), config.pollInterval(), state);
-        int capacity = Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+        int capacity = capacity();
         // At-most-once without prefetch holds at most one batch, as Python: a crash loses no more than it.
         boolean holdOneBatch = !options.leased() && !config.delivery().prefetch();
         while (!shouldEnd(executor)) {
@@ -175,8 +195,18 @@ public final class TaskLoop {
             settlement.flushLost();
             settleFinished(running);
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            int budget = runForever ? Integer.MAX_VALUE : tasksLeft;
+            boolean takeHalf = split != null && (split.pending() || split.popping() && budget > 0);
+            if (takeHalf) {
+                // Halves come in the order they were started; more start as the executor makes room.
+                split.topUp(inExecutor.get(), 0, budget);
+                if (!split.pending() || !split.headEnded()) {
+                    awaitHalf(budget);
+                    continue;
+                }
+            }
             int limit = holdOneBatch ? capacity - Math.max(wanted, 1) + 1 : capacity;
-            if (inExecutor.get() >= limit) {
+            if (!takeHalf && inExecutor.get() >= limit) {
                 // No pop now: acks older than one wait go out on their own, unless a pop ahead is still on its
                 // way (it owns the acks until it ended; one that ended, waiting to be taken, took only those
                 // settled before it started).
@@ -186,13 +216,19 @@ public final class TaskLoop {
                 inExecutor.awaitBelow(limit);
                 continue;
             }
-            if (wanted <= 0) {
+            if (!takeHalf && wanted <= 0) {
                 return;
             }
             PoppedBatch popped;
             long popStart = System.nanoTime();
             try {
-                if (popAhead != null && popAhead.pending()) {
+                if (takeHalf) {
+                    // Counted as held since it started; taking it moves its tasks into the loop's hand.
+                    PopAhead.Popped half = split.take();
+                    popped = half.batch();
+                    wanted = half.max();
+                    listeners.popped(config.name(), wanted, popped.size(), Duration.ofNanos(half.nanos()));
+                } else if (popAhead != null && popAhead.pending()) {
                     // Held (its leases extended) on the pop-ahead thread as soon as its call returned.
                     PopAhead.Popped ahead = popAhead.take();
                     popped = ahead.batch();
@@ -211,6 +247,10 @@ public final class TaskLoop {
                             .log("pulling tasks again after {} failed pulls", failures);
                 }
             } catch (RuntimeException e) {
+                if (split != null) {
+                    // A failed pop is not a full one: nothing more is popped ahead until a pop is full again.
+                    split.popping(false);
+                }
                 listeners.popFailed(config.name(), Duration.ofNanos(System.nanoTime() - popStart), e);
                 // The backend is down or unreachable: back off (logging once per step), never exit.
                 Backoff.Step step = popBackoff.failed();
@@ -221,6 +261,12 @@ public final class TaskLoop {
                 continue;
             }
             if (popped.size() == 0) {
+                if (split != null) {
+                    split.popping(false);
+                    if (split.pending()) {
+                        continue;
+                    }
+                }
                 // Busy, not starving: wait for a task to end, then poll again. The count is read once: read
                 // twice, a task ending in between made it a wait for fewer than none, slept in full (100 ms).
                 if (inExecutor.awaitOneLeaving()) {
@@ -235,11 +281,15 @@ public final class TaskLoop {
             timeWithNoTasks = 0;
             tasksLeft -= popped.size();
             int next = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
-            if (popAhead != null && popped.size() == wanted && next > 0 && !shouldEnd(executor)) {
+            boolean full = popped.size() == wanted && next > 0 && !shouldEnd(executor);
+            if (popAhead != null && full) {
                 // A full batch: more are likely waiting, so the next call runs while this one is decoded.
                 popAhead.start(next, options);
             }
-            if (!startInChunks(executor, popped, running)) {
+            if (split != null) {
+                split.popping(full);
+            }
+            if (!startInChunks(executor, popped, running, runForever ? Integer.MAX_VALUE : tasksLeft)) {
                 return;
             }
         }
@@ -252,9 +302,13 @@ public final class TaskLoop {
      * holds one batch, so before this the executor waited for the whole batch's decode, then the loop
      * waited for its run). Returns false, with every chunk not yet started handed back, when the loop must end.
      */
-    private boolean startInChunks(TaskExecutor executor, PoppedBatch popped, List<RunningBatch> running) {
+    private boolean startInChunks(TaskExecutor executor, PoppedBatch popped, List<RunningBatch> running, int budget) {
         int size = popped.size();
         for (int from = 0; from < size; ) {
+            if (split != null) {
+                // The next half starts as soon as it fits beside the executor's tasks and the rest in hand.
+                split.topUp(inExecutor.get(), size - from, budget);
+            }
             int to = Math.min(size, from + DECODE_CHUNK);
             RunnableBatch batch = runnable(popped, from, to);
             if (shouldEnd(executor)) {
@@ -297,17 +351,44 @@ public final class TaskLoop {
         return new RunnableBatch(popped, runnable, tasks, count == positions.length ? positions : Arrays.copyOf(positions, count));
     }
 
-    /** Hands back what a pop ahead still in flight when the loop ended leased, then stops its thread. */
+    /**
+     * Waits, with halves popped ahead, until the oldest has ended (its end wakes the loop thread) or the
+     * executor made room for one more, or the run ends, or {@link ExecutorCount#MAX_WAIT_NANOS} passed.
+     */
+    private void awaitHalf(int budget) {
+        int roomBelow = split.roomBelow(budget);
+        if (roomBelow > 0) {
+            inExecutor.awaitBelow(roomBelow);
+        } else if (split.pending() && !state.ending()) {
+            LockSupport.parkNanos(this, ExecutorCount.MAX_WAIT_NANOS);
+        }
+    }
+
+    /**
+     * Hands back what a pop ahead still in flight when the loop ended leased (at-least-once) or deleted
+     * (at-most-once: re-pushed HIGH, as the unstarted tasks of a batch are), then stops its thread.
+     */
     private void handBackPoppedAhead() {
+        if (split != null) {
+            try {
+                while (split.pending()) {
+                    try {
+                        handBackAll(split.take().batch());
+                    } catch (RuntimeException e) {
+                        // As a failed pop of the loop's own: what the backend took, if anything, the reply never brought.
+                        log.atWarn().addKeyValue("queue", config.name()).log("a last pop ahead failed: {}", e.getMessage());
+                    }
+                }
+            } finally {
+                split.close();
+            }
+        }
         if (popAhead == null) {
             return;
         }
         try {
             if (popAhead.pending()) {
-                PoppedBatch popped = popAhead.take().batch();
-                int[] all = new int[popped.size()];
-                Arrays.setAll(all, position -> position);
-                settlement.handBack(popped, all);
+                handBackAll(popAhead.take().batch());
             }
         } catch (RuntimeException e) {
             // Its receipts stay for the last ack; what it leased (if anything) comes back when the leases expire.
@@ -315,6 +396,12 @@ public final class TaskLoop {
         } finally {
             popAhead.close();
         }
+    }
+
+    private void handBackAll(PoppedBatch popped) {
+        int[] all = new int[popped.size()];
+        Arrays.setAll(all, position -> position);
+        settlement.handBack(popped, all);
     }
 
     /** Hands back the unstarted tasks of every finished batch and forgets it. */

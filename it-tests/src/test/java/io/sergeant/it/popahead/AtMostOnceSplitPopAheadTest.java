@@ -1,0 +1,295 @@
+package io.sergeant.it.popahead;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.sergeant.api.Broker;
+import io.sergeant.api.Priority;
+import io.sergeant.api.Task;
+import io.sergeant.api.config.DeliveryMode;
+import io.sergeant.api.config.WorkerConfig;
+import io.sergeant.api.observe.SergeantListener;
+import io.sergeant.api.worker.Worker;
+import io.sergeant.core.Sergeant;
+import io.sergeant.core.worker.RunSummary;
+import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * At-most-once split pop ahead (docs/decisions.md, "At-most-once split pop ahead") on a real
+ * redis-server, whose pops are remote ({@code Backend.popsAreRemote()}): the worker pops half batches
+ * on a thread of its own while it runs the last, yet never holds more than
+ * {@code max(concurrency, tasksPerTransaction)} tasks (a kill -9 loses no more than with whole batches),
+ * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
+ * pops halves too. On SQLite (pops in the worker's own CPU)
+ * the worker keeps whole batches. No assertion depends on timing: where a pop ahead must have happened,
+ * the task waits for it (up to a generous deadline that only a missing pop ahead reaches).
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class AtMostOnceSplitPopAheadTest {
+
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private static RedisServerProcess redis;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads, batches of {1}")
+    @CsvSource({"1, 256", "4, 300"})
+    @DisplayName("the tasks held (popped, not ended) never exceed max(concurrency, tasksPerTransaction)")
+    void heldTasksNeverExceedTheBound(int threads, int batch) throws Exception {
+        int total = 2_000;
+        WorkerConfig config = config("bound-" + threads, redis.uri(), threads, batch, total);
+        push(config, total);
+        AtomicInteger ended = new AtomicInteger();
+        AtomicLong maxHeld = new AtomicLong();
+        Pops pops = new Pops();
+        Set<Object> ran = Collections.synchronizedSet(new HashSet<>());
+        run(config, pops, (worker, task) -> {
+            // Read the queue first, then the ended count: what this gives is at most what was held when
+            // the queue was read (tasks ending in between only lower it), so it never overstates.
+            long ready = worker.numberOfEnqueuedTasks();
+            long held = total - ready - ended.get();
+            maxHeld.accumulateAndGet(held, Math::max);
+            ran.add(task.kwargs().get("id"));
+            ended.incrementAndGet();
+        });
+
+        System.out.printf("[split pop ahead] %d threads, batches of %d: at most %d tasks held; pops asked %s%n",
+                threads, batch, maxHeld.get(), pops.requested());
+        assertThat(ran).hasSize(total);
+        assertThat(queueLength(config)).isZero();
+        assertThat(maxHeld.get()).as("held tasks, bound %d", batch).isLessThanOrEqualTo(batch);
+        assertThat(pops.requested()).as("halves were popped ahead").contains(batch / 2);
+    }
+
+    @Test
+    @DisplayName("MongoDB's pops are remote too: halves within the bound (in-process wire-protocol server)")
+    void mongoPopsHalvesWithinTheBound() throws Exception {
+        MongoServer mongo = new MongoServer(new MemoryBackend());
+        try {
+            mongo.bind("127.0.0.1", 0);
+            int total = 1_000;
+            WorkerConfig config = config("mongo", "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), 1, 256, total);
+            push(config, total);
+            AtomicInteger ended = new AtomicInteger();
+            AtomicLong maxHeld = new AtomicLong();
+            Pops pops = new Pops();
+            run(config, pops, (worker, task) -> {
+                long ready = worker.numberOfEnqueuedTasks();
+                maxHeld.accumulateAndGet(total - ready - ended.get(), Math::max);
+                ended.incrementAndGet();
+            });
+
+            assertThat(ended.get()).isEqualTo(total);
+            assertThat(queueLength(config)).isZero();
+            assertThat(maxHeld.get()).as("held tasks, bound 256").isLessThanOrEqualTo(256);
+            assertThat(pops.requested()).as("halves were popped ahead").contains(128);
+        } finally {
+            mongo.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("the next half is popped while the last runs")
+    void theNextHalfIsPoppedWhileTheLastRuns() throws Exception {
+        WorkerConfig config = config("overlap", redis.uri(), 1, 256, 1_000);
+        push(config, 1_000);
+        AtomicLong seenAt200 = new AtomicLong(-1);
+        Pops pops = new Pops();
+        run(config, pops, (worker, task) -> {
+            if (id(task) == 200) {
+                // Tasks 0-199 ended, 200-255 are held: room for one half (128) beside them, popped ahead.
+                seenAt200.set(awaitQueueAtMost(worker, 616));
+            }
+        });
+
+        assertThat(seenAt200.get()).as("one batch of 256 and one half of 128 taken, no more").isEqualTo(616);
+        assertThat(pops.requested()).as("a whole batch, then halves; the last cut to what the run has left")
+                .containsExactly(256, 128, 128, 128, 128, 128, 104);
+        assertThat(queueLength(config)).isZero();
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 4})
+    @DisplayName("a stop with a half popped ahead loses nothing: every task ran or is back in the queue")
+    void aStopLosesNothing(int threads) throws Exception {
+        int total = 1_000;
+        WorkerConfig config = config("stop-" + threads, redis.uri(), threads, 256, 0);
+        push(config, total);
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        AtomicLong seenAtStop = new AtomicLong(-1);
+        RunSummary summary = run(config, new Pops(), (worker, task) -> {
+            ran.add(task.kwargs().get("id"));
+            if (id(task) == 200) {
+                seenAtStop.set(awaitQueueAtMost(worker, 616));
+                throw worker.stop();
+            }
+        });
+        assertThat(summary.stop()).isTrue();
+        assertThat(seenAtStop.get()).as("a half was popped ahead before the stop").isLessThanOrEqualTo(616);
+        long left = queueLength(config);
+        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size());
+
+        // The rest runs in a second worker: together every task ran exactly once.
+        List<Object> rest = new CopyOnWriteArrayList<>();
+        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
+                (worker, task) -> rest.add(task.kwargs().get("id")));
+        List<Object> all = new ArrayList<>(ran);
+        all.addAll(rest);
+        assertThat(all).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
+    }
+
+    @Test
+    @DisplayName("maxTasksPerRun caps the halves: exactly that many tasks are taken")
+    void maxTasksPerRunIsExact() throws Exception {
+        WorkerConfig config = config("max-tasks", redis.uri(), 1, 256, 300);
+        push(config, 1_000);
+        Pops pops = new Pops();
+        AtomicInteger ran = new AtomicInteger();
+        run(config, pops, (worker, task) -> ran.incrementAndGet());
+
+        assertThat(ran.get()).isEqualTo(300);
+        assertThat(queueLength(config)).isEqualTo(700);
+        assertThat(pops.requested()).as("a whole batch, then a half cut to what the run has left").containsExactly(256, 44);
+    }
+
+    @Test
+    @DisplayName("on SQLite (pops in the worker's own CPU) the worker keeps whole batches")
+    void sqliteKeepsWholeBatches() throws Exception {
+        WorkerConfig config = config("sqlite-whole", "sqlite:" + dir.resolve("whole.db"), 1, 256, 1_000);
+        push(config, 1_000);
+        AtomicLong seenAt200 = new AtomicLong(-1);
+        Pops pops = new Pops();
+        run(config, pops, (worker, task) -> {
+            if (id(task) == 200) {
+                seenAt200.set(worker.numberOfEnqueuedTasks());
+            }
+        });
+
+        assertThat(seenAt200.get()).as("one batch held, as Python").isEqualTo(744);
+        assertThat(pops.requested()).containsExactly(256, 256, 256, 232);
+        assertThat(queueLength(config)).isZero();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static WorkerConfig config(String name, String uri, int threads, int batch, int maxTasks) {
+        return WorkerConfig.builder("split-" + name).backend(uri).delivery(DeliveryMode.AT_MOST_ONCE)
+                .tasksPerTransaction(batch).executor("thread", threads).maxTasksPerRun(maxTasks)
+                .pollInterval(Duration.ofMillis(20)).build();
+    }
+
+    private static void push(WorkerConfig config, int count) {
+        try (Broker broker = Sergeant.create().broker(config)) {
+            broker.purgeTasks(config.name());
+            List<Task> tasks = new ArrayList<>(count);
+            for (int id = 0; id < count; id++) {
+                tasks.add(Task.of(Map.of("id", id)));
+            }
+            broker.pushTasks(config.name(), tasks, Priority.NORMAL, null);
+        }
+    }
+
+    private static long queueLength(WorkerConfig config) {
+        try (Broker broker = Sergeant.create().broker(config)) {
+            return broker.numberOfEnqueuedTasks(config.name(), true);
+        }
+    }
+
+    private static int id(Task task) {
+        return ((Number) task.kwargs().get("id")).intValue();
+    }
+
+    /** Waits until the worker's queue holds at most {@code count} tasks (or the deadline); returns the last length read. */
+    private static long awaitQueueAtMost(Worker worker, long count) {
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        long ready;
+        while ((ready = worker.numberOfEnqueuedTasks()) > count && System.nanoTime() - deadline < 0) {
+            sleep(5);
+        }
+        return ready;
+    }
+
+    private static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
+        Sergeant sergeant = Sergeant.create().withListeners(pops);
+        Worker worker = new Worker() {
+            @Override
+            public WorkerConfig config() {
+                return config;
+            }
+
+            @Override
+            public Object work(Task task) {
+                onTask.accept(this, task);
+                return null;
+            }
+        };
+        try (WorkerRuntime runtime = new WorkerRuntime(worker, config, sergeant, List.of())) {
+            return runtime.run();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records what each non-empty pop of the worker loop asked for, in order. */
+    private static final class Pops implements SergeantListener {
+        private final List<Integer> requested = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void popped(String queue, int requested, int received, Duration latency) {
+            if (received > 0) {
+                this.requested.add(requested);
+            }
+        }
+
+        List<Integer> requested() {
+            return List.copyOf(requested);
+        }
+    }
+}

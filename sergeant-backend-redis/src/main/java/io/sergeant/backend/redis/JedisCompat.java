@@ -47,17 +47,6 @@ final class JedisCompat {
         }
     }
 
-    /** {@code SET ... PX millis} parameters, linked the same way on every Jedis line. */
-    static SetParams setPx(long millis) {
-        try {
-            return (SetParams) PX.invokeExact(SetParams.setParams(), millis);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("SetParams.px(long) threw a checked exception", e);
-        }
-    }
-
     private static MethodHandle findPx() {
         try {
             Class<?> declared = SetParams.class.getMethod("px", long.class).getReturnType();

@@ -7,9 +7,13 @@ import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 
 import redis.clients.jedis.AbstractTransaction;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -225,24 +229,33 @@ final class RedisQueue {
      * bounded by {@code maxPayloadBytes} ({@link BoundedPop}): the server sends the payloads without copying
      * them through Lua, the guarded script's main cost (docs/decisions.md, "At-most-once pop without Lua").
      * A longer payload is streamed back to the server in chunks and buried there as a dead letter, as the
-     * script would have buried it ({@link OversizedBurial}). Returns how many payloads the list gave
-     * (kept and buried), or 0 after an error reply (a key of another type: the script that follows reports
-     * it with the layout error, having changed nothing).
+     * script would have buried it ({@link OversizedBurial}), over the same connection. Returns how many
+     * payloads the list gave (kept and buried), or 0 after an error reply (a key of another type: the
+     * script that follows reports it with the layout error, having changed nothing).
      */
     private int popPlain(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<Delivery> out) {
         List<byte[]> payloads = new ArrayList<>(Math.min(max, 4096));
-        OversizedBurial burial = new OversizedBurial(queue, shard);
         int popped = shard.client().call("pop", jedis -> {
-            try (redis.clients.jedis.Connection connection = node.borrow()) {
-                return BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(), payloads, burial);
-            } catch (JedisDataException e) {
-                return 0;
+            try (Connection connection = node.borrow()) {
+                OversizedBurial burial = new OversizedBurial(queue, shard, connection);
+                int n;
+                try {
+                    n = BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(), payloads, burial);
+                } catch (JedisDataException e) {
+                    return 0; // LPOP's own error reply, its first and only reply: nothing was sent for a burial
+                }
+                try {
+                    burial.collect();
+                } catch (RuntimeException | Error e) {
+                    connection.setBroken(); // replies may be left unread: never lend this connection out again
+                    throw e;
+                }
+                return n;
             }
         });
         for (byte[] payload : payloads) {
             out.add(new Delivery(payload, null));
         }
-        burial.report();
         return popped;
     }
 
@@ -250,72 +263,101 @@ final class RedisQueue {
      * Buries the payloads of a plain pop that are over {@code maxPayloadBytes}: each is streamed, a chunk
      * at a time, into a key of its own on the shard ({@code SET ... PX} an hour, then {@code APPEND}), then
      * {@code bury_oversized.lua} moves it into the dead letters with the script's reason. The worker never
-     * holds more than one chunk. A payload whose burial fails (the server went away in between) is lost,
-     * as any payload an at-most-once pop took is when its reply is lost; that is logged, with its size.
+     * holds more than one chunk. The commands are pipelined on the pop's own connection while its reply is
+     * still being read, and their replies read after it ({@link #collect}): a burial needs no second
+     * connection, so a small pool, or every pooled connection inside a plain pop, cannot make it wait for
+     * one (with a second connection a pool of one waited its whole timeout and lost the payload). A payload
+     * whose burial fails (an error reply, a dead-letter key of another type) is lost, as any payload an
+     * at-most-once pop took is when its reply is lost; that is logged, with its size and its hold key.
      */
     private final class OversizedBurial implements BoundedPop.Oversized {
         private final String queue;
         private final Shard shard;
+        private final Connection connection;
+        /** Per payload sent for burial: its hold key, its length and how many SET/APPEND commands went. */
+        private final List<Object[]> sent = new ArrayList<>();
         private byte[] holdKey;
-        private boolean first;
         private long length;
-        private RuntimeException failure;
-        private long refused;
-        private long trimmed;
-        private int lost;
+        private int commands;
 
-        OversizedBurial(String queue, Shard shard) {
+        OversizedBurial(String queue, Shard shard, Connection connection) {
             this.queue = queue;
             this.shard = shard;
+            this.connection = connection;
         }
 
         @Override
         public void begin(long length) {
             this.length = length;
             holdKey = QueueKeys.bytes(shard.keys().ownPrefix() + "oversized:" + Replies.randomToken());
-            first = true;
-            failure = null;
+            commands = 0;
         }
 
         @Override
         public void chunk(byte[] chunk, int length) {
-            if (failure != null) {
-                return;
-            }
-            byte[] piece = Arrays.copyOf(chunk, length);
-            boolean set = first;
-            first = false;
-            try {
-                shard.client().call("dead-letter an oversized payload", j -> set
-                        ? j.set(holdKey, piece, JedisCompat.setPx(HOLD_MILLIS))
-                        : j.append(holdKey, piece));
-            } catch (RuntimeException e) {
-                failure = e;
-            }
+            byte[] piece = length == chunk.length ? chunk : Arrays.copyOf(chunk, length);
+            CommandArguments command = commands == 0
+                    ? new CommandArguments(Protocol.Command.SET).key(holdKey)
+                            .add(piece).add("PX").add(arg(HOLD_MILLIS))
+                    : new CommandArguments(Protocol.Command.APPEND).key(holdKey)
+                            .add(piece);
+            connection.sendCommand(command); // written now (the chunk is reused); the reply is read in collect()
+            commands++;
         }
 
         @Override
         public void end() {
-            if (failure == null) {
-                try {
-                    List<byte[]> keys = new ArrayList<>(shard.keys().all());
-                    keys.add(holdKey);
-                    List<?> result = (List<?>) shard.client().script(scripts.buryOversized(), keys,
-                            List.of(arg(limits.maxPayloadBytes()), arg(limits.deadCapPerShard(topology.shards(queue).size()))));
-                    refused += number(result.get(0));
-                    trimmed += number(result.get(1));
-                    return;
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
-            }
-            lost++;
-            LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + length + " bytes, over "
-                    + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a dead letter ("
-                    + failure.getMessage() + "); it is lost, as an at-most-once task whose pop reply is lost");
+            List<byte[]> keys = new ArrayList<>(shard.keys().all());
+            keys.add(holdKey);
+            CommandArguments eval = new CommandArguments(
+                    Protocol.Command.EVAL).add(scripts.buryOversized().source()).add(arg(keys.size()));
+            keys.forEach(eval::key);
+            eval.add(arg(limits.maxPayloadBytes()))
+                    .add(arg(limits.deadCapPerShard(topology.shards(queue).size())))
+                    .add(arg(length));
+            connection.sendCommand(eval);
+            // Whatever the script did (a layout error stops it before its own DEL), nothing stays held.
+            connection.sendCommand(new CommandArguments(Protocol.Command.DEL).key(holdKey));
+            sent.add(new Object[]{holdKey, length, commands});
         }
 
-        void report() {
+        /** Reads the replies of the burials, in order, after the pop's reply; counts and logs what they did. */
+        void collect() {
+            long refused = 0;
+            long trimmed = 0;
+            for (Object[] payload : sent) {
+                String failure = null;
+                for (int i = 0; i < (int) payload[2]; i++) {
+                    try {
+                        connection.getOne();
+                    } catch (JedisDataException e) {
+                        failure = failure == null ? e.getMessage() : failure;
+                    }
+                }
+                try {
+                    List<?> result = (List<?>) connection.getOne();
+                    if (number(result.get(0)) == 1) {
+                        refused++;
+                        trimmed += number(result.get(1));
+                    } else {
+                        failure = failure != null ? failure : "the held payload was gone or not whole";
+                    }
+                } catch (JedisDataException e) {
+                    failure = failure != null ? failure : e.getMessage();
+                }
+                try {
+                    connection.getOne(); // the DEL
+                } catch (JedisDataException e) {
+                    failure = failure != null ? failure : e.getMessage();
+                }
+                if (failure != null) {
+                    LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + payload[1]
+                            + " bytes, over " + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a"
+                            + " dead letter (" + failure + "); it is lost, as an at-most-once task whose pop reply is lost"
+                            + " (its hold key " + new String((byte[]) payload[0], StandardCharsets.UTF_8)
+                            + " was deleted)");
+                }
+            }
             RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, refused, trimmed);
         }
     }

@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * The at-most-once pop of a full batch as a plain {@code LPOP <queue> <count>}, whose reply is read here
- * with every payload bounded (docs/decisions.md, "At-most-once pop without Lua"). The guarded pop script
+ * with every payload bounded (docs/decisions.md, "At-most-once pop without Lua"; the same {@code LPOP} as
+ * Python Sergeant's pop, docs/python-compat.md §3.2). The guarded pop script
  * ({@code pop_due.lua}) must copy every payload into Lua and back to check its size, which cost the server
  * about five times the {@code LPOP} itself; here the server sends the payloads as they are and the size
  * check moves to the reply: a payload within {@code maxBytes} is read into an array, a longer one is never

@@ -81,6 +81,11 @@ final class PopAhead implements AutoCloseable {
     Popped take() {
         CompletableFuture<Popped> call = Objects.requireNonNull(inFlight, "no pop ahead in flight");
         inFlight = null;
+        return joined(call);
+    }
+
+    /** Waits for a call on a pop-ahead thread; throws what it threw, unwrapped, as the loop's own call would. */
+    static Popped joined(CompletableFuture<Popped> call) {
         try {
             return call.join();
         } catch (CompletionException e) {

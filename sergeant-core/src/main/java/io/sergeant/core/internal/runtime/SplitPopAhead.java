@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -137,17 +136,7 @@ final class SplitPopAhead implements AutoCloseable {
     PopAhead.Popped take() {
         Call call = calls.removeFirst();
         pendingTasks -= call.max();
-        try {
-            return call.future().join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        }
+        return PopAhead.joined(call.future());
     }
 
     /** Stops the thread; every pending half must have been taken. */

@@ -13,6 +13,7 @@ import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.RedisInputStream;
 
@@ -23,6 +24,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -218,6 +220,31 @@ class PlainPopAttackTest {
             assertThat(backend.pop("jobs", 3, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
                     .containsExactly(big, framing, new byte[0]);
             assertThat(calls(server, "lpop")).isEqualTo(lpops + 1);
+        }
+    }
+
+    @Test
+    @DisplayName("guards: over TLS, a plain pop's burial written while its reply is still read (both ways on one TLS socket) buries whole")
+    void oversizedPayloadsAreBuriedOverTls(@TempDir Path dir) {
+        TestCertificates certs = TestCertificates.create(dir);
+        try (RedisServerProcess server = certs.startServer();
+             Backend backend = open(server.tlsUri(), Map.of("tlsCaCert", certs.caCert().toString(),
+                     "maxPayloadSize", "1000", "poolSize", "1", "timeout", "5s"))) {
+            startDraining(backend);
+            byte[] big = filled(5 * BoundedPop.CHUNK + 3, 8);
+            List<byte[]> pushed = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                pushed.add(i == 100 ? big : concat(bytes("t-" + i + ":"), new byte[900]));
+            }
+            backend.push("jobs", pushed, Priority.NORMAL, null);
+            long lpops = calls(server, "lpop");
+            List<Delivery> popped = backend.pop("jobs", 200, DeliveryOptions.AT_MOST_ONCE);
+            assertThat(calls(server, "lpop")).as("the pop was plain").isEqualTo(lpops + 1);
+            assertThat(popped).hasSize(199);
+            assertThat(backend.deadLetterRole().orElseThrow().deadLetters("jobs", 10)).extracting(DeadLetter::payload)
+                    .containsExactly(big);
+            backend.push("jobs", List.of(bytes("d")), Priority.NORMAL, null);
+            assertThat(backend.pop("jobs", 5, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload())).containsExactly("d");
         }
     }
 

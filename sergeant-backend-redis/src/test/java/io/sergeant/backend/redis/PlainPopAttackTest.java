@@ -4,9 +4,7 @@ import io.sergeant.api.DeadLetter;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.SergeantException;
-import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
-import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.testkit.servers.RedisServerProcess;
@@ -25,7 +23,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -40,6 +37,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
+import static io.sergeant.backend.redis.RedisTestSupport.bytes;
+import static io.sergeant.backend.redis.RedisTestSupport.open;
+import static io.sergeant.backend.redis.RedisTestSupport.text;
+import static io.sergeant.backend.redis.RedisTestSupport.calls;
+import static io.sergeant.backend.redis.RedisTestSupport.concat;
+import static io.sergeant.backend.redis.RedisTestSupport.startDraining;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -387,52 +390,9 @@ class PlainPopAttackTest {
         }
     }
 
-    /** A full pop by the script: the queue is draining, so the next full-size pop is plain. */
-    private static void startDraining(Backend backend) {
-        backend.push("jobs", List.of(bytes("warm-1"), bytes("warm-2")), Priority.NORMAL, null);
-        assertThat(backend.pop("jobs", 2, DeliveryOptions.AT_MOST_ONCE)).hasSize(2);
-    }
-
-    private static long calls(RedisServerProcess server, String command) {
-        for (String line : server.command("INFO", "commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_" + command + ":")) {
-                long calls = 0;
-                long failed = 0;
-                for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
-                    if (part.startsWith("calls=")) {
-                        calls = Long.parseLong(part.substring(6).trim());
-                    } else if (part.startsWith("failed_calls=")) {
-                        failed = Long.parseLong(part.substring(13).trim());
-                    }
-                }
-                return calls - failed;
-            }
-        }
-        return 0;
-    }
-
     private static byte[] filled(int length, long seed) {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
         return bytes;
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] all = new byte[a.length + b.length];
-        System.arraycopy(a, 0, all, 0, a.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
-
-    private static Backend open(String uri, Map<String, String> options) {
-        return new RedisBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

@@ -4,9 +4,7 @@ import io.sergeant.api.DeadLetter;
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.Priority;
 import io.sergeant.api.SergeantException;
-import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
-import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.testkit.servers.RedisServerProcess;
@@ -18,16 +16,22 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.RedisInputStream;
 
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import static io.sergeant.backend.redis.RedisTestSupport.bytes;
+import static io.sergeant.backend.redis.RedisTestSupport.open;
+import static io.sergeant.backend.redis.RedisTestSupport.text;
+import static io.sergeant.backend.redis.RedisTestSupport.calls;
+import static io.sergeant.backend.redis.RedisTestSupport.concat;
+import static io.sergeant.backend.redis.RedisTestSupport.startDraining;
+import static io.sergeant.backend.redis.RedisTestSupport.failedCalls;
+import static io.sergeant.backend.redis.RedisTestSupport.scripts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -178,77 +182,15 @@ class PlainPopTest {
             }
         });
         assertThat(popped).isEqualTo(3);
-        assertThat(out).extracting(PlainPopTest::text).containsExactly("a", "b");
+        assertThat(out).extracting(RedisTestSupport::text).containsExactly("a", "b");
         assertThat(begun[0]).isEqualTo(length);
         assertThat(chunks).containsExactly(BoundedPop.CHUNK, BoundedPop.CHUNK, BoundedPop.CHUNK, 17);
         assertThat(ended[0]).isTrue();
     }
 
-    /** A full pop by the script: the queue is draining, so the next full-size pop is plain. */
-    private static void startDraining(Backend backend) {
-        backend.push("jobs", List.of(bytes("warm-1"), bytes("warm-2")), Priority.NORMAL, null);
-        assertThat(backend.pop("jobs", 2, DeliveryOptions.AT_MOST_ONCE)).hasSize(2);
-    }
-
-    /** Script calls that ran so far (the pop script, the burials, the pushes' scripts; not an EVALSHA refused with NOSCRIPT). */
-    private static long scripts(RedisServerProcess server) {
-        return calls(server, "evalsha") + calls(server, "eval");
-    }
-
-    /** Calls of {@code command} that did not fail (INFO commandstats: calls minus failed_calls). */
-    private static long calls(RedisServerProcess server, String command) {
-        for (String line : server.command("INFO", "commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_" + command + ":")) {
-                return field(line, "calls") - field(line, "failed_calls");
-            }
-        }
-        return 0;
-    }
-
-    /** Calls of {@code command} the server answered with an error (INFO commandstats: failed_calls). */
-    private static long failedCalls(RedisServerProcess server, String command) {
-        for (String line : server.command("INFO", "commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_" + command + ":")) {
-                return field(line, "failed_calls");
-            }
-        }
-        return 0;
-    }
-
-    private static long field(String line, String name) {
-        for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
-            if (part.startsWith(name + "=")) {
-                return Long.parseLong(part.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
-
     private static List<String> read(String reply) {
         List<byte[]> out = new ArrayList<>();
         BoundedPop.read(new RedisInputStream(new ByteArrayInputStream(bytes(reply))), 0, out, null);
-        return out.stream().map(PlainPopTest::text).toList();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        byte[] all = new byte[Arrays.stream(parts).mapToInt(p -> p.length).sum()];
-        int at = 0;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
-    }
-
-    private static Backend open(String uri, Map<String, String> options) {
-        return new RedisBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
+        return out.stream().map(RedisTestSupport::text).toList();
     }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +32,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static io.sergeant.backend.redis.RedisTestSupport.bytes;
+import static io.sergeant.backend.redis.RedisTestSupport.open;
+import static io.sergeant.backend.redis.RedisTestSupport.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -306,17 +308,5 @@ class TrustAtTheEdgesTest {
             assertThat(backend.deadLetterRole().orElseThrow().deadLetters(queue, 10)).singleElement()
                     .satisfies(letter -> assertThat(letter.payload()).hasSize(2049));
         }
-    }
-
-    private static Backend open(String uri, Map<String, String> options) {
-        return new RedisBackendFactory().create(new BackendSpec(uri, options), PluginContext.defaults());
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

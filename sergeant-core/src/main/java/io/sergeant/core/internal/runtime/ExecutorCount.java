@@ -24,8 +24,15 @@ final class ExecutorCount {
     static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final AtomicInteger count = new AtomicInteger();
-    /** While the loop thread waits, the count under which a leaving task wakes it; 0 otherwise. */
-    private volatile int wakeBelow;
+    /**
+     * While the loop thread waits, the count under which a leaving task wakes it; 0 otherwise. The first task
+     * to leave below it takes it (sets 0) and wakes the loop: the tasks that leave after it, before the loop
+     * thread runs again, find 0 and wake nobody (an unpark per task cost the executor threads about a tenth of
+     * their time in the Redis drains: docs/decisions.md "One wake-up per wait").
+     */
+    private final AtomicInteger wakeBelow = new AtomicInteger();
+    /** Wake-ups sent; for tests. */
+    private final AtomicInteger wakes = new AtomicInteger();
     private final RunState state;
 
     /** @param state the run whose loop thread is woken ({@link RunState#wakeLoop()}) and whose end ends a wait */
@@ -51,9 +58,16 @@ final class ExecutorCount {
     /** One task left the executor (reported or skipped); wakes the loop thread if it waits for this count. */
     void left() {
         int left = count.decrementAndGet();
-        if (left < wakeBelow) {
+        int below = wakeBelow.get();
+        if (left < below && wakeBelow.compareAndSet(below, 0)) {
+            wakes.incrementAndGet();
             state.wakeLoop();
         }
+    }
+
+    /** How many times a leaving task woke the loop thread. */
+    int wakes() {
+        return wakes.get();
     }
 
     /**
@@ -65,11 +79,11 @@ final class ExecutorCount {
         if (threshold <= 0) {
             return;
         }
-        wakeBelow = threshold;
+        wakeBelow.set(threshold);
         if (count.get() >= threshold && !state.ending()) {
             LockSupport.parkNanos(this, MAX_WAIT_NANOS);
         }
-        wakeBelow = 0;
+        wakeBelow.set(0);
     }
 
     /**

@@ -71,6 +71,45 @@ class ExecutorCountTest {
         assertThat(count.get()).isZero();
     }
 
+    @Test
+    void tasksLeavingDuringOneWaitWakeTheLoopOnce() {
+        // The loop waits for fewer than 1,000 of the 1,000 held; 999 leave before it runs again: one wake-up,
+        // the first leaver's, not one per task. The wait still ends, and the next wait is woken again.
+        RunState state = new RunState();
+        ExecutorCount count = new ExecutorCount(state);
+        count.handed(1000);
+        AtomicBoolean waited = new AtomicBoolean();
+        Thread loop = new Thread(() -> {
+            state.enterLoopThread();
+            count.awaitBelow(1000);
+            waited.set(true);
+        }, "test-loop");
+        loop.start();
+        while (LockSupport.getBlocker(loop) != count && loop.isAlive()) {
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < 999; i++) {
+            count.left();
+        }
+        join(loop);
+
+        assertThat(waited).isTrue();
+        assertThat(count.wakes()).as("wake-ups sent for one wait").isEqualTo(1);
+        assertThat(count.get()).isEqualTo(1);
+
+        Thread again = new Thread(() -> {
+            state.enterLoopThread();
+            count.awaitOneLeaving();
+        }, "test-loop-2");
+        again.start();
+        while (LockSupport.getBlocker(again) != count && again.isAlive()) {
+            Thread.onSpinWait();
+        }
+        count.left();
+        join(again);
+        assertThat(count.wakes()).as("the next wait is woken too").isEqualTo(2);
+    }
+
     /** Runs {@code call} on a new loop thread and watches it to its end: whether it ever parked in the count. */
     private static Watched callOnLoopThread(Consumer<ExecutorCount> call) {
         RunState state = new RunState();

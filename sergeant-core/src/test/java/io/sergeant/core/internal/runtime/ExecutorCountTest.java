@@ -56,14 +56,7 @@ class ExecutorCountTest {
         ExecutorCount count = new ExecutorCount(state);
         count.handed(1);
         AtomicBoolean waited = new AtomicBoolean();
-        Thread loop = new Thread(() -> {
-            state.enterLoopThread();
-            waited.set(count.awaitOneLeaving());
-        }, "test-loop");
-        loop.start();
-        while (LockSupport.getBlocker(loop) != count && loop.isAlive()) {
-            Thread.onSpinWait();
-        }
+        Thread loop = parkedLoop(state, count, () -> waited.set(count.awaitOneLeaving()));
         count.left();
         join(loop);
 
@@ -79,15 +72,10 @@ class ExecutorCountTest {
         ExecutorCount count = new ExecutorCount(state);
         count.handed(1000);
         AtomicBoolean waited = new AtomicBoolean();
-        Thread loop = new Thread(() -> {
-            state.enterLoopThread();
+        Thread loop = parkedLoop(state, count, () -> {
             count.awaitBelow(1000);
             waited.set(true);
-        }, "test-loop");
-        loop.start();
-        while (LockSupport.getBlocker(loop) != count && loop.isAlive()) {
-            Thread.onSpinWait();
-        }
+        });
         for (int i = 0; i < 999; i++) {
             count.left();
         }
@@ -97,17 +85,23 @@ class ExecutorCountTest {
         assertThat(count.wakes()).as("wake-ups sent for one wait").isEqualTo(1);
         assertThat(count.get()).isEqualTo(1);
 
-        Thread again = new Thread(() -> {
-            state.enterLoopThread();
-            count.awaitOneLeaving();
-        }, "test-loop-2");
-        again.start();
-        while (LockSupport.getBlocker(again) != count && again.isAlive()) {
-            Thread.onSpinWait();
-        }
+        Thread again = parkedLoop(state, count, count::awaitOneLeaving);
         count.left();
         join(again);
         assertThat(count.wakes()).as("the next wait is woken too").isEqualTo(2);
+    }
+
+    /** Starts {@code body} on a new loop thread of {@code state} and returns once it parks in {@code count} (or ended). */
+    private static Thread parkedLoop(RunState state, ExecutorCount count, Runnable body) {
+        Thread loop = new Thread(() -> {
+            state.enterLoopThread();
+            body.run();
+        }, "test-loop");
+        loop.start();
+        while (LockSupport.getBlocker(loop) != count && loop.isAlive()) {
+            Thread.onSpinWait();
+        }
+        return loop;
     }
 
     /** Runs {@code call} on a new loop thread and watches it to its end: whether it ever parked in the count. */

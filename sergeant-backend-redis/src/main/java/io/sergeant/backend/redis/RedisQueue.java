@@ -274,8 +274,8 @@ final class RedisQueue {
         private final String queue;
         private final Shard shard;
         private final Connection connection;
-        /** Per payload sent for burial: its hold key, its length and how many SET/APPEND commands went. */
-        private final List<Object[]> sent = new ArrayList<>();
+        /** The payloads sent for burial, in order. */
+        private final List<Sent> sent = new ArrayList<>();
         private byte[] holdKey;
         private long length;
         private int commands;
@@ -318,16 +318,16 @@ final class RedisQueue {
             connection.sendCommand(eval);
             // Whatever the script did (a layout error stops it before its own DEL), nothing stays held.
             connection.sendCommand(new CommandArguments(Protocol.Command.DEL).key(holdKey));
-            sent.add(new Object[]{holdKey, length, commands});
+            sent.add(new Sent(holdKey, length, commands));
         }
 
         /** Reads the replies of the burials, in order, after the pop's reply; counts and logs what they did. */
         void collect() {
             long refused = 0;
             long trimmed = 0;
-            for (Object[] payload : sent) {
+            for (Sent payload : sent) {
                 String failure = null;
-                for (int i = 0; i < (int) payload[2]; i++) {
+                for (int i = 0; i < payload.commands(); i++) {
                     try {
                         connection.getOne();
                     } catch (JedisDataException e) {
@@ -351,15 +351,19 @@ final class RedisQueue {
                     failure = failure != null ? failure : e.getMessage();
                 }
                 if (failure != null) {
-                    LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + payload[1]
+                    LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + payload.length()
                             + " bytes, over " + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a"
                             + " dead letter (" + failure + "); it is lost, as an at-most-once task whose pop reply is lost"
-                            + " (its hold key " + new String((byte[]) payload[0], StandardCharsets.UTF_8)
+                            + " (its hold key " + new String(payload.holdKey(), StandardCharsets.UTF_8)
                             + " was deleted)");
                 }
             }
             RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, refused, trimmed);
         }
+    }
+
+    /** An oversized payload sent for burial: its hold key, its length and how many SET/APPEND commands carried it. */
+    private record Sent(byte[] holdKey, long length, int commands) {
     }
 
     /** The whole at-most-once pop as one script: nothing is removed unless all of it succeeds. */

@@ -79,10 +79,7 @@ class ChildThatStopsReadingTest {
         Events events = new Events(dir);
         try (ProcessExecutor executor = start(Timeouts.DEFAULT)) {
             long pid = warmChild(executor);
-
-            stop(pid);
-            CompletableFuture<TaskResult> big = submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
-            assertThat(state(pid)).as("the child is still stopped after submit returned").isEqualTo('T');
+            CompletableFuture<TaskResult> big = stopAndSubmitABigTask(executor, pid);
             assertThat(big).as("the task of a stopped child").isNotDone();
 
             resume(pid);
@@ -100,10 +97,7 @@ class ChildThatStopsReadingTest {
         Events events = new Events(dir);
         try (ProcessExecutor executor = start(new Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)))) {
             long pid = warmChild(executor);
-
-            stop(pid);
-            CompletableFuture<TaskResult> big = submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
-            assertThat(state(pid)).as("the child is still stopped after submit returned").isEqualTo('T');
+            CompletableFuture<TaskResult> big = stopAndSubmitABigTask(executor, pid);
 
             // The killer interrupts at the timeout (the interrupt frame queues behind the task's) and kills
             // the stopped child after the grace period; the write breaks with the pipe.
@@ -122,10 +116,7 @@ class ChildThatStopsReadingTest {
         Events events = new Events(dir);
         try (ProcessExecutor executor = start(Timeouts.DEFAULT)) {
             long pid = warmChild(executor);
-
-            stop(pid);
-            CompletableFuture<TaskResult> big = submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
-            assertThat(state(pid)).as("the child is still stopped after submit returned").isEqualTo('T');
+            CompletableFuture<TaskResult> big = stopAndSubmitABigTask(executor, pid);
             signal("KILL", pid); // not the killer's doing: no timeout is set
             stopped = null;
 
@@ -134,6 +125,17 @@ class ChildThatStopsReadingTest {
                     .isEqualTo(Outcome.SUCCESS);
             assertThat(events.pids("ran", 2)).as("it ran once, in the replacement child").singleElement().isNotEqualTo(pid);
         }
+    }
+
+    /**
+     * Stops the child, submits task 2 with a frame far larger than a pipe on a thread of its own, and checks
+     * that submit returned while the child is still stopped; returns the task's future.
+     */
+    private CompletableFuture<TaskResult> stopAndSubmitABigTask(ProcessExecutor executor, long pid) throws Exception {
+        stop(pid);
+        CompletableFuture<TaskResult> big = submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
+        assertThat(state(pid)).as("the child is still stopped after submit returned").isEqualTo('T');
+        return big;
     }
 
     /** Runs a small task; returns the pid of the one child, which ran it. */

@@ -60,6 +60,10 @@ final class BatchLeases {
                     + " ((SELECT CASE WHEN EXISTS (SELECT 1 FROM task_queue WHERE rowid = ?1) THEN NULL ELSE ?1 END),"
                     + " ?2, ?3, ?4, ?5)";
 
+    private static final String DELETE_BATCH = "DELETE FROM sergeant_lease_batches WHERE id = ?";
+    private static final String DELETE_TASKS = "DELETE FROM sergeant_lease_tasks WHERE batch_id = ?";
+    private static final System.Logger LOG = System.getLogger(BatchLeases.class.getName());
+
     private static final Comparator<LeasedTask> DELIVERY_ORDER =
             Comparator.comparingDouble(LeasedTask::priority).thenComparingLong(LeasedTask::rowid);
     private static final SecureRandom POP_NUMBERS = new SecureRandom();
@@ -167,7 +171,7 @@ final class BatchLeases {
         boolean[] settled = new boolean[receipts.size()];
         Map<Long, LeaseBatch> batches = new HashMap<>();
         Map<Long, List<LeasedTask>> tasks = new HashMap<>();
-        int deadLettered = 0;
+        int[] deadLettered = new int[1];
         boolean loaded = false;
         long lastId = 0;
         LeaseBatch last = null;
@@ -181,7 +185,7 @@ final class BatchLeases {
                 batch = last;
             } else {
                 batch = batches.containsKey(key.batch()) ? batches.get(key.batch())
-                        : load(connection, queue, key.batch(), batches);
+                        : load(connection, queue, key.batch(), batches, now, deadLettered);
                 loaded = true;
                 lastId = key.batch();
                 last = batch;
@@ -200,7 +204,18 @@ final class BatchLeases {
             }
             List<LeasedTask> batchTasks = tasks.get(batch.id());
             if (batchTasks == null) {
-                batchTasks = readTasks(connection, batch);
+                try {
+                    batchTasks = readTasks(connection, batch);
+                } catch (LeaseBatch.Damaged e) {
+                    // Its still-leased slots (this one among them) go to the dead letters: this receipt and the
+                    // batch's next ones are refused, as for a lease lost. Every receipt of the batch comes after
+                    // this one in this call's work (one action per call, and this is its first task read).
+                    deadLettered[0] += quarantine(connection, queue, batch.id(), batch.slots(), e.problem(), now);
+                    batches.put(batch.id(), null);
+                    last = null;
+                    settled[i] = false;
+                    continue;
+                }
                 tasks.put(batch.id(), batchTasks);
             }
             LeasedTask task = batchTasks.get(key.slot());
@@ -209,7 +224,7 @@ final class BatchLeases {
                 case HAND_BACK -> putBack(connection, queue, task, SqliteQueue.HIGH, Math.max(task.deliveries() - 1, 0));
                 default -> {
                     SqliteDeadLetters.insert(connection, queue, task.payload(), reason, task.deliveries(), now);
-                    deadLettered++;
+                    deadLettered[0]++;
                 }
             }
             batch.settle(key.slot());
@@ -219,22 +234,37 @@ final class BatchLeases {
                 batch.save(connection);
             }
         }
-        SqliteDeadLetters.trim(connection, settings, queue, deadLettered);
+        SqliteDeadLetters.trim(connection, settings, queue, deadLettered[0]);
         return settled;
     }
 
-    private static LeaseBatch load(PooledConnection connection, String queue, long id, Map<Long, LeaseBatch> batches)
-            throws SQLException {
+    /**
+     * The batch of a receipt, or null when it is gone (or of another queue); a damaged one is quarantined
+     * (its dead letters counted in {@code deadLettered[0]}) and is gone from then on.
+     */
+    private static LeaseBatch load(PooledConnection connection, String queue, long id, Map<Long, LeaseBatch> batches,
+                                   double now, int[] deadLettered) throws SQLException {
         LeaseBatch batch = null;
+        LeaseBatch.Damaged damaged = null;
+        byte[] slots = null;
         try (ResultSet row = connection.prepare(SELECT_ONE, id, queue).executeQuery()) {
             if (row.next()) {
-                batch = LeaseBatch.read(row);
+                try {
+                    batch = LeaseBatch.read(row);
+                } catch (LeaseBatch.Damaged e) {
+                    damaged = e;
+                    slots = row.getBytes(3);
+                }
             }
+        }
+        if (damaged != null) {
+            deadLettered[0] += quarantine(connection, queue, id, slots, damaged.problem(), now);
         }
         batches.put(id, batch);
         return batch;
     }
 
+    /** The batch's tasks, one per slot; {@link LeaseBatch.Damaged} if its tasks row is missing or unreadable. */
     private static List<LeasedTask> readTasks(PooledConnection connection, LeaseBatch batch) throws SQLException {
         try (ResultSet row = connection.prepare(TASKS, batch.id()).executeQuery()) {
             if (!row.next()) {
@@ -274,15 +304,29 @@ final class BatchLeases {
             return new int[2];
         }
         List<LeaseBatch> expired = new ArrayList<>();
+        List<DamagedState> damaged = new ArrayList<>(0);
         try (ResultSet rows = connection.prepare(SELECT_EXPIRED, queue, now).executeQuery()) {
             while (rows.next()) {
-                expired.add(LeaseBatch.read(rows));
+                try {
+                    expired.add(LeaseBatch.read(rows));
+                } catch (LeaseBatch.Damaged e) {
+                    damaged.add(new DamagedState(e, rows.getBytes(3)));
+                }
             }
         }
         int redelivered = 0;
         int deadLettered = 0;
+        for (DamagedState batch : damaged) {
+            deadLettered += quarantine(connection, queue, batch.error().batch(), batch.slots(), batch.error().problem(), now);
+        }
         for (LeaseBatch batch : expired) {
-            List<LeasedTask> tasks = readTasks(connection, batch);
+            List<LeasedTask> tasks;
+            try {
+                tasks = readTasks(connection, batch);
+            } catch (LeaseBatch.Damaged e) {
+                deadLettered += quarantine(connection, queue, batch.id(), batch.slots(), e.problem(), now);
+                continue;
+            }
             for (int slot = 0; slot < batch.size(); slot++) {
                 if (!batch.leased(slot) || batch.deadline(slot) > now) {
                     continue;
@@ -305,6 +349,84 @@ final class BatchLeases {
     }
 
     /**
+     * Takes a damaged batch (its state or tasks row cannot be read: changed outside Sergeant) out of the queue
+     * so that it blocks nothing, and loses nothing silently: each task of its tasks record that its state
+     * still leases (every task, when the state is unreadable or of another size) goes to the dead letters with
+     * a reason naming the batch and the damage; a tasks record that cannot be decoded goes there whole, as
+     * one dead letter of its raw bytes; a missing one leaves an empty dead letter that says so. Then both
+     * rows are deleted and an error is logged. Returns the dead letters added (the caller trims).
+     *
+     * @param slots the state byte per slot as stored (0 = settled), or null when unknown
+     */
+    static int quarantine(PooledConnection connection, String queue, long id, byte[] slots, String problem, double now)
+            throws SQLException {
+        byte[] blob = null;
+        try (ResultSet row = connection.prepare(TASKS, id).executeQuery()) {
+            if (row.next()) {
+                blob = row.getBytes(1);
+            }
+        }
+        String damage = "lease batch " + id + " was damaged outside Sergeant (" + problem + ")";
+        List<LeasedTask> tasks = null;
+        if (blob != null) {
+            try {
+                tasks = LeasedTask.decode(blob);
+            } catch (RuntimeException e) { // already named in problem when readTasks failed on it
+                tasks = null;
+            }
+        }
+        int dead = 0;
+        String kept;
+        if (blob == null) {
+            SqliteDeadLetters.insert(connection, queue, new byte[0], damage + "; it has no tasks record, so the tasks"
+                    + " it leased are lost: this empty dead letter only records that", 0, now);
+            dead = 1;
+            kept = "it had no tasks record, so its leased tasks are lost (one empty dead letter records it)";
+        } else if (tasks == null) {
+            SqliteDeadLetters.insert(connection, queue, blob, damage + "; this is its whole tasks record ("
+                    + blob.length + " bytes), not a task: a count, then per task its rowid, priority, deliveries and"
+                    + " length, then the payloads; do not requeue it as it is", 0, now);
+            dead = 1;
+            kept = "its tasks record cannot be decoded, so its " + blob.length + " raw bytes became one dead letter";
+        } else {
+            boolean known = slots != null && slots.length == tasks.size();
+            for (int slot = 0; slot < tasks.size(); slot++) {
+                if (known && slots[slot] == 0) {
+                    continue; // settled before the damage
+                }
+                LeasedTask task = tasks.get(slot);
+                SqliteDeadLetters.insert(connection, queue, task.payload(), damage + "; task " + slot + " of the batch, "
+                        + (known ? "still leased" : "lease state unknown (it may have run and been acknowledged)")
+                        + ", after " + task.deliveries() + " deliveries", task.deliveries(), now);
+                dead++;
+            }
+            kept = dead + " of its " + tasks.size() + " tasks became dead letters"
+                    + (known ? " (those still leased)" : " (its state cannot say which were settled, so all)");
+        }
+        connection.prepare(DELETE_BATCH, id).executeUpdate();
+        connection.prepare(DELETE_TASKS, id).executeUpdate();
+        LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': " + damage + ": " + kept + ", and the batch was"
+                + " deleted so that the queue's pops go on. Find what writes to the file besides Sergeant, then see"
+                + " `sergeant dead-letters " + queue + "` (reasons starting 'lease batch " + id + "') and requeue what"
+                + " should run");
+        return dead;
+    }
+
+    /** Leased slots of a state row that cannot be read: its non-zero state bytes, else its stored count. */
+    private static int leasedSlots(byte[] slots, int pendingColumn) {
+        if (slots == null) {
+            return Math.max(pendingColumn, 0);
+        }
+        int leased = 0;
+        for (byte state : slots) {
+            if (state != 0) {
+                leased++;
+            }
+        }
+        return leased;
+    }
+
+    /**
      * {expired (ready again, not yet put back), in flight} leased tasks of the queue: the batches whose
      * earliest deadline is ahead are counted in SQL; only batches with an expired slot are read.
      */
@@ -317,7 +439,15 @@ final class BatchLeases {
         long expired = 0;
         try (ResultSet rows = connection.prepare(SELECT_EXPIRED, queue, now).executeQuery()) {
             while (rows.next()) {
-                LeaseBatch batch = LeaseBatch.read(rows);
+                LeaseBatch batch;
+                try {
+                    batch = LeaseBatch.read(rows);
+                } catch (LeaseBatch.Damaged e) {
+                    // Read only, so it stays until the queue's next pop or reap quarantines it: its tasks are
+                    // counted in flight (held by a lease record, not deliverable), as before it expired.
+                    inFlight += leasedSlots(rows.getBytes(3), rows.getInt(5));
+                    continue;
+                }
                 for (int slot = 0; slot < batch.size(); slot++) {
                     if (batch.leased(slot)) {
                         if (batch.deadline(slot) <= now) {
@@ -335,6 +465,10 @@ final class BatchLeases {
     private static void putBack(PooledConnection connection, String queue, LeasedTask task, double priority,
                                 int deliveries) throws SQLException {
         connection.prepare(PUT_BACK, task.rowid(), queue, priority, task.payload(), deliveries).executeUpdate();
+    }
+
+    /** An expired batch whose state row cannot be read, with its state bytes as stored (null if none). */
+    private record DamagedState(LeaseBatch.Damaged error, byte[] slots) {
     }
 
     /** A receipt of a batch: batch id, slot, and the pop number its token gives (token XOR slot). */

@@ -56,8 +56,9 @@ final class LeaseBatch {
     /**
      * Reads a batch from a result row of {@link #SELECT_COLUMNS}.
      *
-     * @throws SQLException naming the batch if the row is damaged (a slot names a deadline the row does not
-     *                      have, the deadline list is not a whole number of doubles, or a deadline is not finite)
+     * @throws Damaged naming the batch if the row is damaged (a slot names a deadline the row does not have,
+     *                  the deadline list is not a whole number of doubles, or a deadline is not finite)
+     * @throws SQLException if a column cannot be read at all
      */
     static LeaseBatch read(ResultSet row) throws SQLException {
         long id = row.getLong(1);
@@ -84,12 +85,36 @@ final class LeaseBatch {
         return new LeaseBatch(id, row.getLong(2), slots, deadlines, row.getInt(5), row.getDouble(6));
     }
 
-    /** The error for a lease row changed outside Sergeant: which one, what is wrong, what to do. */
-    static SQLException damaged(long id, String problem) {
-        return new SQLException("lease batch " + id + " in sergeant_lease_batches / sergeant_lease_tasks is damaged: "
-                + problem + "; the file was changed outside Sergeant: restore it from a backup, or delete the rows"
-                + " id = " + id + " of sergeant_lease_batches and batch_id = " + id + " of sergeant_lease_tasks (the"
-                + " tasks leased in that batch are lost)");
+    /** The error for a lease row changed outside Sergeant: which one and what is wrong. */
+    static Damaged damaged(long id, String problem) {
+        return new Damaged(id, problem);
+    }
+
+    /**
+     * A lease batch whose state or tasks row cannot be read (changed outside Sergeant). The backend does not
+     * let it out of the transaction: {@link BatchLeases#quarantine} moves what can be read of it to the dead
+     * letters and deletes it, so that one damaged row never blocks the queue's pops, settles or counts.
+     */
+    static final class Damaged extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private final long batch;
+        private final String problem;
+
+        Damaged(long batch, String problem) {
+            super("lease batch " + batch + " in sergeant_lease_batches / sergeant_lease_tasks is damaged: " + problem
+                    + "; the file was changed outside Sergeant");
+            this.batch = batch;
+            this.problem = problem;
+        }
+
+        long batch() {
+            return batch;
+        }
+
+        /** What is wrong with the rows, without the batch id. */
+        String problem() {
+            return problem;
+        }
     }
 
     /** The state blob of a new batch of {@code size} slots, all pending under the first deadline. */
@@ -118,6 +143,11 @@ final class LeaseBatch {
 
     long id() {
         return id;
+    }
+
+    /** The state byte of each slot (0 = settled), as read and changed since; the caller does not change it. */
+    byte[] slots() {
+        return slots;
     }
 
     /** Whether a receipt's slot and pop number name a slot of this batch that is still leased. */

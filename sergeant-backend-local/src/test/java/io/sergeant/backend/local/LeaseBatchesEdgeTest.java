@@ -1,10 +1,12 @@
 package io.sergeant.backend.local;
 
 import io.sergeant.api.Priority;
-import io.sergeant.api.SergeantException;
+import io.sergeant.api.QueueStats;
+import io.sergeant.api.DeadLetter;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,11 +31,11 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Lease batches at their edges: a batch whose payloads together exceed what SQLite stores in one value,
- * and lease rows damaged or edited by hand (an error naming the row, never a silent loss or a busy loop).
+ * and lease rows damaged or edited by hand (moved to the dead letters, named, never a silent loss, a stuck queue
+ * or a busy loop).
  */
 class LeaseBatchesEdgeTest {
 
@@ -122,30 +124,112 @@ class LeaseBatchesEdgeTest {
         }
     }
 
+    /** A damage done with plain SQL, and what of the batch's two tasks ({1} and {2}) the dead letters must hold. */
+    private record Damage(String sql, String kept) {
+    }
+
+    /** Every way a lease row can be damaged that the backend detects; "tasks": both payloads, else a reason's words. */
+    private static final List<Damage> DAMAGES = List.of(
+            new Damage("UPDATE sergeant_lease_batches SET slots = x'0901'", "tasks"),
+            new Damage("UPDATE sergeant_lease_batches SET deadlines = x'0102'", "tasks"),
+            new Damage("UPDATE sergeant_lease_batches SET deadlines = x'7FF8000000000000'", "tasks"),
+            new Damage("UPDATE sergeant_lease_batches SET deadlines = x'7FF0000000000000'", "tasks"),
+            new Damage("UPDATE sergeant_lease_tasks SET tasks = substr(tasks, 1, 20)", "whole tasks record (20 bytes)"),
+            new Damage("UPDATE sergeant_lease_tasks SET tasks = x'00000001' || substr(tasks, 5)", "lease state unknown"),
+            new Damage("DELETE FROM sergeant_lease_tasks", "no tasks record"));
+
     @Test
-    @DisplayName("a damaged lease row (a slot naming a deadline the row does not have, a deadline list cut short or"
-            + " not finite, a tasks record cut short or of another size) fails with an error naming the table, the batch and what to"
-            + " do, not with an index or buffer exception")
-    void damagedRowsAreNamed() throws Exception {
-        String[] damages = {
-                "UPDATE sergeant_lease_batches SET slots = x'0901'",
-                "UPDATE sergeant_lease_batches SET deadlines = x'0102'",
-                "UPDATE sergeant_lease_batches SET deadlines = x'7FF8000000000000'",
-                "UPDATE sergeant_lease_batches SET deadlines = x'7FF0000000000000'",
-                "UPDATE sergeant_lease_tasks SET tasks = substr(tasks, 1, 20)",
-                "UPDATE sergeant_lease_tasks SET tasks = x'00000001' || substr(tasks, 5)"};
-        for (int i = 0; i < damages.length; i++) {
-            Path file = directory.resolve("damaged-" + i + ".db");
-            try (LocalBackend backend = open(file, Map.of())) {
-                backend.push("q", List.of(new byte[] {1}, new byte[] {2}), Priority.NORMAL, null);
-                List<Delivery> leased = backend.pop("q", 2, lease(30));
-                String id = leased.get(0).receipt().id();
-                String batch = id.substring(0, id.indexOf(':'));
-                edit(file, damages[i]);
-                assertThatThrownBy(() -> backend.leaseRole().orElseThrow().release("q", List.of(leased.get(1).receipt())))
-                        .as(damages[i]).isInstanceOf(SergeantException.class)
-                        .hasMessageContaining("lease batch " + batch).hasMessageContaining("sergeant_lease_")
-                        .hasMessageContaining("restore");
+    @DisplayName("a damaged lease batch whose lease expired does not stop the queue: the next pop (leased or not) moves"
+            + " what can be read of it to the dead letters with a reason naming the batch and the damage, deletes it"
+            + " and pops on (before, every pop of the queue failed for ever); stats count it until then")
+    void damagedExpiredBatchDoesNotBlockPops() throws Exception {
+        for (int i = 0; i < DAMAGES.size(); i++) {
+            Damage damage = DAMAGES.get(i);
+            for (boolean leasedPop : new boolean[] {true, false}) {
+                Path file = directory.resolve("expired-" + i + "-" + leasedPop + ".db");
+                SqliteLeaseFixtures.MovableClock clock = new SqliteLeaseFixtures.MovableClock(START);
+                try (LocalBackend backend = LocalBackend.open(LocalSettings.from(new BackendSpec("sqlite:" + file, Map.of())),
+                        clock)) {
+                    Leased batch = damagedBatch(backend, file, damage);
+                    clock.advance(Duration.ofSeconds(60));
+                    QueueStats before = backend.stats("q"); // read only: counts the batch, in flight if its state is damaged
+                    assertThat(before.ready() + before.inFlight()).as(damage.sql()).isEqualTo(2);
+                    backend.push("q", List.of(new byte[] {3}), Priority.NORMAL, null);
+                    List<Delivery> popped = backend.pop("q", 10, leasedPop ? lease(30) : DeliveryOptions.AT_MOST_ONCE);
+                    assertThat(popped).as(damage.sql()).extracting(d -> d.payload()[0]).containsExactly((byte) 3);
+                    assertDamageKept(backend, batch, damage);
+                    assertLeaseRows(file, leasedPop ? 1 : 0);
+                    assertThat(backend.stats("q").inFlight()).isEqualTo(leasedPop ? 1 : 0);
+                    backend.push("q", List.of(new byte[] {4}), Priority.NORMAL, null);
+                    assertThat(backend.pop("q", 10, lease(30))).extracting(d -> d.payload()[0]).containsExactly((byte) 4);
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the reap of a damaged expired batch quarantines it the same way instead of failing every reap cycle")
+    void damagedExpiredBatchIsReaped() throws Exception {
+        for (int i = 0; i < DAMAGES.size(); i++) {
+            Damage damage = DAMAGES.get(i);
+            Path file = directory.resolve("reaped-" + i + ".db");
+            SqliteLeaseFixtures.MovableClock clock = new SqliteLeaseFixtures.MovableClock(START);
+            try (LocalBackend backend = LocalBackend.open(LocalSettings.from(new BackendSpec("sqlite:" + file, Map.of())),
+                    clock)) {
+                Leased batch = damagedBatch(backend, file, damage);
+                clock.advance(Duration.ofSeconds(60));
+                assertThat(backend.leaseRole().orElseThrow().reap("q", 5).deadLettered()).as(damage.sql()).isPositive();
+                assertDamageKept(backend, batch, damage);
+                assertThat(backend.length("q", true)).isZero();
+                assertThat(backend.stats("q").inFlight()).isZero();
+                assertLeaseRows(file, 0);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("settling a receipt of a damaged batch (release, hand back, dead letter, and ack or extension when the"
+            + " state row is damaged) refuses the batch's receipts as lost leases and quarantines the batch instead of"
+            + " failing the call (an ack-and-pop that failed so was retried with the same receipts for ever)")
+    void settlingADamagedBatchQuarantinesIt() throws Exception {
+        for (int i = 0; i < DAMAGES.size(); i++) {
+            Damage damage = DAMAGES.get(i);
+            boolean stateDamaged = damage.sql().contains("sergeant_lease_batches");
+            for (String action : List.of("release", "hand back", "dead letter", "ack and pop", "extend")) {
+                Path file = directory.resolve("settle-" + i + "-" + action.replace(' ', '-') + ".db");
+                boolean readsTasks = !action.equals("ack and pop") && !action.equals("extend");
+                if (!readsTasks && !stateDamaged) {
+                    continue; // an ack or extension reads only the state row, which is intact here
+                }
+                try (LocalBackend backend = open(file, Map.of())) {
+                    Leased batch = damagedBatch(backend, file, damage);
+                    var leases = backend.leaseRole().orElseThrow();
+                    List<Receipt> receipts = batch.deliveries().stream().map(Delivery::receipt).toList();
+                    backend.push("q", List.of(new byte[] {3}), Priority.NORMAL, null);
+                    SettleResult result;
+                    switch (action) {
+                        case "release" -> result = leases.release("q", receipts);
+                        case "hand back" -> result = leases.handBack("q", receipts);
+                        case "extend" -> result = leases.extend("q", receipts, Duration.ofSeconds(30));
+                        case "dead letter" -> {
+                            boolean done = backend.deadLetterRole().orElseThrow().deadLetter("q", batch.deliveries().get(1), "boom");
+                            result = new SettleResult(done ? 1 : 0, done ? List.of() : List.of(receipts.get(1)));
+                        }
+                        default -> {
+                            var settled = leases.ackAndPop(backend, "q", receipts, 10, lease(30));
+                            assertThat(settled.deliveries()).as(damage.sql() + " / " + action)
+                                    .extracting(d -> d.payload()[0]).containsExactly((byte) 3);
+                            result = settled.acked();
+                        }
+                    }
+                    assertThat(result.settled()).as(damage.sql() + " / " + action).isZero();
+                    assertDamageKept(backend, batch, damage);
+                    assertLeaseRows(file, action.equals("ack and pop") ? 1 : 0);
+                    assertThat(backend.stats("q").inFlight()).isEqualTo(action.equals("ack and pop") ? 1 : 0);
+                    if (!action.equals("ack and pop")) {
+                        assertThat(backend.pop("q", 10, lease(30))).extracting(d -> d.payload()[0]).containsExactly((byte) 3);
+                    }
+                }
             }
         }
     }
@@ -183,6 +267,46 @@ class LeaseBatchesEdgeTest {
                         .satisfies(dead -> assertThat(dead.reason()).contains("NULL"));
                 assertThat(backend.length("q", true)).isZero();
             }
+        }
+    }
+
+    /** A leased batch of the test: its id and its deliveries. */
+    private record Leased(String id, List<Delivery> deliveries) {
+    }
+
+    /** Leases the two tasks {1} and {2} for 30 s as one batch, then damages its rows with the damage's SQL. */
+    private static Leased damagedBatch(LocalBackend backend, Path file, Damage damage) throws SQLException {
+        backend.push("q", List.of(new byte[] {1}, new byte[] {2}), Priority.NORMAL, null);
+        List<Delivery> leased = backend.pop("q", 2, lease(30));
+        assertThat(leased).hasSize(2);
+        String id = leased.get(0).receipt().id();
+        edit(file, damage.sql());
+        return new Leased(id.substring(0, id.indexOf(':')), leased);
+    }
+
+    /** The dead letters hold what the damage left of the batch, each with a reason naming the batch and the damage. */
+    private static void assertDamageKept(LocalBackend backend, Leased batch, Damage damage) {
+        List<DeadLetter> dead = backend.deadLetterRole().orElseThrow().deadLetters("q", 10);
+        assertThat(dead).as(damage.sql()).isNotEmpty().allSatisfy(letter -> assertThat(letter.reason())
+                .startsWith("lease batch " + batch.id() + " was damaged outside Sergeant ("));
+        if (damage.kept().equals("tasks")) {
+            assertThat(dead).as(damage.sql()).extracting(letter -> letter.payload()[0]).containsExactly((byte) 1, (byte) 2);
+            assertThat(dead).allSatisfy(letter -> assertThat(letter.reason()).contains("still leased"));
+        } else {
+            assertThat(dead).as(damage.sql()).singleElement()
+                    .satisfies(letter -> assertThat(letter.reason()).contains(damage.kept()));
+        }
+    }
+
+    /**
+     * The damaged batch (two slots) is gone, state and tasks: only {@code batches} batches of one task each are
+     * left (SQLite may give a new batch the damaged one's id again).
+     */
+    private static void assertLeaseRows(Path file, int batches) throws SQLException {
+        try (Connection check = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_batches")).isEqualTo(batches);
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_batches WHERE length(slots) = 1")).isEqualTo(batches);
+            assertThat(count(check, "SELECT COUNT(*) FROM sergeant_lease_tasks")).isEqualTo(batches);
         }
     }
 

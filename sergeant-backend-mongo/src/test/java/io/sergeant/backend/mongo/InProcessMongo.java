@@ -34,13 +34,15 @@ final class InProcessMongo implements AutoCloseable {
     private volatile String downAtKey;
     private final AtomicInteger downAtCountdown = new AtomicInteger();
     private volatile boolean down;
+    private final boolean binarySize;
 
     /** Starts a server on a free loopback port. */
     InProcessMongo() {
-        this(0);
+        this(0, true);
     }
 
-    private InProcessMongo(int port) {
+    private InProcessMongo(int port, boolean binarySize) {
+        this.binarySize = binarySize;
         server = new MongoServer(new CountingBackend());
         server.bind("127.0.0.1", port);
         address = server.getLocalAddress();
@@ -48,7 +50,15 @@ final class InProcessMongo implements AutoCloseable {
 
     /** Starts a fresh (empty) server on a given port, for restart tests. */
     static InProcessMongo onPort(int port) {
-        return new InProcessMongo(port);
+        return new InProcessMongo(port, true);
+    }
+
+    /**
+     * Starts a server on a free loopback port without the {@code $binarySize} emulation: an aggregation
+     * using the operator fails as on a server that lacks it (MongoDB before 4.4, some emulators).
+     */
+    static InProcessMongo withoutBinarySize() {
+        return new InProcessMongo(0, false);
     }
 
     /** {@code mongodb://127.0.0.1:<port>}. */
@@ -140,7 +150,8 @@ final class InProcessMongo implements AutoCloseable {
             }
             commands.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             try {
-                Document answer = BinarySizeEmulation.handle(message, super::handleMessage);
+                Document answer = binarySize ? BinarySizeEmulation.handle(message, super::handleMessage)
+                        : super.handleMessage(message);
                 binaryBytes.addAndGet(binaryBytes(answer));
                 return answer;
             } catch (RuntimeException e) {

@@ -20,6 +20,11 @@ public interface TaskExecutor extends AutoCloseable {
      * Starts a task; the future always completes normally with its {@link TaskResult} (a task that
      * had to be killed completes with the result of {@link TaskRunner#reportKilled}). The caller keeps
      * at most {@link #concurrency()} tasks outstanding; more may block or be rejected.
+     *
+     * <p>Within that limit it returns without waiting for the task, a thread or a child process: the
+     * worker's loop calls it, and a call that waited on a task (or on a child that stopped reading) would
+     * stall every other task's acks and leases and the worker's stop. Whatever must wait is done on a
+     * thread of the executor's own (the thread executor's pool; the process executor's writer threads).
      */
     CompletableFuture<TaskResult> submit(Task task);
 

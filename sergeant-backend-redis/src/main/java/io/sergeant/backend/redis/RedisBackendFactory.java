@@ -134,7 +134,7 @@ public final class RedisBackendFactory implements BackendFactory {
         for (RedisUri.Node node : uri.nodes()) {
             JedisCompat.PooledNode pooled = JedisCompat.PooledNode.open(new HostAndPort(node.host(), node.port()),
                     clientConfig(node, settings), poolConfig(settings));
-            clients.add(new RedisClient(pooled, node.masked(), pooled::clearIdle));
+            clients.add(new RedisClient(pooled, node.masked(), pooled::clearIdle, settings.timeout()));
         }
         return new IndependentNodes(clients);
     }
@@ -155,7 +155,7 @@ public final class RedisBackendFactory implements BackendFactory {
             SergeantException translated = RedisErrors.translate(e, "cluster discovery", uri.toString());
             throw new SergeantException(translated.code(), "cannot open the Redis backend: " + translated.getMessage(), e);
         }
-        RedisClient client = new RedisClient(cluster, uri.toString(), () -> { });
+        RedisClient client = new RedisClient(cluster, uri.toString(), () -> { }, settings.timeout());
         try {
             int shards = settings.shards() > 0 ? settings.shards() : countMasters(client);
             return new ClusterShards(client, clientConfig(uri.nodes().get(0), settings), shards, settings.shards() > 0);

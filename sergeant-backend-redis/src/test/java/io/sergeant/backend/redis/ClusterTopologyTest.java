@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static io.sergeant.backend.redis.RedisTestSupport.holder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -236,19 +237,6 @@ class ClusterTopologyTest {
 
     private static long total(QueueStats stats) {
         return stats.ready() + stats.delayed() + stats.inFlight();
-    }
-
-    /** The master that serves {@code key}'s slot (the others answer {@code MOVED}). */
-    private static RedisServerProcess holder(RedisClusterProcess cluster, String key) {
-        for (RedisServerProcess master : cluster.masters()) {
-            try {
-                master.command("EXISTS", key);
-                return master;
-            } catch (IllegalStateException moved) {
-                // another master's slot
-            }
-        }
-        throw new AssertionError("no master serves the slot of " + key);
     }
 
     private static String text(byte[] payload) {

@@ -5,6 +5,7 @@ import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.testkit.servers.RedisClusterProcess;
 import io.sergeant.testkit.servers.RedisServerProcess;
 
 import java.nio.charset.StandardCharsets;
@@ -14,9 +15,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the Redis backend's pop tests share ({@code TrustAtTheEdgesTest}, {@code PlainPopTest},
- * {@code PlainPopAttackTest}): opening a backend on a real server, payloads as text, the draining state of a
- * queue, and reading a server's {@code INFO commandstats}. Stateless.
+ * What the Redis backend's tests share ({@code TrustAtTheEdgesTest}, {@code PlainPopTest},
+ * {@code PlainPopAttackTest}, the cluster tests): opening a backend on a real server, payloads as text, the
+ * draining state of a queue, reading a server's {@code INFO commandstats} and {@code INFO errorstats}, and the
+ * master of a cluster that serves a key. Stateless.
  */
 final class RedisTestSupport {
 
@@ -74,6 +76,29 @@ final class RedisTestSupport {
     /** Script calls that ran so far (any script; not an {@code EVALSHA} refused with {@code NOSCRIPT}). */
     static long scripts(RedisServerProcess server) {
         return calls(server, "evalsha") + calls(server, "eval");
+    }
+
+    /** Error replies starting with {@code prefix} ({@code TRYAGAIN}, {@code ASK}...) the server sent so far ({@code INFO errorstats}). */
+    static long errorReplies(RedisServerProcess server, String prefix) {
+        for (String line : server.command("INFO", "errorstats").split("\r?\n")) {
+            if (line.startsWith("errorstat_" + prefix + ":")) {
+                return field(line, "count");
+            }
+        }
+        return 0;
+    }
+
+    /** The master of {@code cluster} that serves {@code key}'s slot (the others answer {@code MOVED}). */
+    static RedisServerProcess holder(RedisClusterProcess cluster, String key) {
+        for (RedisServerProcess master : cluster.masters()) {
+            try {
+                master.command("EXISTS", key);
+                return master;
+            } catch (IllegalStateException moved) {
+                // another master's slot
+            }
+        }
+        throw new AssertionError("no master serves the slot of " + key);
     }
 
     private static String commandStats(RedisServerProcess server, String command) {

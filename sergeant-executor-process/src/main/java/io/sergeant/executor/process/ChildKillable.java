@@ -30,7 +30,7 @@ final class ChildKillable implements Killable {
                 return;
             }
             try {
-                child.send(Frames.INTERRUPT, job.sequence, new byte[0]);
+                child.send(Frames.INTERRUPT, job.sequence, new byte[0], null);
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "could not ask " + child + " to interrupt its task: " + e);
             }

@@ -11,17 +11,42 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parent's handle on one child JVM: its process, its channel, and the task it runs. The fields
- * {@link #current}, {@link #dead} and writes to the channel are guarded by this object's monitor;
- * reads of the channel happen on the child's single reader thread only.
+ * {@link #current} and {@link #dead} are guarded by this object's monitor; reads of the channel happen on
+ * the child's single reader thread only.
+ *
+ * <p><b>Writes never wait for the child.</b> A child that does not read its stdin (stopped by a signal or a
+ * debugger, thrashing, frozen in a cgroup) would block a write that does not fit in the pipe, and with it
+ * the thread that wrote: the worker's loop in {@code submit}, or the killer in {@code interrupt}, which then
+ * never reached its {@code kill}. So {@link #send} writes on the caller's thread only a frame that is known
+ * to fit: the bytes the child may not have read yet plus the frame are at most {@link #DIRECT_LIMIT}, the
+ * least a pipe holds (one page on Linux). What the child has read is known from its results: a result for
+ * a task means it read that task's frame and every frame before it ({@link #resultReceived}). Any other
+ * frame, and every frame behind one, is queued and written, in order, by a writer thread of a shared pool,
+ * which alone may block; the killer's {@code kill()} ends such a write (the pipe breaks). Small tasks, the
+ * common case, keep the single write on the caller's thread that the per-task cost was tuned for
+ * (docs/decisions.md, "The process executor never blocks in submit").
  */
 final class ChildProcess {
+
+    /** The most bytes the child may have left unread after a write made on the caller's thread. */
+    static final int DIRECT_LIMIT = 4096;
+    private static final System.Logger LOG = System.getLogger(ChildProcess.class.getName());
+    /** Writes that may block (see the class comment); idle threads end after a minute. */
+    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "sergeant-child-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     final Process process;
     final long pid;
@@ -34,6 +59,19 @@ final class ChildProcess {
     boolean dead;
     /** Whether the executor asked the child to shut down. Guarded by the executor's lock. */
     boolean shuttingDown;
+
+    /** Guards {@link #out} between writers, and the fields below. */
+    private final Object channel = new Object();
+    /** Frames waiting for the writer thread, in order. */
+    private final ArrayDeque<Outgoing> queued = new ArrayDeque<>();
+    /** Whether a writer thread owns {@link #out} (until {@link #queued} is empty). */
+    private boolean writing;
+    /** Bytes sent (written or queued) that the child may not have read yet. */
+    private long unread;
+    /** Bytes sent after the last task frame. */
+    private long afterTask;
+    /** Why the channel broke, once a write failed. */
+    private IOException broken;
 
     private ChildProcess(Process process, DataOutputStream out, DataInputStream in) {
         this.process = process;
@@ -91,9 +129,113 @@ final class ChildProcess {
                 + status + "): " + why + "; its stderr, above, has the details");
     }
 
-    /** Writes one frame to the child. Call while holding this object's monitor. */
-    void send(byte type, long sequence, byte[] payload) throws IOException {
-        Frames.write(out, type, sequence, payload);
+    /**
+     * Sends one frame to the child without waiting for it to read: written now when it surely fits in the
+     * pipe, else queued for the writer thread (see the class comment). {@code job}, for a task frame, is
+     * marked {@link Job#delivered} once its frame is written whole.
+     *
+     * @throws IOException when the write made now failed or the channel broke before (the frame was not sent)
+     */
+    void send(byte type, long sequence, byte[] payload, Job job) throws IOException {
+        long size = Frames.HEADER + (long) payload.length;
+        boolean startWriter;
+        synchronized (channel) {
+            if (broken != null) {
+                throw new IOException("the channel to " + this + " broke earlier: " + broken.getMessage(), broken);
+            }
+            afterTask = type == Frames.TASK ? 0 : afterTask + size;
+            unread += size;
+            if (!writing && unread <= DIRECT_LIMIT) {
+                try {
+                    Frames.write(out, type, sequence, payload);
+                } catch (IOException e) {
+                    broken = e;
+                    throw e;
+                }
+                if (job != null) {
+                    job.delivered = true;
+                }
+                return;
+            }
+            queued.addLast(new Outgoing(type, sequence, payload, job));
+            startWriter = !writing;
+            writing = true;
+        }
+        if (startWriter) {
+            WRITERS.execute(this::drain);
+        }
+    }
+
+    /** Writes the queued frames in order, blocking as long as the child does not read; on a failure kills the child. */
+    private void drain() {
+        while (true) {
+            Outgoing next;
+            synchronized (channel) {
+                next = queued.pollFirst();
+                if (next == null) {
+                    writing = false;
+                    channel.notifyAll();
+                    return;
+                }
+            }
+            try {
+                Frames.write(out, next.type(), next.sequence(), next.payload());
+            } catch (IOException e) {
+                synchronized (channel) {
+                    broken = e;
+                    queued.clear();
+                    writing = false;
+                    channel.notifyAll();
+                }
+                LOG.log(System.Logger.Level.WARNING, "could not send a frame to " + this + ": " + e + "; ending it");
+                ProcessTree.destroyForcibly(process); // its reader sees the end, and the executor replaces it
+                return;
+            }
+            if (next.job() != null) {
+                synchronized (channel) {
+                    next.job().delivered = true;
+                    channel.notifyAll();
+                }
+            }
+        }
+    }
+
+    /**
+     * The child sent a result: it has read every frame up to its task's, so only the frames sent after that
+     * one may be unread. Reader thread only, before the child is made idle.
+     */
+    void resultReceived() {
+        synchronized (channel) {
+            unread = afterTask;
+        }
+    }
+
+    /**
+     * Whether {@code job}'s frame was written whole, after the child ended: waits at most {@code wait} for a
+     * write still under way (the child's end breaks the pipe, unless something it started still holds it
+     * open). A frame not written whole was never read whole, so the task did not run.
+     */
+    boolean delivered(Job job, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (channel) {
+            while (!job.delivered && writing && broken == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(channel, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return job.delivered;
+        }
+    }
+
+    /** A frame waiting for the writer thread. */
+    private record Outgoing(byte type, long sequence, byte[] payload, Job job) {
     }
 
     /** Asks the child to finalize its worker and exit; a no-op once it is dead, and logged when the channel broke. */
@@ -102,7 +244,7 @@ final class ChildProcess {
             return;
         }
         try {
-            send(Frames.SHUTDOWN, 0, new byte[0]);
+            send(Frames.SHUTDOWN, 0, new byte[0], null);
         } catch (IOException e) {
             System.getLogger(ChildProcess.class.getName()).log(System.Logger.Level.DEBUG,
                     "could not ask " + this + " to shut down: " + e);

@@ -16,6 +16,8 @@ final class Frames {
 
     /** The first byte of every frame. */
     static final byte MAGIC = (byte) 0xE5;
+    /** The bytes of a frame before its payload: magic, type, sequence and length. */
+    static final int HEADER = 1 + 1 + Long.BYTES + Integer.BYTES;
     /** Largest payload accepted, far above any task the codec's limits let through. */
     static final int MAX_PAYLOAD = 256 << 20;
 

@@ -6,7 +6,10 @@ import io.sergeant.spi.execution.Watch;
 
 import java.util.concurrent.CompletableFuture;
 
-/** One submitted task on its way through the executor. Fields are guarded by the child's monitor it runs on. */
+/**
+ * One submitted task on its way through the executor. Fields are guarded by the child's monitor it runs on,
+ * except the volatile flags.
+ */
 final class Job {
 
     final Task task;
@@ -18,6 +21,8 @@ final class Job {
     long sent;
     /** Whether the killer killed the child for this task. */
     volatile boolean killed;
+    /** Whether the task's frame was written whole to its child (it may have started). */
+    volatile boolean delivered;
 
     Job(Task task, byte[] payload) {
         this.task = task;

@@ -30,8 +30,12 @@ import java.util.function.Supplier;
  *
  * <p><b>Dispatch.</b> {@link #submit(Task, byte[])} hands the task's bytes as popped to an idle child (the
  * child decodes them with the same codec; {@link #submit(Task)} encodes the task first), or queues it
- * until one is idle (a child being replaced is not yet idle); it never blocks on a
- * child. The killer watches each task from the moment it is sent.
+ * until one is idle (a child being replaced is not yet idle). It never waits for a child: a task frame
+ * that might not fit in the pipe of a child that does not read (stopped, frozen, thrashing) is written by
+ * a writer thread ({@link ChildProcess#send}), so neither the worker's loop nor the killer can be held by
+ * a child. A task whose frame never reached its child whole (the child died first) did not run and goes to
+ * the next child. The killer watches each task from the moment it is sent; a child that never reads its
+ * task is killed at timeout plus grace like one whose task hangs.
  *
  * <p><b>Timeouts.</b> At the timeout the killer's {@code interrupt()} sends the child an interrupt frame
  * for that task (the child interrupts the task thread, its runner then routes to {@code onTimeout});
@@ -250,7 +254,7 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
                 job.watch = killer.watch(new ChildKillable(child, job));
                 job.sent = System.nanoTime();
                 try {
-                    child.send(Frames.TASK, job.sequence, job.payload);
+                    child.send(Frames.TASK, job.sequence, job.payload, job);
                     sent = true;
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "could not send a task to " + child + ": " + e + "; replacing it");
@@ -271,6 +275,7 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
     /** Completes the child's task with the result it sent, and makes the child idle. */
     @Override
     public void onResult(ChildProcess child, Frames.Frame frame) throws IOException {
+        child.resultReceived();
         Job job;
         synchronized (child) {
             job = child.current;
@@ -323,8 +328,16 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
         }
         if (job != null && job.watch != null) {
             job.watch.close();
+            job.watch = null;
         }
         if (expected && job == null) {
+            return;
+        }
+        if (job != null && !job.killed && !child.delivered(job, EXIT_AFTER_EOF)) {
+            requeueUndelivered(child, job, expected, status);
+            if (replace) {
+                replaceAsync();
+            }
             return;
         }
         if (replace) {
@@ -338,6 +351,25 @@ final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
         // Not our kill: the delivery is lost. Our kill: the task timed out.
         finish(job, job.killed ? TaskResults.killed(runner, job.task, timeouts, child)
                 : TaskResults.lost(job.task, child, status, failure));
+        dispatch();
+    }
+
+    /**
+     * A task whose frame never reached its child whole (the child died, or was killed, while the writer
+     * thread still sent it): it did not run, so the next child takes it, as a task whose write failed at once
+     * is; while closing, it is reported as not run.
+     */
+    private void requeueUndelivered(ChildProcess child, Job job, boolean closing, int status) {
+        if (closing) {
+            finish(job, TaskResults.notRun(runner, job.task, false, child + " ended (exit " + status
+                    + ") before it read the task, while the executor closed"));
+            return;
+        }
+        LOG.log(Level.WARNING, child + " ended (exit " + status + ") before it read task #" + job.sequence
+                + " whole; the task did not run and goes to another child");
+        synchronized (lock) {
+            pending.addFirst(job);
+        }
         dispatch();
     }
 

@@ -124,7 +124,7 @@ class ChildChannelTest {
     private void send(byte type, long sequence, Map<String, Object> kwargs) throws IOException {
         byte[] payload = kwargs == null ? new byte[0] : local.codec().encode(Task.of(kwargs));
         synchronized (child) {
-            child.send(type, sequence, payload);
+            child.send(type, sequence, payload, null);
         }
     }
 

@@ -6,6 +6,23 @@ local SEQ, INFLIGHT = KEYS[8], KEYS[9]
 local DEAD, DEAD_PAYLOAD, DEAD_INFO, DEAD_TRIMMED = KEYS[10], KEYS[11], KEYS[12], KEYS[13]
 local COUNTS = KEYS[14]
 
+-- A Redis Cluster slot that migrates runs a script on the source only when every key it names is there,
+-- but checks each command inside it again: a key the script empties (Redis deletes an empty list) or creates
+-- is then missing on the source and asked for on the target, and the script fails half-way with its earlier
+-- writes kept (a pop's LPOP done, its lease not written: tasks lost). So before anything changes, a key of
+-- the queue's slot that never exists is probed: it fails exactly when the slot is migrating away, and the
+-- script is refused as Redis refuses a split multi-key call before it runs (TRYAGAIN: retried by the client).
+do
+  local probe = redis.pcall('EXISTS', QUEUE .. ':migration-probe')
+  if type(probe) == 'table' and probe.err then
+    if string.find(probe.err, 'non local key', 1, true) then
+      return redis.error_reply('TRYAGAIN the slot of this queue is migrating and a key this script may empty'
+        .. ' or create would be on the importing node; nothing was changed')
+    end
+    return redis.error_reply(probe.err)
+  end
+end
+
 -- A script is not a transaction: a command that fails halfway leaves the earlier writes in place.
 -- So before any script changes anything, every key it may touch is checked: a key of another type
 -- (a foreign key such as a string named "<q>.delayed") or a counter that is not an integer fails

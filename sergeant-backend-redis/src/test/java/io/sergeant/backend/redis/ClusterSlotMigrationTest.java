@@ -213,6 +213,59 @@ class ClusterSlotMigrationTest {
      * split (and before the first moves: some of a script's keys exist, some do not), {@code ASK} from the
      * source once it holds none.
      */
+    @Test
+    @DisplayName("a queue script whose keys all sit on the migrating source is refused before it changes anything:"
+            + " a key it empties mid-script would be asked for on the target, failing the script half-way")
+    void aScriptThatWouldEmptyAKeyOnTheMigratingSourceIsRefusedBeforeItRuns() {
+        String queue = "whole-" + UUID.randomUUID();
+        try (Backend backend = open(cluster.uri(), Map.of("shards", "1", "timeout", "1s"))) {
+            backend.push(queue, List.of(bytes("q1")), Priority.NORMAL, null);
+            String tag = ClusterShards.tag(queue, 0, 1);
+            int slot = JedisClusterCRC16.getSlot("{" + tag + "}");
+            String own = "__sergeant__:{" + tag + "}:";
+            RedisServerProcess source = holder(cluster, own + "queue");
+            RedisServerProcess target = cluster.masters().stream().filter(m -> m != source).findFirst().orElseThrow();
+            // Every one of the fourteen keys exists on the source, of its type: only then does Redis run a queue
+            // script there while the slot migrates (a missing key gets TRYAGAIN or ASK before the script runs).
+            source.command("ZADD", own + "delayed", "99999999999", "d1");
+            source.command("RPUSH", own + "redeliver", "0:r1"); // handed back by an older version
+            source.command("HSET", own + "batches", "t0", "x");
+            source.command("HSET", own + "batch-meta", "t0", "1:1:1");
+            source.command("HSET", own + "batch-settled", "t0", "0");
+            source.command("ZADD", own + "leases", "99999999999999", "t0");
+            source.command("SET", own + "seq", "1");
+            source.command("SET", own + "inflight", "0");
+            source.command("ZADD", own + "dead", "1", "1");
+            source.command("HSET", own + "dead-payload", "1", "dead");
+            source.command("HSET", own + "dead-info", "1", "0:0:test");
+            source.command("SET", own + "dead-trimmed", "0");
+            source.command("HSET", own + "counts", "0000000000000000000000000000000000000000", "1");
+            List<String> keys = QueueKeys.sharded(tag).all().stream().map(RedisTestSupport::text).toList();
+            List<String> exists = new ArrayList<>(List.of("EXISTS"));
+            exists.addAll(keys);
+            assertThat(source.command(exists.toArray(String[]::new))).as("the queue's keys on the source").isEqualTo("14");
+            DeliveryOptions leased = DeliveryOptions.leased(Duration.ofSeconds(120), 5);
+            openMigration(slot, source, target);
+
+            // The pop takes REDELIVER and QUEUE whole (Redis deletes an emptied list), then reads QUEUE again
+            // (forget_stale_counts): Redis asks for the now missing key on the target and fails the script after
+            // its LPOPs, which would lose both tasks. Refused before it runs, it changes nothing.
+            SergeantException refused = catchThrowableOfType(SergeantException.class, () -> backend.pop(queue, 10, leased));
+            assertThat(refused).as("a pop while the slot migrates with all its keys on the source").isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(refused.getMessage()).contains("TRYAGAIN", "changed nothing");
+            assertThat(source.command("LRANGE", own + "queue", "0", "-1")).as("the queue on the source").contains("q1");
+            assertThat(source.command("LRANGE", own + "redeliver", "0", "-1")).as("handed-back tasks").contains("r1");
+
+            while (moveOneKey(slot, source, target)) {
+                // every key
+            }
+            closeMigration(slot, source, target);
+            assertThat(backend.pop(queue, 10, leased)).extracting(d -> text(d.payload()))
+                    .as("the tasks after the migration closed").containsExactly("r1", "q1");
+        }
+    }
+
     private static void migrate(int slot, RedisServerProcess source, RedisServerProcess target, Traffic traffic) {
         openMigration(slot, source, target);
         traffic.phase = DURING;

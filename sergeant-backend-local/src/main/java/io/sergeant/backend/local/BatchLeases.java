@@ -28,10 +28,16 @@ import java.util.Map;
  */
 final class BatchLeases {
 
-    /** The leasing pop: Python's pop with an order, leaving payloads over the limit where they are. */
+    /**
+     * The leasing pop: Python's pop with an order, after the payloads over the limit in its window went to the
+     * dead letters ({@link SqliteQueue#deadLetterOversized}, as the at-most-once pop does). No SQL function may
+     * appear in it: a call such as {@code length(value)} in a multi-row DELETE inside a transaction makes SQLite
+     * keep a statement journal, which for a batch of 1000 spilled to a temporary file created, written page by
+     * page and deleted on every pop (docs/decisions.md "SQLite at-least-once: no statement journal").
+     */
     private static final String POP =
             "DELETE FROM task_queue WHERE rowid IN (SELECT rowid FROM task_queue"
-                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?) AND length(value) <= ?"
+                    + " WHERE queue_name = ? AND priority <= ? ORDER BY priority, rowid LIMIT ?)"
                     + " RETURNING rowid, priority, value, delivery_count";
     private static final String INSERT_BATCH =
             "INSERT INTO sergeant_lease_batches (queue_name, deadline, token, pending, slots, deadlines)"
@@ -83,7 +89,9 @@ final class BatchLeases {
         List<LeasedTask> tasks = new ArrayList<>(Math.min(max, 1024));
         while (tasks.size() < max) {
             int wanted = max - tasks.size();
-            PreparedStatement pop = connection.prepare(POP, queue, now, wanted, settings.maxPayloadBytes());
+            // Oversized payloads (and rows without a value) in the window go first, never read into Java.
+            int oversized = SqliteQueue.deadLetterOversized(connection, settings, queue, now, wanted);
+            PreparedStatement pop = connection.prepare(POP, queue, now, wanted);
             List<LeasedTask> rows = new ArrayList<>(Math.min(wanted, 1024));
             try (ResultSet result = pop.executeQuery()) {
                 while (result.next()) {
@@ -104,11 +112,8 @@ final class BatchLeases {
                     tasks.add(row);
                 }
             }
-            // Fewer rows than asked: the queue ran short, or oversized payloads (left in place) head the window.
-            int oversized = rows.size() < wanted ? SqliteQueue.deadLetterOversized(connection, settings, queue, now,
-                    wanted - rows.size()) : 0;
             SqliteDeadLetters.trim(connection, settings, queue, dead + oversized);
-            if (oversized == 0 && (dead == 0 || rows.size() < wanted)) {
+            if (dead == 0 || rows.size() < wanted) { // else take more in place of the dead-lettered ones
                 break;
             }
         }

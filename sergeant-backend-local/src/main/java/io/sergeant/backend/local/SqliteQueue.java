@@ -120,17 +120,26 @@ final class SqliteQueue {
     /**
      * Moves the payloads over {@code maxPayloadSize} among the first {@code window} deliverable rows to the
      * dead letters, in SQL (never read), in the caller's transaction; returns how many (the caller trims).
+     * Once it returns, the first {@code window} deliverable rows hold none: each removal brings rows from
+     * behind the window into it, which are checked in turn (a pop of the window must never read one).
      */
     static int deadLetterOversized(PooledConnection connection, LocalSettings settings, String queue, double now,
                                    int window) throws java.sql.SQLException {
         int maxBytes = settings.maxPayloadBytes();
-        int refused = connection.prepare(OVERSIZED_TO_DEAD, maxBytes, now, queue, now, window, maxBytes).executeUpdate();
-        if (refused > 0) {
-            connection.prepare(DELETE_OVERSIZED, queue, now, window, maxBytes).executeUpdate();
-            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + refused + " payload(s) over "
+        int total = 0;
+        int refused;
+        do {
+            refused = connection.prepare(OVERSIZED_TO_DEAD, maxBytes, now, queue, now, window, maxBytes).executeUpdate();
+            if (refused > 0) {
+                connection.prepare(DELETE_OVERSIZED, queue, now, window, maxBytes).executeUpdate();
+                total += refused;
+            }
+        } while (refused > 0);
+        if (total > 0) {
+            LOG.log(System.Logger.Level.WARNING, "queue '" + queue + "': " + total + " payload(s) over "
                     + maxBytes + " bytes (or without a value) became dead letters before reaching a worker");
         }
-        return refused;
+        return total;
     }
 
     /**

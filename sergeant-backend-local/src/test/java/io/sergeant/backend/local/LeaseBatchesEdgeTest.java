@@ -124,6 +124,23 @@ class LeaseBatchesEdgeTest {
         }
     }
 
+    @Test
+    @DisplayName("oversized payloads one behind the other at the head of the queue all go to the dead letters before a"
+            + " pop of one task: the pop never returns one (at-most-once returned the second one, which moved into the"
+            + " window its check had cleared)")
+    void oversizedPayloadsBehindTheWindowAreNeverPopped() throws Exception {
+        for (boolean leased : new boolean[] {true, false}) {
+            Path file = directory.resolve("oversized-" + leased + ".db");
+            try (LocalBackend backend = open(file, Map.of("maxPayloadSize", "100"))) {
+                backend.push("q", List.of(new byte[101], new byte[102], new byte[] {7}), Priority.NORMAL, null);
+                List<Delivery> popped = backend.pop("q", 1, leased ? lease(30) : DeliveryOptions.AT_MOST_ONCE);
+                assertThat(popped).as("leased " + leased).extracting(d -> d.payload().length).containsExactly(1);
+                assertThat(backend.deadLetterRole().orElseThrow().deadLetters("q", 10))
+                        .extracting(letter -> letter.payload().length).containsExactly(101, 102);
+            }
+        }
+    }
+
     /** A damage done with plain SQL, and what of the batch's two tasks ({1} and {2}) the dead letters must hold. */
     private record Damage(String sql, String kept) {
     }

@@ -262,12 +262,18 @@ final class ThreadExecutor implements TaskExecutor {
         }
 
         /**
-         * Takes and runs tasks until none is left. Each task's end lowers {@link #outstanding} at once (what
-         * close() waits for), while the batch's own count is lowered once per job, as it leaves: the
-         * batch completes when its last job leaves (a stuck task's job never leaves, as before).
+         * Takes and runs tasks until none is left, inside one {@link TaskRunner#runSeveral} (so the runner's
+         * per-task thread state, the MDC, is set once per job rather than around every task). Each task's end
+         * lowers {@link #outstanding} at once (what close() waits for), while the batch's own count is lowered
+         * once per job, as it leaves: the batch completes when its last job leaves (a stuck task's job never
+         * leaves, as before).
          */
         @Override
         public void run() {
+            runner.runSeveral(this::takeAndRun);
+        }
+
+        private void takeAndRun() {
             int index;
             int ran = 0;
             try {

@@ -11,7 +11,10 @@ import io.sergeant.spi.execution.ExecutorSpec;
 import io.sergeant.spi.execution.KillerFactory;
 import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskExecutor;
+import io.sergeant.api.Task;
+import io.sergeant.spi.execution.TaskControl;
 import io.sergeant.spi.execution.TaskResult;
+import io.sergeant.spi.execution.TaskRunner;
 import io.sergeant.testkit.execution.Eventually;
 import io.sergeant.testkit.execution.ExecutorCompatibilitySuite;
 import io.sergeant.testkit.execution.ScriptedTaskRunner;
@@ -24,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -111,6 +116,28 @@ class ThreadExecutorTest extends ExecutorCompatibilitySuite {
     }
 
     @Test
+    void aBatchJobRunsItsTasksInsideOneRunSeveralAndASubmittedTaskAlone() throws Exception {
+        SeveralRecordingRunner runner = new SeveralRecordingRunner();
+        try (var killer = new ThreadKillerFactory().create(Timeouts.DEFAULT, PluginContext.defaults());
+             TaskExecutor executor = new ThreadExecutorFactory().create(spec(Map.of()), context(runner, killer))) {
+            List<Task> tasks = new ArrayList<>();
+            for (int id = 1; id <= 10; id++) {
+                tasks.add(ScriptedTaskRunner.succeed(id));
+            }
+            List<Integer> reported = new CopyOnWriteArrayList<>();
+            executor.runBatch(tasks, () -> true, (result, index) -> reported.add(index))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(await(executor.submit(ScriptedTaskRunner.succeed(11))).outcome()).isEqualTo(Outcome.SUCCESS);
+
+            assertThat(reported).hasSize(10);
+            // One thread: the batch is one job, so one runSeveral around its ten tasks; the submitted task runs alone.
+            assertThat(runner.severalCalls).hasValue(1);
+            assertThat(runner.insideAtRun).containsExactly(true, true, true, true, true, true, true, true, true, true, false);
+            assertThat(runner.delegate.runs()).hasSize(11);
+        }
+    }
+
+    @Test
     void moreThanConcurrencyOutstandingTasksAreRejected() {
         Setup setup = open(2, NO_TIMEOUTS);
         TaskExecutor executor = setup.executor();
@@ -173,8 +200,38 @@ class ThreadExecutorTest extends ExecutorCompatibilitySuite {
         return new ExecutorSpec(1, Timeouts.DEFAULT, new PluginOptions("executor 'thread'", options));
     }
 
-    private static ExecutionContext context(ScriptedTaskRunner runner, io.sergeant.spi.execution.Killer killer) {
+    private static ExecutionContext context(TaskRunner runner, io.sergeant.spi.execution.Killer killer) {
         return new ExecutionContext(runner, killer, new SimpleTaskCodec(), "test.Worker", List.of(),
                 PluginContext.defaults());
+    }
+
+    /** A {@link ScriptedTaskRunner} that records, for each run, whether it ran inside its {@code runSeveral}. */
+    private static final class SeveralRecordingRunner implements TaskRunner {
+        final ScriptedTaskRunner delegate = new ScriptedTaskRunner();
+        final AtomicInteger severalCalls = new AtomicInteger();
+        final List<Boolean> insideAtRun = new CopyOnWriteArrayList<>();
+        private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> false);
+
+        @Override
+        public TaskResult run(Task task, TaskControl control) {
+            insideAtRun.add(inside.get());
+            return delegate.run(task, control);
+        }
+
+        @Override
+        public TaskResult reportKilled(Task task, boolean timedOut, String reason) {
+            return delegate.reportKilled(task, timedOut, reason);
+        }
+
+        @Override
+        public void runSeveral(Runnable tasks) {
+            severalCalls.incrementAndGet();
+            inside.set(true);
+            try {
+                tasks.run();
+            } finally {
+                inside.set(false);
+            }
+        }
     }
 }

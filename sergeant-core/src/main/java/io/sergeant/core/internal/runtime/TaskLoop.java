@@ -1,6 +1,5 @@
 package io.sergeant.core.internal.runtime;
 
-import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.worker.Worker;
@@ -16,23 +15,17 @@ import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.execution.ExecutionContext;
 import io.sergeant.spi.execution.ExecutorSpec;
 import io.sergeant.spi.execution.Killer;
-import io.sergeant.spi.execution.Outcome;
 import io.sergeant.spi.execution.TaskExecutor;
-import io.sergeant.spi.execution.TaskResult;
 import io.sergeant.core.internal.observe.ListenerChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.ObjIntConsumer;
 
 /**
  * The fetching loop of one worker run (docs/python-compat.md §5.1), in both delivery modes: pops batches of
@@ -44,6 +37,10 @@ import java.util.function.ObjIntConsumer;
  * fresh process; tasks fetched but not started are handed back. Running tasks finish before
  * {@link #run()} returns.
  *
+ * <p>This class decides when to pop, wait or end; a {@link BatchStarter} hands each popped batch to the
+ * executor chunk by chunk and settles the outcomes, and {@link Settlement} talks to the backend about the
+ * tasks held.
+ *
  * <p>{@link #run()} is called once, from the worker's loop thread; outcomes arrive on executor threads.
  */
 public final class TaskLoop {
@@ -51,8 +48,8 @@ public final class TaskLoop {
     private static final Logger log = LoggerFactory.getLogger(TaskLoop.class);
 
     /**
-     * Payloads decoded before their tasks go to the executor ({@link #startInChunks}): small enough that the
-     * executor starts soon after a pop, large enough that a hand-off is rare next to the tasks it carries.
+     * Payloads decoded before their tasks go to the executor ({@link BatchStarter#startInChunks}): small enough
+     * that the executor starts soon after a pop, large enough that a hand-off is rare next to the tasks it carries.
      */
     static final int DECODE_CHUNK = 128;
 
@@ -84,8 +81,8 @@ public final class TaskLoop {
     private final Backoff popBackoff = new Backoff();
     private final ListenerChain listeners;
 
-    /** Submits tasks one by one to executors that do not queue batches. */
-    private OneByOneSubmitter submitter;
+    /** Hands popped batches to the executor and settles their outcomes; created with the executor. */
+    private BatchStarter starter;
     /** Tasks handed to the executor and not yet reported or skipped, and the loop thread's wait on them. */
     private final ExecutorCount inExecutor;
     private Settlement settlement;
@@ -141,18 +138,17 @@ public final class TaskLoop {
                      config.delivery().reapInterval(), config.delivery().maxDeliveries(), listeners) : null) {
             settlement = new Settlement(backend, config.name(), keeper, state, listeners);
             TaskExecutor executor = registry.executors().get(config.executor().kind()).create(spec, context);
-            submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(executor), config.name());
             // Created after the executor, so the finally below always stops its thread.
             popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
                     ? new PopAhead(settlement, config.name()) : null;
             split = splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, state,
                     capacity(), config.tasksPerTransaction()) : null;
-            List<RunningBatch> running = new ArrayList<>();
+            starter = new BatchStarter(assembly, state, decoder, settlement, inExecutor, executor, split);
             try {
-                loop(executor, options, running);
+                loop(executor, options);
             } finally {
                 handBackPoppedAhead();
-                finish(running, executor);
+                starter.finish();
                 // Tasks of an abandoned (stuck) batch may still settle while the executor closes:
                 // close it first, then ack, then stop the lease keeper.
                 executor.close();
@@ -182,7 +178,7 @@ public final class TaskLoop {
      * tasksPerTransaction)}, so every thread stays busy even with batches of one task, and the next pop
      * overlaps the running tasks; batches go to the executor whole ({@link TaskExecutor#runBatch}).
      */
-    private void loop(TaskExecutor executor, DeliveryOptions options, List<RunningBatch> running) {
+    private void loop(TaskExecutor executor, DeliveryOptions options) {
         boolean runForever = config.maxTasksPerRun() == 0;
         int tasksLeft = config.maxTasksPerRun();
         timeWithNoTasks = 0;
@@ -193,7 +189,7 @@ public final class TaskLoop {
         while (!shouldEnd(executor)) {
             // Lost deliveries go back at once; acks of settled tasks ride with the next pop (settle-and-pop).
             settlement.flushLost();
-            settleFinished(running);
+            starter.settleFinished();
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
             int budget = runForever ? Integer.MAX_VALUE : tasksLeft;
             boolean takeHalf = split != null && (split.pending() || split.popping() && budget > 0);
@@ -289,66 +285,10 @@ public final class TaskLoop {
             if (split != null) {
                 split.popping(full);
             }
-            if (!startInChunks(executor, popped, running, runForever ? Integer.MAX_VALUE : tasksLeft)) {
+            if (!starter.startInChunks(popped, runForever ? Integer.MAX_VALUE : tasksLeft)) {
                 return;
             }
         }
-    }
-
-    /**
-     * Decodes a popped batch {@value #DECODE_CHUNK} payloads at a time and hands each decoded chunk to the
-     * executor at once, so the executor runs the first tasks while the loop thread decodes the rest: decode
-     * and execution overlap on two cores without any thread joining another (at-most-once without prefetch
-     * holds one batch, so before this the executor waited for the whole batch's decode, then the loop
-     * waited for its run). Returns false, with every chunk not yet started handed back, when the loop must end.
-     */
-    private boolean startInChunks(TaskExecutor executor, PoppedBatch popped, List<RunningBatch> running, int budget) {
-        int size = popped.size();
-        for (int from = 0; from < size; ) {
-            if (split != null) {
-                // The next half starts as soon as it fits beside the executor's tasks and the rest in hand.
-                split.topUp(inExecutor.get(), size - from, budget);
-            }
-            int to = Math.min(size, from + DECODE_CHUNK);
-            RunnableBatch batch = runnable(popped, from, to);
-            if (shouldEnd(executor)) {
-                int[] rest = new int[batch.positions().length + size - to];
-                System.arraycopy(batch.positions(), 0, rest, 0, batch.positions().length);
-                for (int position = to, at = batch.positions().length; position < size; position++, at++) {
-                    rest[at] = position;
-                }
-                settlement.handBack(popped, rest);
-                return false;
-            }
-            start(executor, batch, running);
-            from = to;
-        }
-        return true;
-    }
-
-    /**
-     * The decoded tasks of positions {@code from} to {@code to} of a popped batch, with their deliveries and
-     * positions; undecodable payloads are dead-lettered.
-     */
-    private RunnableBatch runnable(PoppedBatch popped, int from, int to) {
-        List<Delivery> chunk = from == 0 && to == popped.size() ? popped.deliveries() : popped.deliveries().subList(from, to);
-        List<DecodeResult> results = decoder.decode(chunk, settlement.decodeWatch(popped, from));
-        List<Delivery> runnable = new ArrayList<>(chunk.size());
-        List<Task> tasks = new ArrayList<>(chunk.size());
-        int[] positions = new int[chunk.size()];
-        int count = 0;
-        for (int index = 0; index < results.size(); index++) {
-            DecodeResult result = results.get(index);
-            if (result instanceof DecodeResult.Decoded decoded) {
-                tasks.add(decoded.task());
-                runnable.add(chunk.get(index));
-                positions[count++] = from + index;
-            } else if (result instanceof DecodeResult.Rejected rejected) {
-                listeners.decodeFailed(config.name(), rejected.reason());
-                settlement.deadLetter(popped, from + index, rejected.reason());
-            }
-        }
-        return new RunnableBatch(popped, runnable, tasks, count == positions.length ? positions : Arrays.copyOf(positions, count));
     }
 
     /**
@@ -404,102 +344,6 @@ public final class TaskLoop {
         settlement.handBack(popped, all);
     }
 
-    /** Hands back the unstarted tasks of every finished batch and forgets it. */
-    private void settleFinished(List<RunningBatch> running) {
-        for (Iterator<RunningBatch> it = running.iterator(); it.hasNext(); ) {
-            RunningBatch batch = it.next();
-            if (batch.isDone()) {
-                it.remove();
-                settlement.handBack(batch.popped(), batch.unstarted());
-            }
-        }
-    }
-
-    private void start(TaskExecutor executor, RunnableBatch batch, List<RunningBatch> running) {
-        List<Task> tasks = batch.tasks();
-        List<Delivery> deliveries = batch.deliveries();
-        PoppedBatch popped = batch.popped();
-        int[] positions = batch.positions();
-        if (tasks.isEmpty()) {
-            return;
-        }
-        boolean[] reported = new boolean[tasks.size()];
-        inExecutor.handed(tasks.size());
-        RunState.ExecutorBatch handed = state.handedToExecutor(deliveries, tasks);
-        try {
-            ObjIntConsumer<TaskResult> onResult = (result, index) -> {
-                reported[index] = true;
-                handed.left(index);
-                settle(popped, positions[index], result);
-                taskLeftExecutor();
-            };
-            CompletableFuture<Void> future = executor.queuesBatches()
-                    ? executor.runBatch(tasks, () -> !shouldEnd(executor), onResult)
-                    : submitter.submit(tasks, deliveries, onResult);
-            RunningBatch started = new RunningBatch(future, popped, positions, reported);
-            // Skipped tasks are never reported: account for them when the batch completes.
-            future.whenComplete((ignored, error) -> {
-                state.leftExecutor(handed);
-                for (int i = started.unstarted().length; i > 0; i--) {
-                    taskLeftExecutor();
-                }
-            });
-            running.add(started);
-        } catch (RuntimeException e) {
-            inExecutor.refused(tasks.size());
-            state.leftExecutor(handed);
-            log.atError().addKeyValue("queue", config.name()).log("the executor refused a batch: {}", e.toString());
-            settlement.handBack(popped, positions);
-        }
-    }
-
-    private void taskLeftExecutor() {
-        inExecutor.left();
-    }
-
-    private void finish(List<RunningBatch> running, TaskExecutor executor) {
-        for (RunningBatch batch : running) {
-            if (!batch.await(executor, config.timeouts().gracePeriod(), config.name())) {
-                // Tasks that ignore their interrupt: their leases expire and they are delivered again.
-                return;
-            }
-            settlement.handBack(batch.popped(), batch.unstarted());
-        }
-        running.clear();
-    }
-
-    private void settle(PoppedBatch popped, int position, TaskResult result) {
-        Delivery delivery = popped.delivery(position);
-        Outcome outcome = result.outcome();
-        if (outcome == Outcome.LOST && assembly.stopInterruptedTasks()) {
-            // A task a stop interrupted (sergeant.worker.stop=interrupt): handed back unchanged, not counted.
-            state.countOutcome(outcome);
-            settlement.handBack(popped, new int[] {position});
-            return;
-        }
-        if (outcome == Outcome.LOST) {
-            if (!delivery.leased()) {
-                // At-most-once: the task is gone with its process and cannot run again; report it as failed.
-                TaskResult reported = assembly.runner().reportKilled(result.task(), false, result.error());
-                settle(popped, position, reported == null || reported.outcome() == Outcome.LOST
-                        ? new TaskResult(result.task(), Outcome.FAILURE, result.error()) : reported);
-                return;
-            }
-            // At-least-once: not acked; handed back with its delivery counted, so it runs again and a task
-            // that kills its process every time reaches the dead letters after maxDeliveries. Its run ended
-            // in a child process that died before reporting: the listeners see it as lost.
-            assembly.runner().reportRan(result, java.time.Duration.ZERO);
-            state.countOutcome(outcome);
-            settlement.lost(popped, position);
-            return;
-        }
-        state.countOutcome(outcome);
-        settlement.settled(popped, position);
-        if (outcome.interruptsWorker()) {
-            state.wakeLoop();
-        }
-    }
-
     private void starve(int timeWithNoTasks) {
         config.starvationSetting().ifPresent(starvation -> {
             if (timeWithNoTasks < starvation.timeWithNoTasks()) {
@@ -522,14 +366,7 @@ public final class TaskLoop {
     }
 
     private boolean shouldEnd(TaskExecutor executor) {
-        if (state.ending()) {
-            return true;
-        }
-        if (executor.respawnRequested()) {
-            state.respawn();
-            return true;
-        }
-        return false;
+        return BatchStarter.shouldEnd(state, executor);
     }
 
     private void sleepUnlessStopped(Duration duration) {
@@ -552,7 +389,4 @@ public final class TaskLoop {
         }
     }
 
-    /** The decoded part of a popped batch: the tasks and, at the same indexes, their deliveries and positions in the batch. */
-    private record RunnableBatch(PoppedBatch popped, List<Delivery> deliveries, List<Task> tasks, int[] positions) {
-    }
 }

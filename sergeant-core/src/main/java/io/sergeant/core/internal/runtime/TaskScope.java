@@ -14,17 +14,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Each thread that runs tasks gets one {@link ThreadState} on its first task, kept for the life of the
  * runtime (executor threads are few and live as long as it): a task then costs plain field writes on
  * it, instead of thread-local sets and removals and a shared set of working threads per task, which
- * were a measurable share of a no-op task's cost (BENCHMARKS.md, round 3).
+ * were a measurable share of a no-op task's cost (BENCHMARKS.md, round 3). The runner looks the state up
+ * once per task ({@link #mine()}) and passes it to {@link #begin}, {@link #enter} and {@link #end}: each
+ * thread-local lookup was ~7% of an executor thread's samples on no-op tasks (docs/decisions.md,
+ * "Per-task costs of the at-most-once drain").
  */
 final class TaskScope {
 
     /** What one thread is doing; written by that thread only. */
-    private static final class ThreadState {
+    static final class ThreadState {
         final Thread thread = Thread.currentThread();
         Task task;
         Phase phase = Phase.NONE;
         /** Inside {@code work} now: read by the thread of a stop that interrupts running tasks. */
         volatile boolean working;
+        /**
+         * Inside {@link LifecycleTaskRunner#runSeveral}: the logging MDC's {@code queue} entry stays set between
+         * the tasks it runs ({@link #queueInMdc} says whether a task set it), instead of being put and removed
+         * around each task.
+         */
+        boolean runningSeveral;
+        boolean queueInMdc;
     }
 
     private final ThreadLocal<ThreadState> state = new ThreadLocal<>();
@@ -32,8 +42,8 @@ final class TaskScope {
     private final Set<ThreadState> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean stopInterrupts;
 
-    /** The calling thread's state, registered on its first task. */
-    private ThreadState mine() {
+    /** The calling thread's state, registered on its first task; only the calling thread may write it. */
+    ThreadState mine() {
         ThreadState mine = state.get();
         if (mine == null) {
             mine = new ThreadState();
@@ -43,14 +53,14 @@ final class TaskScope {
         return mine;
     }
 
-    void begin(Task current) {
-        ThreadState mine = mine();
+    /** The calling thread ({@code mine}, its {@link #mine()}) starts running {@code current}. */
+    void begin(ThreadState mine, Task current) {
         mine.task = current;
         mine.phase = Phase.PRE_WORK;
     }
 
-    void enter(Phase next) {
-        ThreadState mine = mine();
+    /** The calling thread ({@code mine}) enters phase {@code next} of its task. */
+    void enter(ThreadState mine, Phase next) {
         mine.phase = next;
         if (next == Phase.WORK) {
             mine.working = true;
@@ -62,8 +72,8 @@ final class TaskScope {
         }
     }
 
-    void end() {
-        ThreadState mine = mine();
+    /** The calling thread's ({@code mine}) task ended. */
+    void end(ThreadState mine) {
         mine.working = false;
         mine.task = null;
         mine.phase = Phase.NONE;

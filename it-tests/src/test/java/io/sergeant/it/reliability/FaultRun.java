@@ -548,10 +548,15 @@ final class FaultRun implements AutoCloseable {
      * path; its stdout and stderr go to {@code output}. The caller stops the process.
      */
     static Process startWorkerMain(Class<?> workerClass, Path output, List<String> options) throws IOException {
+        return startWorkerMain(workerClass, output, options, System.getProperty("java.class.path"));
+    }
+
+    private static Process startWorkerMain(Class<?> workerClass, Path output, List<String> options, String classpath)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(WORKER_JVM);
         command.addAll(options);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+        command.addAll(List.of("-cp", classpath, WorkerMain.class.getName(),
                 "--worker-class", workerClass.getName()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
@@ -565,6 +570,20 @@ final class FaultRun implements AutoCloseable {
                 "-Dsergeant.config.backend=" + backend));
         all.addAll(options);
         return startWorkerMain(HistoryWorker.class, output, all);
+    }
+
+    /**
+     * {@link #startHistoryWorker}, the worker reaching {@code backend} through {@link RecordingBackendFactory}
+     * ({@code recorded:<backend>}, its services file on this worker's class path only), so its deliveries
+     * carry identities ({@code F}, {@code K} records and the delivery tokens of its {@code S}, {@code C}).
+     */
+    static Process startRecordedHistoryWorker(Path history, String backend, Path output, List<String> options) throws IOException {
+        List<String> all = new ArrayList<>(List.of("-D" + HistoryWorker.HISTORY_PROPERTY + "=" + history,
+                "-Dsergeant.config.backend=" + RecordingBackendFactory.SCHEME + ":" + backend));
+        all.addAll(options);
+        Path plugin = RecordingBackendFactory.pluginDirectory(history.getParent().resolve("recording-plugin"));
+        return startWorkerMain(HistoryWorker.class, output, all,
+                System.getProperty("java.class.path") + java.io.File.pathSeparator + plugin);
     }
 
     /**
@@ -621,14 +640,21 @@ final class FaultRun implements AutoCloseable {
         return text.length() <= 4000 ? text : "…" + text.substring(text.length() - 4000);
     }
 
-    /** Checks the history. */
+    /**
+     * Checks the history, and that every verdict on what a fault caught in flight was reached by delivery
+     * identity ({@link HistoryReport#judgedByTime()} empty: the workers' records name their deliveries).
+     */
     HistoryReport check(Set<String> deadLettered) {
-        return new HistoryChecker().check(History.read(history), deadLettered);
+        return identified(new HistoryChecker().check(History.read(history), deadLettered));
     }
 
-    /** Checks the history with another ack window (see {@link HistoryChecker#HistoryChecker(long)}). */
-    HistoryReport check(Set<String> deadLettered, long ackWindowMillis) {
-        return new HistoryChecker(ackWindowMillis).check(History.read(history), deadLettered);
+    /** The report, after checking that no in-flight verdict was estimated from timestamps. */
+    static HistoryReport identified(HistoryReport report) {
+        if (!report.judgedByTime().isEmpty()) {
+            throw new AssertionError("in-flight verdicts estimated by time, the starts naming no delivery (a worker not"
+                    + " behind the recording backend?): " + report.judgedByTime());
+        }
+        return report;
     }
 
     /** Prints a run's figures and appends them to {@code target/reliability-figures.txt}. */

@@ -29,11 +29,16 @@ import java.util.TreeSet;
  *       failed), yet executed; allowed, since the write may land before the acknowledgement is lost;</li>
  *   <li><b>touched by kills</b>: tasks with a record of a victim;</li>
  *   <li><b>in flight at faults</b>: tasks a victim had started and not acknowledged by the fault: the only
- *       tasks an at-least-once run may run more than once. Judged per delivery (a start): where the history
- *       holds ack records ({@code K}, written by the workers' recording backend) that is read from them;
- *       otherwise a task completed more than the ack window before the fault counts as acknowledged (an
- *       estimate that a loaded machine, slow to send acks, can defeat). An ack or completion by the victim
- *       after its next start of the same task belongs to that later delivery;</li>
+ *       tasks an at-least-once run may run more than once. Judged per delivery by identity: the recording
+ *       backend gives every delivery a token, written in its {@code F}, {@code S}, {@code C} and {@code K}
+ *       records ({@link HistoryRecord#delivery()}). A leased delivery ({@code l…}) was in flight unless an ack
+ *       record ({@code K}) of that very delivery exists; one that is not leased ({@code u…}, at-most-once)
+ *       unless a completion of it exists. For a kill no timestamp enters the verdict (the victim wrote all its
+ *       records before it died); for a pause only the victim's ack or completion stamp against the pause's.
+ *       A start that names no delivery (a history not written through the recording backend) falls back to
+ *       the old estimate by time: an ack of the task by the victim between this start and its next one, or,
+ *       without ack records, a completion more than the ack window before the fault; such tasks are listed in
+ *       {@link HistoryReport#judgedByTime()}, which the fault tests require to be empty;</li>
  *   <li><b>over-run</b> (multiplicity): tasks that ran (started or completed, whichever is more often) more
  *       than 1 + the number of faults that caught them in flight: a triple run after one kill is a fault of
  *       the queue, not of the kill;</li>
@@ -167,7 +172,7 @@ public final class HistoryChecker {
                 touched.add(id);
             }
         }
-        InFlight inFlight = new InFlight(starts, completions, acks);
+        InFlight inFlight = new InFlight(starts, completions, acks, killed);
         // For each task, the faults that caught one of its runs in flight.
         Map<String, Set<Long>> caughtBy = new TreeMap<>();
         starts.forEach((id, list) -> {
@@ -214,7 +219,7 @@ public final class HistoryChecker {
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
                 lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
                 duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
-                acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history));
+                acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history), inFlight.judgedByTime);
     }
 
     /** Killed processes with records of their own stamped after their (first) kill. */
@@ -295,8 +300,9 @@ public final class HistoryChecker {
                 if (fetch.millis() > faultAt || startedBy(started, victim)) {
                     continue;
                 }
-                boolean startedMeanwhile = started.stream()
-                        .anyMatch(start -> start.millis() >= fetch.millis() && start.millis() <= faultAt);
+                boolean startedMeanwhile = fetch.identified()
+                        ? started.stream().anyMatch(start -> start.delivery().equals(fetch.delivery()))
+                        : started.stream().anyMatch(start -> start.millis() >= fetch.millis() && start.millis() <= faultAt);
                 if (!startedMeanwhile && !completedBefore(completions.get(id), faultAt)) {
                     held.put(victim, false);
                 }
@@ -364,31 +370,42 @@ public final class HistoryChecker {
 
     /**
      * Whether a run (one delivery) of a task by a victim was still in flight at the fault: not yet
-     * acknowledged. Where the workers record their acks ({@code K}, at-least-once through the recording
-     * backend), that is exact: no ack of the task by the victim between this start and the fault. Elsewhere
-     * it is estimated with the ack window: no completion by the victim after this start and more than the
-     * window before the fault. Either way only what the victim wrote before its next start of the same task
-     * counts: a worker that fetched the task again had lost its earlier lease (an ack with that stale receipt
-     * is refused and records nothing), so a later ack or completion settles the later delivery, not this one
-     * (a memory-limit run once counted the stalled hog's first delivery as acknowledged because the same
-     * worker re-ran it, at once, before its kill, and the hog as run once too often).
+     * acknowledged. By identity where the start names its delivery (see the class comment): a leased
+     * delivery is in flight unless an ack record of it exists, one that is not leased unless a completion of
+     * it exists; for a pause the record must be stamped no later than the pause, for a kill its existence
+     * decides (the victim wrote it before it died). A start without a delivery falls back to the estimate by
+     * time, and its task is noted in {@link #judgedByTime}: an ack of the task by the victim between this
+     * start and its next start of the task (a worker that fetched the task again had lost its earlier lease),
+     * or without ack records a completion by the victim more than the ack window before the fault.
      */
     private final class InFlight {
 
         private final Map<String, List<HistoryRecord>> starts;
         private final Map<String, List<HistoryRecord>> completions;
         private final Map<String, List<HistoryRecord>> acks;
+        private final Set<Long> killed;
         private final boolean acksRecorded;
+        /** Tasks judged by the estimate by time, because their start named no delivery. */
+        final Set<String> judgedByTime = new TreeSet<>();
 
         InFlight(Map<String, List<HistoryRecord>> starts, Map<String, List<HistoryRecord>> completions,
-                 Map<String, List<HistoryRecord>> acks) {
+                 Map<String, List<HistoryRecord>> acks, Set<Long> killed) {
             this.starts = starts;
             this.completions = completions;
             this.acks = acks;
+            this.killed = killed;
             this.acksRecorded = !acks.isEmpty();
         }
 
         boolean at(HistoryRecord start, long victim, long faultAt) {
+            if (start.identified()) {
+                boolean leased = start.delivery().startsWith("l");
+                List<HistoryRecord> settling = (leased ? acks : completions).getOrDefault(start.id(), List.of());
+                boolean kill = killed.contains(victim);
+                return settling.stream().noneMatch(record -> record.delivery().equals(start.delivery()) && isBy(record, victim)
+                        && (kill || record.millis() <= faultAt));
+            }
+            judgedByTime.add(start.id());
             String id = start.id();
             long from = start.millis();
             // This delivery ends where the victim's next start of the task begins.

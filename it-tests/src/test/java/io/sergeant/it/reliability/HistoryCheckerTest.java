@@ -245,16 +245,20 @@ class HistoryCheckerTest {
     void logRoundTrip() {
         Task x = Task.of(Map.of("id", "x", "ms", 1));
         Task y = Task.of(Map.of("id", "y", "ms", 2));
+        // As the recording backend hands them over: the same kwargs plus each delivery's token.
+        Task xDelivered = Task.of(Map.of("id", "x", "ms", 1, HistoryRecord.DELIVERY_KWARG, "l7.1"));
+        Task yDelivered = Task.of(Map.of("id", "y", "ms", 2, HistoryRecord.DELIVERY_KWARG, "l7.2"));
         try (HistoryLog producer = HistoryLog.open(dir, "producer"); HistoryLog worker = HistoryLog.open(dir, "worker")) {
             producer.attempted(List.of(x, y), 0);
             producer.pushed(List.of(x, y), 0);
-            worker.fetched(List.of("x", "y"));
-            worker.started(x);
-            worker.completed("x");
-            worker.started(y);
-            worker.completed("y");
+            worker.fetched(List.of(new HistoryLog.Delivered("x", "l7.1"), new HistoryLog.Delivered("y", "l7.2")));
+            worker.started(xDelivered);
+            worker.completed(xDelivered);
+            worker.started(yDelivered);
+            worker.completed(yDelivered);
+            worker.acked(List.of(new HistoryLog.Delivered("x", "l7.1"), new HistoryLog.Delivered("y", "l7.2")));
             worker.started(Task.of(Map.of("id", "y", "ms", 2L)));
-            worker.completed("y");
+            worker.completed(Task.of(Map.of("id", "y", "ms", 2L)));
         }
 
         HistoryReport report = checker.check(History.read(dir));
@@ -266,6 +270,64 @@ class HistoryCheckerTest {
         assertThat(report.corrupted()).as("an int and a long of the same value digest alike").isEmpty();
         assertThat(report.figures()).contains("lost=0").contains("duplicated=1").contains("over-run=1");
         assertThat(History.read(dir).records()).allSatisfy(record -> assertThat(record.pid()).isEqualTo(HistoryLog.pid()));
+        assertThat(History.read(dir).records()).filteredOn(record -> record.id().equals("x") && record.kind() != HistoryRecord.Kind.ATTEMPTED
+                        && record.kind() != HistoryRecord.Kind.PUSHED).as("x's fetch, start, completion and ack name its delivery")
+                .hasSize(4).allSatisfy(record -> assertThat(record.delivery()).isEqualTo("l7.1"));
+    }
+
+    @Test
+    @DisplayName("by identity, an ack of the victim's very delivery settles it whatever the stamps say (the kill stamped a"
+            + " millisecond before it); the same history without identities is judged by time, and the other way")
+    void identityDecidesWhatWasInFlightNotTheClock() throws IOException {
+        write("producer", line('P', "t", PRODUCER, 1, 1000, 0));
+        // The kill's stamp comes out a millisecond before the ack the victim wrote before it died (a clock step, or
+        // two processes' stamps in the same instant): by time the ack came after the kill.
+        write("test", line('X', "-", WORKER_A, 0, 1999, 0));
+        write("worker-a", identified('S', "t", WORKER_A, 1, 1000, "l200.1"), identified('C', "t", WORKER_A, 1, 1001, "l200.1"),
+                identified('K', "t", WORKER_A, 1, 2000, "l200.1"));
+        write("worker-b", identified('S', "t", WORKER_B, 1, 3000, "l300.1"), identified('C', "t", WORKER_B, 1, 3001, "l300.1"),
+                identified('K', "t", WORKER_B, 1, 3002, "l300.1"));
+
+        HistoryReport byIdentity = checker.check(History.read(dir));
+
+        assertThat(byIdentity.judgedByTime()).isEmpty();
+        assertThat(byIdentity.inFlightAtKills()).as("acknowledged by the victim before it died").isEmpty();
+        assertThat(byIdentity.duplicatesOutsideKills()).as("acknowledged, yet run again: the queue's fault").containsExactly("t");
+        assertThat(byIdentity.overRun()).containsOnlyKeys("t");
+
+        write("worker-a", line('S', "t", WORKER_A, 1, 1000, 0), line('C', "t", WORKER_A, 1, 1001, 0), line('K', "t", WORKER_A, 1, 2000, 0));
+        write("worker-b", line('S', "t", WORKER_B, 1, 3000, 0), line('C', "t", WORKER_B, 1, 3001, 0), line('K', "t", WORKER_B, 1, 3002, 0));
+
+        HistoryReport byTime = checker.check(History.read(dir));
+
+        assertThat(byTime.judgedByTime()).as("the old estimate, and it is listed").containsExactly("t");
+        assertThat(byTime.inFlightAtKills()).as("by the stamps the ack came after the kill").containsExactly("t");
+        assertThat(byTime.duplicatesOutsideKills()).as("the duplicate hidden by the clock").isEmpty();
+    }
+
+    @Test
+    @DisplayName("by identity, an ack of another delivery of the same task by the victim does not settle the delivery it"
+            + " held, however the stamps interleave; at-most-once, a delivery is settled by its own completion")
+    void anAckOfAnotherDeliveryDoesNotSettleThisOne() throws IOException {
+        write("producer", line('P', "t", PRODUCER, 1, 1000, 0), line('P', "u", PRODUCER, 1, 1000, 0),
+                line('P', "v", PRODUCER, 1, 1000, 0));
+        write("test", line('X', "-", WORKER_A, 0, 5000, 0));
+        // Two deliveries of t to the victim: the first lost its lease; the victim's ack of the first was refused and
+        // wrote nothing, its ack of the second went out; both starts are stamped the same millisecond.
+        write("worker-a", identified('S', "t", WORKER_A, 1, 2000, "l200.1"), identified('S', "t", WORKER_A, 1, 2000, "l200.2"),
+                identified('C', "t", WORKER_A, 1, 2001, "l200.2"), identified('K', "t", WORKER_A, 1, 2002, "l200.2"),
+                identified('S', "u", WORKER_A, 1, 4000, "u200.3"), identified('C', "u", WORKER_A, 1, 4001, "u200.3"),
+                identified('S', "v", WORKER_A, 1, 4990, "u200.4"));
+        write("worker-b", identified('S', "t", WORKER_B, 1, 6000, "l300.1"), identified('C', "t", WORKER_B, 1, 6001, "l300.1"),
+                identified('K', "t", WORKER_B, 1, 6002, "l300.1"));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.judgedByTime()).isEmpty();
+        assertThat(report.inFlightAtKills()).as("t's first delivery was never acknowledged; v was running unfinished")
+                .containsExactlyInAnyOrder("t", "v");
+        assertThat(report.overRun()).as("three runs of t: two deliveries to the victim, one caught by the kill, and the"
+                + " re-run after it").containsOnlyKeys("t");
     }
 
     @Test
@@ -409,6 +471,11 @@ class HistoryCheckerTest {
 
     private static String line(char kind, String id, long pid, long ppid, long millis, long due) {
         return line(kind, id, pid, ppid, millis, due, HistoryRecord.NO_DIGEST);
+    }
+
+    /** A record naming its delivery, as the recording backend's workers write them. */
+    private static String identified(char kind, String id, long pid, long ppid, long millis, String delivery) {
+        return kind + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t0\t" + HistoryRecord.NO_DIGEST + "\t" + delivery + "\n";
     }
 
     private static String line(char kind, String id, long pid, long ppid, long millis, long due, String digest) {

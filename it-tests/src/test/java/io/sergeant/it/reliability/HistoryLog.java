@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -72,26 +74,50 @@ public final class HistoryLog implements AutoCloseable {
         writeTasks(HistoryRecord.Kind.PUSHED, tasks, due);
     }
 
-    /** Records that a pop of this process's backend returned the given task ids. */
-    public void fetched(Collection<String> ids) {
-        writeIds(HistoryRecord.Kind.FETCHED, ids);
+    /** One delivery of a task: its id and the token the recording backend gave it. */
+    public record Delivered(String id, String delivery) {
     }
 
-    /** Records that an ack of this process's backend settled the leased deliveries of the given task ids. */
-    public void acked(Collection<String> ids) {
-        writeIds(HistoryRecord.Kind.ACKED, ids);
+    /** Records that a pop of this process's backend returned these deliveries. */
+    public void fetched(Collection<Delivered> deliveries) {
+        writeDeliveries(HistoryRecord.Kind.FETCHED, deliveries);
     }
 
-    /** Records that a delivery of {@code task} starts running here, with the digest of the kwargs received. */
+    /** Records that an ack of this process's backend settled these leased deliveries. */
+    public void acked(Collection<Delivered> deliveries) {
+        writeDeliveries(HistoryRecord.Kind.ACKED, deliveries);
+    }
+
+    /**
+     * Records that a delivery of {@code task} starts running here, with its delivery token and the digest of
+     * the kwargs received (without the token the recording backend added).
+     */
     public void started(Task task) {
-        String id = idOf(task);
-        append(new HistoryRecord(HistoryRecord.Kind.STARTED, id, PID, PPID, System.currentTimeMillis(), 0,
-                TaskDigest.of(task.kwargs())).toLine());
+        append(new HistoryRecord(HistoryRecord.Kind.STARTED, idOf(task), PID, PPID, System.currentTimeMillis(), 0,
+                TaskDigest.of(pushedKwargs(task)), deliveryOf(task)).toLine());
     }
 
-    /** Records that a delivery of {@code id} finished running here. */
-    public void completed(String id) {
-        append(new HistoryRecord(HistoryRecord.Kind.COMPLETED, id, PID, PPID, System.currentTimeMillis(), 0).toLine());
+    /** Records that the delivery of {@code task} finished running here. */
+    public void completed(Task task) {
+        append(new HistoryRecord(HistoryRecord.Kind.COMPLETED, idOf(task), PID, PPID, System.currentTimeMillis(), 0,
+                HistoryRecord.NO_DIGEST, deliveryOf(task)).toLine());
+    }
+
+    /** The delivery token the recording backend put in the task's kwargs, or {@value HistoryRecord#NO_DELIVERY}. */
+    static String deliveryOf(Task task) {
+        return task.kwargs().get(HistoryRecord.DELIVERY_KWARG) instanceof String token && !token.isEmpty()
+                && token.indexOf('\t') < 0 && token.indexOf('\n') < 0 && token.indexOf('\r') < 0
+                ? token : HistoryRecord.NO_DELIVERY;
+    }
+
+    /** The kwargs as the producer pushed them: without the delivery token. */
+    private static Map<String, Object> pushedKwargs(Task task) {
+        if (!task.kwargs().containsKey(HistoryRecord.DELIVERY_KWARG)) {
+            return task.kwargs();
+        }
+        Map<String, Object> kwargs = new LinkedHashMap<>(task.kwargs());
+        kwargs.remove(HistoryRecord.DELIVERY_KWARG);
+        return kwargs;
     }
 
     /** Records a reap of expired leases by this process that began at {@code beganMillis} (write it once it returned). */
@@ -117,11 +143,12 @@ public final class HistoryLog implements AutoCloseable {
         return String.valueOf(task.kwargs().get("id"));
     }
 
-    private void writeIds(HistoryRecord.Kind kind, Collection<String> ids) {
+    private void writeDeliveries(HistoryRecord.Kind kind, Collection<Delivered> deliveries) {
         long now = System.currentTimeMillis();
-        StringBuilder lines = new StringBuilder(ids.size() * 48);
-        for (String id : ids) {
-            lines.append(new HistoryRecord(kind, id, PID, PPID, now, 0).toLine());
+        StringBuilder lines = new StringBuilder(deliveries.size() * 64);
+        for (Delivered delivered : deliveries) {
+            lines.append(new HistoryRecord(kind, delivered.id(), PID, PPID, now, 0, HistoryRecord.NO_DIGEST,
+                    delivered.delivery()).toLine());
         }
         append(lines.toString());
     }

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * One line of a delivery history: what happened to which task, where and when. Every producer, worker
  * and test process writes the same format, one record per line, tab separated:
- * {@code kind id pid ppid millis due digest}.
+ * {@code kind id pid ppid millis due digest delivery} (a line without {@code delivery}, the format before it
+ * existed, reads as {@value #NO_DELIVERY}).
  *
  * <ul>
  *   <li>{@link Kind#ATTEMPTED} {@code A}: a producer is about to push the task (written before push());</li>
@@ -26,7 +27,12 @@ import java.util.Objects;
  * executor, the worker process), so a kill of a worker also accounts for its children's records.
  * {@code due} is the epoch millisecond a delayed task becomes deliverable, or 0. {@code digest} is
  * {@link TaskDigest} of the task's kwargs as the producer pushed them ({@code A}, {@code P}) or as the
- * worker received them ({@code S}), or {@code -} where it does not apply.
+ * worker received them ({@code S}), or {@code -} where it does not apply. {@code delivery} names one delivery
+ * of the task: the workers' recording backend ({@link RecordingBackendFactory}) gives every delivery a pop
+ * returns a token of its own ({@code l…} leased, {@code u…} not), writes it in the delivery's {@code F} and
+ * {@code K} records and hands it to the worker in the task's kwargs ({@value #DELIVERY_KWARG}), which
+ * writes it in its {@code S} and {@code C} records. So the checker pairs a start with its ack or its
+ * completion by identity, never by time.
  *
  * @param kind   what happened
  * @param id     the task id, or {@code -} for a kill, a pause or a reap
@@ -34,12 +40,18 @@ import java.util.Objects;
  * @param ppid   the parent of the writing process, or 0
  * @param millis wall-clock epoch milliseconds of the event (one clock: every process runs on this machine)
  * @param due    epoch milliseconds from which a delayed task may run, or 0
- * @param digest the kwargs digest, or {@value #NO_DIGEST}
+ * @param digest   the kwargs digest, or {@value #NO_DIGEST}
+ * @param delivery the delivery's token, or {@value #NO_DELIVERY}
  */
-public record HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due, String digest) {
+public record HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due, String digest,
+                            String delivery) {
 
     /** The digest field of records that carry none. */
     public static final String NO_DIGEST = "-";
+    /** The delivery field of records that name no delivery. */
+    public static final String NO_DELIVERY = "-";
+    /** The kwarg in which the recording backend hands a delivery's token to the worker. */
+    public static final String DELIVERY_KWARG = "_delivery";
 
     /** The kinds of events, each with its one-letter code. */
     public enum Kind {
@@ -83,16 +95,25 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
         }
     }
 
-    /** A record without a digest. */
+    /** A record without a digest or a delivery. */
     public HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due) {
-        this(kind, id, pid, ppid, millis, due, NO_DIGEST);
+        this(kind, id, pid, ppid, millis, due, NO_DIGEST, NO_DELIVERY);
     }
 
-    /** Checks the parts; ids and digests must not contain tabs or line breaks. */
+    /** A record without a delivery. */
+    public HistoryRecord(Kind kind, String id, long pid, long ppid, long millis, long due, String digest) {
+        this(kind, id, pid, ppid, millis, due, digest, NO_DELIVERY);
+    }
+
+    /** Checks the parts; ids, digests and deliveries must not contain tabs or line breaks. */
     public HistoryRecord {
         Objects.requireNonNull(kind, "kind is null");
         Objects.requireNonNull(id, "id is null");
         Objects.requireNonNull(digest, "digest is null");
+        Objects.requireNonNull(delivery, "delivery is null");
+        if (delivery.isEmpty() || delivery.indexOf('\t') >= 0 || delivery.indexOf('\n') >= 0 || delivery.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("a delivery must be non-empty without tabs or line breaks: '" + delivery + "'");
+        }
         if (digest.isEmpty() || digest.indexOf('\t') >= 0 || digest.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("a digest must be non-empty without tabs or line breaks: '" + digest + "'");
         }
@@ -103,7 +124,13 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
 
     /** The record as one line, with its trailing newline. */
     public String toLine() {
-        return kind.code + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\t" + digest + "\n";
+        return kind.code + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t" + due + "\t" + digest
+                + "\t" + delivery + "\n";
+    }
+
+    /** Whether this record names its delivery. */
+    public boolean identified() {
+        return !delivery.equals(NO_DELIVERY);
     }
 
     /**
@@ -113,12 +140,12 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
      */
     public static HistoryRecord parse(String line) {
         String[] fields = line.split("\t", -1);
-        if (fields.length != 7) {
-            throw new IllegalArgumentException("a history line has 7 tab-separated fields, this one " + fields.length + ": '" + line + "'");
+        if (fields.length != 7 && fields.length != 8) {
+            throw new IllegalArgumentException("a history line has 7 or 8 tab-separated fields, this one " + fields.length + ": '" + line + "'");
         }
         try {
             return new HistoryRecord(Kind.of(fields[0]), fields[1], Long.parseLong(fields[2]), Long.parseLong(fields[3]),
-                    Long.parseLong(fields[4]), Long.parseLong(fields[5]), fields[6]);
+                    Long.parseLong(fields[4]), Long.parseLong(fields[5]), fields[6], fields.length == 8 ? fields[7] : NO_DELIVERY);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a history line has a malformed number: '" + line + "'", e);
         }

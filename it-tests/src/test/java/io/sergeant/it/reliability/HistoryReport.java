@@ -21,8 +21,8 @@ import java.util.Set;
  * @param kills                    processes killed by the test
  * @param pauses                   processes paused (SIGSTOP) by the test
  * @param touchedByKills           tasks with a record of a killed or paused process
- * @param inFlightAtKills          tasks a killed or paused process had started and not completed, or completed
- *                                 within the ack window before the fault
+ * @param inFlightAtKills          tasks a killed or paused process had started and not acknowledged (leased) or
+ *                                 not completed (not leased) by the fault, judged per delivery by identity
  * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a fault
  * @param overRun                  tasks that ran more than 1 + the faults that caught them in flight, with their
  *                                 number of runs
@@ -38,13 +38,16 @@ import java.util.Set;
  * @param activeAfterKill          killed processes that wrote records of their own stamped after their kill
  *                                 ({@code X}): the kill record names a process that was still alive, so the
  *                                 fault accounting (in flight, over-run, redeliveries) is about the wrong process
+ * @param judgedByTime             tasks whose in-flight verdict at a fault had to be estimated from timestamps
+ *                                 (the ack window), because their start names no delivery; a history written
+ *                                 through the recording backend has none
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
                             int kills, int pauses, Set<String> touchedByKills, Set<String> inFlightAtKills,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
-                            int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill) {
+                            int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill, Set<String> judgedByTime) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -64,6 +67,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         reaps.forEach((pid, times) -> copied.put(pid, List.copyOf(times)));
         reaps = java.util.Collections.unmodifiableMap(copied);
         activeAfterKill = Set.copyOf(activeAfterKill);
+        judgedByTime = Set.copyOf(judgedByTime);
     }
 
     /**

@@ -99,7 +99,7 @@ public class HistoryWorker extends Worker {
         if (ms instanceof Number millis && millis.longValue() > 0) {
             Thread.sleep(millis.longValue());
         }
-        history.completed(id);
+        history.completed(task);
         return null;
     }
 

@@ -111,6 +111,7 @@ class PoisonTaskTest {
             assertThat(poison.deliveryCount()).isEqualTo(MAX_DELIVERIES);
             assertThat(poison.reason()).contains(Integer.toString(MAX_DELIVERIES));
             assertThat(report.kills()).as("each delivery killed a worker").isEqualTo(MAX_DELIVERIES);
+            assertThat(report.inFlightAtKills()).as("the poison, unacknowledged at each kill it caused").contains("poison");
             assertThat(report.redeliveries()).as("what the dying workers held ran again").allMatch(HistoryReport.Redelivery::rerun);
             assertThat(collateral).as("tasks fetched ahead at every crash").hasSizeLessThanOrEqualTo(1);
             assertThat(report.lost()).isEmpty();

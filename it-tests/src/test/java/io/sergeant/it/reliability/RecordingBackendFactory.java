@@ -2,6 +2,7 @@ package io.sergeant.it.reliability;
 
 import io.sergeant.api.ErrorCode;
 import io.sergeant.api.SergeantException;
+import io.sergeant.api.Task;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.PluginOptions;
 import io.sergeant.spi.backend.Backend;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +34,13 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A backend for the worker JVMs of the fault tests: {@code recorded:<uri>} opens the backend of
- * {@code <uri>} and records, for every task a pop (or a leased settle-and-pop) returns, an {@code F} (fetched)
+ * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop) returns a token of its own, handed to
+ * the worker in the task's kwargs ({@link HistoryRecord#DELIVERY_KWARG}; the payload is re-encoded with it) and
+ * written in every record of that delivery, and records, for every such delivery, an {@code F} (fetched)
  * record in the history directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks
  * a killed worker held without having started them; for every leased task an ack settled, a {@code K}
  * (acknowledged) record, so the checker knows which completed tasks a kill may make run again; and for
@@ -97,7 +102,7 @@ public final class RecordingBackendFactory implements BackendFactory {
                         return result;
                     }
                     if (method.getName().equals("pop") && result instanceof List<?> deliveries) {
-                        recorder.fetched(deliveries, true);
+                        return recorder.fetched(deliveries, true);
                     }
                     if (method.getName().equals("leaseRole") && result instanceof Optional<?> role && role.isPresent()) {
                         // Leased pops (settle-and-pop), acks and reaps go through the lease role, often an object of its own.
@@ -127,14 +132,16 @@ public final class RecordingBackendFactory implements BackendFactory {
     }
 
     /**
-     * Writes the records of one worker's backend: fetches, acks and reaps. Remembers the task id of each
-     * leased receipt it saw popped until the receipt is settled. Thread safe.
+     * Writes the records of one worker's backend: fetches, acks and reaps. Tags every delivery with a token
+     * ({@code l<pid>.<n>} leased, {@code u<pid>.<n>} not) and remembers the task id and token of each leased
+     * receipt it saw popped until the receipt is settled. Thread safe.
      */
     private static final class Recorder {
 
         private final HistoryLog log;
         private final Serializer serializer;
-        private final Map<Receipt, String> leased = new ConcurrentHashMap<>();
+        private final Map<Receipt, HistoryLog.Delivered> leased = new ConcurrentHashMap<>();
+        private final AtomicLong tokens = new AtomicLong();
 
         Recorder(HistoryLog log, Serializer serializer) {
             this.log = log;
@@ -157,7 +164,11 @@ public final class RecordingBackendFactory implements BackendFactory {
                             case "ackAndPop" -> {
                                 SettledPop settled = (SettledPop) result;
                                 acked(receipts(args[2]), settled.acked());
-                                fetched(settled.deliveries(), ownAckAndPop);
+                                if (ownAckAndPop) {
+                                    // The default one popped through the recording backend, which tagged them already.
+                                    return new SettledPop(settled.acked(), deliveries(fetched(settled.deliveries(), true)),
+                                            settled.ackFailure());
+                                }
                             }
                             case "ack" -> acked(receipts(args[1]), (SettleResult) result);
                             case "release", "handBack" -> receipts(args[1]).forEach(leased::remove);
@@ -170,49 +181,68 @@ public final class RecordingBackendFactory implements BackendFactory {
                     });
         }
 
-        /** Remembers the receipts of leased deliveries and, if {@code record}, writes their fetch. */
-        void fetched(List<?> deliveries, boolean record) {
-            List<String> ids = new ArrayList<>(deliveries.size());
+        /**
+         * Tags the deliveries of the fault tests' tasks with tokens of their own, remembers the receipts of
+         * leased ones and, if {@code record}, writes their fetch; returns the deliveries as the worker gets them.
+         */
+        List<?> fetched(List<?> deliveries, boolean record) {
+            List<Object> tagged = new ArrayList<>(deliveries.size());
+            List<HistoryLog.Delivered> fetched = new ArrayList<>(deliveries.size());
             for (Object item : deliveries) {
-                if (item instanceof Delivery delivery) {
-                    String id = idOf(delivery);
-                    if (id != null) {
-                        ids.add(id);
-                        if (delivery.receipt() != null) {
-                            leased.put(delivery.receipt(), id);
-                        }
-                    }
+                Task task = item instanceof Delivery delivery ? taskOf(delivery) : null;
+                if (task == null) {
+                    tagged.add(item);
+                    continue;
                 }
+                Delivery delivery = (Delivery) item;
+                String token = (delivery.leased() ? "l" : "u") + HistoryLog.pid() + "." + tokens.incrementAndGet();
+                HistoryLog.Delivered delivered = new HistoryLog.Delivered(HistoryLog.idOf(task), token);
+                fetched.add(delivered);
+                if (delivery.leased()) {
+                    leased.put(delivery.receipt(), delivered);
+                }
+                Map<String, Object> kwargs = new LinkedHashMap<>(task.kwargs());
+                kwargs.put(HistoryRecord.DELIVERY_KWARG, token);
+                byte[] payload = serializer.serializeTask(new Task(kwargs, task.traceId(), task.date(), task.runCount()));
+                tagged.add(new Delivery(payload, delivery.receipt()));
             }
-            if (record && !ids.isEmpty()) {
-                log.fetched(ids);
+            if (record && !fetched.isEmpty()) {
+                log.fetched(fetched);
             }
+            return tagged;
         }
 
         private void acked(List<Receipt> sent, SettleResult result) {
             Set<Receipt> refused = Set.copyOf(result.refused());
-            List<String> ids = new ArrayList<>(sent.size());
+            List<HistoryLog.Delivered> settled = new ArrayList<>(sent.size());
             for (Receipt receipt : sent) {
-                String id = leased.remove(receipt);
-                if (id != null && !refused.contains(receipt)) {
-                    ids.add(id);
+                HistoryLog.Delivered delivered = leased.remove(receipt);
+                if (delivered != null && !refused.contains(receipt)) {
+                    settled.add(delivered);
                 }
             }
-            if (!ids.isEmpty()) {
-                log.acked(ids);
+            if (!settled.isEmpty()) {
+                log.acked(settled);
             }
         }
 
-        private String idOf(Delivery delivery) {
+        /** The task of a fault-test delivery (msgpack, with a usable string {@code id}), or null for any other payload. */
+        private Task taskOf(Delivery delivery) {
             try {
-                Object id = serializer.deserializeTask(delivery.payload()).kwargs().get("id");
+                Task task = serializer.deserializeTask(delivery.payload());
+                Object id = task.kwargs().get("id");
                 if (id instanceof String text && !text.isEmpty() && text.indexOf('\t') < 0 && text.indexOf('\n') < 0) {
-                    return text;
+                    return task;
                 }
             } catch (RuntimeException e) {
-                // Not a task of the fault tests: nothing to record.
+                // Not a task of the fault tests: nothing to record, handed over as it came.
             }
             return null;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Delivery> deliveries(List<?> tagged) {
+            return (List<Delivery>) tagged;
         }
 
         @SuppressWarnings("unchecked")

@@ -98,6 +98,7 @@ class SupervisorFaultsTest {
             assertThat(hogDone).as("the hog ran again and completed").isTrue();
             assertThat(settled).isTrue();
             assertThat(report.startCounts().get("hog")).isEqualTo(2);
+            assertThat(report.inFlightAtKills()).as("the hog, unacknowledged when its worker was killed").contains("hog");
             assertThat(report.acks()).as("acks recorded by the workers (what decides which tasks were in flight)").isPositive();
             assertThat(report.lost()).isEmpty();
             assertThat(report.unexpected()).isEmpty();

@@ -38,11 +38,16 @@ final class SqliteFile implements AutoCloseable {
      */
     private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock(true);
 
+    /** WAL checkpoints off the committing threads; null unless {@code journalMode=WAL}. */
+    private final WalCheckpointer checkpointer;
+
     private SqliteFile(LocalSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
         this.pool = new ConnectionPool(this::openConnection, settings.connections(),
                 settings.busyTimeout().toMillis() + 60_000);
+        this.checkpointer = "WAL".equalsIgnoreCase(settings.journalMode())
+                ? new WalCheckpointer(settings.file(), (int) settings.busyTimeout().toMillis()) : null;
     }
 
     /**
@@ -109,6 +114,9 @@ final class SqliteFile implements AutoCloseable {
                 T result = work.run(connection);
                 connection.commit();
                 committed = true;
+                if (checkpointer != null) {
+                    checkpointer.committed();
+                }
                 return result;
             } finally {
                 if (!committed) {
@@ -162,8 +170,12 @@ final class SqliteFile implements AutoCloseable {
     /** Closes every connection (lent ones when they come back); idempotent. */
     @Override
     public void close() {
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         pool.close();
     }
+
 
     private PooledConnection openConnection() throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
@@ -172,6 +184,9 @@ final class SqliteFile implements AutoCloseable {
         try {
             connection.execute("PRAGMA journal_mode = " + settings.journalMode());
             connection.execute("PRAGMA synchronous = " + settings.synchronous());
+            if ("WAL".equalsIgnoreCase(settings.journalMode())) {
+                connection.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.AUTOCHECKPOINT_PAGES);
+            }
             return connection;
         } catch (SQLException | RuntimeException e) {
             connection.close();

@@ -71,7 +71,7 @@ final class WalCheckpointer implements AutoCloseable {
                     }
                     statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
                     lastFailure = null;
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS));
+                    pause(PAUSE_MILLIS); // a commit's unpark does not cut it short
                 }
             } catch (SQLException | RuntimeException e) {
                 if (closed) {
@@ -84,8 +84,16 @@ final class WalCheckpointer implements AutoCloseable {
                             + AUTOCHECKPOINT_PAGES + " pages; trying again in " + RETRY_MILLIS + " ms");
                 }
                 dirty.set(true);
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS));
+                pause(RETRY_MILLIS);
             }
+        }
+    }
+
+    /** Parks for {@code millis}, through unparks by commits, until then or {@link #close()}. */
+    private void pause(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (long left = until - System.nanoTime(); left > 0 && !closed; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
         }
     }
 

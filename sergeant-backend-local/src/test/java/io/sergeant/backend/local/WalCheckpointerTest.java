@@ -71,6 +71,17 @@ class WalCheckpointerTest {
         }
     }
 
+    @Test
+    @DisplayName("a file that is not a SQLite database fails to open in WAL mode and leaves no checkpoint thread behind")
+    void aFailedOpenLeavesNoThread() throws Exception {
+        Path file = directory.resolve("not-sqlite.db");
+        Files.write(file, "this is not a SQLite database, but it is long enough to be read as a header ...".repeat(64)
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalBackend.open(settings(file, "WAL"), Clock.systemUTC()))
+                .isInstanceOf(io.sergeant.api.SergeantException.class);
+        assertThat(threadNamed("sergeant-sqlite-checkpoint-" + file.getFileName())).as("no thread left running").isFalse();
+    }
+
     private static LocalSettings settings(Path file, String journalMode) {
         return LocalSettings.from(new BackendSpec("sqlite:" + file, Map.of("journalMode", journalMode)));
     }

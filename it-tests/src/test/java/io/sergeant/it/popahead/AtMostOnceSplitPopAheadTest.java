@@ -45,8 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on a thread of its own while it runs the last, yet never holds more than
  * {@code max(concurrency, tasksPerTransaction)} tasks (a kill -9 loses no more than with whole batches),
  * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
- * pops halves too. On SQLite (pops in the worker's own CPU)
- * the worker keeps whole batches. No assertion depends on timing: where a pop ahead must have happened,
+ * pops halves too, and so does SQLite in WAL mode ({@code Backend.popsSplitCheaply()}: every task exactly
+ * once within the bound, a stop loses nothing); SQLite with a rollback journal (an fsync per pop) keeps
+ * whole batches. No assertion depends on timing: where a pop ahead must have happened,
  * the task waits for it (up to a generous deadline that only a missing pop ahead reaches).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -192,9 +193,65 @@ class AtMostOnceSplitPopAheadTest {
         assertThat(pops.requested()).as("a whole batch, then a half cut to what the run has left").containsExactly(256, 44);
     }
 
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 4})
+    @DisplayName("SQLite in WAL mode pops halves ahead: every task exactly once, never more held than the bound, queue empty")
+    void sqliteInWalModePopsHalvesWithinTheBound(int threads) throws Exception {
+        int total = 2_000;
+        int batch = 256;
+        WorkerConfig config = wal(config("sqlite-wal-" + threads, "sqlite:" + dir.resolve("wal.db"), threads, batch, total));
+        push(config, total);
+        AtomicInteger ended = new AtomicInteger();
+        AtomicLong maxHeld = new AtomicLong();
+        Pops pops = new Pops();
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        run(config, pops, (worker, task) -> {
+            // The queue first, then the ended count: never overstates what was held (as on Redis above).
+            long ready = worker.numberOfEnqueuedTasks();
+            maxHeld.accumulateAndGet(total - ready - ended.get(), Math::max);
+            ran.add(task.kwargs().get("id"));
+            ended.incrementAndGet();
+        });
+
+        assertThat(ran).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
+        assertThat(maxHeld.get()).as("held tasks, bound %d", batch).isLessThanOrEqualTo(batch);
+        assertThat(pops.requested()).as("halves were popped ahead").contains(batch / 2);
+    }
+
     @Test
-    @DisplayName("on SQLite (pops in the worker's own CPU) the worker keeps whole batches")
-    void sqliteKeepsWholeBatches() throws Exception {
+    @DisplayName("SQLite in WAL mode: a stop with a half popped ahead loses nothing")
+    void sqliteInWalModeAStopLosesNothing() throws Exception {
+        int total = 1_000;
+        WorkerConfig config = wal(config("sqlite-wal-stop", "sqlite:" + dir.resolve("stop.db"), 1, 256, 0));
+        push(config, total);
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        AtomicLong seenAtStop = new AtomicLong(-1);
+        RunSummary summary = run(config, new Pops(), (worker, task) -> {
+            ran.add(task.kwargs().get("id"));
+            if (id(task) == 200) {
+                // Tasks 0-199 ended, 200-255 held: room for one half (128) beside them, popped ahead.
+                seenAtStop.set(awaitQueueAtMost(worker, 616));
+                throw worker.stop();
+            }
+        });
+        assertThat(summary.stop()).isTrue();
+        assertThat(seenAtStop.get()).as("a half was popped ahead before the stop").isLessThanOrEqualTo(616);
+        long left = queueLength(config);
+        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size());
+
+        List<Object> rest = new CopyOnWriteArrayList<>();
+        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
+                (worker, task) -> rest.add(task.kwargs().get("id")));
+        List<Object> all = new ArrayList<>(ran);
+        all.addAll(rest);
+        assertThat(all).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
+    }
+
+    @Test
+    @DisplayName("on SQLite with a rollback journal (an fsync per pop) the worker keeps whole batches")
+    void sqliteWithARollbackJournalKeepsWholeBatches() throws Exception {
         WorkerConfig config = config("sqlite-whole", "sqlite:" + dir.resolve("whole.db"), 1, 256, 1_000);
         push(config, 1_000);
         AtomicLong seenAt200 = new AtomicLong(-1);
@@ -216,6 +273,10 @@ class AtMostOnceSplitPopAheadTest {
         return WorkerConfig.builder("split-" + name).backend(uri).delivery(DeliveryMode.AT_MOST_ONCE)
                 .tasksPerTransaction(batch).executor("thread", threads).maxTasksPerRun(maxTasks)
                 .pollInterval(Duration.ofMillis(20)).build();
+    }
+
+    private static WorkerConfig wal(WorkerConfig config) {
+        return config.toBuilder().backendOptions(Map.of("journalMode", "WAL")).build();
     }
 
     private static void push(WorkerConfig config, int count) {

@@ -42,7 +42,7 @@ final class BatchStarter {
     private final TaskExecutor executor;
     /** Submits tasks one by one to executors that do not queue batches. */
     private final OneByOneSubmitter submitter;
-    /** Halves popped while the executor runs the last (at-most-once where pops are remote); null otherwise. */
+    /** Halves popped while the executor runs the last (at-most-once where pops split cheaply); null otherwise. */
     private final SplitPopAhead split;
     /** Batches handed to the executor whose unstarted tasks were not handed back yet. */
     private final List<RunningBatch> running = new ArrayList<>();

@@ -12,8 +12,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * At-most-once split pop ahead (docs/decisions.md, "At-most-once split pop ahead"): where pops are
- * mostly the server's time ({@link Backend#popsAreRemote()}), an at-most-once worker without prefetch
+ * At-most-once split pop ahead (docs/decisions.md, "At-most-once split pop ahead"): where a half pop
+ * costs about half a whole one ({@link Backend#popsSplitCheaply()}: remote pops, SQLite in WAL mode), an
+ * at-most-once worker without prefetch
  * pops its batches as halves on a thread of its own, the next half while the executor runs the last,
  * instead of idling through every pop.
  *

@@ -88,7 +88,7 @@ public final class TaskLoop {
     private Settlement settlement;
     /** The next settle-and-pop while the loop decodes (at-least-once); null otherwise. */
     private PopAhead popAhead;
-    /** Halves popped while the executor runs the last (at-most-once where pops are remote); null otherwise. */
+    /** Halves popped while the executor runs the last (at-most-once where pops split cheaply); null otherwise. */
     private SplitPopAhead split;
     /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
     private int timeWithNoTasks;
@@ -165,12 +165,13 @@ public final class TaskLoop {
     /**
      * Whether at-most-once batches are popped as halves ahead ({@link SplitPopAhead}): at-most-once without
      * prefetch (which holds one batch's worth of tasks), batches of at least {@link SplitPopAhead#MIN_BATCH},
-     * a backend whose pops are mostly the server's time ({@link Backend#popsAreRemote()}: on SQLite the
-     * halved pops cost the worker's own CPU more than their overlap gives), and pop ahead not turned off.
+     * a backend whose halved pops cost about half a whole one ({@link Backend#popsSplitCheaply()}: remote
+     * pops, and SQLite in WAL mode; not SQLite with a rollback journal, an fsync per pop), and pop ahead not
+     * turned off.
      */
     private boolean splits(boolean leased) {
         return !leased && !config.delivery().prefetch() && POP_AHEAD
-                && config.tasksPerTransaction() >= SplitPopAhead.MIN_BATCH && backend.popsAreRemote();
+                && config.tasksPerTransaction() >= SplitPopAhead.MIN_BATCH && backend.popsSplitCheaply();
     }
 
     /**

@@ -20,7 +20,8 @@ import java.util.function.ObjIntConsumer;
 
 /**
  * The executor side of one run of the {@link TaskLoop}, which decides when to pop: hands each popped batch to
- * the executor one decoded chunk at a time ({@link #startInChunks}), settles each task's outcome as the executor
+ * the executor one decoded chunk at a time ({@link #startInChunks}), or whole when the pop-ahead thread decoded
+ * it already ({@link #startDecoded}), settles each task's outcome as the executor
  * reports it, hands back the unstarted tasks of batches the executor finished with ({@link #settleFinished})
  * and, when the loop ends, waits for the batches still running ({@link #finish}). Used from the loop thread;
  * outcomes arrive on executor threads.

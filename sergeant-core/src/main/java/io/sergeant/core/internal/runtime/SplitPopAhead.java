@@ -27,6 +27,13 @@ import java.util.concurrent.Executors;
  * <p><b>Calls.</b> Halves may be queued behind one on its way; the thread runs one call at a time, and
  * the end of each wakes the loop thread ({@link RunState#wakeLoop()}), which takes them in order
  * ({@link #take()}). Used by the loop thread only (the calls run on the pop-ahead thread).
+ *
+ * <p><b>Decoded where popped.</b> Each call decodes its half on the pop-ahead thread right after the reply was
+ * read ({@link PopAhead.Popped#decoded()}), while the payloads are still in that core's cache, so the loop thread
+ * takes ready tasks and hands them to the executor in one hand-off ({@link BatchStarter#startDecoded}) instead
+ * of decoding them in chunks behind the executor (docs/decisions.md, "At-most-once halves decoded where they
+ * were popped"). What a half delivers, and what a stop hands back, is unchanged: the loop thread still
+ * dead-letters the undecodable payloads of a half it takes, and a half never taken is handed back whole.
  */
 final class SplitPopAhead implements AutoCloseable {
 

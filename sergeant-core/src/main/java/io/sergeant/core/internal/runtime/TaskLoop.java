@@ -50,6 +50,7 @@ public final class TaskLoop {
     /**
      * Payloads decoded before their tasks go to the executor ({@link BatchStarter#startInChunks}): small enough
      * that the executor starts soon after a pop, large enough that a hand-off is rare next to the tasks it carries.
+     * Halves popped and decoded ahead ({@link SplitPopAhead}) go to the executor whole.
      */
     static final int DECODE_CHUNK = 128;
 

@@ -3,6 +3,7 @@ package io.sergeant.it.popahead;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.sergeant.api.Broker;
+import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
@@ -10,8 +11,14 @@ import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.observe.SergeantListener;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
+import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.PluginOptions;
+import io.sergeant.spi.codec.Serializer;
+import io.sergeant.spi.codec.SerializerFactory;
+import io.sergeant.spi.execution.TaskCodec;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,8 +37,11 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,13 +57,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
  * pops halves too, and so does SQLite in WAL mode ({@code Backend.popsSplitCheaply()}: every task exactly
  * once within the bound, a stop loses nothing); SQLite with a rollback journal (an fsync per pop) keeps
- * whole batches. No assertion depends on timing: where a pop ahead must have happened,
+ * whole batches. Halves are decoded on the pop-ahead thread (docs/decisions.md, "At-most-once halves decoded where
+ * they were popped"): seen by a msgpack serializer that records the decoding thread; undecodable payloads of a half
+ * are still dead letters once and a stop with decoded halves loses nothing. No assertion depends on timing: where a
+ * pop ahead must have happened,
  * the task waits for it (up to a generous deadline that only a missing pop ahead reaches).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class AtMostOnceSplitPopAheadTest {
 
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Not a msgpack task: 0xc1 is the one byte msgpack never uses. */
+    private static final byte[] GARBAGE = {(byte) 0xc1, 'n', 'o', 't', ' ', 'a', ' ', 't', 'a', 's', 'k'};
 
     private static RedisServerProcess redis;
 
@@ -157,17 +172,20 @@ class AtMostOnceSplitPopAheadTest {
         push(config, total);
         List<Object> ran = new CopyOnWriteArrayList<>();
         AtomicLong seenAtStop = new AtomicLong(-1);
+        CountDownLatch stopping = new CountDownLatch(1);
         RunSummary summary = run(config, new Pops(), (worker, task) -> {
             ran.add(task.kwargs().get("id"));
             if (id(task) == 200) {
                 seenAtStop.set(awaitQueueAtMost(worker, 616));
+                stopping.countDown();
                 throw worker.stop();
             }
+            holdBehind(200, stopping, task);
         });
         assertThat(summary.stop()).isTrue();
         assertThat(seenAtStop.get()).as("a half was popped ahead before the stop").isLessThanOrEqualTo(616);
         long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size());
+        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
 
         // The rest runs in a second worker: together every task ran exactly once.
         List<Object> rest = new CopyOnWriteArrayList<>();
@@ -267,6 +285,83 @@ class AtMostOnceSplitPopAheadTest {
         assertThat(queueLength(config)).isZero();
     }
 
+    @Test
+    @DisplayName("the loop thread decodes its own whole pop; every half popped ahead is decoded on the pop-ahead thread")
+    void halvesAreDecodedOnThePopAheadThread() {
+        int total = 1_000;
+        WorkerConfig config = config("decode-threads", redis.uri(), 1, 256, total);
+        ThreadRecordingSerializers serializers = new ThreadRecordingSerializers();
+        pushWithGarbage(config, total, List.of());
+        Pops pops = new Pops();
+        String loopThread = Thread.currentThread().getName();
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        run(config, serializers, pops, (worker, task) -> ran.add(task.kwargs().get("id")));
+
+        assertThat(ran).hasSize(total).doesNotHaveDuplicates();
+        assertThat(pops.requested()).as("a whole batch, then halves").containsExactly(256, 128, 128, 128, 128, 128, 104);
+        for (int id = 0; id < total; id++) {
+            String expected = id < 256 ? loopThread : "sergeant-pop-ahead-" + config.name();
+            assertThat(serializers.decodedOn(id)).as("the thread that decoded task %d", id).isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 4})
+    @DisplayName("an undecodable payload of a half decoded ahead goes to the dead letters once, byte for byte; every task runs once")
+    void undecodablePayloadsOfAHalfAreDeadLettered(int threads) {
+        int total = 1_000;
+        // Positions 300, 301 and 701 of the queue: inside halves popped ahead (the first pop takes 256).
+        WorkerConfig config = config("undecodable-" + threads, redis.uri(), threads, 256, total + 3);
+        pushWithGarbage(config, total, List.of(300, 301, 701));
+        Pops pops = new Pops();
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        run(config, new ThreadRecordingSerializers(), pops, (worker, task) -> ran.add(task.kwargs().get("id")));
+
+        assertThat(ran).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
+        List<DeadLetter> letters = deadLetters(config);
+        assertThat(letters).hasSize(3).allSatisfy(letter -> {
+            assertThat(letter.payload()).isEqualTo(GARBAGE);
+            assertThat(letter.reason()).startsWith("undecodable payload: MALFORMED_PAYLOAD:");
+        });
+        assertThat(pops.decodeFailures()).as("decodeFailed, once per payload").isEqualTo(3);
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 4})
+    @DisplayName("a stop with halves decoded ahead loses nothing and runs nothing twice; an undecodable payload is dead-lettered once")
+    void aStopWithDecodedHalvesLosesNothing(int threads) {
+        int total = 1_000;
+        WorkerConfig config = config("decoded-stop-" + threads, redis.uri(), threads, 256, 0);
+        // Position 400: in a half that may be pending, taken or not yet popped when the stop comes.
+        pushWithGarbage(config, total, List.of(400));
+        List<Object> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch stopping = new CountDownLatch(1);
+        RunSummary summary = run(config, new ThreadRecordingSerializers(), new Pops(), (worker, task) -> {
+            ran.add(task.kwargs().get("id"));
+            if (id(task) == 300) {
+                stopping.countDown();
+                throw worker.stop();
+            }
+            holdBehind(300, stopping, task);
+        });
+        assertThat(summary.stop()).isTrue();
+        long left = queueLength(config);
+        assertThat(left).as("tasks left for the second worker").isPositive();
+        int deadAtStop = deadLetters(config).size();
+        assertThat(left + ran.size() + deadAtStop).as("ran, queued and dead letters together: every payload").isEqualTo(total + 1);
+
+        // The rest runs in a second worker: together every task ran exactly once, the garbage is a dead letter once.
+        List<Object> rest = new CopyOnWriteArrayList<>();
+        run(config.toBuilder().maxTasksPerRun((int) left).build(), new ThreadRecordingSerializers(), new Pops(),
+                (worker, task) -> rest.add(task.kwargs().get("id")));
+        List<Object> all = new ArrayList<>(ran);
+        all.addAll(rest);
+        assertThat(all).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
+        assertThat(deadLetters(config)).singleElement().satisfies(letter -> assertThat(letter.payload()).isEqualTo(GARBAGE));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static WorkerConfig config(String name, String uri, int threads, int batch, int maxTasks) {
@@ -290,9 +385,52 @@ class AtMostOnceSplitPopAheadTest {
         }
     }
 
+    /** Pushes tasks with ids 0 to {@code count - 1} in order, with {@link #GARBAGE} at the given queue positions. */
+    private static void pushWithGarbage(WorkerConfig config, int count, List<Integer> garbageAt) {
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig valid = sergeant.validate(config);
+        PluginContext context = sergeant.pluginContext(valid);
+        try (DefaultBroker broker = sergeant.openBroker(valid, context)) {
+            broker.purgeTasks(config.name());
+            broker.purgeDeadLetters(config.name());
+            TaskCodec codec = sergeant.codec(valid);
+            List<byte[]> payloads = new ArrayList<>();
+            for (int id = 0; payloads.size() < count + garbageAt.size(); ) {
+                if (garbageAt.contains(payloads.size())) {
+                    payloads.add(GARBAGE);
+                } else {
+                    payloads.add(codec.encode(Task.of(Map.of("id", id++))));
+                }
+            }
+            broker.backend().push(config.name(), payloads, Priority.NORMAL, null);
+        }
+    }
+
     private static long queueLength(WorkerConfig config) {
         try (Broker broker = Sergeant.create().broker(config)) {
             return broker.numberOfEnqueuedTasks(config.name(), true);
+        }
+    }
+
+    private static List<DeadLetter> deadLetters(WorkerConfig config) {
+        try (var broker = Sergeant.create().broker(config)) {
+            return broker.deadLetters(config.name(), 100);
+        }
+    }
+
+    /**
+     * Holds a task after the one that stops the worker until that one stops it (or the deadline), so that the
+     * other executor threads cannot drain the whole queue before the stop and leave nothing to hand back.
+     */
+    private static void holdBehind(int stopId, CountDownLatch stopping, Task task) {
+        if (id(task) <= stopId) {
+            return;
+        }
+        try {
+            stopping.await(DEADLINE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -311,7 +449,16 @@ class AtMostOnceSplitPopAheadTest {
     }
 
     private static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
-        Sergeant sergeant = Sergeant.create().withListeners(pops);
+        return run(config, Sergeant.create(), pops, onTask);
+    }
+
+    private static RunSummary run(WorkerConfig config, ThreadRecordingSerializers serializers, Pops pops,
+                                  BiConsumer<Worker, Task> onTask) {
+        return run(config, Sergeant.create(List.of(serializers)), pops, onTask);
+    }
+
+    private static RunSummary run(WorkerConfig config, Sergeant plugins, Pops pops, BiConsumer<Worker, Task> onTask) {
+        Sergeant sergeant = plugins.withListeners(pops);
         Worker worker = new Worker() {
             @Override
             public WorkerConfig config() {
@@ -338,9 +485,64 @@ class AtMostOnceSplitPopAheadTest {
         }
     }
 
-    /** Records what each non-empty pop of the worker loop asked for, in order. */
+    /** The discovered msgpack serializer, recording which thread decoded each task (by its {@code id}). */
+    private static final class ThreadRecordingSerializers implements SerializerFactory {
+        private final SerializerFactory msgpack = ServiceLoader.load(SerializerFactory.class).stream()
+                .map(ServiceLoader.Provider::get).filter(factory -> factory.name().equals("msgpack")).findFirst().orElseThrow();
+        private final Map<Integer, String> decodedOn = new ConcurrentHashMap<>();
+
+        @Override
+        public String name() {
+            return "msgpack";
+        }
+
+        @Override
+        public Serializer create(PluginOptions options, PluginContext context) {
+            Serializer delegate = msgpack.create(options, context);
+            return new Serializer() {
+                @Override
+                public byte[] serializeTask(Task task) {
+                    return delegate.serializeTask(task);
+                }
+
+                @Override
+                public Task deserializeTask(byte[] data) {
+                    return recorded(delegate.deserializeTask(data));
+                }
+
+                @Override
+                public Task deserializeTask(byte[] data, long deadlineNanos) {
+                    return recorded(delegate.deserializeTask(data, deadlineNanos));
+                }
+
+                @Override
+                public byte[] serializeValue(Object value) {
+                    return delegate.serializeValue(value);
+                }
+
+                @Override
+                public Object deserializeValue(byte[] data) {
+                    return delegate.deserializeValue(data);
+                }
+            };
+        }
+
+        private Task recorded(Task task) {
+            if (task.kwargs().get("id") instanceof Number id) {
+                decodedOn.put(id.intValue(), Thread.currentThread().getName());
+            }
+            return task;
+        }
+
+        String decodedOn(int id) {
+            return decodedOn.get(id);
+        }
+    }
+
+    /** Records what each non-empty pop of the worker loop asked for, in order, and the decode failures. */
     private static final class Pops implements SergeantListener {
         private final List<Integer> requested = new CopyOnWriteArrayList<>();
+        private final AtomicInteger decodeFailures = new AtomicInteger();
 
         @Override
         public void popped(String queue, int requested, int received, Duration latency) {
@@ -349,8 +551,17 @@ class AtMostOnceSplitPopAheadTest {
             }
         }
 
+        @Override
+        public void decodeFailed(String queue, String reason) {
+            decodeFailures.incrementAndGet();
+        }
+
         List<Integer> requested() {
             return List.copyOf(requested);
+        }
+
+        int decodeFailures() {
+            return decodeFailures.get();
         }
     }
 }

@@ -19,9 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +44,7 @@ class WorkerRegistryTest {
 
     private RedisServerProcess redis;
     private final List<Process> workers = new ArrayList<>();
+    private final Map<Process, Path> logs = new HashMap<>();
 
     @TempDir
     Path directory;
@@ -109,19 +113,33 @@ class WorkerRegistryTest {
 
             long stoppedAt = System.nanoTime();
             worker.destroy();
-            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("the worker exits after SIGTERM").isTrue();
+            if (!worker.waitFor(60, TimeUnit.SECONDS)) {
+                fail("worker " + worker.pid() + " did not exit within 60 s of SIGTERM\n" + diagnose(worker));
+            }
             assertThat(find(broker, worker.pid())).as("listed after a graceful stop").isEmpty();
             assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(60));
         }
+    }
+
+    /** Where a worker that did not stop was: its threads (jcmd Thread.print) and the end of its log. */
+    private String diagnose(Process worker) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(worker.pid()), "Thread.print").redirectErrorStream(true).start();
+        String threads = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(20, TimeUnit.SECONDS);
+        List<String> log = Files.readAllLines(logs.get(worker));
+        return "=== its threads\n" + threads + "\n=== the last 80 lines of its log\n"
+                + String.join("\n", log.subList(Math.max(0, log.size() - 80), log.size()));
     }
 
     private Process startWorker(String backend) throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dsergeant.config.backend=" + backend, "-cp", System.getProperty("java.class.path"),
                 WorkerMain.class.getName(), "--worker-class", SleepyWorker.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(directory.resolve("worker-" + System.nanoTime() + ".log").toFile()).start();
+        Path log = directory.resolve("worker-" + System.nanoTime() + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         workers.add(process);
+        logs.put(process, log);
         return process;
     }
 

@@ -12,7 +12,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The at-most-once pop of a full batch as a plain {@code LPOP <queue> <count>}, whose reply is read here
@@ -30,7 +32,16 @@ import java.util.List;
  * the same in Jedis 6, 7 and 8). Where that lookup fails (another Jedis, a module path that does not
  * open it), {@link #AVAILABLE} is false and callers keep the script. Any failure while the reply is
  * read marks the connection broken, so the pool never lends out a connection left inside a reply.
- * Stateless and thread safe; each call uses the connection it is given, on the calling thread.
+ *
+ * <p><b>A reply has a deadline.</b> The whole reply must arrive within the read timeout from the moment
+ * the command was sent: the socket's timeout alone bounds each read, so a server (or a proxy) that sends a
+ * byte now and then would hold the worker for ever. Before each read the socket's timeout is cut to what is
+ * left of the deadline; past it the read fails with {@link CutReply}. The payloads read whole before a
+ * reply was cut (the connection closed, the deadline passed, bytes that are no reply) stay in {@code out},
+ * and {@link CutReply} says how many the reply held: the caller hands them on rather than losing them too
+ * (docs/guarantees.md, "A pop whose reply is cut").
+ *
+ * <p>Stateless and thread safe; each call uses the connection it is given, on the calling thread.
  */
 final class BoundedPop {
 
@@ -61,6 +72,26 @@ final class BoundedPop {
     private BoundedPop() {
     }
 
+    /**
+     * The reply of an {@code LPOP} ended before it was whole (the connection closed or failed, the reply's
+     * deadline passed, or bytes arrived that are not such a reply). The payloads read whole before it are in
+     * the caller's list; {@link #expected()} is how many the reply held, or -1 when its header was not read.
+     */
+    static final class CutReply extends JedisConnectionException {
+        private static final long serialVersionUID = 1L;
+        private final int expected;
+
+        CutReply(String message, int expected, Throwable cause) {
+            super(message, cause);
+            this.expected = expected;
+        }
+
+        /** How many payloads the cut reply held (the server took them off the list), or -1 when not known. */
+        int expected() {
+            return expected;
+        }
+    }
+
     /** Receives a payload longer than the bound, piece by piece, while the reply is read. */
     interface Oversized {
         /** A payload of {@code length} bytes begins. */
@@ -76,35 +107,98 @@ final class BoundedPop {
     /**
      * Sends {@code LPOP key count} on {@code connection} and reads its reply: adds every payload of at most
      * {@code maxBytes} bytes ({@code 0}: no bound) to {@code out} in the list's order and hands every longer
-     * one to {@code oversized}. Returns how many payloads the reply held (kept and oversized).
+     * one to {@code oversized}. Returns how many payloads the reply held (kept and oversized). The reply must
+     * arrive whole within {@code deadline} of the send (see the class comment).
      *
      * @throws JedisDataException the server's error reply (say {@code WRONGTYPE}); the connection stays usable
-     * @throws JedisConnectionException the connection failed or the reply was not an {@code LPOP} reply; the
-     *         connection is marked broken
+     * @throws CutReply the connection failed, the deadline passed or the reply was not an {@code LPOP} reply;
+     *         the connection is marked broken, and {@code out} keeps the payloads read whole before
      */
-    static int lpop(Connection connection, byte[] key, int count, int maxBytes, List<byte[]> out, Oversized oversized) {
+    static int lpop(Connection connection, byte[] key, int count, int maxBytes, Duration deadline, List<byte[]> out,
+                    Oversized oversized) {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded pop is not available with this Jedis");
         }
+        Reply reply = new Reply(connection, System.nanoTime() + deadline.toNanos(), deadline);
         connection.sendCommand(new CommandArguments(Protocol.Command.LPOP).key(key)
                 .add(Integer.toString(count).getBytes(StandardCharsets.US_ASCII)));
         try {
             FLUSH.invokeExact(connection);
             RedisInputStream in = (RedisInputStream) INPUT.get(connection);
-            return read(in, maxBytes, out, oversized);
+            int size = read(in, maxBytes, out, oversized, reply);
+            reply.restore();
+            return size;
         } catch (JedisDataException e) {
+            reply.restore();
             throw e; // an error reply, read whole: the connection is in step
-        } catch (RuntimeException | Error e) {
-            connection.setBroken();
-            throw e;
         } catch (Throwable e) {
             connection.setBroken();
-            throw new JedisConnectionException("reading the reply of LPOP failed: " + e, e);
+            throw new CutReply("the reply of LPOP " + count + " was cut after " + out.size() + " of "
+                    + (reply.size < 0 ? "its" : Integer.toString(reply.size)) + " payload(s): "
+                    + (reply.expired() ? reply.late() : e.getMessage()) + "; the connection was dropped", reply.size, e);
         }
     }
 
-    /** Reads one {@code LPOP key count} reply (RESP2 or RESP3). */
+    /** The deadline of one reply, applied to the connection's socket before each read. */
+    static final class Reply {
+        private final Connection connection;
+        private final long deadline;
+        private final Duration timeout;
+        /** The socket's own timeout, in ms, given back after the reply. */
+        private final int original;
+        /** The socket timeout last set, in ms (0: not set yet). */
+        private int set;
+        /** How many payloads the reply's header announced; -1 until read. */
+        int size = -1;
+
+        /** {@code connection} null: no socket to cut (tests reading from a stream), only the deadline checked. */
+        Reply(Connection connection, long deadline, Duration timeout) {
+            this.connection = connection;
+            this.deadline = deadline;
+            this.timeout = timeout;
+            this.original = connection == null ? 0 : connection.getSoTimeout();
+        }
+
+        /** Gives the socket back its own timeout, after a reply read whole (the connection goes back to the pool). */
+        void restore() {
+            if (set != 0) {
+                connection.setSoTimeout(original);
+            }
+        }
+
+        /** Whether the deadline passed (a read that timed out then was cut by it). */
+        boolean expired() {
+            return deadline - System.nanoTime() <= 0;
+        }
+
+        /** Why a reply past its deadline was given up. */
+        String late() {
+            return "the reply did not arrive whole within " + timeout.toMillis()
+                    + " ms (the backend's read timeout): the server or the network stalls";
+        }
+
+        /** Before a read: fails past the deadline, else lets the socket wait at most what is left of it. */
+        void beforeRead() {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new JedisConnectionException(late());
+            }
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
+            if (connection != null && millis != set) {
+                connection.setSoTimeout(millis);
+                set = millis;
+            }
+        }
+    }
+
+    /** Reads one {@code LPOP key count} reply (RESP2 or RESP3), with no deadline; for tests. */
     static int read(RedisInputStream in, int maxBytes, List<byte[]> out, Oversized oversized) {
+        return read(in, maxBytes, out, oversized, new Reply(null, Long.MAX_VALUE, Duration.ofNanos(Long.MAX_VALUE)));
+    }
+
+    /** Reads one {@code LPOP key count} reply (RESP2 or RESP3) within {@code reply}'s deadline. */
+    static int read(RedisInputStream in, int maxBytes, List<byte[]> out, Oversized oversized, Reply reply) {
+        reply.beforeRead();
         byte type = in.readByte();
         switch (type) {
             case '-' -> throw new JedisDataException(in.readLine());
@@ -118,7 +212,9 @@ final class BoundedPop {
             default -> throw unexpected("a reply of type '" + (char) type + "'");
         }
         int size = in.readIntCrLf();
+        reply.size = Math.max(size, 0);
         for (int i = 0; i < size; i++) {
+            reply.beforeRead();
             byte element = in.readByte();
             if (element != '$') {
                 throw unexpected("an element of type '" + (char) element + "'");
@@ -128,31 +224,33 @@ final class BoundedPop {
                 throw unexpected("a null element");
             }
             if (maxBytes > 0 && length > maxBytes) {
-                streamOversized(in, length, oversized);
+                streamOversized(in, length, oversized, reply);
+                crlf(in);
             } else {
                 byte[] payload = new byte[length];
-                readFully(in, payload, length);
+                readFully(in, payload, length, reply);
                 out.add(payload);
+                crlf(in);
             }
-            crlf(in);
         }
         return Math.max(size, 0);
     }
 
-    private static void streamOversized(RedisInputStream in, int length, Oversized oversized) {
+    private static void streamOversized(RedisInputStream in, int length, Oversized oversized, Reply reply) {
         byte[] chunk = new byte[Math.min(CHUNK, length)];
         oversized.begin(length);
         for (int left = length; left > 0; ) {
             int n = Math.min(chunk.length, left);
-            readFully(in, chunk, n);
+            readFully(in, chunk, n, reply);
             oversized.chunk(chunk, n);
             left -= n;
         }
         oversized.end();
     }
 
-    private static void readFully(RedisInputStream in, byte[] into, int length) {
+    private static void readFully(RedisInputStream in, byte[] into, int length, Reply reply) {
         for (int at = 0; at < length; ) {
+            reply.beforeRead();
             int n = in.read(into, at, length - at);
             if (n < 0) {
                 throw new JedisConnectionException("the connection closed inside a reply of LPOP");

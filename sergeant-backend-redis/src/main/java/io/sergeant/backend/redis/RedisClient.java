@@ -125,6 +125,11 @@ final class RedisClient implements AutoCloseable {
         return jedis instanceof JedisCompat.PooledNode;
     }
 
+    /** The read timeout: how long a reply may take ({@link BoundedPop}) and a script waits out a migration. */
+    Duration readTimeout() {
+        return migrationWait;
+    }
+
     /** Checks that the target answers. */
     void ping() {
         call("ping", UnifiedJedis::ping);

@@ -232,15 +232,58 @@ final class RedisQueue {
      * script would have buried it ({@link OversizedBurial}), over the same connection. Returns how many
      * payloads the list gave (kept and buried), or 0 after an error reply (a key of another type: the
      * script that follows reports it with the layout error, having changed nothing).
+     *
+     * <p>A reply cut short (the connection lost, the read timeout passed over the whole reply, bytes that are
+     * no reply) still returns the payloads read whole before the cut: the {@code LPOP} took the whole batch off
+     * the list, so dropping them would lose them too. The rest of the batch is lost, as at-most-once loses
+     * what a pop took when its reply is lost; that is logged with the count (docs/guarantees.md, "A pop whose
+     * reply is cut"). With nothing read whole the pop fails, naming the loss.
      */
     private int popPlain(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<Delivery> out) {
         List<byte[]> payloads = new ArrayList<>(Math.min(max, 4096));
-        int popped = shard.client().call("pop", jedis -> {
+        int popped;
+        try {
+            popped = lpop(queue, shard, node, max, payloads);
+        } catch (SergeantException e) {
+            BoundedPop.CutReply cut = cutReply(e);
+            if (cut == null) {
+                throw e;
+            }
+            String lost = cut.expected() < 0 ? "an unknown number of tasks (up to " + max + ")"
+                    : (cut.expected() - payloads.size()) + " task(s)";
+            String what = "at-most-once pop from queue '" + queue + "': " + e.getMessage() + "; LPOP had taken " + lost
+                    + " besides the " + payloads.size() + " read whole off the queue, and they are lost (at-most-once"
+                    + " delivery loses what a pop took when its reply is lost; use at-least-once delivery to have"
+                    + " such tasks delivered again)";
+            if (payloads.isEmpty()) {
+                throw new SergeantException(e.code(), what, e);
+            }
+            LOG.log(System.Logger.Level.WARNING, what + "; returning the " + payloads.size() + " read whole");
+            popped = payloads.size();
+        }
+        for (byte[] payload : payloads) {
+            out.add(new Delivery(payload, null));
+        }
+        return popped;
+    }
+
+    private static BoundedPop.CutReply cutReply(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BoundedPop.CutReply cut) {
+                return cut;
+            }
+        }
+        return null;
+    }
+
+    private int lpop(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<byte[]> payloads) {
+        return shard.client().call("pop", jedis -> {
             try (Connection connection = node.borrow()) {
                 OversizedBurial burial = new OversizedBurial(queue, shard, connection);
                 int n;
                 try {
-                    n = BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(), payloads, burial);
+                    n = BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(),
+                            shard.client().readTimeout(), payloads, burial);
                 } catch (JedisDataException e) {
                     return 0; // LPOP's own error reply, its first and only reply: nothing was sent for a burial
                 }
@@ -253,10 +296,6 @@ final class RedisQueue {
                 return n;
             }
         });
-        for (byte[] payload : payloads) {
-            out.add(new Delivery(payload, null));
-        }
-        return popped;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.sergeant.api.QueueStats;
 import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendLeases;
+import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.Receipt;
@@ -264,6 +265,61 @@ class ClusterSlotMigrationTest {
             assertThat(backend.pop(queue, 10, leased)).extracting(d -> text(d.payload()))
                     .as("the tasks after the migration closed").containsExactly("r1", "q1");
         }
+    }
+
+    @Test
+    @DisplayName("a worker heartbeat while the registry's slot migrates with both its keys on the source waits the"
+            + " migration out (TRYAGAIN) with nothing changed, and lands after it: dropping the last expired record"
+            + " would empty both keys mid-script and fail the call half-way")
+    void aHeartbeatThatWouldEmptyTheRegistryOnTheMigratingSourceWaitsTheMigrationOut() {
+        try (Backend backend = open(cluster.uri(), Map.of("shards", "1", "timeout", "60s"))) {
+            BackendMonitoring monitoring = backend.monitoringRole().orElseThrow();
+            String registry = "__sergeant__:{__workers__}:";
+            int slot = JedisClusterCRC16.getSlot("{__workers__}");
+            monitoring.heartbeat("gone", bytes("gone"), Duration.ofMillis(1));
+            RedisServerProcess source = holder(cluster, registry + "records");
+            RedisServerProcess target = cluster.masters().stream().filter(m -> m != source).findFirst().orElseThrow();
+            Traffic none = new Traffic();
+            await("the record of 'gone' expired by the server's clock", () -> expired(source, registry + "expiry", "gone"), none);
+            assertThat(source.command("EXISTS", registry + "records", registry + "expiry"))
+                    .as("both keys of the registry on the source, holding only an expired record").isEqualTo("2");
+            openMigration(slot, source, target);
+
+            AtomicReference<RuntimeException> failed = new AtomicReference<>();
+            long tryAgains = errorReplies(source, "TRYAGAIN");
+            Thread beat = start("heartbeat", () -> {
+                try {
+                    monitoring.heartbeat("new", bytes("new"), Duration.ofMinutes(5));
+                } catch (RuntimeException e) {
+                    failed.set(e);
+                }
+            });
+            await("the heartbeat refused with TRYAGAIN, or ended", () -> errorReplies(source, "TRYAGAIN") > tryAgains
+                    || !beat.isAlive(), none);
+            assertThat(failed.get()).as("the heartbeat's failure while the slot migrates").isNull();
+            assertThat(beat.isAlive()).as("the heartbeat waits the migration out").isTrue();
+            assertThat(source.command("HKEYS", registry + "records")).as("records on the source: nothing changed")
+                    .contains("gone");
+            assertThat(source.command("EXISTS", registry + "records", registry + "expiry")).isEqualTo("2");
+
+            while (moveOneKey(slot, source, target)) {
+                // both keys
+            }
+            closeMigration(slot, source, target);
+            join(beat);
+            assertThat(failed.get()).as("the heartbeat's failure").isNull();
+            assertThat(monitoring.workers()).extracting(RedisTestSupport::text).as("the registry after the migration")
+                    .containsExactly("new");
+            assertThat(monitoring.deregister("new")).isTrue();
+        }
+    }
+
+    /** Whether {@code member}'s expiry in the sorted set is before the server's clock now. */
+    private static boolean expired(RedisServerProcess server, String key, String member) {
+        String score = server.command("ZSCORE", key, member);
+        String[] time = server.command("TIME").trim().split("\\s+");
+        long now = Long.parseLong(time[0]) * 1000 + Long.parseLong(time[1]) / 1000;
+        return score != null && !score.isBlank() && Double.parseDouble(score.trim()) < now;
     }
 
     private static void migrate(int slot, RedisServerProcess source, RedisServerProcess target, Traffic traffic) {

@@ -32,7 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Before any user code runs, it takes the process's stdin and stdout as its private channel to the
  * parent ({@link Frames}), points {@link System#out} at {@link System#err} and gives {@link System#in}
  * an empty stream, so worker output and logs go to stderr (inherited from the parent) and never corrupt
- * the channel. It then opens the worker through the first {@link ChildRuntimeProvider} found by
+ * the channel. On Linux the channel moves to descriptors of its own and descriptors 0 and 1 point at
+ * {@code /dev/null}, so a process a task starts with inherited stdio (even one that leaves the process
+ * group) cannot keep the channel open after this child died. It then opens the worker through the first {@link ChildRuntimeProvider} found by
  * {@link ServiceLoader} that {@linkplain ChildRuntimeProvider#hosts hosts} the class (core provides it
  * for worker classes; {@code initialize} runs here), reports ready, and runs one task at a time on its
  * task thread. On a shutdown frame it finalizes the worker and exits 0; when the parent goes away (end
@@ -80,9 +82,18 @@ public final class ChildMain {
 
     /** Runs the child; never returns normally (exits with the codes above). */
     public static void main(String[] args) {
-        DataOutputStream channelOut = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
-        DataInputStream channelIn = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
         System.out.flush();
+        FileInputStream rawIn = new FileInputStream(FileDescriptor.in);
+        FileOutputStream rawOut = new FileOutputStream(FileDescriptor.out);
+        try {
+            rawIn = privateCopy(rawIn, FileInputStream::new);
+            rawOut = privateCopy(rawOut, FileOutputStream::new);
+        } catch (IOException e) {
+            System.err.println("sergeant child process: cannot take its channel off stdin and stdout (" + e
+                    + "); a process a task starts with inherited stdio would hold the channel open");
+        }
+        DataOutputStream channelOut = new DataOutputStream(new BufferedOutputStream(rawOut, 1 << 16));
+        DataInputStream channelIn = new DataInputStream(new BufferedInputStream(rawIn, 1 << 16));
         System.setOut(System.err);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         if (args.length < 1) {
@@ -102,6 +113,31 @@ public final class ChildMain {
             return;
         }
         System.exit(code);
+    }
+
+    /** Opens a stream, given the path of a file descriptor, on the same pipe as a standard one. */
+    private interface Opener<T> {
+        T open(String path) throws IOException;
+    }
+
+    /**
+     * Re-opens the pipe behind standard descriptor {@code standard} (0 or 1) through {@code /proc/self/fd}
+     * as a descriptor of its own, then closes the standard one, which the JDK points at {@code /dev/null}
+     * instead. A process a task starts inherits only descriptors 0 to 2 (the JDK closes the others in a
+     * new process), so it can no longer hold the channel: once this child dies, the parent's reader sees the
+     * end and its writer a broken pipe even if that process lives on, out of the process group (docs/
+     * decisions.md, "A child's channel is not its stdin and stdout"). Where {@code /proc} is missing, the
+     * standard stream is kept.
+     */
+    private static <T extends java.io.Closeable> T privateCopy(T standard, Opener<T> opener) throws IOException {
+        int fd = standard instanceof FileInputStream ? 0 : 1;
+        java.nio.file.Path path = java.nio.file.Path.of("/proc/self/fd/" + fd);
+        if (!java.nio.file.Files.exists(path)) {
+            return standard;
+        }
+        T copy = opener.open(path.toString());
+        standard.close();
+        return copy;
     }
 
     private int run(String workerClass, List<String> workerArguments) {

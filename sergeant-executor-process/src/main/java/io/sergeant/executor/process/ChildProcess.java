@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -31,8 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * to fit: the bytes the child may not have read yet plus the frame are at most {@link #DIRECT_LIMIT}, the
  * least a pipe holds (one page on Linux). What the child has read is known from its results: a result for
  * a task means it read that task's frame and every frame before it ({@link #resultReceived}). Any other
- * frame, and every frame behind one, is queued and written, in order, by a writer thread of a shared pool,
- * which alone may block; the killer's {@code kill()} ends such a write (the pipe breaks). Small tasks, the
+ * frame, and every frame behind one, is queued and written, in order, by a writer thread of the child's,
+ * which alone may block and ends once the queue is empty or the pipe broke; the killer's {@code kill()} ends such a write (the pipe breaks). Small tasks, the
  * common case, keep the single write on the caller's thread that the per-task cost was tuned for
  * (docs/decisions.md, "The process executor never blocks in submit").
  */
@@ -41,12 +39,6 @@ final class ChildProcess {
     /** The most bytes the child may have left unread after a write made on the caller's thread. */
     static final int DIRECT_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(ChildProcess.class.getName());
-    /** Writes that may block (see the class comment); idle threads end after a minute. */
-    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "sergeant-child-writer");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     final Process process;
     final long pid;
@@ -162,7 +154,11 @@ final class ChildProcess {
             writing = true;
         }
         if (startWriter) {
-            WRITERS.execute(this::drain);
+            // A thread of its own that ends as soon as the queue is empty or the pipe broke: nothing of the
+            // executor's outlives its children (a pooled thread would idle on for its keep-alive).
+            Thread writer = new Thread(this::drain, "sergeant-child-writer-" + pid);
+            writer.setDaemon(true);
+            writer.start();
         }
     }
 

@@ -49,7 +49,9 @@ import java.util.function.Supplier;
  * no replacement child could be started three times in a row does it turn true (the worker then exits to
  * be respawned), and tasks waiting for a child are reported with {@code reportKilled(task, false, ...)}.
  *
- * <p>Thread safe. Every child has a reader thread; replacements start on a short-lived thread.
+ * <p>Thread safe. Every child has a reader thread, and a writer thread while frames wait to be written to it
+ * ({@link ChildProcess}); replacements start on a short-lived thread. None outlives {@link #close()} by more than
+ * the end of its child.
  */
 final class ProcessExecutor implements TaskExecutor, ChildReaders.Listener {
 

@@ -20,7 +20,8 @@ import java.util.function.ObjIntConsumer;
 
 /**
  * The executor side of one run of the {@link TaskLoop}, which decides when to pop: hands each popped batch to
- * the executor one decoded chunk at a time ({@link #startInChunks}), settles each task's outcome as the executor
+ * the executor one decoded chunk at a time ({@link #startInChunks}), or whole when the pop-ahead thread decoded
+ * it already ({@link #startDecoded}), settles each task's outcome as the executor
  * reports it, hands back the unstarted tasks of batches the executor finished with ({@link #settleFinished})
  * and, when the loop ends, waits for the batches still running ({@link #finish}). Used from the loop thread;
  * outcomes arrive on executor threads.
@@ -109,12 +110,42 @@ final class BatchStarter {
     }
 
     /**
+     * Hands a batch the pop-ahead thread decoded already ({@link SplitPopAhead}: {@code decoded} holds one result
+     * per delivery, in order) to the executor whole, in one hand-off: chunks let the executor start while the loop
+     * thread decodes the rest, and with nothing left to decode they would only add hand-offs. Undecodable payloads
+     * are dead-lettered here, on the loop thread, as in {@link #startInChunks}. Returns false, with every task
+     * handed back, when the loop must end; tasks the executor does not start once the loop must end are handed
+     * back when their batch finishes ({@link #settleFinished}, {@link #finish}), as those of a chunk are.
+     */
+    boolean startDecoded(PoppedBatch popped, List<DecodeResult> decoded, int budget) {
+        if (split != null) {
+            // The next half starts as soon as it fits beside the executor's tasks and this one.
+            split.topUp(inExecutor.get(), popped.size(), budget);
+        }
+        RunnableBatch batch = runnable(popped, 0, popped.deliveries(), decoded);
+        if (shouldEnd(state, executor)) {
+            settlement.handBack(popped, batch.positions());
+            return false;
+        }
+        start(batch);
+        return true;
+    }
+
+    /**
      * The decoded tasks of positions {@code from} to {@code to} of a popped batch, with their deliveries and
      * positions; undecodable payloads are dead-lettered.
      */
     private RunnableBatch runnable(PoppedBatch popped, int from, int to) {
         List<Delivery> chunk = from == 0 && to == popped.size() ? popped.deliveries() : popped.deliveries().subList(from, to);
-        List<DecodeResult> results = decoder.decode(chunk, settlement.decodeWatch(popped, from));
+        return runnable(popped, from, chunk, decoder.decode(chunk, settlement.decodeWatch(popped, from)));
+    }
+
+    /**
+     * The tasks of {@code chunk}, the positions from {@code from} of a popped batch, given their decode
+     * {@code results} (one per delivery, in order), with their deliveries and positions; undecodable payloads
+     * are dead-lettered.
+     */
+    private RunnableBatch runnable(PoppedBatch popped, int from, List<Delivery> chunk, List<DecodeResult> results) {
         List<Delivery> runnable = new ArrayList<>(chunk.size());
         List<Task> tasks = new ArrayList<>(chunk.size());
         int[] positions = new int[chunk.size()];

@@ -21,11 +21,21 @@ final class PopAhead implements AutoCloseable {
 
     /**
      * What a call gave: the popped batch (already held: its leases are extended from the moment the call
-     * returned, not from when the loop takes it), how many were asked for, how long the call took.
+     * returned, not from when the loop takes it), how many were asked for, how long the call took and, when
+     * the pop-ahead thread decoded the batch too ({@link SplitPopAhead}), one {@link DecodeResult} per
+     * delivery in the batch's order; {@code decoded} is null when the loop thread still has to decode it.
      */
-    record Popped(PoppedBatch batch, int max, long nanos) {
+    record Popped(PoppedBatch batch, int max, long nanos, List<DecodeResult> decoded) {
         Popped {
             Objects.requireNonNull(batch, "batch is null");
+            if (decoded != null && decoded.size() != batch.size()) {
+                throw new IllegalArgumentException(decoded.size() + " decode results for a batch of " + batch.size());
+            }
+        }
+
+        /** A popped batch the loop thread decodes. */
+        Popped(PoppedBatch batch, int max, long nanos) {
+            this(batch, max, nanos, null);
         }
     }
 

@@ -28,6 +28,13 @@ import java.util.concurrent.Executors;
  * <p><b>Calls.</b> Halves may be queued behind one on its way; the thread runs one call at a time, and
  * the end of each wakes the loop thread ({@link RunState#wakeLoop()}), which takes them in order
  * ({@link #take()}). Used by the loop thread only (the calls run on the pop-ahead thread).
+ *
+ * <p><b>Decoded where popped.</b> Each call decodes its half on the pop-ahead thread right after the reply was
+ * read ({@link PopAhead.Popped#decoded()}), while the payloads are still in that core's cache, so the loop thread
+ * takes ready tasks and hands them to the executor in one hand-off ({@link BatchStarter#startDecoded}) instead
+ * of decoding them in chunks behind the executor (docs/decisions.md, "At-most-once halves decoded where they
+ * were popped"). What a half delivers, and what a stop hands back, is unchanged: the loop thread still
+ * dead-letters the undecodable payloads of a half it takes, and a half never taken is handed back whole.
  */
 final class SplitPopAhead implements AutoCloseable {
 
@@ -37,6 +44,8 @@ final class SplitPopAhead implements AutoCloseable {
     private final Backend backend;
     private final String queue;
     private final Settlement settlement;
+    /** Decodes each half on the pop-ahead thread, right after its reply was read. */
+    private final BatchDecoder decoder;
     private final RunState state;
     private final int capacity;
     private final int half;
@@ -52,13 +61,15 @@ final class SplitPopAhead implements AutoCloseable {
      * @param capacity the most tasks the worker may hold: {@code max(concurrency, tasksPerTransaction)}
      * @param batch {@code tasksPerTransaction}, at least {@link #MIN_BATCH}; halves ask for half of it
      */
-    SplitPopAhead(Backend backend, String queue, Settlement settlement, RunState state, int capacity, int batch) {
+    SplitPopAhead(Backend backend, String queue, Settlement settlement, BatchDecoder decoder, RunState state, int capacity,
+                  int batch) {
         if (batch < MIN_BATCH || capacity < batch) {
             throw new IllegalArgumentException("batch " + batch + " below " + MIN_BATCH + " or above capacity " + capacity);
         }
         this.backend = Objects.requireNonNull(backend, "backend is null");
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.settlement = Objects.requireNonNull(settlement, "settlement is null");
+        this.decoder = Objects.requireNonNull(decoder, "decoder is null");
         this.state = Objects.requireNonNull(state, "state is null");
         this.capacity = capacity;
         this.half = batch / 2;
@@ -122,12 +133,28 @@ final class SplitPopAhead implements AutoCloseable {
             long start = System.nanoTime();
             List<Delivery> deliveries = backend.pop(queue, max, DeliveryOptions.AT_MOST_ONCE);
             long nanos = System.nanoTime() - start;
-            return new PopAhead.Popped(settlement.hold(deliveries), max, nanos);
+            PoppedBatch popped = settlement.hold(deliveries);
+            return new PopAhead.Popped(popped, max, nanos, decodeHere(popped));
         }, thread);
         // After completion, so the woken loop finds it ended.
         future.whenComplete((popped, error) -> state.wakeLoop());
         calls.addLast(new Call(future, max));
         pendingTasks += max;
+    }
+
+    /**
+     * The half's decode results, decoded here on the pop-ahead thread while its payloads are still in this
+     * core's cache, so the loop thread only hands the tasks on; null (the loop thread decodes it, as a batch
+     * of its own pop) if decoding threw, which {@link BatchDecoder} allows only for an {@link Error}. An
+     * at-most-once batch has no leases, so no lease keeper needs to watch its decode deadlines.
+     */
+    private List<DecodeResult> decodeHere(PoppedBatch popped) {
+        try {
+            return decoder.decode(popped.deliveries());
+        } catch (RuntimeException | Error e) {
+            // The tasks are held already: never lose them here; the loop's own decode meets the same error as before.
+            return null;
+        }
     }
 
     /**

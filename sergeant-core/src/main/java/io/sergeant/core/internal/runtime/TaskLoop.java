@@ -50,6 +50,7 @@ public final class TaskLoop {
     /**
      * Payloads decoded before their tasks go to the executor ({@link BatchStarter#startInChunks}): small enough
      * that the executor starts soon after a pop, large enough that a hand-off is rare next to the tasks it carries.
+     * Halves popped and decoded ahead ({@link SplitPopAhead}) go to the executor whole.
      */
     static final int DECODE_CHUNK = 128;
 
@@ -141,7 +142,7 @@ public final class TaskLoop {
             // Created after the executor, so the finally below always stops its thread.
             popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
                     ? new PopAhead(settlement, config.name()) : null;
-            split = splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, state,
+            split = splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, decoder, state,
                     capacity(), config.tasksPerTransaction()) : null;
             starter = new BatchStarter(assembly, state, decoder, settlement, inExecutor, executor, split);
             try {
@@ -217,12 +218,15 @@ public final class TaskLoop {
                 return;
             }
             PoppedBatch popped;
+            // Decode results of a half the pop-ahead thread decoded; null when the loop decodes the batch.
+            List<DecodeResult> decoded = null;
             long popStart = System.nanoTime();
             try {
                 if (takeHalf) {
                     // Counted as held since it started; taking it moves its tasks into the loop's hand.
                     PopAhead.Popped half = split.take();
                     popped = half.batch();
+                    decoded = half.decoded();
                     wanted = half.max();
                     listeners.popped(config.name(), wanted, popped.size(), Duration.ofNanos(half.nanos()));
                 } else if (popAhead != null && popAhead.pending()) {
@@ -286,7 +290,8 @@ public final class TaskLoop {
             if (split != null) {
                 split.popping(full);
             }
-            if (!starter.startInChunks(popped, runForever ? Integer.MAX_VALUE : tasksLeft)) {
+            int left = runForever ? Integer.MAX_VALUE : tasksLeft;
+            if (!(decoded != null ? starter.startDecoded(popped, decoded, left) : starter.startInChunks(popped, left))) {
                 return;
             }
         }

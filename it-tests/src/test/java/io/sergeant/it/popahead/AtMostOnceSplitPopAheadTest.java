@@ -184,17 +184,7 @@ class AtMostOnceSplitPopAheadTest {
         });
         assertThat(summary.stop()).isTrue();
         assertThat(seenAtStop.get()).as("a half was popped ahead before the stop").isLessThanOrEqualTo(616);
-        long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
-
-        // The rest runs in a second worker: together every task ran exactly once.
-        List<Object> rest = new CopyOnWriteArrayList<>();
-        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
-                (worker, task) -> rest.add(task.kwargs().get("id")));
-        List<Object> all = new ArrayList<>(ran);
-        all.addAll(rest);
-        assertThat(all).hasSize(total).doesNotHaveDuplicates();
-        assertThat(queueLength(config)).isZero();
+        assertTheRestRunsOnceInASecondWorker(config, ran, total);
     }
 
     @Test
@@ -255,16 +245,7 @@ class AtMostOnceSplitPopAheadTest {
         });
         assertThat(summary.stop()).isTrue();
         assertThat(seenAtStop.get()).as("a half was popped ahead before the stop").isLessThanOrEqualTo(616);
-        long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size());
-
-        List<Object> rest = new CopyOnWriteArrayList<>();
-        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
-                (worker, task) -> rest.add(task.kwargs().get("id")));
-        List<Object> all = new ArrayList<>(ran);
-        all.addAll(rest);
-        assertThat(all).hasSize(total).doesNotHaveDuplicates();
-        assertThat(queueLength(config)).isZero();
+        assertTheRestRunsOnceInASecondWorker(config, ran, total);
     }
 
     @Test
@@ -368,6 +349,22 @@ class AtMostOnceSplitPopAheadTest {
         return WorkerConfig.builder("split-" + name).backend(uri).delivery(DeliveryMode.AT_MOST_ONCE)
                 .tasksPerTransaction(batch).executor("thread", threads).maxTasksPerRun(maxTasks)
                 .pollInterval(Duration.ofMillis(20)).build();
+    }
+
+    /**
+     * After a stop: the queue holds exactly the tasks that did not run (at least one), and a second worker runs
+     * them, so that together every task ran exactly once and the queue ends empty.
+     */
+    private static void assertTheRestRunsOnceInASecondWorker(WorkerConfig config, List<Object> ran, int total) {
+        long left = queueLength(config);
+        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
+        List<Object> rest = new CopyOnWriteArrayList<>();
+        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
+                (worker, task) -> rest.add(task.kwargs().get("id")));
+        List<Object> all = new ArrayList<>(ran);
+        all.addAll(rest);
+        assertThat(all).hasSize(total).doesNotHaveDuplicates();
+        assertThat(queueLength(config)).isZero();
     }
 
     private static WorkerConfig wal(WorkerConfig config) {

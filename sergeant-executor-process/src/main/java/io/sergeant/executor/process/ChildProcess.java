@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * debugger, thrashing, frozen in a cgroup) would block a write that does not fit in the pipe, and with it
  * the thread that wrote: the worker's loop in {@code submit}, or the killer in {@code interrupt}, which then
  * never reached its {@code kill}. So {@link #send} writes on the caller's thread only a frame that is known
- * to fit: the bytes the child may not have read yet plus the frame are at most {@link #DIRECT_LIMIT}, the
- * least a pipe holds (one page on Linux). What the child has read is known from its results: a result for
- * a task means it read that task's frame and every frame before it ({@link #resultReceived}). Any other
+ * to fit: one of at most {@link #DIRECT_LIMIT} bytes, the least a pipe holds (one page on Linux), into a
+ * pipe the child has read empty. Empty, not merely with room in bytes: a one-page pipe whose page the child
+ * read part-way has no room left even for a small frame (docs/decisions.md, "Direct writes only into an
+ * empty pipe"). What the child has read is known from its results: a result for a task means it read that
+ * task's frame and every frame before it ({@link #resultReceived}). Any other
  * frame, and every frame behind one, is queued and written, in order, by a writer thread of the child's,
  * which alone may block and ends once the queue is empty or the pipe broke; the killer's {@code kill()} ends such a write (the pipe breaks). Small tasks, the
  * common case, keep the single write on the caller's thread that the per-task cost was tuned for
@@ -36,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ChildProcess {
 
-    /** The most bytes the child may have left unread after a write made on the caller's thread. */
+    /** The largest frame written on the caller's thread, and only into a pipe the child has read empty. */
     static final int DIRECT_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(ChildProcess.class.getName());
 
@@ -135,9 +137,12 @@ final class ChildProcess {
             if (broken != null) {
                 throw new IOException("the channel to " + this + " broke earlier: " + broken.getMessage(), broken);
             }
+            // Direct only into an empty pipe: a pipe may hold one page, and behind bytes the child left unread
+            // in a page read part-way, even a small frame finds no room (the page's tail is taken).
+            boolean direct = !writing && unread == 0 && size <= DIRECT_LIMIT;
             afterTask = type == Frames.TASK ? 0 : afterTask + size;
             unread += size;
-            if (!writing && unread <= DIRECT_LIMIT) {
+            if (direct) {
                 try {
                     Frames.write(out, type, sequence, payload);
                 } catch (IOException e) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -64,12 +65,17 @@ class DelayedTasksUnderKillsTest {
             run.startKiller(supervisor, Duration.ofMillis(2500), Duration.ofMillis(1500), () -> System.nanoTime() - killUntil > 0);
 
             producer.await(60_000);
-            if (run.check(Set.of()).inFlightAtKills().isEmpty()) {
-                // The random kills fell between tasks: one more, of a worker seen running one (the last tasks
-                // pushed come due up to 6 s later, so workers still run tasks now).
+            // The random kills may all have fallen between tasks, and a worker seen running a task may finish it
+            // before the kill lands: push more (due at once) and kill a worker seen running one, for at most
+            // KillNineRuns.MAX_EXTRA_ROUNDS rounds (the assertion below then says whether one caught a task).
+            Set<String> acknowledged = new HashSet<>(producer.acknowledged());
+            for (int extra = 1; extra <= KillNineRuns.MAX_EXTRA_ROUNDS && run.check(Set.of()).inFlightAtKills().isEmpty(); extra++) {
+                Producer more = run.startProducer(broker, new Producer.Plan("e" + extra, 300, 5, 25, KillNineTest.MAX_WORK_MILLIS, 0));
                 run.killOneRunning(supervisor, Duration.ofSeconds(20));
+                more.await(60_000);
+                acknowledged.addAll(more.acknowledged());
             }
-            boolean drained = run.awaitCompleted(producer.acknowledged(), Duration.ofSeconds(40));
+            boolean drained = run.awaitCompleted(acknowledged, Duration.ofSeconds(40));
             run.stopKilling();
             boolean settled = run.awaitSettled(broker, Duration.ofSeconds(15));
             assertThat(run.stopSupervisors()).containsOnly(0);

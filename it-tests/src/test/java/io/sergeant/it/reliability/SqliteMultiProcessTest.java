@@ -80,8 +80,11 @@ class SqliteMultiProcessTest {
                 }
                 FaultRun.sleep(1_500 + random.nextInt(1_000));
             }
-            if (run.check(Set.of()).inFlightAtKills().isEmpty()) {
-                // The random worker kills (if any) fell between tasks: one more, of a worker seen running one.
+            // The random worker kills (if any) may all have fallen between tasks, and a worker seen running a
+            // task may finish it before the kill lands: push more and kill a worker seen running one, for at
+            // most KillNineRuns.MAX_EXTRA_ROUNDS rounds (the assertion below then says whether one caught a task).
+            for (int extra = 1; extra <= KillNineRuns.MAX_EXTRA_ROUNDS && run.check(Set.of()).inFlightAtKills().isEmpty(); extra++) {
+                producers.add(startProducer(backend, run.history(), "extra" + extra, 600));
                 run.killOneRunning(supervisor, Duration.ofSeconds(20));
             }
             for (Process producer : producers) {

@@ -148,7 +148,7 @@ class ChildThatStopsReadingTest {
     }
 
     /** Calls submit on a thread of its own and returns its future once the call returned (fails if it does not). */
-    private static CompletableFuture<TaskResult> submitReturning(ProcessExecutor executor, Map<String, Object> kwargs)
+    static CompletableFuture<TaskResult> submitReturning(ProcessExecutor executor, Map<String, Object> kwargs)
             throws InterruptedException {
         AtomicReference<CompletableFuture<TaskResult>> future = new AtomicReference<>();
         Thread loop = new Thread(() -> future.set(executor.submit(Task.of(kwargs))), "worker-loop");
@@ -160,7 +160,8 @@ class ChildThatStopsReadingTest {
         return future.get();
     }
 
-    private static String stackOf(Thread thread) {
+    /** The thread's stack, one {@code at} line per frame, for failure messages. */
+    static String stackOf(Thread thread) {
         StringBuilder stack = new StringBuilder();
         for (StackTraceElement element : thread.getStackTrace()) {
             stack.append("\n\tat ").append(element);

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,7 +86,7 @@ class TaskProcessHoldingTheChildsStdioTest {
 
             signal("STOP", pid);
             leftToKill.add(pid);
-            CompletableFuture<TaskResult> big = submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
+            CompletableFuture<TaskResult> big = ChildThatStopsReadingTest.submitReturning(executor, ScriptWorker.task(2, "succeed", "pad", PADDING));
             assertThat(writers(pid)).as("a writer thread is blocked on the stopped child's pipe").isNotEmpty();
             signal("KILL", pid);
 
@@ -165,29 +164,8 @@ class TaskProcessHoldingTheChildsStdioTest {
     }
 
     private static String describe(List<Thread> threads) {
-        return threads.stream().map(thread -> thread.getName() + " " + thread.getState() + stackOf(thread))
+        return threads.stream().map(thread -> thread.getName() + " " + thread.getState() + ChildThatStopsReadingTest.stackOf(thread))
                 .collect(Collectors.joining("\n"));
-    }
-
-    /** Calls submit on a thread of its own and returns its future once the call returned (fails if it does not). */
-    private static CompletableFuture<TaskResult> submitReturning(ProcessExecutor executor, Map<String, Object> kwargs)
-            throws InterruptedException {
-        AtomicReference<CompletableFuture<TaskResult>> future = new AtomicReference<>();
-        Thread loop = new Thread(() -> future.set(executor.submit(Task.of(kwargs))), "worker-loop");
-        loop.setDaemon(true);
-        loop.start();
-        loop.join(TimeUnit.SECONDS.toMillis(GENEROUS_SECONDS));
-        assertThat(loop.isAlive()).as("submit is still blocked in the worker's loop thread: " + stackOf(loop)).isFalse();
-        assertThat(future.get()).isNotNull();
-        return future.get();
-    }
-
-    private static String stackOf(Thread thread) {
-        StringBuilder stack = new StringBuilder();
-        for (StackTraceElement element : thread.getStackTrace()) {
-            stack.append("\n\tat ").append(element);
-        }
-        return stack.toString();
     }
 
     private static void signal(String name, long pid) throws IOException, InterruptedException {

@@ -51,11 +51,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * At-most-once split pop ahead (docs/decisions.md, "At-most-once split pop ahead") on a real
- * redis-server, whose pops are remote ({@code Backend.popsAreRemote()}): the worker pops half batches
+ * redis-server, whose half pops cost about half a whole one ({@code Backend.popsSplitCheaply()}): the worker pops half batches
  * on a thread of its own while it runs the last, yet never holds more than
  * {@code max(concurrency, tasksPerTransaction)} tasks (a kill -9 loses no more than with whole batches),
  * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
- * pops halves too, and so does SQLite in WAL mode ({@code Backend.popsSplitCheaply()}: every task exactly
+ * pops halves too, and so does SQLite in WAL mode (the same hint: every task exactly
  * once within the bound, a stop loses nothing); SQLite with a rollback journal (an fsync per pop) keeps
  * whole batches. Halves are decoded on the pop-ahead thread (docs/decisions.md, "At-most-once halves decoded where
  * they were popped"): seen by a msgpack serializer that records the decoding thread; undecodable payloads of a half

@@ -140,6 +140,18 @@ class PlainPopTest {
     }
 
     @Test
+    @DisplayName("half pops cost about half a whole one (the split-pop hint), on one node and on two")
+    void popsSplitCheaply() {
+        try (RedisServerProcess one = RedisServerProcess.start();
+             RedisServerProcess two = RedisServerProcess.start();
+             Backend single = open(one.uri(), Map.of());
+             Backend nodes = open(one.uri() + "," + two.uri(), Map.of())) {
+            assertThat(single.popsSplitCheaply()).isTrue();
+            assertThat(nodes.popsSplitCheaply()).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("the reply reader takes RESP2 and RESP3 nulls and errors, and refuses what is not an LPOP reply")
     void theReaderRefusesWhatIsNotAnLpopReply() {
         assertThat(read("*-1\r\n")).isEmpty();

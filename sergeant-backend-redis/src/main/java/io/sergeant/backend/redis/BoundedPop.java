@@ -216,7 +216,9 @@ final class BoundedPop {
             if (left <= 0) {
                 throw new JedisConnectionException(late());
             }
-            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
+            // Rounded up: a read that times out does so at or after the deadline, never a fraction of a ms before
+            // it, so the failure names the deadline (expired()) rather than a bare socket timeout.
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
             if (connection != null && millis != set) {
                 connection.setSoTimeout(millis);
                 set = millis;

@@ -35,8 +35,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>A reply has a deadline.</b> The whole reply must arrive within the read timeout from the moment
  * the command was sent: the socket's timeout alone bounds each read, so a server (or a proxy) that sends a
- * byte now and then would hold the worker for ever. Before each read the socket's timeout is cut to what is
- * left of the deadline; past it the read fails with {@link CutReply}. The payloads read whole before a
+ * byte now and then would hold the worker for ever. Before each read from the socket (when the connection's
+ * buffer is empty; every byte of the reply is read through that check, its length lines included) the socket's
+ * timeout is cut to what is left of the deadline; past it the read fails with {@link CutReply}. Bytes already
+ * buffered are read without the clock: a reply that arrives in a few socket reads costs a few clock readings, not
+ * one per payload (docs/decisions.md, "One clock reading per reply read and per group of payloads"). The payloads read whole before a
  * reply was cut (the connection closed, the deadline passed, bytes that are no reply) stay in {@code out},
  * and {@link CutReply} says how many the reply held: the caller hands them on rather than losing them too
  * (docs/guarantees.md, "A pop whose reply is cut").
@@ -50,6 +53,9 @@ final class BoundedPop {
 
     private static final VarHandle INPUT;
     private static final MethodHandle FLUSH;
+    /** The buffer's read position and end in {@link RedisInputStream}; null: not reachable, so every read is checked. */
+    private static final VarHandle BUFFER_AT;
+    private static final VarHandle BUFFER_END;
     /** Whether the connection's stream could be reached; false keeps callers on the script. */
     static final boolean AVAILABLE;
 
@@ -67,6 +73,23 @@ final class BoundedPop {
         INPUT = input;
         FLUSH = flush;
         AVAILABLE = input != null && flush != null;
+        VarHandle at = null;
+        VarHandle end = null;
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(RedisInputStream.class, MethodHandles.lookup());
+            at = lookup.findVarHandle(RedisInputStream.class, "count", int.class);
+            end = lookup.findVarHandle(RedisInputStream.class, "limit", int.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            at = null;
+            end = null;
+        }
+        BUFFER_AT = end == null ? null : at;
+        BUFFER_END = at == null ? null : end;
+    }
+
+    /** Whether {@code in} holds a byte in its buffer, so its next read does not touch the socket. */
+    static boolean buffered(RedisInputStream in) {
+        return BUFFER_AT != null && (int) BUFFER_AT.get(in) < (int) BUFFER_END.get(in);
     }
 
     private BoundedPop() {
@@ -177,13 +200,25 @@ final class BoundedPop {
                     + " ms (the backend's read timeout): the server or the network stalls";
         }
 
-        /** Before a read: fails past the deadline, else lets the socket wait at most what is left of it. */
+        /**
+         * Before a read from {@code in}: nothing when its buffer holds a byte (the read does not wait), else as
+         * {@link #beforeRead()}.
+         */
+        void beforeRead(RedisInputStream in) {
+            if (!buffered(in)) {
+                beforeRead();
+            }
+        }
+
+        /** Before a read from the socket: fails past the deadline, else lets the socket wait at most what is left of it. */
         void beforeRead() {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new JedisConnectionException(late());
             }
-            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
+            // Rounded up: a read that times out does so at or after the deadline, never a fraction of a ms before
+            // it, so the failure names the deadline (expired()) rather than a bare socket timeout.
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
             if (connection != null && millis != set) {
                 connection.setSoTimeout(millis);
                 set = millis;
@@ -198,12 +233,11 @@ final class BoundedPop {
 
     /** Reads one {@code LPOP key count} reply (RESP2 or RESP3) within {@code reply}'s deadline. */
     static int read(RedisInputStream in, int maxBytes, List<byte[]> out, Oversized oversized, Reply reply) {
-        reply.beforeRead();
-        byte type = in.readByte();
+        byte type = readByte(in, reply);
         switch (type) {
             case '-' -> throw new JedisDataException(in.readLine());
             case '_' -> {
-                crlf(in); // RESP3 null: nothing was popped
+                crlf(in, reply); // RESP3 null: nothing was popped
                 return 0;
             }
             case '*' -> {
@@ -211,29 +245,57 @@ final class BoundedPop {
             }
             default -> throw unexpected("a reply of type '" + (char) type + "'");
         }
-        int size = in.readIntCrLf();
+        int size = readLength(in, reply);
         reply.size = Math.max(size, 0);
         for (int i = 0; i < size; i++) {
-            reply.beforeRead();
-            byte element = in.readByte();
+            byte element = readByte(in, reply);
             if (element != '$') {
                 throw unexpected("an element of type '" + (char) element + "'");
             }
-            int length = in.readIntCrLf();
+            int length = readLength(in, reply);
             if (length < 0) {
                 throw unexpected("a null element");
             }
             if (maxBytes > 0 && length > maxBytes) {
                 streamOversized(in, length, oversized, reply);
-                crlf(in);
             } else {
                 byte[] payload = new byte[length];
                 readFully(in, payload, length, reply);
                 out.add(payload);
-                crlf(in);
             }
+            crlf(in, reply);
         }
         return Math.max(size, 0);
+    }
+
+    private static byte readByte(RedisInputStream in, Reply reply) {
+        reply.beforeRead(in);
+        return in.readByte();
+    }
+
+    /**
+     * A RESP length line ({@code -1} or up to ten digits, then CRLF), read a byte at a time through the deadline
+     * check: Jedis' own {@code readIntCrLf} reads on from the socket for as long as digits come.
+     */
+    private static int readLength(RedisInputStream in, Reply reply) {
+        byte b = readByte(in, reply);
+        boolean negative = b == '-';
+        if (negative) {
+            b = readByte(in, reply);
+        }
+        long value = 0;
+        int digits = 0;
+        while (b != '\r') {
+            if (b < '0' || b > '9' || ++digits > 10) {
+                throw unexpected("a malformed length");
+            }
+            value = value * 10 + (b - '0');
+            b = readByte(in, reply);
+        }
+        if (digits == 0 || value > Integer.MAX_VALUE || readByte(in, reply) != '\n') {
+            throw unexpected("a malformed length");
+        }
+        return (int) (negative ? -value : value);
     }
 
     private static void streamOversized(RedisInputStream in, int length, Oversized oversized, Reply reply) {
@@ -250,7 +312,7 @@ final class BoundedPop {
 
     private static void readFully(RedisInputStream in, byte[] into, int length, Reply reply) {
         for (int at = 0; at < length; ) {
-            reply.beforeRead();
+            reply.beforeRead(in);
             int n = in.read(into, at, length - at);
             if (n < 0) {
                 throw new JedisConnectionException("the connection closed inside a reply of LPOP");
@@ -259,8 +321,8 @@ final class BoundedPop {
         }
     }
 
-    private static void crlf(RedisInputStream in) {
-        if (in.readByte() != '\r' || in.readByte() != '\n') {
+    private static void crlf(RedisInputStream in, Reply reply) {
+        if (readByte(in, reply) != '\r' || readByte(in, reply) != '\n') {
             throw unexpected("a value not followed by CRLF");
         }
     }

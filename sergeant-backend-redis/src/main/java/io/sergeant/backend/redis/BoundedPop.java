@@ -227,7 +227,8 @@ final class BoundedPop {
         /** Why a reply past its deadline was given up. */
         String late() {
             return "the reply did not arrive whole within " + timeout.toMillis()
-                    + " ms (the backend's read timeout): the server or the network stalls";
+                    + " ms (the backend's read timeout, its option 'timeout'): the server or the network stalls, or"
+                    + " the batch is too large for the link (then raise 'timeout' or lower tasksPerTransaction)";
         }
 
         /**

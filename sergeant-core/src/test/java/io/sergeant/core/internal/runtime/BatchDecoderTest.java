@@ -139,25 +139,28 @@ class BatchDecoderTest {
         return deliveries;
     }
 
+    /** A codec that only decodes with a deadline, as {@link BatchDecoder} always calls it. */
+    private abstract static class DeadlineCodec implements TaskCodec {
+        @Override
+        public final byte[] encode(Task task) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public final Task decode(byte[] data) {
+            throw new UnsupportedOperationException("the decoder passes a deadline");
+        }
+    }
+
     /**
      * {@code spin} uses all of its deadline and is refused at it; {@code strict} is refused when its deadline has
      * passed before it starts, else decoded; {@code lenient} is decoded whatever its deadline. Each payload object is
      * told apart by identity (its index), with its attempts and the time it spun.
      */
-    private static final class SpinningCodec implements TaskCodec {
+    private static final class SpinningCodec extends DeadlineCodec {
         final List<Integer> attempts = new ArrayList<>();
         final List<Long> spun = new ArrayList<>();
         private final IdentityHashMap<byte[], Integer> index = new IdentityHashMap<>();
-
-        @Override
-        public byte[] encode(Task task) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Task decode(byte[] data) {
-            throw new UnsupportedOperationException("the decoder passes a deadline");
-        }
 
         @Override
         public Task decode(byte[] data, long deadlineNanos) {
@@ -185,7 +188,7 @@ class BatchDecoderTest {
     }
 
     /** Records the deadline of every attempt, in order, with the payload it was for. */
-    private static final class RecordingCodec implements TaskCodec {
+    private static final class RecordingCodec extends DeadlineCodec {
         final List<String> payloads = new ArrayList<>();
         final List<Long> deadlines = new ArrayList<>();
 
@@ -197,16 +200,6 @@ class BatchDecoderTest {
                 }
             }
             return seen;
-        }
-
-        @Override
-        public byte[] encode(Task task) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Task decode(byte[] data) {
-            throw new UnsupportedOperationException("the decoder passes a deadline");
         }
 
         @Override

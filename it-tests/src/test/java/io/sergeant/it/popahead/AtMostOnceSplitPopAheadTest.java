@@ -15,10 +15,8 @@ import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
 import io.sergeant.spi.PluginContext;
-import io.sergeant.spi.PluginOptions;
-import io.sergeant.spi.codec.Serializer;
-import io.sergeant.spi.codec.SerializerFactory;
 import io.sergeant.spi.execution.TaskCodec;
+import io.sergeant.testkit.codec.HookedSerializerFactory;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +35,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,11 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * At-most-once split pop ahead (docs/decisions.md, "At-most-once split pop ahead") on a real
- * redis-server, whose pops are remote ({@code Backend.popsAreRemote()}): the worker pops half batches
+ * redis-server, whose half pops cost about half a whole one ({@code Backend.popsSplitCheaply()}): the worker pops half batches
  * on a thread of its own while it runs the last, yet never holds more than
  * {@code max(concurrency, tasksPerTransaction)} tasks (a kill -9 loses no more than with whole batches),
  * a stop loses nothing, and {@code maxTasksPerRun} is exact; MongoDB (an in-process wire-protocol server)
- * pops halves too, and so does SQLite in WAL mode ({@code Backend.popsSplitCheaply()}: every task exactly
+ * pops halves too, and so does SQLite in WAL mode (the same hint: every task exactly
  * once within the bound, a stop loses nothing); SQLite with a rollback journal (an fsync per pop) keeps
  * whole batches. Halves are decoded on the pop-ahead thread (docs/decisions.md, "At-most-once halves decoded where
  * they were popped"): seen by a msgpack serializer that records the decoding thread; undecodable payloads of a half
@@ -483,52 +480,18 @@ class AtMostOnceSplitPopAheadTest {
     }
 
     /** The discovered msgpack serializer, recording which thread decoded each task (by its {@code id}). */
-    private static final class ThreadRecordingSerializers implements SerializerFactory {
-        private final SerializerFactory msgpack = ServiceLoader.load(SerializerFactory.class).stream()
-                .map(ServiceLoader.Provider::get).filter(factory -> factory.name().equals("msgpack")).findFirst().orElseThrow();
+    private static final class ThreadRecordingSerializers extends HookedSerializerFactory {
         private final Map<Integer, String> decodedOn = new ConcurrentHashMap<>();
 
-        @Override
-        public String name() {
-            return "msgpack";
+        ThreadRecordingSerializers() {
+            super("msgpack", discovered("msgpack"));
         }
 
         @Override
-        public Serializer create(PluginOptions options, PluginContext context) {
-            Serializer delegate = msgpack.create(options, context);
-            return new Serializer() {
-                @Override
-                public byte[] serializeTask(Task task) {
-                    return delegate.serializeTask(task);
-                }
-
-                @Override
-                public Task deserializeTask(byte[] data) {
-                    return recorded(delegate.deserializeTask(data));
-                }
-
-                @Override
-                public Task deserializeTask(byte[] data, long deadlineNanos) {
-                    return recorded(delegate.deserializeTask(data, deadlineNanos));
-                }
-
-                @Override
-                public byte[] serializeValue(Object value) {
-                    return delegate.serializeValue(value);
-                }
-
-                @Override
-                public Object deserializeValue(byte[] data) {
-                    return delegate.deserializeValue(data);
-                }
-            };
-        }
-
-        private Task recorded(Task task) {
+        protected void decoded(Task task) {
             if (task.kwargs().get("id") instanceof Number id) {
                 decodedOn.put(id.intValue(), Thread.currentThread().getName());
             }
-            return task;
         }
 
         String decodedOn(int id) {

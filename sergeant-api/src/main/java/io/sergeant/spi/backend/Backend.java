@@ -120,40 +120,26 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * A performance hint: whether a {@link #pop} spends most of its time outside this process (the
-     * server's work and the network: Redis, MongoDB) rather than in the caller's CPU (an embedded store
-     * such as SQLite). The default of {@link #popsSplitCheaply()}, which decides whether an at-most-once
-     * worker pops large batches as halves ahead (docs/decisions.md, "At-most-once split pop ahead").
-     *
-     * <p>Only speed depends on it: delivery, ordering and the loss bound are the same either way, and
-     * a backend must answer pops of any size correctly whatever it returns. Constant for the backend's
-     * life, cheap, thread safe. The default, {@code false}, keeps whole batches.
-     *
-     * @since 0.2
-     */
-    @Experimental("a performance hint, new in 0.2; it may become part of a richer cost description")
-    default boolean popsAreRemote() {
-        return false;
-    }
-
-    /**
      * A performance hint: whether a pop of half a batch costs the worker about half of what the whole pop
      * costs, so that an at-most-once worker without {@code delivery.prefetch} gains by popping a large
      * batch as two halves on a thread of its own, the next half while it runs the last, still holding no
      * more than {@code max(concurrency, tasksPerTransaction)} tasks (docs/decisions.md, "At-most-once split
-     * pop ahead" and "SQLite at-most-once: split pop ahead in WAL mode"). True where pops are remote
-     * ({@link #popsAreRemote()}, the default) and where a pop runs in the caller's CPU but has little fixed
-     * cost per call (SQLite in WAL mode, whose commits neither fsync nor checkpoint on the popping thread);
-     * false where each call pays a large fixed cost (SQLite with a rollback journal: an fsync per commit).
+     * pop ahead", "SQLite at-most-once: split pop ahead in WAL mode" and "One hint for split pops"). True
+     * where a pop is mostly the server's time and the network's (Redis, MongoDB) and where it runs in the
+     * caller's CPU but has little fixed cost per call (SQLite in WAL mode, whose commits neither fsync nor
+     * checkpoint on the popping thread); false where each call pays a large fixed cost (SQLite with a
+     * rollback journal: an fsync per commit). The default, {@code false}, keeps whole batches.
      *
-     * <p>Only speed depends on it: delivery, ordering and the loss bound are the same either way. Constant
-     * for the backend's life, cheap, thread safe.
+     * <p>Only speed depends on it: delivery, ordering and the loss bound are the same either way, and a
+     * backend must answer pops of any size correctly whatever it returns. Constant for the backend's life,
+     * cheap, thread safe. (It replaces {@code popsAreRemote()}, an experimental hint of the same release that
+     * was only ever read as this one's default.)
      *
      * @since 0.2
      */
     @Experimental("a performance hint, new in 0.2; it may become part of a richer cost description")
     default boolean popsSplitCheaply() {
-        return popsAreRemote();
+        return false;
     }
 
     /** The roles this backend plays, derived from the role accessors; always contains {@link BackendRole#QUEUE}. */

@@ -141,20 +141,11 @@ public final class LocalBackend implements Backend {
     }
 
     /**
-     * False: SQLite pops run in this process's CPU (statements and a commit per pop); whether a worker pops
-     * halves ahead is {@link #popsSplitCheaply()}.
-     */
-    @Override
-    public boolean popsAreRemote() {
-        return false;
-    }
-
-    /**
-     * True in {@code journalMode=WAL}: a commit there neither fsyncs ({@code synchronous=NORMAL}) nor
-     * checkpoints on the popping thread ({@link WalCheckpointer}), so a pop of half a batch costs about half
-     * a whole one and an at-most-once worker pops halves ahead (docs/decisions.md, "SQLite at-most-once:
-     * split pop ahead in WAL mode"). False with a rollback journal, whose every commit fsyncs: halved pops
-     * would pay that twice per batch (not measured; whole batches kept).
+     * True in {@code journalMode=WAL}, though SQLite pops run in this process's CPU: a commit there neither
+     * fsyncs ({@code synchronous=NORMAL}) nor checkpoints on the popping thread ({@link WalCheckpointer}), so a
+     * pop of half a batch costs about half a whole one and an at-most-once worker pops halves ahead
+     * (docs/decisions.md, "SQLite at-most-once: split pop ahead in WAL mode"). False with a rollback journal,
+     * whose every commit fsyncs: halved pops would pay that twice per batch (not measured; whole batches kept).
      */
     @Override
     public boolean popsSplitCheaply() {

@@ -106,6 +106,18 @@ class LocalBackendTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"WAL", "wal", "DELETE", "TRUNCATE", "PERSIST"})
+    @DisplayName("half pops cost about half a whole one (the split-pop hint) in WAL mode only, not with a rollback journal")
+    void popsSplitCheaplyInWalModeOnly(String journalMode) {
+        try (Backend backend = open("sqlite:" + directory.resolve(journalMode + ".db"), Map.of("journalMode", journalMode))) {
+            assertThat(backend.popsSplitCheaply()).isEqualTo(journalMode.equalsIgnoreCase("WAL"));
+        }
+        try (Backend backend = open(directory.resolve("default.db"))) {
+            assertThat(backend.popsSplitCheaply()).as("the default journal (DELETE)").isFalse();
+        }
+    }
+
     @Test
     @DisplayName("a file in a missing directory is created with its directories")
     void missingDirectoryIsCreated() {

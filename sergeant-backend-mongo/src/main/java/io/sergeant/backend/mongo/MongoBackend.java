@@ -256,11 +256,11 @@ public final class MongoBackend implements Backend {
     }
 
     /**
-     * True: the pop runs on the server, so a pop is mostly the server's time and the round trip, not this process's CPU
-     * ({@link Backend#popsAreRemote()}).
+     * True: the pop runs on the server, so a pop is mostly the server's time and the round trip, not this
+     * process's CPU, and half a batch costs about half a whole one ({@link Backend#popsSplitCheaply()}).
      */
     @Override
-    public boolean popsAreRemote() {
+    public boolean popsSplitCheaply() {
         return true;
     }
 

@@ -87,6 +87,12 @@ class MongoBackendTest {
     }
 
     @Test
+    @DisplayName("half pops cost about half a whole one (the split-pop hint): a pop is mostly the server's time")
+    void popsSplitCheaply() {
+        assertThat(backend.popsSplitCheaply()).isTrue();
+    }
+
+    @Test
     @DisplayName("push writes Python Sergeant's documents: queue_name, priority 0.0/1.0/epoch, value as generic binary")
     void pushWritesPythonDocuments() {
         Instant later = Instant.ofEpochMilli(clock.millis() + 3_600_000);

@@ -7,24 +7,16 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.testkit.servers.RedisFaultProxy;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -37,7 +29,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The reply of a pop cut or stalled half-way, between a real redis-server and the backend, by a loopback
- * proxy in the test that forwards everything until the pop's command passes, then forwards only part of
+ * proxy ({@link RedisFaultProxy}) that forwards everything until the pop's command passes, then forwards only part of
  * its reply and closes the connection, or goes on one byte a second (below the read timeout, so the
  * socket's timeout alone never fires). At-most-once ({@link BoundedPop}): the pop ends within about the read
  * timeout, returns the tasks read whole before the cut (the {@code LPOP} took the whole batch off the list)
@@ -58,14 +50,14 @@ class CutPopReplyTest {
             + " other seven of the batch are lost")
     void aCutPlainPopReturnsThePayloadsReadWhole() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-             Proxy proxy = new Proxy(server.port());
+             RedisFaultProxy proxy = new RedisFaultProxy(server.port());
              Backend backend = open(proxy.uri(), Map.of("timeout", "5s"))) {
             RedisTestSupport.startDraining(backend);
             backend.push("jobs", tasks(30), Priority.NORMAL, null);
             assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).hasSize(10); // the script: draining
             long plain = calls(server, "lpop");
 
-            proxy.arm("LPOP", HEADER + 3 * ELEMENT + 50, Proxy.Action.CUT);
+            proxy.arm("LPOP", HEADER + 3 * ELEMENT + 50, RedisFaultProxy.Fault.CUT);
             List<Delivery> cut = backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE);
 
             assertThat(calls(server, "lpop") - plain).as("the cut pop was a plain LPOP").isEqualTo(1);
@@ -87,13 +79,13 @@ class CutPopReplyTest {
             + " returning the payloads read whole; with nothing read whole it fails naming the loss")
     void aTricklingPlainPopEndsAtItsDeadline() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-             Proxy proxy = new Proxy(server.port());
+             RedisFaultProxy proxy = new RedisFaultProxy(server.port());
              Backend backend = open(proxy.uri(), Map.of("timeout", "3s"))) {
             RedisTestSupport.startDraining(backend);
             backend.push("jobs", tasks(50), Priority.NORMAL, null);
             assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).hasSize(10);
 
-            proxy.arm("LPOP", HEADER + 2 * ELEMENT + 10, Proxy.Action.TRICKLE);
+            proxy.arm("LPOP", HEADER + 2 * ELEMENT + 10, RedisFaultProxy.Fault.TRICKLE);
             long start = System.nanoTime();
             List<Delivery> slow = backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE);
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
@@ -103,7 +95,7 @@ class CutPopReplyTest {
 
             assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).as("a full pop by the script: draining again")
                     .hasSize(10);
-            proxy.arm("LPOP", 3, Proxy.Action.TRICKLE);
+            proxy.arm("LPOP", 3, RedisFaultProxy.Fault.TRICKLE);
             start = System.nanoTime();
             SergeantException failed = catchThrowableOfType(SergeantException.class,
                     () -> backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE));
@@ -119,7 +111,7 @@ class CutPopReplyTest {
     @DisplayName("at-least-once: a pop whose reply is cut leaves its tasks leased; they come back once the lease expired")
     void aCutLeasedPopLosesNothing() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-             Proxy proxy = new Proxy(server.port());
+             RedisFaultProxy proxy = new RedisFaultProxy(server.port());
              Backend backend = open(proxy.uri(), Map.of("timeout", "5s"))) {
             DeliveryOptions leased = DeliveryOptions.leased(Duration.ofSeconds(2), 5);
             BackendLeases leases = backend.leaseRole().orElseThrow();
@@ -127,7 +119,7 @@ class CutPopReplyTest {
             List<byte[]> pushed = tasks(5);
             backend.push("jobs", pushed, Priority.NORMAL, null);
 
-            proxy.arm("EVALSHA", 40, Proxy.Action.CUT);
+            proxy.arm("EVALSHA", 40, RedisFaultProxy.Fault.CUT);
             SergeantException failed = catchThrowableOfType(SergeantException.class, () -> backend.pop("jobs", 5, leased));
             assertThat(proxy.fired()).as("the proxy cut the reply").isTrue();
             assertThat(failed).as("the leased pop whose reply was cut").isNotNull();
@@ -150,144 +142,5 @@ class CutPopReplyTest {
     /** {@code n} payloads {@code t-<i>}, padded with spaces to {@value #PAYLOAD} bytes. */
     private static List<byte[]> tasks(int n) {
         return IntStream.range(0, n).mapToObj(i -> bytes(String.format("%-" + PAYLOAD + "s", "t-" + i))).toList();
-    }
-
-    /**
-     * A loopback TCP proxy to a real server. Armed with a command name, it lets the reply to the next command
-     * containing that name through up to a byte budget, then closes the connection (CUT) or forwards the rest
-     * one byte a second (TRICKLE). Everything else passes untouched.
-     */
-    static final class Proxy implements AutoCloseable {
-        enum Action { CUT, TRICKLE }
-
-        private final int target;
-        private final ServerSocket listener;
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-        private volatile String trigger;
-        private volatile int budget;
-        private volatile Action action;
-        private volatile boolean fired;
-        private volatile boolean closed;
-
-        Proxy(int target) throws IOException {
-            this.target = target;
-            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            daemon("proxy-accept", this::acceptLoop);
-        }
-
-        String uri() {
-            return "redis://127.0.0.1:" + listener.getLocalPort();
-        }
-
-        synchronized void arm(String command, int bytes, Action what) {
-            trigger = command;
-            budget = bytes;
-            action = what;
-            fired = false;
-        }
-
-        boolean fired() {
-            return fired;
-        }
-
-        private void acceptLoop() {
-            while (!closed) {
-                try {
-                    Socket client = listener.accept();
-                    Socket server = new Socket();
-                    server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 5000);
-                    sockets.add(client);
-                    sockets.add(server);
-                    Connection connection = new Connection();
-                    daemon("proxy-up", () -> up(client, server, connection));
-                    daemon("proxy-down", () -> down(server, client, connection));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        /** A client's connection: whether the armed command passed on it, and the budget of its reply. */
-        private static final class Connection {
-            volatile boolean armed;
-            int left;
-            Action action;
-        }
-
-        private void up(Socket client, Socket server, Connection connection) {
-            byte[] buffer = new byte[1 << 16];
-            try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    synchronized (this) {
-                        if (trigger != null && new String(buffer, 0, n, StandardCharsets.ISO_8859_1).contains(trigger)) {
-                            connection.left = budget;
-                            connection.action = action;
-                            connection.armed = true;
-                            trigger = null;
-                        }
-                    }
-                    out.write(buffer, 0, n);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the other side closed
-            }
-            closeQuietly(client, server);
-        }
-
-        private void down(Socket server, Socket client, Connection connection) {
-            byte[] buffer = new byte[1 << 16];
-            try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    if (!connection.armed) {
-                        out.write(buffer, 0, n);
-                        out.flush();
-                        continue;
-                    }
-                    int pass = Math.min(n, connection.left);
-                    out.write(buffer, 0, pass);
-                    out.flush();
-                    connection.left -= pass;
-                    if (connection.left > 0) {
-                        continue;
-                    }
-                    fired = true;
-                    if (connection.action == Action.CUT) {
-                        break;
-                    }
-                    for (int i = pass; i < n && !closed; i++) {
-                        Thread.sleep(1000);
-                        out.write(buffer[i]);
-                        out.flush();
-                    }
-                }
-            } catch (IOException | InterruptedException e) {
-                // the other side closed
-            }
-            closeQuietly(client, server);
-        }
-
-        private static void closeQuietly(Socket... sockets) {
-            for (Socket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }
-        }
-
-        private static void daemon(String name, Runnable body) {
-            Thread thread = new Thread(body, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            closed = true;
-            listener.close();
-            sockets.forEach(Proxy::closeQuietly);
-        }
     }
 }

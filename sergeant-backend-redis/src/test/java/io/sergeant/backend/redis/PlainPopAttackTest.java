@@ -5,6 +5,7 @@ import io.sergeant.api.Priority;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.testkit.servers.RedisFaultProxy;
 import io.sergeant.testkit.servers.RedisServerProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -14,12 +15,6 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.RedisInputStream;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import static io.sergeant.backend.redis.RedisTestSupport.bytes;
@@ -47,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Attacks on the at-most-once plain pop ({@link BoundedPop}, {@code RedisQueue.popPlain}) on real
  * redis-server processes: small pools and concurrent pops with oversized payloads, a reply cut or stalled
- * in the middle (through a byte-counting proxy), dead-letter keys of another type, the payload sizes at
+ * in the middle (through a {@link RedisFaultProxy}), dead-letter keys of another type, the payload sizes at
  * the edges and hostile reply bytes. Each test names what it guards.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -129,19 +123,18 @@ class PlainPopAttackTest {
             + " next pop works")
     void aReplyCutInTheMiddleReturnsWhatWasReadWholeAndTheNextPopWorks() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-             Proxy proxy = new Proxy(server.port());
-             Backend backend = open("redis://127.0.0.1:" + proxy.port(), Map.of("timeout", "2s", "poolSize", "2"))) {
+             RedisFaultProxy proxy = new RedisFaultProxy(server.port());
+             Backend backend = open(proxy.uri(), Map.of("timeout", "2s", "poolSize", "2"))) {
             startDraining(backend);
             backend.push("jobs", IntStream.range(0, 300).mapToObj(i -> concat(bytes("p-" + i + ":"), new byte[10_000])).toList(),
                     Priority.NORMAL, null);
             backend.push("jobs", List.of(bytes("x-1"), bytes("x-2")), Priority.NORMAL, null);
-            proxy.cutAfter(500_000);
+            proxy.arm("LPOP", 500_000, RedisFaultProxy.Fault.CUT);
             List<Delivery> cut = backend.pop("jobs", 300, DeliveryOptions.AT_MOST_ONCE);
             assertThat(cut).as("the payloads read whole before the cut (about 49 of 10 KB)").isNotEmpty().hasSizeLessThan(300);
             for (int i = 0; i < cut.size(); i++) {
                 assertThat(text(cut.get(i).payload())).startsWith("p-" + i + ":");
             }
-            proxy.cutAfter(Long.MAX_VALUE);
             // The rest of the 300 were popped (at-most-once: lost with the reply); what follows comes once, in order.
             assertThat(backend.pop("jobs", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
                     .containsExactly("x-1", "x-2");
@@ -154,13 +147,13 @@ class PlainPopAttackTest {
             + " late bytes never reach a later pop")
     void aStalledReplyTimesOutAndItsConnectionIsNotReused() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-             Proxy proxy = new Proxy(server.port());
-             Backend backend = open("redis://127.0.0.1:" + proxy.port(),
+             RedisFaultProxy proxy = new RedisFaultProxy(server.port());
+             Backend backend = open(proxy.uri(),
                      Map.of("timeout", "1s", "poolSize", "1", "maxPayloadSize", "1000"))) {
             startDraining(backend);
             // a, then an oversized payload (streamed), then b: the stall is inside the oversized one.
             backend.push("jobs", List.of(bytes("a"), filled(2 * BoundedPop.CHUNK, 3), bytes("b")), Priority.NORMAL, null);
-            proxy.stallAfter(BoundedPop.CHUNK);
+            proxy.arm("LPOP", BoundedPop.CHUNK, RedisFaultProxy.Fault.STALL);
             assertThat(backend.pop("jobs", 3, DeliveryOptions.AT_MOST_ONCE)).extracting(d -> text(d.payload()))
                     .as("the payload read whole before the stall").containsExactly("a");
             proxy.release(); // the rest of that reply now arrives on the old socket
@@ -273,119 +266,6 @@ class PlainPopAttackTest {
                 })).isInstanceOf(JedisConnectionException.class);
         assertThat(begun[0]).isEqualTo(Integer.MAX_VALUE);
         assertThat(largest[0]).isLessThanOrEqualTo(BoundedPop.CHUNK);
-    }
-
-    /** A TCP proxy to a redis-server whose server-to-client direction can be cut or stalled after some bytes. */
-    private static final class Proxy implements AutoCloseable {
-        private final ServerSocket listener;
-        private final int target;
-        private final AtomicLong budget = new AtomicLong(Long.MAX_VALUE);
-        private volatile boolean cut;
-        private final Object gate = new Object();
-        private volatile boolean stalled;
-        private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
-
-        Proxy(int target) throws IOException {
-            this.target = target;
-            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread accept = new Thread(this::accept, "proxy-accept");
-            accept.setDaemon(true);
-            accept.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        /** Closes the connection that is sending when {@code bytes} more server bytes have passed. */
-        void cutAfter(long bytes) {
-            cut = true;
-            budget.set(bytes);
-        }
-
-        /** Holds the server's bytes back once {@code bytes} more have passed, until {@link #release}. */
-        void stallAfter(long bytes) {
-            cut = false;
-            budget.set(bytes);
-        }
-
-        void release() {
-            synchronized (gate) {
-                budget.set(Long.MAX_VALUE);
-                gate.notifyAll();
-            }
-        }
-
-        private void accept() {
-            try {
-                while (true) {
-                    Socket client = listener.accept();
-                    Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
-                    sockets.add(client);
-                    sockets.add(server);
-                    pump(client.getInputStream(), server.getOutputStream(), null, client, server);
-                    pump(server.getInputStream(), client.getOutputStream(), budget, client, server);
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private void pump(InputStream in, OutputStream out, AtomicLong limit, Socket a, Socket b) {
-            Thread t = new Thread(() -> {
-                byte[] buffer = new byte[8192];
-                try {
-                    int n;
-                    while ((n = in.read(buffer)) > 0) {
-                        int at = 0;
-                        while (at < n) {
-                            int step = n - at;
-                            if (limit != null) {
-                                synchronized (gate) {
-                                    while (limit.get() <= 0) {
-                                        if (cut) {
-                                            a.close();
-                                            b.close();
-                                            return;
-                                        }
-                                        gate.wait();
-                                    }
-                                    step = (int) Math.min(step, limit.get());
-                                    if (limit.get() != Long.MAX_VALUE) {
-                                        limit.addAndGet(-step);
-                                    }
-                                }
-                            }
-                            out.write(buffer, at, step);
-                            out.flush();
-                            at += step;
-                        }
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // one side went away
-                } finally {
-                    try {
-                        a.close();
-                        b.close();
-                    } catch (IOException ignored) {
-                        // closing
-                    }
-                }
-            }, "proxy-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            listener.close();
-            synchronized (sockets) {
-                for (Socket s : sockets) {
-                    s.close();
-                }
-            }
-            release();
-        }
     }
 
     private static byte[] filled(int length, long seed) {

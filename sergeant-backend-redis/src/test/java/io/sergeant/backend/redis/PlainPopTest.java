@@ -140,6 +140,18 @@ class PlainPopTest {
     }
 
     @Test
+    @DisplayName("half pops cost about half a whole one (the split-pop hint), on one node and on two")
+    void popsSplitCheaply() {
+        try (RedisServerProcess one = RedisServerProcess.start();
+             RedisServerProcess two = RedisServerProcess.start();
+             Backend single = open(one.uri(), Map.of());
+             Backend nodes = open(one.uri() + "," + two.uri(), Map.of())) {
+            assertThat(single.popsSplitCheaply()).isTrue();
+            assertThat(nodes.popsSplitCheaply()).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("the reply reader takes RESP2 and RESP3 nulls and errors, and refuses what is not an LPOP reply")
     void theReaderRefusesWhatIsNotAnLpopReply() {
         assertThat(read("*-1\r\n")).isEmpty();
@@ -186,6 +198,41 @@ class PlainPopTest {
         assertThat(begun[0]).isEqualTo(length);
         assertThat(chunks).containsExactly(BoundedPop.CHUNK, BoundedPop.CHUNK, BoundedPop.CHUNK, 17);
         assertThat(ended[0]).isTrue();
+    }
+
+    @Test
+    @DisplayName("the reply's deadline is checked before each read from the socket, not per payload: bytes already"
+            + " buffered are read past it, the next socket read is refused, and the payloads read whole are kept")
+    void theDeadlineIsCheckedPerSocketRead() {
+        StringBuilder reply = new StringBuilder("*300\r\n");
+        for (int i = 0; i < 300; i++) {
+            reply.append("$100\r\n").append(String.format("%-100s", "p-" + i)).append("\r\n");
+        }
+        // 300 elements of 107 bytes: more than one buffer of the stream (8 KiB), so the reply takes several reads
+        RedisInputStream in = new RedisInputStream(new ByteArrayInputStream(bytes(reply.toString())));
+        assertThat(in.peek((byte) '*')).as("the first read filled the buffer").isTrue();
+        List<byte[]> out = new ArrayList<>();
+        BoundedPop.Reply past = new BoundedPop.Reply(null, System.nanoTime() - 1, java.time.Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> BoundedPop.read(in, 0, out, null, past))
+                .isInstanceOf(JedisConnectionException.class).hasMessageContaining("did not arrive whole within");
+        assertThat(out).as("the payloads the first buffer held whole, read with no clock").isNotEmpty()
+                .hasSizeLessThan(300);
+        assertThat(out).extracting(p -> text(p).trim())
+                .containsExactlyElementsOf(IntStream.range(0, out.size()).mapToObj(i -> "p-" + i).toList());
+        assertThat(past.size).as("the header was read").isEqualTo(300);
+    }
+
+    @Test
+    @DisplayName("a length line of endless digits is refused after ten, rather than read on for as long as digits come")
+    void theReaderRefusesEndlessLengths() {
+        assertThatThrownBy(() -> read("*12345678901\r\n")).isInstanceOf(JedisConnectionException.class)
+                .hasMessageContaining("malformed length");
+        assertThatThrownBy(() -> read("*1\r\n$99999999999\r\n")).isInstanceOf(JedisConnectionException.class)
+                .hasMessageContaining("malformed length");
+        assertThatThrownBy(() -> read("*-\r\n")).isInstanceOf(JedisConnectionException.class);
+        assertThatThrownBy(() -> read("*1\r\n$1\rxa\r\n")).isInstanceOf(JedisConnectionException.class);
+        assertThat(read("*1\r\n$10\r\n0123456789\r\n")).containsExactly("0123456789");
     }
 
     private static List<String> read(String reply) {

@@ -7,10 +7,7 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.codec.msgpack.MsgpackSerializerFactory;
 import io.sergeant.core.Sergeant;
-import io.sergeant.spi.PluginContext;
-import io.sergeant.spi.PluginOptions;
-import io.sergeant.spi.codec.Serializer;
-import io.sergeant.spi.codec.SerializerFactory;
+import io.sergeant.testkit.codec.HookedSerializerFactory;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,52 +38,24 @@ class ChunkedDecodeTest {
     Path dir;
 
     /** msgpack, except that decoding the batch's last payload waits (up to 30 s) until the first task ran. */
-    static final class GatedSerializerFactory implements SerializerFactory {
+    static final class GatedSerializerFactory extends HookedSerializerFactory {
         final CountDownLatch firstTaskRan = new CountDownLatch(1);
         final AtomicBoolean ranBeforeLastDecode = new AtomicBoolean();
         final AtomicInteger decoded = new AtomicInteger();
 
-        @Override
-        public String name() {
-            return "gated";
+        GatedSerializerFactory() {
+            super("gated", new MsgpackSerializerFactory());
         }
 
         @Override
-        public Serializer create(PluginOptions options, PluginContext context) {
-            Serializer msgpack = new MsgpackSerializerFactory().create(options, context);
-            return new Serializer() {
-                @Override
-                public byte[] serializeTask(Task task) {
-                    return msgpack.serializeTask(task);
+        protected void beforeDecode(byte[] data) {
+            if (decoded.incrementAndGet() == BATCH) {
+                try {
+                    ranBeforeLastDecode.set(firstTaskRan.await(30, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-
-                @Override
-                public Task deserializeTask(byte[] data) {
-                    return deserializeTask(data, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
-                }
-
-                @Override
-                public Task deserializeTask(byte[] data, long deadlineNanos) {
-                    if (decoded.incrementAndGet() == BATCH) {
-                        try {
-                            ranBeforeLastDecode.set(firstTaskRan.await(30, TimeUnit.SECONDS));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return msgpack.deserializeTask(data, deadlineNanos);
-                }
-
-                @Override
-                public byte[] serializeValue(Object value) {
-                    return msgpack.serializeValue(value);
-                }
-
-                @Override
-                public Object deserializeValue(byte[] data) {
-                    return msgpack.deserializeValue(data);
-                }
-            };
+            }
         }
     }
 

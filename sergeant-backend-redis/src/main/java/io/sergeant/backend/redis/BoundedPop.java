@@ -13,6 +13,7 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -51,6 +52,12 @@ final class BoundedPop {
     /** The largest piece of an oversized payload held at once. */
     static final int CHUNK = 1 << 20;
 
+    /**
+     * The longest error reply taken, in bytes: Redis' own errors for {@code LPOP} are a line of under a hundred
+     * bytes; a longer one is no Redis reply and is refused as a malformed reply rather than held whole.
+     */
+    static final int MAX_ERROR_LINE = 4096;
+
     private static final VarHandle INPUT;
     private static final MethodHandle FLUSH;
     /** The buffer's read position and end in {@link RedisInputStream}; null: not reachable, so every read is checked. */
@@ -85,7 +92,14 @@ final class BoundedPop {
         }
         BUFFER_AT = end == null ? null : at;
         BUFFER_END = at == null ? null : end;
+        SEES_BUFFER = BUFFER_AT != null;
     }
+
+    /**
+     * Whether the stream's buffer can be seen, so the clock is read only before reads that can reach the socket;
+     * false: the fallback, the clock read before every read of the reply (as safe, slower).
+     */
+    static final boolean SEES_BUFFER;
 
     /** Whether {@code in} holds a byte in its buffer, so its next read does not touch the socket. */
     static boolean buffered(RedisInputStream in) {
@@ -139,10 +153,16 @@ final class BoundedPop {
      */
     static int lpop(Connection connection, byte[] key, int count, int maxBytes, Duration deadline, List<byte[]> out,
                     Oversized oversized) {
+        return lpop(connection, key, count, maxBytes, deadline, out, oversized, !SEES_BUFFER);
+    }
+
+    /** As {@link #lpop(Connection, byte[], int, int, Duration, List, Oversized)}; {@code everyRead}: the fallback (tests). */
+    static int lpop(Connection connection, byte[] key, int count, int maxBytes, Duration deadline, List<byte[]> out,
+                    Oversized oversized, boolean everyRead) {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded pop is not available with this Jedis");
         }
-        Reply reply = new Reply(connection, System.nanoTime() + deadline.toNanos(), deadline);
+        Reply reply = new Reply(connection, System.nanoTime() + deadline.toNanos(), deadline, everyRead);
         connection.sendCommand(new CommandArguments(Protocol.Command.LPOP).key(key)
                 .add(Integer.toString(count).getBytes(StandardCharsets.US_ASCII)));
         try {
@@ -158,7 +178,9 @@ final class BoundedPop {
             connection.setBroken();
             throw new CutReply("the reply of LPOP " + count + " was cut after " + out.size() + " of "
                     + (reply.size < 0 ? "its" : Integer.toString(reply.size)) + " payload(s): "
-                    + (reply.expired() ? reply.late() : e.getMessage()) + "; the connection was dropped", reply.size, e);
+                    + (reply.expired() ? reply.late() : e.getMessage()) + "; the connection was dropped"
+                    + (e instanceof Malformed ? " (is the backend's address a Redis server, with nothing between that"
+                            + " alters its replies?)" : ""), reply.size, e);
         }
     }
 
@@ -171,14 +193,22 @@ final class BoundedPop {
         private final int original;
         /** The socket timeout last set, in ms (0: not set yet). */
         private int set;
+        /** True: the clock is read before every read, buffered or not (the fallback where the buffer cannot be seen). */
+        private final boolean everyRead;
         /** How many payloads the reply's header announced; -1 until read. */
         int size = -1;
 
         /** {@code connection} null: no socket to cut (tests reading from a stream), only the deadline checked. */
         Reply(Connection connection, long deadline, Duration timeout) {
+            this(connection, deadline, timeout, !SEES_BUFFER);
+        }
+
+        /** As above; {@code everyRead}: check the deadline before every read, as where the buffer cannot be seen. */
+        Reply(Connection connection, long deadline, Duration timeout, boolean everyRead) {
             this.connection = connection;
             this.deadline = deadline;
             this.timeout = timeout;
+            this.everyRead = everyRead;
             this.original = connection == null ? 0 : connection.getSoTimeout();
         }
 
@@ -197,7 +227,8 @@ final class BoundedPop {
         /** Why a reply past its deadline was given up. */
         String late() {
             return "the reply did not arrive whole within " + timeout.toMillis()
-                    + " ms (the backend's read timeout): the server or the network stalls";
+                    + " ms (the backend's read timeout, its option 'timeout'): the server or the network stalls, or"
+                    + " the batch is too large for the link (then raise 'timeout' or lower tasksPerTransaction)";
         }
 
         /**
@@ -205,7 +236,7 @@ final class BoundedPop {
          * {@link #beforeRead()}.
          */
         void beforeRead(RedisInputStream in) {
-            if (!buffered(in)) {
+            if (everyRead || !buffered(in)) {
                 beforeRead();
             }
         }
@@ -235,7 +266,7 @@ final class BoundedPop {
     static int read(RedisInputStream in, int maxBytes, List<byte[]> out, Oversized oversized, Reply reply) {
         byte type = readByte(in, reply);
         switch (type) {
-            case '-' -> throw new JedisDataException(in.readLine());
+            case '-' -> throw new JedisDataException(errorLine(in, reply));
             case '_' -> {
                 crlf(in, reply); // RESP3 null: nothing was popped
                 return 0;
@@ -243,18 +274,18 @@ final class BoundedPop {
             case '*' -> {
                 // A RESP2 null array (-1) is an empty list
             }
-            default -> throw unexpected("a reply of type '" + (char) type + "'");
+            default -> throw unexpected("a reply of type " + shown(type));
         }
         int size = readLength(in, reply);
         reply.size = Math.max(size, 0);
         for (int i = 0; i < size; i++) {
             byte element = readByte(in, reply);
             if (element != '$') {
-                throw unexpected("an element of type '" + (char) element + "'");
+                throw unexpected("an element of type " + shown(element));
             }
             int length = readLength(in, reply);
             if (length < 0) {
-                throw unexpected("a null element");
+                throw unexpected("a null element ($-1)");
             }
             if (maxBytes > 0 && length > maxBytes) {
                 streamOversized(in, length, oversized, reply);
@@ -271,6 +302,29 @@ final class BoundedPop {
     private static byte readByte(RedisInputStream in, Reply reply) {
         reply.beforeRead(in);
         return in.readByte();
+    }
+
+    /**
+     * The text of an error reply (its {@code -} read), up to its CRLF, read a byte at a time through the deadline
+     * check (Jedis' {@code readLine} would read on from the socket for as long as bytes come, past any deadline and
+     * into memory) and refused past {@link #MAX_ERROR_LINE} bytes.
+     */
+    private static String errorLine(RedisInputStream in, Reply reply) {
+        byte[] line = new byte[64];
+        int length = 0;
+        for (byte b = readByte(in, reply); b != '\r'; b = readByte(in, reply)) {
+            if (length == MAX_ERROR_LINE) {
+                throw unexpected("an error reply longer than " + MAX_ERROR_LINE + " bytes");
+            }
+            if (length == line.length) {
+                line = Arrays.copyOf(line, Math.min(MAX_ERROR_LINE, 2 * length));
+            }
+            line[length++] = b;
+        }
+        if (readByte(in, reply) != '\n') {
+            throw unexpected("an error reply not ended by CRLF");
+        }
+        return new String(line, 0, length, StandardCharsets.UTF_8);
     }
 
     /**
@@ -294,6 +348,9 @@ final class BoundedPop {
         }
         if (digits == 0 || value > Integer.MAX_VALUE || readByte(in, reply) != '\n') {
             throw unexpected("a malformed length");
+        }
+        if (negative && value != 1) {
+            throw unexpected("a length of -" + value + " (only -1, a null, is a negative length)");
         }
         return (int) (negative ? -value : value);
     }
@@ -328,6 +385,20 @@ final class BoundedPop {
     }
 
     private static JedisConnectionException unexpected(String what) {
-        return new JedisConnectionException("unexpected reply to LPOP: " + what + "; the connection was dropped");
+        return new Malformed("unexpected reply to LPOP: " + what);
+    }
+
+    /** A byte of a reply as text: itself in quotes when printable ASCII, else its hex value. */
+    private static String shown(byte b) {
+        return b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("0x%02x", b & 0xff);
+    }
+
+    /** Bytes that are no {@code LPOP} reply (the connection is then dropped by {@link #lpop}). */
+    static final class Malformed extends JedisConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        Malformed(String message) {
+            super(message);
+        }
     }
 }

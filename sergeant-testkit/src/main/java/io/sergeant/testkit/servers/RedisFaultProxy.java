@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * to the next command whose bytes contain that name through up to a byte budget, then applies its {@link Fault}:
  * closes that connection ({@link Fault#CUT}), forwards the rest one byte a second ({@link Fault#TRICKLE}: each read
  * stays within any socket timeout, so only a deadline over the whole reply ends it), or holds the rest back until
- * {@link #release()} ({@link Fault#STALL}). Every other byte, of every other connection, passes untouched.
+ * {@link #release()} ({@link Fault#STALL}). Or it plays a hostile server ({@link #answer}): the next such command
+ * never reaches redis-server and is answered with bytes of the test's choosing, at a pace of its choosing. Every
+ * other byte, of every other connection, passes untouched.
  *
  * <p>Thread safe: a thread per direction of each client connection, daemons, all ended by {@link #close()}, which
  * also releases a stall. Listens on the loopback address only.
@@ -42,6 +46,8 @@ public final class RedisFaultProxy implements AutoCloseable {
     private String trigger;
     private long budget;
     private Fault fault;
+    /** With {@link #answer}: what to send instead of forwarding the command, and how; null: forward. */
+    private Answer answer;
     private volatile boolean fired;
     private volatile boolean closed;
 
@@ -79,7 +85,31 @@ public final class RedisFaultProxy implements AutoCloseable {
         this.trigger = command;
         this.budget = bytes;
         this.fault = fault;
+        this.answer = null;
         this.fired = false;
+    }
+
+    /**
+     * Arms the proxy as a hostile server: the next command sent on any connection whose bytes contain
+     * {@code command} is not forwarded (the read that holds it is dropped, so send it alone) and is answered with
+     * {@code atOnce}, then {@code trickled} one byte every {@code gap} ({@link Duration#ZERO}: at once). Then, if
+     * {@code endless}, the last byte of {@code trickled} is sent again and again at that pace until the client
+     * closes (a line that never ends); else the connection is closed (a reply cut where the bytes end). Replaces an
+     * arming not yet triggered.
+     */
+    public synchronized void answer(String command, byte[] atOnce, byte[] trickled, Duration gap, boolean endless) {
+        if (command == null || command.isEmpty() || atOnce == null || trickled == null || gap == null
+                || gap.isNegative() || (endless && trickled.length == 0)) {
+            throw new IllegalArgumentException("answer(command, atOnce, trickled, gap >= 0, endless) with a command name,"
+                    + " and bytes to trickle if endless");
+        }
+        this.trigger = command;
+        this.answer = new Answer(atOnce.clone(), trickled.clone(), gap, endless);
+        this.fired = false;
+    }
+
+    /** A hostile answer ({@link #answer}). */
+    private record Answer(byte[] atOnce, byte[] trickled, Duration gap, boolean endless) {
     }
 
     /** Whether the armed fault was applied: the reply's budget ran out. */
@@ -129,13 +159,21 @@ public final class RedisFaultProxy implements AutoCloseable {
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
             for (int n; (n = in.read(buffer)) > 0; ) {
+                Answer hostile = null;
                 synchronized (this) {
                     if (trigger != null && new String(buffer, 0, n, StandardCharsets.ISO_8859_1).contains(trigger)) {
                         connection.left = budget;
                         connection.fault = fault;
-                        connection.armed = true;
+                        connection.armed = answer == null;
+                        hostile = answer;
                         trigger = null;
+                        answer = null;
                     }
+                }
+                if (hostile != null) {
+                    fired = true;
+                    play(hostile, client);
+                    break; // not endless: the connection is closed where the reply ends
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -184,6 +222,48 @@ public final class RedisFaultProxy implements AutoCloseable {
             // the other side closed
         }
         closeQuietly(client, server);
+    }
+
+    private void play(Answer hostile, Socket socket) throws IOException {
+        OutputStream client = socket.getOutputStream();
+        long gap = hostile.gap().toMillis();
+        client.write(hostile.atOnce());
+        client.flush();
+        byte[] trickled = hostile.trickled();
+        if (gap == 0) {
+            client.write(trickled);
+        } else {
+            for (byte b : trickled) {
+                pause(gap);
+                client.write(b);
+                client.flush();
+            }
+        }
+        if (!hostile.endless()) {
+            client.flush();
+            socket.shutdownOutput(); // an orderly end of stream after the bytes, not a reset that may discard them
+            return;
+        }
+        byte[] filler = new byte[gap == 0 ? 1 << 16 : 1];
+        Arrays.fill(filler, trickled[trickled.length - 1]);
+        while (!closed) {
+            pause(gap);
+            client.write(filler);
+            client.flush();
+        }
+        client.flush();
+    }
+
+    private static void pause(long millis) throws IOException {
+        if (millis == 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     private static void closeQuietly(Socket... sockets) {

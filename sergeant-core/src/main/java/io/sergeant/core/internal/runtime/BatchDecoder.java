@@ -92,6 +92,13 @@ public final class BatchDecoder {
      * only be early. A payload refused for that deadline when it was not the first of its group is decoded again
      * from a fresh reading, with the whole decode deadline; so each payload gets at least one attempt with all of
      * it, and no payload decodes for more than twice it.
+     *
+     * <p>The worst case for a batch of {@code n}, with a codec that keeps to its deadlines: every attempt ends by the
+     * deadline of the reading it was given, and a reading is taken only at a group's start or for a second attempt,
+     * so each reading covers at most one decode deadline of time and the batch takes at most
+     * {@code (n + n / CLOCK_EVERY + 1)} deadlines, about the {@code n} of a reading per payload (a batch of hostile
+     * payloads each using all of its deadline takes about {@code n} of them either way). {@code BatchDecoderTest}
+     * holds this for batches all hostile, hostile behind strict cheap payloads and hostile behind lenient ones.
      */
     private List<DecodeResult> decodeUnwatched(List<Delivery> deliveries) {
         DecodeResult[] results = new DecodeResult[deliveries.size()];

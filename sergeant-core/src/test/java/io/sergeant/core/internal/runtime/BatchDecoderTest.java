@@ -12,8 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,6 +97,40 @@ class BatchDecoderTest {
         assertThat(started).containsExactlyElementsOf(codec.deadlines);
     }
 
+    @Test
+    @DisplayName("unwatched: a batch of hostile payloads each using all of its deadline takes at most"
+            + " (n + n/CLOCK_EVERY + 1) deadlines in all, about the n of a deadline per payload, and none more than two")
+    void aBatchOfHostilePayloadsStaysWithinItsBound() {
+        Duration deadline = Duration.ofMillis(40);
+        int n = 2 * BatchDecoder.CLOCK_EVERY;
+        // All hostile; hostile behind a strict cheap payload (which gets a fresh reading, so the next hostile
+        // payload a whole first attempt); hostile at the end of each group behind lenient cheap ones.
+        List<List<String>> batches = List.of(
+                IntStream.range(0, n).mapToObj(i -> "spin").toList(),
+                IntStream.range(0, n).mapToObj(i -> i % 2 == 0 ? "strict" : "spin").toList(),
+                IntStream.range(0, n).mapToObj(i -> i % BatchDecoder.CLOCK_EVERY == 1 ? "spin" : "lenient").toList());
+        long bound = (n + n / BatchDecoder.CLOCK_EVERY + 1) * deadline.toNanos();
+        for (List<String> batch : batches) {
+            SpinningCodec codec = new SpinningCodec();
+            long start = System.nanoTime();
+            List<DecodeResult> results = new BatchDecoder(codec, deadline).decode(deliveries(batch.toArray(String[]::new)));
+            long took = System.nanoTime() - start;
+
+            assertThat(results).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                boolean hostile = batch.get(i).equals("spin");
+                assertThat(results.get(i)).as("payload %d", i)
+                        .isInstanceOf(hostile ? DecodeResult.Rejected.class : DecodeResult.Decoded.class);
+            }
+            assertThat(codec.attempts).as("attempts per payload").allMatch(attempts -> attempts <= 2);
+            assertThat(codec.spun).as("time spinning, at most two deadlines per payload")
+                    .allMatch(spun -> spun <= 2 * deadline.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
+            // Spinning ends at a deadline whatever the load; what load adds is per attempt: a second of slack.
+            assertThat(Duration.ofNanos(took)).as("decode time of %s..., bound %d ms", batch.subList(0, 3), bound / 1_000_000)
+                    .isLessThan(Duration.ofNanos(bound).plusSeconds(1));
+        }
+    }
+
     private static List<Delivery> deliveries(String... payloads) {
         List<Delivery> deliveries = new ArrayList<>();
         for (String payload : payloads) {
@@ -103,8 +139,56 @@ class BatchDecoderTest {
         return deliveries;
     }
 
+    /** A codec that only decodes with a deadline, as {@link BatchDecoder} always calls it. */
+    private abstract static class DeadlineCodec implements TaskCodec {
+        @Override
+        public final byte[] encode(Task task) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public final Task decode(byte[] data) {
+            throw new UnsupportedOperationException("the decoder passes a deadline");
+        }
+    }
+
+    /**
+     * {@code spin} uses all of its deadline and is refused at it; {@code strict} is refused when its deadline has
+     * passed before it starts, else decoded; {@code lenient} is decoded whatever its deadline. Each payload object is
+     * told apart by identity (its index), with its attempts and the time it spun.
+     */
+    private static final class SpinningCodec extends DeadlineCodec {
+        final List<Integer> attempts = new ArrayList<>();
+        final List<Long> spun = new ArrayList<>();
+        private final IdentityHashMap<byte[], Integer> index = new IdentityHashMap<>();
+
+        @Override
+        public Task decode(byte[] data, long deadlineNanos) {
+            int at = index.computeIfAbsent(data, d -> {
+                attempts.add(0);
+                spun.add(0L);
+                return attempts.size() - 1;
+            });
+            attempts.set(at, attempts.get(at) + 1);
+            String payload = new String(data, StandardCharsets.UTF_8);
+            long start = System.nanoTime();
+            boolean late = start - deadlineNanos > 0;
+            if (payload.equals("spin")) {
+                while (System.nanoTime() - deadlineNanos < 0) {
+                    Thread.onSpinWait();
+                }
+                spun.set(at, spun.get(at) + System.nanoTime() - start);
+                throw new SergeantException(ErrorCode.DECODE_DEADLINE_EXCEEDED, "spun to the deadline");
+            }
+            if (payload.equals("strict") && late) {
+                throw new SergeantException(ErrorCode.DECODE_DEADLINE_EXCEEDED, "past the deadline before starting");
+            }
+            return Task.of(Map.of("payload", payload));
+        }
+    }
+
     /** Records the deadline of every attempt, in order, with the payload it was for. */
-    private static final class RecordingCodec implements TaskCodec {
+    private static final class RecordingCodec extends DeadlineCodec {
         final List<String> payloads = new ArrayList<>();
         final List<Long> deadlines = new ArrayList<>();
 
@@ -116,16 +200,6 @@ class BatchDecoderTest {
                 }
             }
             return seen;
-        }
-
-        @Override
-        public byte[] encode(Task task) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Task decode(byte[] data) {
-            throw new UnsupportedOperationException("the decoder passes a deadline");
         }
 
         @Override

@@ -2,7 +2,7 @@ package io.sergeant.api.config;
 
 import java.util.Locale;
 
-/** How tasks are handed to workers. */
+/** How tasks are handed to workers: the configuration key {@code delivery.mode}, {@link #AT_LEAST_ONCE} by default. */
 public enum DeliveryMode {
     /**
      * A pop leases the task; the worker acknowledges it after its outcome handler ran; an expired

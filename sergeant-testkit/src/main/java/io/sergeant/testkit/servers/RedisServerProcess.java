@@ -25,7 +25,8 @@ import java.util.stream.Stream;
 /**
  * A {@code redis-server} process for tests of Redis-based plugins (the backend's own tests and the
  * reliability suite use it): bound to 127.0.0.1 on a free port, in a temporary
- * directory of its own, without persistence unless asked ({@code --save "" --appendonly no}).
+ * directory of its own, without persistence unless asked ({@code --save "" --appendonly no}); a replica
+ * of it starts its sync at once ({@code --repl-diskless-sync-delay 0}: Redis would wait 5 s for more replicas).
  * It is stopped by {@link #close()} and, should the test JVM die first, by a shutdown hook.
  * {@link #startTls} adds a TLS port. {@link #kill()} and {@link #restart()} simulate a crash and a restart on the same port and directory
  * (with {@code --appendonly yes} the data survives).
@@ -180,7 +181,9 @@ public final class RedisServerProcess implements AutoCloseable {
     private void launch() {
         List<String> command = new ArrayList<>(List.of(binary("redis-server"),
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", ""));
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
+                // A replica syncs at once: by default a diskless master first waits 5 s for more replicas.
+                "--repl-diskless-sync-delay", "0"));
         command.addAll(extraArgs);
         Path log = dir.resolve("redis.log");
         try {

@@ -32,6 +32,12 @@ public final class WorkerHeartbeat implements AutoCloseable {
     public static final Duration INTERVAL = Duration.ofSeconds(5);
     /** How long a record lives without a new heartbeat: three periods, so one slow write is not a death. */
     public static final Duration TTL = INTERVAL.multipliedBy(3);
+    /**
+     * System property for tests that wait for a dead worker's record to expire: the period in milliseconds,
+     * the TTL staying three periods. Unset, or not a positive number, the worker uses {@link #INTERVAL} and
+     * {@link #TTL}; nothing in Sergeant sets it.
+     */
+    public static final String INTERVAL_MILLIS_PROPERTY = "sergeant.heartbeat.intervalMillis";
 
     private static final Logger log = LoggerFactory.getLogger(WorkerHeartbeat.class);
 
@@ -62,9 +68,22 @@ public final class WorkerHeartbeat implements AutoCloseable {
         });
     }
 
-    /** Starts publishing every {@link #INTERVAL} with {@link #TTL}; the first heartbeat is written at once. */
+    /**
+     * Starts publishing every {@link #interval()} with three times that as TTL ({@link #INTERVAL} and
+     * {@link #TTL} unless {@link #INTERVAL_MILLIS_PROPERTY} is set); the first heartbeat is written at once.
+     */
     public static WorkerHeartbeat start(Backend backend, WorkerConfig config, RunState state) {
-        return start(backend, config, state, INTERVAL, TTL);
+        Duration interval = interval();
+        return start(backend, config, state, interval, interval.multipliedBy(3));
+    }
+
+    /**
+     * The period {@link #start(Backend, WorkerConfig, RunState)} uses: {@link #INTERVAL_MILLIS_PROPERTY} when
+     * set to a positive number of milliseconds, else {@link #INTERVAL}.
+     */
+    public static Duration interval() {
+        Long millis = Long.getLong(INTERVAL_MILLIS_PROPERTY);
+        return millis != null && millis > 0 ? Duration.ofMillis(millis) : INTERVAL;
     }
 
     /** Starts publishing with another period and TTL (tests). */

@@ -52,6 +52,30 @@ class WorkerHeartbeatTest {
     }
 
     @Test
+    void theProductPeriodIsFiveSecondsWithAFifteenSecondTtlUnlessATestSetsIt() {
+        // The property only shortens the wait of tests (WorkerRegistryTest); unset, the constants hold.
+        String saved = System.getProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY);
+        try {
+            System.clearProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY);
+            assertThat(WorkerHeartbeat.INTERVAL).isEqualTo(Duration.ofSeconds(5));
+            assertThat(WorkerHeartbeat.TTL).isEqualTo(Duration.ofSeconds(15));
+            assertThat(WorkerHeartbeat.interval()).isEqualTo(WorkerHeartbeat.INTERVAL);
+            System.setProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY, "not a number");
+            assertThat(WorkerHeartbeat.interval()).isEqualTo(WorkerHeartbeat.INTERVAL);
+            System.setProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY, "0");
+            assertThat(WorkerHeartbeat.interval()).isEqualTo(WorkerHeartbeat.INTERVAL);
+            System.setProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY, "2000");
+            assertThat(WorkerHeartbeat.interval()).isEqualTo(Duration.ofSeconds(2));
+        } finally {
+            if (saved == null) {
+                System.clearProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY);
+            } else {
+                System.setProperty(WorkerHeartbeat.INTERVAL_MILLIS_PROPERTY, saved);
+            }
+        }
+    }
+
+    @Test
     void aRecordSurvivesItsStoredFormFieldForField() {
         Instant now = Instant.parse("2026-12-04T18:00:00.123456Z");
         WorkerStatus status = new WorkerStatus("h:1:q=x:ab", "h\u00e9st \\ name", 1, "q=x: #1", "thread", 8,

@@ -13,6 +13,7 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * and {@link CutReply} says how many the reply held: the caller hands them on rather than losing them too
  * (docs/guarantees.md, "A pop whose reply is cut").
  *
+ * <p>The same reader, with the same deadline check and size bounds, reads the short replies of the commands that
+ * bury the oversized payloads on the pop's connection ({@link #replies}, {@link #next}).
+ *
  * <p>Stateless and thread safe; each call uses the connection it is given, on the calling thread.
  */
 final class BoundedPop {
@@ -54,9 +58,13 @@ final class BoundedPop {
 
     /**
      * The longest error reply taken, in bytes: Redis' own errors for {@code LPOP} are a line of under a hundred
-     * bytes; a longer one is no Redis reply and is refused as a malformed reply rather than held whole.
+     * bytes; a longer one is no Redis reply and is refused as a malformed reply rather than held whole. Also the
+     * longest line or string taken in a short reply ({@link #next}).
      */
     static final int MAX_ERROR_LINE = 4096;
+
+    /** The most elements of an array taken in a short reply ({@link #next}); its arrays nest at most two deep. */
+    static final int MAX_SHORT_ELEMENTS = 16;
 
     private static final VarHandle INPUT;
     private static final MethodHandle FLUSH;
@@ -114,7 +122,7 @@ final class BoundedPop {
      * deadline passed, or bytes arrived that are not such a reply). The payloads read whole before it are in
      * the caller's list; {@link #expected()} is how many the reply held, or -1 when its header was not read.
      */
-    static final class CutReply extends JedisConnectionException {
+    static class CutReply extends JedisConnectionException {
         private static final long serialVersionUID = 1L;
         private final int expected;
 
@@ -162,7 +170,7 @@ final class BoundedPop {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded pop is not available with this Jedis");
         }
-        Reply reply = new Reply(connection, System.nanoTime() + deadline.toNanos(), deadline, everyRead);
+        Reply reply = new Reply(connection, "LPOP", System.nanoTime() + deadline.toNanos(), deadline, everyRead);
         connection.sendCommand(new CommandArguments(Protocol.Command.LPOP).key(key)
                 .add(Integer.toString(count).getBytes(StandardCharsets.US_ASCII)));
         try {
@@ -184,9 +192,97 @@ final class BoundedPop {
         }
     }
 
+    /**
+     * Flushes the commands written on {@code connection} and starts one deadline, {@code deadline} from now, for
+     * reading their replies with {@link #next} (the replies of a pipeline read as one reply: docs/decisions.md,
+     * "A burial's replies are read bounded, and a cut one keeps the batch"). The caller gives the socket back its
+     * timeout ({@link Reply#restore()}) once every reply was read, or marks the connection broken when one failed.
+     *
+     * @throws JedisConnectionException the flush failed
+     */
+    static Reply replies(Connection connection, String command, Duration deadline) {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
+        }
+        Reply reply = new Reply(connection, command, System.nanoTime() + deadline.toNanos(), deadline, !SEES_BUFFER);
+        try {
+            FLUSH.invokeExact(connection);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new JedisConnectionException(e);
+        }
+        return reply;
+    }
+
+    /**
+     * Reads the next short reply on {@code connection} within {@code reply}'s deadline, as Jedis' {@code getOne}
+     * would give it for the replies of {@code SET}, {@code APPEND}, {@code DEL} and a script's table of numbers: an
+     * integer as a {@link Long}, a status or a string as {@code byte[]}, an array as a {@link List}, a null as null.
+     * Every byte is read through the deadline check; a line or a string over {@link #MAX_ERROR_LINE} bytes, an array
+     * over {@link #MAX_SHORT_ELEMENTS} elements or nested deeper than two, and any other type are refused as
+     * malformed, so a broken or hostile server costs at most the deadline and a few kilobytes.
+     *
+     * @throws JedisDataException an error reply, read whole (the connection stays in step)
+     * @throws JedisConnectionException the deadline passed, the connection failed or the bytes were no such reply
+     *         ({@link Malformed}); the caller drops the connection
+     */
+    static Object next(Connection connection, Reply reply) {
+        return next((RedisInputStream) INPUT.get(connection), reply, 0);
+    }
+
+    /** As {@link #next(Connection, Reply)}, from {@code in}; {@code depth}: how deep inside arrays. */
+    static Object next(RedisInputStream in, Reply reply, int depth) {
+        byte type = readByte(in, reply);
+        switch (type) {
+            case '-' -> throw new JedisDataException(text(line(in, reply, "an error reply")));
+            case '+' -> {
+                return line(in, reply, "a status reply");
+            }
+            case ':' -> {
+                return readNumber(in, reply, 18, "a malformed integer", "an integer of -0");
+            }
+            case '_' -> {
+                crlf(in, reply);
+                return null;
+            }
+            case '$' -> {
+                int length = readLength(in, reply);
+                if (length < 0) {
+                    return null;
+                }
+                if (length > MAX_ERROR_LINE) {
+                    throw unexpected(reply, "a string of " + length + " bytes (at most " + MAX_ERROR_LINE + " expected)");
+                }
+                byte[] value = new byte[length];
+                readFully(in, value, length, reply);
+                crlf(in, reply);
+                return value;
+            }
+            case '*' -> {
+                int size = readLength(in, reply);
+                if (size < 0) {
+                    return null;
+                }
+                if (size > MAX_SHORT_ELEMENTS || depth >= 2) {
+                    throw unexpected(reply, "an array of " + size + " elements at depth " + depth + " (at most "
+                            + MAX_SHORT_ELEMENTS + " elements, two deep, expected)");
+                }
+                List<Object> values = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    values.add(next(in, reply, depth + 1));
+                }
+                return values;
+            }
+            default -> throw unexpected(reply, "a reply of type " + shown(type));
+        }
+    }
+
     /** The deadline of one reply, applied to the connection's socket before each read. */
     static final class Reply {
         private final Connection connection;
+        /** What the reply answers, for messages ({@code LPOP}). */
+        private final String command;
         private final long deadline;
         private final Duration timeout;
         /** The socket's own timeout, in ms, given back after the reply. */
@@ -200,12 +296,16 @@ final class BoundedPop {
 
         /** {@code connection} null: no socket to cut (tests reading from a stream), only the deadline checked. */
         Reply(Connection connection, long deadline, Duration timeout) {
-            this(connection, deadline, timeout, !SEES_BUFFER);
+            this(connection, "LPOP", deadline, timeout, !SEES_BUFFER);
         }
 
-        /** As above; {@code everyRead}: check the deadline before every read, as where the buffer cannot be seen. */
-        Reply(Connection connection, long deadline, Duration timeout, boolean everyRead) {
+        /**
+         * As above, for the reply of {@code command}; {@code everyRead}: check the deadline before every read, as
+         * where the buffer cannot be seen.
+         */
+        Reply(Connection connection, String command, long deadline, Duration timeout, boolean everyRead) {
             this.connection = connection;
+            this.command = command;
             this.deadline = deadline;
             this.timeout = timeout;
             this.everyRead = everyRead;
@@ -226,7 +326,8 @@ final class BoundedPop {
 
         /** Why a reply past its deadline was given up. */
         String late() {
-            return "the reply did not arrive whole within " + timeout.toMillis()
+            return "the reply" + (command.equals("LPOP") ? "" : " of " + command) + " did not arrive whole within "
+                    + timeout.toMillis()
                     + " ms (the backend's read timeout, its option 'timeout'): the server or the network stalls, or"
                     + " the batch is too large for the link (then raise 'timeout' or lower tasksPerTransaction)";
         }
@@ -266,7 +367,7 @@ final class BoundedPop {
     static int read(RedisInputStream in, int maxBytes, List<byte[]> out, Oversized oversized, Reply reply) {
         byte type = readByte(in, reply);
         switch (type) {
-            case '-' -> throw new JedisDataException(errorLine(in, reply));
+            case '-' -> throw new JedisDataException(text(line(in, reply, "an error reply")));
             case '_' -> {
                 crlf(in, reply); // RESP3 null: nothing was popped
                 return 0;
@@ -274,18 +375,18 @@ final class BoundedPop {
             case '*' -> {
                 // A RESP2 null array (-1) is an empty list
             }
-            default -> throw unexpected("a reply of type " + shown(type));
+            default -> throw unexpected(reply, "a reply of type " + shown(type));
         }
         int size = readLength(in, reply);
         reply.size = Math.max(size, 0);
         for (int i = 0; i < size; i++) {
             byte element = readByte(in, reply);
             if (element != '$') {
-                throw unexpected("an element of type " + shown(element));
+                throw unexpected(reply, "an element of type " + shown(element));
             }
             int length = readLength(in, reply);
             if (length < 0) {
-                throw unexpected("a null element ($-1)");
+                throw unexpected(reply, "a null element ($-1)");
             }
             if (maxBytes > 0 && length > maxBytes) {
                 streamOversized(in, length, oversized, reply);
@@ -305,16 +406,16 @@ final class BoundedPop {
     }
 
     /**
-     * The text of an error reply (its {@code -} read), up to its CRLF, read a byte at a time through the deadline
-     * check (Jedis' {@code readLine} would read on from the socket for as long as bytes come, past any deadline and
-     * into memory) and refused past {@link #MAX_ERROR_LINE} bytes.
+     * The text of a line reply ({@code what}: an error reply or a status reply; its type byte read), up to its CRLF,
+     * read a byte at a time through the deadline check (Jedis' {@code readLine} would read on from the socket for
+     * as long as bytes come, past any deadline and into memory) and refused past {@link #MAX_ERROR_LINE} bytes.
      */
-    private static String errorLine(RedisInputStream in, Reply reply) {
+    private static byte[] line(RedisInputStream in, Reply reply, String what) {
         byte[] line = new byte[64];
         int length = 0;
         for (byte b = readByte(in, reply); b != '\r'; b = readByte(in, reply)) {
             if (length == MAX_ERROR_LINE) {
-                throw unexpected("an error reply longer than " + MAX_ERROR_LINE + " bytes");
+                throw unexpected(reply, what + " longer than " + MAX_ERROR_LINE + " bytes");
             }
             if (length == line.length) {
                 line = Arrays.copyOf(line, Math.min(MAX_ERROR_LINE, 2 * length));
@@ -322,9 +423,13 @@ final class BoundedPop {
             line[length++] = b;
         }
         if (readByte(in, reply) != '\n') {
-            throw unexpected("an error reply not ended by CRLF");
+            throw unexpected(reply, what + " not ended by CRLF");
         }
-        return new String(line, 0, length, StandardCharsets.UTF_8);
+        return Arrays.copyOf(line, length);
+    }
+
+    private static String text(byte[] line) {
+        return new String(line, StandardCharsets.UTF_8);
     }
 
     /**
@@ -332,6 +437,22 @@ final class BoundedPop {
      * check: Jedis' own {@code readIntCrLf} reads on from the socket for as long as digits come.
      */
     private static int readLength(RedisInputStream in, Reply reply) {
+        long value = readNumber(in, reply, 10, "a malformed length",
+                "a length of -0 (only -1, a null, is a negative length)");
+        if (value > Integer.MAX_VALUE) {
+            throw unexpected(reply, "a malformed length");
+        }
+        if (value < -1) {
+            throw unexpected(reply, "a length of " + value + " (only -1, a null, is a negative length)");
+        }
+        return (int) value;
+    }
+
+    /**
+     * A RESP number line of at most {@code maxDigits} digits (at most 18), read as {@link #readLength} reads one;
+     * {@code malformed}, {@code minusZero}: what a malformed line and {@code -0} are refused as.
+     */
+    private static long readNumber(RedisInputStream in, Reply reply, int maxDigits, String malformed, String minusZero) {
         byte b = readByte(in, reply);
         boolean negative = b == '-';
         if (negative) {
@@ -340,19 +461,19 @@ final class BoundedPop {
         long value = 0;
         int digits = 0;
         while (b != '\r') {
-            if (b < '0' || b > '9' || ++digits > 10) {
-                throw unexpected("a malformed length");
+            if (b < '0' || b > '9' || ++digits > maxDigits) {
+                throw unexpected(reply, malformed);
             }
             value = value * 10 + (b - '0');
             b = readByte(in, reply);
         }
-        if (digits == 0 || value > Integer.MAX_VALUE || readByte(in, reply) != '\n') {
-            throw unexpected("a malformed length");
+        if (digits == 0 || readByte(in, reply) != '\n') {
+            throw unexpected(reply, malformed);
         }
-        if (negative && value != 1) {
-            throw unexpected("a length of -" + value + " (only -1, a null, is a negative length)");
+        if (negative && value == 0) {
+            throw unexpected(reply, minusZero);
         }
-        return (int) (negative ? -value : value);
+        return negative ? -value : value;
     }
 
     private static void streamOversized(RedisInputStream in, int length, Oversized oversized, Reply reply) {
@@ -372,7 +493,7 @@ final class BoundedPop {
             reply.beforeRead(in);
             int n = in.read(into, at, length - at);
             if (n < 0) {
-                throw new JedisConnectionException("the connection closed inside a reply of LPOP");
+                throw new JedisConnectionException("the connection closed inside a reply of " + reply.command);
             }
             at += n;
         }
@@ -380,12 +501,12 @@ final class BoundedPop {
 
     private static void crlf(RedisInputStream in, Reply reply) {
         if (readByte(in, reply) != '\r' || readByte(in, reply) != '\n') {
-            throw unexpected("a value not followed by CRLF");
+            throw unexpected(reply, "a value not followed by CRLF");
         }
     }
 
-    private static JedisConnectionException unexpected(String what) {
-        return new Malformed("unexpected reply to LPOP: " + what);
+    private static JedisConnectionException unexpected(Reply reply, String what) {
+        return new Malformed("unexpected reply to " + reply.command + ": " + what);
     }
 
     /** A byte of a reply as text: itself in quotes when printable ASCII, else its hex value. */

@@ -251,7 +251,12 @@ final class RedisQueue {
             }
             String lost = cut.expected() < 0 ? "an unknown number of tasks (up to " + max + ")"
                     : (cut.expected() - payloads.size()) + " task(s)";
-            String what = "at-most-once pop from queue '" + queue + "': " + e.getMessage() + "; LPOP had taken " + lost
+            String what = cut instanceof CutBurial burial
+                    ? "at-most-once pop from queue '" + queue + "': " + e.getMessage() + "; the " + burial.unconfirmed()
+                            + " oversized payload(s) not confirmed are dead letters if the server ran their burial, else"
+                            + " lost (each is logged with its hold key; check the server and the network, or raise the"
+                            + " option 'timeout' if the server is slow)"
+                    : "at-most-once pop from queue '" + queue + "': " + e.getMessage() + "; LPOP had taken " + lost
                     + " besides the " + payloads.size() + " read whole off the queue, and they are lost (at-most-once"
                     + " delivery loses what a pop took when its reply is lost; use at-least-once delivery to have"
                     + " such tasks delivered again)";
@@ -288,7 +293,7 @@ final class RedisQueue {
                     return 0; // LPOP's own error reply, its first and only reply: nothing was sent for a burial
                 }
                 try {
-                    burial.collect();
+                    burial.collect(n);
                 } catch (RuntimeException | Error e) {
                     connection.setBroken(); // replies may be left unread: never lend this connection out again
                     throw e;
@@ -360,44 +365,105 @@ final class RedisQueue {
             sent.add(new Sent(holdKey, length, commands));
         }
 
-        /** Reads the replies of the burials, in order, after the pop's reply; counts and logs what they did. */
-        void collect() {
+        /**
+         * Reads the replies of the burials, in order, after the pop's reply (of {@code popped} payloads); counts and
+         * logs what they did. The replies are read as {@link BoundedPop} reads the pop's: bounded in size and all
+         * within one read timeout from here (docs/decisions.md, "A burial's replies are read bounded, and a cut one
+         * keeps the batch"). When they are cut the connection is dropped, every burial not confirmed is logged with
+         * its hold key, and a {@link CutBurial} carries the cause; the payloads the pop read whole stay the caller's.
+         */
+        void collect(int popped) {
+            if (sent.isEmpty()) {
+                return;
+            }
             long refused = 0;
             long trimmed = 0;
-            for (Sent payload : sent) {
-                String failure = null;
-                for (int i = 0; i < payload.commands(); i++) {
+            BoundedPop.Reply reply = BoundedPop.replies(connection, "the burial of an oversized payload",
+                    shard.client().readTimeout());
+            int confirmed = 0;
+            try {
+                for (Sent payload : sent) {
+                    String failure = null;
+                    for (int i = 0; i < payload.commands(); i++) {
+                        try {
+                            BoundedPop.next(connection, reply);
+                        } catch (JedisDataException e) {
+                            failure = failure == null ? e.getMessage() : failure;
+                        }
+                    }
                     try {
-                        connection.getOne();
+                        if (BoundedPop.next(connection, reply) instanceof List<?> result && result.size() == 2
+                                && result.get(0) instanceof Long done && result.get(1) instanceof Long dropped) {
+                            if (done == 1) {
+                                refused++;
+                                trimmed += dropped;
+                            } else {
+                                failure = failure != null ? failure : "the held payload was gone or not whole";
+                            }
+                        } else {
+                            failure = failure != null ? failure : "the burial script gave an unexpected reply";
+                        }
                     } catch (JedisDataException e) {
-                        failure = failure == null ? e.getMessage() : failure;
+                        failure = failure != null ? failure : e.getMessage();
                     }
-                }
-                try {
-                    List<?> result = (List<?>) connection.getOne();
-                    if (number(result.get(0)) == 1) {
-                        refused++;
-                        trimmed += number(result.get(1));
-                    } else {
-                        failure = failure != null ? failure : "the held payload was gone or not whole";
+                    try {
+                        BoundedPop.next(connection, reply); // the DEL
+                    } catch (JedisDataException e) {
+                        failure = failure != null ? failure : e.getMessage();
                     }
-                } catch (JedisDataException e) {
-                    failure = failure != null ? failure : e.getMessage();
+                    confirmed++;
+                    lost(payload, failure);
                 }
-                try {
-                    connection.getOne(); // the DEL
-                } catch (JedisDataException e) {
-                    failure = failure != null ? failure : e.getMessage();
-                }
-                if (failure != null) {
+            } catch (RuntimeException | Error e) {
+                connection.setBroken(); // inside a reply: never lend this connection out again
+                String why = (reply.expired() ? reply.late() : e.getMessage())
+                        + (e instanceof BoundedPop.Malformed ? " (is the backend's address a Redis server, with nothing"
+                                + " between that alters its replies?)" : "");
+                for (Sent payload : sent.subList(confirmed, sent.size())) {
                     LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + payload.length()
-                            + " bytes, over " + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a"
-                            + " dead letter (" + failure + "); it is lost, as an at-most-once task whose pop reply is lost"
-                            + " (its hold key " + new String(payload.holdKey(), StandardCharsets.UTF_8)
-                            + " was deleted)");
+                            + " bytes, over " + limits.maxPayloadBytes() + " bytes, was popped and sent for burial, but"
+                            + " the replies confirming it were cut (" + why + "); it is a dead letter if the server ran"
+                            + " the burial, else lost, as an at-most-once task whose pop reply is lost (its hold key "
+                            + new String(payload.holdKey(), StandardCharsets.UTF_8) + " expires within an hour)");
                 }
+                RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, refused, trimmed);
+                throw new CutBurial("the replies confirming the burial of " + (sent.size() - confirmed) + " of "
+                        + sent.size() + " oversized payload(s) were cut: " + why + "; the connection was dropped",
+                        popped, sent.size() - confirmed, e);
             }
+            reply.restore();
             RedisDeadLetters.noteRefusedAndTrimmed(limits, queue, shard, refused, trimmed);
+        }
+
+        /** Logs a burial that failed ({@code failure} not null): its payload is lost. */
+        private void lost(Sent payload, String failure) {
+            if (failure != null) {
+                LOG.log(System.Logger.Level.ERROR, "queue '" + queue + "': a payload of " + payload.length()
+                        + " bytes, over " + limits.maxPayloadBytes() + " bytes, was popped but could not be kept as a"
+                        + " dead letter (" + failure + "); it is lost, as an at-most-once task whose pop reply is lost"
+                        + " (its hold key " + new String(payload.holdKey(), StandardCharsets.UTF_8)
+                        + " was deleted)");
+            }
+        }
+    }
+
+    /**
+     * The replies of a plain pop's burials were cut ({@link OversizedBurial#collect}) after its {@code LPOP} reply was
+     * read whole: every payload within the bound is the caller's; {@link #unconfirmed()} oversized ones may or may
+     * not have become dead letters.
+     */
+    private static final class CutBurial extends BoundedPop.CutReply {
+        private static final long serialVersionUID = 1L;
+        private final int unconfirmed;
+
+        CutBurial(String message, int popped, int unconfirmed, Throwable cause) {
+            super(message, popped, cause);
+            this.unconfirmed = unconfirmed;
+        }
+
+        /** How many oversized payloads were sent for burial without their burial confirmed. */
+        int unconfirmed() {
+            return unconfirmed;
         }
     }
 

@@ -44,8 +44,11 @@ import java.util.function.Function;
  * renewed slot map: the call goes on as soon as the key's slot has a reachable master again. It gives up
  * with {@code BACKEND_UNAVAILABLE}, naming the budget and what to check, once {@code budget}
  * ({@code timeout × maxAttempts}) has passed since it started (plus the step under way then: two
- * connection attempts, each bounded by the connect or read timeout), or after {@code maxAttempts} steps
- * that each ended in a redirection. A step that failed after its command reached the server may have
+ * connection attempts, each bounded by the connect or read timeout, and the slot map's renewal, which
+ * connects to the URI's nodes in turn until one answers), or after {@code maxAttempts} steps that each
+ * ended in a redirection. "As soon as" holds for a dead node that refuses connections (its process died);
+ * a node whose host is gone silently costs each step those timeouts, so the call goes on up to one such
+ * step after its slot is served again. A step that failed after its command reached the server may have
  * run it; Jedis' own retries always had that property, and every script the backend runs in a cluster
  * tolerates it (docs/decisions.md, "Redis Cluster calls ride out a failover in short steps").
  * Thread safe (Jedis pools are).

@@ -91,6 +91,10 @@ class ClusterFailoverStallTest {
                     + (failure == null ? "" : ": " + failure.getMessage()));
             assertThat(served).as("the replica was promoted and serves the queue's slot").isNotZero();
             assertThat(failure).as("the push at the kill rode out the failover").isNull();
+            // Not vacuous: the push met the dead master and waited for the promotion, which the 2 s node
+            // timeout keeps from coming earlier (a push that went elsewhere would return in milliseconds).
+            assertThat(pushMillis).as("push return after the kill (ms): it waited for the replica's promotion")
+                    .isGreaterThanOrEqualTo(1_000);
             assertThat(pushMillis).as("push return after the kill (ms), slot served again at " + servedMillis + " ms")
                     .isLessThanOrEqualTo(servedMillis + MARGIN_MILLIS);
 

@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  *
  * <p>Options (all optional): {@code poolSize} (connections per node, default 16), {@code timeout}
  * (socket read timeout, default 10s), {@code connectTimeout} (default 5s), {@code maxAttempts}
- * (cluster redirections and retries per command, default 5) and {@code shards} (cluster only: how
+ * (cluster only, default 5: a call rides out a failover for {@code timeout × maxAttempts}, retrying in
+ * short steps, and gives up after that many steps that ended in a redirection) and {@code shards} (cluster only: how
  * many shards each queue is split into, default the number of masters). For {@code rediss://} nodes
  * also {@code tlsCaCert}, {@code tlsTrustStore}, {@code tlsTrustStorePassword}, {@code tlsKeyStore},
  * {@code tlsKeyStorePassword} and {@code tlsVerifyHostname} (default true; see {@link RedisTls}).
@@ -149,13 +150,16 @@ public final class RedisBackendFactory implements BackendFactory {
         }
         JedisCluster cluster;
         try {
-            cluster = new JedisCluster(seeds, clientConfig(uri.nodes().get(0), settings), settings.maxAttempts(),
+            // Two Jedis attempts per step, no Jedis backoff: RedisClient retries in short steps within
+            // timeout × maxAttempts (docs/decisions.md, "Redis Cluster calls ride out a failover in short steps").
+            cluster = new JedisCluster(seeds, clientConfig(uri.nodes().get(0), settings),
+                    Math.min(RedisClient.JEDIS_ATTEMPTS_PER_STEP, settings.maxAttempts()),
                     settings.timeout().multipliedBy(settings.maxAttempts()), poolConfig(settings));
         } catch (JedisException e) {
             SergeantException translated = RedisErrors.translate(e, "cluster discovery", uri.toString());
             throw new SergeantException(translated.code(), "cannot open the Redis backend: " + translated.getMessage(), e);
         }
-        RedisClient client = new RedisClient(cluster, uri.toString(), () -> { }, settings.timeout());
+        RedisClient client = RedisClient.cluster(cluster, uri.toString(), settings.timeout(), settings.maxAttempts());
         try {
             int shards = settings.shards() > 0 ? settings.shards() : countMasters(client);
             return new ClusterShards(client, clientConfig(uri.nodes().get(0), settings), shards, settings.shards() > 0);

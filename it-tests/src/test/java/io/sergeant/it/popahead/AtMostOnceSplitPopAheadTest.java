@@ -58,7 +58,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * they were popped"): seen by a msgpack serializer that records the decoding thread; undecodable payloads of a half
  * are still dead letters once and a stop with decoded halves loses nothing. No assertion depends on timing: where a
  * pop ahead must have happened,
- * the task waits for it (up to a generous deadline that only a missing pop ahead reaches).
+ * the task waits for it (up to a generous deadline that only a missing pop ahead reaches). Every worker here has a
+ * timeout: a one-thread worker without one runs its tasks on the loop thread instead ({@link AtMostOnceRunHereTest}).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class AtMostOnceSplitPopAheadTest {
@@ -343,9 +344,11 @@ class AtMostOnceSplitPopAheadTest {
     // ------------------------------------------------------------------ helpers
 
     private static WorkerConfig config(String name, String uri, int threads, int batch, int maxTasks) {
+        // A timeout (never reached) keeps one-thread workers on the executor's thread, the path these tests cover:
+        // without one, they run their tasks on the loop thread between whole pops (AtMostOnceRunHereTest).
         return WorkerConfig.builder("split-" + name).backend(uri).delivery(DeliveryMode.AT_MOST_ONCE)
                 .tasksPerTransaction(batch).executor("thread", threads).maxTasksPerRun(maxTasks)
-                .pollInterval(Duration.ofMillis(20)).build();
+                .timeout(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).build();
     }
 
     /**

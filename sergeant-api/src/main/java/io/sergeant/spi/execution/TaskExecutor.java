@@ -1,6 +1,7 @@
 package io.sergeant.spi.execution;
 
 import io.sergeant.api.Task;
+import io.sergeant.spi.Experimental;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,44 @@ public interface TaskExecutor extends AutoCloseable {
      */
     default boolean queuesBatches() {
         return false;
+    }
+
+    /**
+     * Whether {@link #runBatchHere} may be called: the executor can run a batch on the calling thread, one
+     * task after another, and no task it runs can ever be declared stuck (a thread whose task ignored its
+     * interrupt past the grace period cannot be given back, and the caller's thread would be that thread).
+     * The thread executor answers true with one thread and no timeout. Core then runs an at-most-once
+     * worker's tasks on its loop thread, between its pops, with no hand-off to another thread
+     * (docs/decisions.md, "One-thread at-most-once runs its tasks on the loop thread"). The default, false,
+     * keeps every task on the executor's own threads. Constant for the executor's life.
+     *
+     * @since 0.2
+     */
+    @Experimental("a fast path of one-thread at-most-once workers, new in 0.2")
+    default boolean runsBatchesHere() {
+        return false;
+    }
+
+    /**
+     * {@link #runBatch} on the calling thread: runs the tasks in list order, one at a time, each under the
+     * killer's watch, and returns when every task was run or skipped. Before starting each task it asks
+     * {@code keepGoing}; once that is false no further task starts, and a task never started is not
+     * reported. {@code onResult} receives each ended task's result and its index in {@code tasks}, on the
+     * calling thread. An interrupt meant for a task (the killer's, at its timeout) never outlives it: the
+     * calling thread's interrupt flag is cleared after each task, once the killer can no longer reach it.
+     * The tasks count against {@link #concurrency()} while they run, as {@link #runBatch}'s do, so
+     * {@link #close()} (from another thread) waits for them.
+     *
+     * <p>Core calls it only when {@link #runsBatchesHere()} is true; the default throws
+     * {@link UnsupportedOperationException}.
+     *
+     * @throws IllegalStateException when the executor is closed
+     * @since 0.2
+     */
+    @Experimental("a fast path of one-thread at-most-once workers, new in 0.2")
+    default void runBatchHere(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not run batches on the calling thread"
+                + " (runsBatchesHere() is false)");
     }
 
     /**

@@ -70,7 +70,18 @@ final class ThreadExecutor implements TaskExecutor {
     /** Batches with tasks not yet ended: what close() skips when a thread is stuck. */
     private final java.util.Set<BatchRun> batches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** Whether {@link #runBatchHere} may be called: one thread and no timeout (no task can be declared stuck). */
+    private final boolean runsHere;
+
     ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer) {
+        this(concurrency, threadNamePrefix, runner, killer, false);
+    }
+
+    /**
+     * @param timeoutsEnabled whether tasks have a timeout: then the killer may declare a task stuck, so none
+     *        runs on a caller's thread ({@link #runsBatchesHere()} false)
+     */
+    ThreadExecutor(int concurrency, String threadNamePrefix, TaskRunner runner, Killer killer, boolean timeoutsEnabled) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
         }
@@ -78,6 +89,7 @@ final class ThreadExecutor implements TaskExecutor {
         this.concurrency = concurrency;
         this.runner = Objects.requireNonNull(runner, "runner is null");
         this.killer = Objects.requireNonNull(killer, "killer is null");
+        this.runsHere = concurrency == 1 && !timeoutsEnabled;
         // The queue is shared by every thread: submit() keeps at most `concurrency` tasks in it, while
         // runBatch() queues whole batches so that busy threads take the next task without a hand-off.
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
@@ -240,6 +252,47 @@ final class ThreadExecutor implements TaskExecutor {
             }
         }
         return run.done;
+    }
+
+    /**
+     * True with one thread and no timeout: without a timeout the killer never interrupts nor kills, so no
+     * task can be declared stuck and the caller's thread always comes back; with one thread the caller
+     * running the batch loses no parallelism. The hand-offs to and from the pool thread are what it saves
+     * (docs/decisions.md, "One-thread at-most-once runs its tasks on the loop thread").
+     */
+    @Override
+    public boolean runsBatchesHere() {
+        return runsHere;
+    }
+
+    /**
+     * Runs the batch on the calling thread, as one job of {@link #runBatch} would on a pool thread: each task
+     * under a watch, its interrupt flag cleared after it ({@link #runOne}), counted in {@link #outstanding}
+     * while it runs.
+     *
+     * @throws IllegalStateException when the executor is closed or {@link #runsBatchesHere()} is false
+     */
+    @Override
+    public void runBatchHere(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+        Objects.requireNonNull(keepGoing, "keepGoing is null");
+        Objects.requireNonNull(onResult, "onResult is null");
+        if (!runsHere) {
+            throw new IllegalStateException("this thread executor runs tasks on its own threads only (it has "
+                    + concurrency + " thread(s) or a timeout)");
+        }
+        List<Task> batch = List.copyOf(tasks);
+        if (batch.isEmpty()) {
+            return;
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the thread executor is closed; no task can be submitted");
+            }
+            outstanding.addAndGet(batch.size());
+        }
+        BatchRun run = new BatchRun(batch, keepGoing, onResult);
+        batches.add(run);
+        run.run();
     }
 
     /**

@@ -58,6 +58,6 @@ public final class ThreadExecutorFactory implements ExecutorFactory {
                     + "' of executor 'thread' is blank; give a prefix such as '" + DEFAULT_THREAD_NAME_PREFIX
                     + "' or leave it out");
         }
-        return new ThreadExecutor(spec.concurrency(), prefix, context.runner(), context.killer());
+        return new ThreadExecutor(spec.concurrency(), prefix, context.runner(), context.killer(), spec.timeouts().enabled());
     }
 }

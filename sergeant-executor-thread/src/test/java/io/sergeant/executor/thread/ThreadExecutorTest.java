@@ -138,6 +138,59 @@ class ThreadExecutorTest extends ExecutorCompatibilitySuite {
     }
 
     @Test
+    void withOneThreadAndNoTimeoutABatchRunsOnTheCallerInOrderAndNoInterruptOutlivesItsTask() {
+        Setup setup = open(1, NO_TIMEOUTS);
+        TaskExecutor executor = setup.executor();
+        assertThat(executor.runsBatchesHere()).isTrue();
+        List<Integer> reported = new ArrayList<>();
+        List<String> reportedOn = new ArrayList<>();
+
+        // An interrupt the first task finds set is cleared once it ended: the next task, and the caller, never see it.
+        Thread.currentThread().interrupt();
+        executor.runBatchHere(List.of(ScriptedTaskRunner.succeed(1), ScriptedTaskRunner.succeed(2), ScriptedTaskRunner.succeed(3)),
+                () -> true, (result, index) -> {
+                    reported.add(index);
+                    reportedOn.add(Thread.currentThread().getName());
+                });
+
+        assertThat(Thread.interrupted()).as("the caller's flag after the batch").isFalse();
+        assertThat(reported).containsExactly(0, 1, 2);
+        assertThat(reportedOn).containsOnly(Thread.currentThread().getName());
+        assertThat(setup.runner().runs()).extracting(ScriptedTaskRunner.Run::id).containsExactly(1, 2, 3);
+        assertThat(setup.runner().runs()).allSatisfy(run ->
+                assertThat(run.threadName()).isEqualTo(Thread.currentThread().getName()));
+        assertThat(setup.runner().runs()).extracting(ScriptedTaskRunner.Run::interruptedAtStart).containsExactly(true, false, false);
+    }
+
+    @Test
+    void aBatchRunHereStartsNoTaskOnceKeepGoingIsFalseAndTheSkippedOnesAreNotReported() {
+        Setup setup = open(1, NO_TIMEOUTS);
+        TaskExecutor executor = setup.executor();
+        List<Integer> reported = new ArrayList<>();
+
+        executor.runBatchHere(List.of(ScriptedTaskRunner.succeed(1), ScriptedTaskRunner.succeed(2), ScriptedTaskRunner.succeed(3)),
+                () -> reported.isEmpty(), (result, index) -> reported.add(index));
+
+        assertThat(reported).containsExactly(0);
+        assertThat(setup.runner().runs()).extracting(ScriptedTaskRunner.Run::id).containsExactly(1);
+        // Nothing is left outstanding: the executor closes at once and takes a batch on its own thread after it.
+        executor.close();
+        assertThatThrownBy(() -> executor.runBatchHere(List.of(ScriptedTaskRunner.succeed(4)), () -> true, (result, index) -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void withTwoThreadsOrATimeoutNoBatchRunsOnTheCaller() {
+        for (Setup setup : List.of(open(2, NO_TIMEOUTS), open(1, timeouts(60_000, 1_000)))) {
+            TaskExecutor executor = setup.executor();
+            assertThat(executor.runsBatchesHere()).as("%d thread(s)", executor.concurrency()).isFalse();
+            assertThatThrownBy(() -> executor.runBatchHere(List.of(ScriptedTaskRunner.succeed(1)), () -> true,
+                    (result, index) -> { })).isInstanceOf(IllegalStateException.class).hasMessageContaining("own threads");
+            assertThat(setup.runner().runs()).isEmpty();
+        }
+    }
+
+    @Test
     void moreThanConcurrencyOutstandingTasksAreRejected() {
         Setup setup = open(2, NO_TIMEOUTS);
         TaskExecutor executor = setup.executor();

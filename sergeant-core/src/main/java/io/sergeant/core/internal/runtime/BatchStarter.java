@@ -45,11 +45,16 @@ final class BatchStarter {
     private final OneByOneSubmitter submitter;
     /** Halves popped while the executor runs the last (at-most-once where pops split cheaply); null otherwise. */
     private final SplitPopAhead split;
+    /**
+     * Whether batches run on the calling (loop) thread ({@link TaskExecutor#runBatchHere}): one-thread at-most-once
+     * with an executor that allows it (docs/decisions.md, "One-thread at-most-once runs its tasks on the loop thread").
+     */
+    private final boolean runHere;
     /** Batches handed to the executor whose unstarted tasks were not handed back yet. */
     private final List<RunningBatch> running = new ArrayList<>();
 
     BatchStarter(WorkerAssembly assembly, RunState state, BatchDecoder decoder, Settlement settlement, ExecutorCount inExecutor,
-                 TaskExecutor executor, SplitPopAhead split) {
+                 TaskExecutor executor, SplitPopAhead split, boolean runHere) {
         this.assembly = Objects.requireNonNull(assembly, "assembly is null");
         this.queue = assembly.config().name();
         this.gracePeriod = assembly.config().timeouts().gracePeriod();
@@ -61,6 +66,10 @@ final class BatchStarter {
         this.executor = Objects.requireNonNull(executor, "executor is null");
         this.submitter = new OneByOneSubmitter(executor, () -> !shouldEnd(state, executor), queue);
         this.split = split;
+        this.runHere = runHere;
+        if (runHere && !executor.runsBatchesHere()) {
+            throw new IllegalArgumentException("the executor does not run batches on the calling thread");
+        }
     }
 
     /**
@@ -182,8 +191,8 @@ final class BatchStarter {
                 settle(popped, positions[index], result);
                 taskLeftExecutor();
             };
-            CompletableFuture<Void> future = executor.queuesBatches()
-                    ? executor.runBatch(tasks, () -> !shouldEnd(state, executor), onResult)
+            CompletableFuture<Void> future = runHere ? runHere(tasks, onResult)
+                    : executor.queuesBatches() ? executor.runBatch(tasks, () -> !shouldEnd(state, executor), onResult)
                     : submitter.submit(tasks, deliveries, onResult);
             RunningBatch started = new RunningBatch(future, popped, positions, reported);
             // Skipped tasks are never reported: account for them when the batch completes.
@@ -200,6 +209,27 @@ final class BatchStarter {
             log.atError().addKeyValue("queue", queue).log("the executor refused a batch: {}", e.toString());
             settlement.handBack(popped, positions);
         }
+    }
+
+    /**
+     * Runs the tasks on this (the loop) thread and returns their batch's completion, done: exceptional if the
+     * executor threw (a task it never started was never reported, so it is handed back as unstarted, as a skipped
+     * task of a batch the executor runs). The thread's interrupt flag is cleared of a stop's interrupt meant
+     * for a task that ended ({@link WorkerAssembly#clearStopInterrupt()}; the executor cleared the killer's),
+     * so no interrupt reaches the pops and hand-backs that follow on this thread.
+     */
+    private CompletableFuture<Void> runHere(List<Task> tasks, ObjIntConsumer<TaskResult> onResult) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            executor.runBatchHere(tasks, () -> !shouldEnd(state, executor), onResult);
+            done.complete(null);
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("queue", queue).log("running a batch on the loop thread failed: {}", e.toString());
+            done.completeExceptionally(e);
+        } finally {
+            assembly.clearStopInterrupt();
+        }
+        return done;
     }
 
     private void taskLeftExecutor() {

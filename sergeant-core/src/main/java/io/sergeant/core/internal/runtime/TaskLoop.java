@@ -41,7 +41,8 @@ import java.util.concurrent.locks.LockSupport;
  * executor chunk by chunk and settles the outcomes, and {@link Settlement} talks to the backend about the
  * tasks held.
  *
- * <p>{@link #run()} is called once, from the worker's loop thread; outcomes arrive on executor threads.
+ * <p>{@link #run()} is called once, from the worker's loop thread; outcomes arrive on executor threads, or on
+ * the loop thread itself when a one-thread at-most-once worker runs its tasks there ({@link #runsHere}).
  */
 public final class TaskLoop {
 
@@ -66,6 +67,12 @@ public final class TaskLoop {
      * where a worker should not hold a task it cannot start while another worker could run it.
      */
     static final int POP_AHEAD_MIN_BATCH = DECODE_CHUNK;
+
+    /**
+     * Whether a one-thread at-most-once worker runs its tasks on the loop thread where the executor allows it
+     * ({@link #runsHere}); {@code -Dsergeant.run.here=false} keeps them on the executor's thread (for measurements).
+     */
+    private static final boolean RUN_HERE = !"false".equals(System.getProperty("sergeant.run.here"));
 
     /** How long acks may wait for the next pop before a waiting loop sends them alone. */
     private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -142,9 +149,10 @@ public final class TaskLoop {
             // Created after the executor, so the finally below always stops its thread.
             popAhead = leased && POP_AHEAD && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
                     ? new PopAhead(settlement, config.name()) : null;
-            split = splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, decoder, state,
+            boolean runHere = runsHere(leased, executor);
+            split = !runHere && splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, decoder, state,
                     capacity(), config.tasksPerTransaction()) : null;
-            starter = new BatchStarter(assembly, state, decoder, settlement, inExecutor, executor, split);
+            starter = new BatchStarter(assembly, state, decoder, settlement, inExecutor, executor, split, runHere);
             try {
                 loop(executor, options);
             } finally {
@@ -161,6 +169,19 @@ public final class TaskLoop {
     /** The most tasks the worker holds (popped and not ended): {@code max(concurrency, tasksPerTransaction)}. */
     private int capacity() {
         return Math.max(config.executor().concurrency(), config.tasksPerTransaction());
+    }
+
+    /**
+     * Whether the loop thread runs the tasks itself, between its pops ({@link TaskExecutor#runBatchHere}):
+     * at-most-once without prefetch, an executor that allows it ({@link TaskExecutor#runsBatchesHere()}: the
+     * thread executor with one thread and no timeout) and {@code -Dsergeant.run.here} not {@code false}. Each
+     * batch is then popped whole, decoded in chunks and run chunk by chunk on this thread: no hand-off to an
+     * executor thread, none back, and no pop-ahead thread (docs/decisions.md, "One-thread at-most-once runs
+     * its tasks on the loop thread"). The bound is the plain one: the loop pops only once the batch before has
+     * run. At-least-once keeps its executor thread: its acks and its pops ahead belong to the loop thread.
+     */
+    private boolean runsHere(boolean leased, TaskExecutor executor) {
+        return !leased && !config.delivery().prefetch() && RUN_HERE && executor.runsBatchesHere();
     }
 
     /**

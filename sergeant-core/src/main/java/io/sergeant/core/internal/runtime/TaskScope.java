@@ -41,6 +41,8 @@ final class TaskScope {
     /** Every thread that ran a task of this runtime: where a stop that interrupts running tasks looks. */
     private final Set<ThreadState> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean stopInterrupts;
+    /** Set once {@link #interruptWork} sent every interrupt it was going to send. */
+    private volatile boolean interruptsSent;
 
     /** The calling thread's state, registered on its first task; only the calling thread may write it. */
     ThreadState mine() {
@@ -87,6 +89,27 @@ final class TaskScope {
                 thread.thread.interrupt();
             }
         }
+        interruptsSent = true;
+    }
+
+    /**
+     * Clears the calling thread's interrupt flag of any interrupt {@link #interruptWork} sent to a task it ran
+     * and that has ended: for a thread that goes on to other work than tasks (the loop thread running tasks
+     * between its pops, docs/decisions.md "One-thread at-most-once runs its tasks on the loop thread"), so a
+     * stop's interrupt never reaches a pop or a hand-back. Call it after the thread's tasks ended. A stop
+     * writes {@code stopInterrupts} before it reads a thread's {@code working}, and a task's end writes
+     * {@code working} before this reads {@code stopInterrupts} (all volatile): either this sees the stop and
+     * waits until its interrupts were sent, then clears the flag, or the stop sees the thread out of
+     * {@code work} and sends it none. The wait is as long as the stop's loop over the task threads.
+     */
+    void clearStopInterrupt() {
+        if (!stopInterrupts) {
+            return;
+        }
+        while (!interruptsSent) {
+            Thread.yield();
+        }
+        Thread.interrupted();
     }
 
     /** Whether a stop interrupted the running tasks ({@link #interruptWork}). */

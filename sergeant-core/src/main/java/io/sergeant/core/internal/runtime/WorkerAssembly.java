@@ -136,6 +136,14 @@ public final class WorkerAssembly implements AutoCloseable {
         scope.interruptWork();
     }
 
+    /**
+     * Clears the calling thread's interrupt flag of a stop's interrupt meant for a task it ran and that has
+     * ended (the loop thread running tasks itself); see {@code TaskScope.clearStopInterrupt()}.
+     */
+    void clearStopInterrupt() {
+        scope.clearStopInterrupt();
+    }
+
     /** Whether running tasks were interrupted by a stop: what they did not finish is handed back. */
     public boolean stopInterruptedTasks() {
         return scope.stopInterrupts();

@@ -225,20 +225,11 @@ final class ThreadExecutor implements TaskExecutor {
      */
     @Override
     public CompletableFuture<Void> runBatch(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
-        Objects.requireNonNull(keepGoing, "keepGoing is null");
-        Objects.requireNonNull(onResult, "onResult is null");
-        List<Task> batch = List.copyOf(tasks);
-        if (batch.isEmpty()) {
+        BatchRun run = admit(tasks, keepGoing, onResult);
+        if (run == null) {
             return CompletableFuture.completedFuture(null);
         }
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("the thread executor is closed; no task can be submitted");
-            }
-            outstanding.addAndGet(batch.size());
-        }
-        BatchRun run = new BatchRun(batch, keepGoing, onResult);
-        batches.add(run);
+        List<Task> batch = run.tasks;
         int jobs = Math.min(concurrency, batch.size());
         for (int j = 0; j < jobs; j++) {
             try {
@@ -274,15 +265,28 @@ final class ThreadExecutor implements TaskExecutor {
      */
     @Override
     public void runBatchHere(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
-        Objects.requireNonNull(keepGoing, "keepGoing is null");
-        Objects.requireNonNull(onResult, "onResult is null");
         if (!runsHere) {
             throw new IllegalStateException("this thread executor runs tasks on its own threads only (it has "
                     + concurrency + " thread(s) or a timeout)");
         }
+        BatchRun run = admit(tasks, keepGoing, onResult);
+        if (run != null) {
+            run.run();
+        }
+    }
+
+    /**
+     * Admits a batch for {@link #runBatch} or {@link #runBatchHere}: copies the tasks, counts them in
+     * {@link #outstanding} (so {@link #close()} waits for them) and registers the run; null for an empty batch.
+     *
+     * @throws IllegalStateException when the executor is closed
+     */
+    private BatchRun admit(List<Task> tasks, BooleanSupplier keepGoing, ObjIntConsumer<TaskResult> onResult) {
+        Objects.requireNonNull(keepGoing, "keepGoing is null");
+        Objects.requireNonNull(onResult, "onResult is null");
         List<Task> batch = List.copyOf(tasks);
         if (batch.isEmpty()) {
-            return;
+            return null;
         }
         synchronized (lock) {
             if (closed) {
@@ -292,7 +296,7 @@ final class ThreadExecutor implements TaskExecutor {
         }
         BatchRun run = new BatchRun(batch, keepGoing, onResult);
         batches.add(run);
-        run.run();
+        return run;
     }
 
     /**

@@ -90,18 +90,37 @@ final class BackendBench {
             List<Task> tasks = tasks(settings.tasks());
             RawLimit.Rates raw = rawClient == null ? RawLimit.NONE
                     : new RawLimit(rawClient, settings, this::say).measure(sergeant.codec(producerConfig), tasks);
-            say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks in each mode, not reported)");
+            List<Integer> threadCounts = settings.threads() == 1 ? List.of(1) : List.of(1, settings.threads());
+            List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE);
+            // Every drain setting runs once before the table: each path's code is compiled, and the JVM's heap has
+            // grown (its young generation's first touches), before any measured round.
+            say("warming up (a drain of " + ResultTable.count(settings.tasks() / 4) + " tasks in each mode and with each"
+                    + " thread count, not reported)");
             List<Task> warmUp = tasks.subList(0, Math.max(1, settings.tasks() / 4));
-            drain(broker, warmUp, DeliveryMode.AT_MOST_ONCE, settings.threads(), 1);
-            drain(broker, warmUp, DeliveryMode.AT_LEAST_ONCE, settings.threads(), 1);
+            for (DeliveryMode mode : modes) {
+                for (int threads : threadCounts) {
+                    new DrainSeries(mode, threads, 1).round(broker, warmUp, 0);
+                }
+            }
 
             rows.add(pushOneByOne(broker, tasks.subList(0, Math.min(settings.singleTasks(), tasks.size())), raw.single()));
             rows.add(pushBulk(broker, tasks, raw.bulk()));
-            for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
-                double rawPop = mode == DeliveryMode.AT_LEAST_ONCE && raw.leasedPop() > 0 ? raw.leasedPop() : raw.pop();
-                for (int threads : settings.threads() == 1 ? List.of(1) : List.of(1, settings.threads())) {
-                    rows.add(drain(broker, tasks, mode, threads, settings.rounds()).withRaw(rawPop));
+            // Rounds interleaved: round k of every drain setting runs before round k + 1 of any, so that no setting
+            // meets the JVM's and the machine's early or late state in all its rounds.
+            List<DrainSeries> drains = new ArrayList<>();
+            for (DeliveryMode mode : modes) {
+                for (int threads : threadCounts) {
+                    drains.add(new DrainSeries(mode, threads, settings.rounds()));
                 }
+            }
+            for (int round = 0; round < settings.rounds(); round++) {
+                for (DrainSeries series : drains) {
+                    series.round(broker, tasks, round);
+                }
+            }
+            for (DrainSeries series : drains) {
+                double rawPop = series.mode == DeliveryMode.AT_LEAST_ONCE && raw.leasedPop() > 0 ? raw.leasedPop() : raw.pop();
+                rows.add(series.row(tasks.size()).withRaw(rawPop));
             }
             if (settings.latencyTasks() > 0) {
                 PickupLatency latency = new PickupLatency(sergeant, name, settings, progress, this::say, notes::add);
@@ -178,16 +197,31 @@ final class BackendBench {
 
     // ------------------------------------------------------------------ drain
 
-    /** Drains a full queue {@code rounds} times; the row is checked on every round and fails if any round failed. */
-    private ResultRow drain(Broker broker, List<Task> tasks, DeliveryMode mode, int threads, int rounds) {
-        String label = "drain " + mode(mode) + ", " + threads + " thread" + (threads == 1 ? "" : "s");
-        long[] nanos = new long[rounds];
-        long cpu = 0;
-        String check = null;
-        boolean passed = true;
-        for (int round = 0; round < rounds; round++) {
+    /**
+     * The rounds of one drain setting (delivery mode and executor threads): each round drains a full queue with a
+     * new worker; the row is checked on every round and fails if any round failed. Rounds of several settings may
+     * be interleaved.
+     */
+    private final class DrainSeries {
+        private final DeliveryMode mode;
+        private final int threads;
+        private final String label;
+        private final long[] nanos;
+        private long cpu;
+        private String check;
+        private boolean passed = true;
+
+        DrainSeries(DeliveryMode mode, int threads, int rounds) {
+            this.mode = mode;
+            this.threads = threads;
+            this.label = "drain " + mode(mode) + ", " + threads + " thread" + (threads == 1 ? "" : "s");
+            this.nanos = new long[rounds];
+        }
+
+        /** Runs round {@code round} (from 0): fills the queue with {@code tasks}, then runs the worker loop until they ran. */
+        void round(Broker broker, List<Task> tasks, int round) {
             reset(broker);
-            say(label + ": round " + (round + 1) + " of " + rounds + ": filling the queue with "
+            say(label + ": round " + (round + 1) + " of " + nanos.length + ": filling the queue with "
                     + ResultTable.count(tasks.size()) + " tasks, then running the worker loop");
             push(broker, tasks, null);
             DeliveryLedger ledger = new DeliveryLedger(tasks.size());
@@ -215,7 +249,11 @@ final class BackendBench {
             }
             passed &= roundCheck.passed();
         }
-        return new ResultRow(name, "drain", mode(mode), threads, tasks.size(), nanos, cpu, -1, "", check, passed);
+
+        /** The row of every round run, for queues of {@code tasks} tasks. */
+        ResultRow row(int tasks) {
+            return new ResultRow(name, "drain", mode(mode), threads, tasks, nanos, cpu, -1, "", check, passed);
+        }
     }
 
     // ------------------------------------------------------------------ latency

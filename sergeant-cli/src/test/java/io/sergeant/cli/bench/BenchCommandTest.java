@@ -69,6 +69,16 @@ class BenchCommandTest {
                 .containsPattern("\\d – \\d"));
         assertThat(run.out()).contains("all delivery checks passed").containsPattern("sqlite: load average (unknown|\\d+\\.\\d\\d) at the start");
         assertThat(run.err()).contains("raw limit: sqlite-jdbc").contains("executed");
+        // Every drain setting is warmed up once, and the measured rounds are interleaved: round 1 of every setting
+        // runs before round 2 of any.
+        assertThat(run.err()).contains("in each mode and with each thread count");
+        for (String setting : List.of("at-most-once, 1 thread", "at-most-once, 2 threads", "at-least-once, 1 thread",
+                "at-least-once, 2 threads")) {
+            assertThat(run.err().indexOf("drain " + setting + ": round 1 of 1")).as(setting + " warmed up").isNotNegative();
+            assertThat(run.err().indexOf("drain " + setting + ": round 1 of 2"))
+                    .as(setting + ": its first round before the second round of the first setting")
+                    .isNotNegative().isLessThan(run.err().indexOf("drain at-most-once, 1 thread: round 2 of 2"));
+        }
         assertThat(Files.readString(report)).contains("| sqlite  | drain ").contains("Machine: ").contains("Command: `sergeant bench --backend sqlite:").doesNotContain("bench bench");
     }
 

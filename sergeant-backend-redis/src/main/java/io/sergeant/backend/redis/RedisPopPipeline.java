@@ -24,7 +24,7 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Only for a queue with one shard on a pooled single node (not several nodes, not a cluster: their pops fan in
  * over shards, and a split of that fan-in is not worth its complexity) and a pool of at least two connections: the
- * pop in flight holds one connection while the worker runs its batch, and a task that pushes through the same
+ * pop in flight holds one connection while the worker runs its tasks, and a task that pushes through the same
  * backend needs another.
  *
  * <p>Used by one thread (the worker's loop thread).

@@ -82,6 +82,13 @@ public final class TaskLoop {
     private static final boolean PIPELINE = !"false".equals(System.getProperty("sergeant.pop.pipeline"));
 
     /**
+     * Whether a pipelining loop pops halves ({@code -Dsergeant.pop.pipeline.halves=true}, for measurements), so the
+     * half in hand and the half in flight hold no more than one batch; by default it pops whole batches, the batch in
+     * hand and the one in flight holding up to two (measured faster: docs/decisions.md, "Pipelined at-most-once pop").
+     */
+    private static final boolean PIPELINE_HALVES = Boolean.getBoolean("sergeant.pop.pipeline.halves");
+
+    /**
      * The longest a batch may have taken to run for the next pop to be sent before the batch after it runs: the
      * pipeline saves at most one pop's round trip per batch (well under a millisecond for 1,000 tasks on a local
      * server), worth nothing beside batches that run longer, and a batch popped ahead is held, away from other
@@ -205,10 +212,10 @@ public final class TaskLoop {
      * executor thread, none back, and no pop-ahead thread (docs/decisions.md, "One-thread at-most-once runs
      * its tasks on the loop thread"). Where the backend splits a pop into its send and its read
      * ({@link Backend#popPipeline}) and batches are of at least {@link #POP_AHEAD_MIN_BATCH}, the loop sends the
-     * next pop before it runs a full batch that followed a short run ({@link #PIPELINE_MAX_RUN_NANOS}) and reads
-     * it after: the server pops while the loop runs (docs/decisions.md, "Pipelined at-most-once pop"). The bound is
-     * then the batch in hand plus the one popped ahead; without a pipeline it is the plain one, the loop popping
-     * only once the batch before has run. A pop still in flight when the loop ends is read and handed back
+     * next pop before it runs a full batch that followed a short run ({@link #PIPELINE_MAX_RUN_NANOS}) and reads it
+     * after: the server pops while the loop runs (docs/decisions.md, "Pipelined at-most-once pop"). The bound is then
+     * the batch in hand plus the one popped ahead (two batches); without a pipeline it is the plain one, the loop
+     * popping only once the batch before has run. A pop still in flight when the loop ends is read and handed back
      * ({@link #handBackPoppedAhead}). At-least-once keeps its executor thread: its acks and its pops ahead belong to
      * the loop thread.
      */
@@ -246,6 +253,10 @@ public final class TaskLoop {
             settlement.flushLost();
             starter.settleFinished();
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            if (pipeline != null && PIPELINE_HALVES) {
+                // Measurements only: half a batch in hand leaves room for the half popped ahead.
+                wanted = (wanted + 1) / 2;
+            }
             int budget = runForever ? Integer.MAX_VALUE : tasksLeft;
             boolean takeHalf = split != null && (split.pending() || split.popping() && budget > 0);
             if (takeHalf) {
@@ -351,10 +362,12 @@ public final class TaskLoop {
             }
             int left = runForever ? Integer.MAX_VALUE : tasksLeft;
             if (pipeline != null) {
-                if (full && ranShort) {
+                // Whole batches (by default): the batch in hand and the one popped ahead; halves hold one batch in all.
+                int ahead = PIPELINE_HALVES ? Math.min(next, config.tasksPerTransaction() - popped.size()) : next;
+                if (full && ranShort && ahead > 0) {
                     // The server pops the next batch while this one runs; its reply is read at the next turn.
-                    pipelinedMax = next;
-                    pipeline.send(next);
+                    pipelinedMax = ahead;
+                    pipeline.send(ahead);
                 }
                 long runStart = System.nanoTime();
                 boolean going = starter.startInChunks(popped, left);

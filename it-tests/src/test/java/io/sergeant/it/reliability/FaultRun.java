@@ -67,6 +67,8 @@ final class FaultRun implements AutoCloseable {
 
     private final Path dir;
     private final Path history;
+    /** The workers' lease from {@link #supervisorConfig}, or 0: {@link #check} then counts no lease as lapsed. */
+    private long leaseMillis;
     private final String backend;
     private final HistoryLog testLog;
     private final Random random;
@@ -268,6 +270,11 @@ final class FaultRun implements AutoCloseable {
      */
     SupervisorConfig.Builder supervisorConfig(int workers, Map<String, String> overrides) {
         Map<String, String> all = new LinkedHashMap<>(overrides);
+        // The workers' lease, so check() allows the run more a lease that lapsed on a loaded machine causes.
+        String lease = overrides.get("delivery.lease");
+        if (lease != null) {
+            leaseMillis = io.sergeant.spi.PluginOptions.parseDuration(lease).toMillis();
+        }
         all.put("backend", workerBackend());
         return SupervisorConfig.builder(HistoryWorker.class.getName(), workers).workerJvmOptions(workerJvm())
                 .configOverrides(all).gracePeriod(Duration.ofSeconds(15)).classpath(workerClasspath())
@@ -645,7 +652,8 @@ final class FaultRun implements AutoCloseable {
      * identity ({@link HistoryReport#judgedByTime()} empty: the workers' records name their deliveries).
      */
     HistoryReport check(Set<String> deadLettered) {
-        return identified(new HistoryChecker().check(History.read(history), deadLettered));
+        return identified(new HistoryChecker(HistoryChecker.DEFAULT_ACK_WINDOW_MILLIS, leaseMillis)
+                .check(History.read(history), deadLettered));
     }
 
     /** The report, after checking that no in-flight verdict was estimated from timestamps. */

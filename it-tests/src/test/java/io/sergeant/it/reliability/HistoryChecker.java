@@ -68,22 +68,38 @@ public final class HistoryChecker {
     public static final long DEFAULT_ACK_WINDOW_MILLIS = 500;
 
     private final long ackWindowMillis;
+    private final long leaseMillis;
 
-    /** A checker with the default ack window. */
+    /** A checker with the default ack window that does not judge lapsed leases. */
     public HistoryChecker() {
         this(DEFAULT_ACK_WINDOW_MILLIS);
     }
 
     /**
-     * A checker with this ack window.
+     * A checker with this ack window that does not judge lapsed leases.
      *
      * @param ackWindowMillis how long before a kill a completion may still lack its ack; not negative
      */
     public HistoryChecker(long ackWindowMillis) {
+        this(ackWindowMillis, 0);
+    }
+
+    /**
+     * A checker with this ack window that allows a run more for each lapsed lease (see
+     * {@link HistoryReport#lapsedLeases()}).
+     *
+     * @param ackWindowMillis how long before a kill a completion may still lack its ack; not negative
+     * @param leaseMillis     the workers' lease, or 0 to count no lease as lapsed; not negative
+     */
+    public HistoryChecker(long ackWindowMillis, long leaseMillis) {
         if (ackWindowMillis < 0) {
             throw new IllegalArgumentException("the ack window must not be negative: " + ackWindowMillis);
         }
+        if (leaseMillis < 0) {
+            throw new IllegalArgumentException("the lease must not be negative: " + leaseMillis);
+        }
         this.ackWindowMillis = ackWindowMillis;
+        this.leaseMillis = leaseMillis;
     }
 
     /** Checks a history where no task is expected in the dead letters. */
@@ -185,12 +201,14 @@ public final class HistoryChecker {
             }
         });
         Set<String> inFlightAtFaults = new TreeSet<>(caughtBy.keySet());
+        Map<String, Integer> lapsed = lapsedLeases(fetches, completions, acks, faults);
         Set<String> duplicatesOutsideKills = new TreeSet<>(duplicated.keySet());
         duplicatesOutsideKills.removeAll(inFlightAtFaults);
+        duplicatesOutsideKills.removeAll(lapsed.keySet());
         Map<String, Integer> overRun = new TreeMap<>();
         for (String id : executed) {
             int runs = Math.max(starts.getOrDefault(id, List.of()).size(), completions.getOrDefault(id, List.of()).size());
-            int allowed = 1 + caughtBy.getOrDefault(id, Set.of()).size();
+            int allowed = 1 + caughtBy.getOrDefault(id, Set.of()).size() + lapsed.getOrDefault(id, 0);
             if (runs > allowed) {
                 overRun.put(id, runs);
             }
@@ -219,7 +237,56 @@ public final class HistoryChecker {
         return new HistoryReport(history.files(), history.tornLines(), attempted.size(), pushed.size(), completedOnce,
                 lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
                 duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
-                acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history), inFlight.judgedByTime);
+                acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history), inFlight.judgedByTime,
+                lapsed);
+    }
+
+    /**
+     * Per task, its deliveries whose lease lapsed with no fault: a leased delivery of a process that was neither
+     * killed nor paused, which completed and was never acknowledged (its ack was refused: the lease was gone),
+     * followed by another delivery of the task fetched at least the lease (less the ack window, for the lag of
+     * the fetch records) after it. At-least-once runs such a task again by design; a machine loaded enough to
+     * stall a worker (or the SQLite write lock it waits for) past a short lease does that without any fault. A
+     * redelivery sooner than the lease, or of a delivery that was acknowledged, is not counted, so a reaper that
+     * takes live leases still fails the checks. Empty when the checker has no lease.
+     */
+    private Map<String, Integer> lapsedLeases(Map<String, List<HistoryRecord>> fetches,
+                                              Map<String, List<HistoryRecord>> completions,
+                                              Map<String, List<HistoryRecord>> acks, Map<Long, Long> faults) {
+        Map<String, Integer> lapsed = new TreeMap<>();
+        if (leaseMillis == 0) {
+            return lapsed;
+        }
+        fetches.forEach((id, list) -> {
+            Set<String> completed = deliveries(completions.get(id));
+            Set<String> acked = deliveries(acks.get(id));
+            int count = 0;
+            for (int i = 0; i + 1 < list.size(); i++) {
+                HistoryRecord first = list.get(i);
+                String token = first.delivery();
+                boolean leased = token.startsWith("l");
+                if (leased && !faults.containsKey(first.pid()) && completed.contains(token) && !acked.contains(token)
+                        && list.get(i + 1).millis() - first.millis() >= leaseMillis - ackWindowMillis) {
+                    count++;
+                }
+            }
+            if (count > 0) {
+                lapsed.put(id, count);
+            }
+        });
+        return lapsed;
+    }
+
+    private static Set<String> deliveries(List<HistoryRecord> records) {
+        Set<String> tokens = new HashSet<>();
+        if (records != null) {
+            for (HistoryRecord record : records) {
+                if (!record.delivery().equals(HistoryRecord.NO_DELIVERY)) {
+                    tokens.add(record.delivery());
+                }
+            }
+        }
+        return tokens;
     }
 
     /** Killed processes with records of their own stamped after their (first) kill. */

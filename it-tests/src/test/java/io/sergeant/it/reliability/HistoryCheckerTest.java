@@ -276,6 +276,41 @@ class HistoryCheckerTest {
     }
 
     @Test
+    @DisplayName("a lease that lapsed with no fault (completed, never acknowledged, fetched again a lease later) allows"
+            + " one run more when the checker knows the lease; sooner than the lease, or after an ack, it does not")
+    void aLapsedLeaseAllowsARunMore() throws IOException {
+        write("producer", line('P', "lapsed", PRODUCER, 1, 1000, 0), line('P', "early", PRODUCER, 1, 1000, 0),
+                line('P', "acked", PRODUCER, 1, 1000, 0));
+        // Worker A fetched all three at 1000 and completed them; only "acked" was acknowledged (the others' acks were
+        // refused). Worker B fetched "lapsed" 2.1 s later (lease 2 s), "early" after 0.3 s, "acked" after 2.1 s.
+        write("worker-a",
+                identified('F', "lapsed", WORKER_A, 1, 1000, "l200.1"), identified('S', "lapsed", WORKER_A, 1, 1001, "l200.1"),
+                identified('C', "lapsed", WORKER_A, 1, 1002, "l200.1"),
+                identified('F', "early", WORKER_A, 1, 1000, "l200.2"), identified('S', "early", WORKER_A, 1, 1001, "l200.2"),
+                identified('C', "early", WORKER_A, 1, 1002, "l200.2"),
+                identified('F', "acked", WORKER_A, 1, 1000, "l200.3"), identified('S', "acked", WORKER_A, 1, 1001, "l200.3"),
+                identified('C', "acked", WORKER_A, 1, 1002, "l200.3"), identified('K', "acked", WORKER_A, 1, 1003, "l200.3"));
+        write("worker-b",
+                identified('F', "lapsed", WORKER_B, 1, 3100, "l300.1"), identified('S', "lapsed", WORKER_B, 1, 3101, "l300.1"),
+                identified('C', "lapsed", WORKER_B, 1, 3102, "l300.1"), identified('K', "lapsed", WORKER_B, 1, 3103, "l300.1"),
+                identified('F', "early", WORKER_B, 1, 1300, "l300.2"), identified('S', "early", WORKER_B, 1, 1301, "l300.2"),
+                identified('C', "early", WORKER_B, 1, 1302, "l300.2"), identified('K', "early", WORKER_B, 1, 1303, "l300.2"),
+                identified('F', "acked", WORKER_B, 1, 3100, "l300.3"), identified('S', "acked", WORKER_B, 1, 3101, "l300.3"),
+                identified('C', "acked", WORKER_B, 1, 3102, "l300.3"), identified('K', "acked", WORKER_B, 1, 3103, "l300.3"));
+
+        HistoryReport withLease = new HistoryChecker(HistoryChecker.DEFAULT_ACK_WINDOW_MILLIS, 2_000).check(History.read(dir));
+        HistoryReport without = checker.check(History.read(dir));
+
+        assertThat(withLease.lapsedLeases()).containsExactlyEntriesOf(Map.of("lapsed", 1));
+        assertThat(withLease.overRun()).as("refetched sooner than the lease, or after an ack: the queue's fault")
+                .containsOnlyKeys("early", "acked");
+        assertThat(withLease.duplicatesOutsideKills()).containsExactlyInAnyOrder("acked", "early");
+        assertThat(withLease.figures()).contains("lapsed-leases=1");
+        assertThat(without.lapsedLeases()).as("no lease given: nothing is judged lapsed").isEmpty();
+        assertThat(without.overRun()).containsOnlyKeys("lapsed", "early", "acked");
+    }
+
+    @Test
     @DisplayName("by identity, an ack of the victim's very delivery settles it whatever the stamps say (the kill stamped a"
             + " millisecond before it); the same history without identities is judged by time, and the other way")
     void identityDecidesWhatWasInFlightNotTheClock() throws IOException {

@@ -23,9 +23,9 @@ import java.util.Set;
  * @param touchedByKills           tasks with a record of a killed or paused process
  * @param inFlightAtKills          tasks a killed or paused process had started and not acknowledged (leased) or
  *                                 not completed (not leased) by the fault, judged per delivery by identity
- * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a fault
- * @param overRun                  tasks that ran more than 1 + the faults that caught them in flight, with their
- *                                 number of runs
+ * @param duplicatesOutsideKills   duplicated tasks that were not in flight at a fault and had no lapsed lease
+ * @param overRun                  tasks that ran more than 1 + the faults that caught them in flight + their lapsed
+ *                                 leases, with their number of runs
  * @param corrupted                tasks delivered with kwargs whose digest differs from the pushed one
  * @param redeliveries             one per (task, victim) that the victim held at the fault (started and not
  *                                 finished or acknowledged there, or fetched and not started)
@@ -41,13 +41,17 @@ import java.util.Set;
  * @param judgedByTime             tasks whose in-flight verdict at a fault had to be estimated from timestamps
  *                                 (the ack window), because their start names no delivery; a history written
  *                                 through the recording backend has none
+ * @param lapsedLeases             per task, its deliveries whose lease lapsed with no fault (completed by a live
+ *                                 worker, never acknowledged, fetched again at least a lease later; counted only
+ *                                 by a checker given the workers' lease): at-least-once runs such a task again
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
                             int kills, int pauses, Set<String> touchedByKills, Set<String> inFlightAtKills,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
-                            int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill, Set<String> judgedByTime) {
+                            int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill, Set<String> judgedByTime,
+                            Map<String, Integer> lapsedLeases) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -68,6 +72,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
         reaps = java.util.Collections.unmodifiableMap(copied);
         activeAfterKill = Set.copyOf(activeAfterKill);
         judgedByTime = Set.copyOf(judgedByTime);
+        lapsedLeases = Map.copyOf(lapsedLeases);
     }
 
     /**
@@ -197,12 +202,14 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                 "pushed=%d completed=%d lost=%d duplicated=%d (extra completions %d, outside kills %d) over-run=%d"
                         + " corrupted=%d unexpected=%d unacked-but-delivered=%d kills=%d pauses=%d in-flight-at-kills=%d"
                         + " redelivered=%d (started %d, fetched-only %d; never re-run %d)"
-                        + " redelivery-ms p50=%d max=%d acks=%d reaps=%d early-runs=%d torn-lines=%d files=%d",
+                        + " redelivery-ms p50=%d max=%d acks=%d reaps=%d early-runs=%d torn-lines=%d files=%d"
+                        + " lapsed-leases=%d",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
                 overRun.size(), corrupted.size(), unexpected.size(), unacknowledgedDelivered.size(), kills, pauses,
                 inFlightAtKills.size(), rerunRedeliveries().size(), rerunStarted(), rerunFetchedOnly(),
                 redeliveries.size() - rerunRedeliveries().size(),
-                redeliveryPercentileMillis(50), maxRedeliveryMillis(), acks, reapCount(), earlyRuns.size(), tornLines, files);
+                redeliveryPercentileMillis(50), maxRedeliveryMillis(), acks, reapCount(), earlyRuns.size(), tornLines, files,
+                lapsedLeases.values().stream().mapToInt(Integer::intValue).sum());
     }
 
     @Override

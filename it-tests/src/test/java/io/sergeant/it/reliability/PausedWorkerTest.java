@@ -36,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PausedWorkerTest {
 
     private static final long LEASE_MILLIS = 2_000;
+    private static final int MAX_REPAUSES = 10;
 
     @TempDir
     Path dir;
@@ -86,6 +87,7 @@ class PausedWorkerTest {
 
             log.paused(paused.pid());
             signal("STOP", paused.pid());
+            int repaused = name.equals("sqlite") ? pauseOutsideTheWriteLock(backend, paused.pid()) : 0;
             long pausedAt = System.nanoTime();
             Process other = startWorker(history, backend, dir.resolve("other.log"));
             // A bound for liveness only: at load 8 on two cores a fresh worker JVM once took more than 30 s to start,
@@ -97,7 +99,8 @@ class PausedWorkerTest {
             String text = awaitLog(pausedLog, "acks refused", Duration.ofSeconds(10));
             QueueStats stats = broker.stats(HistoryWorker.QUEUE);
             HistoryReport report = FaultRun.identified(new HistoryChecker().check(History.read(history)));
-            FaultRun.figures("SIGSTOP past the lease " + name, "paused-ms=" + pausedMillis + " ran-elsewhere=" + ranElsewhere
+            FaultRun.figures("SIGSTOP past the lease " + name, "paused-ms=" + pausedMillis + " re-paused=" + repaused
+                    + " ran-elsewhere=" + ranElsewhere
                     + " paused-worker-finished=" + pausedFinished + " ack-refused=" + text.contains("acks refused")
                     + " " + report.figures() + " stats=" + stats);
 
@@ -125,6 +128,39 @@ class PausedWorkerTest {
                 "-Dsergeant.config.tasksPerTransaction=1", "-Dsergeant.config.executor.concurrency=1"));
         workers.add(process);
         return process;
+    }
+
+    /**
+     * Makes sure the stopped worker holds no lock on the SQLite file, resuming it briefly and stopping it again
+     * (at most {@value #MAX_REPAUSES} times) while a write from here cannot get through; returns how many times.
+     * A process stopped inside a statement keeps its lock on the file (SQLite's locks belong to the process), so
+     * every other process waits for it and, after {@code busyTimeout}, fails with {@code BACKEND_UNAVAILABLE}
+     * (docs/guarantees.md). On a loaded machine a statement lasts long enough for the stop to land inside one;
+     * this test is about a paused worker's lease, not about that, so it pauses the worker between statements.
+     */
+    private int pauseOutsideTheWriteLock(String backend, long pid) throws IOException, InterruptedException {
+        WorkerConfig probe = HistoryWorker.baseConfig().backend(backend).backendOptions(Map.of("busyTimeout", "1s"))
+                .delivery(DeliveryMode.AT_LEAST_ONCE).build();
+        Sergeant sergeant = Sergeant.create();
+        WorkerConfig valid = sergeant.validate(probe);
+        try (DefaultBroker broker = sergeant.openBroker(valid, sergeant.pluginContext(valid))) {
+            for (int repaused = 0; ; repaused++) {
+                try {
+                    // A write that commits: it needs the file's exclusive lock, which no stopped reader or writer holds.
+                    broker.pushTask("lock-probe", Task.of(Map.of("n", repaused)), Priority.NORMAL, null);
+                    broker.purgeTasks("lock-probe");
+                    return repaused;
+                } catch (io.sergeant.api.SergeantException locked) {
+                    if (repaused == MAX_REPAUSES) {
+                        throw new AssertionError("the stopped worker kept the SQLite file locked at " + MAX_REPAUSES
+                                + " stops in a row", locked);
+                    }
+                }
+                signal("CONT", pid);
+                FaultRun.sleep(50 + 50L * repaused);
+                signal("STOP", pid);
+            }
+        }
     }
 
     private static void signal(String name, long pid) throws IOException, InterruptedException {

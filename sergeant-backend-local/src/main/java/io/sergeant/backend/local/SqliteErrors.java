@@ -38,7 +38,9 @@ final class SqliteErrors {
         if (primary == BUSY || primary == LOCKED) {
             return new SergeantException(ErrorCode.BACKEND_UNAVAILABLE,
                     "the database is locked by another connection for longer than busyTimeout=" + busyTimeoutMillis
-                            + "ms" + where + "; retry later or raise the 'busyTimeout' option", e);
+                            + "ms" + where + "; retry later or raise the 'busyTimeout' option, and check that no process using the"
+                            + " file is stopped or hung inside a statement (SIGSTOP, a debugger, a frozen container):"
+                            + " it keeps its lock until it resumes or exits", e);
         }
         if (primary == IOERR || primary == FULL || primary == CANTOPEN || primary == PROTOCOL || primary == NOMEM) {
             return new SergeantException(ErrorCode.BACKEND_UNAVAILABLE,

@@ -85,12 +85,13 @@ class ThreadExecutorTest extends ExecutorCompatibilitySuite {
         assertThatThrownBy(() -> executor.submit(ScriptedTaskRunner.succeed(3)))
                 .as("the stuck task still holds one of the two slots").isInstanceOf(IllegalStateException.class);
         TaskResult other = await(running);
-        long closing = System.nanoTime();
         executor.close();
 
         assertThat(other.outcome()).isEqualTo(Outcome.SUCCESS);
-        assertThat(Duration.ofNanos(System.nanoTime() - closing)).isLessThan(Duration.ofSeconds(2));
-        assertThat(stuck).as("handlers run once, by the stuck thread if it ever returns").isNotDone();
+        // close() returned before the stuck task's 5 s spin ended: it abandoned the task rather than waiting for it
+        // (a structural check; a wall-clock bound on close() would only hold on an idle machine).
+        assertThat(stuck).as("close() did not wait for the stuck task; its handlers run once, by the stuck thread"
+                + " if it ever returns").isNotDone();
         assertThat(await(stuck).outcome()).isEqualTo(Outcome.TIMEOUT);
         assertThat(setup.runner().executions(1)).isEqualTo(1);
         assertThat(setup.runner().killedReports()).isEmpty();

@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  * drain of a full queue by a {@link WorkerRuntime} (the whole worker loop with the thread executor
  * and a no-op {@code work}) in both delivery modes with 1 and N threads, the pickup latency under
  * a steady producer (worker polling every ms), and pickup without polling (a producer of one task per
- * push to a worker with the default poll interval; on Redis also the idle worker's commands); next to the raw client limit of the same bytes, measured in the same run. Every
+ * push to a worker with the default poll interval; on Redis also the idle worker's commands, and the raw
+ * pickup floor, a Jedis {@code BLPOP} woken by an {@code RPUSH}, the rows compared with it); next to the raw
+ * client limit of the same bytes, measured in the same run. Every
  * drain checks from the worker's ledger that each task ran exactly once (at-most-once) or at least
  * once (at-least-once) and that the queue is empty afterwards.
  *
@@ -110,8 +112,9 @@ final class BackendBench {
                 }
             }
             if (settings.pickupTasks() > 0) {
+                PickupLatency.Floor floor = rawPickup(rows);
                 for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE)) {
-                    rows.add(pickup(broker, mode));
+                    rows.add(pickup(broker, mode, floor));
                 }
             }
             reset(broker);
@@ -225,12 +228,31 @@ final class BackendBench {
      * worker with the default poll interval, so each pickup is the wake-up's (or, where a backend has
      * none, the poll's); then, on Redis, the idle worker's commands are counted.
      */
-    private ResultRow pickup(Broker broker, DeliveryMode mode) {
+    private ResultRow pickup(Broker broker, DeliveryMode mode, PickupLatency.Floor floor) {
         say(String.format(Locale.ROOT, "pickup %s: a producer pushes %,d tasks/s, one per push, for %.1f s to a worker with the"
                 + " default poll interval (1 thread)", mode(mode), settings.pickupRate(), settings.pickupSeconds()));
         WorkerConfig config = builder(mode, 1, 0).build();
         return new PickupLatency(sergeant, name, settings, progress, this::say, notes::add)
-                .steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode));
+                .steady(broker, mode, PICKUP, settings.pickupTasks(), settings.pickupRate(), config, () -> idleCommands(mode), floor);
+    }
+
+    /**
+     * The raw pickup floor of this backend ({@link RawPickup}: on Redis a Jedis {@code BLPOP} woken by an
+     * {@code RPUSH}) at the pickup rate for the pickup time, its row added to {@code rows}; null when the
+     * backend has none. Measured before the pickup rows, in the same run, so a tail the machine causes shows
+     * in both (issue 15 §4).
+     */
+    private PickupLatency.Floor rawPickup(List<ResultRow> rows) {
+        if (rawClient == null) {
+            return null;
+        }
+        try (RawClient client = rawClient.get(); RawPickup raw = client.pickup()) {
+            if (raw == null) {
+                return null;
+            }
+            return new PickupLatency(sergeant, name, settings, progress, this::say, notes::add)
+                    .raw(raw, settings.pickupTasks(), settings.pickupRate(), rows);
+        }
     }
 
     /** Counts the commands of the idle worker over {@code --idle-seconds} with the raw client (Redis only). */

@@ -47,6 +47,14 @@ interface RawClient extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * Opens the raw pickup floor of this backend ({@link RawPickup}) on connections of its own, or returns
+     * null when this client has none (a backend without a server-side wait).
+     */
+    default RawPickup pickup() {
+        return null;
+    }
+
     /** Deletes whatever the raw queue holds. */
     void clear();
 

@@ -12,7 +12,9 @@ import java.util.List;
  * {@code RPUSH} of whole chunks, and {@code LPOP key count} in a loop (one round trip per batch, as
  * a worker pops), on Python Sergeant's list layout; and the leased pop's floor: one Lua script per
  * batch that pops {@code N} items with {@code LPOP count} and records their lease (the batch under a
- * random token in a hash, its deadline in a sorted set), the least an at-least-once pop must do.
+ * random token in a hash, its deadline in a sorted set), the least an at-least-once pop must do. Its
+ * {@linkplain #pickup() pickup floor}: {@code RPUSH} of one item on one connection, {@code BLPOP} on a
+ * second one.
  */
 final class RedisRawClient implements RawClient {
 
@@ -30,12 +32,65 @@ final class RedisRawClient implements RawClient {
 
     private static final java.util.regex.Pattern CALLS = java.util.regex.Pattern.compile("cmdstat_([a-z_|-]+):calls=(\\d+)");
 
+    private static final byte[] PICKUP = (QUEUE + ":pickup").getBytes(StandardCharsets.UTF_8);
+
+    private final String uri;
     private final Jedis jedis;
 
     /** Connects to a single-node {@code redis://} or {@code rediss://} URI. */
     RedisRawClient(String uri) {
+        this.uri = uri;
         this.jedis = new Jedis(URI.create(uri));
         jedis.ping();
+    }
+
+    @Override
+    public RawPickup pickup() {
+        return new Pickup(new Jedis(URI.create(uri)), new Jedis(URI.create(uri)));
+    }
+
+    /** {@code RPUSH} of a 16-byte item (id, push time) on one connection, {@code BLPOP} on another. */
+    private static final class Pickup implements RawPickup {
+
+        private final Jedis producer;
+        private final Jedis consumer;
+
+        Pickup(Jedis producer, Jedis consumer) {
+            this.producer = producer;
+            this.consumer = consumer;
+            producer.del(PICKUP);
+            consumer.ping();
+        }
+
+        @Override
+        public String describe() {
+            return "Jedis: RPUSH of one item, BLPOP on a second connection";
+        }
+
+        @Override
+        public void push(long id, long pushedAt) {
+            producer.rpush(PICKUP, java.nio.ByteBuffer.allocate(16).putLong(id).putLong(pushedAt).array());
+        }
+
+        @Override
+        public long[] take() {
+            List<byte[]> reply = consumer.blpop(1, PICKUP);
+            if (reply == null || reply.size() < 2) {
+                return null;
+            }
+            java.nio.ByteBuffer item = java.nio.ByteBuffer.wrap(reply.get(1));
+            return new long[] {item.getLong(), item.getLong()};
+        }
+
+        @Override
+        public void close() {
+            try {
+                producer.del(PICKUP);
+            } finally {
+                producer.close();
+                consumer.close();
+            }
+        }
     }
 
     @Override

@@ -83,7 +83,16 @@ class BenchCommandTest {
             assertThat(run.exitCode()).as(run.toString()).isZero();
             List<String> pickups = run.out().lines().filter(line -> line.startsWith("| redis") && line.contains("| pickup ")).toList();
             assertThat(pickups).as(run.toString()).hasSize(2)
-                    .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms").contains(" 100 |"));
+                    .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms").contains(" 100 |")
+                            // each compared with the raw floor of the same run
+                            .containsPattern("\\(×\\d+\\.\\d / ×\\d+\\.\\d raw\\)"));
+            // The raw floor: a Jedis BLPOP woken by an RPUSH under the same producer, every item taken once.
+            assertThat(run.out().lines().filter(line -> line.startsWith("| redis") && line.contains("| raw pickup ")).toList())
+                    .as(run.toString()).hasSize(1)
+                    .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d\\d / \\d+\\.\\d\\d ms")
+                            .contains("taken once ✓").contains(" 100 |"));
+            assertThat(run.out().lines().filter(line -> line.contains("machine noise in the same window")).toList())
+                    .as("the raw floor's window and both pickups'").hasSize(3);
             assertThat(run.out().lines().filter(line -> line.startsWith("- redis: idle ")).toList()).as(run.toString()).hasSize(2)
                     // A BLPOP is counted when it ends: a 5 s window holds at least one of the 2 s fallback waits.
                     .allSatisfy(line -> assertThat(line).containsPattern("\\d+\\.\\d scripts and blocking waits per second")

@@ -40,8 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One-thread at-most-once runs its tasks on the loop thread (docs/decisions.md, "One-thread at-most-once runs its
  * tasks on the loop thread"), on a real redis-server and real SQLite files: with the thread executor, one thread and
  * no timeout, every task runs on the thread that runs the worker loop, between whole-batch pops, exactly once and
- * never more than one batch held; a stop mid-batch hands the rest back; a stop that interrupts running tasks hands the
- * interrupted task back and leaves no interrupt on the loop thread for its hand-back; with a timeout, or two threads,
+ * never more than one batch held (two on Redis); a stop mid-batch hands the rest back; a stop that interrupts running tasks hands the
+ * interrupted task back and leaves no interrupt on the loop thread for its hand-back (on Redis, with the pop sent
+ * ahead, {@link PipelinedPopTest}, handed back too); with a timeout, or two threads,
  * the tasks stay on the executor's threads. No assertion depends on timing.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -68,7 +69,8 @@ class AtMostOnceRunHereTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"redis", "sqlite-wal", "sqlite"})
-    @DisplayName("one thread, no timeout: every task runs once on the loop thread, whole batches, never more than one held")
+    @DisplayName("one thread, no timeout: every task runs once on the loop thread, whole batches, never more than one held"
+            + " (two on Redis, whose next pop is sent ahead)")
     void tasksRunOnTheLoopThreadWithinOneBatch(String backend) {
         int total = 1_000;
         int batch = 256;
@@ -92,7 +94,9 @@ class AtMostOnceRunHereTest {
         assertThat(ran).hasSize(total).doesNotHaveDuplicates();
         assertThat(threads).as("the threads that ran the tasks").containsOnly(loopThread);
         assertThat(queueLength(config)).isZero();
-        assertThat(maxHeld.get()).as("held tasks, bound %d", batch).isLessThanOrEqualTo(batch);
+        // Redis pipelines its pops (PipelinedPopTest): the batch in hand plus the one whose LPOP was sent before it ran.
+        int bound = backend.equals("redis") ? 2 * batch : batch;
+        assertThat(maxHeld.get()).as("held tasks, bound %d", bound).isLessThanOrEqualTo(bound);
         assertThat(pops.requested()).as("whole batches, no halves popped ahead").containsExactly(256, 256, 256, 232);
     }
 

@@ -142,6 +142,25 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A pop split into its send and its read ({@link PopPipeline}) for at-most-once pops of {@code queue}, or empty.
+     * Core asks for it only for a one-thread at-most-once worker without prefetch that runs its tasks on its loop
+     * thread, with batches of at least 128 tasks: it then sends the next pop before it runs the batch in hand and
+     * reads the reply after, so the backend's share of a pop overlaps the run (docs/decisions.md, "Pipelined
+     * at-most-once pop"). Each call opens a new pipeline, which the caller closes. The default, empty, keeps
+     * today's pop after the run; SQLite, MongoDB and third-party backends keep it.
+     *
+     * <p>Only speed depends on it; a pipeline must deliver what {@link #pop} would. It costs the worker's loss
+     * bound one batch (a pop the server ran whose reply was not read yet is lost with the worker), so a backend
+     * returns one only where the split saves a round trip (a remote server).
+     *
+     * @since 0.2
+     */
+    @Experimental("a fast path of one-thread at-most-once workers, new in 0.2")
+    default Optional<PopPipeline> popPipeline(String queue) {
+        return Optional.empty();
+    }
+
     /** The roles this backend plays, derived from the role accessors; always contains {@link BackendRole#QUEUE}. */
     default Set<BackendRole> roles() {
         Set<BackendRole> roles = EnumSet.of(BackendRole.QUEUE);

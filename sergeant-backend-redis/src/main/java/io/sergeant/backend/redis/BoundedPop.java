@@ -170,11 +170,48 @@ final class BoundedPop {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded pop is not available with this Jedis");
         }
-        Reply reply = new Reply(connection, "LPOP", System.nanoTime() + deadline.toNanos(), deadline, everyRead);
+        long start = System.nanoTime();
+        send(connection, key, count);
+        return read(connection, count, maxBytes, start, deadline, out, oversized, everyRead);
+    }
+
+    /**
+     * Writes {@code LPOP key count} on {@code connection} and flushes it, without reading the reply: the first half
+     * of a pipelined pop ({@link RedisPopPipeline}); {@link #read} reads the reply. The server may have run the pop
+     * even when the flush fails (the bytes may have left before the failure).
+     *
+     * @throws redis.clients.jedis.exceptions.JedisConnectionException the write failed before anything was sent
+     *         (Jedis marked the connection broken)
+     * @throws CutReply the flush failed; the connection is marked broken, and the reply (if the server ran the pop)
+     *         is lost with it
+     */
+    static void send(Connection connection, byte[] key, int count) {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("the bounded pop is not available with this Jedis");
+        }
+        // A failure here is Jedis' own (the connection marked broken by it); nothing reached the server yet.
         connection.sendCommand(new CommandArguments(Protocol.Command.LPOP).key(key)
                 .add(Integer.toString(count).getBytes(StandardCharsets.US_ASCII)));
         try {
             FLUSH.invokeExact(connection);
+        } catch (Throwable e) {
+            connection.setBroken();
+            throw new CutReply("the reply of LPOP " + count + " was cut after 0 of its payload(s): " + e.getMessage()
+                    + "; the connection was dropped", -1, e);
+        }
+    }
+
+    /**
+     * Reads the reply of an {@code LPOP key count} sent on {@code connection} ({@link #send}), as {@link #lpop} does:
+     * the reply must arrive whole within {@code deadline} of {@code start} ({@link System#nanoTime()}).
+     *
+     * @throws JedisDataException the server's error reply; the connection stays usable
+     * @throws CutReply as {@link #lpop}; the connection is marked broken
+     */
+    static int read(Connection connection, int count, int maxBytes, long start, Duration deadline, List<byte[]> out,
+                    Oversized oversized, boolean everyRead) {
+        Reply reply = new Reply(connection, "LPOP", start + deadline.toNanos(), deadline, everyRead);
+        try {
             RedisInputStream in = (RedisInputStream) INPUT.get(connection);
             int size = read(in, maxBytes, out, oversized, reply);
             reply.restore();

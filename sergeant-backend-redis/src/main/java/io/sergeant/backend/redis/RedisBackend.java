@@ -11,6 +11,7 @@ import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PopPipeline;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -158,6 +159,15 @@ final class RedisBackend implements Backend {
     @Override
     public boolean popsSplitCheaply() {
         return true;
+    }
+
+    /**
+     * The pipelined at-most-once pop on a single node with a queue of one shard ({@link RedisPopPipeline}); empty on
+     * several nodes, a cluster or a pool of one connection, which keep the pop after the run.
+     */
+    @Override
+    public Optional<PopPipeline> popPipeline(String queue) {
+        return Optional.ofNullable(this.queue.pipeline(queue));
     }
 
     @Override

@@ -155,6 +155,22 @@ final class RedisQueue {
         return aborted;
     }
 
+    /**
+     * The pipelined at-most-once pop of {@code queue} ({@link RedisPopPipeline}), or null where it does not apply:
+     * several shards, a cluster, a pool of fewer than two connections, or a Jedis whose connection stream cannot be
+     * reached ({@link BoundedPop#AVAILABLE}).
+     */
+    RedisPopPipeline pipeline(String queue) {
+        requireNonNull(queue, "queue is null");
+        List<Shard> shards = topology.shards(queue);
+        if (!BoundedPop.AVAILABLE || shards.size() != 1
+                || !(shards.get(0).client().jedis() instanceof JedisCompat.PooledNode node)
+                || node.pool().getMaxTotal() < 2) {
+            return null;
+        }
+        return new RedisPopPipeline(this, queue, shards.get(0), node);
+    }
+
     List<Delivery> pop(String queue, int max, DeliveryOptions options) {
         requireNonNull(queue, "queue is null");
         requireNonNull(options, "options is null");
@@ -205,27 +221,97 @@ final class RedisQueue {
      * call), is the guarded script, whole.
      */
     private void popUnleased(String queue, Shard shard, int max, List<Delivery> out) {
-        String drainKey = queue + '\u0000' + shard.index();
-        if (BoundedPop.AVAILABLE && draining.containsKey(drainKey)
-                && shard.client().jedis() instanceof JedisCompat.PooledNode node) {
-            int popped = popPlain(queue, shard, node, max, out);
-            if (popped >= max) {
-                return;
-            }
-            draining.remove(drainKey);
-            if (popped > 0) {
-                return; // short: the queue ran dry; the next pop (the script) takes handed-back and due tasks
-            }
+        JedisCompat.PooledNode node = plainNode(queue, shard);
+        if (node != null && receivePlain(sendPlain(queue, shard, node, max), out)) {
+            return;
         }
+        popScriptMarking(queue, shard, max, out);
+    }
+
+    /**
+     * The node to pop plainly from: the shard's node while the queue is draining there (its last pop was full) and
+     * the bounded reader is available; null: pop with the script.
+     */
+    JedisCompat.PooledNode plainNode(String queue, Shard shard) {
+        return BoundedPop.AVAILABLE && draining.containsKey(drainKey(queue, shard))
+                && shard.client().jedis() instanceof JedisCompat.PooledNode node ? node : null;
+    }
+
+    private static String drainKey(String queue, Shard shard) {
+        return queue + '\u0000' + shard.index();
+    }
+
+    /** The guarded script, whole; a full pop marks the queue as draining on this shard (the next pop is plain). */
+    void popScriptMarking(String queue, Shard shard, int max, List<Delivery> out) {
         int before = out.size();
         popScript(queue, shard, max, out);
         if (out.size() - before >= max) {
-            draining.put(drainKey, Boolean.TRUE);
+            draining.put(drainKey(queue, shard), Boolean.TRUE);
         }
     }
 
     /**
-     * A plain {@code LPOP} of up to {@code max} payloads from the shard's queue list, read with every payload
+     * A plain {@code LPOP} of up to {@code max} payloads, written to a connection borrowed for it and its reply not
+     * read yet ({@link #sendPlain}); read by {@link #receivePlain}, which gives the connection back. Holds the send's
+     * failure instead when it failed, for {@link #receivePlain} to throw.
+     */
+    final class PlainPop {
+        private final String queue;
+        private final Shard shard;
+        private final int max;
+        private final Connection connection;
+        private final OversizedBurial burial;
+        private final SergeantException failure;
+
+        private PlainPop(String queue, Shard shard, int max, Connection connection, SergeantException failure) {
+            this.queue = queue;
+            this.shard = shard;
+            this.max = max;
+            this.connection = connection;
+            this.burial = connection == null ? null : new OversizedBurial(queue, shard, connection);
+            this.failure = failure;
+        }
+
+    }
+
+    /**
+     * Borrows a connection of {@code node} and writes {@code LPOP <queue> <max>} on it ({@link BoundedPop#send});
+     * never throws a backend failure: a failed send is held in the result, and the connection dropped.
+     */
+    PlainPop sendPlain(String queue, Shard shard, JedisCompat.PooledNode node, int max) {
+        try {
+            return shard.client().call("pop", jedis -> {
+                Connection connection = node.borrow();
+                try {
+                    BoundedPop.send(connection, shard.keys().queue(), max);
+                } catch (RuntimeException | Error e) {
+                    connection.close(); // marked broken by the send: the pool drops it
+                    throw e;
+                }
+                return new PlainPop(queue, shard, max, connection, null);
+            });
+        } catch (SergeantException e) {
+            return new PlainPop(queue, shard, max, null, e);
+        }
+    }
+
+    /**
+     * Reads the reply of a plain pop ({@link #sendPlain}) into {@code out} and gives its connection back (broken when
+     * the reply was not read whole). Returns true when the pop is done: full, or short and not empty (the queue ran
+     * dry; it is no longer draining, so the next pop is the script, which takes handed-back and due tasks); false
+     * when the list gave nothing (or a key of another type answered): the caller pops with the script now.
+     */
+    boolean receivePlain(PlainPop pop, List<Delivery> out) {
+        int popped = popPlain(pop, out);
+        if (popped >= pop.max) {
+            return true;
+        }
+        draining.remove(drainKey(pop.queue, pop.shard));
+        return popped > 0;
+    }
+
+    /**
+     * The reply of a plain {@code LPOP} of up to {@code max} payloads from the shard's queue list, read with every payload
      * bounded by {@code maxPayloadBytes} ({@link BoundedPop}): the server sends the payloads without copying
      * them through Lua, the guarded script's main cost (docs/decisions.md, "At-most-once pop without Lua").
      * A longer payload is streamed back to the server in chunks and buried there as a dead letter, as the
@@ -239,17 +325,22 @@ final class RedisQueue {
      * what a pop took when its reply is lost; that is logged with the count (docs/guarantees.md, "A pop whose
      * reply is cut"). With nothing read whole the pop fails, naming the loss.
      */
-    private int popPlain(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<Delivery> out) {
+    private int popPlain(PlainPop pop, List<Delivery> out) {
+        String queue = pop.queue;
+        int max = pop.max;
         List<byte[]> payloads = new ArrayList<>(Math.min(max, 4096));
         int popped;
         try {
-            popped = lpop(queue, shard, node, max, payloads);
+            if (pop.failure != null) {
+                throw pop.failure;
+            }
+            popped = readPlain(pop, payloads);
         } catch (SergeantException e) {
             BoundedPop.CutReply cut = cutReply(e);
             if (cut == null) {
                 throw e;
             }
-            String lost = cut.expected() < 0 ? "an unknown number of tasks (up to " + max + ")"
+            String lost = cut.expected() < 0 ? "an unknown number of tasks (up to " + max + "; none if the server never ran it)"
                     : (cut.expected() - payloads.size()) + " task(s)";
             String what = cut instanceof CutBurial burial
                     ? "at-most-once pop from queue '" + queue + "': " + e.getMessage() + "; the " + burial.unconfirmed()
@@ -281,19 +372,23 @@ final class RedisQueue {
         return null;
     }
 
-    private int lpop(String queue, Shard shard, JedisCompat.PooledNode node, int max, List<byte[]> payloads) {
+    /**
+     * Reads the reply of {@code pop} (its deadline, the read timeout, starts here) and the replies of its burials, and
+     * gives the connection back: in step after a reply read whole or an error reply, else marked broken.
+     */
+    private int readPlain(PlainPop pop, List<byte[]> payloads) {
+        Shard shard = pop.shard;
         return shard.client().call("pop", jedis -> {
-            try (Connection connection = node.borrow()) {
-                OversizedBurial burial = new OversizedBurial(queue, shard, connection);
+            try (Connection connection = pop.connection) {
                 int n;
                 try {
-                    n = BoundedPop.lpop(connection, shard.keys().queue(), max, limits.maxPayloadBytes(),
-                            shard.client().readTimeout(), payloads, burial);
+                    n = BoundedPop.read(connection, pop.max, limits.maxPayloadBytes(), System.nanoTime(),
+                            shard.client().readTimeout(), payloads, pop.burial, !BoundedPop.SEES_BUFFER);
                 } catch (JedisDataException e) {
                     return 0; // LPOP's own error reply, its first and only reply: nothing was sent for a burial
                 }
                 try {
-                    burial.collect(n);
+                    pop.burial.collect(n);
                 } catch (RuntimeException | Error e) {
                     connection.setBroken(); // replies may be left unread: never lend this connection out again
                     throw e;

@@ -12,6 +12,7 @@ import io.sergeant.spi.PluginOptions;
 import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PopPipeline;
 import io.sergeant.spi.execution.ExecutionContext;
 import io.sergeant.spi.execution.ExecutorSpec;
 import io.sergeant.spi.execution.Killer;
@@ -74,6 +75,27 @@ public final class TaskLoop {
      */
     private static final boolean RUN_HERE = !"false".equals(System.getProperty("sergeant.run.here"));
 
+    /**
+     * Whether a loop that runs its tasks itself ({@link #runsHere}) pipelines its pops where the backend can split one
+     * ({@link Backend#popPipeline}); {@code -Dsergeant.pop.pipeline=false} turns it off (for measurements).
+     */
+    private static final boolean PIPELINE = !"false".equals(System.getProperty("sergeant.pop.pipeline"));
+
+    /**
+     * Whether a pipelining loop pops halves ({@code -Dsergeant.pop.pipeline.halves=true}, for measurements), so the
+     * half in hand and the half in flight hold no more than one batch; by default it pops whole batches, the batch in
+     * hand and the one in flight holding up to two (measured faster: docs/decisions.md, "Pipelined at-most-once pop").
+     */
+    private static final boolean PIPELINE_HALVES = Boolean.getBoolean("sergeant.pop.pipeline.halves");
+
+    /**
+     * The longest a batch may have taken to run for the next pop to be sent before the batch after it runs: the
+     * pipeline saves at most one pop's round trip per batch (well under a millisecond for 1,000 tasks on a local
+     * server), worth nothing beside batches that run longer, and a batch popped ahead is held, away from other
+     * workers, for as long as the batch in hand runs (docs/decisions.md, "Pipelined at-most-once pop").
+     */
+    static final long PIPELINE_MAX_RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     /** How long acks may wait for the next pop before a waiting loop sends them alone. */
     private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -98,6 +120,15 @@ public final class TaskLoop {
     private PopAhead popAhead;
     /** Halves popped while the executor runs the last (at-most-once where pops split cheaply); null otherwise. */
     private SplitPopAhead split;
+    /**
+     * The pop sent before the batch in hand runs, read after it (one-thread at-most-once on the loop thread, where
+     * the backend splits pops); null otherwise.
+     */
+    private PopPipeline pipeline;
+    /** Up to how many tasks the pipeline's pop in flight asked for; loop thread only. */
+    private int pipelinedMax;
+    /** Whether the last batch ran within {@link #PIPELINE_MAX_RUN_NANOS}, so the next pop may be sent ahead. */
+    private boolean ranShort;
     /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
     private int timeWithNoTasks;
 
@@ -153,6 +184,8 @@ public final class TaskLoop {
             split = !runHere && splits(leased) ? new SplitPopAhead(backend, config.name(), settlement, decoder, state,
                     capacity(), config.tasksPerTransaction()) : null;
             starter = new BatchStarter(assembly, state, decoder, settlement, inExecutor, executor, split, runHere);
+            pipeline = runHere && PIPELINE && config.tasksPerTransaction() >= POP_AHEAD_MIN_BATCH
+                    ? backend.popPipeline(config.name()).orElse(null) : null;
             try {
                 loop(executor, options);
             } finally {
@@ -177,8 +210,14 @@ public final class TaskLoop {
      * thread executor with one thread and no timeout) and {@code -Dsergeant.run.here} not {@code false}. Each
      * batch is then popped whole, decoded in chunks and run chunk by chunk on this thread: no hand-off to an
      * executor thread, none back, and no pop-ahead thread (docs/decisions.md, "One-thread at-most-once runs
-     * its tasks on the loop thread"). The bound is the plain one: the loop pops only once the batch before has
-     * run. At-least-once keeps its executor thread: its acks and its pops ahead belong to the loop thread.
+     * its tasks on the loop thread"). Where the backend splits a pop into its send and its read
+     * ({@link Backend#popPipeline}) and batches are of at least {@link #POP_AHEAD_MIN_BATCH}, the loop sends the
+     * next pop before it runs a full batch that followed a short run ({@link #PIPELINE_MAX_RUN_NANOS}) and reads it
+     * after: the server pops while the loop runs (docs/decisions.md, "Pipelined at-most-once pop"). The bound is then
+     * the batch in hand plus the one popped ahead (two batches); without a pipeline it is the plain one, the loop
+     * popping only once the batch before has run. A pop still in flight when the loop ends is read and handed back
+     * ({@link #handBackPoppedAhead}). At-least-once keeps its executor thread: its acks and its pops ahead belong to
+     * the loop thread.
      */
     private boolean runsHere(boolean leased, TaskExecutor executor) {
         return !leased && !config.delivery().prefetch() && RUN_HERE && executor.runsBatchesHere();
@@ -214,6 +253,10 @@ public final class TaskLoop {
             settlement.flushLost();
             starter.settleFinished();
             int wanted = runForever ? config.tasksPerTransaction() : Math.min(config.tasksPerTransaction(), tasksLeft);
+            if (pipeline != null && PIPELINE_HALVES) {
+                // Measurements only: half a batch in hand leaves room for the half popped ahead.
+                wanted = (wanted + 1) / 2;
+            }
             int budget = runForever ? Integer.MAX_VALUE : tasksLeft;
             boolean takeHalf = split != null && (split.pending() || split.popping() && budget > 0);
             if (takeHalf) {
@@ -250,6 +293,12 @@ public final class TaskLoop {
                     decoded = half.decoded();
                     wanted = half.max();
                     listeners.popped(config.name(), wanted, popped.size(), Duration.ofNanos(half.nanos()));
+                } else if (pipeline != null && pipeline.inFlight()) {
+                    // Sent before the batch before ran; its reply waited in the socket meanwhile.
+                    wanted = pipelinedMax;
+                    List<Delivery> deliveries = pipeline.receive();
+                    popped = settlement.hold(deliveries);
+                    listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 } else if (popAhead != null && popAhead.pending()) {
                     // Held (its leases extended) on the pop-ahead thread as soon as its call returned.
                     PopAhead.Popped ahead = popAhead.take();
@@ -312,6 +361,22 @@ public final class TaskLoop {
                 split.popping(full);
             }
             int left = runForever ? Integer.MAX_VALUE : tasksLeft;
+            if (pipeline != null) {
+                // Whole batches (by default): the batch in hand and the one popped ahead; halves hold one batch in all.
+                int ahead = PIPELINE_HALVES ? Math.min(next, config.tasksPerTransaction() - popped.size()) : next;
+                if (full && ranShort && ahead > 0) {
+                    // The server pops the next batch while this one runs; its reply is read at the next turn.
+                    pipelinedMax = ahead;
+                    pipeline.send(ahead);
+                }
+                long runStart = System.nanoTime();
+                boolean going = starter.startInChunks(popped, left);
+                ranShort = System.nanoTime() - runStart <= PIPELINE_MAX_RUN_NANOS;
+                if (!going) {
+                    return;
+                }
+                continue;
+            }
             if (!(decoded != null ? starter.startDecoded(popped, decoded, left) : starter.startInChunks(popped, left))) {
                 return;
             }
@@ -333,9 +398,23 @@ public final class TaskLoop {
 
     /**
      * Hands back what a pop ahead still in flight when the loop ended leased (at-least-once) or deleted
-     * (at-most-once: re-pushed HIGH, as the unstarted tasks of a batch are), then stops its thread.
+     * (at-most-once: re-pushed HIGH, as the unstarted tasks of a batch are), then stops its thread; a pipelined
+     * pop in flight has its reply read (within the backend's read timeout) and its tasks handed back the same way.
      */
     private void handBackPoppedAhead() {
+        if (pipeline != null) {
+            try {
+                if (pipeline.inFlight()) {
+                    // The server ran the pop: read its reply, so nothing it took is dropped, and hand it all back.
+                    handBackAll(settlement.hold(pipeline.receive()));
+                }
+            } catch (RuntimeException e) {
+                // The pop's failure names what it lost (a reply cut); its connection was dropped, not pooled.
+                log.atWarn().addKeyValue("queue", config.name()).log("the last pipelined pop failed: {}", e.getMessage());
+            } finally {
+                pipeline.close();
+            }
+        }
         if (split != null) {
             try {
                 while (split.pending()) {

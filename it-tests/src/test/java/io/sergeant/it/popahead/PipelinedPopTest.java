@@ -40,7 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * than two batches. A stop while that pop is in flight (graceful or interrupting) reads its reply and hands its tasks
  * back, so a second worker runs every task not run, each once; a redis-server killed while the pipeline runs makes
  * pops fail with an error naming the pop, nothing hangs, and the worker picks up new tasks once the server is back.
- * No assertion depends on timing: each stop waits for the pipeline to be seen (a run that never saw it fails).
+ * No assertion depends on timing: each stop waits for the pipeline to be seen (a run that never saw it fails), and
+ * it-tests' surefire raises the pipeline's threshold ({@code sergeant.pop.pipeline.maxRunMillis}) to a second, so a
+ * batch slowed by a loaded machine still lets the next pop go ahead.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PipelinedPopTest {

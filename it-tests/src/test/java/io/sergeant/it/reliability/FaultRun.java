@@ -652,9 +652,19 @@ final class FaultRun implements AutoCloseable {
      * identity ({@link HistoryReport#judgedByTime()} empty: the workers' records name their deliveries).
      */
     HistoryReport check(Set<String> deadLettered) {
-        return identified(new HistoryChecker(HistoryChecker.DEFAULT_ACK_WINDOW_MILLIS, leaseMillis)
+        HistoryReport report = identified(new HistoryChecker(HistoryChecker.DEFAULT_ACK_WINDOW_MILLIS, leaseMillis)
                 .check(History.read(history), deadLettered));
+        // A lapse is a worker stalled past its lease; many would rather mean broken lease extension or refused acks.
+        int lapsed = report.lapsedLeases().values().stream().mapToInt(Integer::intValue).sum();
+        if (lapsed > MAX_LAPSED_LEASES) {
+            throw new AssertionError(lapsed + " deliveries lost their lease with no fault (at most " + MAX_LAPSED_LEASES
+                    + " expected from a loaded machine): " + report.lapsedLeases() + "\n" + report);
+        }
+        return report;
     }
+
+    /** The most lapsed leases ({@link HistoryReport#lapsedLeases()}) a run may show before it fails. */
+    static final int MAX_LAPSED_LEASES = 3;
 
     /** The report, after checking that no in-flight verdict was estimated from timestamps. */
     static HistoryReport identified(HistoryReport report) {

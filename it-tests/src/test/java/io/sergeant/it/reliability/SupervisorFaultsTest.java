@@ -127,7 +127,10 @@ class SupervisorFaultsTest {
                     "--worker-class", HistoryWorker.class.getName(), "--concurrent-workers", "2",
                     "--worker-jvm-options", String.join(" ", run.workerJvm()), "--grace-period", "20s",
                     "-D", "backend=" + backend, "-D", "delivery.mode=at-least-once",
-                    "-D", "delivery.lease=2s", "-D", "delivery.reapInterval=500ms",
+                    // A lease far above any stall a loaded machine causes: this test is about the graceful stop, and with
+                    // 2 s a worker JVM starting at load 12 once acked its first batch after the lease ended, so the batch
+                    // ran twice (at-least-once allows that; this test's "no task twice" does not).
+                    "-D", "delivery.lease=20s", "-D", "delivery.reapInterval=500ms",
                     "-D", "tasksPerTransaction=10", "-D", "executor.kind=thread", "-D", "executor.concurrency=4"));
             supervisorProcess = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             assertThat(awaitCompletions(run, 500, Duration.ofSeconds(40))).as("workers are busy").isTrue();

@@ -7,6 +7,7 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.observe.SergeantListener;
 import io.sergeant.api.worker.Worker;
+import io.sergeant.it.popahead.LoopThreadFixtures.Pops;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
@@ -34,6 +35,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
+import static io.sergeant.it.popahead.LoopThreadFixtures.assertTheRestRunsOnceInASecondWorker;
+import static io.sergeant.it.popahead.LoopThreadFixtures.id;
+import static io.sergeant.it.popahead.LoopThreadFixtures.push;
+import static io.sergeant.it.popahead.LoopThreadFixtures.queueLength;
+import static io.sergeant.it.popahead.LoopThreadFixtures.run;
+import static io.sergeant.it.popahead.LoopThreadFixtures.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -75,7 +82,7 @@ class AtMostOnceRunHereTest {
         int total = 1_000;
         int batch = 256;
         WorkerConfig config = config("loop-" + backend, backend, 1, batch, total);
-        push(config, total);
+        push(config, 0, total);
         AtomicInteger ended = new AtomicInteger();
         AtomicLong maxHeld = new AtomicLong();
         List<Object> ran = new CopyOnWriteArrayList<>();
@@ -107,7 +114,7 @@ class AtMostOnceRunHereTest {
         WorkerConfig timed = config("timed", "redis", 1, 256, total).toBuilder().timeout(Duration.ofMinutes(5)).build();
         WorkerConfig two = config("two", "redis", 2, 256, total);
         for (WorkerConfig config : List.of(timed, two)) {
-            push(config, total);
+            push(config, 0, total);
             List<String> threads = new CopyOnWriteArrayList<>();
             Pops pops = new Pops();
             run(config, pops, (worker, task) -> threads.add(Thread.currentThread().getName()));
@@ -124,7 +131,7 @@ class AtMostOnceRunHereTest {
     void aStopMidBatchLosesNothing(String backend) {
         int total = 1_000;
         WorkerConfig config = config("stop-" + backend, backend, 1, 256, 0);
-        push(config, total);
+        push(config, 0, total);
         List<Object> ran = new CopyOnWriteArrayList<>();
         RunSummary summary = run(config, new Pops(), (worker, task) -> {
             ran.add(task.kwargs().get("id"));
@@ -142,7 +149,7 @@ class AtMostOnceRunHereTest {
     void aStopThatInterruptsHandsBackTheInterruptedTask() throws Exception {
         int total = 1_000;
         WorkerConfig config = config("interrupt", "redis", 1, 256, 0);
-        push(config, total);
+        push(config, 0, total);
         List<Object> ran = new CopyOnWriteArrayList<>();
         CountDownLatch sleeping = new CountDownLatch(1);
         AtomicBoolean interrupted = new AtomicBoolean();
@@ -195,77 +202,5 @@ class AtMostOnceRunHereTest {
                 .tasksPerTransaction(batch).executor("thread", threads).maxTasksPerRun(maxTasks)
                 .pollInterval(Duration.ofMillis(20)).build();
         return backend.equals("sqlite-wal") ? config.toBuilder().backendOptions(Map.of("journalMode", "WAL")).build() : config;
-    }
-
-    /** The queue holds exactly the tasks that did not run (at least one); a second worker runs each of them once. */
-    private static void assertTheRestRunsOnceInASecondWorker(WorkerConfig config, List<Object> ran, int total) {
-        long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
-        List<Object> rest = new CopyOnWriteArrayList<>();
-        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
-                (worker, task) -> rest.add(task.kwargs().get("id")));
-        List<Object> all = new ArrayList<>(ran);
-        all.addAll(rest);
-        assertThat(all).hasSize(total).doesNotHaveDuplicates();
-        assertThat(queueLength(config)).isZero();
-    }
-
-    private static void push(WorkerConfig config, int count) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            broker.purgeTasks(config.name());
-            List<Task> tasks = new ArrayList<>(count);
-            for (int id = 0; id < count; id++) {
-                tasks.add(Task.of(Map.of("id", id)));
-            }
-            broker.pushTasks(config.name(), tasks, Priority.NORMAL, null);
-        }
-    }
-
-    private static long queueLength(WorkerConfig config) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            return broker.numberOfEnqueuedTasks(config.name(), true);
-        }
-    }
-
-    private static int id(Task task) {
-        return ((Number) task.kwargs().get("id")).intValue();
-    }
-
-    private static Worker worker(WorkerConfig config, BiConsumer<Worker, Task> onTask) {
-        return new Worker() {
-            @Override
-            public WorkerConfig config() {
-                return config;
-            }
-
-            @Override
-            public Object work(Task task) {
-                onTask.accept(this, task);
-                return null;
-            }
-        };
-    }
-
-    private static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
-        try (WorkerRuntime runtime = new WorkerRuntime(worker(config, onTask), config, Sergeant.create().withListeners(pops),
-                List.of())) {
-            return runtime.run();
-        }
-    }
-
-    /** Records what each non-empty pop of the worker loop asked for, in order. */
-    private static final class Pops implements SergeantListener {
-        private final List<Integer> requested = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void popped(String queue, int requested, int received, Duration latency) {
-            if (received > 0) {
-                this.requested.add(requested);
-            }
-        }
-
-        List<Integer> requested() {
-            return List.copyOf(requested);
-        }
     }
 }

@@ -7,6 +7,7 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.api.observe.SergeantListener;
 import io.sergeant.api.worker.Worker;
+import io.sergeant.it.popahead.LoopThreadFixtures.Pops;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
@@ -30,6 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
+import static io.sergeant.it.popahead.LoopThreadFixtures.assertTheRestRunsOnceInASecondWorker;
+import static io.sergeant.it.popahead.LoopThreadFixtures.id;
+import static io.sergeant.it.popahead.LoopThreadFixtures.push;
+import static io.sergeant.it.popahead.LoopThreadFixtures.queueLength;
+import static io.sergeant.it.popahead.LoopThreadFixtures.run;
+import static io.sergeant.it.popahead.LoopThreadFixtures.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -238,79 +245,5 @@ class PipelinedPopTest {
         return WorkerConfig.builder("pipelined-" + name).backend(server.uri()).delivery(DeliveryMode.AT_MOST_ONCE)
                 .tasksPerTransaction(BATCH).executor("thread", 1).maxTasksPerRun(maxTasks)
                 .pollInterval(Duration.ofMillis(20)).build();
-    }
-
-    /** The queue holds exactly the tasks that did not run (at least one); a second worker runs each of them once. */
-    private static void assertTheRestRunsOnceInASecondWorker(WorkerConfig config, List<Object> ran, int total) {
-        long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
-        List<Object> rest = new CopyOnWriteArrayList<>();
-        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
-                (worker, task) -> rest.add(task.kwargs().get("id")));
-        List<Object> all = new ArrayList<>(ran);
-        all.addAll(rest);
-        assertThat(all).hasSize(total).doesNotHaveDuplicates();
-        assertThat(queueLength(config)).isZero();
-    }
-
-    private static void push(WorkerConfig config, int from, int count) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            if (from == 0) {
-                broker.purgeTasks(config.name());
-            }
-            List<Task> tasks = new ArrayList<>(count);
-            for (int id = from; id < from + count; id++) {
-                tasks.add(Task.of(Map.of("id", id)));
-            }
-            broker.pushTasks(config.name(), tasks, Priority.NORMAL, null);
-        }
-    }
-
-    private static long queueLength(WorkerConfig config) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            return broker.numberOfEnqueuedTasks(config.name(), true);
-        }
-    }
-
-    private static int id(Task task) {
-        return ((Number) task.kwargs().get("id")).intValue();
-    }
-
-    private static Worker worker(WorkerConfig config, BiConsumer<Worker, Task> onTask) {
-        return new Worker() {
-            @Override
-            public WorkerConfig config() {
-                return config;
-            }
-
-            @Override
-            public Object work(Task task) {
-                onTask.accept(this, task);
-                return null;
-            }
-        };
-    }
-
-    private static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
-        try (WorkerRuntime runtime = new WorkerRuntime(worker(config, onTask), config, Sergeant.create().withListeners(pops),
-                List.of())) {
-            return runtime.run();
-        }
-    }
-
-    /** Records what each non-empty pop of the worker loop asked for, in order. */
-    private static final class Pops implements SergeantListener {
-        private final List<Integer> requested = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void popped(String queue, int requested, int received, Duration latency) {
-            if (received > 0) {
-                this.requested.add(requested);
-            }
-        }
-
-        List<Integer> requested() {
-            return List.copyOf(requested);
-        }
     }
 }

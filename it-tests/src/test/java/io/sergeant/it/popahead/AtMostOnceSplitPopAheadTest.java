@@ -2,18 +2,16 @@ package io.sergeant.it.popahead;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
-import io.sergeant.api.Broker;
 import io.sergeant.api.DeadLetter;
 import io.sergeant.api.Priority;
 import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
-import io.sergeant.api.observe.SergeantListener;
 import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.worker.RunSummary;
-import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.it.popahead.LoopThreadFixtures.Pops;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.execution.TaskCodec;
 import io.sergeant.testkit.codec.HookedSerializerFactory;
@@ -42,8 +40,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
+import static io.sergeant.it.popahead.LoopThreadFixtures.assertTheRestRunsOnceInASecondWorker;
+import static io.sergeant.it.popahead.LoopThreadFixtures.id;
+import static io.sergeant.it.popahead.LoopThreadFixtures.push;
+import static io.sergeant.it.popahead.LoopThreadFixtures.queueLength;
+import static io.sergeant.it.popahead.LoopThreadFixtures.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -91,7 +93,7 @@ class AtMostOnceSplitPopAheadTest {
     void heldTasksNeverExceedTheBound(int threads, int batch) throws Exception {
         int total = 2_000;
         WorkerConfig config = config("bound-" + threads, redis.uri(), threads, batch, total);
-        push(config, total);
+        push(config, 0, total);
         AtomicInteger ended = new AtomicInteger();
         AtomicLong maxHeld = new AtomicLong();
         Pops pops = new Pops();
@@ -122,7 +124,7 @@ class AtMostOnceSplitPopAheadTest {
             mongo.bind("127.0.0.1", 0);
             int total = 1_000;
             WorkerConfig config = config("mongo", "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), 1, 256, total);
-            push(config, total);
+            push(config, 0, total);
             AtomicInteger ended = new AtomicInteger();
             AtomicLong maxHeld = new AtomicLong();
             Pops pops = new Pops();
@@ -145,7 +147,7 @@ class AtMostOnceSplitPopAheadTest {
     @DisplayName("the next half is popped while the last runs")
     void theNextHalfIsPoppedWhileTheLastRuns() throws Exception {
         WorkerConfig config = config("overlap", redis.uri(), 1, 256, 1_000);
-        push(config, 1_000);
+        push(config, 0, 1_000);
         AtomicLong seenAt200 = new AtomicLong(-1);
         Pops pops = new Pops();
         run(config, pops, (worker, task) -> {
@@ -167,7 +169,7 @@ class AtMostOnceSplitPopAheadTest {
     void aStopLosesNothing(int threads) throws Exception {
         int total = 1_000;
         WorkerConfig config = config("stop-" + threads, redis.uri(), threads, 256, 0);
-        push(config, total);
+        push(config, 0, total);
         List<Object> ran = new CopyOnWriteArrayList<>();
         AtomicLong seenAtStop = new AtomicLong(-1);
         CountDownLatch stopping = new CountDownLatch(1);
@@ -189,7 +191,7 @@ class AtMostOnceSplitPopAheadTest {
     @DisplayName("maxTasksPerRun caps the halves: exactly that many tasks are taken")
     void maxTasksPerRunIsExact() throws Exception {
         WorkerConfig config = config("max-tasks", redis.uri(), 1, 256, 300);
-        push(config, 1_000);
+        push(config, 0, 1_000);
         Pops pops = new Pops();
         AtomicInteger ran = new AtomicInteger();
         run(config, pops, (worker, task) -> ran.incrementAndGet());
@@ -206,7 +208,7 @@ class AtMostOnceSplitPopAheadTest {
         int total = 2_000;
         int batch = 256;
         WorkerConfig config = wal(config("sqlite-wal-" + threads, "sqlite:" + dir.resolve("wal.db"), threads, batch, total));
-        push(config, total);
+        push(config, 0, total);
         AtomicInteger ended = new AtomicInteger();
         AtomicLong maxHeld = new AtomicLong();
         Pops pops = new Pops();
@@ -230,7 +232,7 @@ class AtMostOnceSplitPopAheadTest {
     void sqliteInWalModeAStopLosesNothing() throws Exception {
         int total = 1_000;
         WorkerConfig config = wal(config("sqlite-wal-stop", "sqlite:" + dir.resolve("stop.db"), 1, 256, 0));
-        push(config, total);
+        push(config, 0, total);
         List<Object> ran = new CopyOnWriteArrayList<>();
         AtomicLong seenAtStop = new AtomicLong(-1);
         RunSummary summary = run(config, new Pops(), (worker, task) -> {
@@ -250,7 +252,7 @@ class AtMostOnceSplitPopAheadTest {
     @DisplayName("on SQLite with a rollback journal (an fsync per pop) the worker keeps whole batches")
     void sqliteWithARollbackJournalKeepsWholeBatches() throws Exception {
         WorkerConfig config = config("sqlite-whole", "sqlite:" + dir.resolve("whole.db"), 1, 256, 1_000);
-        push(config, 1_000);
+        push(config, 0, 1_000);
         AtomicLong seenAt200 = new AtomicLong(-1);
         Pops pops = new Pops();
         run(config, pops, (worker, task) -> {
@@ -351,35 +353,8 @@ class AtMostOnceSplitPopAheadTest {
                 .timeout(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).build();
     }
 
-    /**
-     * After a stop: the queue holds exactly the tasks that did not run (at least one), and a second worker runs
-     * them, so that together every task ran exactly once and the queue ends empty.
-     */
-    private static void assertTheRestRunsOnceInASecondWorker(WorkerConfig config, List<Object> ran, int total) {
-        long left = queueLength(config);
-        assertThat(left).as("%d ran", ran.size()).isEqualTo(total - ran.size()).isPositive();
-        List<Object> rest = new CopyOnWriteArrayList<>();
-        run(config.toBuilder().maxTasksPerRun((int) left).build(), new Pops(),
-                (worker, task) -> rest.add(task.kwargs().get("id")));
-        List<Object> all = new ArrayList<>(ran);
-        all.addAll(rest);
-        assertThat(all).hasSize(total).doesNotHaveDuplicates();
-        assertThat(queueLength(config)).isZero();
-    }
-
     private static WorkerConfig wal(WorkerConfig config) {
         return config.toBuilder().backendOptions(Map.of("journalMode", "WAL")).build();
-    }
-
-    private static void push(WorkerConfig config, int count) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            broker.purgeTasks(config.name());
-            List<Task> tasks = new ArrayList<>(count);
-            for (int id = 0; id < count; id++) {
-                tasks.add(Task.of(Map.of("id", id)));
-            }
-            broker.pushTasks(config.name(), tasks, Priority.NORMAL, null);
-        }
     }
 
     /** Pushes tasks with ids 0 to {@code count - 1} in order, with {@link #GARBAGE} at the given queue positions. */
@@ -400,12 +375,6 @@ class AtMostOnceSplitPopAheadTest {
                 }
             }
             broker.backend().push(config.name(), payloads, Priority.NORMAL, null);
-        }
-    }
-
-    private static long queueLength(WorkerConfig config) {
-        try (Broker broker = Sergeant.create().broker(config)) {
-            return broker.numberOfEnqueuedTasks(config.name(), true);
         }
     }
 
@@ -431,10 +400,6 @@ class AtMostOnceSplitPopAheadTest {
         }
     }
 
-    private static int id(Task task) {
-        return ((Number) task.kwargs().get("id")).intValue();
-    }
-
     /** Waits until the worker's queue holds at most {@code count} tasks (or the deadline); returns the last length read. */
     private static long awaitQueueAtMost(Worker worker, long count) {
         long deadline = System.nanoTime() + DEADLINE_NANOS;
@@ -443,34 +408,6 @@ class AtMostOnceSplitPopAheadTest {
             sleep(5);
         }
         return ready;
-    }
-
-    private static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
-        return run(config, Sergeant.create(), pops, onTask);
-    }
-
-    private static RunSummary run(WorkerConfig config, ThreadRecordingSerializers serializers, Pops pops,
-                                  BiConsumer<Worker, Task> onTask) {
-        return run(config, Sergeant.create(List.of(serializers)), pops, onTask);
-    }
-
-    private static RunSummary run(WorkerConfig config, Sergeant plugins, Pops pops, BiConsumer<Worker, Task> onTask) {
-        Sergeant sergeant = plugins.withListeners(pops);
-        Worker worker = new Worker() {
-            @Override
-            public WorkerConfig config() {
-                return config;
-            }
-
-            @Override
-            public Object work(Task task) {
-                onTask.accept(this, task);
-                return null;
-            }
-        };
-        try (WorkerRuntime runtime = new WorkerRuntime(worker, config, sergeant, List.of())) {
-            return runtime.run();
-        }
     }
 
     private static void sleep(long millis) {
@@ -499,32 +436,6 @@ class AtMostOnceSplitPopAheadTest {
 
         String decodedOn(int id) {
             return decodedOn.get(id);
-        }
-    }
-
-    /** Records what each non-empty pop of the worker loop asked for, in order, and the decode failures. */
-    private static final class Pops implements SergeantListener {
-        private final List<Integer> requested = new CopyOnWriteArrayList<>();
-        private final AtomicInteger decodeFailures = new AtomicInteger();
-
-        @Override
-        public void popped(String queue, int requested, int received, Duration latency) {
-            if (received > 0) {
-                this.requested.add(requested);
-            }
-        }
-
-        @Override
-        public void decodeFailed(String queue, String reason) {
-            decodeFailures.incrementAndGet();
-        }
-
-        List<Integer> requested() {
-            return List.copyOf(requested);
-        }
-
-        int decodeFailures() {
-            return decodeFailures.get();
         }
     }
 }

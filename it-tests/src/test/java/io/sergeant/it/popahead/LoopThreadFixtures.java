@@ -9,21 +9,24 @@ import io.sergeant.api.worker.Worker;
 import io.sergeant.core.Sergeant;
 import io.sergeant.core.worker.RunSummary;
 import io.sergeant.core.worker.WorkerRuntime;
+import io.sergeant.spi.codec.SerializerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the tests of a worker loop that runs its tasks on the loop thread share ({@code AtMostOnceRunHereTest},
- * {@code PipelinedPopTest}): tasks {@code {"id": n}} pushed through a real broker, a worker that hands each task to a
- * callback, a run of a {@link WorkerRuntime} with a pop recorder, and the check that a second worker runs every task
- * the first one left in the queue, each once. Stateless.
+ * What the tests of at-most-once worker loops share ({@code AtMostOnceRunHereTest}, {@code PipelinedPopTest},
+ * {@code AtMostOnceSplitPopAheadTest}): tasks {@code {"id": n}} pushed through a real broker, a worker that hands
+ * each task to a callback, a run of a {@link WorkerRuntime} with a pop recorder (and, if given, a serializer plugin
+ * of the test's own), and the check that a second worker runs every task the first one left in the queue, each
+ * once. Stateless.
  */
 final class LoopThreadFixtures {
 
@@ -82,15 +85,28 @@ final class LoopThreadFixtures {
     }
 
     static RunSummary run(WorkerConfig config, Pops pops, BiConsumer<Worker, Task> onTask) {
-        try (WorkerRuntime runtime = new WorkerRuntime(worker(config, onTask), config, Sergeant.create().withListeners(pops),
+        return run(config, Sergeant.create(), pops, onTask);
+    }
+
+    /**
+     * {@link #run(WorkerConfig, Pops, BiConsumer)} with {@code serializers} as the only serializer plugin (a
+     * recording one, say: {@code io.sergeant.testkit.codec.HookedSerializerFactory}).
+     */
+    static RunSummary run(WorkerConfig config, SerializerFactory serializers, Pops pops, BiConsumer<Worker, Task> onTask) {
+        return run(config, Sergeant.create(List.of(serializers)), pops, onTask);
+    }
+
+    private static RunSummary run(WorkerConfig config, Sergeant plugins, Pops pops, BiConsumer<Worker, Task> onTask) {
+        try (WorkerRuntime runtime = new WorkerRuntime(worker(config, onTask), config, plugins.withListeners(pops),
                 List.of())) {
             return runtime.run();
         }
     }
 
-    /** Records what each non-empty pop of the worker loop asked for, in order. */
+    /** Records what each non-empty pop of the worker loop asked for, in order, and the decode failures. */
     static final class Pops implements SergeantListener {
         private final List<Integer> requested = new CopyOnWriteArrayList<>();
+        private final AtomicInteger decodeFailures = new AtomicInteger();
 
         @Override
         public void popped(String queue, int requested, int received, Duration latency) {
@@ -99,8 +115,17 @@ final class LoopThreadFixtures {
             }
         }
 
+        @Override
+        public void decodeFailed(String queue, String reason) {
+            decodeFailures.incrementAndGet();
+        }
+
         List<Integer> requested() {
             return List.copyOf(requested);
+        }
+
+        int decodeFailures() {
+            return decodeFailures.get();
         }
     }
 }

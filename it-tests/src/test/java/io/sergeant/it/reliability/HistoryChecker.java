@@ -51,6 +51,8 @@ import java.util.TreeSet;
  *       fetch, start or completion on (before that it is still starting and takes no task), the clock in
  *       which {@link HistoryReport#reapsBeforeRedelivery} measures how late a redelivery came;</li>
  *   <li><b>early runs</b>: starts before a delayed task's due time;</li>
+ *   <li><b>pipelined fetches</b>: fetches of deliveries a pipelined pop received ({@link HistoryRecord#pipelined()}),
+ *       so a run of the pipelined path can show it was taken;</li>
  *   <li><b>active after kill</b>: killed processes with records of their own (by pid, not their children's)
  *       stamped after their {@code X}. A test records a kill once the process is dead, so there any such
  *       record means the {@code X} names the wrong process (a process that records its own death, as the
@@ -238,7 +240,7 @@ public final class HistoryChecker {
                 lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
                 duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
                 acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history), inFlight.judgedByTime,
-                lapsed);
+                lapsed, (int) fetches.values().stream().flatMap(List::stream).filter(HistoryRecord::pipelined).count());
     }
 
     /**

@@ -276,6 +276,30 @@ class HistoryCheckerTest {
     }
 
     @Test
+    @DisplayName("fetches of a pipelined pop's deliveries (u<pid>.p<n>) are counted; a plain pop's (u<pid>.<n>) and a"
+            + " leased one's are not, and in flight at a kill is judged alike for both")
+    void pipelinedFetchesAreCounted() throws IOException {
+        write("producer", line('P', "plain", PRODUCER, 1, 1000, 0), line('P', "piped", PRODUCER, 1, 1000, 0),
+                line('P', "running", PRODUCER, 1, 1000, 0), line('P', "held", PRODUCER, 1, 1000, 0));
+        write("worker-a", fetchedAndRan("plain", WORKER_A, 1000, "u200.1"), fetchedAndRan("piped", WORKER_A, 1003, "u200.p2"),
+                identified('F', "running", WORKER_A, 1, 1006, "u200.p3"), identified('F', "held", WORKER_A, 1, 1006, "u200.p4"),
+                identified('S', "running", WORKER_A, 1, 1007, "u200.p3"));
+        write("worker-b", identified('F', "leased", WORKER_B, 1, 1000, "l300.1"));
+        write("test", line('X', "-", WORKER_A, 0, 1100, 0));
+
+        HistoryReport report = checker.check(History.read(dir));
+
+        assertThat(report.pipelinedFetches()).isEqualTo(3);
+        assertThat(report.figures()).contains("pipelined-fetches=3");
+        assertThat(report.inFlightAtKills()).as("started, not completed, by the victim").containsExactly("running");
+        assertThat(report.lost()).containsExactlyInAnyOrder("running", "held");
+        assertThat(report.judgedByTime()).isEmpty();
+        assertThat(HistoryRecord.parse("F\tx\t1\t0\t1\t0\t-\tu1.p2").pipelined()).isTrue();
+        assertThat(HistoryRecord.parse("F\tx\t1\t0\t1\t0\t-\tu1.2").pipelined()).isFalse();
+        assertThat(HistoryRecord.parse("F\tx\t1\t0\t1\t0\t-").pipelined()).as("no delivery").isFalse();
+    }
+
+    @Test
     @DisplayName("a lease that lapsed with no fault (completed, never acknowledged, fetched again a lease later) allows"
             + " one run more when the checker knows the lease; sooner than the lease, or after an ack, it does not")
     void aLapsedLeaseAllowsARunMore() throws IOException {
@@ -511,6 +535,12 @@ class HistoryCheckerTest {
     /** A record naming its delivery, as the recording backend's workers write them. */
     private static String identified(char kind, String id, long pid, long ppid, long millis, String delivery) {
         return kind + "\t" + id + "\t" + pid + "\t" + ppid + "\t" + millis + "\t0\t" + HistoryRecord.NO_DIGEST + "\t" + delivery + "\n";
+    }
+
+    /** A delivery's fetch, start and completion by {@code pid}, a millisecond apart from {@code millis} on. */
+    private static String fetchedAndRan(String id, long pid, long millis, String delivery) {
+        return identified('F', id, pid, 1, millis, delivery) + identified('S', id, pid, 1, millis + 1, delivery)
+                + identified('C', id, pid, 1, millis + 2, delivery);
     }
 
     private static String line(char kind, String id, long pid, long ppid, long millis, long due, String digest) {

@@ -29,7 +29,8 @@ import java.util.Objects;
  * {@link TaskDigest} of the task's kwargs as the producer pushed them ({@code A}, {@code P}) or as the
  * worker received them ({@code S}), or {@code -} where it does not apply. {@code delivery} names one delivery
  * of the task: the workers' recording backend ({@link RecordingBackendFactory}) gives every delivery a pop
- * returns a token of its own ({@code l…} leased, {@code u…} not), writes it in the delivery's {@code F} and
+ * returns a token of its own ({@code l…} leased, {@code u…} not; {@code u<pid>.p<n>} for one a pipelined pop
+ * received, {@link #pipelined()}), writes it in the delivery's {@code F} and
  * {@code K} records and hands it to the worker in the task's kwargs ({@value #DELIVERY_KWARG}), which
  * writes it in its {@code S} and {@code C} records. So the checker pairs a start with its ack or its
  * completion by identity, never by time.
@@ -52,6 +53,11 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
     public static final String NO_DELIVERY = "-";
     /** The kwarg in which the recording backend hands a delivery's token to the worker. */
     public static final String DELIVERY_KWARG = "_delivery";
+    /**
+     * What follows the first {@code .} of the token of a delivery received from a pipelined pop
+     * ({@code u<pid>.p<n>}; {@link #pipelined()}).
+     */
+    public static final String PIPELINED_MARK = "p";
 
     /** The kinds of events, each with its one-letter code. */
     public enum Kind {
@@ -131,6 +137,15 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
     /** Whether this record names its delivery. */
     public boolean identified() {
         return !delivery.equals(NO_DELIVERY);
+    }
+
+    /**
+     * Whether this record's delivery came from a pipelined pop ({@code PopPipeline.receive}): its token reads
+     * {@code <l|u><pid>.p<n>} ({@link #PIPELINED_MARK}).
+     */
+    public boolean pipelined() {
+        int dot = delivery.indexOf('.');
+        return dot > 0 && delivery.startsWith(PIPELINED_MARK, dot + 1);
     }
 
     /**

@@ -44,6 +44,8 @@ import java.util.Set;
  * @param lapsedLeases             per task, its deliveries whose lease lapsed with no fault (completed by a live
  *                                 worker, never acknowledged, fetched again at least a lease later; counted only
  *                                 by a checker given the workers' lease): at-least-once runs such a task again
+ * @param pipelinedFetches         fetch records ({@code F}) of deliveries received from a pipelined pop
+ *                                 ({@link HistoryRecord#pipelined()}): whether a run took the pipelined path
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
@@ -51,7 +53,7 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
                             int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill, Set<String> judgedByTime,
-                            Map<String, Integer> lapsedLeases) {
+                            Map<String, Integer> lapsedLeases, int pipelinedFetches) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -203,13 +205,13 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                         + " corrupted=%d unexpected=%d unacked-but-delivered=%d kills=%d pauses=%d in-flight-at-kills=%d"
                         + " redelivered=%d (started %d, fetched-only %d; never re-run %d)"
                         + " redelivery-ms p50=%d max=%d acks=%d reaps=%d early-runs=%d torn-lines=%d files=%d"
-                        + " lapsed-leases=%d",
+                        + " lapsed-leases=%d pipelined-fetches=%d",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
                 overRun.size(), corrupted.size(), unexpected.size(), unacknowledgedDelivered.size(), kills, pauses,
                 inFlightAtKills.size(), rerunRedeliveries().size(), rerunStarted(), rerunFetchedOnly(),
                 redeliveries.size() - rerunRedeliveries().size(),
                 redeliveryPercentileMillis(50), maxRedeliveryMillis(), acks, reapCount(), earlyRuns.size(), tornLines, files,
-                lapsedLeases.values().stream().mapToInt(Integer::intValue).sum());
+                lapsedLeases.values().stream().mapToInt(Integer::intValue).sum(), pipelinedFetches);
     }
 
     @Override

@@ -1,22 +1,29 @@
 package io.sergeant.it.reliability;
 
+import io.sergeant.api.Priority;
 import io.sergeant.api.QueueStats;
+import io.sergeant.api.Task;
 import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.core.internal.broker.DefaultBroker;
 import io.sergeant.core.supervisor.Supervisor;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The kill -9 runs shared by {@link KillNineTest} (CI size) and {@link SoakTest} (long): two supervised
  * worker JVMs, a producer in the test JVM, one worker (with its children) SIGKILLed every few seconds
- * while the producer runs, then the history check and the guarantees of the delivery mode.
+ * while the producer runs, then the history check and the guarantees of the delivery mode; and the run of
+ * the pipelined at-most-once pop ({@link #atMostOncePipelined}): one supervised worker on a queue filled
+ * beforehand, killed twice at chosen tasks.
  */
 final class KillNineRuns {
 
@@ -197,4 +204,142 @@ final class KillNineRuns {
         }
     }
 
+    /** The batch of the pipelined run: the smallest that pipelines its pops (core's {@code TaskLoop.POP_AHEAD_MIN_BATCH}). */
+    static final int PIPELINED_BATCH = 128;
+    /** Batches pushed before the pipelined run's worker starts. */
+    static final int PIPELINED_BATCHES = 14;
+    /**
+     * The pipelined run's threshold ({@code sergeant.pop.pipeline.maxRunMillis}) in its worker JVMs: a minute, so no
+     * batch of a loaded machine keeps the next pop from being sent ahead (production: 10 ms).
+     */
+    static final String PIPELINED_MAX_RUN = "-Dsergeant.pop.pipeline.maxRunMillis=60000";
+    /** How long a kill target of the pipelined run sleeps: far longer than the wait before its kill. */
+    static final int PIPELINED_TARGET_MILLIS = 60_000;
+
+    /**
+     * The at-most-once kill run of the pipelined pop (docs/decisions.md, "Pipelined at-most-once pop"): one
+     * supervised worker JVM on Redis, one thread, no timeout (it runs its batches on its loop thread), batches of
+     * {@value #PIPELINED_BATCH}, its pipeline threshold raised ({@link #PIPELINED_MAX_RUN}), behind the recording
+     * backend, whose pipelined receives write {@code F} records of their own kind ({@link HistoryRecord#pipelined()}).
+     * The queue is filled before the worker starts ({@value #PIPELINED_BATCHES} batches of instant tasks), so every
+     * pop but the last is full and the queue keeps draining. Two tasks sleep {@value #PIPELINED_TARGET_MILLIS} ms,
+     * each the first of a batch that a worker pops after at least three of its own (a worker's first batch is never
+     * pipelined, its second is popped plainly and sends the third's pop ahead): the worker is SIGKILLed as soon as
+     * its start of such a task is in the history, then the supervisor starts another. So each kill comes with a
+     * task running (in flight at the kill, which the check requires), the batch in hand received from a pipelined
+     * pop, and the next batch's {@code LPOP} sent and run by the server: it loses the batch in hand and the one in
+     * flight, the two batches of the documented bound (docs/guarantees.md). No assertion depends on timing: each
+     * kill waits for its target's start (a liveness bound only a run that never reaches it meets).
+     *
+     * @param backend a single Redis node's URI
+     */
+    static void atMostOncePipelined(Path dir, String backend) throws Exception {
+        int batch = PIPELINED_BATCH;
+        int total = PIPELINED_BATCHES * batch;
+        // The first worker's fifth batch; the replacement starts after what the kill lost (two batches; one if the
+        // pop were not in flight) and meets the second target in its fifth batch (or sixth).
+        int[] targets = {4 * batch, 10 * batch};
+        try (FaultRun run = new FaultRun(dir, backend, "pipelined".hashCode())) {
+            DefaultBroker broker = run.broker(DeliveryMode.AT_MOST_ONCE);
+            List<Task> tasks = new ArrayList<>(total);
+            Set<Integer> targetSet = java.util.Arrays.stream(targets).boxed().collect(Collectors.toSet());
+            for (int i = 0; i < total; i++) {
+                Map<String, Object> kwargs = new java.util.LinkedHashMap<>();
+                kwargs.put("id", pipelinedId(i));
+                if (targetSet.contains(i)) {
+                    kwargs.put("ms", PIPELINED_TARGET_MILLIS);
+                }
+                tasks.add(Task.of(kwargs));
+            }
+            broker.purgeTasks(HistoryWorker.QUEUE);
+            run.testLog().attempted(tasks, 0);
+            assertThat(broker.pushTasks(HistoryWorker.QUEUE, tasks, Priority.NORMAL, null)).isTrue();
+            run.testLog().pushed(tasks, 0);
+
+            Map<String, String> overrides = Map.of("delivery.mode", "at-most-once",
+                    "tasksPerTransaction", Integer.toString(batch), "executor.kind", "thread", "executor.concurrency", "1");
+            Supervisor supervisor = run.startSupervisor(run.supervisorConfig(1, overrides)
+                    .workerJvmOptions(run.workerJvm(PIPELINED_MAX_RUN)).build());
+            List<Long> victims = new ArrayList<>();
+            for (int target : targets) {
+                long victim = awaitStart(run, supervisor, pipelinedId(target), Duration.ofSeconds(60));
+                assertThat(victim).as("a worker started %s (its pid)", pipelinedId(target)).isPositive();
+                run.kill(victim);
+                victims.add(victim);
+            }
+            boolean settled = run.awaitSettled(broker, Duration.ofSeconds(60));
+            assertThat(run.stopSupervisors()).containsOnly(0);
+            QueueStats stats = FaultRun.stats(broker);
+            History history = History.read(run.history());
+            HistoryReport report = run.check(Set.of());
+            List<Integer> lostPerKill = new ArrayList<>();
+            for (int k = 0; k < targets.length; k++) {
+                int from = targets[k];
+                int to = k + 1 < targets.length ? targets[k + 1] : total;
+                lostPerKill.add((int) report.lost().stream().mapToInt(KillNineRuns::pipelinedIndex)
+                        .filter(index -> index >= from && index < to).count());
+            }
+            FaultRun.figures("kill-9 at-most-once pipelined redis", report.figures() + " lost-per-kill=" + lostPerKill
+                    + " stats=" + stats);
+
+            assertThat(settled).as("the queue settled: %s", stats).isTrue();
+            assertThat(report.kills()).as("kills").isEqualTo(targets.length);
+            assertThat(report.pipelinedFetches()).as("tasks the workers received from pipelined pops").isPositive();
+            for (int k = 0; k < targets.length; k++) {
+                String target = pipelinedId(targets[k]);
+                long victim = victims.get(k);
+                assertThat(history.records()).as("the fetch of %s by its victim", target)
+                        .filteredOn(record -> record.kind() == HistoryRecord.Kind.FETCHED && record.id().equals(target)
+                                && record.pid() == victim)
+                        .singleElement().as("the batch in hand at the kill came from a pipelined pop")
+                        .satisfies(record -> assertThat(record.pipelined()).isTrue());
+            }
+            assertThat(report.inFlightAtKills()).as("tasks running at the kills: %s", report)
+                    .containsExactlyInAnyOrder(pipelinedId(targets[0]), pipelinedId(targets[1]));
+            Set<String> fetchedDeliveries = history.records().stream()
+                    .filter(record -> record.kind() == HistoryRecord.Kind.FETCHED).map(HistoryRecord::delivery)
+                    .collect(Collectors.toSet());
+            assertThat(history.records()).as("every start names a delivery the recording backend recorded as fetched")
+                    .filteredOn(record -> record.kind() == HistoryRecord.Kind.STARTED)
+                    .isNotEmpty().allSatisfy(start -> assertThat(fetchedDeliveries).contains(start.delivery()));
+            assertThat(report.duplicated()).as("at-most-once never runs a task twice").isEmpty();
+            assertThat(report.overRun()).as("over-run").isEmpty();
+            assertThat(report.unexpected()).as("unexpected").isEmpty();
+            assertThat(report.corrupted()).as("corrupted").isEmpty();
+            assertThat(report.lost()).as("nothing before the first kill's batch is lost")
+                    .allSatisfy(id -> assertThat(pipelinedIndex(id)).isGreaterThanOrEqualTo(targets[0]));
+            assertThat(lostPerKill).as("lost per kill: the batch in hand and the pop in flight, at most two batches"
+                    + " (the documented bound), more than one (the pop in flight was lost too): %s", report)
+                    .allSatisfy(lost -> assertThat(lost).isGreaterThan(batch).isLessThanOrEqualTo(2 * batch));
+            assertThat(report.completed() + report.lost().size()).as("every acknowledged push is completed or lost")
+                    .isEqualTo(report.pushed()).isEqualTo(total);
+            assertThat(stats.ready() + stats.inFlight()).as("nothing left in the queue").isZero();
+        }
+    }
+
+    private static String pipelinedId(int index) {
+        return String.format("p-%05d", index);
+    }
+
+    private static int pipelinedIndex(String id) {
+        return Integer.parseInt(id.substring(2));
+    }
+
+    /**
+     * Waits until a worker of the supervisor has a start of task {@code id} in the history; returns its pid, or -1
+     * if none had within {@code bound}.
+     */
+    private static long awaitStart(FaultRun run, Supervisor supervisor, String id, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Set<Long> workers = new HashSet<>(supervisor.workerPids());
+            for (HistoryRecord record : History.read(run.history()).records()) {
+                if (record.kind() == HistoryRecord.Kind.STARTED && record.id().equals(id) && workers.contains(record.pid())) {
+                    return record.pid();
+                }
+            }
+            FaultRun.sleep(20);
+        }
+        return -1;
+    }
 }

@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * with the thread executor. At-least-once: nothing lost, nothing unexpected,
  * duplicates only of tasks a killed worker held (started and not acknowledged), each fetched again within
  * a few reaps after its lease expired ({@link KillNineRuns#assertRedeliveredInTime}).
- * At-most-once: no duplicates, and the losses (reported) stay within what the killed workers held.
+ * At-most-once: no duplicates, and the losses (reported) stay within what the killed workers held; on Redis with
+ * the pipelined pop of a one-thread worker ({@link KillNineRuns#atMostOncePipelined}), two kills each with a task
+ * running and the next batch's pop in flight lose more than one batch and at most two.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class KillNineTest {
@@ -88,6 +90,13 @@ class KillNineTest {
     @DisplayName("Redis, thread executor, at-most-once: kill -9 duplicates nothing and loses at most what the victims held")
     void redisThreadAtMostOnce() throws Exception {
         KillNineRuns.atMostOnce(dir, "redis-thread", redis(), 0);
+    }
+
+    @Test
+    @DisplayName("Redis, one thread on the loop thread, pipelined pops, at-most-once: kill -9 with a pop in flight"
+            + " duplicates nothing and loses at most two batches per kill")
+    void redisPipelinedAtMostOnce() throws Exception {
+        KillNineRuns.atMostOncePipelined(dir, redis());
     }
 
     private String sqlite() {

@@ -11,6 +11,7 @@ import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.spi.backend.PopPipeline;
 import io.sergeant.spi.backend.Receipt;
 import io.sergeant.spi.backend.SettleResult;
 import io.sergeant.spi.backend.SettledPop;
@@ -38,16 +39,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A backend for the worker JVMs of the fault tests: {@code recorded:<uri>} opens the backend of
- * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop) returns a token of its own, handed to
+ * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop, or the receive of a pipelined pop,
+ * {@link PopPipeline#receive}) returns a token of its own, handed to
  * the worker in the task's kwargs ({@link HistoryRecord#DELIVERY_KWARG}; the payload is re-encoded with it) and
  * written in every record of that delivery, and records, for every such delivery, an {@code F} (fetched)
  * record in the history directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks
- * a killed worker held without having started them; for every leased task an ack settled, a {@code K}
+ * a killed worker held without having started them (a pipelined pop's token says so,
+ * {@link HistoryRecord#pipelined()}, so a run can tell that the pipeline was taken); for every leased task an ack settled, a {@code K}
  * (acknowledged) record, so the checker knows which completed tasks a kill may make run again; and for
  * every reap of expired leases an {@code R} record, so a redelivery can be measured in the reaper's own
  * cycles. Everything else goes to the real
- * backend unchanged (a dynamic proxy over every interface the real backend implements, and one over the
- * lease role when the backend keeps it in an object of its own). Payloads are decoded with the {@code msgpack} serializer,
+ * backend unchanged (a dynamic proxy over every interface the real backend implements, one over the
+ * lease role when the backend keeps it in an object of its own, and a wrapper of the pop pipeline whose
+ * {@code send}, {@code inFlight} and {@code close} go straight through). Payloads are decoded with the {@code msgpack} serializer,
  * the fault tests' encoding; one that does not decode is not recorded.
  *
  * <p>Deliberately not listed in the test class path's {@code META-INF/services} (the architecture rules
@@ -102,7 +106,12 @@ public final class RecordingBackendFactory implements BackendFactory {
                         return result;
                     }
                     if (method.getName().equals("pop") && result instanceof List<?> deliveries) {
-                        return recorder.fetched(deliveries, true);
+                        return recorder.fetched(deliveries, true, false);
+                    }
+                    if (method.getName().equals("popPipeline") && result instanceof Optional<?> pipeline
+                            && pipeline.isPresent()) {
+                        // The one-thread at-most-once loop pops through it: its receives are fetches like a pop's.
+                        return Optional.of(recorder.pipeline((PopPipeline) pipeline.get()));
                     }
                     if (method.getName().equals("leaseRole") && result instanceof Optional<?> role && role.isPresent()) {
                         // Leased pops (settle-and-pop), acks and reaps go through the lease role, often an object of its own.
@@ -133,7 +142,7 @@ public final class RecordingBackendFactory implements BackendFactory {
 
     /**
      * Writes the records of one worker's backend: fetches, acks and reaps. Tags every delivery with a token
-     * ({@code l<pid>.<n>} leased, {@code u<pid>.<n>} not) and remembers the task id and token of each leased
+     * ({@code l<pid>.<n>} leased, {@code u<pid>.<n>} not, {@code u<pid>.p<n>} received from a pipelined pop) and remembers the task id and token of each leased
      * receipt it saw popped until the receipt is settled. Thread safe.
      */
     private static final class Recorder {
@@ -166,7 +175,7 @@ public final class RecordingBackendFactory implements BackendFactory {
                                 acked(receipts(args[2]), settled.acked());
                                 if (ownAckAndPop) {
                                     // The default one popped through the recording backend, which tagged them already.
-                                    return new SettledPop(settled.acked(), deliveries(fetched(settled.deliveries(), true)),
+                                    return new SettledPop(settled.acked(), deliveries(fetched(settled.deliveries(), true, false)),
                                             settled.ackFailure());
                                 }
                             }
@@ -182,10 +191,42 @@ public final class RecordingBackendFactory implements BackendFactory {
         }
 
         /**
-         * Tags the deliveries of the fault tests' tasks with tokens of their own, remembers the receipts of
-         * leased ones and, if {@code record}, writes their fetch; returns the deliveries as the worker gets them.
+         * The pop pipeline behind a wrapper whose {@link PopPipeline#receive} tags and records what it returns as
+         * a pop's deliveries are ({@code F}), with tokens that name the pipeline ({@link HistoryRecord#pipelined()});
+         * {@code send}, {@code inFlight} and {@code close} go to the real pipeline unchanged (a pop still in flight
+         * at {@code close} is pushed back by the real pipeline: the worker never received it, so nothing is
+         * recorded).
          */
-        List<?> fetched(List<?> deliveries, boolean record) {
+        PopPipeline pipeline(PopPipeline real) {
+            return new PopPipeline() {
+                @Override
+                public void send(int max) {
+                    real.send(max);
+                }
+
+                @Override
+                public boolean inFlight() {
+                    return real.inFlight();
+                }
+
+                @Override
+                public List<Delivery> receive() {
+                    return deliveries(fetched(real.receive(), true, true));
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
+        }
+
+        /**
+         * Tags the deliveries of the fault tests' tasks with tokens of their own (naming the pipeline if
+         * {@code pipelined}), remembers the receipts of leased ones and, if {@code record}, writes their fetch;
+         * returns the deliveries as the worker gets them.
+         */
+        List<?> fetched(List<?> deliveries, boolean record, boolean pipelined) {
             List<Object> tagged = new ArrayList<>(deliveries.size());
             List<HistoryLog.Delivered> fetched = new ArrayList<>(deliveries.size());
             for (Object item : deliveries) {
@@ -195,7 +236,8 @@ public final class RecordingBackendFactory implements BackendFactory {
                     continue;
                 }
                 Delivery delivery = (Delivery) item;
-                String token = (delivery.leased() ? "l" : "u") + HistoryLog.pid() + "." + tokens.incrementAndGet();
+                String token = (delivery.leased() ? "l" : "u") + HistoryLog.pid() + "."
+                        + (pipelined ? HistoryRecord.PIPELINED_MARK : "") + tokens.incrementAndGet();
                 HistoryLog.Delivered delivered = new HistoryLog.Delivered(HistoryLog.idOf(task), token);
                 fetched.add(delivered);
                 if (delivery.leased()) {

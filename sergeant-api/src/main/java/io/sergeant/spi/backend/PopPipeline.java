@@ -38,6 +38,7 @@ public interface PopPipeline extends AutoCloseable {
      * without waiting for the reply where the backend can; none may be in flight.
      *
      * @throws IllegalStateException a pop is in flight, or the pipeline is closed
+     * @throws IllegalArgumentException {@code max} is less than 1
      */
     void send(int max);
 

@@ -295,7 +295,11 @@ class IdleTakeTest {
         open(Map.of("poolSize", "1"));
         CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
         awaitBlocked();
-        backend.push("q", List.of(bytes("t")), Priority.NORMAL, null);
+        // Pushed through another backend object: the wait holds this one's only connection.
+        try (Backend producer = new RedisBackendFactory().create(new BackendSpec(server.uri(), Map.of()),
+                PluginContext.defaults())) {
+            producer.push("q", List.of(bytes("t")), Priority.NORMAL, null);
+        }
         BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
         assertThat(awaited.taken()).isEmpty();
         assertThat(awaited.popNow()).isTrue();

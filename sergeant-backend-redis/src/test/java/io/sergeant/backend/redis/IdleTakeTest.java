@@ -193,11 +193,17 @@ class IdleTakeTest {
         }
     }
 
+    /** The pooled node serving {@code queue} (a single node here). */
+    private JedisCompat.PooledNode node(String queue) {
+        return (JedisCompat.PooledNode) ((RedisBackend) backend).topology().shards(queue).get(0).client().jedis();
+    }
+
     @Test
-    @DisplayName("wakeUp() ends a taking wait promptly, on its stop key, and leaves no key behind")
+    @DisplayName("wakeUp() ends a taking wait promptly, on its stop key (no connection cut), and leaves no key behind")
     void aStopEndsTheWait() throws Exception {
         CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
         awaitBlocked();
+        long destroyed = node("q").pool().getDestroyedCount();
         long start = System.nanoTime();
         wakeups.wakeUp();
         BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
@@ -205,6 +211,9 @@ class IdleTakeTest {
         assertThat(awaited.popNow()).isFalse();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
         assertThat(server.command("KEYS", "*stop*")).as("the stop key was read, so it is gone").isEmpty();
+        // A cut (the fallback) marks the wait's connection broken and the pool destroys it: none was, so the BLPOP
+        // ended on its stop key.
+        assertThat(node("q").pool().getDestroyedCount()).as("pooled connections destroyed by the stop").isEqualTo(destroyed);
         // The connections are in step after the stop: the next wait takes a push.
         CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
         awaitBlocked();
@@ -255,6 +264,50 @@ class IdleTakeTest {
         System.out.printf("[idle take] %d of %d racing tasks were returned by the stopped wait, the rest stayed queued%n",
                 returned, rounds);
         assertThat(lost).as("every task is returned or still queued, exactly once").isEmpty();
+        // A stop key its wait did not read (the wait took a task first) expires: none is left without a TTL.
+        for (String key : server.command("KEYS", "*:stop:*").lines().filter(k -> !k.isBlank()).toList()) {
+            assertThat(Long.parseLong(server.command("PTTL", key).trim())).as("PTTL of " + key).isPositive();
+        }
+    }
+
+    @Test
+    @DisplayName("a stop returns within a few seconds even when its stop push cannot be made in time (server frozen,"
+            + " no idle connection: the push must connect): the wait's connection is cut")
+    void aStopIsBoundedWhenThePushCannotBeMade() throws Exception {
+        open(Map.of("timeout", "30s"));
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        JedisCompat.PooledNode node = node("q");
+        node.pool().clear(); // no idle connection: the stop push has to open one (connect, then handshake)
+        assertThat(node.pool().getNumIdle()).isZero();
+        String pid = server.command("INFO", "server").lines().filter(l -> l.startsWith("process_id:"))
+                .map(l -> l.substring("process_id:".length()).trim()).findFirst().orElseThrow();
+        signal("STOP", pid); // the kernel still accepts connections; nothing answers them
+        long took;
+        BackendWakeups.Awaited awaited;
+        try {
+            long start = System.nanoTime();
+            wakeups.wakeUp();
+            took = System.nanoTime() - start;
+            awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        } finally {
+            signal("CONT", pid);
+        }
+        // Without the bound the stop waited for the new connection's handshake: the 30 s read timeout.
+        assertThat(Duration.ofNanos(took)).as("wakeUp() returned").isLessThan(Duration.ofSeconds(10));
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(awaited.popNow()).isFalse();
+        // The backend goes on: the next wait takes a push.
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+    }
+
+    private static void signal(String signal, String pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, pid).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -" + signal + " " + pid).isZero();
     }
 
     @Test

@@ -411,7 +411,8 @@ final class RedisWakeups implements BackendWakeups {
                     }
                     BoundedPop.Blpopped popped;
                     try {
-                        popped = queues.readTake(queue, shard, connection, start,
+                        popped = queues.readTake(queue, shard, connection,
+                                Math.max(queueKey.length, Math.max(wake.length, stopKey.length)), start,
                                 Duration.ofNanos(nanos).plus(socketTimeout));
                     } catch (JedisDataException e) {
                         throw new SergeantException(ErrorCode.BACKEND_REFUSED, "Redis at " + shard.client().target()

@@ -311,6 +311,37 @@ class IdleTakeTest {
     }
 
     @Test
+    @DisplayName("a queue name over 4 KB: a raw push, a Java push and a stop all end the wait as for a short name (the reply's key is bounded by the keys named)")
+    void aLongQueueNameIsTaken() throws Exception {
+        String queue = "long-".repeat(1_000) + "q"; // 5001 bytes: its wake-up and stop keys are longer still
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor(queue);
+        awaitBlocked();
+        try (Jedis jedis = raw()) {
+            jedis.rpush(bytes(queue), bytes("raw"));
+        }
+        assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("raw");
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("java")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("java");
+        // A delayed push's signal (a reply keyed by the wake-up list) and a stop (keyed by the stop key).
+        CompletableFuture<BackendWakeups.Awaited> third = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("later")), Priority.NORMAL, Instant.now().plusSeconds(3_600));
+        long destroyed = node(queue).pool().getDestroyedCount();
+        Thread.sleep(200); // the signal is read and the wait blocks again (a broken reply would fail the wait)
+        awaitBlocked();
+        wakeups.wakeUp();
+        BackendWakeups.Awaited stopped = third.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(stopped.taken()).isEmpty();
+        assertThat(stopped.popNow()).isFalse();
+        assertThat(node(queue).pool().getDestroyedCount()).as("no reply was cut").isEqualTo(destroyed);
+        assertThat(server.command("LLEN", queue).trim()).isEqualTo("0");
+    }
+
+    @Test
     @DisplayName("a delayed task comes due while the wait blocks: the wait returns at its time (not before) to pop it")
     void aDelayedTaskComesDue() throws Exception {
         Instant due = Instant.now().plusMillis(1_200);

@@ -342,6 +342,32 @@ class IdleTakeTest {
     }
 
     @Test
+    @DisplayName("an ACL user without access to the stop keys: the take is switched off once (NOPERM), waits fall back to the wake-up list")
+    void noPermissionForTheStopKeysTurnsTheTakeOff() throws Exception {
+        // Every key of queue q but the stop keys ('seq' is the only other one starting with 's').
+        server.command("ACL", "SETUSER", "limited", "on", ">secret", "resetkeys", "~q", "~q.*",
+                "~__sergeant__:{q}:[^s]*", "~__sergeant__:{q}:seq*", "+@all");
+        backend.close();
+        backend = null;
+        backend = new RedisBackendFactory().create(new BackendSpec("redis://limited:secret@127.0.0.1:" + server.port(),
+                Map.of()), PluginContext.defaults());
+        wakeups = backend.wakeupRole().orElseThrow();
+        long noperm = RedisTestSupport.errorReplies(server, "NOPERM");
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            backend.push("q", List.of(bytes("t" + i)), Priority.NORMAL, null);
+            BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(awaited.taken()).as("the wait on the wake-up list takes nothing").isEmpty();
+            assertThat(awaited.popNow()).isTrue();
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                    .containsExactly(bytes("t" + i));
+        }
+        assertThat(RedisTestSupport.errorReplies(server, "NOPERM") - noperm)
+                .as("one refused BLPOP, then the take stays off").isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("a delayed task comes due while the wait blocks: the wait returns at its time (not before) to pop it")
     void aDelayedTaskComesDue() throws Exception {
         Instant due = Instant.now().plusMillis(1_200);

@@ -62,6 +62,12 @@ final class BoundedPop {
      * longest line or string taken in a short reply ({@link #next}).
      */
     static final int MAX_ERROR_LINE = 4096;
+    /**
+     * How long, once its reader finds the deadline passed, a {@code BLPOP} reply's bytes that have already arrived
+     * are still read (each read waiting at most 1 ms; see {@link Reply}): a worker frozen past the deadline still
+     * gets the task the server popped for it, while a reply that keeps coming is cut at most this much later.
+     */
+    static final long BLPOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     /** The most elements of an array taken in a short reply ({@link #next}); its arrays nest at most two deep. */
     static final int MAX_SHORT_ELEMENTS = 16;
@@ -347,6 +353,15 @@ final class BoundedPop {
         private final boolean everyRead;
         /** How many payloads the reply's header announced; -1 until read. */
         int size = -1;
+        /**
+         * How long, from the first read that finds the deadline passed, bytes that have already arrived are still
+         * read (each read then waits at most 1 ms): a reader frozen past its deadline (a long pause, SIGSTOP), however
+         * long, finds a reply that came whole meanwhile; one that keeps reading is cut at most this much past the
+         * deadline. 0: none (the reply is cut at its deadline).
+         */
+        private final long graceNanos;
+        /** When the grace ends (nanoTime); 0 until a read found the deadline passed. */
+        private long graceEnd;
 
         /** {@code connection} null: no socket to cut (tests reading from a stream), only the deadline checked. */
         Reply(Connection connection, long deadline, Duration timeout) {
@@ -358,6 +373,13 @@ final class BoundedPop {
          * where the buffer cannot be seen.
          */
         Reply(Connection connection, String command, long deadline, Duration timeout, boolean everyRead) {
+            this(connection, command, deadline, timeout, everyRead, 0);
+        }
+
+        /** As above; {@code graceNanos}: see {@link #graceNanos}. */
+        Reply(Connection connection, String command, long deadline, Duration timeout, boolean everyRead,
+              long graceNanos) {
+            this.graceNanos = graceNanos;
             this.connection = connection;
             this.command = command;
             this.deadline = deadline;
@@ -398,9 +420,22 @@ final class BoundedPop {
 
         /** Before a read from the socket: fails past the deadline, else lets the socket wait at most what is left of it. */
         void beforeRead() {
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
-                throw new JedisConnectionException(late());
+                if (graceEnd == 0 && graceNanos > 0) {
+                    graceEnd = (now + graceNanos) | 1; // never 0
+                }
+                if (connection == null || graceNanos == 0 || now - graceEnd >= 0) {
+                    throw new JedisConnectionException(late());
+                }
+                // Past the deadline, within the grace: read only what has arrived already; a read that would wait
+                // times out at once (and is reported as late: expired() is true).
+                if (set != 1) {
+                    connection.setSoTimeout(1);
+                    set = 1;
+                }
+                return;
             }
             // Rounded up: a read that times out does so at or after the deadline, never a fraction of a ms before
             // it, so the failure names the deadline (expired()) rather than a bare socket timeout.
@@ -477,7 +512,9 @@ final class BoundedPop {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
         }
-        Reply reply = new Reply(connection, "BLPOP", start + deadline.toNanos(), deadline, !SEES_BUFFER);
+        // A grace past the deadline for bytes already here: the reply may carry a task the server already popped.
+        Reply reply = new Reply(connection, "BLPOP", start + deadline.toNanos(), deadline, !SEES_BUFFER,
+                BLPOP_GRACE_NANOS);
         try {
             Blpopped popped = readBlpop((RedisInputStream) INPUT.get(connection), maxBytes,
                     Math.max(MAX_ERROR_LINE, maxKeyBytes), oversized, reply);

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -365,6 +368,47 @@ class IdleTakeTest {
         }
         assertThat(RedisTestSupport.errorReplies(server, "NOPERM") - noperm)
                 .as("one refused BLPOP, then the take stays off").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a BLPOP reply that arrived whole while its reader was frozen far past the deadline is still read;"
+            + " one that has not arrived is cut at once")
+    void aReplyWaitingPastTheDeadlineIsRead() throws Exception {
+        Duration deadline = Duration.ofSeconds(1);
+        server.command("RPUSH", "q", "waiting");
+        try (Connection connection = new Connection("127.0.0.1", server.port())) {
+            connection.sendCommand(new CommandArguments(Protocol.Command.CLIENT).add("SETNAME").add("frozen"));
+            assertThat(connection.getStatusCodeReply()).isEqualTo("OK");
+            connection.sendCommand(new CommandArguments(Protocol.Command.BLPOP).key(bytes("q")).add("5"));
+            BoundedPop.flush(connection);
+            awaitReplyWritten("frozen");
+            // The reader "wakes" 10 s past its deadline, the reply waiting whole in the socket.
+            long start = System.nanoTime() - deadline.toNanos() - TimeUnit.SECONDS.toNanos(10);
+            BoundedPop.Blpopped popped = BoundedPop.readBlpop(connection, 0, 0, start, deadline, null);
+            assertThat(new String(popped.value(), StandardCharsets.UTF_8)).isEqualTo("waiting");
+        }
+        try (Connection connection = new Connection("127.0.0.1", server.port())) {
+            // Nothing to pop: the server answers only after 30 s; past the deadline the reader does not wait for it.
+            connection.sendCommand(new CommandArguments(Protocol.Command.BLPOP).key(bytes("none")).add("30"));
+            BoundedPop.flush(connection);
+            long start = System.nanoTime() - deadline.toNanos() - TimeUnit.SECONDS.toNanos(10);
+            assertThatThrownBy(() -> BoundedPop.readBlpop(connection, 0, 0, start, deadline, null))
+                    .isInstanceOf(BoundedPop.CutReply.class).hasMessageContaining("did not arrive whole");
+        }
+    }
+
+    /** Waits until the server has written the reply of the client named {@code name} (no output left, not blocked). */
+    private void awaitReplyWritten(String name) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            String line = server.command("CLIENT", "LIST").lines().filter(l -> l.contains(" name=" + name + " "))
+                    .findFirst().orElse("");
+            if (line.contains(" cmd=blpop ") && line.contains(" flags=N ") && line.contains(" obl=0 ")
+                    && line.contains(" oll=0 ")) {
+                return;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("the reply was not written within 10 s: " + server.command("CLIENT", "LIST"));
     }
 
     @Test

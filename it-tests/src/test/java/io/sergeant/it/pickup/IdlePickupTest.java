@@ -156,6 +156,33 @@ class IdlePickupTest {
         runtime = null;
     }
 
+    @org.junit.jupiter.api.Test
+    @DisplayName("a task a Python producer would push (a plain RPUSH, no wake-up signal) reaches an idle at-most-once worker long before its fallback poll")
+    void aPlainPushWakesAnIdleAtMostOnceWorker() throws Exception {
+        redis = RedisServerProcess.start();
+        // Poll interval 30 s, so the fallback poll is 30 s: only the wait itself can explain a pickup within the bound.
+        WorkerConfig config = WorkerConfig.builder("plain-push").backend(redis.uri())
+                .delivery(DeliveryMode.AT_MOST_ONCE).executor("thread", 1).pollInterval(Duration.ofSeconds(30)).build();
+        BlockingQueue<Ran> ran = start(config);
+        Thread.sleep(1_500); // the worker is idle now: blocked on its queue
+        try (Broker broker = sergeant.broker(config)) {
+            for (int i = 0; i < 3; i++) {
+                // Encoded by a Java producer into a list of its own, then moved into the queue by a bare list command:
+                // the worker's queue gets the task the way Python's RPUSH puts it there, with no signal.
+                broker.pushTask("staging", Task.of(Map.of("id", "plain-" + i)), Priority.NORMAL, null);
+                redis.command("DEL", "__sergeant__:{plain-push}:wake");
+                long pushedAt = System.currentTimeMillis();
+                redis.command("LMOVE", "staging", config.name(), "LEFT", "RIGHT");
+                Ran plain = ran.poll(15, TimeUnit.SECONDS);
+                assertThat(plain).as("the plainly pushed task ran well before the 30 s fallback poll").isNotNull();
+                assertThat(plain.id()).isEqualTo("plain-" + i);
+                System.out.printf("[pickup] plain push %d ran after %d ms%n", i, plain.millis() - pushedAt);
+                Thread.sleep(300); // idle again
+            }
+            assertThat(broker.stats(config.name()).ready()).isZero();
+        }
+    }
+
     /** How another client makes a task deliverable again without pushing it. */
     enum Return { HAND_BACK, RELEASE, REAPED_LEASE, REQUEUED_DEAD_LETTER }
 

@@ -3,6 +3,8 @@ package io.sergeant.spi.backend;
 import io.sergeant.spi.Experimental;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -48,6 +50,54 @@ public interface BackendWakeups {
      */
     default boolean awaitTasks(String queue, Duration timeout) {
         return awaitTasks(queue, timeout, () -> false);
+    }
+
+    /**
+     * As {@link #awaitTasks(String, Duration, BooleanSupplier)} for an <b>at-most-once</b> worker, except that the
+     * wait may take up to {@code max} tasks itself, as an at-most-once {@link Backend#pop} of that size would, so
+     * that a task pushed while the worker is idle reaches it in one wake-up instead of a wake-up and a pop
+     * (issue 15 §4; docs/decisions.md "At-most-once idle wait takes the task itself"). The default waits with
+     * {@link #awaitTasks(String, Duration, BooleanSupplier)} and takes nothing.
+     *
+     * <p>Contract of the tasks taken: they are already deleted from the backend (unleased deliveries, in delivery
+     * order, at most {@code max}), and each payload is within the backend's payload limit, a longer one being
+     * dead-lettered exactly as the pop does; once the backend removed a task the wait returns it, whatever ends the
+     * wait: a {@link #wakeUp()} (a stop) must not make a task taken by the backend get lost, so a backend that
+     * cannot promise that must not take. The caller owns what it returns: it runs the tasks or, when it is ending,
+     * hands them back as it hands back any popped task it did not start. A key of another type, an outage or a
+     * reply that cannot be read are thrown as by {@link #awaitTasks}; core treats them as a failed wait.
+     *
+     * @param max the most tasks to take, at least 1
+     * @return what ended the wait: tasks taken, a sign to pop now, or neither (timeout, {@link #wakeUp()},
+     *         {@code stopping})
+     */
+    @Experimental("new in 0.2: an at-most-once idle wait that returns the task itself")
+    default Awaited awaitOrTake(String queue, int max, Duration timeout, BooleanSupplier stopping) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1: " + max);
+        }
+        return awaitTasks(queue, timeout, stopping) ? Awaited.POP_NOW : Awaited.NOTHING;
+    }
+
+    /**
+     * The end of an {@link #awaitOrTake} wait: the tasks it took (already deleted from the backend, possibly none)
+     * and whether the caller should pop now (a sign of more, or a task due; possibly spurious).
+     *
+     * @param taken  the deliveries taken by the wait, in delivery order; the caller owns them
+     * @param popNow whether to pop now rather than wait again
+     */
+    @Experimental("new in 0.2")
+    record Awaited(List<Delivery> taken, boolean popNow) {
+
+        /** Nothing taken, no sign: wait again (or end). */
+        public static final Awaited NOTHING = new Awaited(List.of(), false);
+        /** Nothing taken; pop now. */
+        public static final Awaited POP_NOW = new Awaited(List.of(), true);
+
+        /** Copies {@code taken}; not null. */
+        public Awaited {
+            taken = List.copyOf(Objects.requireNonNull(taken, "taken is null"));
+        }
     }
 
     /**

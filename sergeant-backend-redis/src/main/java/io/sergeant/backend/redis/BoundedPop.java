@@ -202,6 +202,23 @@ final class BoundedPop {
     }
 
     /**
+     * Flushes the commands written on {@code connection} (Jedis' {@code sendCommand} only buffers them).
+     *
+     * @throws JedisConnectionException the flush failed; the connection is marked broken
+     */
+    static void flush(Connection connection) {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
+        }
+        try {
+            FLUSH.invokeExact(connection);
+        } catch (Throwable e) {
+            connection.setBroken();
+            throw e instanceof JedisConnectionException c ? c : new JedisConnectionException(e);
+        }
+    }
+
+    /**
      * Reads the reply of an {@code LPOP key count} sent on {@code connection} ({@link #send}), as {@link #lpop} does:
      * the reply must arrive whole within {@code deadline} of {@code start} ({@link System#nanoTime()}).
      *
@@ -435,6 +452,94 @@ final class BoundedPop {
             crlf(in, reply);
         }
         return Math.max(size, 0);
+    }
+
+    /**
+     * What a {@code BLPOP} gave: the key it popped from and, for a value of at most the bound, the value; null
+     * {@code value} when it was longer and went to the {@link Oversized} sink.
+     */
+    record Blpopped(byte[] key, byte[] value) {
+    }
+
+    /**
+     * Reads the reply of a {@code BLPOP key... timeout} sent on {@code connection} (by the caller, flushed) with the
+     * bounds of an {@code LPOP} reply: the key at most {@link #MAX_ERROR_LINE} bytes, a value over {@code maxBytes}
+     * ({@code 0}: no bound) streamed to {@code oversized} and never held whole, the whole reply within
+     * {@code deadline} of {@code start}. Returns null when the wait timed out (a null reply).
+     *
+     * @throws JedisDataException the server's error reply (say {@code WRONGTYPE}); the connection stays usable
+     * @throws CutReply the connection failed, the deadline passed or the bytes were no {@code BLPOP} reply; the
+     *         connection is marked broken (a value the server popped is then lost with it)
+     */
+    static Blpopped readBlpop(Connection connection, int maxBytes, long start, Duration deadline, Oversized oversized) {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
+        }
+        Reply reply = new Reply(connection, "BLPOP", start + deadline.toNanos(), deadline, !SEES_BUFFER);
+        try {
+            Blpopped popped = readBlpop((RedisInputStream) INPUT.get(connection), maxBytes, oversized, reply);
+            reply.restore();
+            return popped;
+        } catch (JedisDataException e) {
+            reply.restore();
+            throw e; // an error reply, read whole: the connection is in step
+        } catch (Throwable e) {
+            connection.setBroken();
+            throw new CutReply("the reply of BLPOP was cut: " + (reply.expired() ? reply.late() : e.getMessage())
+                    + "; the connection was dropped" + (e instanceof Malformed ? " (is the backend's address a Redis"
+                            + " server, with nothing between that alters its replies?)" : ""), reply.size, e);
+        }
+    }
+
+    /** Reads one {@code BLPOP} reply (RESP2 or RESP3) within {@code reply}'s deadline; see {@link #readBlpop}. */
+    static Blpopped readBlpop(RedisInputStream in, int maxBytes, Oversized oversized, Reply reply) {
+        byte type = readByte(in, reply);
+        switch (type) {
+            case '-' -> throw new JedisDataException(text(line(in, reply, "an error reply")));
+            case '_' -> {
+                crlf(in, reply); // RESP3 null: the wait timed out
+                return null;
+            }
+            case '*' -> {
+                // below
+            }
+            default -> throw unexpected(reply, "a reply of type " + shown(type));
+        }
+        int size = readLength(in, reply);
+        if (size < 0) {
+            return null; // RESP2 null array: the wait timed out
+        }
+        if (size != 2) {
+            throw unexpected(reply, "an array of " + size + " elements (a key and a value expected)");
+        }
+        reply.size = 1;
+        if (readByte(in, reply) != '$') {
+            throw unexpected(reply, "a key that is not a bulk string");
+        }
+        int keyLength = readLength(in, reply);
+        if (keyLength < 0 || keyLength > MAX_ERROR_LINE) {
+            throw unexpected(reply, "a key of " + keyLength + " bytes");
+        }
+        byte[] key = new byte[keyLength];
+        readFully(in, key, keyLength, reply);
+        crlf(in, reply);
+        byte element = readByte(in, reply);
+        if (element != '$') {
+            throw unexpected(reply, "a value of type " + shown(element));
+        }
+        int length = readLength(in, reply);
+        if (length < 0) {
+            throw unexpected(reply, "a null value ($-1)");
+        }
+        byte[] value = null;
+        if (maxBytes > 0 && length > maxBytes) {
+            streamOversized(in, length, oversized, reply);
+        } else {
+            value = new byte[length];
+            readFully(in, value, length, reply);
+        }
+        crlf(in, reply);
+        return new Blpopped(key, value);
     }
 
     private static byte readByte(RedisInputStream in, Reply reply) {

@@ -94,7 +94,7 @@ final class RedisBackend implements Backend {
         this.keys = new RedisKeys(topology);
         this.locks = new RedisLocks(topology, scripts);
         this.monitoring = new RedisMonitoring(topology);
-        this.wakeups = new RedisWakeups(topology, scripts, socketTimeout);
+        this.wakeups = new RedisWakeups(topology, scripts, socketTimeout, this.queue);
     }
 
     @Override

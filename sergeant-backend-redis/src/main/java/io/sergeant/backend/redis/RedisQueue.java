@@ -399,6 +399,41 @@ final class RedisQueue {
     }
 
     /**
+     * Reads the reply of a {@code BLPOP <queue> <wake> <stop> <timeout>} that {@link RedisWakeups} sent on
+     * {@code connection} (an at-most-once idle wait that takes the task itself; docs/decisions.md "At-most-once idle
+     * wait takes the task itself") with the plain pop's bounds: a payload over {@code maxPayloadBytes} is streamed
+     * back and buried as a dead letter on the same connection, as {@link #popPlain} buries it, and its burial's
+     * replies read after ({@link OversizedBurial#collect}); the whole reply within {@code deadline} of {@code start}.
+     * Returns null when the wait timed out; else the key popped and its value (null for a payload buried). The
+     * caller gives the connection back: in step after this returned or threw {@link JedisDataException} (the
+     * server's error reply, say {@code WRONGTYPE}), else marked broken.
+     *
+     * @throws BoundedPop.CutReply the reply (or its burial's) was cut; a task the server popped is lost with it,
+     *         which is logged here with the at-most-once bound
+     */
+    BoundedPop.Blpopped readTake(String queue, Shard shard, Connection connection, long start, Duration deadline) {
+        OversizedBurial burial = new OversizedBurial(queue, shard, connection);
+        BoundedPop.Blpopped popped;
+        try {
+            popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), start, deadline, burial);
+        } catch (BoundedPop.CutReply e) {
+            LOG.log(System.Logger.Level.WARNING, "at-most-once idle wait on queue '" + queue + "': " + e.getMessage()
+                    + "; a task its BLPOP took, if it took one, is lost (at-most-once delivery loses what a pop took when"
+                    + " its reply is lost; use at-least-once delivery to have such tasks delivered again)");
+            throw e;
+        }
+        if (popped != null && popped.value() == null) {
+            try {
+                burial.collect(0);
+            } catch (RuntimeException | Error e) {
+                connection.setBroken(); // replies may be left unread: never lend this connection out again
+                throw e;
+            }
+        }
+        return popped;
+    }
+
+    /**
      * Buries the payloads of a plain pop that are over {@code maxPayloadBytes}: each is streamed, a chunk
      * at a time, into a key of its own on the shard ({@code SET ... PX} an hour, then {@code APPEND}), then
      * {@code bury_oversized.lua} moves it into the dead letters with the script's reason. The worker never

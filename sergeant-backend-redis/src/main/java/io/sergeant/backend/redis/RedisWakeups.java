@@ -1,6 +1,10 @@
 package io.sergeant.backend.redis;
 
+import io.sergeant.api.ErrorCode;
+import io.sergeant.api.SergeantException;
 import io.sergeant.spi.backend.BackendWakeups;
+import io.sergeant.spi.backend.Delivery;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.BuilderFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.CommandObject;
@@ -10,6 +14,7 @@ import redis.clients.jedis.Protocol;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +47,20 @@ import static java.util.Objects.requireNonNull;
  * (independent nodes, a sharded cluster queue) cannot be waited on with one command; it is polled as
  * before (this role then only sleeps). The {@code BLPOP} is sent without Jedis' blocking flag, so the
  * socket read timeout still guards it (a block is kept 500 ms below it) and a server that stops
- * answering fails the wait like any other call. Thread safe.
+ * answering fails the wait like any other call.
+ *
+ * <p><b>At-most-once waits take the task itself</b> ({@link #awaitOrTake}; docs/decisions.md "At-most-once idle wait
+ * takes the task itself"): on a queue of one shard on a pooled single node (a pool of at least two connections), the
+ * block is {@code BLPOP <q> <wake> <stop> timeout}: a task pushed to {@code q} (by any producer, Python's included)
+ * is popped by the server and returned in the same reply, read with the plain pop's bounds ({@link
+ * RedisQueue#readTake}: an oversized payload is buried as a dead letter, never held whole). {@code q} is named first,
+ * and pushes signal after storing, so the server hands a blocked worker the task rather than the signal. {@code stop}
+ * is a key of this wait alone ({@code __sergeant__:{q}:stop:<token>}): {@link #wakeUp()} ends the wait by pushing to
+ * it on another connection rather than cutting the wait's connection, so a task the server popped just as the stop
+ * came is still read and returned (a cut would lose it with the reply). Only when that push fails (no connection
+ * free within {@link #STOP_PUSH_WAIT_MILLIS}, the server not answering) is the connection cut as before; a task
+ * popped in that instant is then lost, within the at-most-once bound (what a pop took is lost with its reply).
+ * Thread safe.
  */
 final class RedisWakeups implements BackendWakeups {
 
@@ -53,9 +71,21 @@ final class RedisWakeups implements BackendWakeups {
     /** The longest block on a cluster, where {@link #wakeUp()} cannot cut the connection. */
     private static final long CLUSTER_BLOCK_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MIN_BLOCK_NANOS = Duration.ofMillis(5).toNanos();
+    /** How long {@link #wakeUp()} waits for a free connection, and for the reply, when it pushes a wait's stop key. */
+    static final int STOP_PUSH_WAIT_MILLIS = 500;
+    /** How long a stop key pushed to lives unread (a wait that ended before it read it). */
+    private static final long STOP_KEY_MILLIS = 10_000;
+    /** This object's stop keys: {@code <prefix>stop:<token>:<n>}, one per blocking take. */
+    private final String stopToken = Replies.randomToken().substring(0, 12);
+    private final AtomicLong stopKeys = new AtomicLong();
+    /** Tasks taken by a wait over this process' life, for tests that check the path is taken. */
+    static final AtomicLong TAKEN = new AtomicLong();
 
     private final Topology topology;
     private final Scripts scripts;
+    /** Reads the reply of a blocking take ({@link RedisQueue#readTake}); null: waits never take. */
+    private final RedisQueue queues;
+    private final Duration socketTimeout;
     private final long maxBlockNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     /** Connections in a {@code BLPOP} now (or about to send one), cut by {@link #wakeUp()}. */
@@ -66,9 +96,11 @@ final class RedisWakeups implements BackendWakeups {
     /**
      * @param socketTimeout the connections' read timeout; a single block stays 500 ms below it
      */
-    RedisWakeups(Topology topology, Scripts scripts, Duration socketTimeout) {
+    RedisWakeups(Topology topology, Scripts scripts, Duration socketTimeout, RedisQueue queues) {
         this.topology = requireNonNull(topology, "topology is null");
         this.scripts = requireNonNull(scripts, "scripts is null");
+        this.queues = queues;
+        this.socketTimeout = requireNonNull(socketTimeout, "socketTimeout is null");
         this.maxBlockNanos = Math.max(MIN_BLOCK_NANOS, socketTimeout.minusMillis(500).toNanos());
     }
 
@@ -81,6 +113,24 @@ final class RedisWakeups implements BackendWakeups {
 
     @Override
     public boolean awaitTasks(String queue, Duration timeout, BooleanSupplier stopping) {
+        return await(queue, timeout, stopping, false).popNow();
+    }
+
+    /**
+     * As {@link #awaitTasks}, with a block that takes a task pushed to the queue itself where the queue is one shard
+     * on a pooled single node with a pool of at least two connections and the bounded reader is available; elsewhere
+     * exactly {@link #awaitTasks}. Takes at most one task whatever {@code max}: the worker's pop that follows takes
+     * the rest of a burst.
+     */
+    @Override
+    public Awaited awaitOrTake(String queue, int max, Duration timeout, BooleanSupplier stopping) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1: " + max);
+        }
+        return await(queue, timeout, stopping, queues != null && BoundedPop.AVAILABLE);
+    }
+
+    private Awaited await(String queue, Duration timeout, BooleanSupplier stopping, boolean take) {
         requireNonNull(queue, "queue is null");
         requireNonNull(stopping, "stopping is null");
         long deadline = System.nanoTime() + requireNonNull(timeout, "timeout is null").toNanos();
@@ -88,15 +138,17 @@ final class RedisWakeups implements BackendWakeups {
         List<Shard> shards = topology.shards(queue);
         if (shards.size() != 1) {
             parkUntil(Math.min(deadline, System.nanoTime() + CLUSTER_BLOCK_NANOS));
-            return false;
+            return Awaited.NOTHING;
         }
         Shard shard = shards.get(0);
+        JedisCompat.PooledNode taker = take && shard.client().jedis() instanceof JedisCompat.PooledNode node
+                && node.pool().getMaxTotal() >= 2 ? node : null;
         Watch watch = watches.computeIfAbsent(queue, q -> new Watch());
         synchronized (watch) {
             if (!watch.dueKnown) {
                 long ms = Replies.number(shard.client().script(scripts.nextDue(), shard.keys().forPush(""), List.of()));
                 if (ms == 0) {
-                    return true;
+                    return Awaited.POP_NOW;
                 }
                 watch.anyDue = ms > 0;
                 watch.nextDue = System.nanoTime() + Duration.ofMillis(ms).toNanos();
@@ -107,10 +159,10 @@ final class RedisWakeups implements BackendWakeups {
                 if (watch.anyDue && now - watch.nextDue >= 0) {
                     // Read the next due time again at the next wait: the pop takes what is due now.
                     watch.dueKnown = false;
-                    return true;
+                    return Awaited.POP_NOW;
                 }
                 if (now - deadline >= 0 || wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
-                    return false;
+                    return Awaited.NOTHING;
                 }
                 long until = watch.anyDue && watch.nextDue - deadline < 0 ? watch.nextDue : deadline;
                 long blockFor = Math.min(until - now - (until == deadline ? 0 : CLIENT_SIDE_NANOS), maxBlockNanos);
@@ -118,14 +170,36 @@ final class RedisWakeups implements BackendWakeups {
                     parkUntil(until);
                     continue;
                 }
-                byte[] signal = block(shard, blockFor, wakeUpsAtStart, stopping);
+                byte[] signal;
+                if (taker != null) {
+                    Taken taken;
+                    try {
+                        taken = take(queue, shard, taker, blockFor, wakeUpsAtStart, stopping);
+                    } catch (RuntimeException e) {
+                        watch.dueKnown = false; // the next wait reads it again (next_due.lua also drops a foreign wake-up key)
+                        throw e;
+                    }
+                    if (taken.task() != null || taken.buried()) {
+                        // The push's signal is still in the wake-up list: the next wait's next_due.lua drops it,
+                        // rather than a BLPOP returning it at once for a pop that finds nothing.
+                        watch.dueKnown = false;
+                        if (taken.task() == null) {
+                            return Awaited.POP_NOW; // buried as a dead letter: pop for what may follow it
+                        }
+                        TAKEN.incrementAndGet();
+                        return new Awaited(List.of(taken.task()), false);
+                    }
+                    signal = taken.signal();
+                } else {
+                    signal = block(shard, blockFor, wakeUpsAtStart, stopping);
+                }
                 if (signal == null) {
                     continue;
                 }
                 long delayMs = parseDelay(signal);
                 if (delayMs <= 0) {
                     watch.dueKnown = false;
-                    return true;
+                    return Awaited.POP_NOW;
                 }
                 long due = System.nanoTime() + Duration.ofMillis(delayMs).toNanos();
                 if (!watch.anyDue || due - watch.nextDue < 0) {
@@ -149,14 +223,148 @@ final class RedisWakeups implements BackendWakeups {
                 if (wait.ended) {
                     continue; // its connection may be back in the pool: a cut would make Jedis reconnect it bare
                 }
-                try {
-                    // disconnect() marks it broken too: the pool destroys it when the wait returns it.
-                    wait.connection.disconnect();
-                } catch (RuntimeException e) {
-                    // already cut or broken: the wait ends either way
+                if (wait.stopKey == null) {
+                    cut(wait);
+                    continue;
+                }
+                if (!wait.sent) {
+                    continue; // it checks the count (changed above) under this monitor before it sends: it will not block
+                }
+            }
+            // A taking wait: its BLPOP ends on its stop key, and a task the server popped just before is still
+            // read and returned. Outside the monitor: the push is a round trip on another connection.
+            if (!pushStop(wait)) {
+                synchronized (wait) {
+                    if (!wait.ended) {
+                        cut(wait); // the server did not take the stop: end the wait the old way
+                    }
                 }
             }
         }
+    }
+
+    /** Cuts a wait's connection (under its monitor, not ended). */
+    private static void cut(Blocked wait) {
+        try {
+            // disconnect() marks it broken too: the pool destroys it when the wait returns it.
+            wait.connection.disconnect();
+        } catch (RuntimeException e) {
+            // already cut or broken: the wait ends either way
+        }
+    }
+
+    /**
+     * Pushes to a taking wait's stop key ({@code RPUSH}, then {@code PEXPIRE} so that a key its wait never read goes
+     * away) on a connection of the pool borrowed for at most {@link #STOP_PUSH_WAIT_MILLIS}, whose replies must come
+     * within as long; false when that failed (no free connection, an error reply, the server slow or gone).
+     */
+    private static boolean pushStop(Blocked wait) {
+        redis.clients.jedis.ConnectionPool pool = wait.node.pool();
+        Connection connection;
+        try {
+            connection = pool.borrowObject(Duration.ofMillis(STOP_PUSH_WAIT_MILLIS));
+            connection.setHandlingPool(pool);
+        } catch (Exception e) {
+            return false;
+        }
+        try (connection) {
+            int original = connection.getSoTimeout();
+            connection.setSoTimeout(STOP_PUSH_WAIT_MILLIS);
+            connection.sendCommand(new CommandArguments(Protocol.Command.RPUSH).key(wait.stopKey).add("stop"));
+            connection.sendCommand(new CommandArguments(Protocol.Command.PEXPIRE).key(wait.stopKey)
+                    .add(Long.toString(STOP_KEY_MILLIS)));
+            List<Object> replies = connection.getMany(2);
+            connection.setSoTimeout(original);
+            for (Object reply : replies) {
+                if (reply instanceof Exception) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (RuntimeException e) {
+            connection.setBroken(); // a reply may be left unread: the pool drops it
+            return false;
+        }
+    }
+
+    /**
+     * How a blocking take ended: a task (or a payload buried as a dead letter: {@code buried}), a signal from the
+     * wake-up list, or nothing (the block timed out, the stop key, a wake-up, the stop flag).
+     */
+    private record Taken(Delivery task, boolean buried, byte[] signal) {
+        static final Taken NONE = new Taken(null, false, null);
+    }
+
+    /**
+     * One {@code BLPOP <q> <wake> <stop> timeout} of an at-most-once wait (see the class comment); its reply read
+     * bounded by {@link RedisQueue#readTake}, within the block and the read timeout.
+     */
+    private Taken take(String queue, Shard shard, JedisCompat.PooledNode node, long nanos, long wakeUpsAtStart,
+                       BooleanSupplier stopping) {
+        byte[] queueKey = shard.keys().queue();
+        byte[] wake = shard.keys().wake();
+        byte[] stopKey = QueueKeys.bytes(shard.keys().ownPrefix() + "stop:" + stopToken + ":" + stopKeys.incrementAndGet());
+        CommandArguments command = new CommandArguments(Protocol.Command.BLPOP).key(queueKey).key(wake).key(stopKey)
+                .add(seconds(nanos));
+        return shard.client().call("wait for tasks", jedis -> {
+            try (Connection connection = node.borrow()) {
+                Blocked wait = new Blocked(connection, node, stopKey);
+                blocked.add(wait);
+                try {
+                    long start;
+                    try {
+                        // As in block(): registered first, then checked and sent under the wait's monitor; wakeUp()
+                        // pushes the stop key only to a wait that sent (one that did not yet will see the count).
+                        synchronized (wait) {
+                            if (wakeUps.get() != wakeUpsAtStart || stopping.getAsBoolean()) {
+                                return Taken.NONE;
+                            }
+                            if (!connection.isConnected()) {
+                                return Taken.NONE;
+                            }
+                            start = System.nanoTime();
+                            connection.sendCommand(command);
+                            wait.sent = true;
+                        }
+                        BoundedPop.flush(connection);
+                    } catch (RuntimeException e) {
+                        if (wakeUps.get() != wakeUpsAtStart) {
+                            return Taken.NONE; // our own wakeUp() cut the connection: a stop, not an outage
+                        }
+                        throw e;
+                    }
+                    BoundedPop.Blpopped popped;
+                    try {
+                        popped = queues.readTake(queue, shard, connection, start,
+                                Duration.ofNanos(nanos).plus(socketTimeout));
+                    } catch (JedisDataException e) {
+                        throw new SergeantException(ErrorCode.BACKEND_REFUSED, "Redis at " + shard.client().target()
+                                + " refused the idle wait of queue '" + queue + "' (BLPOP of the queue's list '"
+                                + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop key): "
+                                + e.getMessage() + "; one of these keys holds another type (if it is the queue's list,"
+                                + " the pop that follows names it: rename or delete that key, or use another queue name)");
+                    } catch (RuntimeException e) {
+                        if (wakeUps.get() != wakeUpsAtStart) {
+                            return Taken.NONE; // cut by our wakeUp() after its stop push failed: a stop, not an outage
+                        }
+                        throw e;
+                    }
+                    if (popped == null || Arrays.equals(popped.key(), stopKey)) {
+                        return Taken.NONE;
+                    }
+                    if (Arrays.equals(popped.key(), queueKey)) {
+                        return popped.value() == null ? new Taken(null, true, null)
+                                : new Taken(new Delivery(popped.value(), null), false, null);
+                    }
+                    return new Taken(null, false, popped.value() == null ? new byte[0] : popped.value());
+                } finally {
+                    synchronized (wait) {
+                        wait.ended = true; // before the connection goes back to the pool: no cut after this
+                    }
+                    blocked.remove(wait);
+                }
+            }
+        });
     }
 
     /**
@@ -167,6 +375,12 @@ final class RedisWakeups implements BackendWakeups {
      */
     private static final class Blocked {
         final Connection connection;
+        /** The pool the connection came from, for {@link #wakeUp()}'s stop push; null for a wait that does not take. */
+        final JedisCompat.PooledNode node;
+        /** The wait's stop key ({@link #take}); null for a wait on the wake-up list alone, which is cut. */
+        final byte[] stopKey;
+        /** Set under the monitor when the {@code BLPOP} was written: only then does {@link #wakeUp()} push the stop key. */
+        boolean sent;
         /**
          * Set under this object's monitor before the connection goes back to the pool; {@link #wakeUp()}
          * cuts no ended wait (a late cut would hit the connection's next borrower).
@@ -174,7 +388,13 @@ final class RedisWakeups implements BackendWakeups {
         boolean ended;
 
         Blocked(Connection connection) {
+            this(connection, null, null);
+        }
+
+        Blocked(Connection connection, JedisCompat.PooledNode node, byte[] stopKey) {
             this.connection = connection;
+            this.node = node;
+            this.stopKey = stopKey;
         }
     }
 
@@ -224,9 +444,13 @@ final class RedisWakeups implements BackendWakeups {
     }
 
     private static CommandObject<List<byte[]>> blpop(byte[] key, long nanos) {
-        String seconds = String.format(Locale.ROOT, "%.3f", nanos / 1e9);
-        return new CommandObject<>(new CommandArguments(Protocol.Command.BLPOP).key(key).add(seconds),
+        return new CommandObject<>(new CommandArguments(Protocol.Command.BLPOP).key(key).add(seconds(nanos)),
                 BuilderFactory.BINARY_LIST);
+    }
+
+    /** A {@code BLPOP} timeout in seconds, to the ms. */
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.3f", nanos / 1e9);
     }
 
     private static byte[] signal(List<byte[]> reply) {

@@ -3,11 +3,10 @@
 -- with), push id, then the payloads. KEYS[16], when given, is the push id's marker key: a push whose
 -- marker exists was already stored (a client library that retried after a read timeout) and is not
 -- stored again. KEYS[15] is the queue's wake-up list (signal_wake in common.lua): every push
--- appends the delay in ms ('0' for an immediate task). The layout check of the prelude ran first, so a push of a key of another
+-- appends the delay in ms ('0' for an immediate task), after storing the tasks. The layout check of the prelude ran first, so a push of a key of another
 -- type stores nothing. Returns the number of payloads stored now (0 for a repeated push id).
 local mode = ARGV[1]
 local marker = KEYS[16]
-signal_wake(mode == 'delayed' and ARGV[2] or '0')
 if marker then
   if not redis.call('SET', marker, '1', 'NX', 'PX', 3600000) then return 0 end
 end
@@ -38,4 +37,8 @@ else
     i = j + 1
   end
 end
+-- Signalled after the push, never before: Redis serves blocked clients in the order their keys became
+-- ready, so an idle at-most-once worker blocked on QUEUE and the wake-up list (BLPOP q wake stop) takes the
+-- task itself rather than the signal (docs/decisions.md "At-most-once idle wait takes the task itself").
+signal_wake(mode == 'delayed' and ARGV[2] or '0')
 return last - first + 1

@@ -133,6 +133,11 @@ public final class TaskLoop {
     private int pipelinedMax;
     /** Whether the last batch ran within {@link #PIPELINE_MAX_RUN_NANOS}, so the next pop may be sent ahead. */
     private boolean ranShort;
+    /**
+     * Tasks an at-most-once idle wait took itself ({@link IdleWait#await(int, Runnable)}), run as the next popped batch;
+     * handed back if the loop ends first. Null when none; loop thread only.
+     */
+    private List<Delivery> idleTaken;
     /** Consecutive poll intervals spent idle (Python's {@code time_with_no_tasks}); loop thread only. */
     private int timeWithNoTasks;
 
@@ -282,7 +287,7 @@ public final class TaskLoop {
                 inExecutor.awaitBelow(limit);
                 continue;
             }
-            if (!takeHalf && wanted <= 0) {
+            if (!takeHalf && wanted <= 0 && idleTaken == null) {
                 return;
             }
             PoppedBatch popped;
@@ -297,6 +302,12 @@ public final class TaskLoop {
                     decoded = half.decoded();
                     wanted = half.max();
                     listeners.popped(config.name(), wanted, popped.size(), Duration.ofNanos(half.nanos()));
+                } else if (idleTaken != null) {
+                    // Taken by the idle wait (at-most-once): deleted from the backend already, as a pop's.
+                    List<Delivery> deliveries = idleTaken;
+                    idleTaken = null;
+                    popped = settlement.hold(deliveries);
+                    listeners.popped(config.name(), wanted, deliveries.size(), Duration.ofNanos(System.nanoTime() - popStart));
                 } else if (pipeline != null && pipeline.inFlight()) {
                     // Sent before the batch before ran; its reply waited in the socket meanwhile.
                     wanted = pipelinedMax;
@@ -347,7 +358,9 @@ public final class TaskLoop {
                 if (inExecutor.awaitOneLeaving()) {
                     continue;
                 }
-                idleWait.await(() -> starve(++timeWithNoTasks));
+                List<Delivery> taken = idleWait.await(options.leased() ? 0 : Math.max(wanted, 1),
+                        () -> starve(++timeWithNoTasks));
+                idleTaken = taken.isEmpty() ? null : taken;
                 if (shouldEnd(executor)) {
                     return;
                 }
@@ -403,9 +416,21 @@ public final class TaskLoop {
     /**
      * Hands back what a pop ahead still in flight when the loop ended leased (at-least-once) or deleted
      * (at-most-once: re-pushed HIGH, as the unstarted tasks of a batch are), then stops its thread; a pipelined
-     * pop in flight has its reply read (within the backend's read timeout) and its tasks handed back the same way.
+     * pop in flight has its reply read (within the backend's read timeout) and its tasks handed back the same way, and
+     * so are tasks an at-most-once idle wait took when the loop ended before running them.
      */
     private void handBackPoppedAhead() {
+        if (idleTaken != null) {
+            // Taken by the idle wait just before the loop ended: handed back as a popped batch not started.
+            List<Delivery> taken = idleTaken;
+            idleTaken = null;
+            try {
+                handBackAll(settlement.hold(taken));
+            } catch (RuntimeException e) {
+                log.atWarn().addKeyValue("queue", config.name()).log("handing back the {} task(s) the idle wait took"
+                        + " failed: {}", taken.size(), e.getMessage());
+            }
+        }
         if (pipeline != null) {
             try {
                 if (pipeline.inFlight()) {

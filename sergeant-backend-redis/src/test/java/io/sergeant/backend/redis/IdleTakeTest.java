@@ -1,0 +1,308 @@
+package io.sergeant.backend.redis;
+
+import io.sergeant.api.Priority;
+import io.sergeant.api.SergeantException;
+import io.sergeant.spi.PluginContext;
+import io.sergeant.spi.backend.Backend;
+import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.BackendWakeups;
+import io.sergeant.api.DeadLetter;
+import io.sergeant.spi.backend.Delivery;
+import io.sergeant.spi.backend.DeliveryOptions;
+import io.sergeant.testkit.servers.RedisServerProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * At-most-once idle waits that take the task itself ({@link BackendWakeups#awaitOrTake}; docs/decisions.md
+ * "At-most-once idle wait takes the task itself") on a real redis-server: a task a Python producer would push (a raw
+ * {@code RPUSH}, no wake-up signal) and a Java push are both returned by the wait; an oversized payload reaching the
+ * wait is buried as the plain pop buries it; a key of another type gives a clear error at once; a stop ends the wait
+ * promptly and a task pushed as the stop lands is never lost; a delayed task still comes due during the wait. Waits
+ * are a minute long, so a wait that ends within the generous bounds below was ended by what the test did.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class IdleTakeTest {
+
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final long PROMPT_MILLIS = 20_000;
+
+    private RedisServerProcess server;
+    private Backend backend;
+    private BackendWakeups wakeups;
+
+    @BeforeEach
+    void start() {
+        server = RedisServerProcess.start();
+        open(Map.of());
+    }
+
+    private void open(Map<String, String> options) {
+        if (backend != null) {
+            backend.close();
+        }
+        backend = new RedisBackendFactory().create(new BackendSpec(server.uri(), options), PluginContext.defaults());
+        wakeups = backend.wakeupRole().orElseThrow();
+    }
+
+    @AfterEach
+    void stop() {
+        if (backend != null) {
+            backend.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private Jedis raw() {
+        return new Jedis("127.0.0.1", server.port());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private CompletableFuture<BackendWakeups.Awaited> waitFor(String queue) {
+        return CompletableFuture.supplyAsync(() -> wakeups.awaitOrTake(queue, 10, LONG, () -> false));
+    }
+
+    /** Waits until a client is blocked in BLPOP (INFO clients), so what follows lands during the wait. */
+    private void awaitBlocked() throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            if (server.command("INFO", "clients").contains("blocked_clients:1")) {
+                return;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no client blocked within 10 s");
+    }
+
+    @Test
+    @DisplayName("a task pushed by a raw RPUSH (as Python pushes, no wake-up signal) is returned by the wait itself")
+    void aRawPushIsTaken() throws Exception {
+        long taken = RedisWakeups.TAKEN.get();
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        try (Jedis jedis = raw()) {
+            jedis.rpush(bytes("q"), bytes("from python"));
+        }
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                .containsExactly("from python");
+        assertThat(awaited.taken().get(0).receipt()).as("unleased, as an at-most-once pop").isNull();
+        assertThat(RedisWakeups.TAKEN.get()).isEqualTo(taken + 1);
+        assertThat(server.command("LLEN", "q").trim()).isEqualTo("0");
+    }
+
+    @Test
+    @DisplayName("a Java push is taken too: the push stores the task before it signals, so the task is served, not the signal")
+    void aJavaPushIsTaken() throws Exception {
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("from java")), Priority.NORMAL, null);
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8))
+                .containsExactly("from java");
+        // The signal it left is dropped by the next wait's next_due.lua, which does not wake for it.
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("second")), Priority.HIGH, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("second");
+    }
+
+    @Test
+    @DisplayName("an oversized payload reaching the wait is buried whole as a dead letter, as by the plain pop; the connection stays in step")
+    void anOversizedPayloadIsBuried() throws Exception {
+        open(Map.of("maxPayloadSize", Integer.toString(1 << 20)));
+        byte[] huge = new byte[(int) (2.5 * BoundedPop.CHUNK)];
+        new Random(7).nextBytes(huge);
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("jobs");
+        awaitBlocked();
+        try (Jedis jedis = raw()) {
+            jedis.rpush(bytes("jobs"), huge);
+        }
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).as("never handed to the worker").isEmpty();
+        assertThat(awaited.popNow()).isTrue();
+        List<DeadLetter> dead = backend.deadLetterRole().orElseThrow().deadLetters("jobs", 10);
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).payload()).isEqualTo(huge);
+        assertThat(dead.get(0).reason()).startsWith("undecodable: ").contains(huge.length + " bytes");
+        assertThat(server.command("KEYS", "*oversized*")).as("no payload left on its way to the dead letters").isEmpty();
+        // The pooled connections are in step: waits and pops go on.
+        for (int i = 0; i < 3; i++) {
+            CompletableFuture<BackendWakeups.Awaited> next = waitFor("jobs");
+            awaitBlocked();
+            backend.push("jobs", List.of(bytes("after-" + i)), Priority.NORMAL, null);
+            assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                    .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("after-" + i);
+        }
+        assertThat(backend.pop("jobs", 5, DeliveryOptions.AT_MOST_ONCE)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a queue key of another type fails the wait at once with a clear error, whether there before the wait or set during it")
+    void aForeignKeyFailsClearly() throws Exception {
+        server.command("SET", "q", "not a list");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> failure(waitFor("q"))).isInstanceOf(SergeantException.class)
+                .hasMessageContaining("key 'q' holds a string where the queue needs a list");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
+        assertThat(server.command("GET", "q").trim()).as("nothing changed").isEqualTo("not a list");
+
+        // Set during the wait: the wait's next block (after a signal of a delayed task) meets it in its BLPOP.
+        server.command("DEL", "q");
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        server.command("SET", "q", "not a list");
+        server.command("RPUSH", "__sergeant__:{q}:wake", "50000");
+        start = System.nanoTime();
+        assertThatThrownBy(() -> failure(waiting)).isInstanceOf(SergeantException.class)
+                .hasMessageContaining("WRONGTYPE").hasMessageContaining("holds another type");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
+        assertThatThrownBy(() -> backend.pop("q", 1, DeliveryOptions.AT_MOST_ONCE)).isInstanceOf(SergeantException.class)
+                .hasMessageContaining("key 'q' holds a string");
+        assertThat(server.command("GET", "q").trim()).as("nothing changed").isEqualTo("not a list");
+    }
+
+    private static BackendWakeups.Awaited failure(CompletableFuture<BackendWakeups.Awaited> waiting) throws Throwable {
+        try {
+            return waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Test
+    @DisplayName("wakeUp() ends a taking wait promptly, on its stop key, and leaves no key behind")
+    void aStopEndsTheWait() throws Exception {
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        long start = System.nanoTime();
+        wakeups.wakeUp();
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(awaited.popNow()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
+        assertThat(server.command("KEYS", "*stop*")).as("the stop key was read, so it is gone").isEmpty();
+        // The connections are in step after the stop: the next wait takes a push.
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a stop that lands as a task is pushed loses nothing: the task is either returned by the wait or still queued")
+    void aStopRacingAPushLosesNothing() throws Exception {
+        int rounds = 60;
+        int returned = 0;
+        List<String> lost = new ArrayList<>();
+        try (Jedis jedis = raw()) {
+            for (int i = 0; i < rounds; i++) {
+                AtomicBoolean stopping = new AtomicBoolean();
+                CompletableFuture<BackendWakeups.Awaited> waiting =
+                        CompletableFuture.supplyAsync(() -> wakeups.awaitOrTake("race", 1, LONG, stopping::get));
+                awaitBlocked();
+                String id = "t" + i;
+                // The push and the stop race: the stop is swept from before to after the push.
+                CompletableFuture<Void> pushed = CompletableFuture.runAsync(() -> {
+                    try (Jedis pusher = raw()) {
+                        if (id.hashCode() % 3 != 0) {
+                            Thread.onSpinWait();
+                        }
+                        pusher.rpush("race", id);
+                    }
+                });
+                if (i % 2 == 0) {
+                    Thread.sleep(0, (i % 10) * 100_000);
+                }
+                stopping.set(true);
+                wakeups.wakeUp();
+                BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+                pushed.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+                List<String> queued = jedis.lrange("race", 0, -1);
+                List<String> got = awaited.taken().stream().map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toList();
+                if (!got.isEmpty()) {
+                    returned++;
+                }
+                if (!(got.equals(List.of(id)) && queued.isEmpty()) && !(got.isEmpty() && queued.equals(List.of(id)))) {
+                    lost.add(id + ": returned " + got + ", queued " + queued);
+                }
+                jedis.del("race");
+            }
+        }
+        System.out.printf("[idle take] %d of %d racing tasks were returned by the stopped wait, the rest stayed queued%n",
+                returned, rounds);
+        assertThat(lost).as("every task is returned or still queued, exactly once").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a delayed task comes due while the wait blocks: the wait returns at its time (not before) to pop it")
+    void aDelayedTaskComesDue() throws Exception {
+        Instant due = Instant.now().plusMillis(1_200);
+        backend.push("q", List.of(bytes("later")), Priority.NORMAL, due);
+        long start = System.nanoTime();
+        BackendWakeups.Awaited awaited = wakeups.awaitOrTake("q", 10, LONG, () -> false);
+        Instant woke = Instant.now();
+        assertThat(awaited.popNow()).isTrue();
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(woke).as("not before its time (same clock, loopback)").isAfterOrEqualTo(due.minusMillis(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
+        assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                .containsExactly(bytes("later"));
+        System.out.printf("[idle take] the delayed task's wait ended %d ms after its time%n",
+                Duration.between(due, woke).toMillis());
+    }
+
+    @Test
+    @DisplayName("a delayed task pushed during the wait shortens it: the wait returns at the new due time")
+    void aDelayedPushDuringTheWait() throws Exception {
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        Instant due = Instant.now().plusMillis(800);
+        backend.push("q", List.of(bytes("soon")), Priority.NORMAL, due);
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(Instant.now()).isAfterOrEqualTo(due.minusMillis(5));
+        assertThat(awaited.popNow()).isTrue();
+        assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                .containsExactly(bytes("soon"));
+    }
+
+    @Test
+    @DisplayName("with a pool of one connection (no second one for the stop push) the wait takes nothing and only signals")
+    void aPoolOfOneDoesNotTake() throws Exception {
+        open(Map.of("poolSize", "1"));
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        // Pushed through another backend object: the wait holds this one's only connection.
+        try (Backend producer = new RedisBackendFactory().create(new BackendSpec(server.uri(), Map.of()),
+                PluginContext.defaults())) {
+            producer.push("q", List.of(bytes("t")), Priority.NORMAL, null);
+        }
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(awaited.popNow()).isTrue();
+        assertThat(server.command("LLEN", "q").trim()).isEqualTo("1");
+    }
+}

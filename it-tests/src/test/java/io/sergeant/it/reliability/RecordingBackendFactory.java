@@ -9,6 +9,7 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendFactory;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.PopPipeline;
@@ -42,7 +43,8 @@ import java.util.function.LongSupplier;
 /**
  * A backend for the worker JVMs of the fault tests: {@code recorded:<uri>} opens the backend of
  * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop, or the receive of a pop pipeline,
- * {@link PopPipeline#receive}) returns a token of its own, handed to
+ * {@link PopPipeline#receive}, or an at-most-once idle wait that took tasks itself,
+ * {@link BackendWakeups#awaitOrTake}) returns a token of its own, handed to
  * the worker in the task's kwargs ({@link HistoryRecord#DELIVERY_KWARG}; the payload is re-encoded with it) and
  * written in every record of that delivery, and records, for every such delivery, an {@code F} (fetched)
  * record in the history directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks
@@ -53,7 +55,8 @@ import java.util.function.LongSupplier;
  * every reap of expired leases an {@code R} record, so a redelivery can be measured in the reaper's own
  * cycles. Everything else goes to the real
  * backend unchanged (a dynamic proxy over every interface the real backend implements, one over the
- * lease role when the backend keeps it in an object of its own, and a wrapper of the pop pipeline whose
+ * lease role when the backend keeps it in an object of its own, one over the wake-up role, and a wrapper of the pop
+ * pipeline whose
  * {@code inFlight} and {@code close} go straight through). Payloads are decoded with the {@code msgpack} serializer,
  * the fault tests' encoding; one that does not decode is not recorded.
  *
@@ -115,6 +118,10 @@ public final class RecordingBackendFactory implements BackendFactory {
                             && pipeline.isPresent()) {
                         // The one-thread at-most-once loop pops through it: its receives are fetches like a pop's.
                         return Optional.of(recorder.pipeline((PopPipeline) pipeline.get()));
+                    }
+                    if (method.getName().equals("wakeupRole") && result instanceof Optional<?> role && role.isPresent()) {
+                        // An at-most-once idle wait may take tasks itself (awaitOrTake): those are fetches as well.
+                        return Optional.of(recorder.wakeups((BackendWakeups) role.get()));
                     }
                     if (method.getName().equals("leaseRole") && result instanceof Optional<?> role && role.isPresent()) {
                         // Leased pops (settle-and-pop), acks and reaps go through the lease role, often an object of its own.
@@ -188,6 +195,23 @@ public final class RecordingBackendFactory implements BackendFactory {
                             default -> {
                                 // extend and the rest: nothing to record
                             }
+                        }
+                        return result;
+                    });
+        }
+
+        /**
+         * The wake-up role behind a proxy that tags and records the tasks an at-most-once idle wait took itself
+         * ({@link BackendWakeups#awaitOrTake}; {@code F}, as a pop's); every other call goes through unchanged.
+         */
+        BackendWakeups wakeups(BackendWakeups real) {
+            return (BackendWakeups) Proxy.newProxyInstance(RecordingBackendFactory.class.getClassLoader(),
+                    new Class<?>[] {BackendWakeups.class}, (proxy, method, args) -> {
+                        Object result = invoke(real, method, args);
+                        if (method.getName().equals("awaitOrTake") && result instanceof BackendWakeups.Awaited awaited
+                                && !awaited.taken().isEmpty()) {
+                            return new BackendWakeups.Awaited(deliveries(fetched(awaited.taken(), true, false)),
+                                    awaited.popNow());
                         }
                         return result;
                     });

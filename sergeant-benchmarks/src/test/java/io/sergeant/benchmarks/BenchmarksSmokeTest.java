@@ -82,6 +82,15 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    @DisplayName("the bench task decode benchmark runs")
+    void benchTaskDecodeRuns() throws RunnerException {
+        Collection<RunResult> results = runQuickly(io.sergeant.benchmarks.msgpack.BenchTaskDecodeBenchmark.class);
+
+        assertThat(results).hasSize(1);
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
     @DisplayName("the msgpack-core candidate keeps the bounds: a map declaring 2^31-1 entries in 5 bytes is refused before allocating")
     void msgpackCoreCandidateIsBounded() {
         byte[] hostile = {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};

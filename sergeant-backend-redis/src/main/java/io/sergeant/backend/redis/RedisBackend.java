@@ -97,6 +97,11 @@ final class RedisBackend implements Backend {
         this.wakeups = new RedisWakeups(topology, scripts, socketTimeout, this.queue);
     }
 
+    /** The nodes behind this backend (tests look at a node's pool). */
+    Topology topology() {
+        return topology;
+    }
+
     @Override
     public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
         this.queue.push(queue, items, priority, consumableFrom);

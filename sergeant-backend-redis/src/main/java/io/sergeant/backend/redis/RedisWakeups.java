@@ -13,12 +13,14 @@ import redis.clients.jedis.Protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -55,11 +57,13 @@ import static java.util.Objects.requireNonNull;
  * is popped by the server and returned in the same reply, read with the plain pop's bounds ({@link
  * RedisQueue#readTake}: an oversized payload is buried as a dead letter, never held whole). {@code q} is named first,
  * and pushes signal after storing, so the server hands a blocked worker the task rather than the signal. {@code stop}
- * is a key of this wait alone ({@code __sergeant__:{q}:stop:<token>}): {@link #wakeUp()} ends the wait by pushing to
- * it on another connection rather than cutting the wait's connection, so a task the server popped just as the stop
- * came is still read and returned (a cut would lose it with the reply). Only when that push fails (no connection
- * free within {@link #STOP_PUSH_WAIT_MILLIS}, the server not answering) is the connection cut as before; a task
- * popped in that instant is then lost, within the at-most-once bound (what a pop took is lost with its reply).
+ * is a key of this wait alone ({@code __sergeant__:{q}:stop:<token>:<n>}, a list with a 10 s TTL, written only by a
+ * stop): {@link #wakeUp()} ends the wait by pushing to it on another connection rather than cutting the wait's
+ * connection, so a task the server popped just as the stop came is still read and returned (a cut would lose it with
+ * the reply). Only when the wait has not ended within {@link #STOP_PUSH_WAIT_MILLIS} of the stop (no connection free,
+ * or none opened in time; the server not answering; a further {@link #STOP_PUSH_WAIT_MILLIS} once the server took
+ * the stop) is the connection cut as before; a task popped in that instant is then lost, within the at-most-once
+ * bound (what a pop took is lost with its reply).
  * Thread safe.
  */
 final class RedisWakeups implements BackendWakeups {
@@ -71,13 +75,23 @@ final class RedisWakeups implements BackendWakeups {
     /** The longest block on a cluster, where {@link #wakeUp()} cannot cut the connection. */
     private static final long CLUSTER_BLOCK_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MIN_BLOCK_NANOS = Duration.ofMillis(5).toNanos();
-    /** How long {@link #wakeUp()} waits for a free connection, and for the reply, when it pushes a wait's stop key. */
+    /**
+     * How long a stop push waits for a free connection, and for its replies; and how long {@link #wakeUp()} waits for
+     * a taking wait to end before it cuts its connection (twice as long once the server took the stop).
+     */
     static final int STOP_PUSH_WAIT_MILLIS = 500;
     /** How long a stop key pushed to lives unread (a wait that ended before it read it). */
     private static final long STOP_KEY_MILLIS = 10_000;
     /** This object's stop keys: {@code <prefix>stop:<token>:<n>}, one per blocking take. */
     private final String stopToken = Replies.randomToken().substring(0, 12);
     private final AtomicLong stopKeys = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger(RedisWakeups.class.getName());
+    /**
+     * Set for good when the server refused a taking wait's {@code BLPOP} itself ({@code NOPERM}: an ACL that does not
+     * cover the queue's list or the stop keys; an unknown command: {@code BLPOP} renamed or disabled): waits then
+     * block on the wake-up list alone, as at-least-once ones do. Logged once, as a WARNING.
+     */
+    private volatile boolean takeOff;
     /** Tasks taken by a wait over this process' life, for tests that check the path is taken. */
     static final AtomicLong TAKEN = new AtomicLong();
 
@@ -141,7 +155,7 @@ final class RedisWakeups implements BackendWakeups {
             return Awaited.NOTHING;
         }
         Shard shard = shards.get(0);
-        JedisCompat.PooledNode taker = take && shard.client().jedis() instanceof JedisCompat.PooledNode node
+        JedisCompat.PooledNode taker = take && !takeOff && shard.client().jedis() instanceof JedisCompat.PooledNode node
                 && node.pool().getMaxTotal() >= 2 ? node : null;
         Watch watch = watches.computeIfAbsent(queue, q -> new Watch());
         synchronized (watch) {
@@ -179,6 +193,10 @@ final class RedisWakeups implements BackendWakeups {
                         watch.dueKnown = false; // the next wait reads it again (next_due.lua also drops a foreign wake-up key)
                         throw e;
                     }
+                    if (taken == Taken.OFF) {
+                        taker = null; // the server refused the take: wait on the wake-up list alone from now on
+                        continue;
+                    }
                     if (taken.task() != null || taken.buried()) {
                         // The push's signal is still in the wake-up list: the next wait's next_due.lua drops it,
                         // rather than a BLPOP returning it at once for a pop that finds nothing.
@@ -215,9 +233,18 @@ final class RedisWakeups implements BackendWakeups {
         return FALLBACK_POLL;
     }
 
+    /**
+     * Ends every wait in progress within about a second, whatever the server or the pool does: a wait on the wake-up
+     * list alone is cut at once; a taking wait gets its stop key pushed on a short-lived daemon thread (the push may
+     * have to open a connection, a connect and a handshake this thread must not wait for), and this thread waits at
+     * most {@link #STOP_PUSH_WAIT_MILLIS} for the wait to end (a further {@link #STOP_PUSH_WAIT_MILLIS} when the
+     * server took the stop, so its reply is already on its way), then cuts the wait's connection, as before the take
+     * path, whatever the push's state. The waits are stopped together: the bound does not add up per wait.
+     */
     @Override
     public void wakeUp() {
         wakeUps.incrementAndGet();
+        List<Blocked> stopping = new ArrayList<>();
         for (Blocked wait : blocked) {
             synchronized (wait) {
                 if (wait.ended) {
@@ -232,14 +259,61 @@ final class RedisWakeups implements BackendWakeups {
                 }
             }
             // A taking wait: its BLPOP ends on its stop key, and a task the server popped just before is still
-            // read and returned. Outside the monitor: the push is a round trip on another connection.
-            if (!pushStop(wait)) {
+            // read and returned. Pushed on another thread: the push is a round trip on another connection, which
+            // the pool may have to open first (connect and handshake, unbounded by the borrow's wait).
+            if (startStopPush(wait)) {
+                stopping.add(wait);
+            } else {
                 synchronized (wait) {
                     if (!wait.ended) {
-                        cut(wait); // the server did not take the stop: end the wait the old way
+                        cut(wait);
                     }
                 }
             }
+        }
+        long pushDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_PUSH_WAIT_MILLIS);
+        long replyDeadline = pushDeadline + TimeUnit.MILLISECONDS.toNanos(STOP_PUSH_WAIT_MILLIS);
+        for (Blocked wait : stopping) {
+            synchronized (wait) {
+                try {
+                    while (!wait.ended && !wait.pushFailed) {
+                        // Until the push deadline; past it only while the server has taken the stop (the wait's
+                        // reply, maybe a task the server popped, is then on its way: a cut would lose it).
+                        long left = (wait.pushTaken ? replyDeadline : pushDeadline) - System.nanoTime();
+                        if (left <= 0) {
+                            break;
+                        }
+                        TimeUnit.NANOSECONDS.timedWait(wait, left);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // cut below at once
+                }
+                if (!wait.ended) {
+                    cut(wait); // the stop did not end the wait in time: end it the old way (a task popped now is lost)
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts pushing a taking wait's stop key on a daemon thread of its own, which records the outcome on the wait
+     * and notifies its monitor; false when no thread could be started (the caller cuts).
+     */
+    private static boolean startStopPush(Blocked wait) {
+        try {
+            Thread pusher = new Thread(() -> {
+                boolean taken = pushStop(wait);
+                synchronized (wait) {
+                    wait.pushTaken = taken;
+                    wait.pushFailed = !taken;
+                    wait.notifyAll();
+                }
+            }, "sergeant-redis-stop-push");
+            pusher.setDaemon(true);
+            pusher.start();
+            return true;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return false;
         }
     }
 
@@ -254,9 +328,11 @@ final class RedisWakeups implements BackendWakeups {
     }
 
     /**
-     * Pushes to a taking wait's stop key ({@code RPUSH}, then {@code PEXPIRE} so that a key its wait never read goes
-     * away) on a connection of the pool borrowed for at most {@link #STOP_PUSH_WAIT_MILLIS}, whose replies must come
-     * within as long; false when that failed (no free connection, an error reply, the server slow or gone).
+     * Pushes to a taking wait's stop key ({@code RPUSH} and {@code PEXPIRE} in one {@code MULTI}/{@code EXEC}, so
+     * that a key its wait never read goes away even if the server stops between them) on a connection of the pool
+     * borrowed for at most {@link #STOP_PUSH_WAIT_MILLIS}, whose replies must come within as long; false when that
+     * failed (no free connection, an error reply, the server slow or gone). Runs on its own thread ({@link #wakeUp()}
+     * does not wait for it past its bound): a borrow that opens a connection takes its connect and handshake time.
      */
     private static boolean pushStop(Blocked wait) {
         redis.clients.jedis.ConnectionPool pool = wait.node.pool();
@@ -270,13 +346,24 @@ final class RedisWakeups implements BackendWakeups {
         try (connection) {
             int original = connection.getSoTimeout();
             connection.setSoTimeout(STOP_PUSH_WAIT_MILLIS);
+            connection.sendCommand(new CommandArguments(Protocol.Command.MULTI));
             connection.sendCommand(new CommandArguments(Protocol.Command.RPUSH).key(wait.stopKey).add("stop"));
             connection.sendCommand(new CommandArguments(Protocol.Command.PEXPIRE).key(wait.stopKey)
                     .add(Long.toString(STOP_KEY_MILLIS)));
-            List<Object> replies = connection.getMany(2);
+            connection.sendCommand(new CommandArguments(Protocol.Command.EXEC));
+            List<Object> replies = connection.getMany(4);
             connection.setSoTimeout(original);
             for (Object reply : replies) {
                 if (reply instanceof Exception) {
+                    return false;
+                }
+            }
+            Object exec = replies.get(3);
+            if (!(exec instanceof List<?> results)) {
+                return false; // a null EXEC: the transaction was discarded
+            }
+            for (Object result : results) {
+                if (result instanceof Exception) {
                     return false;
                 }
             }
@@ -293,6 +380,8 @@ final class RedisWakeups implements BackendWakeups {
      */
     private record Taken(Delivery task, boolean buried, byte[] signal) {
         static final Taken NONE = new Taken(null, false, null);
+        /** The server refused the take's {@code BLPOP} for good ({@link #takeOff} is set): wait without it. */
+        static final Taken OFF = new Taken(null, false, null);
     }
 
     /**
@@ -335,14 +424,11 @@ final class RedisWakeups implements BackendWakeups {
                     }
                     BoundedPop.Blpopped popped;
                     try {
-                        popped = queues.readTake(queue, shard, connection, start,
+                        popped = queues.readTake(queue, shard, connection,
+                                Math.max(queueKey.length, Math.max(wake.length, stopKey.length)), start,
                                 Duration.ofNanos(nanos).plus(socketTimeout));
                     } catch (JedisDataException e) {
-                        throw new SergeantException(ErrorCode.BACKEND_REFUSED, "Redis at " + shard.client().target()
-                                + " refused the idle wait of queue '" + queue + "' (BLPOP of the queue's list '"
-                                + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop key): "
-                                + e.getMessage() + "; one of these keys holds another type (if it is the queue's list,"
-                                + " the pop that follows names it: rename or delete that key, or use another queue name)");
+                        return refused(queue, shard, queueKey, e);
                     } catch (RuntimeException e) {
                         if (wakeUps.get() != wakeUpsAtStart) {
                             return Taken.NONE; // cut by our wakeUp() after its stop push failed: a stop, not an outage
@@ -360,11 +446,38 @@ final class RedisWakeups implements BackendWakeups {
                 } finally {
                     synchronized (wait) {
                         wait.ended = true; // before the connection goes back to the pool: no cut after this
+                        wait.notifyAll(); // a wakeUp() waiting for this wait to end
                     }
                     blocked.remove(wait);
                 }
             }
         });
+    }
+
+    /**
+     * The server's error reply to a taking wait's {@code BLPOP} (read whole: the connection is in step). {@code NOPERM}
+     * or an unknown command turn the take off for good ({@link #takeOff}, one WARNING) and return {@link Taken#OFF};
+     * anything else is thrown as {@code BACKEND_REFUSED} with the server's text, with a hint about key types only for
+     * {@code WRONGTYPE}.
+     */
+    private Taken refused(String queue, Shard shard, byte[] queueKey, JedisDataException e) {
+        String error = String.valueOf(e.getMessage());
+        String what = "Redis at " + shard.client().target() + " refused the idle wait of queue '" + queue + "' (BLPOP of"
+                + " the queue's list '" + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop"
+                + " key): " + error;
+        if (error.startsWith("NOPERM") || error.toLowerCase(Locale.ROOT).contains("unknown command")) {
+            if (!takeOff) {
+                takeOff = true;
+                LOG.log(System.Logger.Level.WARNING, what + "; idle at-most-once waits on this backend no longer take"
+                        + " the task themselves: they wait on the wake-up list and pop, as at-least-once ones do (tasks"
+                        + " pushed without a wake-up signal, as Python pushes them, are picked up at the fallback poll)."
+                        + " To have them take it, allow BLPOP on the queue's list and on '__sergeant__:{<queue>}:stop:*'");
+            }
+            return Taken.OFF;
+        }
+        throw new SergeantException(ErrorCode.BACKEND_REFUSED, what + (error.startsWith("WRONGTYPE")
+                ? "; one of these keys holds another type (if it is the queue's list, the pop that follows names it:"
+                        + " rename or delete that key, or use another queue name)" : ""));
     }
 
     /**
@@ -381,6 +494,10 @@ final class RedisWakeups implements BackendWakeups {
         final byte[] stopKey;
         /** Set under the monitor when the {@code BLPOP} was written: only then does {@link #wakeUp()} push the stop key. */
         boolean sent;
+        /** Set under the monitor by the stop push's thread: the server took the stop (the wait's reply is on its way). */
+        boolean pushTaken;
+        /** Set under the monitor by the stop push's thread: the push failed ({@link #wakeUp()} cuts at once). */
+        boolean pushFailed;
         /**
          * Set under this object's monitor before the connection goes back to the pool; {@link #wakeUp()}
          * cuts no ended wait (a late cut would hit the connection's next borrower).

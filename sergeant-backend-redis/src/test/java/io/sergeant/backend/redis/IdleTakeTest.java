@@ -193,11 +193,17 @@ class IdleTakeTest {
         }
     }
 
+    /** The pooled node serving {@code queue} (a single node here). */
+    private JedisCompat.PooledNode node(String queue) {
+        return (JedisCompat.PooledNode) ((RedisBackend) backend).topology().shards(queue).get(0).client().jedis();
+    }
+
     @Test
-    @DisplayName("wakeUp() ends a taking wait promptly, on its stop key, and leaves no key behind")
+    @DisplayName("wakeUp() ends a taking wait promptly, on its stop key (no connection cut), and leaves no key behind")
     void aStopEndsTheWait() throws Exception {
         CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
         awaitBlocked();
+        long destroyed = node("q").pool().getDestroyedCount();
         long start = System.nanoTime();
         wakeups.wakeUp();
         BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
@@ -205,6 +211,9 @@ class IdleTakeTest {
         assertThat(awaited.popNow()).isFalse();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LONG.dividedBy(3));
         assertThat(server.command("KEYS", "*stop*")).as("the stop key was read, so it is gone").isEmpty();
+        // A cut (the fallback) marks the wait's connection broken and the pool destroys it: none was, so the BLPOP
+        // ended on its stop key.
+        assertThat(node("q").pool().getDestroyedCount()).as("pooled connections destroyed by the stop").isEqualTo(destroyed);
         // The connections are in step after the stop: the next wait takes a push.
         CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
         awaitBlocked();
@@ -255,6 +264,107 @@ class IdleTakeTest {
         System.out.printf("[idle take] %d of %d racing tasks were returned by the stopped wait, the rest stayed queued%n",
                 returned, rounds);
         assertThat(lost).as("every task is returned or still queued, exactly once").isEmpty();
+        // A stop key its wait did not read (the wait took a task first) expires: none is left without a TTL.
+        for (String key : server.command("KEYS", "*:stop:*").lines().filter(k -> !k.isBlank()).toList()) {
+            assertThat(Long.parseLong(server.command("PTTL", key).trim())).as("PTTL of " + key).isPositive();
+        }
+    }
+
+    @Test
+    @DisplayName("a stop returns within a few seconds even when its stop push cannot be made in time (server frozen,"
+            + " no idle connection: the push must connect): the wait's connection is cut")
+    void aStopIsBoundedWhenThePushCannotBeMade() throws Exception {
+        open(Map.of("timeout", "30s"));
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        JedisCompat.PooledNode node = node("q");
+        node.pool().clear(); // no idle connection: the stop push has to open one (connect, then handshake)
+        assertThat(node.pool().getNumIdle()).isZero();
+        String pid = server.command("INFO", "server").lines().filter(l -> l.startsWith("process_id:"))
+                .map(l -> l.substring("process_id:".length()).trim()).findFirst().orElseThrow();
+        signal("STOP", pid); // the kernel still accepts connections; nothing answers them
+        long took;
+        BackendWakeups.Awaited awaited;
+        try {
+            long start = System.nanoTime();
+            wakeups.wakeUp();
+            took = System.nanoTime() - start;
+            awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        } finally {
+            signal("CONT", pid);
+        }
+        // Without the bound the stop waited for the new connection's handshake: the 30 s read timeout.
+        assertThat(Duration.ofNanos(took)).as("wakeUp() returned").isLessThan(Duration.ofSeconds(10));
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(awaited.popNow()).isFalse();
+        // The backend goes on: the next wait takes a push.
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+    }
+
+    private static void signal(String signal, String pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, pid).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -" + signal + " " + pid).isZero();
+    }
+
+    @Test
+    @DisplayName("a queue name over 4 KB: a raw push, a Java push and a stop all end the wait as for a short name (the reply's key is bounded by the keys named)")
+    void aLongQueueNameIsTaken() throws Exception {
+        String queue = "long-".repeat(1_000) + "q"; // 5001 bytes: its wake-up and stop keys are longer still
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor(queue);
+        awaitBlocked();
+        try (Jedis jedis = raw()) {
+            jedis.rpush(bytes(queue), bytes("raw"));
+        }
+        assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("raw");
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("java")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("java");
+        // A delayed push's signal (a reply keyed by the wake-up list) and a stop (keyed by the stop key).
+        CompletableFuture<BackendWakeups.Awaited> third = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("later")), Priority.NORMAL, Instant.now().plusSeconds(3_600));
+        long destroyed = node(queue).pool().getDestroyedCount();
+        Thread.sleep(200); // the signal is read and the wait blocks again (a broken reply would fail the wait)
+        awaitBlocked();
+        wakeups.wakeUp();
+        BackendWakeups.Awaited stopped = third.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(stopped.taken()).isEmpty();
+        assertThat(stopped.popNow()).isFalse();
+        assertThat(node(queue).pool().getDestroyedCount()).as("no reply was cut").isEqualTo(destroyed);
+        assertThat(server.command("LLEN", queue).trim()).isEqualTo("0");
+    }
+
+    @Test
+    @DisplayName("an ACL user without access to the stop keys: the take is switched off once (NOPERM), waits fall back to the wake-up list")
+    void noPermissionForTheStopKeysTurnsTheTakeOff() throws Exception {
+        // Every key of queue q but the stop keys ('seq' is the only other one starting with 's').
+        server.command("ACL", "SETUSER", "limited", "on", ">secret", "resetkeys", "~q", "~q.*",
+                "~__sergeant__:{q}:[^s]*", "~__sergeant__:{q}:seq*", "+@all");
+        backend.close();
+        backend = null;
+        backend = new RedisBackendFactory().create(new BackendSpec("redis://limited:secret@127.0.0.1:" + server.port(),
+                Map.of()), PluginContext.defaults());
+        wakeups = backend.wakeupRole().orElseThrow();
+        long noperm = RedisTestSupport.errorReplies(server, "NOPERM");
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            backend.push("q", List.of(bytes("t" + i)), Priority.NORMAL, null);
+            BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(awaited.taken()).as("the wait on the wake-up list takes nothing").isEmpty();
+            assertThat(awaited.popNow()).isTrue();
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                    .containsExactly(bytes("t" + i));
+        }
+        assertThat(RedisTestSupport.errorReplies(server, "NOPERM") - noperm)
+                .as("one refused BLPOP, then the take stays off").isEqualTo(1);
     }
 
     @Test

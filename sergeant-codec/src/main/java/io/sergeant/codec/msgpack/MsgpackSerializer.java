@@ -46,6 +46,8 @@ public final class MsgpackSerializer implements Serializer {
     private final long maxPayload;
     private final ThreadLocal<ByteSink> sinks = ThreadLocal.withInitial(ByteSink::new);
     private final KeyCache keyCache = new KeyCache();
+    /** One reusable task fast path per thread, so that decoding a flat task allocates only the task. */
+    private final ThreadLocal<TaskFastPath> fastPaths;
 
     /** A serializer with the context's limits and clock (whose zone is the "local" zone of naive datetimes). */
     public MsgpackSerializer(PluginContext context) {
@@ -54,6 +56,7 @@ public final class MsgpackSerializer implements Serializer {
         this.clock = context.clock();
         this.writer = new MsgpackWriter(limits.maxDepth(), clock.getZone());
         this.maxPayload = Math.max(limits.maxEncodedBytes(), limits.maxDecompressedBytes());
+        this.fastPaths = ThreadLocal.withInitial(() -> new TaskFastPath(limits, keyCache, clock));
     }
 
     @Override
@@ -124,7 +127,7 @@ public final class MsgpackSerializer implements Serializer {
         }
         try {
             if (tryTask) {
-                Task task = TaskFastPath.read(data, limits, keyCache, clock, deadlineNanos);
+                Task task = fastPaths.get().decode(data, deadlineNanos);
                 if (task != null) {
                     return task;
                 }

@@ -7,6 +7,9 @@ import io.sergeant.codec.support.Utf8;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Serial;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
@@ -22,7 +25,12 @@ import java.time.Clock;
  * {@code read()} might decode differently or refuse: other keys or order, a special key in kwargs, other
  * field types, limits below what the layout needs, a payload cut short, a limit or the deadline reached,
  * trailing bytes; the caller then reads the payload with {@code read()}, whose result or error is the
- * authoritative one. One instance per attempt; not thread safe.
+ * authoritative one.
+ *
+ * <p>An instance is reused for the attempts of one thread ({@link #decode}), so that a flat task allocates
+ * nothing but what it returns: every attempt starts from a clean state and gives the payload back when it
+ * ends. Not thread safe; an attempt made while the instance is inside another (which nothing does today)
+ * gets an instance of its own.
  */
 final class TaskFastPath {
 
@@ -31,6 +39,8 @@ final class TaskFastPath {
     private static final byte[] TRACE_ID_KEY = wire("trace_id");
     private static final byte[] DATE_KEY = wire("date");
     private static final byte[] RUN_COUNT_KEY = wire("run_count");
+    /** Eight bytes of a byte[] as one long, for comparing literals a word at a time (any fixed order does). */
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     /** The fast path needs these bounds, so that it never accepts what {@code read()} would refuse. */
     static final int MIN_DEPTH = 3;
     private static final int MIN_COLLECTION_LENGTH = 9;
@@ -39,12 +49,22 @@ final class TaskFastPath {
     /** Thrown to decline; carries no stack trace, so declining costs no more than a return. */
     private static final Decline DECLINE = new Decline();
 
-    private final byte[] in;
-    private final int end;
+    private static final byte[] NO_PAYLOAD = new byte[0];
+
     private final DecodeLimits limits;
     private final KeyCache keyCache;
     private final Clock clock;
-    private final long deadlineNanos;
+    /** Whether the limits leave room for the layout; if not, every attempt declines. */
+    private final boolean limitsFit;
+    private final long maxObjects;
+    private final long maxRetainedBytes;
+    private final long maxCollectionLength;
+    /** The payload of the attempt under way, {@link #NO_PAYLOAD} between attempts. */
+    private byte[] in = NO_PAYLOAD;
+    private int end;
+    private long deadlineNanos;
+    /** Whether an attempt is under way. */
+    private boolean busy;
     private int pos;
     /** What was charged before {@link #budget} exists. */
     private long objects;
@@ -54,32 +74,58 @@ final class TaskFastPath {
     private DecodeBudget budget;
     private BoundedMsgpackReader nested;
 
-    private TaskFastPath(byte[] in, DecodeLimits limits, KeyCache keyCache, Clock clock, long deadlineNanos) {
-        this.in = in;
-        this.end = in.length;
+    /** A fast path for these limits, cache and clock, to be used by one thread at a time. */
+    TaskFastPath(DecodeLimits limits, KeyCache keyCache, Clock clock) {
         this.limits = limits;
         this.keyCache = keyCache;
         this.clock = clock;
-        this.deadlineNanos = deadlineNanos;
+        this.limitsFit = limits.maxDepth() >= MIN_DEPTH && limits.maxCollectionLength() >= MIN_COLLECTION_LENGTH;
+        this.maxObjects = limits.maxObjects();
+        this.maxRetainedBytes = limits.maxRetainedBytes();
+        this.maxCollectionLength = limits.maxCollectionLength();
     }
 
     /**
      * The task in {@code payload}, exactly as {@link BoundedMsgpackReader#read} with these limits, clock, cache
      * and deadline would decode it, or null when the payload is not in the canonical layout or anything about
-     * it is for {@code read()} to decide (then read it with {@code read()}). Never throws.
+     * it is for {@code read()} to decide (then read it with {@code read()}). Never throws. A one-off instance.
      */
     static Task read(byte[] payload, DecodeLimits limits, KeyCache keyCache, Clock clock, long deadlineNanos) {
+        return new TaskFastPath(limits, keyCache, clock).decode(payload, deadlineNanos);
+    }
+
+    /**
+     * As {@link #read(byte[], DecodeLimits, KeyCache, Clock, long)} with this instance's limits, cache and
+     * clock, reusing this instance. Never throws.
+     */
+    Task decode(byte[] payload, long deadlineNanos) {
+        if (busy) {
+            return read(payload, limits, keyCache, clock, deadlineNanos);
+        }
+        busy = true;
+        in = payload;
+        end = payload.length;
+        this.deadlineNanos = deadlineNanos;
+        pos = 0;
+        objects = 0;
+        bytes = 0;
+        untilCheck = CHECK_EVERY;
         try {
-            return new TaskFastPath(payload, limits, keyCache, clock, deadlineNanos).read();
+            return read();
         } catch (RuntimeException e) {
             // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
             return null;
+        } finally {
+            in = NO_PAYLOAD;
+            end = 0;
+            budget = null;
+            nested = null;
+            busy = false;
         }
     }
 
     private Task read() {
-        if (limits.maxDepth() < MIN_DEPTH || limits.maxCollectionLength() < MIN_COLLECTION_LENGTH
-                || !literal(TASK_PREFIX)) {
+        if (!limitsFit || !literal(TASK_PREFIX)) {
             return null;
         }
         // read() checks each declared map size against the bytes left after its header: the outer map's
@@ -208,7 +254,7 @@ final class TaskFastPath {
         }
         objects += count;
         bytes += retainedBytes;
-        if (objects > limits.maxObjects() || bytes > limits.maxRetainedBytes()) {
+        if (objects > maxObjects || bytes > maxRetainedBytes) {
             throw DECLINE;
         }
         if (--untilCheck <= 0) {
@@ -249,13 +295,13 @@ final class TaskFastPath {
         } else {
             return -1;
         }
-        return size > limits.maxCollectionLength() || size * 2 > end - pos ? -1 : (int) size;
+        return size > maxCollectionLength || size * 2 > end - pos ? -1 : (int) size;
     }
 
     /** A kwargs key: a str that is not one of the special keys (which make read() convert kwargs), else null. */
     private String kwargsKey() {
         long length = strLength(u8());
-        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
+        if (length < 0 || length > maxCollectionLength || length > end - pos) {
             return null;
         }
         String key = keyCache.decode(in, pos, (int) length);
@@ -271,7 +317,7 @@ final class TaskFastPath {
     /** A str whose type byte {@code b} was read, or null if it is not a str read() would accept. */
     private String str(int b) {
         long length = strLength(b);
-        if (length < 0 || length > limits.maxCollectionLength() || length > end - pos) {
+        if (length < 0 || length > maxCollectionLength || length > end - pos) {
             return null;
         }
         String s = Utf8.decode(in, pos, (int) length);
@@ -293,18 +339,26 @@ final class TaskFastPath {
         };
     }
 
-    /** Whether the next bytes are {@code expected}; consumes them if so. */
+    /** Whether the next bytes are {@code expected}; consumes them if so. Compares eight bytes at a time. */
     private boolean literal(byte[] expected) {
         int length = expected.length;
-        if (end - pos < length) {
+        int p = pos;
+        if (end - p < length) {
             return false;
         }
-        for (int i = 0, p = pos; i < length; i++, p++) {
-            if (in[p] != expected[i]) {
+        byte[] data = in;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            if ((long) WORDS.get(data, p + i) != (long) WORDS.get(expected, i)) {
                 return false;
             }
         }
-        pos += length;
+        for (; i < length; i++) {
+            if (data[p + i] != expected[i]) {
+                return false;
+            }
+        }
+        pos = p + length;
         return true;
     }
 

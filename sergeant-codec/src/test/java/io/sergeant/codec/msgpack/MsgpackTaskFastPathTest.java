@@ -417,6 +417,87 @@ class MsgpackTaskFastPathTest {
     }
 
     @Test
+    @DisplayName("one fast path reused for payloads in turn gives each what a fresh one gives, whatever the one before left")
+    void reusedInstanceKeepsNoState() {
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        kwargs.put("id", 123456L);
+        kwargs.put("nested", Map.of("l", List.of(1L, 2.5, "x"), "t", Instant.ofEpochSecond(7)));
+        List<byte[]> seeds = List.of(serializer().serializeTask(new Task(kwargs, "trace-id", 1.5, 2)),
+                serializer().serializeTask(MsgpackTaskBenchmark.typicalTask()),
+                serializer().serializeTask(Task.of(Map.of("i", 977_000L))));
+        DecodeLimits limits = TestDecodeLimits.DEFAULT;
+        KeyCache cache = new KeyCache();
+        TaskFastPath reused = new TaskFastPath(limits, cache, CLOCK);
+        Random random = new Random(11);
+        int taken = 0;
+        for (int round = 0; round < 20_000; round++) {
+            byte[] payload = seeds.get(random.nextInt(seeds.size())).clone();
+            if (random.nextBoolean()) {
+                for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+                    payload[random.nextInt(payload.length)] = (byte) random.nextInt(256);
+                }
+            }
+            if (random.nextInt(8) == 0) {
+                payload = Arrays.copyOf(payload, random.nextInt(payload.length + 3));
+            }
+            long deadline = DecodeBudget.deadlineFromNow(limits);
+            Task again = reused.decode(payload, deadline);
+            Task fresh = TaskFastPath.read(payload, limits, new KeyCache(), CLOCK, deadline);
+            assertThat(shape(again)).as(HexFormat.of().formatHex(payload)).isEqualTo(shape(fresh));
+            taken += again != null ? 1 : 0;
+        }
+        assertThat(taken).as("payloads the fast path took").isGreaterThan(5_000);
+    }
+
+    @Test
+    @DisplayName("one serializer decoding different tasks on several threads at once gives every thread its own tasks")
+    void concurrentDecoders() throws InterruptedException {
+        MsgpackSerializer serializer = serializer();
+        int threads = 4;
+        List<List<byte[]>> payloads = new ArrayList<>();
+        List<List<String>> expected = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            List<byte[]> mine = new ArrayList<>();
+            List<String> shapes = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                Map<String, Object> kwargs = new LinkedHashMap<>();
+                kwargs.put("k" + t + "_" + (i % 7), (long) t * 1_000_000 + i);
+                kwargs.put(i % 2 == 0 ? "i" : "j" + t, i % 3 == 0 ? List.of((long) i, "t" + t) : "v" + t + "_" + i);
+                byte[] payload = serializer.serializeTask(new Task(kwargs, i % 5 == 0 ? "trace" + t : null, i, i % 4));
+                mine.add(payload);
+                shapes.add(generic(payload, TestDecodeLimits.DEFAULT));
+            }
+            payloads.add(mine);
+            expected.add(shapes);
+        }
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int mine = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int round = 0; round < 2_000; round++) {
+                        int i = round % 64;
+                        assertThat(shape(serializer.deserializeTask(payloads.get(mine).get(i))))
+                                .isEqualTo(expected.get(mine).get(i));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            thread.start();
+            running.add(thread);
+        }
+        start.countDown();
+        for (Thread thread : running) {
+            thread.join();
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
     @DisplayName("the serializer's task and value entry points give the same results and errors as the generic path")
     void serializerEntryPoints() {
         MsgpackSerializer serializer = serializer();

@@ -62,8 +62,10 @@ public interface BackendWakeups {
      * <p>Contract of the tasks taken: they are already deleted from the backend (unleased deliveries, in delivery
      * order, at most {@code max}), and each payload is within the backend's payload limit, a longer one being
      * dead-lettered exactly as the pop does; once the backend removed a task the wait returns it, whatever ends the
-     * wait: a {@link #wakeUp()} (a stop) must not make a task taken by the backend get lost, so a backend that
-     * cannot promise that must not take. The caller owns what it returns: it runs the tasks or, when it is ending,
+     * wait: a {@link #wakeUp()} (a stop) whose own signal reached the backend in time must not make a task taken by
+     * the backend get lost. A task may be lost only where an at-most-once pop's would be (its reply lost: the
+     * connection fails, the reader is frozen past its deadline, or the stop's signal did not end the wait within
+     * {@link #wakeUp()}'s bound and the wait was cut), and the backend logs it. The caller owns what it returns: it runs the tasks or, when it is ending,
      * hands them back as it hands back any popped task it did not start. A key of another type, an outage or a
      * reply that cannot be read are thrown as by {@link #awaitTasks}; core treats them as a failed wait.
      *

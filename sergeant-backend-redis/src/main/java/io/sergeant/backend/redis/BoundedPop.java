@@ -463,7 +463,8 @@ final class BoundedPop {
 
     /**
      * Reads the reply of a {@code BLPOP key... timeout} sent on {@code connection} (by the caller, flushed) with the
-     * bounds of an {@code LPOP} reply: the key at most {@link #MAX_ERROR_LINE} bytes, a value over {@code maxBytes}
+     * bounds of an {@code LPOP} reply: the key at most {@code maxKeyBytes} bytes (the longest key the command named; at
+     * least {@link #MAX_ERROR_LINE} is allowed), a value over {@code maxBytes}
      * ({@code 0}: no bound) streamed to {@code oversized} and never held whole, the whole reply within
      * {@code deadline} of {@code start}. Returns null when the wait timed out (a null reply).
      *
@@ -471,13 +472,15 @@ final class BoundedPop {
      * @throws CutReply the connection failed, the deadline passed or the bytes were no {@code BLPOP} reply; the
      *         connection is marked broken (a value the server popped is then lost with it)
      */
-    static Blpopped readBlpop(Connection connection, int maxBytes, long start, Duration deadline, Oversized oversized) {
+    static Blpopped readBlpop(Connection connection, int maxBytes, int maxKeyBytes, long start, Duration deadline,
+                              Oversized oversized) {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
         }
         Reply reply = new Reply(connection, "BLPOP", start + deadline.toNanos(), deadline, !SEES_BUFFER);
         try {
-            Blpopped popped = readBlpop((RedisInputStream) INPUT.get(connection), maxBytes, oversized, reply);
+            Blpopped popped = readBlpop((RedisInputStream) INPUT.get(connection), maxBytes,
+                    Math.max(MAX_ERROR_LINE, maxKeyBytes), oversized, reply);
             reply.restore();
             return popped;
         } catch (JedisDataException e) {
@@ -492,7 +495,7 @@ final class BoundedPop {
     }
 
     /** Reads one {@code BLPOP} reply (RESP2 or RESP3) within {@code reply}'s deadline; see {@link #readBlpop}. */
-    static Blpopped readBlpop(RedisInputStream in, int maxBytes, Oversized oversized, Reply reply) {
+    static Blpopped readBlpop(RedisInputStream in, int maxBytes, int maxKeyBytes, Oversized oversized, Reply reply) {
         byte type = readByte(in, reply);
         switch (type) {
             case '-' -> throw new JedisDataException(text(line(in, reply, "an error reply")));
@@ -517,8 +520,8 @@ final class BoundedPop {
             throw unexpected(reply, "a key that is not a bulk string");
         }
         int keyLength = readLength(in, reply);
-        if (keyLength < 0 || keyLength > MAX_ERROR_LINE) {
-            throw unexpected(reply, "a key of " + keyLength + " bytes");
+        if (keyLength < 0 || keyLength > maxKeyBytes) {
+            throw unexpected(reply, "a key of " + keyLength + " bytes (the longest key named has " + maxKeyBytes + ")");
         }
         byte[] key = new byte[keyLength];
         readFully(in, key, keyLength, reply);

@@ -403,7 +403,9 @@ final class RedisQueue {
      * {@code connection} (an at-most-once idle wait that takes the task itself; docs/decisions.md "At-most-once idle
      * wait takes the task itself") with the plain pop's bounds: a payload over {@code maxPayloadBytes} is streamed
      * back and buried as a dead letter on the same connection, as {@link #popPlain} buries it, and its burial's
-     * replies read after ({@link OversizedBurial#collect}); the whole reply within {@code deadline} of {@code start}.
+     * replies read after ({@link OversizedBurial#collect}); the key in the reply at most {@code maxKeyBytes} (the
+     * longest key the {@code BLPOP} named: queue names have no length limit); the whole reply within {@code deadline}
+     * of {@code start}.
      * Returns null when the wait timed out; else the key popped and its value (null for a payload buried). The
      * caller gives the connection back: in step after this returned or threw {@link JedisDataException} (the
      * server's error reply, say {@code WRONGTYPE}), else marked broken.
@@ -411,11 +413,12 @@ final class RedisQueue {
      * @throws BoundedPop.CutReply the reply (or its burial's) was cut; a task the server popped is lost with it,
      *         which is logged here with the at-most-once bound
      */
-    BoundedPop.Blpopped readTake(String queue, Shard shard, Connection connection, long start, Duration deadline) {
+    BoundedPop.Blpopped readTake(String queue, Shard shard, Connection connection, int maxKeyBytes, long start,
+                                 Duration deadline) {
         OversizedBurial burial = new OversizedBurial(queue, shard, connection);
         BoundedPop.Blpopped popped;
         try {
-            popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), start, deadline, burial);
+            popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), maxKeyBytes, start, deadline, burial);
         } catch (BoundedPop.CutReply e) {
             LOG.log(System.Logger.Level.WARNING, "at-most-once idle wait on queue '" + queue + "': " + e.getMessage()
                     + "; a task its BLPOP took, if it took one, is lost (at-most-once delivery loses what a pop took when"

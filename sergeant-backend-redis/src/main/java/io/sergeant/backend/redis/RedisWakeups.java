@@ -85,6 +85,13 @@ final class RedisWakeups implements BackendWakeups {
     /** This object's stop keys: {@code <prefix>stop:<token>:<n>}, one per blocking take. */
     private final String stopToken = Replies.randomToken().substring(0, 12);
     private final AtomicLong stopKeys = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger(RedisWakeups.class.getName());
+    /**
+     * Set for good when the server refused a taking wait's {@code BLPOP} itself ({@code NOPERM}: an ACL that does not
+     * cover the queue's list or the stop keys; an unknown command: {@code BLPOP} renamed or disabled): waits then
+     * block on the wake-up list alone, as at-least-once ones do. Logged once, as a WARNING.
+     */
+    private volatile boolean takeOff;
     /** Tasks taken by a wait over this process' life, for tests that check the path is taken. */
     static final AtomicLong TAKEN = new AtomicLong();
 
@@ -148,7 +155,7 @@ final class RedisWakeups implements BackendWakeups {
             return Awaited.NOTHING;
         }
         Shard shard = shards.get(0);
-        JedisCompat.PooledNode taker = take && shard.client().jedis() instanceof JedisCompat.PooledNode node
+        JedisCompat.PooledNode taker = take && !takeOff && shard.client().jedis() instanceof JedisCompat.PooledNode node
                 && node.pool().getMaxTotal() >= 2 ? node : null;
         Watch watch = watches.computeIfAbsent(queue, q -> new Watch());
         synchronized (watch) {
@@ -185,6 +192,10 @@ final class RedisWakeups implements BackendWakeups {
                     } catch (RuntimeException e) {
                         watch.dueKnown = false; // the next wait reads it again (next_due.lua also drops a foreign wake-up key)
                         throw e;
+                    }
+                    if (taken == Taken.OFF) {
+                        taker = null; // the server refused the take: wait on the wake-up list alone from now on
+                        continue;
                     }
                     if (taken.task() != null || taken.buried()) {
                         // The push's signal is still in the wake-up list: the next wait's next_due.lua drops it,
@@ -369,6 +380,8 @@ final class RedisWakeups implements BackendWakeups {
      */
     private record Taken(Delivery task, boolean buried, byte[] signal) {
         static final Taken NONE = new Taken(null, false, null);
+        /** The server refused the take's {@code BLPOP} for good ({@link #takeOff} is set): wait without it. */
+        static final Taken OFF = new Taken(null, false, null);
     }
 
     /**
@@ -411,14 +424,11 @@ final class RedisWakeups implements BackendWakeups {
                     }
                     BoundedPop.Blpopped popped;
                     try {
-                        popped = queues.readTake(queue, shard, connection, start,
+                        popped = queues.readTake(queue, shard, connection,
+                                Math.max(queueKey.length, Math.max(wake.length, stopKey.length)), start,
                                 Duration.ofNanos(nanos).plus(socketTimeout));
                     } catch (JedisDataException e) {
-                        throw new SergeantException(ErrorCode.BACKEND_REFUSED, "Redis at " + shard.client().target()
-                                + " refused the idle wait of queue '" + queue + "' (BLPOP of the queue's list '"
-                                + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop key): "
-                                + e.getMessage() + "; one of these keys holds another type (if it is the queue's list,"
-                                + " the pop that follows names it: rename or delete that key, or use another queue name)");
+                        return refused(queue, shard, queueKey, e);
                     } catch (RuntimeException e) {
                         if (wakeUps.get() != wakeUpsAtStart) {
                             return Taken.NONE; // cut by our wakeUp() after its stop push failed: a stop, not an outage
@@ -442,6 +452,32 @@ final class RedisWakeups implements BackendWakeups {
                 }
             }
         });
+    }
+
+    /**
+     * The server's error reply to a taking wait's {@code BLPOP} (read whole: the connection is in step). {@code NOPERM}
+     * or an unknown command turn the take off for good ({@link #takeOff}, one WARNING) and return {@link Taken#OFF};
+     * anything else is thrown as {@code BACKEND_REFUSED} with the server's text, with a hint about key types only for
+     * {@code WRONGTYPE}.
+     */
+    private Taken refused(String queue, Shard shard, byte[] queueKey, JedisDataException e) {
+        String error = String.valueOf(e.getMessage());
+        String what = "Redis at " + shard.client().target() + " refused the idle wait of queue '" + queue + "' (BLPOP of"
+                + " the queue's list '" + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop"
+                + " key): " + error;
+        if (error.startsWith("NOPERM") || error.toLowerCase(Locale.ROOT).contains("unknown command")) {
+            if (!takeOff) {
+                takeOff = true;
+                LOG.log(System.Logger.Level.WARNING, what + "; idle at-most-once waits on this backend no longer take"
+                        + " the task themselves: they wait on the wake-up list and pop, as at-least-once ones do (tasks"
+                        + " pushed without a wake-up signal, as Python pushes them, are picked up at the fallback poll)."
+                        + " To have them take it, allow BLPOP on the queue's list and on '__sergeant__:{<queue>}:stop:*'");
+            }
+            return Taken.OFF;
+        }
+        throw new SergeantException(ErrorCode.BACKEND_REFUSED, what + (error.startsWith("WRONGTYPE")
+                ? "; one of these keys holds another type (if it is the queue's list, the pop that follows names it:"
+                        + " rename or delete that key, or use another queue name)" : ""));
     }
 
     /**

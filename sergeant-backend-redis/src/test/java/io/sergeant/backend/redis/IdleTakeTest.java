@@ -311,6 +311,63 @@ class IdleTakeTest {
     }
 
     @Test
+    @DisplayName("a queue name over 4 KB: a raw push, a Java push and a stop all end the wait as for a short name (the reply's key is bounded by the keys named)")
+    void aLongQueueNameIsTaken() throws Exception {
+        String queue = "long-".repeat(1_000) + "q"; // 5001 bytes: its wake-up and stop keys are longer still
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor(queue);
+        awaitBlocked();
+        try (Jedis jedis = raw()) {
+            jedis.rpush(bytes(queue), bytes("raw"));
+        }
+        assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("raw");
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("java")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("java");
+        // A delayed push's signal (a reply keyed by the wake-up list) and a stop (keyed by the stop key).
+        CompletableFuture<BackendWakeups.Awaited> third = waitFor(queue);
+        awaitBlocked();
+        backend.push(queue, List.of(bytes("later")), Priority.NORMAL, Instant.now().plusSeconds(3_600));
+        long destroyed = node(queue).pool().getDestroyedCount();
+        Thread.sleep(200); // the signal is read and the wait blocks again (a broken reply would fail the wait)
+        awaitBlocked();
+        wakeups.wakeUp();
+        BackendWakeups.Awaited stopped = third.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(stopped.taken()).isEmpty();
+        assertThat(stopped.popNow()).isFalse();
+        assertThat(node(queue).pool().getDestroyedCount()).as("no reply was cut").isEqualTo(destroyed);
+        assertThat(server.command("LLEN", queue).trim()).isEqualTo("0");
+    }
+
+    @Test
+    @DisplayName("an ACL user without access to the stop keys: the take is switched off once (NOPERM), waits fall back to the wake-up list")
+    void noPermissionForTheStopKeysTurnsTheTakeOff() throws Exception {
+        // Every key of queue q but the stop keys ('seq' is the only other one starting with 's').
+        server.command("ACL", "SETUSER", "limited", "on", ">secret", "resetkeys", "~q", "~q.*",
+                "~__sergeant__:{q}:[^s]*", "~__sergeant__:{q}:seq*", "+@all");
+        backend.close();
+        backend = null;
+        backend = new RedisBackendFactory().create(new BackendSpec("redis://limited:secret@127.0.0.1:" + server.port(),
+                Map.of()), PluginContext.defaults());
+        wakeups = backend.wakeupRole().orElseThrow();
+        long noperm = RedisTestSupport.errorReplies(server, "NOPERM");
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            backend.push("q", List.of(bytes("t" + i)), Priority.NORMAL, null);
+            BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(awaited.taken()).as("the wait on the wake-up list takes nothing").isEmpty();
+            assertThat(awaited.popNow()).isTrue();
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                    .containsExactly(bytes("t" + i));
+        }
+        assertThat(RedisTestSupport.errorReplies(server, "NOPERM") - noperm)
+                .as("one refused BLPOP, then the take stays off").isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("a delayed task comes due while the wait blocks: the wait returns at its time (not before) to pop it")
     void aDelayedTaskComesDue() throws Exception {
         Instant due = Instant.now().plusMillis(1_200);

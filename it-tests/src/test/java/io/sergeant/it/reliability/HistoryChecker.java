@@ -51,8 +51,12 @@ import java.util.TreeSet;
  *       fetch, start or completion on (before that it is still starting and takes no task), the clock in
  *       which {@link HistoryReport#reapsBeforeRedelivery} measures how late a redelivery came;</li>
  *   <li><b>early runs</b>: starts before a delayed task's due time;</li>
- *   <li><b>pipelined fetches</b>: fetches of deliveries a pipelined pop received ({@link HistoryRecord#pipelined()}),
- *       so a run of the pipelined path can show it was taken;</li>
+ *   <li><b>pipelined fetches</b>: fetches of deliveries received through a pop pipeline
+ *       ({@link HistoryRecord#pipelined()}; its pop sent ahead or deferred to an ordinary pop), so a run can show
+ *       the worker used the pipeline;</li>
+ *   <li><b>pops sent</b>: the pops the workers' pop pipelines sent ({@code Q} records), and how many of them were
+ *       written ahead ({@link HistoryRecord#SENT_AHEAD}: the server popped while the worker ran its batch), so a
+ *       run can show that pops were in flight, not only deferred;</li>
  *   <li><b>active after kill</b>: killed processes with records of their own (by pid, not their children's)
  *       stamped after their {@code X}. A test records a kill once the process is dead, so there any such
  *       record means the {@code X} names the wrong process (a process that records its own death, as the
@@ -129,6 +133,8 @@ public final class HistoryChecker {
         Map<Long, List<Long>> reaps = new TreeMap<>();
         Set<Long> killed = new HashSet<>();
         Set<Long> paused = new HashSet<>();
+        int popsSent = 0;
+        int popsSentAhead = 0;
         for (HistoryRecord record : history.records()) {
             switch (record.kind()) {
                 case ATTEMPTED, PUSHED -> {
@@ -151,6 +157,12 @@ public final class HistoryChecker {
                 case KILLED, PAUSED -> {
                     faults.merge(record.pid(), record.millis(), Math::min);
                     (record.kind() == HistoryRecord.Kind.KILLED ? killed : paused).add(record.pid());
+                }
+                case POP_SENT -> {
+                    popsSent++;
+                    if (record.id().equals(HistoryRecord.SENT_AHEAD)) {
+                        popsSentAhead++;
+                    }
                 }
             }
         }
@@ -240,7 +252,8 @@ public final class HistoryChecker {
                 lost, duplicated, unexpected, unacknowledged, killed.size(), paused.size(), touched, inFlightAtFaults,
                 duplicatesOutsideKills, overRun, corrupted, redeliveries, earlyRuns, startCounts,
                 acks.values().stream().mapToInt(List::size).sum(), reaps, activeAfterKill(history), inFlight.judgedByTime,
-                lapsed, (int) fetches.values().stream().flatMap(List::stream).filter(HistoryRecord::pipelined).count());
+                lapsed, (int) fetches.values().stream().flatMap(List::stream).filter(HistoryRecord::pipelined).count(),
+                popsSent, popsSentAhead);
     }
 
     /**

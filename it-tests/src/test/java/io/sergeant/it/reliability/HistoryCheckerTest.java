@@ -277,13 +277,16 @@ class HistoryCheckerTest {
 
     @Test
     @DisplayName("fetches of a pipelined pop's deliveries (u<pid>.p<n>) are counted; a plain pop's (u<pid>.<n>) and a"
-            + " leased one's are not, and in flight at a kill is judged alike for both")
+            + " leased one's are not, and in flight at a kill is judged alike for both; pops sent (Q) are counted,"
+            + " those written ahead apart, and name no task")
     void pipelinedFetchesAreCounted() throws IOException {
         write("producer", line('P', "plain", PRODUCER, 1, 1000, 0), line('P', "piped", PRODUCER, 1, 1000, 0),
                 line('P', "running", PRODUCER, 1, 1000, 0), line('P', "held", PRODUCER, 1, 1000, 0));
-        write("worker-a", fetchedAndRan("plain", WORKER_A, 1000, "u200.1"), fetchedAndRan("piped", WORKER_A, 1003, "u200.p2"),
+        write("worker-a", fetchedAndRan("plain", WORKER_A, 1000, "u200.1"),
+                line('Q', HistoryRecord.SENT_DEFERRED, WORKER_A, 1, 1002, 0), fetchedAndRan("piped", WORKER_A, 1003, "u200.p2"),
+                line('Q', HistoryRecord.SENT_AHEAD, WORKER_A, 1, 1005, 0),
                 identified('F', "running", WORKER_A, 1, 1006, "u200.p3"), identified('F', "held", WORKER_A, 1, 1006, "u200.p4"),
-                identified('S', "running", WORKER_A, 1, 1007, "u200.p3"));
+                line('Q', HistoryRecord.SENT_AHEAD, WORKER_A, 1, 1006, 0), identified('S', "running", WORKER_A, 1, 1007, "u200.p3"));
         write("worker-b", identified('F', "leased", WORKER_B, 1, 1000, "l300.1"));
         write("test", line('X', "-", WORKER_A, 0, 1100, 0));
 
@@ -291,6 +294,11 @@ class HistoryCheckerTest {
 
         assertThat(report.pipelinedFetches()).isEqualTo(3);
         assertThat(report.figures()).contains("pipelined-fetches=3");
+        assertThat(report.popsSent()).isEqualTo(3);
+        assertThat(report.popsSentAhead()).isEqualTo(2);
+        assertThat(report.figures()).contains("pops-sent=3 (ahead 2)");
+        assertThat(report.unexpected()).as("a pop sent names no task").isEmpty();
+        assertThat(report.pushed()).isEqualTo(4);
         assertThat(report.inFlightAtKills()).as("started, not completed, by the victim").containsExactly("running");
         assertThat(report.lost()).containsExactlyInAnyOrder("running", "held");
         assertThat(report.judgedByTime()).isEmpty();

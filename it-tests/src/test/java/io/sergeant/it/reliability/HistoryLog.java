@@ -138,6 +138,14 @@ public final class HistoryLog implements AutoCloseable {
         append(new HistoryRecord(HistoryRecord.Kind.PAUSED, "-", pausedPid, 0, System.currentTimeMillis(), 0).toLine());
     }
 
+    /**
+     * Records that this process's pop pipeline sent a pop, and how ({@link HistoryRecord#SENT_AHEAD},
+     * {@link HistoryRecord#SENT_DEFERRED} or {@link HistoryRecord#SENT_UNKNOWN}): write it once the send returned.
+     */
+    public void popSent(String how) {
+        append(new HistoryRecord(HistoryRecord.Kind.POP_SENT, how, PID, PPID, System.currentTimeMillis(), 0).toLine());
+    }
+
     /** The {@code id} kwarg of a task of the fault tests. */
     static String idOf(Task task) {
         return String.valueOf(task.kwargs().get("id"));

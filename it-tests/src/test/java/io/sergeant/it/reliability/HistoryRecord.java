@@ -20,7 +20,11 @@ import java.util.Objects;
  *       when it returned (so every reap in the history had finished);</li>
  *   <li>{@link Kind#KILLED} {@code X}: the test sent SIGKILL to process {@code pid} (and its descendants);</li>
  *   <li>{@link Kind#PAUSED} {@code Z}: the test stopped process {@code pid} with SIGSTOP (resumed later): like a
- *       kill, it may make the tasks the process held run again elsewhere.</li>
+ *       kill, it may make the tasks the process held run again elsewhere;</li>
+ *   <li>{@link Kind#POP_SENT} {@code Q}: a worker's pop pipeline sent a pop ({@code PopPipeline.send} returned),
+ *       written ahead to the backend ({@code id} {@value #SENT_AHEAD}: the server pops while the worker runs its
+ *       batch) or deferred to an ordinary pop at the receive ({@value #SENT_DEFERRED}), or {@value #SENT_UNKNOWN}
+ *       when the backend shows neither; written by the recording backend before the send's caller goes on.</li>
  * </ul>
  *
  * <p>{@code ppid} is the parent of the writing process when it started (for a child JVM of the process
@@ -29,14 +33,15 @@ import java.util.Objects;
  * {@link TaskDigest} of the task's kwargs as the producer pushed them ({@code A}, {@code P}) or as the
  * worker received them ({@code S}), or {@code -} where it does not apply. {@code delivery} names one delivery
  * of the task: the workers' recording backend ({@link RecordingBackendFactory}) gives every delivery a pop
- * returns a token of its own ({@code l…} leased, {@code u…} not; {@code u<pid>.p<n>} for one a pipelined pop
- * received, {@link #pipelined()}), writes it in the delivery's {@code F} and
+ * returns a token of its own ({@code l…} leased, {@code u…} not; {@code u<pid>.p<n>} for one received through a
+ * pop pipeline, {@link #pipelined()}), writes it in the delivery's {@code F} and
  * {@code K} records and hands it to the worker in the task's kwargs ({@value #DELIVERY_KWARG}), which
  * writes it in its {@code S} and {@code C} records. So the checker pairs a start with its ack or its
  * completion by identity, never by time.
  *
  * @param kind   what happened
- * @param id     the task id, or {@code -} for a kill, a pause or a reap
+ * @param id     the task id, or {@code -} for a kill, a pause or a reap, or how a pipelined pop was sent
+ *               ({@link Kind#POP_SENT})
  * @param pid    the writing process, or the killed process for {@link Kind#KILLED}
  * @param ppid   the parent of the writing process, or 0
  * @param millis wall-clock epoch milliseconds of the event (one clock: every process runs on this machine)
@@ -54,10 +59,16 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
     /** The kwarg in which the recording backend hands a delivery's token to the worker. */
     public static final String DELIVERY_KWARG = "_delivery";
     /**
-     * What follows the first {@code .} of the token of a delivery received from a pipelined pop
+     * What follows the first {@code .} of the token of a delivery received through a pop pipeline
      * ({@code u<pid>.p<n>}; {@link #pipelined()}).
      */
     public static final String PIPELINED_MARK = "p";
+    /** The {@code id} of a {@link Kind#POP_SENT} record whose pop was written to the backend at the send. */
+    public static final String SENT_AHEAD = "ahead";
+    /** The {@code id} of a {@link Kind#POP_SENT} record whose pop was deferred to an ordinary pop at the receive. */
+    public static final String SENT_DEFERRED = "deferred";
+    /** The {@code id} of a {@link Kind#POP_SENT} record whose backend does not show whether it sent the pop ahead. */
+    public static final String SENT_UNKNOWN = "unknown";
 
     /** The kinds of events, each with its one-letter code. */
     public enum Kind {
@@ -78,7 +89,9 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
         /** A process was killed with SIGKILL. */
         KILLED('X'),
         /** A process was paused with SIGSTOP. */
-        PAUSED('Z');
+        PAUSED('Z'),
+        /** A worker's pop pipeline sent a pop. */
+        POP_SENT('Q');
 
         private final char code;
 
@@ -140,8 +153,9 @@ public record HistoryRecord(Kind kind, String id, long pid, long ppid, long mill
     }
 
     /**
-     * Whether this record's delivery came from a pipelined pop ({@code PopPipeline.receive}): its token reads
-     * {@code <l|u><pid>.p<n>} ({@link #PIPELINED_MARK}).
+     * Whether this record's delivery was received through a pop pipeline ({@code PopPipeline.receive}): its token
+     * reads {@code <l|u><pid>.p<n>} ({@link #PIPELINED_MARK}). The pop was sent ahead or deferred to an ordinary pop
+     * at the receive: the {@link Kind#POP_SENT} record of its send says which.
      */
     public boolean pipelined() {
         int dot = delivery.indexOf('.');

@@ -44,8 +44,13 @@ import java.util.Set;
  * @param lapsedLeases             per task, its deliveries whose lease lapsed with no fault (completed by a live
  *                                 worker, never acknowledged, fetched again at least a lease later; counted only
  *                                 by a checker given the workers' lease): at-least-once runs such a task again
- * @param pipelinedFetches         fetch records ({@code F}) of deliveries received from a pipelined pop
- *                                 ({@link HistoryRecord#pipelined()}): whether a run took the pipelined path
+ * @param pipelinedFetches         fetch records ({@code F}) of deliveries received through a pop pipeline
+ *                                 ({@link HistoryRecord#pipelined()}): whether the workers used the pipeline; the
+ *                                 pop may have been sent ahead or deferred to an ordinary pop
+ * @param popsSent                 pops the workers' pop pipelines sent ({@code Q} records)
+ * @param popsSentAhead            of those, pops written to the backend at the send
+ *                                 ({@link HistoryRecord#SENT_AHEAD}): whether pops were ever in flight while a
+ *                                 worker ran its batch
  */
 public record HistoryReport(int files, int tornLines, int attempted, int pushed, int completed, Set<String> lost,
                             Map<String, Integer> duplicated, Set<String> unexpected, Set<String> unacknowledgedDelivered,
@@ -53,7 +58,8 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                             Set<String> duplicatesOutsideKills, Map<String, Integer> overRun, Set<String> corrupted,
                             List<Redelivery> redeliveries, List<EarlyRun> earlyRuns, Map<String, Integer> startCounts,
                             int acks, Map<Long, List<Long>> reaps, Set<Long> activeAfterKill, Set<String> judgedByTime,
-                            Map<String, Integer> lapsedLeases, int pipelinedFetches) {
+                            Map<String, Integer> lapsedLeases, int pipelinedFetches,
+                            int popsSent, int popsSentAhead) {
 
     /** Copies the collections. */
     public HistoryReport {
@@ -205,13 +211,14 @@ public record HistoryReport(int files, int tornLines, int attempted, int pushed,
                         + " corrupted=%d unexpected=%d unacked-but-delivered=%d kills=%d pauses=%d in-flight-at-kills=%d"
                         + " redelivered=%d (started %d, fetched-only %d; never re-run %d)"
                         + " redelivery-ms p50=%d max=%d acks=%d reaps=%d early-runs=%d torn-lines=%d files=%d"
-                        + " lapsed-leases=%d pipelined-fetches=%d",
+                        + " lapsed-leases=%d pipelined-fetches=%d pops-sent=%d (ahead %d)",
                 pushed, completed, lost.size(), duplicated.size(), extraCompletions(), duplicatesOutsideKills.size(),
                 overRun.size(), corrupted.size(), unexpected.size(), unacknowledgedDelivered.size(), kills, pauses,
                 inFlightAtKills.size(), rerunRedeliveries().size(), rerunStarted(), rerunFetchedOnly(),
                 redeliveries.size() - rerunRedeliveries().size(),
                 redeliveryPercentileMillis(50), maxRedeliveryMillis(), acks, reapCount(), earlyRuns.size(), tornLines, files,
-                lapsedLeases.values().stream().mapToInt(Integer::intValue).sum(), pipelinedFetches);
+                lapsedLeases.values().stream().mapToInt(Integer::intValue).sum(), pipelinedFetches,
+                popsSent, popsSentAhead);
     }
 
     @Override

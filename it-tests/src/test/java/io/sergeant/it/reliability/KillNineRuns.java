@@ -185,12 +185,15 @@ final class KillNineRuns {
 
             producer.await(Math.max(60_000, count * 1_000L / 100));
             run.stopKilling();
+            // Popped tasks are not in the queue's figures: wait for them first, so the stop hands nothing back.
+            String heldBeforeStop = awaitNothingHeld(run, broker, Set.copyOf(producer.acknowledged()), Duration.ofSeconds(60));
             run.awaitSettled(broker, Duration.ofSeconds(20));
             assertThat(run.stopSupervisors()).containsOnly(0);
             QueueStats stats = FaultRun.stats(broker);
             HistoryReport report = run.check(Set.of());
             long lostStarted = report.lost().stream().filter(id -> report.startCounts().containsKey(id)).count();
-            FaultRun.figures("kill-9 at-most-once " + name, report.figures() + " lost-after-start=" + lostStarted + " stats=" + stats);
+            FaultRun.figures("kill-9 at-most-once " + name, report.figures() + " lost-after-start=" + lostStarted
+                    + " nothing-held-before-stop=" + heldBeforeStop + " stats=" + stats);
 
             int heldPerWorker = executor.batch + executor.concurrency;
             assertThat(report.kills()).as("kills").isGreaterThanOrEqualTo(2);
@@ -201,6 +204,43 @@ final class KillNineRuns {
             assertThat(report.completed() + report.lost().size()).as("every acknowledged push is completed or lost")
                     .isEqualTo(report.pushed());
             assertThat(stats.ready() + stats.inFlight()).as("nothing left in the queue").isZero();
+        }
+    }
+
+    /**
+     * Waits until no live worker holds a task of {@code ids}, at most {@code bound}; returns how it ended:
+     * {@code exact} once every id has completed or was fetched by a killed worker (lost with it: at-most-once
+     * delivers it to no one else), then no live worker holds any; {@code idle} once the queue has nothing ready and
+     * every delivery fetched by a live worker has completed, while some id is in neither state (a kill between a pop
+     * and its fetch record, or an idle wait's take, loses tasks no record names); {@code bound} if neither came.
+     * Popped at-most-once tasks are not in the queue's figures, so without this a graceful stop could find a worker
+     * holding some and hand them back. {@code idle} leaves only the moment between a live worker's pop and its fetch
+     * record, which {@link FaultRun#awaitSettled} (called next) covers as before.
+     */
+    private static String awaitNothingHeld(FaultRun run, DefaultBroker broker, Set<String> ids, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            boolean emptyQueue = FaultRun.stats(broker).ready() == 0;
+            List<HistoryRecord> records = History.read(run.history()).records();
+            Set<Long> killed = records.stream().filter(record -> record.kind() == HistoryRecord.Kind.KILLED)
+                    .map(HistoryRecord::pid).collect(Collectors.toSet());
+            Set<String> accounted = records.stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED
+                            || record.kind() == HistoryRecord.Kind.FETCHED && killed.contains(record.pid()))
+                    .map(HistoryRecord::id).collect(Collectors.toSet());
+            if (accounted.containsAll(ids)) {
+                return "exact";
+            }
+            Set<String> completedDeliveries = records.stream().filter(record -> record.kind() == HistoryRecord.Kind.COMPLETED)
+                    .map(HistoryRecord::delivery).collect(Collectors.toSet());
+            boolean liveHoldNothing = records.stream().filter(record -> record.kind() == HistoryRecord.Kind.FETCHED
+                    && !killed.contains(record.pid())).allMatch(record -> completedDeliveries.contains(record.delivery()));
+            if (emptyQueue && liveHoldNothing) {
+                return "idle";
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return "bound";
+            }
+            FaultRun.sleep(250);
         }
     }
 
@@ -220,16 +260,22 @@ final class KillNineRuns {
      * The at-most-once kill run of the pipelined pop (docs/decisions.md, "Pipelined at-most-once pop"): one
      * supervised worker JVM on Redis, one thread, no timeout (it runs its batches on its loop thread), batches of
      * {@value #PIPELINED_BATCH}, its pipeline threshold raised ({@link #PIPELINED_MAX_RUN}), behind the recording
-     * backend, whose pipelined receives write {@code F} records of their own kind ({@link HistoryRecord#pipelined()}).
+     * backend, whose pop pipeline records each send ({@code Q}: written ahead or deferred) and each receive's
+     * deliveries ({@code F}, tokens of their own kind, {@link HistoryRecord#pipelined()}).
      * The queue is filled before the worker starts ({@value #PIPELINED_BATCHES} batches of instant tasks), so every
      * pop but the last is full and the queue keeps draining. Two tasks sleep {@value #PIPELINED_TARGET_MILLIS} ms,
      * each the first of a batch that a worker pops after at least three of its own (a worker's first batch is never
      * pipelined, its second is popped plainly and sends the third's pop ahead): the worker is SIGKILLed as soon as
      * its start of such a task is in the history, then the supervisor starts another. So each kill comes with a
-     * task running (in flight at the kill, which the check requires), the batch in hand received from a pipelined
-     * pop, and the next batch's {@code LPOP} sent and run by the server: it loses the batch in hand and the one in
-     * flight, the two batches of the documented bound (docs/guarantees.md). No assertion depends on timing: each
-     * kill waits for its target's start (a liveness bound only a run that never reaches it meets).
+     * task running (in flight at the kill, which the check requires), the batch in hand received through the
+     * pipeline from a pop written ahead, and the next batch's {@code LPOP} written ahead too (its {@code Q} record
+     * follows the target's {@code F}) and flushed before the target started, so the server runs it even after the
+     * kill: the kill loses the batch in hand and the one in flight, the two batches of the documented bound
+     * (docs/guarantees.md). The send records show the pops were written ahead; that the server ran the last one
+     * shows only in the losses, more than one batch per kill. No assertion depends on timing: each kill waits for
+     * its target's start, and the end waits until every task from the last worker's first fetch on has completed
+     * (with one worker, a FIFO queue and no more kills, then the worker holds nothing), each with a liveness bound
+     * only a run that never gets there meets ({@link #PIPELINED_LIVENESS}).
      *
      * @param backend a single Redis node's URI
      */
@@ -262,12 +308,20 @@ final class KillNineRuns {
                     .workerJvmOptions(run.workerJvm(PIPELINED_MAX_RUN)).build());
             List<Long> victims = new ArrayList<>();
             for (int target : targets) {
-                long victim = awaitStart(run, supervisor, pipelinedId(target), Duration.ofSeconds(60));
-                assertThat(victim).as("a worker started %s (its pid)", pipelinedId(target)).isPositive();
+                long victim = awaitStart(run, supervisor, pipelinedId(target), PIPELINED_LIVENESS);
+                assertThat(victim).as(() -> "a worker started " + pipelinedId(target) + " within " + PIPELINED_LIVENESS
+                        + " (its pid); history so far: " + progress(run)).isPositive();
                 run.kill(victim);
                 victims.add(victim);
             }
-            boolean settled = run.awaitSettled(broker, Duration.ofSeconds(60));
+            // The last worker takes the rest from its first fetch on; once all of it has completed it holds nothing.
+            int firstOfLast = awaitFirstFetch(run, supervisor, Set.copyOf(victims), PIPELINED_LIVENESS);
+            assertThat(firstOfLast).as(() -> "the worker started after the last kill fetched within " + PIPELINED_LIVENESS
+                    + "; history so far: " + progress(run)).isNotNegative();
+            Set<String> rest = java.util.stream.IntStream.range(firstOfLast, total).mapToObj(KillNineRuns::pipelinedId)
+                    .collect(Collectors.toSet());
+            boolean drained = run.awaitCompleted(rest, PIPELINED_LIVENESS);
+            QueueStats beforeStop = FaultRun.stats(broker);
             assertThat(run.stopSupervisors()).containsOnly(0);
             QueueStats stats = FaultRun.stats(broker);
             History history = History.read(run.history());
@@ -280,25 +334,23 @@ final class KillNineRuns {
                         .filter(index -> index >= from && index < to).count());
             }
             FaultRun.figures("kill-9 at-most-once pipelined redis", report.figures() + " lost-per-kill=" + lostPerKill
-                    + " stats=" + stats);
+                    + " last-worker-from=" + pipelinedId(firstOfLast) + " stats=" + stats);
 
-            assertThat(settled).as("the queue settled: %s", stats).isTrue();
+            assertThat(drained).as("the last worker completed %s to %s within %s: %s", pipelinedId(firstOfLast),
+                    pipelinedId(total - 1), PIPELINED_LIVENESS, report).isTrue();
+            assertThat(beforeStop.ready() + beforeStop.inFlight()).as("nothing left in the queue before the stop: %s",
+                    beforeStop).isZero();
             assertThat(report.kills()).as("kills").isEqualTo(targets.length);
-            assertThat(report.pipelinedFetches()).as("tasks the workers received from pipelined pops").isPositive();
+            assertThat(report.pipelinedFetches()).as("tasks the workers received through the pop pipeline").isPositive();
+            assertThat(report.popsSentAhead()).as("pops the workers' pipelines wrote ahead: %s", report).isPositive();
             for (int k = 0; k < targets.length; k++) {
-                String target = pipelinedId(targets[k]);
-                long victim = victims.get(k);
-                assertThat(history.records()).as("the fetch of %s by its victim", target)
-                        .filteredOn(record -> record.kind() == HistoryRecord.Kind.FETCHED && record.id().equals(target)
-                                && record.pid() == victim)
-                        .singleElement().as("the batch in hand at the kill came from a pipelined pop")
-                        .satisfies(record -> assertThat(record.pipelined()).isTrue());
+                assertSentAheadAround(history, pipelinedId(targets[k]), victims.get(k));
             }
             assertThat(report.inFlightAtKills()).as("tasks running at the kills: %s", report)
                     .containsExactlyInAnyOrder(pipelinedId(targets[0]), pipelinedId(targets[1]));
             Set<String> fetchedDeliveries = history.records().stream()
-                    .filter(record -> record.kind() == HistoryRecord.Kind.FETCHED).map(HistoryRecord::delivery)
-                    .collect(Collectors.toSet());
+                    .filter(record -> record.kind() == HistoryRecord.Kind.FETCHED && record.identified())
+                    .map(HistoryRecord::delivery).collect(Collectors.toSet());
             assertThat(history.records()).as("every start names a delivery the recording backend recorded as fetched")
                     .filteredOn(record -> record.kind() == HistoryRecord.Kind.STARTED)
                     .isNotEmpty().allSatisfy(start -> assertThat(fetchedDeliveries).contains(start.delivery()));
@@ -309,12 +361,76 @@ final class KillNineRuns {
             assertThat(report.lost()).as("nothing before the first kill's batch is lost")
                     .allSatisfy(id -> assertThat(pipelinedIndex(id)).isGreaterThanOrEqualTo(targets[0]));
             assertThat(lostPerKill).as("lost per kill: the batch in hand and the pop in flight, at most two batches"
-                    + " (the documented bound), more than one (the pop in flight was lost too): %s", report)
+                    + " (the documented bound), more than one (the server ran the pop in flight, and the kill lost"
+                    + " it too): %s", report)
                     .allSatisfy(lost -> assertThat(lost).isGreaterThan(batch).isLessThanOrEqualTo(2 * batch));
             assertThat(report.completed() + report.lost().size()).as("every acknowledged push is completed or lost")
                     .isEqualTo(report.pushed()).isEqualTo(total);
             assertThat(stats.ready() + stats.inFlight()).as("nothing left in the queue").isZero();
         }
+    }
+
+    /**
+     * How long the pipelined run waits at most for each step (a target's start, the last worker's first fetch, the
+     * rest completed): a liveness bound, for a worker JVM starting on a loaded two-core machine; a healthy run takes
+     * seconds for all of them.
+     */
+    static final Duration PIPELINED_LIVENESS = Duration.ofSeconds(90);
+
+    /** The history's figures so far, for the message of a liveness bound that ran out. */
+    private static String progress(FaultRun run) {
+        try {
+            return run.check(Set.of()).toString();
+        } catch (AssertionError | RuntimeException e) {
+            return "(not checkable: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Asserts that the victim's pipeline wrote ahead both the pop that brought the target's batch (its last send
+     * before the target's fetch) and the next one (its only send after it, made before the target started: the pop
+     * in flight at the kill). The victim's fetches and sends are written by one recorder to one file, in order.
+     */
+    private static void assertSentAheadAround(History history, String target, long victim) {
+        List<HistoryRecord> own = history.records().stream().filter(record -> record.pid() == victim
+                && (record.kind() == HistoryRecord.Kind.FETCHED || record.kind() == HistoryRecord.Kind.POP_SENT)).toList();
+        int fetch = -1;
+        for (int i = 0; i < own.size(); i++) {
+            if (own.get(i).kind() == HistoryRecord.Kind.FETCHED && own.get(i).id().equals(target)) {
+                assertThat(fetch).as("%s fetched once by its victim %d", target, victim).isNegative();
+                fetch = i;
+            }
+        }
+        assertThat(fetch).as("the fetch of %s by its victim %d", target, victim).isNotNegative();
+        assertThat(own.get(fetch).pipelined()).as("%s was received through the pop pipeline", target).isTrue();
+        List<String> before = own.subList(0, fetch).stream().filter(record -> record.kind() == HistoryRecord.Kind.POP_SENT)
+                .map(HistoryRecord::id).toList();
+        List<String> after = own.subList(fetch, own.size()).stream()
+                .filter(record -> record.kind() == HistoryRecord.Kind.POP_SENT).map(HistoryRecord::id).toList();
+        assertThat(before).as("the victim %d's sends before its fetch of %s: the last one brought its batch", victim, target)
+                .isNotEmpty().last().isEqualTo(HistoryRecord.SENT_AHEAD);
+        assertThat(after).as("the victim %d's sends after its fetch of %s: the pop in flight at the kill", victim, target)
+                .containsExactly(HistoryRecord.SENT_AHEAD);
+    }
+
+    /**
+     * Waits until a worker of the supervisor other than {@code excluded} has a fetch in the history; returns the
+     * index of the lowest task it fetched, or -1 if none had within {@code bound}.
+     */
+    private static int awaitFirstFetch(FaultRun run, Supervisor supervisor, Set<Long> excluded, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Set<Long> workers = new HashSet<>(supervisor.workerPids());
+            workers.removeAll(excluded);
+            int first = History.read(run.history()).records().stream()
+                    .filter(record -> record.kind() == HistoryRecord.Kind.FETCHED && workers.contains(record.pid()))
+                    .mapToInt(record -> pipelinedIndex(record.id())).min().orElse(-1);
+            if (first >= 0) {
+                return first;
+            }
+            FaultRun.sleep(20);
+        }
+        return -1;
     }
 
     private static String pipelinedId(int index) {

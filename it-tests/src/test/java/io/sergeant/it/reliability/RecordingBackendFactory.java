@@ -9,6 +9,7 @@ import io.sergeant.spi.backend.Backend;
 import io.sergeant.spi.backend.BackendFactory;
 import io.sergeant.spi.backend.BackendLeases;
 import io.sergeant.spi.backend.BackendSpec;
+import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
 import io.sergeant.spi.backend.DeliveryOptions;
 import io.sergeant.spi.backend.PopPipeline;
@@ -20,6 +21,7 @@ import io.sergeant.spi.codec.SerializerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -36,22 +38,26 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A backend for the worker JVMs of the fault tests: {@code recorded:<uri>} opens the backend of
- * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop, or the receive of a pipelined pop,
- * {@link PopPipeline#receive}) returns a token of its own, handed to
+ * {@code <uri>}, gives every delivery a pop (or a leased settle-and-pop, or the receive of a pop pipeline,
+ * {@link PopPipeline#receive}, or an at-most-once idle wait that took tasks itself,
+ * {@link BackendWakeups#awaitOrTake}) returns a token of its own, handed to
  * the worker in the task's kwargs ({@link HistoryRecord#DELIVERY_KWARG}; the payload is re-encoded with it) and
  * written in every record of that delivery, and records, for every such delivery, an {@code F} (fetched)
  * record in the history directory of {@link HistoryWorker#HISTORY_PROPERTY}, so the checker knows which tasks
- * a killed worker held without having started them (a pipelined pop's token says so,
- * {@link HistoryRecord#pipelined()}, so a run can tell that the pipeline was taken); for every leased task an ack settled, a {@code K}
+ * a killed worker held without having started them (a token of a delivery received through a pop pipeline says so,
+ * {@link HistoryRecord#pipelined()}); for every pop a pop pipeline sent, a {@code Q} record saying whether it was
+ * written ahead or deferred, so a run can tell that pops were in flight; for every leased task an ack settled, a {@code K}
  * (acknowledged) record, so the checker knows which completed tasks a kill may make run again; and for
  * every reap of expired leases an {@code R} record, so a redelivery can be measured in the reaper's own
  * cycles. Everything else goes to the real
  * backend unchanged (a dynamic proxy over every interface the real backend implements, one over the
- * lease role when the backend keeps it in an object of its own, and a wrapper of the pop pipeline whose
- * {@code send}, {@code inFlight} and {@code close} go straight through). Payloads are decoded with the {@code msgpack} serializer,
+ * lease role when the backend keeps it in an object of its own, one over the wake-up role, and a wrapper of the pop
+ * pipeline whose
+ * {@code inFlight} and {@code close} go straight through). Payloads are decoded with the {@code msgpack} serializer,
  * the fault tests' encoding; one that does not decode is not recorded.
  *
  * <p>Deliberately not listed in the test class path's {@code META-INF/services} (the architecture rules
@@ -113,6 +119,10 @@ public final class RecordingBackendFactory implements BackendFactory {
                         // The one-thread at-most-once loop pops through it: its receives are fetches like a pop's.
                         return Optional.of(recorder.pipeline((PopPipeline) pipeline.get()));
                     }
+                    if (method.getName().equals("wakeupRole") && result instanceof Optional<?> role && role.isPresent()) {
+                        // An at-most-once idle wait may take tasks itself (awaitOrTake): those are fetches as well.
+                        return Optional.of(recorder.wakeups((BackendWakeups) role.get()));
+                    }
                     if (method.getName().equals("leaseRole") && result instanceof Optional<?> role && role.isPresent()) {
                         // Leased pops (settle-and-pop), acks and reaps go through the lease role, often an object of its own.
                         return Optional.of(recorder.leases((BackendLeases) role.get()));
@@ -142,7 +152,7 @@ public final class RecordingBackendFactory implements BackendFactory {
 
     /**
      * Writes the records of one worker's backend: fetches, acks and reaps. Tags every delivery with a token
-     * ({@code l<pid>.<n>} leased, {@code u<pid>.<n>} not, {@code u<pid>.p<n>} received from a pipelined pop) and remembers the task id and token of each leased
+     * ({@code l<pid>.<n>} leased, {@code u<pid>.<n>} not, {@code u<pid>.p<n>} received through a pop pipeline) and remembers the task id and token of each leased
      * receipt it saw popped until the receipt is settled. Thread safe.
      */
     private static final class Recorder {
@@ -191,17 +201,40 @@ public final class RecordingBackendFactory implements BackendFactory {
         }
 
         /**
+         * The wake-up role behind a proxy that tags and records the tasks an at-most-once idle wait took itself
+         * ({@link BackendWakeups#awaitOrTake}; {@code F}, as a pop's); every other call goes through unchanged.
+         */
+        BackendWakeups wakeups(BackendWakeups real) {
+            return (BackendWakeups) Proxy.newProxyInstance(RecordingBackendFactory.class.getClassLoader(),
+                    new Class<?>[] {BackendWakeups.class}, (proxy, method, args) -> {
+                        Object result = invoke(real, method, args);
+                        if (method.getName().equals("awaitOrTake") && result instanceof BackendWakeups.Awaited awaited
+                                && !awaited.taken().isEmpty()) {
+                            return new BackendWakeups.Awaited(deliveries(fetched(awaited.taken(), true, false)),
+                                    awaited.popNow());
+                        }
+                        return result;
+                    });
+        }
+
+        /**
          * The pop pipeline behind a wrapper whose {@link PopPipeline#receive} tags and records what it returns as
-         * a pop's deliveries are ({@code F}), with tokens that name the pipeline ({@link HistoryRecord#pipelined()});
-         * {@code send}, {@code inFlight} and {@code close} go to the real pipeline unchanged (a pop still in flight
-         * at {@code close} is pushed back by the real pipeline: the worker never received it, so nothing is
-         * recorded).
+         * a pop's deliveries are ({@code F}), with tokens that name the pipeline ({@link HistoryRecord#pipelined()}),
+         * and whose {@link PopPipeline#send} records, once the real send returned, whether it wrote the pop ahead
+         * ({@code Q}, {@link HistoryLog#popSent}; {@link #sentAheadCount}); {@code inFlight} and {@code close} go to
+         * the real pipeline unchanged. The worker's loop reads a pop still in flight when it ends through
+         * {@code receive} (recorded {@code F}, like the unstarted tasks of a batch) and hands its tasks back itself;
+         * the real {@code close}'s own hand-back (unrecorded) only covers a caller that closes without receiving.
          */
         PopPipeline pipeline(PopPipeline real) {
+            LongSupplier sentAhead = sentAheadCount(real);
             return new PopPipeline() {
                 @Override
                 public void send(int max) {
+                    long before = sentAhead == null ? 0 : sentAhead.getAsLong();
                     real.send(max);
+                    log.popSent(sentAhead == null ? HistoryRecord.SENT_UNKNOWN
+                            : sentAhead.getAsLong() != before ? HistoryRecord.SENT_AHEAD : HistoryRecord.SENT_DEFERRED);
                 }
 
                 @Override
@@ -219,6 +252,28 @@ public final class RecordingBackendFactory implements BackendFactory {
                     real.close();
                 }
             };
+        }
+
+        /**
+         * The real pipeline's own count of pops written ahead, or null if it keeps none. Redis' pipeline counts them
+         * in a static {@code AtomicLong SENT_AHEAD} (package-private, for its tests), read here reflectively in the
+         * worker JVM, where the pipeline runs: a worker runs one queue, so one pipeline and one loop thread, and the
+         * count's change across a send is that send's. A backend without it gets sends recorded as
+         * {@link HistoryRecord#SENT_UNKNOWN}.
+         */
+        private static LongSupplier sentAheadCount(PopPipeline real) {
+            try {
+                Field field = real.getClass().getDeclaredField("SENT_AHEAD");
+                if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.getType() != AtomicLong.class) {
+                    return null;
+                }
+                field.setAccessible(true);
+                AtomicLong count = (AtomicLong) field.get(null);
+                return count::get;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // No such count, or not readable: the sends are recorded as unknown.
+                return null;
+            }
         }
 
         /**

@@ -72,14 +72,19 @@ class RedisPopPipelineTest {
     }
 
     @Test
-    @DisplayName("a send is deferred while the queue is not draining: the list is untouched until the receive pops")
+    @DisplayName("a send is deferred while the queue is not draining: the list is untouched until the receive pops;"
+            + " a send of fewer than one task is refused (IllegalArgumentException), one with a pop in flight too"
+            + " (IllegalStateException, checked first)")
     void aSendIsDeferredWhenNotDraining() {
         try (RedisServerProcess server = RedisServerProcess.start();
              Backend backend = open(server.uri(), Map.of())) {
             backend.push("jobs", tasks(5), Priority.NORMAL, null);
             long sentBefore = RedisPopPipeline.SENT_AHEAD.get();
             try (PopPipeline pipeline = backend.popPipeline("jobs").orElseThrow()) {
+                assertThatThrownBy(() -> pipeline.send(0)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(pipeline.inFlight()).as("a refused send leaves no pop in flight").isFalse();
                 pipeline.send(10);
+                assertThatThrownBy(() -> pipeline.send(0)).isInstanceOf(IllegalStateException.class);
                 assertThat(server.command("LLEN", "jobs")).isEqualTo("5");
                 assertThat(pipeline.receive()).hasSize(5);
                 assertThatThrownBy(pipeline::receive).isInstanceOf(IllegalStateException.class);

@@ -35,6 +35,13 @@ import java.util.Objects;
  * that order, string kwargs keys) are decoded by a specialised path that builds no intermediate maps; any
  * other payload, and any payload the specialised path cannot accept as is, goes through the generic
  * reader, so results and errors do not depend on which path ran.
+ *
+ * <p>Retention: each thread that has used a serializer keeps, until the serializer is unreachable and a later
+ * thread-local operation on that thread clears the stale entry, its byte buffer (up to 1 MiB) and its task
+ * decoder (a small object holding the limits, the key cache and the clock, but no payload). Both are strong
+ * references from the thread to classes of this library, so a long-lived thread the application does not own
+ * (a common pool, a container or event-loop thread) keeps the library's class loader reachable after an
+ * undeploy until then.
  */
 public final class MsgpackSerializer implements Serializer {
 
@@ -57,6 +64,11 @@ public final class MsgpackSerializer implements Serializer {
         this.writer = new MsgpackWriter(limits.maxDepth(), clock.getZone());
         this.maxPayload = Math.max(limits.maxEncodedBytes(), limits.maxDecompressedBytes());
         this.fastPaths = ThreadLocal.withInitial(() -> new TaskFastPath(limits, keyCache, clock));
+    }
+
+    /** This thread's task fast path (tests observe with it whether the fast path took a payload). */
+    TaskFastPath fastPath() {
+        return fastPaths.get();
     }
 
     @Override

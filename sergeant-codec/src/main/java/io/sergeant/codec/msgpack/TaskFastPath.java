@@ -28,9 +28,15 @@ import java.time.Clock;
  * authoritative one.
  *
  * <p>An instance is reused for the attempts of one thread ({@link #decode}), so that a flat task allocates
- * nothing but what it returns: every attempt starts from a clean state and gives the payload back when it
- * ends. Not thread safe; an attempt made while the instance is inside another (which nothing does today)
- * gets an instance of its own.
+ * nothing but what it returns. Between attempts every mutable field holds the value a new instance has: an
+ * attempt sets its payload and deadline, and its {@code finally} puts every field back, so the next attempt
+ * starts clean and no payload, budget or reader stays reachable. Not thread safe.
+ *
+ * <p>Re-entry does happen: a kwargs value holding a {@code __task__} map without a {@code date} is dated
+ * by the clock in the middle of an attempt ({@link PythonObjectHook#convert} calls {@link Clock#instant}),
+ * and that clock is the user's ({@code PluginContext.clock()}), which may itself decode through the same
+ * serializer on the same thread. An attempt made while the instance is inside another therefore gets a
+ * one-off instance of its own and leaves the outer attempt's state untouched.
  */
 final class TaskFastPath {
 
@@ -102,22 +108,26 @@ final class TaskFastPath {
         if (busy) {
             return read(payload, limits, keyCache, clock, deadlineNanos);
         }
+        // Every other field holds its initial value here: the finally of the attempt before put it back.
         busy = true;
         in = payload;
         end = payload.length;
         this.deadlineNanos = deadlineNanos;
-        pos = 0;
-        objects = 0;
-        bytes = 0;
-        untilCheck = CHECK_EVERY;
         try {
             return read();
         } catch (RuntimeException e) {
             // Deliberately dropped: read() parses the same bytes again and throws the authoritative error.
             return null;
         } finally {
+            // Back to a new instance's values (MsgpackTaskFastPathTest compares every field with one). Plain
+            // field writes only, so that this runs whatever ended the attempt, a StackOverflowError included.
             in = NO_PAYLOAD;
             end = 0;
+            this.deadlineNanos = 0;
+            pos = 0;
+            objects = 0;
+            bytes = 0;
+            untilCheck = CHECK_EVERY;
             budget = null;
             nested = null;
             busy = false;

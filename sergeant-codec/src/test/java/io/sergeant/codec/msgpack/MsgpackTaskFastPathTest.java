@@ -12,6 +12,8 @@ import io.sergeant.testkit.interop.InteropFixtures;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -132,7 +134,62 @@ class MsgpackTaskFastPathTest {
     }
 
     private static MsgpackSerializer serializer() {
-        return new MsgpackSerializer(new PluginContext(TestDecodeLimits.DEFAULT, CLOCK, MsgpackTaskFastPathTest.class.getClassLoader()));
+        return serializer(TestDecodeLimits.DEFAULT, CLOCK);
+    }
+
+    private static MsgpackSerializer serializer(DecodeLimits limits, Clock clock) {
+        return new MsgpackSerializer(new PluginContext(limits, clock, MsgpackTaskFastPathTest.class.getClassLoader()));
+    }
+
+    /** The instance fields of {@link TaskFastPath} an attempt may change (all non-final ones, found by reflection). */
+    private static final List<Field> MUTABLE_FIELDS = mutableFields();
+
+    private static List<Field> mutableFields() {
+        List<Field> fields = new ArrayList<>();
+        for (Field field : TaskFastPath.class.getDeclaredFields()) {
+            if (!Modifier.isStatic(field.getModifiers()) && !Modifier.isFinal(field.getModifiers())) {
+                field.setAccessible(true);
+                fields.add(field);
+            }
+        }
+        return fields;
+    }
+
+    private static Object field(TaskFastPath path, String name) {
+        for (Field field : MUTABLE_FIELDS) {
+            if (field.getName().equals(name)) {
+                try {
+                    return field.get(path);
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        throw new AssertionError("no mutable field " + name);
+    }
+
+    /**
+     * Every mutable field of {@code used} holds what a new instance with the same limits holds: primitives
+     * equal, references the same object (the shared empty payload, or null).
+     */
+    private static void assertLikeNew(TaskFastPath used, DecodeLimits limits) {
+        TaskFastPath fresh = new TaskFastPath(limits, new KeyCache(), CLOCK);
+        for (Field field : MUTABLE_FIELDS) {
+            Object now = field(used, field.getName());
+            Object expected = field(fresh, field.getName());
+            if (field.getType().isPrimitive()) {
+                assertThat(now).as("field %s after an attempt", field.getName()).isEqualTo(expected);
+            } else {
+                assertThat(now).as("field %s after an attempt", field.getName()).isSameAs(expected);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the state check sees every field an attempt uses")
+    void stateCheckSeesEveryField() {
+        assertThat(MUTABLE_FIELDS).extracting(Field::getName).containsExactlyInAnyOrder(
+                "in", "end", "deadlineNanos", "busy", "pos", "objects", "bytes", "untilCheck", "budget", "nested");
     }
 
     @Test
@@ -430,6 +487,8 @@ class MsgpackTaskFastPathTest {
         TaskFastPath reused = new TaskFastPath(limits, cache, CLOCK);
         Random random = new Random(11);
         int taken = 0;
+        int takenAfterDecline = 0;
+        boolean declined = false;
         for (int round = 0; round < 20_000; round++) {
             byte[] payload = seeds.get(random.nextInt(seeds.size())).clone();
             if (random.nextBoolean()) {
@@ -442,11 +501,184 @@ class MsgpackTaskFastPathTest {
             }
             long deadline = DecodeBudget.deadlineFromNow(limits);
             Task again = reused.decode(payload, deadline);
+            assertLikeNew(reused, limits);
             Task fresh = TaskFastPath.read(payload, limits, new KeyCache(), CLOCK, deadline);
             assertThat(shape(again)).as(HexFormat.of().formatHex(payload)).isEqualTo(shape(fresh));
             taken += again != null ? 1 : 0;
+            takenAfterDecline += again != null && declined ? 1 : 0;
+            declined = again == null;
         }
         assertThat(taken).as("payloads the fast path took").isGreaterThan(5_000);
+        assertThat(takenAfterDecline).as("payloads taken right after a decline").isGreaterThan(1_000);
+    }
+
+    /** {@code task(kwargs)} with {@code entries} more entries in front of kwargs' own {@code count}. */
+    private static byte[] withEntries(int count, String kwargs, int entries, String entry) {
+        return task(String.format("%02x", 0x80 | (count + entries)) + entry.repeat(entries) + kwargs, "c0", "00");
+    }
+
+    @Test
+    @DisplayName("a reused fast path (the serializer's own) takes a task that fits the budget exactly after tasks over it, again and again")
+    void reusedAfterBudgetDeclines() {
+        String flat = str("a") + "01" + str("s") + str("text") + str("b") + "cb3ff8000000000000";
+        String nested = str("a") + "01" + str("l") + "93 01 02" + str("x") + str("b") + "c3";
+        for (String kwargs : List.of(flat, nested)) {
+            byte[] fits = withEntries(3, kwargs, 0, "");
+            DecodeBudget spent = DecodeBudget.startingNow("msgpack", TestDecodeLimits.DEFAULT);
+            new BoundedMsgpackReader(fits, TestDecodeLimits.DEFAULT, CLOCK, new KeyCache(), spent).read();
+            // Over the budget: one more flat entry (declined while counting, or by the budget of a container
+            // value), or a list first (declined by the budget the container value brought).
+            List<byte[]> over = List.of(withEntries(3, kwargs, 1, str("z") + "01"),
+                    withEntries(3, kwargs, 1, str("big") + "9f" + "01".repeat(15)));
+            for (DecodeLimits limits : List.of(budgetLimits((int) spent.objects(), spent.bytes()),
+                    budgetLimits((int) spent.objects(), DecodeLimits.DEFAULT_MAX_RETAINED_BYTES),
+                    budgetLimits(DecodeLimits.DEFAULT_MAX_OBJECTS, spent.bytes()))) {
+                MsgpackSerializer serializer = serializer(limits, CLOCK);
+                TaskFastPath reused = serializer.fastPath();
+                assertThat(serializer.fastPath()).isSameAs(reused);
+                String expected = generic(fits, limits);
+                assertThat(expected).startsWith("Task(");
+                for (byte[] tooLarge : over) {
+                    assertThat(generic(tooLarge, limits)).startsWith("error DECODE_BUDGET_EXCEEDED");
+                    for (int round = 0; round < 3; round++) {
+                        assertThat(reused.decode(tooLarge, DecodeBudget.deadlineFromNow(limits))).isNull();
+                        assertLikeNew(reused, limits);
+                        assertThat(outcome(() -> serializer.deserializeTask(tooLarge))).isEqualTo(generic(tooLarge, limits));
+                        assertLikeNew(reused, limits);
+                        for (int again = 0; again < 20; again++) {
+                            Task task = reused.decode(fits, DecodeBudget.deadlineFromNow(limits));
+                            assertThat(task).as("taken by the fast path, round %d, %d in a row", round, again).isNotNull();
+                            assertThat(shape(task)).isEqualTo(expected);
+                            assertLikeNew(reused, limits);
+                            assertThat(shape(serializer.deserializeTask(fits))).isEqualTo(expected);
+                            assertLikeNew(reused, limits);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a reused fast path takes a task after one declined on a passed deadline, and declines on a passed deadline after taking")
+    void reusedAcrossDeadlines() {
+        DecodeLimits limits = TestDecodeLimits.DEFAULT;
+        StringBuilder many = new StringBuilder("de 0190");
+        for (int i = 0; i < 400; i++) {
+            many.append(str("k" + i)).append("01");
+        }
+        byte[] large = task(many.toString(), "c0", "00");
+        byte[] small = task("82" + str("a") + "01" + str("l") + "91 01", "c0", "00");
+        String expectedSmall = generic(small, limits);
+        String expectedLarge = generic(large, limits);
+        MsgpackSerializer serializer = serializer();
+        TaskFastPath reused = serializer.fastPath();
+        for (int round = 0; round < 3; round++) {
+            // passed, then future: the stale deadline must not decline the task
+            assertThat(reused.decode(large, System.nanoTime() - 1)).isNull();
+            assertLikeNew(reused, limits);
+            assertThat(shape(reused.decode(small, DecodeBudget.deadlineFromNow(limits)))).isEqualTo(expectedSmall);
+            assertLikeNew(reused, limits);
+            assertThat(reused.decode(large, System.nanoTime() - 1)).isNull();
+            assertThat(shape(reused.decode(large, DecodeBudget.deadlineFromNow(limits)))).isEqualTo(expectedLarge);
+            assertLikeNew(reused, limits);
+            // future, then passed: the stale deadline must not accept the task
+            long passed = System.nanoTime() - 1;
+            assertThat(reused.decode(large, passed)).isNull();
+            assertLikeNew(reused, limits);
+            assertThat(outcome(() -> serializer.deserializeTask(large, passed))).startsWith("error DECODE_DEADLINE_EXCEEDED");
+            assertLikeNew(reused, limits);
+        }
+        // A task of fewer than 256 charges is read without a clock check (as by read()), so it is taken with a
+        // passed deadline; after attempts that stopped at every point of the 256-charge countdown too.
+        long passed = System.nanoTime() - 1;
+        assertThat(generic(small, limits)).isEqualTo(expectedSmall);
+        for (int entries = 0; entries < 140; entries++) {
+            StringBuilder kwargs = new StringBuilder("de").append(String.format("%04x", entries));
+            for (int i = 0; i < entries; i++) {
+                kwargs.append(str("k" + i)).append("01");
+            }
+            byte[] before = task(kwargs.toString(), "c0", "00");
+            assertThat(reused.decode(before, DecodeBudget.deadlineFromNow(limits))).isNotNull();
+            assertLikeNew(reused, limits);
+            Task task = reused.decode(small, passed);
+            assertThat(task).as("taken with a passed deadline after %d entries", entries).isNotNull();
+            assertThat(shape(task)).isEqualTo(expectedSmall);
+            assertLikeNew(reused, limits);
+        }
+    }
+
+    @Test
+    @DisplayName("a clock that decodes through the same serializer while it dates a nested task gets a fast path of its own")
+    void reentryThroughTheClock() {
+        String innerTask = "81" + str("__task__") + "81" + RUN_COUNT + "05";
+        byte[] outer = task("83" + str("a") + "01" + str("t") + innerTask + str("z") + str("after"), str("outer"), "02");
+        byte[] other = task("82" + str("b") + "02" + str("l") + "92 03" + str("x"), str("other"), "07");
+        assertThat(fastPathTakes(other, TestDecodeLimits.DEFAULT)).isTrue();
+        List<MsgpackSerializer> serializers = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        Clock decoding = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return CLOCK.getZone();
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                TaskFastPath path = serializers.get(0).fastPath();
+                Object payload = field(path, "in");
+                Object pos = field(path, "pos");
+                seen.add("busy " + field(path, "busy") + ", outer payload " + (payload == outer));
+                seen.add(shape(serializers.get(0).deserializeTask(other)));
+                seen.add("after: busy " + field(path, "busy") + ", same payload " + (field(path, "in") == payload)
+                        + ", same position " + field(path, "pos").equals(pos));
+                return CLOCK.instant();
+            }
+        };
+        MsgpackSerializer serializer = serializer(TestDecodeLimits.DEFAULT, decoding);
+        serializers.add(serializer);
+        for (int round = 0; round < 3; round++) {
+            seen.clear();
+            assertThat(shape(serializer.deserializeTask(outer))).isEqualTo(generic(outer, TestDecodeLimits.DEFAULT));
+            // One clock call, made inside the fast path's attempt: a decline would have the generic reader date
+            // the nested task a second time.
+            assertThat(seen).containsExactly("busy true, outer payload true", generic(other, TestDecodeLimits.DEFAULT),
+                    "after: busy true, same payload true, same position true");
+            assertLikeNew(serializer.fastPath(), TestDecodeLimits.DEFAULT);
+            assertThat(shape(serializer.deserializeTask(other))).isEqualTo(generic(other, TestDecodeLimits.DEFAULT));
+        }
+        assertThat(generic(outer, TestDecodeLimits.DEFAULT)).contains("runCount=5").contains("String(after)");
+    }
+
+    @Test
+    @DisplayName("two serializers with different limits used in turn on one thread each keep their own limits")
+    void twoSerializersOnOneThread() {
+        byte[] fits = task("82" + str("a") + "01" + str("l") + "92 01 02", "c0", "00");
+        byte[] over = task("83" + str("a") + "01" + str("l") + "92 01 02" + str("z") + "01", "c0", "00");
+        DecodeBudget spent = DecodeBudget.startingNow("msgpack", TestDecodeLimits.DEFAULT);
+        new BoundedMsgpackReader(fits, TestDecodeLimits.DEFAULT, CLOCK, new KeyCache(), spent).read();
+        DecodeLimits tightLimits = budgetLimits((int) spent.objects(), spent.bytes());
+        MsgpackSerializer tight = serializer(tightLimits, CLOCK);
+        MsgpackSerializer loose = serializer();
+        assertThat(tight.fastPath()).isNotSameAs(loose.fastPath());
+        assertThat(generic(over, tightLimits)).startsWith("error DECODE_BUDGET_EXCEEDED");
+        assertThat(generic(over, TestDecodeLimits.DEFAULT)).startsWith("Task(");
+        for (int round = 0; round < 20; round++) {
+            for (byte[] payload : List.of(fits, over)) {
+                assertThat(outcome(() -> tight.deserializeTask(payload))).isEqualTo(generic(payload, tightLimits));
+                assertThat(outcome(() -> loose.deserializeTask(payload))).isEqualTo(generic(payload, TestDecodeLimits.DEFAULT));
+                assertThat(tight.fastPath().decode(payload, DecodeBudget.deadlineFromNow(tightLimits)) != null)
+                        .isEqualTo(payload == fits);
+                assertThat(loose.fastPath().decode(payload, DecodeBudget.deadlineFromNow(TestDecodeLimits.DEFAULT))).isNotNull();
+                assertLikeNew(tight.fastPath(), tightLimits);
+                assertLikeNew(loose.fastPath(), TestDecodeLimits.DEFAULT);
+            }
+        }
     }
 
     @Test

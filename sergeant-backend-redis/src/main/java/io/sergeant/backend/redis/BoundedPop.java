@@ -405,7 +405,8 @@ final class BoundedPop {
             return "the reply" + (command.equals("LPOP") ? "" : " of " + command) + " did not arrive whole within "
                     + timeout.toMillis()
                     + " ms (the backend's read timeout, its option 'timeout'): the server or the network stalls, or"
-                    + " the batch is too large for the link (then raise 'timeout' or lower tasksPerTransaction)";
+                    + (command.equals("LPOP") ? " the batch is too large for the link (then raise 'timeout' or lower"
+                            + " tasksPerTransaction)" : " the payload is too large for the link (then raise 'timeout')");
         }
 
         /**

@@ -420,9 +420,14 @@ final class RedisQueue {
         try {
             popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), maxKeyBytes, start, deadline, burial);
         } catch (BoundedPop.CutReply e) {
-            LOG.log(System.Logger.Level.WARNING, "at-most-once idle wait on queue '" + queue + "': " + e.getMessage()
-                    + "; a task its BLPOP took, if it took one, is lost (at-most-once delivery loses what a pop took when"
-                    + " its reply is lost; use at-least-once delivery to have such tasks delivered again)");
+            // A WARNING when part of a popped element had come (a task is then lost for sure); else, most often a
+            // stop's cut or an outage with nothing in flight, an INFO: a task is lost only if the server had sent one.
+            boolean started = e.expected() > 0;
+            LOG.log(started ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "at-most-once idle wait on queue '"
+                    + queue + "': " + e.getMessage() + (started ? "; the element its BLPOP took, a task if it came"
+                    + " from the queue, is lost" : "; no element of its reply had begun: a task its BLPOP took, if it took"
+                    + " one, is lost") + " (at-most-once delivery loses what a pop took when its reply is lost; use"
+                    + " at-least-once delivery to have such tasks delivered again)");
             throw e;
         }
         if (popped != null && popped.value() == null) {

@@ -62,6 +62,8 @@ final class BoundedPop {
      * longest line or string taken in a short reply ({@link #next}).
      */
     static final int MAX_ERROR_LINE = 4096;
+    /** The longest value taken from a {@code BLPOP} key other than the queue's (a wake-up signal, a stop). */
+    static final int MAX_SIGNAL = 64;
     /**
      * How long, once its reader finds the deadline passed, a {@code BLPOP} reply's bytes that have already arrived
      * are still read (each read waiting at most 1 ms; see {@link Reply}): a worker frozen past the deadline still
@@ -500,7 +502,8 @@ final class BoundedPop {
     /**
      * Reads the reply of a {@code BLPOP key... timeout} sent on {@code connection} (by the caller, flushed) with the
      * bounds of an {@code LPOP} reply: the key at most {@code maxKeyBytes} bytes (the longest key the command named; at
-     * least {@link #MAX_ERROR_LINE} is allowed), a value over {@code maxBytes}
+     * least {@link #MAX_ERROR_LINE} is allowed), a value from a key other than {@code payloadKey} (null: any key
+     * carries payloads) at most {@link #MAX_SIGNAL} bytes, a value over {@code maxBytes}
      * ({@code 0}: no bound) streamed to {@code oversized} and never held whole, the whole reply within
      * {@code deadline} of {@code start}. Returns null when the wait timed out (a null reply).
      *
@@ -508,8 +511,8 @@ final class BoundedPop {
      * @throws CutReply the connection failed, the deadline passed or the bytes were no {@code BLPOP} reply; the
      *         connection is marked broken (a value the server popped is then lost with it)
      */
-    static Blpopped readBlpop(Connection connection, int maxBytes, int maxKeyBytes, long start, Duration deadline,
-                              Oversized oversized) {
+    static Blpopped readBlpop(Connection connection, int maxBytes, int maxKeyBytes, byte[] payloadKey, long start,
+                              Duration deadline, Oversized oversized) {
         if (!AVAILABLE) {
             throw new IllegalStateException("the bounded reply reader is not available with this Jedis");
         }
@@ -518,7 +521,7 @@ final class BoundedPop {
                 BLPOP_GRACE_NANOS);
         try {
             Blpopped popped = readBlpop((RedisInputStream) INPUT.get(connection), maxBytes,
-                    Math.max(MAX_ERROR_LINE, maxKeyBytes), oversized, reply);
+                    Math.max(MAX_ERROR_LINE, maxKeyBytes), payloadKey, oversized, reply);
             reply.restore();
             return popped;
         } catch (JedisDataException e) {
@@ -533,7 +536,8 @@ final class BoundedPop {
     }
 
     /** Reads one {@code BLPOP} reply (RESP2 or RESP3) within {@code reply}'s deadline; see {@link #readBlpop}. */
-    static Blpopped readBlpop(RedisInputStream in, int maxBytes, int maxKeyBytes, Oversized oversized, Reply reply) {
+    static Blpopped readBlpop(RedisInputStream in, int maxBytes, int maxKeyBytes, byte[] payloadKey, Oversized oversized,
+                              Reply reply) {
         byte type = readByte(in, reply);
         switch (type) {
             case '-' -> throw new JedisDataException(text(line(in, reply, "an error reply")));
@@ -571,6 +575,11 @@ final class BoundedPop {
         int length = readLength(in, reply);
         if (length < 0) {
             throw unexpected(reply, "a null value ($-1)");
+        }
+        if (payloadKey != null && length > MAX_SIGNAL && !Arrays.equals(key, payloadKey)) {
+            // A wake-up signal or a stop, not a task: never buried as a dead letter of the queue, nor held.
+            throw unexpected(reply, "a value of " + length + " bytes from a key other than the queue's (at most "
+                    + MAX_SIGNAL + " expected)");
         }
         byte[] value = null;
         if (maxBytes > 0 && length > maxBytes) {

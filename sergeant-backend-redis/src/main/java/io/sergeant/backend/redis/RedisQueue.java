@@ -418,7 +418,8 @@ final class RedisQueue {
         OversizedBurial burial = new OversizedBurial(queue, shard, connection);
         BoundedPop.Blpopped popped;
         try {
-            popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), maxKeyBytes, start, deadline, burial);
+            popped = BoundedPop.readBlpop(connection, limits.maxPayloadBytes(), maxKeyBytes, shard.keys().queue(), start,
+                    deadline, burial);
         } catch (BoundedPop.CutReply e) {
             // A WARNING when part of a popped element had come (a task is then lost for sure); else, most often a
             // stop's cut or an outage with nothing in flight, an INFO: a task is lost only if the server had sent one.

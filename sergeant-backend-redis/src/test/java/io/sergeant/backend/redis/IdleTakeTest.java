@@ -196,6 +196,14 @@ class IdleTakeTest {
         }
     }
 
+    /** The connections are in step: the next wait on {@code q} takes a push. */
+    private void assertTheNextWaitTakesAPush() throws Exception {
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+    }
+
     /** The pooled node serving {@code queue} (a single node here). */
     private JedisCompat.PooledNode node(String queue) {
         return (JedisCompat.PooledNode) ((RedisBackend) backend).topology().shards(queue).get(0).client().jedis();
@@ -218,10 +226,7 @@ class IdleTakeTest {
         // ended on its stop key.
         assertThat(node("q").pool().getDestroyedCount()).as("pooled connections destroyed by the stop").isEqualTo(destroyed);
         // The connections are in step after the stop: the next wait takes a push.
-        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
-        awaitBlocked();
-        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
-        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+        assertTheNextWaitTakesAPush();
     }
 
     @Test
@@ -301,10 +306,7 @@ class IdleTakeTest {
         assertThat(awaited.taken()).isEmpty();
         assertThat(awaited.popNow()).isFalse();
         // The backend goes on: the next wait takes a push.
-        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
-        awaitBlocked();
-        backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
-        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).hasSize(1);
+        assertTheNextWaitTakesAPush();
     }
 
     private static void signal(String signal, String pid) throws Exception {
@@ -384,7 +386,7 @@ class IdleTakeTest {
             awaitReplyWritten("frozen");
             // The reader "wakes" 10 s past its deadline, the reply waiting whole in the socket.
             long start = System.nanoTime() - deadline.toNanos() - TimeUnit.SECONDS.toNanos(10);
-            BoundedPop.Blpopped popped = BoundedPop.readBlpop(connection, 0, 0, start, deadline, null);
+            BoundedPop.Blpopped popped = BoundedPop.readBlpop(connection, 0, 0, null, start, deadline, null);
             assertThat(new String(popped.value(), StandardCharsets.UTF_8)).isEqualTo("waiting");
         }
         try (Connection connection = new Connection("127.0.0.1", server.port())) {
@@ -392,7 +394,7 @@ class IdleTakeTest {
             connection.sendCommand(new CommandArguments(Protocol.Command.BLPOP).key(bytes("none")).add("30"));
             BoundedPop.flush(connection);
             long start = System.nanoTime() - deadline.toNanos() - TimeUnit.SECONDS.toNanos(10);
-            assertThatThrownBy(() -> BoundedPop.readBlpop(connection, 0, 0, start, deadline, null))
+            assertThatThrownBy(() -> BoundedPop.readBlpop(connection, 0, 0, null, start, deadline, null))
                     .isInstanceOf(BoundedPop.CutReply.class).hasMessageContaining("did not arrive whole");
         }
     }
@@ -409,6 +411,19 @@ class IdleTakeTest {
             Thread.sleep(25);
         }
         throw new AssertionError("the reply was not written within 10 s: " + server.command("CLIENT", "LIST"));
+    }
+
+    @Test
+    @DisplayName("a long value in the wake-up list is no task: the wait fails, nothing becomes a dead letter of the queue")
+    void aLongSignalIsNotBuried() throws Exception {
+        open(Map.of("maxPayloadSize", "16"));
+        CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+        awaitBlocked();
+        server.command("RPUSH", "__sergeant__:{q}:wake", "x".repeat(100));
+        assertThatThrownBy(() -> failure(waiting)).hasMessageContaining("from a key other than the queue's");
+        assertThat(backend.deadLetterRole().orElseThrow().deadLetters("q", 10)).isEmpty();
+        // The next wait takes a push as before.
+        assertTheNextWaitTakesAPush();
     }
 
     @Test

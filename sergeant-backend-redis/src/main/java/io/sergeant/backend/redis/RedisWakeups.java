@@ -80,6 +80,8 @@ final class RedisWakeups implements BackendWakeups {
      * a taking wait to end before it cuts its connection (twice as long once the server took the stop).
      */
     static final int STOP_PUSH_WAIT_MILLIS = 500;
+    /** {@link #STOP_PUSH_WAIT_MILLIS}, longer in tests that check the stop key (not the cut) ends a wait on a busy box. */
+    private volatile int stopPushWaitMillis = STOP_PUSH_WAIT_MILLIS;
     /** How long a stop key pushed to lives unread (a wait that ended before it read it). */
     private static final long STOP_KEY_MILLIS = 10_000;
     /** This object's stop keys: {@code <prefix>stop:<token>:<n>}, one per blocking take. */
@@ -123,6 +125,15 @@ final class RedisWakeups implements BackendWakeups {
         boolean dueKnown;
         long nextDue;
         boolean anyDue;
+    }
+
+    /**
+     * For tests: how long a stop push may take before {@link #wakeUp()} cuts (default {@link #STOP_PUSH_WAIT_MILLIS}).
+     * A test that checks that a stop ends a wait on its stop key sets it long, so the check does not depend on how
+     * busy the machine is.
+     */
+    void stopPushWait(Duration wait) {
+        stopPushWaitMillis = Math.toIntExact(wait.toMillis());
     }
 
     @Override
@@ -244,6 +255,7 @@ final class RedisWakeups implements BackendWakeups {
     @Override
     public void wakeUp() {
         wakeUps.incrementAndGet();
+        int pushWaitMillis = stopPushWaitMillis;
         List<Blocked> stopping = new ArrayList<>();
         for (Blocked wait : blocked) {
             synchronized (wait) {
@@ -261,7 +273,7 @@ final class RedisWakeups implements BackendWakeups {
             // A taking wait: its BLPOP ends on its stop key, and a task the server popped just before is still
             // read and returned. Pushed on another thread: the push is a round trip on another connection, which
             // the pool may have to open first (connect and handshake, unbounded by the borrow's wait).
-            if (startStopPush(wait)) {
+            if (startStopPush(wait, pushWaitMillis)) {
                 stopping.add(wait);
             } else {
                 synchronized (wait) {
@@ -271,8 +283,8 @@ final class RedisWakeups implements BackendWakeups {
                 }
             }
         }
-        long pushDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_PUSH_WAIT_MILLIS);
-        long replyDeadline = pushDeadline + TimeUnit.MILLISECONDS.toNanos(STOP_PUSH_WAIT_MILLIS);
+        long pushDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pushWaitMillis);
+        long replyDeadline = pushDeadline + TimeUnit.MILLISECONDS.toNanos(pushWaitMillis);
         for (Blocked wait : stopping) {
             synchronized (wait) {
                 try {
@@ -299,10 +311,10 @@ final class RedisWakeups implements BackendWakeups {
      * Starts pushing a taking wait's stop key on a daemon thread of its own, which records the outcome on the wait
      * and notifies its monitor; false when no thread could be started (the caller cuts).
      */
-    private static boolean startStopPush(Blocked wait) {
+    private static boolean startStopPush(Blocked wait, int waitMillis) {
         try {
             Thread pusher = new Thread(() -> {
-                boolean taken = pushStop(wait);
+                boolean taken = pushStop(wait, waitMillis);
                 synchronized (wait) {
                     wait.pushTaken = taken;
                     wait.pushFailed = !taken;
@@ -334,18 +346,18 @@ final class RedisWakeups implements BackendWakeups {
      * failed (no free connection, an error reply, the server slow or gone). Runs on its own thread ({@link #wakeUp()}
      * does not wait for it past its bound): a borrow that opens a connection takes its connect and handshake time.
      */
-    private static boolean pushStop(Blocked wait) {
+    private static boolean pushStop(Blocked wait, int waitMillis) {
         redis.clients.jedis.ConnectionPool pool = wait.node.pool();
         Connection connection;
         try {
-            connection = pool.borrowObject(Duration.ofMillis(STOP_PUSH_WAIT_MILLIS));
+            connection = pool.borrowObject(Duration.ofMillis(waitMillis));
             connection.setHandlingPool(pool);
         } catch (Exception e) {
             return false;
         }
         try (connection) {
             int original = connection.getSoTimeout();
-            connection.setSoTimeout(STOP_PUSH_WAIT_MILLIS);
+            connection.setSoTimeout(waitMillis);
             connection.sendCommand(new CommandArguments(Protocol.Command.MULTI));
             connection.sendCommand(new CommandArguments(Protocol.Command.RPUSH).key(wait.stopKey).add("stop"));
             connection.sendCommand(new CommandArguments(Protocol.Command.PEXPIRE).key(wait.stopKey)

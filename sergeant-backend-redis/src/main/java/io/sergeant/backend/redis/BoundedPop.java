@@ -5,6 +5,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.RedisInputStream;
 
 import java.lang.invoke.MethodHandle;
@@ -508,6 +509,8 @@ final class BoundedPop {
      * {@code deadline} of {@code start}. Returns null when the wait timed out (a null reply).
      *
      * @throws JedisDataException the server's error reply (say {@code WRONGTYPE}); the connection stays usable
+     * @throws ForeignValue a value over {@link #MAX_SIGNAL} bytes from a key other than {@code payloadKey}: no task
+     *         (the server took it off a wake-up list or a stop key); the connection is marked broken
      * @throws CutReply the connection failed, the deadline passed or the bytes were no {@code BLPOP} reply; the
      *         connection is marked broken (a value the server popped is then lost with it)
      */
@@ -527,6 +530,9 @@ final class BoundedPop {
         } catch (JedisDataException e) {
             reply.restore();
             throw e; // an error reply, read whole: the connection is in step
+        } catch (ForeignValue e) {
+            connection.setBroken(); // the value is left unread
+            throw e;
         } catch (Throwable e) {
             connection.setBroken();
             throw new CutReply("the reply of BLPOP was cut: " + (reply.expired() ? reply.late() : e.getMessage())
@@ -578,8 +584,9 @@ final class BoundedPop {
         }
         if (payloadKey != null && length > MAX_SIGNAL && !Arrays.equals(key, payloadKey)) {
             // A wake-up signal or a stop, not a task: never buried as a dead letter of the queue, nor held.
-            throw unexpected(reply, "a value of " + length + " bytes from a key other than the queue's (at most "
-                    + MAX_SIGNAL + " expected)");
+            throw new ForeignValue("a value of " + length + " bytes from a key other than the queue's ('"
+                    + new String(key, StandardCharsets.UTF_8) + "', a wake-up list or a stop key, whose signals have at"
+                    + " most " + MAX_SIGNAL + " bytes): no task; dropped unread with the connection");
         }
         byte[] value = null;
         if (maxBytes > 0 && length > maxBytes) {
@@ -704,6 +711,19 @@ final class BoundedPop {
     /** A byte of a reply as text: itself in quotes when printable ASCII, else its hex value. */
     private static String shown(byte b) {
         return b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("0x%02x", b & 0xff);
+    }
+
+    /**
+     * A {@code BLPOP} reply whose value, from a key that carries only signals (a wake-up list, a stop key), is longer
+     * than any signal ({@link #MAX_SIGNAL}): no task was popped, so nothing is lost; the value is dropped unread and
+     * the connection with it (marked broken). Neither a connection loss nor a server's error reply.
+     */
+    static final class ForeignValue extends JedisException {
+        private static final long serialVersionUID = 1L;
+
+        ForeignValue(String message) {
+            super(message);
+        }
     }
 
     /** Bytes that are no {@code LPOP} reply (the connection is then dropped by {@link #lpop}). */

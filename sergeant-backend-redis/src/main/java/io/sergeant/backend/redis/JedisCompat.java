@@ -79,6 +79,11 @@ final class JedisCompat {
             return provider.getConnection();
         }
 
+        /** The ACL user the connections log in as; null for the default user. */
+        String user() {
+            return provider.user();
+        }
+
         /** The connection pool, for tests that look at its counters. */
         redis.clients.jedis.ConnectionPool pool() {
             return provider.pool();

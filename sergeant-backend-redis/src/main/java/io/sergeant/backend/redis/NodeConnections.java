@@ -31,6 +31,8 @@ import java.util.Objects;
 final class NodeConnections implements ConnectionProvider {
 
     private final ReplacingOffThreadPool pool;
+    /** The ACL user the connections log in as; null for the default user. */
+    private final String user;
 
     /**
      * @param node   the node
@@ -40,6 +42,12 @@ final class NodeConnections implements ConnectionProvider {
     NodeConnections(HostAndPort node, JedisClientConfig config, GenericObjectPoolConfig<Connection> pool) {
         this.pool = new ReplacingOffThreadPool(Objects.requireNonNull(node, "node is null"),
                 Objects.requireNonNull(config, "config is null"), Objects.requireNonNull(pool, "pool is null"));
+        this.user = config.getUser();
+    }
+
+    /** The ACL user the connections log in as; null for the default user. */
+    String user() {
+        return user;
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -90,10 +91,16 @@ final class RedisWakeups implements BackendWakeups {
     private static final System.Logger LOG = System.getLogger(RedisWakeups.class.getName());
     /**
      * Set for good when the server refused a taking wait's {@code BLPOP} itself ({@code NOPERM}: an ACL that does not
-     * cover the queue's list or the stop keys; an unknown command: {@code BLPOP} renamed or disabled): waits then
-     * block on the wake-up list alone, as at-least-once ones do. Logged once, as a WARNING.
+     * cover the queue's list or the stop keys; an unknown command: {@code BLPOP} renamed or disabled) or a stop push
+     * (an error reply to {@code MULTI}, {@code RPUSH}, {@code PEXPIRE} or {@code EXEC}: every stop would then be a
+     * cut): waits then block on the wake-up list alone, as at-least-once ones do. See {@link #turnTakeOff}.
      */
-    private volatile boolean takeOff;
+    private final AtomicBoolean takeOff = new AtomicBoolean();
+    /**
+     * Target, user and queue of every refusal logged as a WARNING in this process ({@link #turnTakeOff}): each worker
+     * run opens a backend of its own, so a per-backend "once" was once per run.
+     */
+    private static final Set<String> REFUSALS_WARNED = ConcurrentHashMap.newKeySet();
     /** Tasks taken by a wait over this process' life, for tests that check the path is taken. */
     static final AtomicLong TAKEN = new AtomicLong();
 
@@ -166,7 +173,7 @@ final class RedisWakeups implements BackendWakeups {
             return Awaited.NOTHING;
         }
         Shard shard = shards.get(0);
-        JedisCompat.PooledNode taker = take && !takeOff && shard.client().jedis() instanceof JedisCompat.PooledNode node
+        JedisCompat.PooledNode taker = take && !takeOff.get() && shard.client().jedis() instanceof JedisCompat.PooledNode node
                 && node.pool().getMaxTotal() >= 2 ? node : null;
         Watch watch = watches.computeIfAbsent(queue, q -> new Watch());
         synchronized (watch) {
@@ -250,7 +257,10 @@ final class RedisWakeups implements BackendWakeups {
      * have to open a connection, a connect and a handshake this thread must not wait for), and this thread waits at
      * most {@link #STOP_PUSH_WAIT_MILLIS} for the wait to end (a further {@link #STOP_PUSH_WAIT_MILLIS} when the
      * server took the stop, so its reply is already on its way), then cuts the wait's connection, as before the take
-     * path, whatever the push's state. The waits are stopped together: the bound does not add up per wait.
+     * path, whatever the push's state. The waits are stopped together: the bound does not add up per wait. A call
+     * while an earlier call's push to a wait is on its way starts no second push: it waits on that push's outcome. A
+     * push the server refuses (an error reply) turns the take off for this backend. Synchronous: a caller may be held
+     * about a second (docs/decisions.md, "Refused stop pushes").
      */
     @Override
     public void wakeUp() {
@@ -269,6 +279,12 @@ final class RedisWakeups implements BackendWakeups {
                 if (!wait.sent) {
                     continue; // it checks the count (changed above) under this monitor before it sends: it will not block
                 }
+                if (wait.pushStarted) {
+                    // An earlier wakeUp() pushes its stop already: wait on that push's outcome, start no other.
+                    stopping.add(wait);
+                    continue;
+                }
+                wait.pushStarted = true;
             }
             // A taking wait: its BLPOP ends on its stop key, and a task the server popped just before is still
             // read and returned. Pushed on another thread: the push is a round trip on another connection, which
@@ -277,6 +293,7 @@ final class RedisWakeups implements BackendWakeups {
                 stopping.add(wait);
             } else {
                 synchronized (wait) {
+                    wait.pushFailed = true; // a later wakeUp() cuts at once too
                     if (!wait.ended) {
                         cut(wait);
                     }
@@ -309,15 +326,29 @@ final class RedisWakeups implements BackendWakeups {
 
     /**
      * Starts pushing a taking wait's stop key on a daemon thread of its own, which records the outcome on the wait
-     * and notifies its monitor; false when no thread could be started (the caller cuts).
+     * and notifies its monitor (once per wait: {@link Blocked#pushStarted}); false when no thread could be started
+     * (the caller cuts). A push the server refused turns the take off ({@link #turnTakeOff}).
      */
-    private static boolean startStopPush(Blocked wait, int waitMillis) {
+    private boolean startStopPush(Blocked wait, int waitMillis) {
         try {
             Thread pusher = new Thread(() -> {
-                boolean taken = pushStop(wait, waitMillis);
+                Pushed pushed = pushStop(wait, waitMillis);
+                if (pushed.refusal() != null) {
+                    turnTakeOff(wait.target, wait.node.user(), wait.queue, "Redis at " + wait.target + " refused the"
+                            + " stop of an idle wait of queue '" + wait.queue + "' (MULTI, RPUSH, PEXPIRE and EXEC on its"
+                            + " stop key): " + pushed.refusal() + "; a stop that cannot push its key ends a taking wait"
+                            + " by cutting its connection, which loses a task the server popped for the wait just then."
+                            + " Idle at-most-once waits on this backend therefore no longer take the task themselves:"
+                            + " they wait on the wake-up list and pop, as at-least-once ones do (tasks pushed without a"
+                            + " wake-up signal, as Python pushes them, are picked up at the fallback poll). To have them"
+                            + " take it, allow " + TAKE_NEEDS + " '" + wait.stopPattern + "'");
+                }
                 synchronized (wait) {
-                    wait.pushTaken = taken;
-                    wait.pushFailed = !taken;
+                    if (pushed.written()) {
+                        wait.pushTaken = true; // the server has the stop: the wait's reply is on its way
+                    } else {
+                        wait.pushFailed = true;
+                    }
                     wait.notifyAll();
                 }
             }, "sergeant-redis-stop-push");
@@ -339,23 +370,39 @@ final class RedisWakeups implements BackendWakeups {
         }
     }
 
+    /** What the commands of a stop push need besides {@code BLPOP}, for messages. */
+    private static final String TAKE_NEEDS = "MULTI, EXEC, and RPUSH and PEXPIRE on";
+
+    /**
+     * What a stop push did: whether the stop key was written ({@code RPUSH} answered a length: the wait's reply is on
+     * its way), and the server's first error reply, if any ({@code NOPERM}, {@code EXECABORT}...; null: none).
+     */
+    private record Pushed(boolean written, String refusal) {
+        static final Pushed FAILED = new Pushed(false, null);
+    }
+
     /**
      * Pushes to a taking wait's stop key ({@code RPUSH} and {@code PEXPIRE} in one {@code MULTI}/{@code EXEC}, so
      * that a key its wait never read goes away even if the server stops between them) on a connection of the pool
-     * borrowed for at most {@link #STOP_PUSH_WAIT_MILLIS}, whose replies must come within as long; false when that
-     * failed (no free connection, an error reply, the server slow or gone). Runs on its own thread ({@link #wakeUp()}
-     * does not wait for it past its bound): a borrow that opens a connection takes its connect and handshake time.
+     * borrowed for at most {@code waitMillis}, whose replies must come within as long. Not written when that failed
+     * (no free connection, the server slow or gone: logged at DEBUG) or the server refused it; an error reply is
+     * returned as the refusal. When {@code MULTI} itself is refused the other commands run at once: the key is then
+     * written if {@code RPUSH} was allowed. Runs on its own thread ({@link #wakeUp()} does not wait for it past its
+     * bound): a borrow that opens a connection takes its connect and handshake time.
      */
-    private static boolean pushStop(Blocked wait, int waitMillis) {
+    private static Pushed pushStop(Blocked wait, int waitMillis) {
         redis.clients.jedis.ConnectionPool pool = wait.node.pool();
         Connection connection;
         try {
             connection = pool.borrowObject(Duration.ofMillis(waitMillis));
             connection.setHandlingPool(pool);
         } catch (Exception e) {
-            return false;
+            LOG.log(System.Logger.Level.DEBUG, () -> "the stop of an idle wait of queue '" + wait.queue + "' got no"
+                    + " connection within " + waitMillis + " ms (its connection is cut): " + e);
+            return Pushed.FAILED;
         }
-        try (connection) {
+        Pushed pushed;
+        try {
             int original = connection.getSoTimeout();
             connection.setSoTimeout(waitMillis);
             connection.sendCommand(new CommandArguments(Protocol.Command.MULTI));
@@ -365,25 +412,48 @@ final class RedisWakeups implements BackendWakeups {
             connection.sendCommand(new CommandArguments(Protocol.Command.EXEC));
             List<Object> replies = connection.getMany(4);
             connection.setSoTimeout(original);
-            for (Object reply : replies) {
-                if (reply instanceof Exception) {
-                    return false;
+            List<?> results = replies.get(3) instanceof List<?> list ? list : List.of(); // EXEC's, if it ran
+            // Written by the transaction, or (MULTI refused) by the RPUSH run at once.
+            boolean written = !results.isEmpty() && results.get(0) instanceof Long || replies.get(1) instanceof Long;
+            String refusal = null;
+            for (Object reply : concat(replies, results)) {
+                if (reply instanceof JedisDataException error) {
+                    refusal = String.valueOf(error.getMessage());
+                    break;
                 }
             }
-            Object exec = replies.get(3);
-            if (!(exec instanceof List<?> results)) {
-                return false; // a null EXEC: the transaction was discarded
-            }
-            for (Object result : results) {
-                if (result instanceof Exception) {
-                    return false;
-                }
-            }
-            return true;
+            pushed = new Pushed(written, refusal);
         } catch (RuntimeException e) {
             connection.setBroken(); // a reply may be left unread: the pool drops it
-            return false;
+            LOG.log(System.Logger.Level.DEBUG, () -> "the stop of an idle wait of queue '" + wait.queue + "' got no"
+                    + " reply within " + waitMillis + " ms (its connection is cut): " + e);
+            pushed = Pushed.FAILED;
         }
+        try {
+            connection.close(); // back to the pool (destroyed if broken)
+        } catch (RuntimeException e) {
+            // the pool is closed (the backend was closed meanwhile): nothing to give it back to
+        }
+        return pushed;
+    }
+
+    private static List<Object> concat(List<?> first, List<?> second) {
+        List<Object> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    /**
+     * Turns the take off for good on this backend (at most once: {@link AtomicBoolean#compareAndSet}) and logs
+     * {@code why}: as a WARNING the first time in this process for this target, user and queue, at DEBUG after (a
+     * supervisor or Spring runner that starts a new worker run, so a new backend, would otherwise warn per run).
+     */
+    private void turnTakeOff(String target, String user, String queue, String why) {
+        if (!takeOff.compareAndSet(false, true)) {
+            return;
+        }
+        boolean first = REFUSALS_WARNED.add(target + '\n' + user + '\n' + queue);
+        LOG.log(first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, why);
     }
 
     /**
@@ -404,12 +474,13 @@ final class RedisWakeups implements BackendWakeups {
                        BooleanSupplier stopping) {
         byte[] queueKey = shard.keys().queue();
         byte[] wake = shard.keys().wake();
-        byte[] stopKey = QueueKeys.bytes(shard.keys().ownPrefix() + "stop:" + stopToken + ":" + stopKeys.incrementAndGet());
+        String stopPrefix = shard.keys().ownPrefix() + "stop:";
+        byte[] stopKey = QueueKeys.bytes(stopPrefix + stopToken + ":" + stopKeys.incrementAndGet());
         CommandArguments command = new CommandArguments(Protocol.Command.BLPOP).key(queueKey).key(wake).key(stopKey)
                 .add(seconds(nanos));
         return shard.client().call("wait for tasks", jedis -> {
             try (Connection connection = node.borrow()) {
-                Blocked wait = new Blocked(connection, node, stopKey);
+                Blocked wait = new Blocked(connection, node, stopKey, stopPrefix + "*", queue, shard.client().target());
                 blocked.add(wait);
                 try {
                     long start;
@@ -440,7 +511,12 @@ final class RedisWakeups implements BackendWakeups {
                                 Math.max(queueKey.length, Math.max(wake.length, stopKey.length)), start,
                                 Duration.ofNanos(nanos).plus(socketTimeout));
                     } catch (JedisDataException e) {
-                        return refused(queue, shard, queueKey, e);
+                        return refused(queue, shard, node, queueKey, stopPrefix + "*", e);
+                    } catch (BoundedPop.ForeignValue e) {
+                        // Not a task (nothing is lost): junk written to a signal key. The wait goes on, on a new connection.
+                        LOG.log(System.Logger.Level.INFO, "idle wait of queue '" + queue + "' at "
+                                + shard.client().target() + ": " + e.getMessage());
+                        return Taken.NONE;
                     } catch (RuntimeException e) {
                         if (wakeUps.get() != wakeUpsAtStart) {
                             return Taken.NONE; // cut by our wakeUp() after its stop push failed: a stop, not an outage
@@ -468,23 +544,22 @@ final class RedisWakeups implements BackendWakeups {
 
     /**
      * The server's error reply to a taking wait's {@code BLPOP} (read whole: the connection is in step). {@code NOPERM}
-     * or an unknown command turn the take off for good ({@link #takeOff}, one WARNING) and return {@link Taken#OFF};
+     * or an unknown command turn the take off for good ({@link #turnTakeOff}) and return {@link Taken#OFF};
      * anything else is thrown as {@code BACKEND_REFUSED} with the server's text, with a hint about key types only for
      * {@code WRONGTYPE}.
      */
-    private Taken refused(String queue, Shard shard, byte[] queueKey, JedisDataException e) {
+    private Taken refused(String queue, Shard shard, JedisCompat.PooledNode node, byte[] queueKey, String stopPattern,
+                          JedisDataException e) {
         String error = String.valueOf(e.getMessage());
-        String what = "Redis at " + shard.client().target() + " refused the idle wait of queue '" + queue + "' (BLPOP of"
-                + " the queue's list '" + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop"
-                + " key): " + error;
+        String target = shard.client().target();
+        String what = "Redis at " + target + " refused the idle wait of queue '" + queue + "' (BLPOP of the queue's list '"
+                + new String(queueKey, StandardCharsets.UTF_8) + "', its wake-up list and a stop key): " + error;
         if (error.startsWith("NOPERM") || error.toLowerCase(Locale.ROOT).contains("unknown command")) {
-            if (!takeOff) {
-                takeOff = true;
-                LOG.log(System.Logger.Level.WARNING, what + "; idle at-most-once waits on this backend no longer take"
-                        + " the task themselves: they wait on the wake-up list and pop, as at-least-once ones do (tasks"
-                        + " pushed without a wake-up signal, as Python pushes them, are picked up at the fallback poll)."
-                        + " To have them take it, allow BLPOP on the queue's list and on '__sergeant__:{<queue>}:stop:*'");
-            }
+            turnTakeOff(target, node.user(), queue, what + "; idle at-most-once waits on this backend no longer take"
+                    + " the task themselves: they wait on the wake-up list and pop, as at-least-once ones do (tasks"
+                    + " pushed without a wake-up signal, as Python pushes them, are picked up at the fallback poll)."
+                    + " To have them take it, allow BLPOP on the queue's list, its wake-up list and '" + stopPattern
+                    + "', and " + TAKE_NEEDS + " '" + stopPattern + "' (the stop)");
             return Taken.OFF;
         }
         throw new SergeantException(ErrorCode.BACKEND_REFUSED, what + (error.startsWith("WRONGTYPE")
@@ -504,9 +579,15 @@ final class RedisWakeups implements BackendWakeups {
         final JedisCompat.PooledNode node;
         /** The wait's stop key ({@link #take}); null for a wait on the wake-up list alone, which is cut. */
         final byte[] stopKey;
+        /** The pattern of the queue's stop keys, its name and the server's masked address, for messages (taking waits). */
+        final String stopPattern;
+        final String queue;
+        final String target;
+        /** Set under the monitor by the first {@link #wakeUp()} that pushes this wait's stop; later ones start none. */
+        boolean pushStarted;
         /** Set under the monitor when the {@code BLPOP} was written: only then does {@link #wakeUp()} push the stop key. */
         boolean sent;
-        /** Set under the monitor by the stop push's thread: the server took the stop (the wait's reply is on its way). */
+        /** Set under the monitor by the stop push's thread: the server took the stop (the wait's reply is on its way). Never unset. */
         boolean pushTaken;
         /** Set under the monitor by the stop push's thread: the push failed ({@link #wakeUp()} cuts at once). */
         boolean pushFailed;
@@ -517,13 +598,17 @@ final class RedisWakeups implements BackendWakeups {
         boolean ended;
 
         Blocked(Connection connection) {
-            this(connection, null, null);
+            this(connection, null, null, null, null, null);
         }
 
-        Blocked(Connection connection, JedisCompat.PooledNode node, byte[] stopKey) {
+        Blocked(Connection connection, JedisCompat.PooledNode node, byte[] stopKey, String stopPattern, String queue,
+                String target) {
             this.connection = connection;
             this.node = node;
             this.stopKey = stopKey;
+            this.stopPattern = stopPattern;
+            this.queue = queue;
+            this.target = target;
         }
     }
 

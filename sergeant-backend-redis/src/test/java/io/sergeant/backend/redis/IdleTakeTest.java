@@ -30,6 +30,13 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -436,16 +443,223 @@ class IdleTakeTest {
     }
 
     @Test
-    @DisplayName("a long value in the wake-up list is no task: the wait fails, nothing becomes a dead letter of the queue")
+    @DisplayName("a long value in the wake-up list is no task: it is dropped with its connection (logged as such, not"
+            + " as a lost task), the wait goes on, nothing becomes a dead letter of the queue")
     void aLongSignalIsNotBuried() throws Exception {
         open(Map.of("maxPayloadSize", "16"));
+        try (Captured log = Captured.start()) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            long destroyed = node("q").pool().getDestroyedCount();
+            server.command("RPUSH", "__sergeant__:{q}:wake", "x".repeat(100));
+            // The same wait blocks again, on another connection, and takes the next push.
+            awaitBlocked();
+            backend.push("q", List.of(bytes("after")), Priority.NORMAL, null);
+            assertThat(waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken())
+                    .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("after");
+            assertThat(node("q").pool().getDestroyedCount()).as("the value's connection dropped").isEqualTo(destroyed + 1);
+            assertThat(log.at(Level.INFO)).anySatisfy(m -> assertThat(m).contains("a value of 100 bytes from a key"
+                    + " other than the queue's ('__sergeant__:{q}:wake'").contains("no task"));
+            assertThat(log.at(Level.WARNING)).as("no task was lost").isEmpty();
+        }
+        assertThat(backend.deadLetterRole().orElseThrow().deadLetters("q", 10)).isEmpty();
+    }
+
+    /** What RedisWakeups and RedisQueue log while it is open (java.util.logging, which System.Logger uses here). */
+    private static final class Captured implements AutoCloseable {
+        private final List<Logger> loggers = List.of(Logger.getLogger(RedisWakeups.class.getName()),
+                Logger.getLogger(RedisQueue.class.getName()));
+        private final List<Level> levels = loggers.stream().map(Logger::getLevel).toList();
+        private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+        private final Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        static Captured start() {
+            Captured captured = new Captured();
+            captured.handler.setLevel(Level.ALL);
+            for (Logger logger : captured.loggers) {
+                logger.setLevel(Level.ALL);
+                logger.addHandler(captured.handler);
+            }
+            return captured;
+        }
+
+        /** Waits until something was logged at {@code level}, at most {@link #PROMPT_MILLIS}. */
+        void await(Level level) throws InterruptedException {
+            for (int i = 0; i < PROMPT_MILLIS / 25 && at(level).isEmpty(); i++) {
+                Thread.sleep(25);
+            }
+        }
+
+        /** The messages logged at exactly {@code level} (System.Logger's DEBUG is FINE). */
+        List<String> at(Level level) {
+            return records.stream().filter(r -> r.getLevel().equals(level)).map(LogRecord::getMessage).toList();
+        }
+
+        @Override
+        public void close() {
+            for (int i = 0; i < loggers.size(); i++) {
+                loggers.get(i).removeHandler(handler);
+                loggers.get(i).setLevel(levels.get(i));
+            }
+        }
+    }
+
+    /** An ACL user that may run everything on queue {@code q}'s keys but its stop keys, plus {@code extra} rules. */
+    private Backend limitedBackend(String user, String... extra) {
+        List<String> rules = new ArrayList<>(List.of("ACL", "SETUSER", user, "on", ">secret", "resetkeys", "~q", "~q.*",
+                "~__sergeant__:{q}:[^s]*", "~__sergeant__:{q}:seq*", "+@all"));
+        rules.addAll(List.of(extra));
+        server.command(rules.toArray(String[]::new));
+        return new RedisBackendFactory().create(new BackendSpec("redis://" + user + ":secret@127.0.0.1:" + server.port(),
+                Map.of()), PluginContext.defaults());
+    }
+
+    @Test
+    @DisplayName("a stop push the server refuses (an ACL user that may BLPOP the stop keys but not RPUSH them) is not"
+            + " silent: one WARNING naming the commands, the take is switched off; a later backend logs it at DEBUG")
+    void aRefusedStopPushTurnsTheTakeOff() throws Exception {
+        backend.close();
+        // A selector lets BLPOP name the stop keys; nothing else may touch them (RPUSH, PEXPIRE: NOPERM).
+        backend = limitedBackend("stopless", "(~q ~__sergeant__:{q}:* +blpop)");
+        wakeups = backend.wakeupRole().orElseThrow();
+        long noperm = RedisTestSupport.errorReplies(server, "NOPERM");
+        try (Captured log = Captured.start()) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            wakeups.wakeUp(); // the push is refused: the wait is cut
+            BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(awaited.taken()).isEmpty();
+            assertThat(awaited.popNow()).isFalse();
+            assertThat(RedisTestSupport.errorReplies(server, "NOPERM") - noperm).as("the stop push refused").isPositive();
+            assertThat(log.at(Level.WARNING)).singleElement().satisfies(m -> assertThat(m).contains("refused the stop")
+                    .contains("NOPERM").contains("MULTI, EXEC, and RPUSH and PEXPIRE on '__sergeant__:{q}:stop:*'"));
+            assertThat(server.command("KEYS", "*stop*")).as("nothing was pushed").isEmpty();
+
+            // The take is off: the next wait blocks on the wake-up list alone (no BLPOP on q: a push only signals).
+            noperm = RedisTestSupport.errorReplies(server, "NOPERM");
+            CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+            awaitBlocked();
+            backend.push("q", List.of(bytes("t")), Priority.NORMAL, null);
+            BackendWakeups.Awaited woke = next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(woke.taken()).isEmpty();
+            assertThat(woke.popNow()).isTrue();
+            assertThat(backend.pop("q", 10, DeliveryOptions.AT_MOST_ONCE)).extracting(Delivery::payload)
+                    .containsExactly(bytes("t"));
+            CompletableFuture<BackendWakeups.Awaited> third = waitFor("q");
+            awaitBlocked();
+            wakeups.wakeUp(); // a wait on the wake-up list is cut: no push
+            assertThat(third.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).isEmpty();
+            assertThat(RedisTestSupport.errorReplies(server, "NOPERM")).as("no push tried").isEqualTo(noperm);
+
+            // A new backend (a new worker run) for the same server, user and queue: refused again, logged at DEBUG.
+            backend.close();
+            backend = limitedBackend("stopless", "(~q ~__sergeant__:{q}:* +blpop)");
+            wakeups = backend.wakeupRole().orElseThrow();
+            CompletableFuture<BackendWakeups.Awaited> again = waitFor("q");
+            awaitBlocked();
+            wakeups.wakeUp();
+            assertThat(again.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).taken()).isEmpty();
+            assertThat(log.at(Level.WARNING)).as("once per process").hasSize(1);
+            assertThat(log.at(Level.FINE)).anySatisfy(m -> assertThat(m).contains("refused the stop"));
+        }
+    }
+
+    @Test
+    @DisplayName("MULTI refused but RPUSH allowed: the stop key is written all the same, so the wait ends on it (no cut);"
+            + " the refusal is still logged and turns the take off")
+    void aRefusedMultiStillEndsTheWaitOnItsStopKey() throws Exception {
+        backend.close();
+        backend = limitedBackend("nomulti", "~__sergeant__:{q}:stop:*", "-multi");
+        wakeups = backend.wakeupRole().orElseThrow();
+        try (Captured log = Captured.start()) {
+            CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
+            awaitBlocked();
+            letTheStopPushComplete("q");
+            long destroyed = node("q").pool().getDestroyedCount();
+            wakeups.wakeUp();
+            BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+            assertThat(awaited.taken()).isEmpty();
+            assertThat(awaited.popNow()).isFalse();
+            assertThat(node("q").pool().getDestroyedCount()).as("ended on its stop key, not cut").isEqualTo(destroyed);
+            // The wait ends as soon as RPUSH ran; the push's thread logs when EXEC's answer came.
+            log.await(Level.WARNING);
+            assertThat(log.at(Level.WARNING)).singleElement().satisfies(m -> assertThat(m).contains("NOPERM")
+                    .contains("'multi'"));
+            assertThat(server.command("KEYS", "*stop*")).as("the wait read its stop key").isEmpty();
+        }
+        // The take is off: a push only signals the next wait.
+        CompletableFuture<BackendWakeups.Awaited> next = waitFor("q");
+        awaitBlocked();
+        backend.push("q", List.of(bytes("t")), Priority.NORMAL, null);
+        assertThat(next.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS).popNow()).isTrue();
+    }
+
+    @Test
+    @DisplayName("wakeUp() again while the first stop push is on its way starts no second push (server frozen meanwhile)")
+    void aRepeatedStopPushesOnce() throws Exception {
         CompletableFuture<BackendWakeups.Awaited> waiting = waitFor("q");
         awaitBlocked();
-        server.command("RPUSH", "__sergeant__:{q}:wake", "x".repeat(100));
-        assertThatThrownBy(() -> failure(waiting)).hasMessageContaining("from a key other than the queue's");
-        assertThat(backend.deadLetterRole().orElseThrow().deadLetters("q", 10)).isEmpty();
-        // The next wait takes a push as before.
-        assertTheNextWaitTakesAPush();
+        letTheStopPushComplete("q");
+        // Two idle connections, so a second push would not have to wait for one.
+        JedisCompat.PooledNode node = node("q");
+        try (Connection one = node.borrow(); Connection two = node.borrow()) {
+            one.sendCommand(Protocol.Command.PING);
+            two.sendCommand(Protocol.Command.PING);
+            assertThat(one.getStatusCodeReply()).isEqualTo("PONG");
+            assertThat(two.getStatusCodeReply()).isEqualTo("PONG");
+        }
+        Set<Long> before = pushThreads();
+        String pid = server.command("INFO", "server").lines().filter(l -> l.startsWith("process_id:"))
+                .map(l -> l.substring("process_id:".length()).trim()).findFirst().orElseThrow();
+        signal("STOP", pid);
+        Thread first = new Thread(wakeups::wakeUp, "first-stop");
+        Thread second = new Thread(wakeups::wakeUp, "second-stop");
+        Set<Long> started;
+        try {
+            first.start();
+            awaitWaiting(first);
+            second.start();
+            awaitWaiting(second); // it joined the wait for the push (the old code started a second push first)
+            started = pushThreads();
+            started.removeAll(before);
+        } finally {
+            signal("CONT", pid);
+        }
+        first.join(PROMPT_MILLIS);
+        second.join(PROMPT_MILLIS);
+        assertThat(started).as("stop push threads started by the two calls").hasSize(1);
+        BackendWakeups.Awaited awaited = waiting.get(PROMPT_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(awaited.taken()).isEmpty();
+        assertThat(awaited.popNow()).isFalse();
+    }
+
+    private static Set<Long> pushThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("sergeant-redis-stop-push"))
+                .map(Thread::getId).collect(Collectors.toSet());
+    }
+
+    /** Waits until {@code thread} waits on a monitor with a timeout (wakeUp() waiting for a wait to end). */
+    private static void awaitWaiting(Thread thread) throws InterruptedException {
+        for (int i = 0; i < 800; i++) {
+            if (thread.getState() == Thread.State.TIMED_WAITING) {
+                return;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError(thread.getName() + " did not wait within 20 s: " + thread.getState());
     }
 
     @Test

@@ -69,7 +69,10 @@ public interface SergeantListener {
 
     /**
      * The worker loop popped: it asked for {@code requested} tasks and got {@code received} (0 when the
-     * queue was empty) after {@code latency}.
+     * queue was empty) after {@code latency}. The latency is the round trip of an ordinary pop; of a pop written
+     * before the batch in hand ran (a one-thread at-most-once worker's pipelined pop) it is the reading of its reply;
+     * of tasks an idle at-most-once wait took itself (a Redis {@code BLPOP} on the queue) it is their hand-over to the
+     * loop, about zero, since that wait's own time is idle time, not a round trip (docs/observability.md).
      */
     default void popped(String queue, int requested, int received, Duration latency) {
     }

@@ -8,14 +8,10 @@ import io.sergeant.api.config.DeliveryMode;
 import io.sergeant.api.config.WorkerConfig;
 import io.sergeant.backend.local.LocalBackendFactory;
 import io.sergeant.core.Sergeant;
+import io.sergeant.core.internal.ForwardingBackend;
 import io.sergeant.spi.PluginContext;
 import io.sergeant.spi.backend.Backend;
-import io.sergeant.spi.backend.BackendDeadLetters;
 import io.sergeant.spi.backend.BackendFactory;
-import io.sergeant.spi.backend.BackendKeys;
-import io.sergeant.spi.backend.BackendLeases;
-import io.sergeant.spi.backend.BackendLocks;
-import io.sergeant.spi.backend.BackendMonitoring;
 import io.sergeant.spi.backend.BackendSpec;
 import io.sergeant.spi.backend.BackendWakeups;
 import io.sergeant.spi.backend.Delivery;
@@ -27,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,61 +154,10 @@ class IdleTakeLoopTest {
         }
 
         /** The real backend, but for its wake-up role. */
-        private final class TakingBackend implements Backend, BackendWakeups {
-            private final Backend inner;
+        private final class TakingBackend extends ForwardingBackend implements BackendWakeups {
 
             TakingBackend(Backend inner) {
-                this.inner = inner;
-            }
-
-            @Override
-            public void push(String queue, List<byte[]> items, Priority priority, Instant consumableFrom) {
-                inner.push(queue, items, priority, consumableFrom);
-            }
-
-            @Override
-            public List<Delivery> pop(String queue, int max, DeliveryOptions options) {
-                return inner.pop(queue, max, options);
-            }
-
-            @Override
-            public long length(String queue, boolean includeDelayed) {
-                return inner.length(queue, includeDelayed);
-            }
-
-            @Override
-            public boolean purge(String queue) {
-                return inner.purge(queue);
-            }
-
-            @Override
-            public QueueStats stats(String queue) {
-                return inner.stats(queue);
-            }
-
-            @Override
-            public Optional<BackendLeases> leaseRole() {
-                return inner.leaseRole();
-            }
-
-            @Override
-            public Optional<BackendDeadLetters> deadLetterRole() {
-                return inner.deadLetterRole();
-            }
-
-            @Override
-            public Optional<BackendKeys> keyRole() {
-                return inner.keyRole();
-            }
-
-            @Override
-            public Optional<BackendLocks> lockRole() {
-                return inner.lockRole();
-            }
-
-            @Override
-            public Optional<BackendMonitoring> monitoringRole() {
-                return inner.monitoringRole();
+                super(inner);
             }
 
             @Override
@@ -250,11 +194,6 @@ class IdleTakeLoopTest {
             @Override
             public Duration fallbackPoll() {
                 return Duration.ofMillis(50);
-            }
-
-            @Override
-            public void close() {
-                inner.close();
             }
         }
     }
